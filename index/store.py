@@ -1,0 +1,357 @@
+"""The Chroma store of paragraph chunks, kept in sync with a corpus folder."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import index.offline  # noqa: F401  (offline env before chromadb is imported)
+from index.chunk import Chunk, chunk_article
+from index.config import Settings
+from index.embed import Embedder
+from index.errors import EmbedderError, StoreError
+from index.parse import FileIssue, load_corpus
+
+logger = logging.getLogger(__name__)
+
+UPSERT_BATCH = 128
+Metadata = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the store."""
+
+    chunk_id: str
+    text: str
+    metadata: Metadata
+
+    @property
+    def article_id(self) -> str:
+        """The article the chunk belongs to."""
+        return str(self.metadata["article_id"])
+
+    @property
+    def paragraph(self) -> int:
+        """The paragraph number the chunk belongs to."""
+        return int(self.metadata["paragraph"])
+
+
+@dataclass
+class IndexReport:
+    """What one :meth:`ArticleStore.sync` did."""
+
+    folder: Path
+    articles: int = 0
+    paragraphs: int = 0
+    chunks: int = 0
+    embedded_chunks: int = 0
+    embedded_paragraphs: int = 0
+    metadata_updated: int = 0
+    removed_chunks: int = 0
+    removed_articles: list[str] = field(default_factory=list)
+    issues: list[FileIssue] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        """Whether the store was modified."""
+        return bool(self.embedded_chunks or self.metadata_updated or self.removed_chunks)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the store holds."""
+
+    articles: int
+    paragraphs: int
+    content_paragraphs: int
+    chunks: int
+    embedder: str
+    location: str
+    collection: str
+    last_indexed: str | None
+    revision: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON output."""
+        return dict(self.__dict__)
+
+
+def _batches(items: list[Chunk], size: int) -> Iterator[list[Chunk]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class ArticleStore:
+    """Paragraph chunks in one Chroma collection, through ``langchain_chroma.Chroma``.
+
+    Ids are ``{article_id}:{paragraph}:{part}``; metadata carries the article id, paragraph
+    number, title, date, source path, flag and hashes. :meth:`sync` makes the collection mirror
+    a folder, re-embedding only chunks whose text (or title) changed::
+
+        store = ArticleStore(Settings(), embedder)
+        report = store.sync(Path("data/corpus"))
+        report.embedded_paragraphs  # 0 on the second run
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._client = self._make_client(settings)
+        self.vectorstore = self._open_vectorstore()
+
+    @staticmethod
+    def _make_client(settings: Settings) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        try:
+            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(
+                path=str(settings.chroma_dir),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"cannot open the Chroma store at {settings.chroma_dir}: {exc}"
+            ) from exc
+
+    def _open_vectorstore(self) -> Any:
+        from langchain_chroma import Chroma
+
+        return Chroma(
+            collection_name=self.settings.collection,
+            embedding_function=self.embedder,
+            client=self._client,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    @property
+    def collection(self) -> Any:
+        """The underlying ``chromadb`` collection."""
+        return self.vectorstore._collection
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        return int(self.collection.count())
+
+    def state(self) -> Metadata:
+        """Collection-level state: embedder, dimension, revision, last indexed."""
+        return dict(self.collection.metadata or {})
+
+    def revision(self) -> str | None:
+        """Changes whenever a sync modifies the collection (for cache invalidation)."""
+        value = self.state().get("revision")
+        return str(value) if value else None
+
+    def check_embedder(self) -> None:
+        """Refuse to mix vectors of two models in one collection.
+
+        Raises:
+            EmbedderError: the collection was built with another embedder or dimension.
+        """
+        state = self.state()
+        if not state.get("embedder") or self.count() == 0:
+            return
+        if (
+            state["embedder"] != self.embedder.name
+            or int(state.get("dimension", 0)) != self.embedder.dimension
+        ):
+            raise EmbedderError(
+                f"the index at {self.settings.chroma_dir} was built with embedder "
+                f"'{state['embedder']}' (dim {state.get('dimension')}), not '{self.embedder.name}' "
+                f"(dim {self.embedder.dimension}); run `python -m rag index --rebuild`."
+            )
+
+    def chunks(self, *, content_only: bool = True) -> list[StoredChunk]:
+        """Every stored chunk (only citable ones by default), ordered by id."""
+        where = {"is_content": True} if content_only else None
+        got = self.collection.get(where=where, include=["documents", "metadatas"])
+        rows = [
+            StoredChunk(chunk_id=i, text=d or "", metadata=dict(m or {}))
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+        return sorted(
+            rows, key=lambda c: (c.article_id, c.paragraph, int(c.metadata.get("part", 0)))
+        )
+
+    def paragraph_text(self, article_id: str, paragraph: int) -> str | None:
+        """Full text of one paragraph (its chunks joined), or None if unknown."""
+        got = self.collection.get(
+            where={"$and": [{"article_id": article_id}, {"paragraph": paragraph}]},
+            include=["documents", "metadatas"],
+        )
+        if not got["ids"]:
+            return None
+        parts = sorted(
+            zip(got["metadatas"], got["documents"], strict=True), key=lambda r: int(r[0]["part"])
+        )
+        return " ".join(doc or "" for _, doc in parts)
+
+    def dense_search(self, vector: list[float], k: int) -> list[tuple[StoredChunk, float]]:
+        """The ``k`` citable chunks nearest to a query vector, with cosine similarity."""
+        # Despite its name this returns cosine *distances* for our collection.
+        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            vector, k=min(k, max(self.count(), 1)), filter={"is_content": True}
+        )
+        return [
+            (
+                StoredChunk(
+                    chunk_id=str(doc.id), text=doc.page_content, metadata=dict(doc.metadata)
+                ),
+                1.0 - distance,
+            )
+            for doc, distance in results
+        ]
+
+    def status(self) -> IndexStatus:
+        """Counts and provenance of the index."""
+        metas = self.collection.get(include=["metadatas"])["metadatas"] or []
+        paragraphs = {(m["article_id"], m["paragraph"]) for m in metas}
+        content = {(m["article_id"], m["paragraph"]) for m in metas if m.get("is_content")}
+        state = self.state()
+        return IndexStatus(
+            articles=len({m["article_id"] for m in metas}),
+            paragraphs=len(paragraphs),
+            content_paragraphs=len(content),
+            chunks=len(metas),
+            embedder=str(state.get("embedder", self.embedder.name)),
+            location=str(self.settings.chroma_dir),
+            collection=self.settings.collection,
+            last_indexed=state.get("last_indexed"),
+            revision=state.get("revision"),
+        )
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Drop the collection and start empty."""
+        self.vectorstore.delete_collection()
+        self.vectorstore = self._open_vectorstore()
+
+    def _mark_revision(self) -> None:
+        self.collection.modify(
+            metadata={
+                "embedder": self.embedder.name,
+                "dimension": self.embedder.dimension,
+                "revision": uuid.uuid4().hex,
+                "last_indexed": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+
+    def sync(
+        self,
+        folder: Path | str,
+        *,
+        rebuild: bool = False,
+        progress: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> IndexReport:
+        """Make the collection mirror the articles of ``folder``.
+
+        New and changed chunks are embedded and upserted, unchanged ones are left alone, chunks
+        of deleted files or vanished paragraphs are removed. A file that exists but cannot be
+        read keeps its previously indexed chunks. A missing or empty folder changes nothing.
+
+        Args:
+            folder: The corpus folder.
+            rebuild: Drop everything first and re-embed all chunks.
+            progress: Show a progress bar on stderr while embedding.
+            on_progress: Called with (chunks embedded so far, chunks to embed).
+
+        Raises:
+            CorpusNotFoundError: the folder does not exist.
+            EmptyCorpusError: the folder holds no readable article.
+            EmbedderError: the index was built with another embedder (use ``rebuild``).
+        """
+        started = time.perf_counter()
+        load = load_corpus(folder)
+        if rebuild:
+            self.reset()
+        else:
+            self.check_embedder()
+        wanted = [
+            c
+            for article in load.articles
+            for c in chunk_article(article, self.settings.max_chunk_tokens)
+        ]
+        existing = self.collection.get(include=["metadatas"])
+        existing_meta: dict[str, Metadata] = {
+            i: dict(m or {}) for i, m in zip(existing["ids"], existing["metadatas"], strict=True)
+        }
+        wanted_ids = {c.chunk_id for c in wanted}
+        to_embed = [
+            c for c in wanted if existing_meta.get(c.chunk_id, {}).get("embed_hash") != c.embed_hash
+        ]
+        to_retag = [
+            c
+            for c in wanted
+            if c.chunk_id in existing_meta
+            and existing_meta[c.chunk_id].get("embed_hash") == c.embed_hash
+            and existing_meta[c.chunk_id] != c.metadata()
+        ]
+        stale = [
+            i
+            for i, m in existing_meta.items()
+            if i not in wanted_ids and m.get("article_id") not in load.unreadable_ids
+        ]
+        report = IndexReport(
+            folder=load.folder,
+            articles=len(load.articles),
+            paragraphs=sum(len(a.paragraphs) for a in load.articles),
+            chunks=len(wanted),
+            issues=list(load.issues),
+        )
+        self._embed_and_upsert(to_embed, progress, on_progress)
+        report.embedded_chunks = len(to_embed)
+        report.embedded_paragraphs = len({(c.article_id, c.paragraph) for c in to_embed})
+        if to_retag:
+            self.collection.update(
+                ids=[c.chunk_id for c in to_retag], metadatas=[c.metadata() for c in to_retag]
+            )
+            report.metadata_updated = len(to_retag)
+        if stale:
+            self.collection.delete(ids=stale)
+            report.removed_chunks = len(stale)
+            current = {c.article_id for c in wanted} | load.unreadable_ids
+            report.removed_articles = sorted(
+                {str(existing_meta[i]["article_id"]) for i in stale} - current
+            )
+        if report.changed or not self.state().get("revision"):
+            self._mark_revision()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _embed_and_upsert(
+        self,
+        chunks: list[Chunk],
+        progress: bool,
+        on_progress: Callable[[int, int], None] | None,
+    ) -> None:
+        if not chunks:
+            return
+        from tqdm.auto import tqdm
+
+        done = 0
+        with tqdm(total=len(chunks), unit="chunk", desc="Embedding", disable=not progress) as bar:
+            for batch in _batches(chunks, UPSERT_BATCH):
+                vectors = self.embedder.encode_passages([c.embed_text for c in batch])
+                self.collection.upsert(
+                    ids=[c.chunk_id for c in batch],
+                    embeddings=vectors,
+                    documents=[c.text for c in batch],
+                    metadatas=[c.metadata() for c in batch],
+                )
+                done += len(batch)
+                bar.update(len(batch))
+                if on_progress:
+                    on_progress(done, len(chunks))

@@ -1,0 +1,272 @@
+"""The LLM-free answerer: quote the sentences that best answer the question, cite each one.
+
+Every answer sentence is an exact sentence of a retrieved, citable paragraph (with at most a
+leading metadata marker trimmed), so each statement is supported by the paragraph it cites.
+When the best sentence is not close enough to the question, the answer is a refusal.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from index.chunk import sentence_spans
+from index.config import Settings
+from index.embed import Embedder
+from rag.lexical import LexicalIndex
+from rag.retrieve import Passage
+from rag.text import detect_language
+
+_LEADING_META = re.compile(
+    r"^(?:date|publié le|published|updated)\s*:?\s*\d{4}-\d{2}-\d{2}\s+", re.I
+)
+_BULLET = re.compile(r"^[•\-–*·]\s*")
+_NUMBER = re.compile(r"\d+")
+MIN_SENTENCE_WORDS = 4
+MAX_CORROBORATING = 2
+
+REFUSAL = {
+    "fr": "Je ne trouve pas la réponse à cette question dans les articles indexés.",
+    "en": "I could not find the answer to this question in the indexed articles.",
+}
+
+
+@dataclass
+class Citation:
+    """Where a statement comes from: an article paragraph and the sentence quoted from it."""
+
+    article_id: str
+    paragraph: int
+    title: str
+    quote: str
+    date: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """``article_id ¶n``."""
+        return f"{self.article_id} ¶{self.paragraph}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public citation dict."""
+        return {
+            "article_id": self.article_id,
+            "paragraph": self.paragraph,
+            "title": self.title,
+            "quote": self.quote,
+        }
+
+
+@dataclass
+class Candidate:
+    """A sentence of a retrieved paragraph, scored against the question."""
+
+    passage: Passage
+    text: str
+    rank: int
+    vector: np.ndarray | None = None
+    dense: float = 0.0
+    coverage: float = 0.0
+    paragraph_coverage: float = 0.0
+    support: float = 0.0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The paragraph it belongs to."""
+        return self.passage.key
+
+
+@dataclass
+class AnswerSentence:
+    """One sentence of the answer with the paragraphs that state it."""
+
+    text: str
+    citations: list[Citation]
+    support: float
+    corroborates: bool = False
+
+    def render(self) -> str:
+        """The sentence followed by its citation markers."""
+        refs = "; ".join(c.ref for c in self.citations)
+        return f"{self.text} [{refs}]"
+
+
+@dataclass
+class Composition:
+    """What the answerer decided."""
+
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    best_support: float = 0.0
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        """No sentence cleared the bar."""
+        return not self.sentences
+
+
+def clean_sentence(sentence: str) -> str:
+    """Trim metadata markers and bullets that precede a sentence (the rest stays verbatim)."""
+    return _BULLET.sub("", _LEADING_META.sub("", sentence)).strip()
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+class ExtractiveAnswerer:
+    """Select, score and cite source sentences; refuse when none supports the question.
+
+    The support of a sentence mixes its embedding similarity to the question with how much of
+    the question's distinctive vocabulary (IDF-weighted, stemmed) it and its paragraph contain.
+    """
+
+    def __init__(self, embedder: Embedder, settings: Settings, *, cache_size: int = 20000) -> None:
+        self.embedder = embedder
+        self.settings = settings
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def _sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vectors = self.embedder.encode_passages(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._cache[text] = vector
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            return np.stack([self._cache[t] for t in texts])
+
+    def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
+        """Every citable sentence of the passages."""
+        found: list[Candidate] = []
+        for rank, passage in enumerate(passages):
+            for start, end in sentence_spans(passage.text):
+                text = clean_sentence(passage.text[start:end])
+                # A question in the text is not an answer to one.
+                if len(text.split()) >= MIN_SENTENCE_WORDS and not text.endswith("?"):
+                    found.append(Candidate(passage=passage, text=text, rank=rank))
+        return found
+
+    @staticmethod
+    def coverage(query_terms: Sequence[str], terms: set[str], lexical: LexicalIndex) -> float:
+        """IDF-weighted share of the query's terms found in ``terms``."""
+        unique = set(query_terms)
+        total = sum(lexical.term_weight(t) for t in unique)
+        if not total:
+            return 0.0
+        return sum(lexical.term_weight(t) for t in unique if t in terms) / total
+
+    def score(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        passages: Sequence[Passage],
+        lexical: LexicalIndex,
+    ) -> list[Candidate]:
+        """Score every candidate sentence; best first."""
+        found = self.candidates(passages)
+        if not found:
+            return []
+        vectors = self._sentence_vectors([c.text for c in found])
+        query_terms = lexical.analyzer.terms(query)
+        paragraph_terms: dict[tuple[str, int], set[str]] = {}
+        for candidate, vector in zip(found, vectors, strict=True):
+            candidate.vector = vector
+            candidate.dense = float(vector @ query_vector)
+            if candidate.key not in paragraph_terms:
+                paragraph_terms[candidate.key] = set(lexical.analyzer.terms(candidate.passage.text))
+            candidate.coverage = self.coverage(
+                query_terms, set(lexical.analyzer.terms(candidate.text)), lexical
+            )
+            candidate.paragraph_coverage = self.coverage(
+                query_terms, paragraph_terms[candidate.key], lexical
+            )
+            candidate.support = self.support(candidate)
+        return sorted(found, key=lambda c: -c.support)
+
+    def support(self, candidate: Candidate) -> float:
+        """How well a sentence answers the question: cosine plus weighted term coverage."""
+        coverage = max(candidate.coverage, 0.5 * candidate.paragraph_coverage)
+        return candidate.dense + self.settings.coverage_weight * coverage
+
+    def corroborating(self, chosen: Candidate, pool: Sequence[Candidate]) -> list[Candidate]:
+        """Sentences of other articles that state the same thing as ``chosen``."""
+        if chosen.vector is None:
+            return []
+        numbers = set(_NUMBER.findall(chosen.text))
+        found: list[Candidate] = []
+        seen = {chosen.passage.article_id}
+        for other in pool:
+            if len(found) >= MAX_CORROBORATING:
+                break
+            if other.passage.article_id in seen or other.vector is None:
+                continue
+            if float(other.vector @ chosen.vector) < self.settings.corroboration:
+                continue
+            if numbers - set(_NUMBER.findall(other.text)):
+                continue
+            seen.add(other.passage.article_id)
+            found.append(other)
+        return found
+
+    def compose(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        passages: Sequence[Passage],
+        lexical: LexicalIndex,
+    ) -> Composition:
+        """Pick up to ``max_answer_sentences`` supported sentences, or none (a refusal)."""
+        ranked = self.score(query, query_vector, passages, lexical)
+        result = Composition(candidates=ranked, best_support=ranked[0].support if ranked else 0.0)
+        same_language = detect_language(query) == lexical.analyzer.language
+        first_bar = (
+            self.settings.min_support if same_language else self.settings.min_support_cross_lingual
+        )
+        if not ranked or ranked[0].support < first_bar:
+            return result
+        chosen: list[Candidate] = []
+        for candidate in ranked:
+            if len(chosen) >= self.settings.max_answer_sentences:
+                break
+            bar = first_bar if not chosen else max(first_bar, self.settings.min_extra_support)
+            if candidate.support < bar:
+                break
+            if any(
+                c.vector is not None
+                and candidate.vector is not None
+                and float(c.vector @ candidate.vector) >= self.settings.corroboration
+                for c in chosen
+            ):
+                continue  # same statement as one already chosen
+            chosen.append(candidate)
+        for candidate in chosen:
+            # Each article's own sentence is quoted with its own citation, so every citation
+            # supports exactly the sentence it follows.
+            for member in [candidate, *self.corroborating(candidate, ranked)]:
+                citation = Citation(
+                    article_id=member.passage.article_id,
+                    paragraph=member.passage.paragraph,
+                    title=member.passage.title,
+                    quote=member.text,
+                    date=member.passage.date,
+                )
+                result.sentences.append(
+                    AnswerSentence(
+                        text=_cap(member.text),
+                        citations=[citation],
+                        support=member.support,
+                        corroborates=member is not candidate,
+                    )
+                )
+        return result

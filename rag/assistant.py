@@ -1,0 +1,196 @@
+"""The public entry point: :class:`Assistant` answers questions with cited paragraphs."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from index.config import Settings
+from index.embed import Embedder
+from index.errors import IndexNotFoundError, InvalidQuestionError
+from index.store import ArticleStore, IndexReport, IndexStatus
+from rag.answer import REFUSAL, AnswerSentence, Citation, ExtractiveAnswerer
+from rag.history import standalone_question, validate_history
+from rag.retrieve import HybridRetriever, ParagraphRetriever, Passage
+from rag.text import detect_language
+
+
+@dataclass
+class Answer:
+    """An answer whose every sentence cites the paragraph it was taken from.
+
+    ``to_dict()`` gives the public shape: ``{"answer", "refused", "citations": [{"article_id",
+    "paragraph", "title", "quote"}]}`` plus ``language`` and ``query`` (the standalone question
+    used for retrieval).
+    """
+
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    language: str = "fr"
+    query: str = ""
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    support: float = 0.0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (the public contract)."""
+        return {
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "language": self.language,
+            "query": self.query,
+        }
+
+
+def clean_question(question: Any, max_chars: int) -> str:
+    """Validate and normalise a question.
+
+    Raises:
+        InvalidQuestionError: not a string, empty, or longer than ``max_chars``.
+    """
+    if isinstance(question, bytes):
+        question = question.decode("utf-8", errors="replace")
+    if not isinstance(question, str):
+        raise InvalidQuestionError(f"the question must be text, not {type(question).__name__}")
+    text = "".join(" " if unicodedata.category(c) in {"Cc", "Cs"} else c for c in question).replace(
+        "\ufffd", " "
+    )
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidQuestionError("the question is empty: type a question about the articles")
+    if len(text) > max_chars:
+        raise InvalidQuestionError(
+            f"the question is too long ({len(text)} characters; the limit is {max_chars})"
+        )
+    return text
+
+
+class Assistant:
+    """Grounded question answering over a folder of news articles.
+
+    Every answer sentence is quoted from a retrieved paragraph and cited as ``article ¶n``; when
+    no paragraph supports an answer the assistant refuses. Works offline, no LLM needed::
+
+        from rag import Assistant
+        assistant = Assistant()                     # bundled corpus, index built on first use
+        answer = assistant.ask("Qui a rencontré Dmitriev à Miami ?")
+        answer.to_dict()["citations"][0]["paragraph"]
+        assistant.retrieve("plan en 28 points", k=3)[0].text
+
+    Args:
+        settings: All knobs; defaults read ``RAG_*`` environment variables.
+        embedder: A loaded embedder to share between assistants (loaded from settings if None).
+    """
+
+    def __init__(
+        self, settings: Settings | None = None, *, embedder: Embedder | None = None
+    ) -> None:
+        self.settings = settings or Settings()
+        self.embedder = embedder or Embedder.from_settings(self.settings)
+        self.store = ArticleStore(self.settings, self.embedder)
+        self.retriever = HybridRetriever(self.store, self.embedder, self.settings)
+        self.answerer = ExtractiveAnswerer(self.embedder, self.settings)
+        if self.store.count() == 0 and self.settings.auto_index:
+            self.index()
+        else:
+            self.store.check_embedder()
+
+    @classmethod
+    def from_corpus(cls, folder: Path | str, **overrides: Any) -> Assistant:
+        """An assistant over ``folder`` (indexed now if needed); other settings as keywords."""
+        return cls(Settings(corpus_dir=Path(folder), **overrides))
+
+    def index(
+        self, folder: Path | str | None = None, *, rebuild: bool = False, progress: bool = False
+    ) -> IndexReport:
+        """Sync the store with ``folder`` (default: the settings' corpus folder)."""
+        report = self.store.sync(
+            folder or self.settings.corpus_dir, rebuild=rebuild, progress=progress
+        )
+        self.retriever.lexical()  # warm the BM25 side for the next question
+        return report
+
+    def status(self) -> IndexStatus:
+        """What the index holds."""
+        return self.store.status()
+
+    def retrieve(self, question: str, k: int = 5) -> list[Passage]:
+        """The ``k`` most relevant citable paragraphs for ``question``."""
+        query = clean_question(question, self.settings.max_question_chars)
+        return self.retriever.retrieve(query, k)
+
+    def ask(self, question: str, history: list[dict[str, Any]] | None = None) -> Answer:
+        """Answer ``question`` from the corpus, or refuse.
+
+        Args:
+            question: The reader's question, in French or English.
+            history: Earlier messages ``[{"role": "user"|"assistant", "content": str}]``.
+
+        Raises:
+            InvalidQuestionError: the question is empty or too long.
+            IndexNotFoundError: nothing is indexed.
+        """
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        language = detect_language(text)
+        query = standalone_question(text, validate_history(history))
+        query_vector = self.embedder.encode_queries([query])[0]
+        passages = self.retriever.retrieve(query, self.settings.k_answer, query_vector=query_vector)
+        composition = self.answerer.compose(query, query_vector, passages, self.retriever.lexical())
+        if composition.refused:
+            return Answer(
+                answer=REFUSAL[language],
+                refused=True,
+                language=language,
+                query=query,
+                passages=passages,
+                support=composition.best_support,
+                seconds=time.perf_counter() - started,
+            )
+        citations: list[Citation] = []
+        seen: set[tuple[str, int]] = set()
+        for sentence in composition.sentences:
+            for citation in sentence.citations:
+                if (citation.article_id, citation.paragraph) not in seen:
+                    seen.add((citation.article_id, citation.paragraph))
+                    citations.append(citation)
+        return Answer(
+            answer="\n".join(s.render() for s in composition.sentences),
+            refused=False,
+            citations=citations,
+            language=language,
+            query=query,
+            sentences=composition.sentences,
+            passages=passages,
+            support=composition.best_support,
+            seconds=time.perf_counter() - started,
+        )
+
+    def as_retriever(self, k: int = 4) -> ParagraphRetriever:
+        """The hybrid retriever as a LangChain ``BaseRetriever``."""
+        return ParagraphRetriever(engine=self.retriever, k=k)
+
+    def as_runnable(self) -> Runnable[Any, dict[str, Any]]:
+        """The whole chain as a LangChain Runnable.
+
+        Input: a question string or ``{"question": str, "history": [...]}``; output:
+        :meth:`Answer.to_dict`.
+        """
+
+        def run(payload: Any) -> dict[str, Any]:
+            if isinstance(payload, dict):
+                return self.ask(payload.get("question", ""), payload.get("history")).to_dict()
+            return self.ask(payload).to_dict()
+
+        return RunnableLambda(run, name="grounded_answer")
+
+
+__all__ = ["Answer", "Assistant", "IndexNotFoundError"]

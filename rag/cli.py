@@ -1,0 +1,135 @@
+"""Command line: ``python -m rag index | ask | status``.
+
+Exit codes: 0 success, 1 error (message on stderr), 2 usage error, 3 indexed but some files
+were skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from index import offline  # noqa: F401  (offline env before heavy imports)
+from index.config import Settings
+from index.errors import RagError
+
+app = typer.Typer(
+    name="rag",
+    help="Grounded question answering over news articles, cited to article and paragraph.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data folder (default: $RAG_DATA_DIR or .rag).")
+]
+EXIT_ERROR = 1
+EXIT_PARTIAL = 3
+
+
+def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    return Settings(**values)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def index(
+    path: Annotated[Path | None, typer.Argument(help="Folder of .txt/.md articles.")] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Drop the index and re-embed all.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Index a folder (default: the bundled corpus); only changed paragraphs are re-embedded."""
+    from index.embed import Embedder
+    from index.store import ArticleStore
+
+    settings = _settings(data_dir, corpus_dir=path)
+    try:
+        store = ArticleStore(settings, Embedder.from_settings(settings))
+        report = store.sync(settings.corpus_dir, rebuild=rebuild, progress=sys.stderr.isatty())
+    except RagError as exc:
+        raise _fail(str(exc)) from exc
+    for issue in report.issues:
+        typer.echo(f"{issue.level}: {issue.path.name}: {issue.message}", err=True)
+    typer.echo(
+        f"indexed {report.articles} articles, {report.paragraphs} paragraphs "
+        f"({report.chunks} chunks) "
+        f"from {report.folder} in {report.seconds:.1f}s: re-embedded {report.embedded_paragraphs} "
+        f"paragraphs, removed {report.removed_chunks} chunks"
+        + (f" (articles {', '.join(report.removed_articles)})" if report.removed_articles else "")
+    )
+    if any(issue.level == "error" for issue in report.issues):
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in French or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    history: Annotated[
+        Path | None, typer.Option("--history", help="JSON file: [{'role': ..., 'content': ...}].")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Answer a question from the indexed articles, with citations (or refuse)."""
+    from rag.assistant import Assistant
+
+    messages: list[dict[str, Any]] | None = None
+    if history is not None:
+        try:
+            messages = json.loads(history.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _fail(f"cannot read history file {history}: {exc}") from exc
+    try:
+        answer = Assistant(_settings(data_dir)).ask(question, history=messages)
+    except (RagError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(answer.answer)
+    for citation in answer.citations:
+        typer.echo(f"  [{citation.ref}] {citation.title}")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Show what the index holds: articles, paragraphs, embedder, location, last indexed."""
+    from index.embed import Embedder
+    from index.store import ArticleStore
+
+    settings = _settings(data_dir)
+    try:
+        info = ArticleStore(settings, Embedder.from_settings(settings)).status()
+    except RagError as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps(info.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"articles: {info.articles}\n"
+        f"paragraphs: {info.paragraphs} ({info.content_paragraphs} citable)\n"
+        f"chunks: {info.chunks}\nembedder: {info.embedder}\nindex: {info.location} "
+        f"(collection {info.collection})\nlast indexed: {info.last_indexed or 'never'}"
+    )
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

@@ -1,0 +1,66 @@
+"""History-aware rewrite: make a follow-up question standalone before retrieval.
+
+Without an LLM the rewrite is deliberately simple: a short question that leans on the previous
+turn (a pronoun, "et …", "and …") is completed with the previous user question. Only user
+turns are read, so a forged assistant turn cannot steer retrieval.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_ANAPHORA = {
+    # French
+    "il", "elle", "ils", "elles", "lui", "leur", "leurs", "celui", "celle", "ceux", "celles",
+    "cela", "ça", "ca", "dernier", "derniere", "dernière", "son", "sa", "ses", "y", "là", "la-bas",
+    "et", "aussi", "ensuite", "alors",
+    # English
+    "he", "she", "they", "him", "her", "them", "his", "hers", "their", "it", "its", "this",
+    "that", "those", "these", "there", "and", "also", "then",
+}  # fmt: skip
+MAX_FOLLOWUP_WORDS = 14
+
+
+def is_followup(question: str) -> bool:
+    """Whether a question reads as a continuation of the conversation."""
+    words = [w.casefold() for w in _TOKEN.findall(question)]
+    return 0 < len(words) <= MAX_FOLLOWUP_WORDS and any(w in _ANAPHORA for w in words)
+
+
+def previous_user_question(history: Sequence[Mapping[str, Any]] | None) -> str | None:
+    """The last user message of the history, if any."""
+    for message in reversed(history or []):
+        if message.get("role") == "user" and isinstance(message.get("content"), str):
+            content = message["content"].strip()
+            if content:
+                return content
+    return None
+
+
+def standalone_question(question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
+    """The question to retrieve with: the follow-up completed with the previous question."""
+    previous = previous_user_question(history)
+    if previous is None or not is_followup(question):
+        return question
+    return f"{question} ({previous})"
+
+
+def validate_history(history: Any) -> list[dict[str, Any]]:
+    """Check the chat history shape: a list of ``{"role", "content"}`` dicts.
+
+    Raises:
+        ValueError: the history is not in that shape.
+    """
+    if history is None:
+        return []
+    if not isinstance(history, list | tuple):
+        raise ValueError("history must be a list of {'role': ..., 'content': ...} messages")
+    checked = []
+    for i, message in enumerate(history):
+        if not isinstance(message, Mapping) or "role" not in message or "content" not in message:
+            raise ValueError(f"history[{i}] must be a dict with 'role' and 'content'")
+        checked.append(dict(message))
+    return checked

@@ -1,0 +1,194 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, at paragraph level."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field
+
+from index.config import Settings
+from index.embed import Embedder
+from index.errors import IndexNotFoundError
+from index.store import ArticleStore
+from rag.lexical import LexicalIndex, ParagraphRecord
+from rag.text import Analyzer, corpus_language
+
+
+@dataclass
+class Passage:
+    """A retrieved paragraph: the unit of citation.
+
+    ``score`` is the fused (reciprocal rank) score; ``dense_score`` is the best cosine similarity
+    of the paragraph's chunks to the query and ``lexical_score`` its BM25 score, when found by
+    that side.
+    """
+
+    article_id: str
+    paragraph: int
+    text: str
+    score: float
+    title: str = ""
+    date: str | None = None
+    source: str = ""
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """``(article_id, paragraph)``."""
+        return (self.article_id, self.paragraph)
+
+    @property
+    def ref(self) -> str:
+        """Readable reference ``article_id ¶n``."""
+        return f"{self.article_id} ¶{self.paragraph}"
+
+    def to_document(self) -> Document:
+        """As a LangChain document (metadata carries the citation)."""
+        return Document(
+            page_content=self.text,
+            id=f"{self.article_id}:{self.paragraph}",
+            metadata={
+                "article_id": self.article_id,
+                "paragraph": self.paragraph,
+                "title": self.title,
+                "date": self.date or "",
+                "source": self.source,
+                "score": self.score,
+            },
+        )
+
+
+class HybridRetriever:
+    """Dense + BM25 retrieval over the citable paragraphs of an :class:`ArticleStore`.
+
+    The BM25 side is built from the store's contents once and rebuilt only when the store's
+    revision changes.
+    """
+
+    def __init__(self, store: ArticleStore, embedder: Embedder, settings: Settings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self._lexical: LexicalIndex | None = None
+        self._revision: str | None = None
+        self._lock = threading.Lock()
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index for the store's current revision.
+
+        Raises:
+            IndexNotFoundError: the store holds no citable paragraph.
+        """
+        revision = self.store.revision()
+        with self._lock:
+            if self._lexical is None or revision != self._revision:
+                self._lexical = self._build_lexical()
+                self._revision = revision
+            return self._lexical
+
+    def _build_lexical(self) -> LexicalIndex:
+        chunks = self.store.chunks(content_only=True)
+        if not chunks:
+            raise IndexNotFoundError(
+                f"no indexed article in {self.settings.chroma_dir} "
+                f"(collection '{self.settings.collection}'); run `python -m rag index [FOLDER]`."
+            )
+        texts: dict[tuple[str, int], list[str]] = {}
+        meta: dict[tuple[str, int], dict[str, Any]] = {}
+        for chunk in chunks:
+            key = (chunk.article_id, chunk.paragraph)
+            texts.setdefault(key, []).append(chunk.text)
+            meta.setdefault(key, chunk.metadata)
+        records = [
+            ParagraphRecord(
+                article_id=key[0],
+                paragraph=key[1],
+                text=" ".join(parts),
+                title=str(meta[key].get("title", "")),
+                date=str(meta[key].get("date") or "") or None,
+                source=str(meta[key].get("source", "")),
+            )
+            for key, parts in texts.items()
+        ]
+        language = corpus_language(r.text for r in records)
+        return LexicalIndex(records, Analyzer(language))
+
+    def retrieve(
+        self, query: str, k: int, *, query_vector: Sequence[float] | None = None
+    ) -> list[Passage]:
+        """The ``k`` best paragraphs for ``query``, best first."""
+        if k < 1:
+            raise ValueError("k must be >= 1")
+        lexical = self.lexical()
+        by_key = {r.key: r for r in lexical.records}
+        vector = (
+            np.asarray(query_vector, dtype=float).tolist()
+            if query_vector is not None
+            else self.embedder.embed_query(query)
+        )
+        fused: dict[tuple[str, int], Passage] = {}
+
+        def entry(record: ParagraphRecord) -> Passage:
+            if record.key not in fused:
+                fused[record.key] = Passage(
+                    article_id=record.article_id,
+                    paragraph=record.paragraph,
+                    text=record.text,
+                    score=0.0,
+                    title=record.title,
+                    date=record.date,
+                    source=record.source,
+                )
+            return fused[record.key]
+
+        rank = 0
+        for chunk, similarity in self.store.dense_search(vector, self.settings.k_dense):
+            record = by_key.get((chunk.article_id, chunk.paragraph))
+            if record is None:  # store changed since the lexical cache; next call rebuilds it
+                continue
+            passage = entry(record)
+            if passage.dense_score is None:
+                rank += 1
+                passage.dense_score = similarity
+                passage.ranks["dense"] = rank
+                passage.score += 1.0 / (self.settings.rrf_k + rank)
+        for rank, (record, bm25) in enumerate(
+            lexical.search(query, self.settings.k_lexical), start=1
+        ):
+            passage = entry(record)
+            passage.lexical_score = bm25
+            passage.ranks["lexical"] = rank
+            passage.score += 1.0 / (self.settings.rrf_k + rank)
+        ranked = sorted(fused.values(), key=lambda p: (-p.score, -(p.dense_score or 0.0)))
+        return ranked[:k]
+
+
+class ParagraphRetriever(BaseRetriever):
+    """LangChain retriever over the hybrid index: one :class:`Document` per paragraph.
+
+    ::
+
+        retriever = assistant.as_retriever(k=4)
+        docs = retriever.invoke("Qui est Kirill Dmitriev ?")
+        docs[0].metadata["article_id"], docs[0].metadata["paragraph"]
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    engine: HybridRetriever
+    k: int = Field(4, ge=1)
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
+        k = int(kwargs.get("k", self.k))
+        return [p.to_document() for p in self.engine.retrieve(query, k)]

@@ -1,0 +1,79 @@
+"""Language-aware text normalisation shared by lexical retrieval and the answerer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from index.parse import fold
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+# Words that make a question a question; they carry no topic.
+_QUESTION_WORDS = {
+    "fr": {
+        "quel", "quelle", "quels", "quelles", "qui", "quoi", "que", "qu", "quand", "ou", "comment",
+        "pourquoi", "combien", "lequel", "laquelle", "lesquels", "lesquelles", "est", "ce",
+        "selon", "dit", "dire", "article", "articles", "texte",
+    },
+    "en": {
+        "what", "which", "who", "whom", "whose", "when", "where", "how", "why", "many", "much",
+        "does", "did", "do", "according", "say", "said", "tell", "article", "articles", "text",
+    },
+}  # fmt: skip
+_STEMMER_NAMES = {"fr": "french", "en": "english"}
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> dict[str, frozenset[str]]:
+    """Folded stop words per language (bm25s lists plus question words)."""
+    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
+
+    return {
+        "fr": frozenset(fold(w) for w in (*STOPWORDS_FRENCH, *_QUESTION_WORDS["fr"])),
+        "en": frozenset(fold(w) for w in (*STOPWORDS_EN, *_QUESTION_WORDS["en"])),
+    }
+
+
+def detect_language(text: str) -> str:
+    """``"fr"`` or ``"en"``, by which language's stop words the text uses more."""
+    words = [fold(w) for w in _TOKEN.findall(text)]
+    lists = stopwords()
+    fr = sum(w in lists["fr"] for w in words) + 2 * sum(c in text for c in "éèêàçùâîôû«»")
+    en = sum(w in lists["en"] for w in words)
+    return "fr" if fr > en else "en"
+
+
+@lru_cache(maxsize=4)
+def _stemmer(language: str) -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer(_STEMMER_NAMES.get(language, "french"))
+
+
+class Analyzer:
+    """Folds case and accents, drops stop words of both languages and stems.
+
+    Args:
+        language: ``"fr"`` or ``"en"``: the corpus language, which picks the stemmer.
+    """
+
+    def __init__(self, language: str = "fr") -> None:
+        if language not in _STEMMER_NAMES:
+            raise ValueError(f"unsupported language {language!r}; use 'fr' or 'en'")
+        self.language = language
+        lists = stopwords()
+        self._stop = lists["fr"] | lists["en"]
+        self._stem = _stemmer(language)
+
+    def terms(self, text: str) -> list[str]:
+        """Stemmed content terms of ``text``, in order (with repeats)."""
+        words = [fold(w) for w in _TOKEN.findall(text)]
+        kept = [w for w in words if w not in self._stop and (len(w) > 1 or w.isdigit())]
+        return list(self._stem.stemWords(kept))  # type: ignore[attr-defined]
+
+
+def corpus_language(texts: Iterable[str]) -> str:
+    """The dominant language of a corpus, from a sample of its texts."""
+    sample = " ".join(t for _, t in zip(range(200), texts, strict=False))
+    return detect_language(sample)
