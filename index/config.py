@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(4000, ge=10)
     auto_index: bool = Field(True, description="Index corpus_dir when the store is empty.")
 
+    host: str = Field("127.0.0.1", description="Address the chat app binds to.")
+    port: int = Field(7860, ge=0, le=65535, description="Port of the chat app (0 = any free).")
+
     @field_validator("corpus_dir", "data_dir", "chroma_path", mode="before")
     @classmethod
     def _expand_user(cls, value: object) -> object:

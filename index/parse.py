@@ -43,7 +43,7 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _CAPTION = re.compile(
-    r"^\d+\s*/\s*\d+\s|\b(photo|image|foto|crédit|credit|bild)\s*:\s*\S+\s*$", re.I
+    r"^\d+\s*/\s*\d+\s|\b(photo|image|foto|crédit|credit|bild)\s*:\s*[^.!?:]{1,60}$", re.I
 )
 _ISO_DATE = re.compile(r"\b(20\d{2}|19\d{2})-(0[1-9]|1[0-2])-([0-2]\d|3[01])\b")
 _MONTHS = {
@@ -162,7 +162,9 @@ def classify_block(block: str) -> str:
     words = _WORD.findall(block)
     if len(lines) >= 2 and not any(_SENTENCE_END.search(line) for line in lines):
         return NAVIGATION
-    if len(words) <= 60 and _BOILERPLATE.search(block):
+    # A short block with a call to action, or a longer one made of several, is site furniture.
+    calls = len(_BOILERPLATE.findall(block))
+    if (calls and len(words) <= 15) or (calls >= 2 and len(words) <= 45):
         return BOILERPLATE
     if len(words) <= 60 and _CAPTION.search(block):
         return CAPTION

@@ -239,9 +239,13 @@ class ExtractiveAnswerer:
         for candidate in ranked:
             if len(chosen) >= self.settings.max_answer_sentences:
                 break
-            bar = first_bar if not chosen else max(first_bar, self.settings.min_extra_support)
+            # A sentence of a paragraph already quoted completes it; another one must be strong.
+            same_paragraph = any(c.key == candidate.key for c in chosen)
+            bar = first_bar if not chosen or same_paragraph else max(
+                first_bar, self.settings.min_extra_support
+            )
             if candidate.support < bar:
-                break
+                continue
             if any(
                 c.vector is not None
                 and candidate.vector is not None

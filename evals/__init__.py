@@ -1,0 +1,1 @@
+"""Measure retrieval, citations and refusals on a question set (first version; see README)."""

@@ -1,0 +1,134 @@
+"""The Typer CLI, run as a real subprocess: ``python -m rag index | ask | status``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index.config import BUNDLED_CORPUS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli-data")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli-corpus")
+    for path in BUNDLED_CORPUS.glob("*.txt"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_index_then_reindex_reembeds_nothing(data_dir: Path, corpus: Path) -> None:
+    first = run(data_dir, "index", str(corpus))
+    assert first.returncode == 0, first.stderr
+    assert "4 articles, 66 paragraphs" in first.stdout
+    assert "re-embedded 66 paragraphs" in first.stdout
+    second = run(data_dir, "index", str(corpus))
+    assert second.returncode == 0, second.stderr
+    assert "re-embedded 0 paragraphs" in second.stdout
+
+
+def test_ask_json_prints_the_answer_dict(data_dir: Path, corpus: Path) -> None:
+    result = run(
+        data_dir,
+        "ask",
+        "Quand a eu lieu la deuxième conversation entre Ouchakov et Dmitriev ?",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["refused"] is False
+    assert "29 octobre" in data["answer"]
+    assert {"article_id": "003_a146349f20264553", "paragraph": 5} in [
+        {"article_id": c["article_id"], "paragraph": c["paragraph"]} for c in data["citations"]
+    ]
+
+
+def test_ask_with_history_file(data_dir: Path, corpus: Path, tmp_path: Path) -> None:
+    history = tmp_path / "history.json"
+    history.write_text(
+        json.dumps(
+            [
+                {"role": "user", "content": "Qui est Kirill Dmitriev ?"},
+                {"role": "assistant", "content": "L'envoyé spécial russe."},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = run(
+        data_dir,
+        "ask",
+        "Quand a-t-il parlé avec Ouchakov au téléphone ?",
+        "--json",
+        "--history",
+        str(history),
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert "Dmitriev" in data["query"]
+    assert not data["refused"] and "29 octobre" in data["answer"]
+
+
+def test_status_reports_the_index(data_dir: Path, corpus: Path) -> None:
+    result = run(data_dir, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["articles"] == 4 and info["paragraphs"] == 66
+    assert info["embedder"] == "multilingual-e5-small"
+    assert info["last_indexed"]
+
+
+def test_errors_exit_non_zero_with_a_message(data_dir: Path, corpus: Path, tmp_path: Path) -> None:
+    empty = run(data_dir, "ask", "   ")
+    assert empty.returncode == 1 and "empty" in empty.stderr
+    missing = run(data_dir, "index", str(tmp_path / "missing"))
+    assert missing.returncode == 1 and "not found" in missing.stderr
+    (tmp_path / "empty").mkdir()
+    nothing = run(data_dir, "index", str(tmp_path / "empty"))
+    assert nothing.returncode == 1 and "no readable article" in nothing.stderr
+    bad_history = run(
+        data_dir, "ask", "Qui est Dmitriev ?", "--history", str(tmp_path / "nope.json")
+    )
+    assert bad_history.returncode == 1 and "history" in bad_history.stderr
+    # Nothing indexed was lost by the failed runs.
+    assert json.loads(run(data_dir, "status", "--json").stdout)["paragraphs"] == 66
+
+
+def test_partial_index_exits_3_and_keeps_valid_files(
+    data_dir: Path, corpus: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(corpus / "003_a146349f20264553.txt", folder)
+    (folder / "binary.txt").write_bytes(bytes(range(256)))
+    (folder / "latin1.txt").write_bytes("Le délégué s'est rendu à Genève.".encode("latin-1"))
+    other = tmp_path / "other-data"
+    result = run(other, "index", str(folder))
+    assert result.returncode == 3
+    assert "binary.txt: skipped: binary" in result.stderr
+    assert "latin1.txt: not UTF-8" in result.stderr
+    assert "2 articles" in result.stdout
