@@ -241,8 +241,10 @@ class ExtractiveAnswerer:
                 break
             # A sentence of a paragraph already quoted completes it; another one must be strong.
             same_paragraph = any(c.key == candidate.key for c in chosen)
-            bar = first_bar if not chosen or same_paragraph else max(
-                first_bar, self.settings.min_extra_support
+            bar = (
+                first_bar
+                if not chosen or same_paragraph
+                else max(first_bar, self.settings.min_extra_support)
             )
             if candidate.support < bar:
                 continue

@@ -98,3 +98,26 @@ def test_a_store_built_with_another_embedder_is_refused(
         ArticleStore(settings, impostor).sync(corpus_copy)
     report = ArticleStore(settings, impostor).sync(corpus_copy, rebuild=True)
     assert report.embedded_paragraphs == 66
+
+
+def test_any_sentence_transformers_folder_works_through_settings(
+    make_settings: Any, embedder: Embedder, model_home: Path, tmp_path: Path
+) -> None:
+    folder = model_home / "models" / "multilingual-e5-small"
+    settings = make_settings(embedder=str(folder))
+    by_path = Embedder.from_settings(settings)
+    assert by_path.name == str(folder)
+    # The folder's own prompts are used: same vectors as the builtin name.
+    text = "Les négociations ont eu lieu à Miami."
+    assert float(by_path.encode_queries([text])[0] @ embedder.encode_queries([text])[0]) > 0.9999
+    assert float(by_path.encode_passages([text])[0] @ embedder.encode_passages([text])[0]) > 0.9999
+    with pytest.raises(EmbedderError, match="offline"):
+        Embedder.from_settings(make_settings(embedder=str(tmp_path / "no-such-model")))
+
+
+def test_missing_index_raises_a_typed_error(make_settings: Any, embedder: Embedder) -> None:
+    from rag import Assistant, IndexNotFoundError
+
+    assistant = Assistant(make_settings(auto_index=False), embedder=embedder)
+    with pytest.raises(IndexNotFoundError, match="rag index"):
+        assistant.ask("Qui est Dmitriev ?")
