@@ -27,19 +27,24 @@ caller, so concurrent clients never share history. It returns the assistant's JS
     result["citations"]    # [{"article_id", "paragraph", "title", "quote"}, ...]
     result["sources"]      # [{"article_id", "paragraph", "title", "date", "text"}, ...]
 
+    first = client.predict("Qui est Dan Driscoll ?", api_name="/chat")
     history = [
         {"role": "user", "content": "Qui est Dan Driscoll ?"},
-        {"role": "assistant", "content": result_before["answer"]},
+        {"role": "assistant", "content": first["answer"]},
     ]
-    client.predict("Et qui est-il par rapport à Vance ?", history, api_name="/chat")
+    follow_up = client.predict("Et qui est-il par rapport à Vance ?", history, api_name="/chat")
+    follow_up["query"]     # the standalone question retrieved with (completed from history)
 
 An empty or too long question raises ``gradio_client.exceptions.AppError`` whose message says
 what is wrong. Over plain HTTP: ``POST /gradio_api/call/chat`` with
-``{"data": [question, history]}`` returns ``{"event_id": ...}``; then
-``GET /gradio_api/call/chat/<event_id>`` streams the result (server-sent events).
+``{"data": [question, history]}`` (both values required; ``null`` or ``[]`` for no history)
+returns ``{"event_id": ...}``; then ``GET /gradio_api/call/chat/<event_id>`` streams the
+result as server-sent events (``event: complete`` with ``data: [answer_dict]``, or
+``event: error`` with the message).
 
-``/respond`` is the endpoint the page itself uses (question + chat messages in, updated chat
-messages out, HTML-escaped markdown); prefer ``/chat`` in programs.
+``/respond`` is the endpoint the page itself uses (question and chat messages in Gradio's
+format in; updated messages, HTML-escaped markdown, and the new textbox value out); prefer
+``/chat`` in programs.
 """
 
 import html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ class Answer:
         }
 
 
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.IGNORECASE | re.DOTALL)
+
+
 def clean_question(question: Any, max_chars: int) -> str:
     """Validate and normalise a question.
 
@@ -63,7 +67,8 @@ def clean_question(question: Any, max_chars: int) -> str:
     text = "".join(" " if unicodedata.category(c) in {"Cc", "Cs"} else c for c in question).replace(
         "\ufffd", " "
     )
-    text = " ".join(text.split())
+    # Markup is never part of a question about the articles; it would only dilute retrieval.
+    text = " ".join(_MARKUP.sub(" ", text).split())
     if not text:
         raise InvalidQuestionError("the question is empty: type a question about the articles")
     if len(text) > max_chars:

@@ -170,3 +170,11 @@ def test_control_characters_are_cleaned(assistant: Any) -> None:
     answer = assistant.ask("Qui\x00 a rencontré\x1b Dmitriev à Miami ?\x07")
     assert not answer.refused
     assert "\x00" not in answer.query
+
+
+def test_markup_in_a_question_is_ignored(assistant: Any) -> None:
+    answer = assistant.ask(
+        "<script>alert(1)</script> <b>Quand</b> a eu lieu la deuxième conversation entre Ouchakov et Dmitriev ?"
+    )
+    assert "<" not in answer.query and "alert" not in answer.query
+    assert not answer.refused and "29 octobre" in answer.answer
