@@ -174,7 +174,8 @@ def test_control_characters_are_cleaned(assistant: Any) -> None:
 
 def test_markup_in_a_question_is_ignored(assistant: Any) -> None:
     answer = assistant.ask(
-        "<script>alert(1)</script> <b>Quand</b> a eu lieu la deuxième conversation entre Ouchakov et Dmitriev ?"
+        "<script>alert(1)</script> <b>Quand</b> a eu lieu la deuxième conversation "
+        "entre Ouchakov et Dmitriev ?"
     )
     assert "<" not in answer.query and "alert" not in answer.query
     assert not answer.refused and "29 octobre" in answer.answer
