@@ -62,7 +62,7 @@ class Settings(BaseSettings):
         0.93, ge=0.0, le=3.0, description="Bar for a second or third answer sentence."
     )
     corroboration: float = Field(
-        0.90, ge=0.0, le=1.0, description="Sentence similarity to cite another article too."
+        0.92, ge=0.0, le=1.0, description="Sentence similarity to cite another article too."
     )
     max_question_chars: int = Field(4000, ge=10)
     auto_index: bool = Field(True, description="Index corpus_dir when the store is empty.")

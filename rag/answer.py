@@ -30,6 +30,7 @@ _BULLET = re.compile(r"^[•\-–*·]\s*")
 _NUMBER = re.compile(r"\d+")
 MIN_SENTENCE_WORDS = 4
 MAX_CORROBORATING = 2
+CORROBORATION_OVERLAP = 0.4
 
 REFUSAL = {
     "fr": "Je ne trouve pas la réponse à cette question dans les articles indexés.",
@@ -199,11 +200,19 @@ class ExtractiveAnswerer:
         coverage = max(candidate.coverage, 0.5 * candidate.paragraph_coverage)
         return candidate.dense + self.settings.coverage_weight * coverage
 
-    def corroborating(self, chosen: Candidate, pool: Sequence[Candidate]) -> list[Candidate]:
-        """Sentences of other articles that state the same thing as ``chosen``."""
+    def corroborating(
+        self, chosen: Candidate, pool: Sequence[Candidate], lexical: LexicalIndex
+    ) -> list[Candidate]:
+        """Sentences of other articles that state the same thing as ``chosen``.
+
+        Same thing = near-identical embedding, the same numbers, and most of the distinctive
+        vocabulary of the shorter sentence shared (embeddings alone match any two sentences
+        about the same people).
+        """
         if chosen.vector is None:
             return []
         numbers = set(_NUMBER.findall(chosen.text))
+        chosen_terms = set(lexical.analyzer.terms(chosen.text))
         found: list[Candidate] = []
         seen = {chosen.passage.article_id}
         for other in pool:
@@ -214,6 +223,10 @@ class ExtractiveAnswerer:
             if float(other.vector @ chosen.vector) < self.settings.corroboration:
                 continue
             if numbers - set(_NUMBER.findall(other.text)):
+                continue
+            other_terms = set(lexical.analyzer.terms(other.text))
+            shorter, longer = sorted((chosen_terms, other_terms), key=len)
+            if self.coverage(list(shorter), longer, lexical) < CORROBORATION_OVERLAP:
                 continue
             seen.add(other.passage.article_id)
             found.append(other)
@@ -259,7 +272,7 @@ class ExtractiveAnswerer:
         for candidate in chosen:
             # Each article's own sentence is quoted with its own citation, so every citation
             # supports exactly the sentence it follows.
-            for member in [candidate, *self.corroborating(candidate, ranked)]:
+            for member in [candidate, *self.corroborating(candidate, ranked, lexical)]:
                 citation = Citation(
                     article_id=member.passage.article_id,
                     paragraph=member.passage.paragraph,
