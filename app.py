@@ -54,6 +54,7 @@ from typing import Any
 
 # rag sets the offline environment (no hub, no analytics) before gradio is imported.
 from rag import Answer, Assistant, InvalidQuestionError, RagError, Settings
+from rag.history import validate_history
 
 # isort: split
 import gradio as gr
@@ -108,14 +109,8 @@ def plain_history(messages: Any, *, from_ui: bool) -> list[dict[str, str]]:
     Raises:
         ValueError: ``messages`` is neither None nor a list of messages.
     """
-    if messages is None:
-        return []
-    if not isinstance(messages, list | tuple):
-        raise ValueError("history must be a list of {'role': ..., 'content': ...} messages")
     turns: list[dict[str, str]] = []
-    for i, message in enumerate(messages):
-        if not isinstance(message, Mapping):
-            raise ValueError(f"history[{i}] must be a dict with 'role' and 'content'")
+    for message in validate_history(messages):
         role = message.get("role")
         metadata = message.get("metadata")
         if role not in ("user", "assistant") or (
@@ -136,26 +131,8 @@ def plain_history(messages: Any, *, from_ui: bool) -> list[dict[str, str]]:
 
 
 def sources(answer: Answer) -> list[dict[str, Any]]:
-    """The cited paragraphs in full, in citation order.
-
-    The text comes from the retrieved passage with the same article and paragraph; the quote
-    stands in when that passage is missing.
-    """
-    passages = {(p.article_id, p.paragraph): p for p in answer.passages}
-    found: list[dict[str, Any]] = []
-    for citation in answer.citations:
-        passage = passages.get((citation.article_id, citation.paragraph))
-        found.append(
-            {
-                "article_id": citation.article_id,
-                "paragraph": citation.paragraph,
-                "title": citation.title or (passage.title if passage else "") or "",
-                "date": citation.date or (passage.date if passage else None),
-                "text": passage.text if passage else citation.quote,
-                "quote": citation.quote,
-            }
-        )
-    return found
+    """The cited paragraphs in full, in citation order (see :meth:`Answer.sources`)."""
+    return answer.sources()
 
 
 def _quote_block(text: str, quote: str) -> str:

@@ -35,6 +35,12 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
+def facts_present(text: str, facts: list[list[str]]) -> bool:
+    """Whether every any-of term group has a term in ``text`` (case- and accent-insensitive)."""
+    folded = fold(text)
+    return all(any(fold(term) in folded for term in group) for group in facts)
+
+
 def evaluate(assistant: Assistant, items: list[dict[str, Any]]) -> EvalReport:
     """Ask every question and score the answers against the gold paragraphs."""
     paragraphs = {r.key: r.text for r in assistant.retriever.lexical().records}
@@ -70,9 +76,7 @@ def evaluate(assistant: Assistant, items: list[dict[str, Any]]) -> EvalReport:
                 ok = False
             elif gold & set(cited):
                 counts["correct"] += 1
-                text = fold(answer.answer)
-                facts = item.get("facts", [])
-                counts["facts"] += all(any(fold(t) in text for t in group) for group in facts)
+                counts["facts"] += facts_present(answer.answer, item.get("facts", []))
             else:
                 counts["wrong"] += 1
                 ok = False

@@ -75,6 +75,7 @@ class Candidate:
     coverage: float = 0.0
     paragraph_coverage: float = 0.0
     support: float = 0.0
+    terms: set[str] = field(default_factory=set)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -186,9 +187,8 @@ class ExtractiveAnswerer:
             candidate.dense = float(vector @ query_vector)
             if candidate.key not in paragraph_terms:
                 paragraph_terms[candidate.key] = set(lexical.analyzer.terms(candidate.passage.text))
-            candidate.coverage = self.coverage(
-                query_terms, set(lexical.analyzer.terms(candidate.text)), lexical
-            )
+            candidate.terms = set(lexical.analyzer.terms(candidate.text))
+            candidate.coverage = self.coverage(query_terms, candidate.terms, lexical)
             candidate.paragraph_coverage = self.coverage(
                 query_terms, paragraph_terms[candidate.key], lexical
             )
@@ -212,7 +212,6 @@ class ExtractiveAnswerer:
         if chosen.vector is None:
             return []
         numbers = set(_NUMBER.findall(chosen.text))
-        chosen_terms = set(lexical.analyzer.terms(chosen.text))
         found: list[Candidate] = []
         seen = {chosen.passage.article_id}
         for other in pool:
@@ -224,8 +223,7 @@ class ExtractiveAnswerer:
                 continue
             if numbers - set(_NUMBER.findall(other.text)):
                 continue
-            other_terms = set(lexical.analyzer.terms(other.text))
-            shorter, longer = sorted((chosen_terms, other_terms), key=len)
+            shorter, longer = sorted((chosen.terms, other.terms), key=len)
             if self.coverage(list(shorter), longer, lexical) < CORROBORATION_OVERLAP:
                 continue
             seen.add(other.passage.article_id)

@@ -40,6 +40,29 @@ class Answer:
     support: float = 0.0
     seconds: float = 0.0
 
+    def sources(self) -> list[dict[str, Any]]:
+        """The cited paragraphs in full, in citation order.
+
+        Each has ``article_id``, ``paragraph``, ``title``, ``date``, ``text`` (the whole
+        paragraph, from the retrieved passage; the quote when that passage is missing) and
+        ``quote``.
+        """
+        passages = {p.key: p for p in self.passages}
+        found: list[dict[str, Any]] = []
+        for citation in self.citations:
+            passage = passages.get((citation.article_id, citation.paragraph))
+            found.append(
+                {
+                    "article_id": citation.article_id,
+                    "paragraph": citation.paragraph,
+                    "title": citation.title or (passage.title if passage else ""),
+                    "date": citation.date or (passage.date if passage else None),
+                    "text": passage.text if passage else citation.quote,
+                    "quote": citation.quote,
+                }
+            )
+        return found
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the public contract)."""
         return {

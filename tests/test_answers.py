@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from langchain_core.runnables import Runnable
 
+from evals.core import facts_present
 from index.config import BUNDLED_CORPUS
 from index.parse import fold, load_corpus
 from rag import Answer, InvalidQuestionError
@@ -47,11 +48,6 @@ def assert_citations_are_grounded(answer: Answer) -> None:
             assert fold(sentence.text[1:]) in fold(citation.quote)
 
 
-def facts_present(answer: Answer, facts: list[list[str]]) -> bool:
-    text = fold(answer.answer)
-    return all(any(fold(term) in text for term in group) for group in facts)
-
-
 def by_id(questions: list[dict[str, Any]], ident: str) -> dict[str, Any]:
     return next(q for q in questions if q["id"] == ident)
 
@@ -66,7 +62,7 @@ def test_answer_cites_a_paragraph_that_holds_it(
     assert_citations_are_grounded(answer)
     cited = {f"{c.article_id}:{c.paragraph}" for c in answer.citations}
     assert cited & set(item["gold"]), (cited, item["gold"])
-    assert facts_present(answer, item["facts"]), answer.answer
+    assert facts_present(answer.answer, item["facts"]), answer.answer
 
 
 @pytest.mark.parametrize("ident", MUST_REFUSE)
