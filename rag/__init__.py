@@ -15,7 +15,7 @@ from index.errors import (
     StoreError,
 )
 from rag.answer import Citation
-from rag.assistant import Answer, Assistant
+from rag.assistant import Answer, Assistant, StreamEvent
 from rag.retrieve import ParagraphRetriever, Passage
 
 __all__ = [
@@ -32,4 +32,5 @@ __all__ = [
     "RagError",
     "Settings",
     "StoreError",
+    "StreamEvent",
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -72,6 +73,23 @@ class Answer:
             "language": self.language,
             "query": self.query,
         }
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One step of :meth:`Assistant.stream`.
+
+    Attributes:
+        kind: ``"status"`` (retrieval is running; ``text`` is the standalone query),
+            ``"delta"`` (``text`` is the next piece of the answer) or ``"answer"`` (done;
+            ``answer`` is set).
+        text: The status text or the answer piece.
+        answer: The complete answer, on the final event only.
+    """
+
+    kind: Literal["status", "delta", "answer"]
+    text: str = ""
+    answer: Answer | None = None
 
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.IGNORECASE | re.DOTALL)
@@ -166,40 +184,79 @@ class Assistant:
             InvalidQuestionError: the question is empty or too long.
             IndexNotFoundError: nothing is indexed.
         """
+        answer: Answer | None = None
+        for event in self.stream(question, history):
+            if event.answer is not None:
+                answer = event.answer
+        if answer is None:  # pragma: no cover - stream() always ends with an answer
+            raise RuntimeError("the answer stream ended without an answer")
+        return answer
+
+    def stream(
+        self, question: str, history: list[dict[str, Any]] | None = None
+    ) -> Iterator[StreamEvent]:
+        """Answer ``question`` as a stream of events, for chats that show progress.
+
+        Yields, in order: one ``status`` event while retrieval runs (``text`` is the standalone
+        query), ``delta`` events whose ``text`` pieces concatenate to the answer text, and a
+        final ``answer`` event carrying the complete :class:`Answer` (the same as :meth:`ask`)::
+
+            for event in assistant.stream("Qui a rencontré Dmitriev ?"):
+                if event.kind == "delta":
+                    print(event.text, end="")
+
+        Validation errors are raised before the first event.
+        """
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         language = detect_language(text)
         query = standalone_question(text, validate_history(history))
+        return self._stream(query, language, started)
+
+    def _stream(self, query: str, language: str, started: float) -> Iterator[StreamEvent]:
+        yield StreamEvent(kind="status", text=query)
         query_vector = self.embedder.encode_queries([query])[0]
         passages = self.retriever.retrieve(query, self.settings.k_answer, query_vector=query_vector)
         composition = self.answerer.compose(query, query_vector, passages, self.retriever.lexical())
         if composition.refused:
-            return Answer(
-                answer=REFUSAL[language],
-                refused=True,
-                language=language,
-                query=query,
-                passages=passages,
-                support=composition.best_support,
-                seconds=time.perf_counter() - started,
+            yield StreamEvent(kind="delta", text=REFUSAL[language])
+            yield StreamEvent(
+                kind="answer",
+                answer=Answer(
+                    answer=REFUSAL[language],
+                    refused=True,
+                    language=language,
+                    query=query,
+                    passages=passages,
+                    support=composition.best_support,
+                    seconds=time.perf_counter() - started,
+                ),
             )
+            return
         citations: list[Citation] = []
         seen: set[tuple[str, int]] = set()
+        lines: list[str] = []
         for sentence in composition.sentences:
+            line = sentence.render()
+            yield StreamEvent(kind="delta", text=("\n" if lines else "") + line)
+            lines.append(line)
             for citation in sentence.citations:
                 if (citation.article_id, citation.paragraph) not in seen:
                     seen.add((citation.article_id, citation.paragraph))
                     citations.append(citation)
-        return Answer(
-            answer="\n".join(s.render() for s in composition.sentences),
-            refused=False,
-            citations=citations,
-            language=language,
-            query=query,
-            sentences=composition.sentences,
-            passages=passages,
-            support=composition.best_support,
-            seconds=time.perf_counter() - started,
+        yield StreamEvent(
+            kind="answer",
+            answer=Answer(
+                answer="\n".join(lines),
+                refused=False,
+                citations=citations,
+                language=language,
+                query=query,
+                sentences=composition.sentences,
+                passages=passages,
+                support=composition.best_support,
+                seconds=time.perf_counter() - started,
+            ),
         )
 
     def as_retriever(self, k: int = 4) -> ParagraphRetriever:
@@ -221,4 +278,4 @@ class Assistant:
         return RunnableLambda(run, name="grounded_answer")
 
 
-__all__ = ["Answer", "Assistant", "IndexNotFoundError"]
+__all__ = ["Answer", "Assistant", "IndexNotFoundError", "StreamEvent"]

@@ -175,3 +175,22 @@ def test_markup_in_a_question_is_ignored(assistant: Any) -> None:
     )
     assert "<" not in answer.query and "alert" not in answer.query
     assert not answer.refused and "29 octobre" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question", ["Qui a rencontré Dmitriev à Miami ?", "Quelle est la capitale du Pérou ?"]
+)
+def test_stream_pieces_add_up_to_the_answer(assistant: Any, question: str) -> None:
+    events = list(assistant.stream(question))
+    assert events[0].kind == "status" and events[0].text
+    assert events[-1].kind == "answer" and events[-1].answer is not None
+    deltas = [e.text for e in events if e.kind == "delta"]
+    assert deltas, "at least one piece of text is streamed"
+    final = events[-1].answer
+    assert "".join(deltas) == final.answer
+    assert final.to_dict() == {**assistant.ask(question).to_dict()}
+
+
+def test_stream_validates_before_the_first_event(assistant: Any) -> None:
+    with pytest.raises(InvalidQuestionError):
+        assistant.stream("   ")
