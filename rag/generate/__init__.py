@@ -1,0 +1,62 @@
+"""Answer generators, chosen by ``Settings.generator`` through :func:`make_generator`.
+
+- ``extractive`` (default): verbatim quotes, no LLM, no network.
+- ``openai``: any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp server).
+- ``llamacpp``: a local GGUF file served by llama-cpp-python (optional extra).
+
+Whatever the generator writes is verified by :mod:`rag.verify` before the reader sees it.
+"""
+
+from __future__ import annotations
+
+from index.config import Settings
+from index.embed import Embedder
+from rag.answer import ExtractiveAnswerer
+from rag.generate.base import ChatGenerator, GenerationRequest, Generator, classify
+from rag.generate.extractive import ExtractiveGenerator
+
+
+def make_generator(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    answerer: ExtractiveAnswerer | None = None,
+) -> Generator:
+    """The generator ``settings.generator`` names.
+
+    Args:
+        settings: ``generator`` and the ``llm_*`` / ``llamacpp_*`` knobs.
+        embedder: For the extractive generator when no ``answerer`` is given.
+        answerer: An existing extractive answerer to reuse.
+
+    Raises:
+        GeneratorConfigError: missing key/URL, model file or optional dependency.
+        ValueError: an unknown generator name.
+    """
+    if settings.generator == "extractive":
+        if answerer is None:
+            if embedder is None:
+                raise ValueError("the extractive generator needs an embedder or an answerer")
+            answerer = ExtractiveAnswerer(embedder, settings)
+        return ExtractiveGenerator(answerer)
+    if settings.generator == "openai":
+        from rag.generate.openai import OpenAIGenerator
+
+        return OpenAIGenerator(settings)
+    if settings.generator == "llamacpp":
+        from rag.generate.llamacpp import LlamaCppGenerator
+
+        return LlamaCppGenerator(settings)
+    raise ValueError(
+        f"unknown generator {settings.generator!r}; use 'extractive', 'openai' or 'llamacpp'"
+    )
+
+
+__all__ = [
+    "ChatGenerator",
+    "ExtractiveGenerator",
+    "GenerationRequest",
+    "Generator",
+    "classify",
+    "make_generator",
+]
