@@ -298,7 +298,7 @@ class Assistant:
         )
         context.support = composition.best_support
         verifier = Verifier(
-            context.passages, self._judge, context.report, language=context.language
+            context.passages, lambda: self.judge, context.report, language=context.language
         )
         for sentence in composition.sentences:
             # Verbatim quotes pass without the judge; anything else would be judged.

@@ -17,7 +17,7 @@ Parsing never raises on odd model output: it works on any string.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -25,6 +25,7 @@ from index.chunk import sentence_spans
 from index.parse import fold
 from rag.answer import AnswerSentence, Citation
 from rag.retrieve import Passage
+from rag.support import is_quote
 
 Key = tuple[str, int]
 
@@ -270,10 +271,6 @@ def split_units(text: str, *, final: bool) -> tuple[list[str], str]:
     return units, text[start:]
 
 
-def _norm(text: str) -> str:
-    return " ".join(fold(text).split())
-
-
 def best_quote(claim: str, paragraph: str) -> str:
     """The paragraph sentence sharing most words with ``claim`` (verbatim), for the citation."""
     words = set(_WORD.findall(fold(claim)))
@@ -303,8 +300,8 @@ class Verifier:
 
     Args:
         passages: The paragraphs given to the generator (the only citable ones).
-        judge: The support judge (``rag.support.SupportJudge``); a sentence found verbatim in a
-            paragraph is supported without asking it.
+        judge: The support judge (``rag.support.SupportJudge``), or a function loading it on
+            first need; a sentence found verbatim in a paragraph is supported without asking.
         report: Where to record what was dropped, reassigned, removed or marked.
         language: ``"fr"`` or ``"en"``, for the unverified marker.
     """
@@ -312,22 +309,29 @@ class Verifier:
     def __init__(
         self,
         passages: Sequence[Passage],
-        judge: Judge | None,
+        judge: Judge | Callable[[], Judge] | None,
         report: VerificationReport,
         *,
         language: str = "fr",
     ) -> None:
         self.passages = {p.key: p for p in passages}
-        self.judge = judge
+        self._judge = judge
         self.report = report
         self.language = language
         self.parser = CitationParser(self.passages)
+
+    @property
+    def judge(self) -> Judge | None:
+        """The support judge (loaded on first use)."""
+        if callable(self._judge) and not hasattr(self._judge, "judge_many"):
+            self._judge = self._judge()
+        return self._judge
 
     def _verdicts(self, claim: str, keys: Sequence[Key]) -> list[tuple[bool, float]]:
         results: list[tuple[bool, float] | None] = []
         pending: list[int] = []
         for i, key in enumerate(keys):
-            if _norm(claim) and _norm(claim) in _norm(self.passages[key].text):
+            if is_quote(claim, self.passages[key].text):
                 results.append((True, 1.0))
             else:
                 results.append(None)
@@ -384,27 +388,49 @@ class Verifier:
                 support=max(s for _, s in kept),
             )
             return Checked("supported", sentence, sentence.render())
+        return self._unsupported(claim)
+
+    def check_sentence(self, sentence: AnswerSentence) -> Checked:
+        """Verify an already structured sentence (the extractive answerer's verbatim quotes).
+
+        Its citations are kept as they are (quotes and support included) when they name a
+        given paragraph that supports the sentence; the others are dropped.
+        """
+        given: list[Key] = []
+        for citation in sentence.citations:
+            key = (citation.article_id, citation.paragraph)
+            if key in self.passages:
+                given.append(key)
+            else:
+                self.report.dropped_ids.append(f"[{citation.ref}]")
+        verdicts = dict(zip(given, self._verdicts(sentence.text, given), strict=True))
+        for key, (ok, _) in verdicts.items():
+            if not ok:
+                self.report.unsupported_citations.append(
+                    {"sentence": sentence.text, "ref": render_ref(key[0], key[1])}
+                )
+        kept = [
+            c
+            for c in sentence.citations
+            if verdicts.get((c.article_id, c.paragraph), (False, 0.0))[0]
+        ]
+        if kept:
+            checked = AnswerSentence(
+                text=sentence.text,
+                citations=kept,
+                support=sentence.support,
+                corroborates=sentence.corroborates,
+            )
+            return Checked("supported", checked, checked.render())
+        return self._unsupported(sentence.text)
+
+    def _unsupported(self, claim: str) -> Checked:
         if self.report.policy == "mark":
             self.report.marked.append(claim)
             marked = AnswerSentence(text=claim, citations=[], support=0.0)
             return Checked("unsupported", marked, f"{claim} [{MARKER[self.language]}]")
         self.report.removed.append(claim)
         return Checked("unsupported", None, "")
-
-    def check_sentence(self, sentence: AnswerSentence) -> Checked:
-        """Verify an already structured sentence (the extractive answerer's)."""
-        refs = " ".join(f"[{c.ref}]" for c in sentence.citations)
-        checked = self.check_unit(f"{sentence.text} {refs}")
-        if checked.sentence is not None and checked.status == "supported":
-            # Keep the answerer's own quotes and support: the claim is verbatim in them.
-            kept = {c.article_id for c in checked.sentence.citations}
-            original = [c for c in sentence.citations if c.article_id in kept]
-            if len(original) == len(checked.sentence.citations):
-                checked.sentence.citations = original
-                checked.sentence.support = sentence.support
-                checked.sentence.corroborates = sentence.corroborates
-                checked.text = checked.sentence.render()
-        return checked
 
 
 def stream_units(chunks: Iterable[str]) -> Iterator[str]:
