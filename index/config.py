@@ -106,10 +106,10 @@ class Settings(BaseSettings):
         None, description="API key (local servers accept any; None = OPENAI_API_KEY or 'none')."
     )
     llm_timeout: float = Field(
-        60.0, gt=0, le=3600, description="Seconds to connect and between streamed tokens."
+        120.0, gt=0, le=3600, description="Seconds to connect and between streamed tokens."
     )
     llm_deadline: float = Field(
-        180.0, gt=0, le=3600, description="Seconds one LLM answer may take in all."
+        300.0, gt=0, le=3600, description="Seconds one LLM answer may take in all."
     )
     llm_max_retries: int = Field(
         2, ge=0, le=10, description="Retries (with backoff) when unreachable, rate-limited or 5xx."

@@ -40,6 +40,8 @@ _END = re.compile(r"[.!?…]+[\"»”’)]*")
 _ABBREVIATIONS = {"m", "mm", "mme", "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "av"}
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _WORD = re.compile(r"\w{2,}", re.UNICODE)
+_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]{0,200})?/?>")
+MIN_CLAIM_WORDS = 3
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?…])")
 
 MARKER = {"fr": "⚠ non vérifié", "en": "⚠ unverified"}
@@ -192,16 +194,16 @@ class CitationParser:
             found, lost = self.resolve_group(match.group(0))
             keys.extend(k for k in found if k not in keys)
             dropped.extend(lost)
-        claim = CITE_GROUP.sub(" ", unit)
-        claim = _BULLET.sub("", claim)
+        claim = _TAG.sub(" ", CITE_GROUP.sub(" ", unit))
+        claim = _BULLET.sub("", re.sub(r"[\[\]【】¶]", " ", claim))
         claim = claim.replace("**", "").replace("__", "")
         claim = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(claim.split())).strip()
         return ParsedUnit(raw=unit, claim=claim, keys=keys, dropped=dropped)
 
 
-def has_words(text: str) -> bool:
-    """Whether ``text`` says anything (two letters or more in a row)."""
-    return bool(_WORD.search(text))
+def has_words(text: str, minimum: int = 1) -> bool:
+    """Whether ``text`` has at least ``minimum`` words (of two characters or more)."""
+    return len(_WORD.findall(text)) >= minimum
 
 
 def _is_abbreviation(text: str, end: int) -> bool:
@@ -361,6 +363,11 @@ class Verifier:
         claim = parsed.claim
         if not has_words(claim):
             return Checked("empty", None, "")
+        if not has_words(
+            claim, MIN_CLAIM_WORDS
+        ):  # a fragment ("Oui.", "<documents>") states nothing
+            self.report.removed.append(claim)
+            return Checked("unsupported", None, "")
         verdicts = self._verdicts(claim, parsed.keys)
         kept = [(k, s) for k, (ok, s) in zip(parsed.keys, verdicts, strict=True) if ok]
         for key, (ok, _) in zip(parsed.keys, verdicts, strict=True):
