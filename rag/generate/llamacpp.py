@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,7 @@ class LlamaCppServer:
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._log: deque[str] = deque(maxlen=40)
 
     @property
     def base_url(self) -> str:
@@ -129,18 +131,17 @@ class LlamaCppServer:
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
             atexit.register(self.stop)
+            self._drain()
             deadline = time.monotonic() + self.startup_seconds
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
-                    err = (self.process.stderr.read() if self.process.stderr else b"")[-800:]
                     self.process = None
-                    raise LLMUnavailableError(
-                        f"the llama.cpp server exited at start: {err.decode(errors='replace')}"
-                    )
+                    time.sleep(0.2)  # let the reader thread collect the last lines
+                    tail = "".join(self._log)[-800:]
+                    raise LLMUnavailableError(f"the llama.cpp server exited at start: {tail}")
                 try:
                     with urllib.request.urlopen(f"{self.base_url}/models", timeout=2):
                         pass
-                    self._drain()
                     return self
                 except OSError:
                     time.sleep(0.2)
@@ -150,12 +151,18 @@ class LlamaCppServer:
             )
 
     def _drain(self) -> None:
-        # The server logs every request on stderr: keep reading so its pipe never fills.
+        # llama.cpp logs a lot on stderr: read it all the time (a full pipe would block the
+        # server), keeping the last lines for error messages.
         process = self.process
         if process is None or process.stderr is None:
             return
         stream = process.stderr
-        threading.Thread(target=lambda: [None for _ in stream], daemon=True).start()
+
+        def read() -> None:
+            for line in stream:
+                self._log.append(line.decode(errors="replace"))
+
+        threading.Thread(target=read, daemon=True).start()
 
     def stop(self) -> None:
         """Stop the server process."""
