@@ -117,6 +117,13 @@ def main(
         raise typer.Exit(1)
 
 
+SHORT = {
+    "recall@5": "R@5", "mrr": "MRR", "citation_precision": "cit.prec", "citation_hit": "cit.hit",
+    "fact_accuracy": "facts", "false_refusal_rate": "false ref.", "refusal_accuracy": "refusal",
+    "pass_rate": "pass", "latency_p50_ms": "p50 ms",
+}  # fmt: skip
+
+
 def print_report(report: dict[str, Any], console: Any) -> None:
     """The rich tables: metrics with bars, per kind, baseline, failures."""
     from rich.table import Table
@@ -144,7 +151,7 @@ def print_report(report: dict[str, Any], console: Any) -> None:
     kinds = Table(title="By kind")
     kinds.add_column("kind")
     for column in KIND_COLUMNS:
-        kinds.add_column(column, justify="right")
+        kinds.add_column(SHORT.get(column, column), justify="right")
     for kind, values in report["by_kind"].items():
         kinds.add_row(kind, *[fmt(values.get(c), c) for c in KIND_COLUMNS])
     console.print(kinds)
