@@ -7,8 +7,6 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from index import offline  # noqa: F401  (offline env before gradio)
-
 import gradio as gr
 from gradio_client import Client
 
