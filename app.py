@@ -84,8 +84,8 @@ ERROR_MARK = "**Error** — "
 NOTICE_MARKS = (INVALID_MARK, ERROR_MARK)
 SOURCES_TITLE = "Sources"
 RELATED_TITLE = "Related passages — not evidence"
-SEARCH_TITLE = "🔎 Searching the articles"
-SEARCHED_TITLE = "🔎 Searched the articles"
+SEARCH_TITLE = "Searching the articles…"
+SEARCHED_TITLE = "Searched the articles"
 DIFFERENCE_NOTES = {
     "fr": "⚠ Les articles ne donnent pas les mêmes chiffres : {a} et {b}.",
     "en": "⚠ The articles give different figures here: {a} and {b}.",
@@ -438,7 +438,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 chatbot = gr.Chatbot(
                     label="Chat",
                     elem_id="chat",
-                    height=560,
+                    height=640,
                     sanitize_html=True,
                     render_markdown=True,
                     latex_delimiters=[],
