@@ -64,6 +64,27 @@ class Settings(BaseSettings):
     corroboration: float = Field(
         0.92, ge=0.0, le=1.0, description="Sentence similarity to cite another article too."
     )
+    # Support judge (rag/support.py); calibrated on evals/data/support_pairs.jsonl.
+    support_min_similarity: float = Field(
+        0.86,
+        ge=0.0,
+        le=1.0,
+        description="Support judge: cosine a non-quoted sentence needs to its paragraph (or "
+        "the paragraph's closest sentence), same language.",
+    )
+    support_min_similarity_cross_lingual: float = Field(
+        0.84,
+        ge=0.0,
+        le=1.0,
+        description="Support judge: the same bar when sentence and paragraph differ in language.",
+    )
+    support_name_match: float = Field(
+        0.75,
+        ge=0.5,
+        le=1.0,
+        description="Support judge: spelling similarity for a name to match a paragraph word "
+        "(transliterations such as Ushakov/Ouchakov).",
+    )
     max_question_chars: int = Field(4000, ge=10)
     auto_index: bool = Field(True, description="Index corpus_dir when the store is empty.")
 
