@@ -22,6 +22,9 @@ marked as not evidence. 👍/👎 under an answer are stored in ``<data dir>/fee
 *Index*: what is indexed, and an upload of new ``.txt``/``.md`` articles (type, size and
 content checked) indexed at once with a progress bar.
 
+*Evaluation*: the latest ``python -m evals`` report (metrics against their bars, by kind,
+plot, failures with their answers) and a button that re-runs it on the current index.
+
 API
 ---
 ``/chat`` answers one question, statelessly: the conversation so far is passed in by the
@@ -75,6 +78,8 @@ from rag.retrieve import Passage
 
 # isort: split
 import gradio as gr
+
+from evals.ui import evaluation_tab
 
 logger = logging.getLogger("app")
 
@@ -475,6 +480,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 )
                 add = gr.Button("Add to the index", variant="primary", elem_id="upload-button")
                 upload_report = gr.Markdown("", elem_id="upload-report")
+            with gr.Tab("Evaluation", id="evaluation"):
+                evaluation_tab(assistant)
         textbox.submit(
             respond,
             [textbox, chatbot, answers],
