@@ -11,6 +11,7 @@ Examples::
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -111,7 +112,7 @@ def main(
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
-        print_report(report, Console())
+        print_report(report, Console(width=None if sys.stdout.isatty() else 150))
         console.print(f"report: {(out or DEFAULT_OUT) / 'latest.md'}")
     if report["missed"]:
         raise typer.Exit(1)
