@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.errors import RagError
 from index.parse import fold
 from rag.assistant import Answer, Assistant
 from rag.support import SupportJudge
@@ -209,7 +210,13 @@ def evaluate_item(
         gold=list(item["gold"]),
     )
     started = time.perf_counter()
-    answer = assistant.ask(item["question"], history=item.get("history"))
+    try:
+        answer = assistant.ask(item["question"], history=item.get("history"))
+    except (RagError, ValueError) as exc:  # a bad item must not hide the other results
+        result.seconds = time.perf_counter() - started
+        result.refused = True
+        result.problems.append(f"error: {type(exc).__name__}: {exc}")
+        return result
     result.seconds = time.perf_counter() - started
     result.answer, result.refused = answer.answer, answer.refused
     result.cited = [ref(c.article_id, c.paragraph) for c in answer.citations]
