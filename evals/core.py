@@ -142,9 +142,16 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
 
 
 def facts_present(text: str, facts: list[list[str]]) -> bool:
-    """Whether every any-of term group has a term in ``text`` (case- and accent-insensitive)."""
-    folded = fold(text)
-    return all(any(fold(term) in folded for term in group) for group in facts)
+    """Whether every any-of term group has a term in ``text``.
+
+    Case, accents and the apostrophe's typography (’ vs ') are ignored.
+    """
+    folded = _norm(text)
+    return all(any(_norm(term) in folded for term in group) for group in facts)
+
+
+def _norm(text: str) -> str:
+    return fold(text).replace("’", "'").replace("ʼ", "'")
 
 
 def ref(article_id: str, paragraph: int) -> str:
