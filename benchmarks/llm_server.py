@@ -120,9 +120,7 @@ def main() -> None:
             "threads": args.threads or "llama.cpp default",
             "k": args.k,
             "ttft_median_s": round(statistics.median(r["ttft"] for r in raw_runs), 2),
-            "tokens_per_s_median": round(
-                statistics.median(r["tokens_per_s"] for r in raw_runs), 1
-            ),
+            "tokens_per_s_median": round(statistics.median(r["tokens_per_s"] for r in raw_runs), 1),
             "prompt_tokens_median": statistics.median(r["prompt_tokens"] for r in raw_runs),
             "assistant_total_median_s": round(
                 statistics.median(r["total"] for r in assistant_runs), 2

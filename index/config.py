@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     k_dense: int = Field(30, ge=1, le=1000, description="Chunks fetched from Chroma.")
     k_lexical: int = Field(30, ge=1, le=1000, description="Paragraphs fetched from BM25.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    rerank_depth: int = Field(
+        20,
+        ge=0,
+        le=1000,
+        description="Fused paragraphs re-ranked by their best sentence's similarity to the "
+        "query (0 = off).",
+    )
     k_answer: int = Field(6, ge=1, le=50, description="Paragraphs the answerer reads.")
     max_answer_sentences: int = Field(3, ge=1, le=10)
     # Calibrated for multilingual-e5-small on tests/data/questions.jsonl (see README).
@@ -61,6 +68,13 @@ class Settings(BaseSettings):
     )
     min_extra_support: float = Field(
         0.93, ge=0.0, le=3.0, description="Bar for a second or third answer sentence."
+    )
+    same_paragraph_margin: float = Field(
+        0.03,
+        ge=0.0,
+        le=1.0,
+        description="Another sentence of an already quoted paragraph may score this much under "
+        "the first bar (it completes the quote; its citation is the same paragraph).",
     )
     corroboration: float = Field(
         0.92, ge=0.0, le=1.0, description="Sentence similarity to cite another article too."
@@ -133,6 +147,24 @@ class Settings(BaseSettings):
         "'remove' it or keep it visibly 'mark'ed as unverified (never cited).",
     )
 
+    max_upload_bytes: int = Field(
+        2_000_000, ge=1_000, description="Largest article file accepted by upload (bytes)."
+    )
+    max_upload_files: int = Field(20, ge=1, description="Files accepted in one upload.")
+    related_min_support: float = Field(
+        0.85,
+        ge=0.0,
+        le=3.0,
+        description="On a refusal, paragraphs this close to the question are offered as "
+        "related passages (not evidence).",
+    )
+    chat_concurrency: int = Field(
+        4, ge=1, le=64, description="Questions the chat app answers at the same time."
+    )
+    chat_queue_size: int = Field(
+        200, ge=1, description="Questions waiting in the chat app's queue before it says busy."
+    )
+
     host: str = Field("127.0.0.1", description="Address the chat app binds to.")
     port: int = Field(7860, ge=0, le=65535, description="Port of the chat app (0 = any free).")
 
@@ -151,6 +183,16 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         """Where the embedded Chroma store lives."""
         return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where articles uploaded through the chat are saved (indexed with ``corpus_dir``)."""
+        return self.data_dir / "uploads"
+
+    @property
+    def feedback_path(self) -> Path:
+        """JSON lines of the readers' 👍/👎 on answers."""
+        return self.data_dir / "feedback.jsonl"
 
     @property
     def models_dir(self) -> Path:

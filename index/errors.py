@@ -53,3 +53,7 @@ class LLMOutputError(LLMError):
 
 class GeneratorConfigError(RagError, ValueError):
     """The generator settings are inconsistent or its optional dependency is missing."""
+
+
+class UploadError(RagError, ValueError):
+    """An uploaded article was refused (type, size, name or content); the message says why."""

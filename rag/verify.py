@@ -427,6 +427,7 @@ class Verifier:
                 citations=kept,
                 support=sentence.support,
                 corroborates=sentence.corroborates,
+                differs_from=sentence.differs_from,
             )
             return Checked("supported", checked, checked.render())
         return self._unsupported(sentence.text)

@@ -167,7 +167,7 @@ def test_parser_never_crashes_on_odd_output() -> None:
     odd = ["", "[", "]]]]", "¶¶¶ 4", "[" * 500, "\x00\ufffd[003_a146 ¶" + "9" * 50 + "]", "(¶)"]
     for text in odd:
         parser.parse(text)
-        units, rest = split_units(text, final=True)
+        _units, rest = split_units(text, final=True)
         assert rest == ""
 
 
@@ -225,12 +225,14 @@ def test_rewrite_prompt_reads_user_turns_only() -> None:
 # --- verified answers -------------------------------------------------------------------------
 
 
-def test_supported_sentence_keeps_its_citation(make: Any, given: dict[str, Any], judge: Any) -> None:
+def test_supported_sentence_keeps_its_citation(
+    make: Any, given: dict[str, Any], judge: Any
+) -> None:
     events, answer = run(make(Script(f"{GOOD} [{given['ref']}]")))
     assert not answer.refused
     assert [(c.article_id, c.paragraph) for c in answer.citations] == [given["source"].key]
     assert deltas(events) == answer.answer
-    assert [e.kind for e in events][0] == "status" and events[1].kind == "delta"
+    assert events[0].kind == "status" and events[1].kind == "delta"
     assert answer.verification.dropped_ids == [] and answer.verification.removed == []
     assert answer.to_dict()["verification"]["generator"] == "fake"
     assert_verified(answer, given, judge)
