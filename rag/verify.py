@@ -42,6 +42,7 @@ _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _WORD = re.compile(r"\w{2,}", re.UNICODE)
 _TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]{0,200})?/?>")
 MIN_CLAIM_WORDS = 3
+_MARKUP_ECHO = re.compile(r"\w\s*=\s*[\"']|[\"']\s*/?>|</|/>|<\w")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?…])")
 
 MARKER = {"fr": "⚠ non vérifié", "en": "⚠ unverified"}
@@ -199,6 +200,21 @@ class CitationParser:
         claim = claim.replace("**", "").replace("__", "")
         claim = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(claim.split())).strip()
         return ParsedUnit(raw=unit, claim=claim, keys=keys, dropped=dropped)
+
+
+def is_statement(claim: str) -> bool:
+    """Whether a claim can be an answer sentence at all.
+
+    Not: a fragment of fewer than ``MIN_CLAIM_WORDS`` words ("Oui.", "<documents>"), a
+    question (it asserts nothing), or an echo of the prompt's markup (``title="…"``, ``">``,
+    ``</…``) — such text may even be found verbatim in a paragraph, yet says nothing.
+    """
+    text = claim.strip().strip("\"'«»“”").strip()
+    return (
+        has_words(text, MIN_CLAIM_WORDS)
+        and not text.endswith("?")
+        and not _MARKUP_ECHO.search(claim)
+    )
 
 
 def has_words(text: str, minimum: int = 1) -> bool:
@@ -363,9 +379,7 @@ class Verifier:
         claim = parsed.claim
         if not has_words(claim):
             return Checked("empty", None, "")
-        if not has_words(
-            claim, MIN_CLAIM_WORDS
-        ):  # a fragment ("Oui.", "<documents>") states nothing
+        if not is_statement(claim):
             self.report.removed.append(claim)
             return Checked("unsupported", None, "")
         verdicts = self._verdicts(claim, parsed.keys)

@@ -317,6 +317,23 @@ def test_injection_echo_is_not_shown_and_cites_nothing(
     assert_verified(answer, given, judge)
 
 
+@pytest.mark.parametrize(
+    "echo",
+    [
+        '" title="Un plan de paix en 28 points pour l\'Ukraine: ',
+        '" type="text/javascript"> ',
+        "Combien de points compte le plan de paix ? ",
+        "Oui. ",
+    ],
+)
+def test_prompt_echoes_questions_and_fragments_are_not_statements(
+    make: Any, given: dict[str, Any], echo: str
+) -> None:
+    events, answer = run(make(Script(f"{echo}[{given['ref']}]")))
+    assert answer.refused and answer.citations == []
+    assert deltas(events) == answer.answer and len(answer.verification.removed) == 1
+
+
 def test_model_refusal_is_a_refusal(make: Any) -> None:
     _, answer = run(make(Script("Les documents ne contiennent pas la réponse.")))
     assert answer.refused and answer.citations == []
