@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -9,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import index.offline  # noqa: F401  (offline env before chromadb is imported)
 from index.chunk import Chunk, chunk_article
@@ -84,6 +85,90 @@ class IndexStatus:
         return dict(self.__dict__)
 
 
+def make_chroma_client(settings: Settings) -> Any:
+    """The one place a Chroma client is made: embedded (default) or a server.
+
+    ``RAG_CHROMA_URL`` (or ``RAG_CHROMA_HOST``/``RAG_CHROMA_PORT``) selects
+    ``chromadb.HttpClient`` with ``RAG_CHROMA_HEADERS``; otherwise a ``PersistentClient`` in
+    ``settings.chroma_dir``. Everything above this function is the same for both.
+
+    Raises:
+        StoreError: the folder cannot be opened or the server cannot be reached (the message
+            names the URL).
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    server = settings.chroma_server
+    if server is None:
+        try:
+            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            path = str(settings.chroma_dir)
+            return chromadb.PersistentClient(path=path, settings=chroma_settings)
+        except Exception as exc:
+            raise StoreError(
+                f"cannot open the Chroma store at {settings.chroma_dir}: {exc}"
+            ) from exc
+    host, port, ssl = server
+    try:
+        client = chromadb.HttpClient(
+            host=host,
+            port=port,
+            ssl=ssl,
+            headers=dict(settings.chroma_headers) or None,
+            settings=chroma_settings,
+        )
+    except Exception as exc:  # ValueError("Could not connect..."), auth errors, bad host...
+        raise StoreError(_unreachable(settings, exc)) from exc
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:  # chromadb's own client waits forever on a hung server
+        import httpx
+
+        session.timeout = httpx.Timeout(settings.chroma_timeout, connect=5.0)
+    return client
+
+
+def _unreachable(settings: Settings, exc: BaseException) -> str:
+    return (
+        f"cannot reach the Chroma server at {settings.chroma_location}: {exc}. Is it running "
+        "(`chroma run --path DIR --host HOST --port PORT`) and are RAG_CHROMA_URL / "
+        "RAG_CHROMA_HEADERS right?"
+    )
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx ships with chromadb
+        return False
+    return isinstance(exc, httpx.TransportError)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _map_store_errors(method: _F) -> _F:
+    """Turn a lost connection to the Chroma server into a :class:`StoreError` naming its URL.
+
+    Nothing is cached about the failure: the next call tries again, so a session recovers as
+    soon as the server is back.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: ArticleStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except StoreError:
+            raise
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise StoreError(_unreachable(self.settings, exc)) from exc
+            raise
+
+    return cast(_F, wrapper)
+
+
 def _batches(items: list[Chunk], size: int) -> Iterator[list[Chunk]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -101,6 +186,7 @@ class ArticleStore:
         report.embedded_paragraphs  # 0 on the second run
     """
 
+    @_map_store_errors
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -109,19 +195,7 @@ class ArticleStore:
 
     @staticmethod
     def _make_client(settings: Settings) -> Any:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        try:
-            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-            return chromadb.PersistentClient(
-                path=str(settings.chroma_dir),
-                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-            )
-        except Exception as exc:
-            raise StoreError(
-                f"cannot open the Chroma store at {settings.chroma_dir}: {exc}"
-            ) from exc
+        return make_chroma_client(settings)
 
     def _open_vectorstore(self) -> Any:
         from langchain_chroma import Chroma
@@ -140,19 +214,40 @@ class ArticleStore:
 
     # -- reading ---------------------------------------------------------------------------
 
+    @property
+    def location(self) -> str:
+        """The server URL or the embedded folder, for messages and cache keys."""
+        return self.settings.chroma_location
+
+    @_map_store_errors
     def count(self) -> int:
         """Number of chunks stored."""
         return int(self.collection.count())
 
+    @_map_store_errors
     def state(self) -> Metadata:
-        """Collection-level state: embedder, dimension, revision, last indexed."""
-        return dict(self.collection.metadata or {})
+        """Collection-level state: embedder, dimension, revision, last indexed.
+
+        Read afresh from Chroma (one small request), so a sync by another process sharing the
+        store or server is seen; if that process rebuilt the collection, it is reopened.
+        """
+        from chromadb.errors import NotFoundError
+
+        try:
+            fresh = self._client.get_collection(self.settings.collection)
+        except NotFoundError:  # dropped by another process: start from an empty one
+            self.vectorstore = self._open_vectorstore()
+            return dict(self.collection.metadata or {})
+        if fresh.id != self.collection.id:
+            self.vectorstore = self._open_vectorstore()
+        return dict(fresh.metadata or {})
 
     def revision(self) -> str | None:
         """Changes whenever a sync modifies the collection (for cache invalidation)."""
         value = self.state().get("revision")
         return str(value) if value else None
 
+    @_map_store_errors
     def check_embedder(self) -> None:
         """Refuse to mix vectors of two models in one collection.
 
@@ -167,11 +262,12 @@ class ArticleStore:
             or int(state.get("dimension", 0)) != self.embedder.dimension
         ):
             raise EmbedderError(
-                f"the index at {self.settings.chroma_dir} was built with embedder "
+                f"the index at {self.location} was built with embedder "
                 f"'{state['embedder']}' (dim {state.get('dimension')}), not '{self.embedder.name}' "
                 f"(dim {self.embedder.dimension}); run `python -m rag index --rebuild`."
             )
 
+    @_map_store_errors
     def chunks(self, *, content_only: bool = True) -> list[StoredChunk]:
         """Every stored chunk (only citable ones by default), ordered by id."""
         where = {"is_content": True} if content_only else None
@@ -184,6 +280,7 @@ class ArticleStore:
             rows, key=lambda c: (c.article_id, c.paragraph, int(c.metadata.get("part", 0)))
         )
 
+    @_map_store_errors
     def paragraph_text(self, article_id: str, paragraph: int) -> str | None:
         """Full text of one paragraph (its chunks joined), or None if unknown."""
         got = self.collection.get(
@@ -197,6 +294,7 @@ class ArticleStore:
         )
         return " ".join(doc or "" for _, doc in parts)
 
+    @_map_store_errors
     def dense_search(self, vector: list[float], k: int) -> list[tuple[StoredChunk, float]]:
         """The ``k`` citable chunks nearest to a query vector, with cosine similarity."""
         # Despite its name this returns cosine *distances* for our collection.
@@ -213,6 +311,7 @@ class ArticleStore:
             for doc, distance in results
         ]
 
+    @_map_store_errors
     def status(self) -> IndexStatus:
         """Counts and provenance of the index."""
         metas = self.collection.get(include=["metadatas"])["metadatas"] or []
@@ -225,7 +324,7 @@ class ArticleStore:
             content_paragraphs=len(content),
             chunks=len(metas),
             embedder=str(state.get("embedder", self.embedder.name)),
-            location=str(self.settings.chroma_dir),
+            location=self.location,
             collection=self.settings.collection,
             last_indexed=state.get("last_indexed"),
             revision=state.get("revision"),
@@ -233,6 +332,7 @@ class ArticleStore:
 
     # -- writing ---------------------------------------------------------------------------
 
+    @_map_store_errors
     def reset(self) -> None:
         """Drop the collection and start empty."""
         self.vectorstore.delete_collection()
@@ -248,6 +348,7 @@ class ArticleStore:
             }
         )
 
+    @_map_store_errors
     def sync(
         self,
         folder: Path | str,
