@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import threading
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -229,8 +230,14 @@ def _export(source: Path, out: Path) -> None:
 
     sample = torch.ones((2, 8), dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
+    with warnings.catch_warnings():  # tracer notes about shapes that are dynamic axes anyway
+        warnings.simplefilter("ignore")
+        _run_export(torch, Pooled(model), sample, axes, out)
+
+
+def _run_export(torch: Any, model: Any, sample: Any, axes: dict[int, str], out: Path) -> None:
     torch.onnx.export(
-        Pooled(model),
+        model,
         (sample, sample),
         str(out),
         input_names=["input_ids", "attention_mask"],
