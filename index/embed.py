@@ -103,6 +103,39 @@ class Embedder(Embeddings):
             batch_size=settings.embed_batch_size,
         )
 
+    @classmethod
+    def deferred(cls, settings: Settings) -> Embedder:
+        """An embedder named as :meth:`from_settings` would name it, loaded on first use.
+
+        For commands that open the store but may embed nothing (``python -m rag status``):
+        they skip importing torch and loading the model.
+        """
+        from index.fast_embed import FastEncoder
+
+        class Deferred(FastEncoder):
+            def __init__(self) -> None:
+                self._real: Embedder | None = None
+                self.name_suffix = (
+                    "@int8"
+                    if settings.embedder == BUILTIN_E5 and settings.embed_backend == "onnx-int8"
+                    else ""
+                )
+
+            def real(self) -> Embedder:
+                if self._real is None:
+                    self._real = Embedder.from_settings(settings)
+                return self._real
+
+            @property
+            def dimension(self) -> int:  # type: ignore[override]
+                return self.real().dimension
+
+            def encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
+                real = self.real()
+                return real.encode_queries(texts) if query else real.encode_passages(texts)
+
+        return cls(Deferred(), name=settings.embedder, batch_size=settings.embed_batch_size)
+
     def _prompt_kwargs(self, explicit: str | None, names: Sequence[str]) -> dict[str, Any]:
         if self._fast is not None:  # the fast engines add the e5 prefixes themselves
             return {}

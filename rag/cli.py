@@ -116,7 +116,7 @@ def status(
 
     settings = _settings(data_dir)
     try:
-        info = ArticleStore(settings, Embedder.from_settings(settings)).status()
+        info = ArticleStore(settings, Embedder.deferred(settings)).status()
     except RagError as exc:
         raise _fail(str(exc)) from exc
     if as_json:
