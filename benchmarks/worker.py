@@ -187,9 +187,7 @@ def run_langchain(corpus: Path, work: Path, vectors: str, rounds: int) -> dict[s
     qs = questions()
 
     def floor(question: str) -> None:
-        store._collection.query(
-            query_embeddings=[query_model.embed_query(question)], n_results=4
-        )
+        store._collection.query(query_embeddings=[query_model.embed_query(question)], n_results=4)
 
     def answer(question: str) -> None:
         found = store.similarity_search(question, k=4)

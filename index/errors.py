@@ -29,3 +29,7 @@ class InvalidQuestionError(RagError, ValueError):
 
 class StoreError(RagError):
     """The vector store cannot be opened or reached."""
+
+
+class UploadError(RagError, ValueError):
+    """An uploaded article was refused (type, size, name or content); the message says why."""

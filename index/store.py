@@ -6,7 +6,7 @@ import functools
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -351,7 +351,7 @@ class ArticleStore:
     @_map_store_errors
     def sync(
         self,
-        folder: Path | str,
+        folder: Path | str | Sequence[Path | str],
         *,
         rebuild: bool = False,
         progress: bool = False,
@@ -364,7 +364,7 @@ class ArticleStore:
         read keeps its previously indexed chunks. A missing or empty folder changes nothing.
 
         Args:
-            folder: The corpus folder.
+            folder: The corpus folder (or several folders, indexed together).
             rebuild: Drop everything first and re-embed all chunks.
             progress: Show a progress bar on stderr while embedding.
             on_progress: Called with (chunks embedded so far, chunks to embed).
