@@ -200,6 +200,10 @@ def main(
     rounds: Annotated[int, typer.Option(help="Passes over the 57 questions.")] = 1,
     langchain: Annotated[bool, typer.Option(help="Run the LangChain side too.")] = True,
     out: Annotated[Path, typer.Option(help="Where latest.json / latest.md go.")] = RESULTS,
+    models: Annotated[
+        Path | None,
+        typer.Option(help="Reuse this models folder (converted e5, ONNX exports) of a data dir."),
+    ] = None,
 ) -> None:
     """Run the benchmark and write JSON + markdown."""
     from index.e5_convert import build_e5_model
@@ -207,6 +211,8 @@ def main(
     root = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     load_before = os.getloadavg()
     try:
+        if models is not None:
+            (root / "models").symlink_to(models.resolve(), target_is_directory=True)
         build_e5_model(root / "models" / "multilingual-e5-small")
         runs = []
         for size in (int(s) for s in sizes.split(",")):
