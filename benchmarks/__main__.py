@@ -58,7 +58,7 @@ def _cold(command: list[str], env: dict[str, str]) -> float:
 
 
 def run_size(
-    size: int, root: Path, backend: str, real_max: int, rounds: int, langchain: bool
+    size: int, root: Path, backend: str, real_max: int, rounds: int, langchain: bool, ours: bool
 ) -> dict[str, Any]:
     from benchmarks.corpus import write_corpus
     from index.config import BUNDLED_CORPUS
@@ -74,18 +74,19 @@ def run_size(
     vectors = "real" if size <= real_max else "synthetic"
     common = [str(corpus), str(work), "--vectors", vectors, "--rounds", str(rounds)]
     row: dict[str, Any] = {"size": size, "vectors": vectors}
-    typer.echo(f"[{size}] ours ({backend}, {vectors} vectors)...", err=True)
-    row["ours"] = _worker(["ours", *common, "--backend", backend])
-    env = {
-        "RAG_DATA_DIR": str(work / "ours"),
-        "RAG_CORPUS_DIR": str(corpus),
-        "RAG_EMBED_BACKEND": backend,
-        "RAG_AUTO_INDEX": "false",
-    }
-    ask = [sys.executable, "-m", "rag", "ask", QUESTION, "--json"]
-    row["ours"]["cold_start_s"] = _cold(ask, env)
-    if size == 66 and backend != "torch":
-        row["ours"]["cold_start_torch_s"] = _cold(ask, {**env, "RAG_EMBED_BACKEND": "torch"})
+    if ours:
+        typer.echo(f"[{size}] ours ({backend}, {vectors} vectors)...", err=True)
+        row["ours"] = _worker(["ours", *common, "--backend", backend])
+        env = {
+            "RAG_DATA_DIR": str(work / "ours"),
+            "RAG_CORPUS_DIR": str(corpus),
+            "RAG_EMBED_BACKEND": backend,
+            "RAG_AUTO_INDEX": "false",
+        }
+        ask = [sys.executable, "-m", "rag", "ask", QUESTION, "--json"]
+        row["ours"]["cold_start_s"] = _cold(ask, env)
+        if size == 66 and backend != "torch":
+            row["ours"]["cold_start_torch_s"] = _cold(ask, {**env, "RAG_EMBED_BACKEND": "torch"})
     if langchain:
         typer.echo(f"[{size}] langchain...", err=True)
         row["langchain"] = _worker(["langchain", *common])
@@ -143,6 +144,11 @@ def markdown(report: dict[str, Any]) -> str:
         "| metric | " + " | ".join(f"{r['size']:,} ¶ ({r['vectors']} vectors)" for r in rows) + " |"
     )
     lines = [head, "|---|" + "---|" * len(rows)]
+    lines.append(
+        "| our embedding backend | "
+        + " | ".join(str(r.get("ours", {}).get("backend", "")) for r in rows)
+        + " |"
+    )
     for label, path, fmt in metrics:
         cells = []
         for run in rows:
@@ -158,15 +164,13 @@ def markdown(report: dict[str, Any]) -> str:
     meta = report["meta"]
     lines.append("")
     lines.append(
-        f"Cells: ours / LangChain (ours ÷ theirs). Ours: embedding backend `{meta['backend']}`; "
-        f"LangChain: HuggingFaceEmbeddings (torch) on the same model folder. "
+        "Cells: ours / LangChain (ours ÷ theirs). LangChain: HuggingFaceEmbeddings (torch) on "
+        "the same model folder. "
         f"{meta['cpus']} CPUs, load average {meta['load_before']} before and "
         f"{meta['load_after']} after the run; {meta['date']}."
     )
-    torch_cold = next(
-        (r["ours"].get("cold_start_torch_s") for r in rows if "cold_start_torch_s" in r["ours"]),
-        None,
-    )
+    torch_colds = [r.get("ours", {}).get("cold_start_torch_s") for r in rows]
+    torch_cold = next((c for c in torch_colds if c is not None), None)
     if torch_cold is not None:
         lines.append(f"Cold start of ours with the torch backend at 66 ¶: {torch_cold:.1f} s.")
     return "\n".join(lines) + "\n"
@@ -181,7 +185,7 @@ def merged(out: Path) -> dict[str, Any]:
         metas.append(report["meta"])
         for run in report["runs"]:
             run["meta"] = report["meta"]
-            runs[int(run["size"])] = run
+            runs.setdefault(int(run["size"]), {}).update(run)  # sides may come from two runs
     meta = dict(metas[-1])
     meta["load_before"] = "; ".join(m["load_before"] for m in metas)
     meta["load_after"] = "; ".join(m["load_after"] for m in metas)
@@ -198,7 +202,8 @@ def main(
         int, typer.Option(help="Largest size embedded for real; above, synthetic vectors.")
     ] = 1000,
     rounds: Annotated[int, typer.Option(help="Passes over the 57 questions.")] = 1,
-    langchain: Annotated[bool, typer.Option(help="Run the LangChain side too.")] = True,
+    langchain: Annotated[bool, typer.Option(help="Run the LangChain side.")] = True,
+    ours: Annotated[bool, typer.Option(help="Run our side.")] = True,
     out: Annotated[Path, typer.Option(help="Where latest.json / latest.md go.")] = RESULTS,
     models: Annotated[
         Path | None,
@@ -216,7 +221,7 @@ def main(
         build_e5_model(root / "models" / "multilingual-e5-small")
         runs = []
         for size in (int(s) for s in sizes.split(",")):
-            runs.append(run_size(size, root, backend, real_max, rounds, langchain))
+            runs.append(run_size(size, root, backend, real_max, rounds, langchain, ours))
             partial = {"meta": {}, "runs": runs}
             (root / "partial.json").write_text(json.dumps(partial), encoding="utf-8")
     finally:
@@ -235,9 +240,8 @@ def main(
         "runs": runs,
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"sizes-{sizes.replace(',', '-')}.json").write_text(
-        json.dumps(report, indent=2), encoding="utf-8"
-    )
+    name = sizes.replace(",", "-") + ("" if langchain and ours else "-ours" if ours else "-lc")
+    (out / f"sizes-{name}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     report = merged(out)
     (out / "latest.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     table = markdown(report)

@@ -22,6 +22,9 @@ from index.parse import FileIssue, load_corpus
 logger = logging.getLogger(__name__)
 
 UPSERT_BATCH = 128
+# Reads of the whole collection go in pages: one embedded-Chroma get() over more than ~32k
+# records fails with SQLite's "too many SQL variables".
+GET_PAGE = 5000
 Metadata = dict[str, Any]
 
 
@@ -219,6 +222,19 @@ class ArticleStore:
         """The server URL or the embedded folder, for messages and cache keys."""
         return self.settings.chroma_location
 
+    def get_all(self, *, where: Metadata | None = None, include: list[str]) -> dict[str, list[Any]]:
+        """``collection.get`` over every matching record, read in pages of ``GET_PAGE``."""
+        out: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+        offset = 0
+        while True:
+            got = self.collection.get(where=where, include=include, limit=GET_PAGE, offset=offset)
+            out["ids"].extend(got["ids"])
+            for key in include:
+                out[key].extend(got[key] or [])
+            if len(got["ids"]) < GET_PAGE:
+                return out
+            offset += GET_PAGE
+
     @_map_store_errors
     def count(self) -> int:
         """Number of chunks stored."""
@@ -271,7 +287,7 @@ class ArticleStore:
     def chunks(self, *, content_only: bool = True) -> list[StoredChunk]:
         """Every stored chunk (only citable ones by default), ordered by id."""
         where = {"is_content": True} if content_only else None
-        got = self.collection.get(where=where, include=["documents", "metadatas"])
+        got = self.get_all(where=where, include=["documents", "metadatas"])
         rows = [
             StoredChunk(chunk_id=i, text=d or "", metadata=dict(m or {}))
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
@@ -314,7 +330,7 @@ class ArticleStore:
     @_map_store_errors
     def status(self) -> IndexStatus:
         """Counts and provenance of the index."""
-        metas = self.collection.get(include=["metadatas"])["metadatas"] or []
+        metas = self.get_all(include=["metadatas"])["metadatas"]
         paragraphs = {(m["article_id"], m["paragraph"]) for m in metas}
         content = {(m["article_id"], m["paragraph"]) for m in metas if m.get("is_content")}
         state = self.state()
@@ -385,7 +401,7 @@ class ArticleStore:
             for article in load.articles
             for c in chunk_article(article, self.settings.max_chunk_tokens)
         ]
-        existing = self.collection.get(include=["metadatas"])
+        existing = self.get_all(include=["metadatas"])
         existing_meta: dict[str, Metadata] = {
             i: dict(m or {}) for i, m in zip(existing["ids"], existing["metadatas"], strict=True)
         }
