@@ -473,7 +473,9 @@ class ArticleStore:
         vector_source: Any | None = None,
     ) -> IndexReport:
         """Bring ``collection`` to the rows of ``wanted`` as one new committed generation."""
-        state = dict(collection.metadata or {})
+        # Fresh, not the handle's cached copy: another process may have committed meanwhile.
+        fresh = self._collection_named(collection.name)
+        state = dict((fresh.metadata if fresh is not None else collection.metadata) or {})
         committed = int(state.get("committed", 0) or 0)
         target = committed + 1
         existing = collection.get(include=["metadatas"])
