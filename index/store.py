@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import index.offline  # noqa: F401  (offline env before chromadb is imported)
 from index.chunk import Chunk, chunk_article
@@ -120,6 +121,49 @@ class StoreAudit:
         return sorted(i for i, n in ids.items() if n > 1)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def damage_guard(method: _F) -> _F:
+    """Turn Chroma's internal errors on a damaged store (e.g. unreadable HNSW files) into an
+    :class:`IndexCorruptError` that says how to fix it."""
+
+    @functools.wraps(method)
+    def wrapper(self: ArticleStore, *args: Any, **kwargs: Any) -> Any:
+        from chromadb.errors import InternalError
+
+        try:
+            return method(self, *args, **kwargs)
+        except InternalError as exc:
+            raise IndexCorruptError(
+                f"the index at {self.settings.chroma_dir} (collection "
+                f"'{self.settings.collection}') is damaged: {exc}; run "
+                "`python -m rag index --rebuild` to rebuild it."
+            ) from exc
+
+    return cast(_F, wrapper)
+
+
+def quarantine_store(settings: Settings) -> Path | None:
+    """Move an unopenable local Chroma folder aside (``<name>.damaged-<time>``); returns where.
+
+    Nothing is deleted: the folder can be inspected or restored by hand.
+    """
+    folder = settings.chroma_dir
+    if not folder.exists():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = folder.with_name(f"{folder.name}.damaged-{stamp}")
+    folder.rename(target)
+    # chromadb caches one System per path, even a failed one: forget it so the path reopens.
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    for cache in ("_identifier_to_system", "_identifier_to_refcount"):
+        getattr(SharedSystemClient, cache, {}).pop(str(folder), None)
+    logger.warning("moved the damaged store %s to %s", folder, target)
+    return target
+
+
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -193,7 +237,8 @@ class ArticleStore:
             )
         except Exception as exc:
             raise StoreError(
-                f"cannot open the Chroma store at {settings.chroma_dir}: {exc}"
+                f"cannot open the Chroma store at {settings.chroma_dir}: {exc}. If the folder "
+                "is damaged, `python -m rag index --rebuild` moves it aside and rebuilds it."
             ) from exc
 
     def _open_vectorstore(self, name: str | None = None) -> Any:
@@ -230,6 +275,7 @@ class ArticleStore:
         """The committed generation readers see (0 = nothing committed yet)."""
         return int(self.state().get("committed", 0) or 0)
 
+    @damage_guard
     def count(self) -> int:
         """Number of chunks readers see."""
         generation = self.generation()
@@ -242,6 +288,7 @@ class ArticleStore:
         value = self.state().get("revision")
         return str(value) if value else None
 
+    @damage_guard
     def check(self) -> None:
         """Refuse a collection this index cannot use as is; each message gives the fix.
 
@@ -280,6 +327,7 @@ class ArticleStore:
         """Alias of :meth:`check` (kept for callers of the first version)."""
         self.check()
 
+    @damage_guard
     def chunks(self, *, content_only: bool = True) -> list[StoredChunk]:
         """Every visible chunk (only citable ones by default), ordered by article and paragraph."""
         generation = self.generation()
@@ -295,6 +343,7 @@ class ArticleStore:
             rows, key=lambda c: (c.article_id, c.paragraph, int(c.metadata.get("part", 0)))
         )
 
+    @damage_guard
     def paragraph_text(self, article_id: str, paragraph: int) -> str | None:
         """Full text of one paragraph (its chunks joined), or None if unknown."""
         generation = self.generation()
@@ -313,6 +362,7 @@ class ArticleStore:
         )
         return " ".join(doc or "" for _, doc in parts)
 
+    @damage_guard
     def dense_search(self, vector: list[float], k: int) -> list[tuple[StoredChunk, float]]:
         """The ``k`` citable chunks nearest to a query vector, with cosine similarity."""
         generation = self.generation()
@@ -337,6 +387,7 @@ class ArticleStore:
             for doc, distance in results
         ]
 
+    @damage_guard
     def status(self) -> IndexStatus:
         """Counts and provenance of the index (the committed generation)."""
         state = self.state()
@@ -356,6 +407,7 @@ class ArticleStore:
             generation=int(state.get("committed", 0) or 0),
         )
 
+    @damage_guard
     def audit(self) -> StoreAudit:
         """Classify every physical row (for consistency checks and tests)."""
         generation = self.generation()
@@ -670,8 +722,17 @@ class ArticleStore:
         if self._collection_named(staging_name) is not None:
             self._client.delete_collection(staging_name)
         staging = self._open_vectorstore(staging_name)._collection
+        from chromadb.errors import InternalError
+
         live = self._collection_named(self.settings.collection)
         source = None
+        try:
+            previous = {
+                str(m.get("article_id"))
+                for m in (live.get(include=["metadatas"])["metadatas"] or [] if live else [])
+            }
+        except InternalError:  # damaged: rebuilt from the files alone
+            live, previous = None, set()
         if live is not None:
             state = dict(live.metadata or {})
             same_model = (
@@ -679,12 +740,12 @@ class ArticleStore:
                 and state.get("embedder") == self.embedder.name
                 and int(state.get("dimension", 0) or 0) == int(self.embedder.dimension)
             )
-            source = live if same_model else None
+            try:  # reuse its vectors only if they are sound
+                self.check()
+                source = live if same_model else None
+            except (EmbedderError, IndexCorruptError):
+                source = None
         report = self._apply(staging, load, wanted, progress, on_progress, vector_source=source)
-        previous = {
-            str(m.get("article_id"))
-            for m in (live.get(include=["metadatas"])["metadatas"] if live else []) or []
-        }
         report.removed_articles = sorted(previous - {a.article_id for a in load.articles})
         self._swap_in(staging)
         return report
