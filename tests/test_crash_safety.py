@@ -283,6 +283,7 @@ def test_two_indexers_on_one_data_dir_run_one_after_the_other(
     results = [zygote.send(op="reap", pid=pid)["result"]["ok"] for pid in pids]
     assert sorted(r["embedded_chunks"] for r in results) == [0, len(_view(BUNDLED_CORPUS))]
     assert max(r["lock_wait"] for r in results) > 0  # the later one waited
+    print(f"\nlock waits: {sorted(round(r['lock_wait'], 3) for r in results)} s")
     first, second = sorted(_intervals(log) for log in logs)
     assert first[1] <= second[0]  # never interleaved
     assert all(r["generation"] == 1 for r in results)  # one commit, the second had nothing to do
