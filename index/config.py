@@ -64,6 +64,27 @@ class Settings(BaseSettings):
     corroboration: float = Field(
         0.92, ge=0.0, le=1.0, description="Sentence similarity to cite another article too."
     )
+    # Support judge (rag/support.py); calibrated on evals/data/support_pairs.jsonl.
+    support_min_similarity: float = Field(
+        0.86,
+        ge=0.0,
+        le=1.0,
+        description="Support judge: cosine a non-quoted sentence needs to its paragraph (or "
+        "the paragraph's closest sentence), same language.",
+    )
+    support_min_similarity_cross_lingual: float = Field(
+        0.84,
+        ge=0.0,
+        le=1.0,
+        description="Support judge: the same bar when sentence and paragraph differ in language.",
+    )
+    support_name_match: float = Field(
+        0.75,
+        ge=0.5,
+        le=1.0,
+        description="Support judge: spelling similarity for a name to match a paragraph word "
+        "(transliterations such as Ushakov/Ouchakov).",
+    )
     max_question_chars: int = Field(4000, ge=10)
     auto_index: bool = Field(True, description="Index corpus_dir when the store is empty.")
 
@@ -85,6 +106,24 @@ class Settings(BaseSettings):
         "(0 = stop at once).",
     )
 
+    max_upload_bytes: int = Field(
+        2_000_000, ge=1_000, description="Largest article file accepted by upload (bytes)."
+    )
+    max_upload_files: int = Field(20, ge=1, description="Files accepted in one upload.")
+    related_min_support: float = Field(
+        0.85,
+        ge=0.0,
+        le=3.0,
+        description="On a refusal, paragraphs this close to the question are offered as "
+        "related passages (not evidence).",
+    )
+    chat_concurrency: int = Field(
+        4, ge=1, le=64, description="Questions the chat app answers at the same time."
+    )
+    chat_queue_size: int = Field(
+        200, ge=1, description="Questions waiting in the chat app's queue before it says busy."
+    )
+
     host: str = Field("127.0.0.1", description="Address the chat app binds to.")
     port: int = Field(7860, ge=0, le=65535, description="Port of the chat app (0 = any free).")
 
@@ -103,6 +142,16 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         """Where the embedded Chroma store lives."""
         return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where articles uploaded through the chat are saved (indexed with ``corpus_dir``)."""
+        return self.data_dir / "uploads"
+
+    @property
+    def feedback_path(self) -> Path:
+        """JSON lines of the readers' 👍/👎 on answers."""
+        return self.data_dir / "feedback.jsonl"
 
     @property
     def models_dir(self) -> Path:

@@ -49,3 +49,7 @@ class IndexLockedError(RagError):
 
 class IndexCorruptError(StoreError):
     """The store exists but its content is unusable (foreign, half-migrated or damaged)."""
+
+
+class UploadError(RagError, ValueError):
+    """An uploaded article was refused (type, size, name or content); the message says why."""

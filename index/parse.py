@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -367,30 +367,38 @@ def article_files(folder: Path) -> list[Path]:
     )
 
 
-def load_corpus(folder: Path | str, settings: Settings | None = None) -> CorpusLoad:
-    """Read every ``.txt``/``.md`` file of a folder.
+def load_corpus(
+    folder: Path | str | Sequence[Path | str], settings: Settings | None = None
+) -> CorpusLoad:
+    """Read every ``.txt``/``.md`` file of a folder (or of several folders, in order).
 
     Files that cannot be used are reported in :attr:`CorpusLoad.issues` and skipped; the other
-    files are still read. A file whose content duplicates an earlier file (by name order) is
-    skipped with a warning, so the article is indexed and cited once.
+    files are still read. An article id (file stem) met a second time is skipped. A file whose
+    content duplicates an earlier file (by folder, then name order) is skipped with a warning,
+    so the article is indexed and cited once.
 
     Raises:
-        CorpusNotFoundError: the folder does not exist.
-        EmptyCorpusError: the folder holds no readable article.
+        CorpusNotFoundError: a folder does not exist.
+        EmptyCorpusError: the folders hold no readable article.
     """
-    root = Path(folder).expanduser()
-    if not root.is_dir():
-        raise CorpusNotFoundError(f"corpus folder not found: {root} (pass an existing folder)")
+    folders = [folder] if isinstance(folder, str | Path) else list(folder)
+    roots = [Path(f).expanduser() for f in folders]
+    if not roots:
+        raise CorpusNotFoundError("no corpus folder given")
+    for root in roots:
+        if not root.is_dir():
+            raise CorpusNotFoundError(f"corpus folder not found: {root} (pass an existing folder)")
+    root = roots[0]
     settings = settings or Settings()
     load = CorpusLoad(folder=root.resolve())
     seen: dict[str, Path] = {}
     fingerprints: dict[str, Path] = {}
-    for path in article_files(root):
+    for path in (p for r in roots for p in article_files(r)):
         if path.stem in seen:
             load.issues.append(
                 FileIssue(
                     path,
-                    f"skipped: article id '{path.stem}' already used by {seen[path.stem].name}",
+                    f"skipped: article id '{path.stem}' already used by {seen[path.stem]}",
                 )
             )
             continue
@@ -421,7 +429,8 @@ def load_corpus(folder: Path | str, settings: Settings | None = None) -> CorpusL
         load.articles.append(article)
     if not load.articles:
         detail = "; ".join(f"{i.path.name}: {i.message}" for i in load.issues) or "no .txt/.md file"
-        raise EmptyCorpusError(f"no readable article in {root} ({detail})")
+        where = ", ".join(str(r) for r in roots)
+        raise EmptyCorpusError(f"no readable article in {where} ({detail})")
     return load
 
 

@@ -9,7 +9,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -451,7 +451,7 @@ class ArticleStore:
 
     def sync(
         self,
-        folder: Path | str,
+        folder: Path | str | Sequence[Path | str],
         *,
         rebuild: bool = False,
         progress: bool = False,
@@ -466,7 +466,7 @@ class ArticleStore:
         nothing they see, and the next one resumes from the rows it had written.
 
         Args:
-            folder: The corpus folder.
+            folder: The corpus folder (or several folders, indexed together).
             rebuild: Build a fresh collection (new embedder, foreign or damaged index) and swap
                 it in at the end; readers keep the old one until then.
             progress: Show a progress bar on stderr while embedding.

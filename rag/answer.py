@@ -91,6 +91,8 @@ class AnswerSentence:
     citations: list[Citation]
     support: float
     corroborates: bool = False
+    # Set on a sentence of another article that tells the same thing with other figures.
+    differs_from: Citation | None = None
 
     def render(self) -> str:
         """The sentence followed by its citation markers."""
@@ -105,6 +107,13 @@ class Composition:
     sentences: list[AnswerSentence] = field(default_factory=list)
     best_support: float = 0.0
     candidates: list[Candidate] = field(default_factory=list)
+
+    def paragraph_support(self) -> dict[tuple[str, int], float]:
+        """The best sentence support of each retrieved paragraph."""
+        best: dict[tuple[str, int], float] = {}
+        for candidate in self.candidates:
+            best[candidate.key] = max(best.get(candidate.key, 0.0), candidate.support)
+        return best
 
     @property
     def refused(self) -> bool:
@@ -209,9 +218,31 @@ class ExtractiveAnswerer:
         vocabulary of the shorter sentence shared (embeddings alone match any two sentences
         about the same people).
         """
+        return self._parallel(chosen, pool, lexical, same_numbers=True)
+
+    def differing(
+        self, chosen: Candidate, pool: Sequence[Candidate], lexical: LexicalIndex
+    ) -> list[Candidate]:
+        """Sentences of other articles that tell the same thing as ``chosen`` with other figures.
+
+        Same test as :meth:`corroborating` except that both sentences hold numbers (dates,
+        counts) and they are not the same ones: the articles disagree on a detail.
+        """
+        return self._parallel(chosen, pool, lexical, same_numbers=False)
+
+    def _parallel(
+        self,
+        chosen: Candidate,
+        pool: Sequence[Candidate],
+        lexical: LexicalIndex,
+        *,
+        same_numbers: bool,
+    ) -> list[Candidate]:
         if chosen.vector is None:
             return []
         numbers = set(_NUMBER.findall(chosen.text))
+        if not same_numbers and not numbers:
+            return []
         found: list[Candidate] = []
         seen = {chosen.passage.article_id}
         for other in pool:
@@ -221,7 +252,10 @@ class ExtractiveAnswerer:
                 continue
             if float(other.vector @ chosen.vector) < self.settings.corroboration:
                 continue
-            if numbers - set(_NUMBER.findall(other.text)):
+            other_numbers = set(_NUMBER.findall(other.text))
+            if same_numbers and numbers - other_numbers:
+                continue
+            if not same_numbers and (not other_numbers or other_numbers == numbers):
                 continue
             shorter, longer = sorted((chosen.terms, other.terms), key=len)
             if self.coverage(list(shorter), longer, lexical) < CORROBORATION_OVERLAP:
@@ -270,20 +304,33 @@ class ExtractiveAnswerer:
         for candidate in chosen:
             # Each article's own sentence is quoted with its own citation, so every citation
             # supports exactly the sentence it follows.
+            main = _citation(candidate)
             for member in [candidate, *self.corroborating(candidate, ranked, lexical)]:
-                citation = Citation(
-                    article_id=member.passage.article_id,
-                    paragraph=member.passage.paragraph,
-                    title=member.passage.title,
-                    quote=member.text,
-                    date=member.passage.date,
-                )
                 result.sentences.append(
                     AnswerSentence(
                         text=_cap(member.text),
-                        citations=[citation],
+                        citations=[main if member is candidate else _citation(member)],
                         support=member.support,
                         corroborates=member is not candidate,
                     )
                 )
+            for other in self.differing(candidate, ranked, lexical):
+                result.sentences.append(
+                    AnswerSentence(
+                        text=_cap(other.text),
+                        citations=[_citation(other)],
+                        support=other.support,
+                        differs_from=main,
+                    )
+                )
         return result
+
+
+def _citation(candidate: Candidate) -> Citation:
+    return Citation(
+        article_id=candidate.passage.article_id,
+        paragraph=candidate.passage.paragraph,
+        title=candidate.passage.title,
+        quote=candidate.text,
+        date=candidate.passage.date,
+    )

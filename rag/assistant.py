@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,7 @@ from rag.answer import REFUSAL, AnswerSentence, Citation, ExtractiveAnswerer
 from rag.history import standalone_question, validate_history
 from rag.retrieve import HybridRetriever, ParagraphRetriever, Passage
 from rag.text import detect_language
+from rag.uploads import Upload, UploadResult, save_uploads
 
 
 @dataclass
@@ -40,6 +42,44 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     support: float = 0.0
     seconds: float = 0.0
+    related: list[Passage] = field(default_factory=list)
+
+    def labels(self) -> dict[str, str]:
+        """A short, readable label per cited article (its headline, shortened), by article id.
+
+        Labels are distinct within the answer; an article without a title keeps its id.
+        """
+        titles = {c.article_id: c.title for c in self.citations}
+        titles.update({p.article_id: p.title for p in self.related if p.article_id not in titles})
+        return unique_labels(titles)
+
+    def readable(self) -> str:
+        """The answer text with each ``[article_id ¶n]`` written ``[short headline ¶n]``."""
+        return relabel_refs(self.answer, self.labels())
+
+    def differences(self) -> list[tuple[Citation, Citation]]:
+        """Pairs ``(claim, other account)`` where two articles give different figures."""
+        return [
+            (s.differs_from, s.citations[0])
+            for s in self.sentences
+            if s.differs_from is not None and s.citations
+        ]
+
+    def also_reported_by(self) -> dict[tuple[str, int], list[Citation]]:
+        """For each cited paragraph, the other articles' paragraphs stating the same fact."""
+        groups: list[list[Citation]] = []
+        for sentence in self.sentences:
+            if sentence.corroborates and groups:
+                groups[-1].extend(sentence.citations)
+            elif sentence.differs_from is None:
+                groups.append(list(sentence.citations))
+        found: dict[tuple[str, int], list[Citation]] = {}
+        for group in groups:
+            for citation in group:
+                others = [c for c in group if c.article_id != citation.article_id]
+                if others:
+                    found.setdefault((citation.article_id, citation.paragraph), []).extend(others)
+        return found
 
     def sources(self) -> list[dict[str, Any]]:
         """The cited paragraphs in full, in citation order.
@@ -72,6 +112,9 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "language": self.language,
             "query": self.query,
+            "differences": [
+                {"claim": a.to_dict(), "other": b.to_dict()} for a, b in self.differences()
+            ],
         }
 
 
@@ -90,6 +133,43 @@ class StreamEvent:
     kind: Literal["status", "delta", "answer"]
     text: str = ""
     answer: Answer | None = None
+
+
+_REF = re.compile(r"([\w.\-]+) ¶(\d+)")
+LABEL_WORDS = 5
+LABEL_CHARS = 40
+
+
+def short_label(title: str) -> str:
+    """The first words of a headline, cut at ``LABEL_WORDS`` words or ``LABEL_CHARS``."""
+    words = title.split()
+    label = ""
+    for word in words[:LABEL_WORDS]:
+        if label and len(label) + 1 + len(word) > LABEL_CHARS:
+            break
+        label = f"{label} {word}" if label else word
+    label = label.rstrip(" :,;.-–—")
+    return label + ("…" if label and len(label.split()) < len(words) else "")
+
+
+def unique_labels(titles: dict[str, str]) -> dict[str, str]:
+    """:func:`short_label` of each article's title, made distinct; the id when untitled."""
+    labels: dict[str, str] = {}
+    for article_id, title in titles.items():
+        label = short_label(title) or article_id
+        if label in labels.values():
+            label = f"{label} ({article_id[:8]})"
+        labels[article_id] = label
+    return labels
+
+
+def relabel_refs(text: str, labels: dict[str, str]) -> str:
+    """``text`` with each ``article_id ¶n`` reference written ``label ¶n`` (unknown ids kept)."""
+
+    def relabel(match: re.Match[str]) -> str:
+        return labels.get(match.group(1), match.group(1)) + " ¶" + match.group(2)
+
+    return _REF.sub(relabel, text)
 
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.IGNORECASE | re.DOTALL)
@@ -144,6 +224,7 @@ class Assistant:
         self.store = ArticleStore(self.settings, self.embedder)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings)
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings)
+        self._index_lock = threading.Lock()
         if self.store.count() == 0 and self.settings.auto_index:
             self.index()
         else:
@@ -155,14 +236,56 @@ class Assistant:
         return cls(Settings(corpus_dir=Path(folder), **overrides))
 
     def index(
-        self, folder: Path | str | None = None, *, rebuild: bool = False, progress: bool = False
+        self,
+        folder: Path | str | None = None,
+        *,
+        rebuild: bool = False,
+        progress: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> IndexReport:
-        """Sync the store with ``folder`` (default: the settings' corpus folder)."""
+        """Sync the store with ``folder``.
+
+        The default is the settings' corpus folder plus the folder of uploaded articles.
+        ``on_progress`` is called with (chunks embedded, chunks to embed).
+        """
+        folders: list[Path | str] = [folder or self.settings.corpus_dir]
+        if folder is None and self.settings.upload_dir.is_dir():
+            folders.append(self.settings.upload_dir)
         report = self.store.sync(
-            folder or self.settings.corpus_dir, rebuild=rebuild, progress=progress
+            folders, rebuild=rebuild, progress=progress, on_progress=on_progress
         )
         self.retriever.lexical()  # warm the BM25 side for the next question
         return report
+
+    def add_articles(
+        self,
+        files: Sequence[Upload],
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[UploadResult, IndexReport | None]:
+        """Save new article files (checked: type, size, name, content) and index them now.
+
+        Files go to ``settings.upload_dir`` and are indexed incrementally with the corpus
+        folder; they can be asked about as soon as this returns::
+
+            result, report = assistant.add_articles([Path("new-article.txt")])
+            result.rejected   # [(file name, reason)] for refused files
+
+        Returns:
+            What was saved or refused, and the index report (None when nothing was saved).
+
+        Raises:
+            UploadError: too many files at once.
+        """
+        with self._index_lock:
+            result = save_uploads(files, self.settings)
+            if not result.saved:
+                return result, None
+            return result, self.index(on_progress=on_progress)
+
+    def article_labels(self) -> dict[str, str]:
+        """A short readable label (shortened headline) for every indexed article, by id."""
+        return unique_labels({r.article_id: r.title for r in self.retriever.lexical().records})
 
     def status(self) -> IndexStatus:
         """What the index holds."""
@@ -219,6 +342,10 @@ class Assistant:
         passages = self.retriever.retrieve(query, self.settings.k_answer, query_vector=query_vector)
         composition = self.answerer.compose(query, query_vector, passages, self.retriever.lexical())
         if composition.refused:
+            support = composition.paragraph_support()
+            related = [
+                p for p in passages if support.get(p.key, 0.0) >= self.settings.related_min_support
+            ][:3]
             yield StreamEvent(kind="delta", text=REFUSAL[language])
             yield StreamEvent(
                 kind="answer",
@@ -228,6 +355,7 @@ class Assistant:
                     language=language,
                     query=query,
                     passages=passages,
+                    related=related,
                     support=composition.best_support,
                     seconds=time.perf_counter() - started,
                 ),

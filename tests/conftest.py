@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +24,8 @@ from index.config import BUNDLED_CORPUS, Settings
 from index.embed import Embedder
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
+ROOT = Path(__file__).resolve().parent.parent
+APP_STARTUP_SECONDS = 240
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +73,89 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> I
 def questions() -> list[dict[str, Any]]:
     """The hand-written question set with gold paragraphs."""
     return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_status(url: str, timeout: float = 5.0) -> int:
+    """The HTTP status of a GET (raises OSError when nothing answers)."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return int(response.status)
+
+
+@contextlib.contextmanager
+def running_app(data_dir: Path, model_home: Path, **env_overrides: str) -> Iterator[str]:
+    """``python app.py`` on a free loopback port over ``data_dir``; yields its URL once served.
+
+    The embedding model converted for the test session is linked into the data dir, so the
+    app only has to index. The server log is ``data_dir/server.log``.
+    """
+    models = data_dir / "models"
+    if not models.exists():
+        models.symlink_to(model_home / "models", target_is_directory=True)
+    log_path = data_dir / "server.log"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(
+        RAG_HOST="127.0.0.1",
+        RAG_PORT=str(port),
+        RAG_DATA_DIR=str(data_dir),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(env_overrides)
+    url = f"http://127.0.0.1:{port}/"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + APP_STARTUP_SECONDS
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(
+                        f"app.py exited with {process.returncode}:\n"
+                        + log_path.read_text(errors="replace")[-4000:]
+                    )
+                with contextlib.suppress(OSError, urllib.error.URLError):
+                    if http_status(url) == 200:
+                        break
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"app.py did not serve {url} within {APP_STARTUP_SECONDS} s:\n"
+                        + log_path.read_text(errors="replace")[-4000:]
+                    )
+                time.sleep(0.5)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=20)
+
+
+@dataclass(frozen=True)
+class AppServer:
+    """A running ``app.py``: its URL and its data dir."""
+
+    url: str
+    data_dir: Path
+
+
+@pytest.fixture(scope="session")
+def app_server(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, model_home: Path
+) -> Iterator[AppServer]:
+    """One real chat app over the bundled corpus for the session (uploads may add articles)."""
+    data_dir = tmp_path_factory.mktemp("app-data")
+    with running_app(data_dir, model_home) as url:
+        yield AppServer(url, data_dir)

@@ -194,3 +194,30 @@ def test_stream_pieces_add_up_to_the_answer(assistant: Any, question: str) -> No
 def test_stream_validates_before_the_first_event(assistant: Any) -> None:
     with pytest.raises(InvalidQuestionError):
         assistant.stream("   ")
+
+
+def test_articles_that_differ_on_a_figure_are_both_quoted(
+    make_settings: Any, embedder: Any, tmp_path: Any
+) -> None:
+    from rag import Assistant
+
+    corpus = tmp_path / "differ"
+    corpus.mkdir()
+    body = (
+        "La réunion entre les deux délégations s'est tenue à Genève le {day} octobre, "
+        "selon les diplomates présents."
+    )
+    for name, day in (("alpha", 14), ("beta", 16)):
+        (corpus / f"{name}.txt").write_text(
+            f"Rencontre diplomatique à Genève ({name})\n\n{body.format(day=day)}\n\n"
+            "Les discussions ont porté sur les échanges commerciaux et la sécurité régionale.\n",
+            encoding="utf-8",
+        )
+    assistant = Assistant(make_settings(corpus_dir=corpus), embedder=embedder)
+    answer = assistant.ask("Quand la réunion des délégations à Genève a-t-elle eu lieu ?")
+    assert not answer.refused
+    [(claim, other)] = answer.differences()
+    assert {claim.article_id, other.article_id} == {"alpha", "beta"}
+    assert "14 octobre" in answer.answer and "16 octobre" in answer.answer
+    assert answer.to_dict()["differences"][0]["other"]["paragraph"] == 2
+    assert "Rencontre diplomatique" in answer.readable()

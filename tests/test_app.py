@@ -1,18 +1,13 @@
 """End-to-end tests of app.py: the real app in a subprocess, driven with gradio_client.
 
-The server is started once per module on a free loopback port with a fresh data dir, so the
-first request waits for the model conversion and the indexing of the bundled corpus.
+The server (``app_server`` in conftest.py) is started once per session on a free loopback
+port with a fresh data dir.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,11 +20,12 @@ import pytest
 from index import offline  # noqa: F401  (offline env before gradio_client / gradio)
 
 # isort: split
-from gradio_client import Client
+from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 import app
 from rag import Answer, Citation, Passage
+from rag.answer import AnswerSentence
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -56,12 +52,6 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.status, response.read().decode("utf-8", errors="replace")
@@ -73,53 +63,9 @@ def message_texts(messages: list[dict[str, Any]]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python app.py`` on a free port; yields its URL once the page answers."""
-    data_dir = tmp_path_factory.mktemp("app-data")
-    log_path = data_dir / "server.log"
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(
-        RAG_HOST="127.0.0.1",
-        RAG_PORT=str(port),
-        RAG_DATA_DIR=str(data_dir),
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        GRADIO_ANALYTICS_ENABLED="False",
-        PYTHONUNBUFFERED="1",
-    )
-    url = f"http://127.0.0.1:{port}/"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(
-                        f"app.py exited with {process.returncode}:\n"
-                        + log_path.read_text(errors="replace")[-4000:]
-                    )
-                try:
-                    if http_get(url)[0] == 200:
-                        break
-                except (OSError, urllib.error.URLError):
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        f"app.py did not serve {url} within {STARTUP_SECONDS} s:\n"
-                        + log_path.read_text(errors="replace")[-4000:]
-                    )
-                time.sleep(1)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=20)
+def server(app_server: Any) -> str:
+    """The URL of the session's real app (see ``app_server`` in conftest.py)."""
+    return str(app_server.url)
 
 
 def make_client(url: str) -> Client:
@@ -194,9 +140,11 @@ def test_off_topic_question_is_refused_in_the_chat(client: Client) -> None:
     )
     assert textbox == ""
     texts = message_texts(messages)
-    assert len(messages) == 2  # the question and the refusal, no Sources block
-    assert texts[1].startswith(app.REFUSED_MARKS["fr"])
-    assert not any((m.get("metadata") or {}).get("title") for m in messages)
+    titles = [(m.get("metadata") or {}).get("title") for m in messages]
+    # The question, the search step and the refusal; no Sources block, no related passages
+    # for a question far from every article.
+    assert titles == [None, app.SEARCHED_TITLE, None]
+    assert texts[2].startswith(app.REFUSED_MARKS["fr"])
 
 
 @pytest.mark.parametrize("question", ["", "   \n  "])
@@ -209,7 +157,6 @@ def test_empty_question_is_a_clear_error(
     history, _ = client.predict("Qui est Dan Driscoll ?", [], api_name="/respond")
     messages, textbox = client.predict(question, history, api_name="/respond")
     texts = message_texts(messages)
-    assert messages[: len(history)] == history
     assert len(messages) == len(history) + 1
     assert texts[-1].startswith(app.INVALID_MARK)
     assert "empty" in texts[-1]
@@ -247,34 +194,62 @@ def test_follow_up_uses_the_history(client: Client, paragraphs: dict[str, list[s
 def test_follow_up_in_the_chat(client: Client) -> None:
     messages, _ = client.predict("Qui est Dan Driscoll ?", [], api_name="/respond")
     titles = [(m.get("metadata") or {}).get("title") for m in messages]
-    assert titles == [None, None, app.SOURCES_TITLE]  # question, answer, Sources
+    # question, search step, answer, Sources
+    assert titles == [None, app.SEARCHED_TITLE, None, app.SOURCES_TITLE]
     messages, textbox = client.predict(
         "Et qui est-il par rapport à Vance ?", messages, api_name="/respond"
     )
     assert textbox == ""
     texts = message_texts(messages)
     assert texts[0] == "Qui est Dan Driscoll ?"
-    assert texts[3] == "Et qui est-il par rapport à Vance ?"
-    answer, sources = texts[4], texts[5]
-    assert f"[{DRISCOLL_ARTICLE} ¶" in answer
-    assert (messages[5].get("metadata") or {}).get("title") == app.SOURCES_TITLE
+    assert texts[4] == "Et qui est-il par rapport à Vance ?"
+    search, answer, sources = texts[5], texts[6], texts[7]
+    assert "Driscoll" in search  # the search step shows the query completed from history
+    assert (messages[7].get("metadata") or {}).get("title") == app.SOURCES_TITLE
     assert f"{DRISCOLL_ARTICLE} ¶" in sources
+    # Citations in the answer read as a short headline, not a hash.
+    assert DRISCOLL_ARTICLE not in answer
+    assert re.search(r"\[[^\[\]]+ ¶\d+\]", answer), answer
 
 
-def test_concurrent_clients_do_not_share_history(server: str) -> None:
-    question = "Et qui est-il par rapport à Vance ?"
-    with_history = [{"role": "user", "content": "Qui est Dan Driscoll ?"}]
-    clients = [make_client(server) for _ in range(2)]
+CONCURRENT_QUESTIONS = [
+    # (question, history's first user turn or None, a fact the answer must hold)
+    ("Qui a rencontré Dmitriev à Miami ?", None, "Miami"),
+    ("Et qui est-il par rapport à Vance ?", "Qui est Dan Driscoll ?", "Driscoll"),
+    ("Quand a eu lieu la deuxième conversation entre Ouchakov et Dmitriev ?", None, "29"),
+    ("Et qui est-il par rapport à Vance ?", None, None),
+    ("Quelle est la recette de la tarte tatin ?", None, None),
+]
+
+
+def test_ten_concurrent_clients_get_their_own_answers(
+    server: str, paragraphs: dict[str, list[str]]
+) -> None:
+    cases = [CONCURRENT_QUESTIONS[i % len(CONCURRENT_QUESTIONS)] for i in range(10)]
+    clients = [make_client(server) for _ in cases]
+
+    def ask(index: int) -> dict[str, Any]:
+        question, first_turn, _ = cases[index]
+        history = [{"role": "user", "content": first_turn}] if first_turn else []
+        return clients[index].predict(question, history, api_name="/chat")
+
     try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            first = pool.submit(clients[0].predict, question, with_history, api_name="/chat")
-            second = pool.submit(clients[1].predict, question, api_name="/chat")
-            results = first.result(timeout=300), second.result(timeout=300)
+        with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+            results = list(pool.map(ask, range(len(cases)), timeout=600))
     finally:
         for c in clients:
             c.close()
-    assert "Driscoll" in results[0]["query"]
-    assert results[1]["query"] == question
+    for (question, first_turn, fact), result in zip(cases, results, strict=True):
+        if first_turn:
+            assert "Driscoll" in result["query"], result
+        else:
+            assert result["query"] == question, result  # no other session's history leaked in
+        if fact is not None:
+            assert result["refused"] is False, result
+            assert fact in result["answer"], result
+            assert_grounded(result, paragraphs)
+        if "tarte" in question:
+            assert result["refused"] is True and result["citations"] == []
 
 
 def test_html_in_the_question_is_escaped_in_the_chat(client: Client) -> None:
@@ -286,6 +261,72 @@ def test_html_in_the_question_is_escaped_in_the_chat(client: Client) -> None:
     assert texts[0] == "&lt;script&gt;alert(1)&lt;/script&gt; Qui est Dmitriev ?"
     # The escaped question goes back to the assistant as the reader typed it.
     assert app.plain_history(messages, from_ui=True)[0]["content"] == question
+
+
+def test_answer_streams_after_a_search_step(client: Client) -> None:
+    job = client.submit("Qui a rencontré Dmitriev à Miami ?", [], api_name="/respond")
+    final_messages, textbox = job.result(timeout=300)
+    steps = [messages for messages, _ in job.outputs()]
+    assert len(steps) >= 3, steps  # search step, then the answer growing, then the final one
+    first_titles = [(m.get("metadata") or {}) for m in steps[0]]
+    assert first_titles[-1].get("title") == app.SEARCH_TITLE
+    assert first_titles[-1].get("status") == "pending"
+    partial = [s for s in steps if len(s) == 3 and not (s[-1].get("metadata") or {})]
+    assert partial, "the answer text appears before its Sources block"
+    assert textbox == ""
+    titles = [(m.get("metadata") or {}).get("title") for m in final_messages]
+    assert titles == [None, app.SEARCHED_TITLE, None, app.SOURCES_TITLE]
+
+
+def test_uploaded_article_is_cited_at_once(client: Client, tmp_path: Path, app_server: Any) -> None:
+    article = tmp_path / "licornes-du-vercors.txt"
+    article.write_text(
+        "Recensement des licornes bleues dans le massif du Vercors\n\n"
+        "Les gardes forestiers ont compté 412 licornes bleues dans le Vercors au printemps "
+        "2025, un record depuis le début des relevés.\n\n"
+        "La plupart vivent au-dessus de 1 500 mètres d'altitude, loin des sentiers.\n",
+        encoding="utf-8",
+    )
+    report, header = client.predict([handle_file(str(article))], api_name="/upload")
+    assert "added licornes-du-vercors.txt" in report, report
+    assert "articles" in header
+    assert (app_server.data_dir / "uploads" / article.name).is_file()
+    result = client.predict(
+        "Combien de licornes bleues a-t-on recensées dans le Vercors ?", api_name="/chat"
+    )
+    assert result["refused"] is False, result
+    cited = {(c["article_id"], c["paragraph"]) for c in result["citations"]}
+    assert ("licornes-du-vercors", 2) in cited
+    assert "412" in result["answer"]
+
+
+def test_upload_refuses_bad_files_with_a_reason(client: Client, tmp_path: Path) -> None:
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(bytes(range(256)) * 50)
+    too_big = tmp_path / "long.md"
+    too_big.write_bytes(b"Titre\n\n" + bytes(range(32, 127)) * 23_000)  # 2.2 MB
+    report, _ = client.predict(
+        [handle_file(str(binary)), handle_file(str(too_big))], api_name="/upload"
+    )
+    assert "refused image.txt" in report and "binary" in report, report
+    assert "refused long.md" in report and "limit" in report, report
+    assert "added" not in report
+
+
+def test_feedback_is_stored_with_the_answer(client: Client, app_server: Any) -> None:
+    question = "Qui a rencontré Dmitriev à Miami ?"
+    answer = client.predict(question, api_name="/chat")
+    entry = client.predict(question, answer, False, "trop long", api_name="/feedback")
+    assert entry["rating"] == "down" and entry["comment"] == "trop long"
+    lines = (app_server.data_dir / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    stored = json.loads(lines[-1])
+    assert stored["question"] == question
+    assert stored["answer"] == answer["answer"]
+    assert [c["paragraph"] for c in stored["citations"]] == [
+        c["paragraph"] for c in answer["citations"]
+    ]
+    with pytest.raises(AppError, match="question"):
+        client.predict("  ", answer, True, "", api_name="/feedback")
 
 
 # --- rendering helpers (no server) -----------------------------------------------------------
@@ -350,3 +391,47 @@ def test_plain_history_keeps_text_turns_only() -> None:
 def test_escape_round_trips() -> None:
     for text in ["<script>", "a & b", "&lt;", "![img](u)", "l'été « x »", "\\*"]:
         assert app.unescape(app.escape(text)) == text
+
+
+def test_refusal_offers_related_passages_marked_as_not_evidence() -> None:
+    passage = Passage("a1", 3, "Witkoff a parlé <b>longtemps</b>.", 0.5, title="Titre")
+    refusal = Answer(answer="Je ne trouve pas.", refused=True, language="fr", related=[passage])
+    answer, related = app.answer_messages(refusal)
+    assert answer["content"].startswith(app.REFUSED_MARKS["fr"])
+    assert related["metadata"]["title"] == app.RELATED_TITLE
+    assert "not evidence" in related["content"]
+    assert "&lt;b&gt;longtemps&lt;/b&gt;" in related["content"]
+
+
+def test_differing_accounts_are_pointed_out() -> None:
+    first = Citation("a1", 2, "Premier article", "La réunion a eu lieu le 14 octobre.")
+    second = Citation("b2", 5, "Second article", "La réunion a eu lieu le 15 octobre.")
+    answer = Answer(
+        answer=f"{first.quote} [a1 ¶2]\n{second.quote} [b2 ¶5]",
+        refused=False,
+        citations=[first, second],
+        sentences=[
+            AnswerSentence(first.quote, [first], 1.0),
+            AnswerSentence(second.quote, [second], 0.95, differs_from=first),
+        ],
+    )
+    text = app.answer_messages(answer)[0]["content"]
+    assert "Premier article ¶2" in text and "Second article ¶5" in text
+    assert app.DIFFERENCE_NOTES["fr"].split(":")[0] in text
+
+
+def test_same_fact_sources_say_also_reported_by() -> None:
+    first = Citation("a1", 2, "Premier article", "Le plan compte 28 points.")
+    second = Citation("b2", 5, "Second article", "Le plan compte bien 28 points.")
+    answer = Answer(
+        answer=f"{first.quote} [a1 ¶2]\n{second.quote} [b2 ¶5]",
+        refused=False,
+        citations=[first, second],
+        sentences=[
+            AnswerSentence(first.quote, [first], 1.0),
+            AnswerSentence(second.quote, [second], 0.95, corroborates=True),
+        ],
+    )
+    sources = app.answer_messages(answer)[1]["content"]
+    assert "*Also reported by* Second article ¶5" in sources
+    assert "*Also reported by* Premier article ¶2" in sources
