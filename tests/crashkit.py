@@ -121,6 +121,14 @@ def _run_child(cmd: dict[str, Any]) -> dict[str, Any]:
             "generation": report.generation,
             "seconds": report.seconds,
         }
+    if cmd["op"] == "hold_lock":  # hold the data dir's lock until a release file appears
+        from index.lock import index_lock
+
+        with index_lock(settings):
+            release = Path(cmd["release"])
+            while not release.exists():
+                time.sleep(0.01)
+        return {"held": True}
     if cmd["op"] == "assistant":  # what app.py does at start: index if the store is empty
         from rag.assistant import Assistant
 
