@@ -11,7 +11,9 @@ Examples::
 from __future__ import annotations
 
 import json
+import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,7 +79,7 @@ def main(
     from pydantic import ValidationError
     from rich.console import Console
 
-    from evals.core import DEFAULT_GOLD, GoldSetError
+    from evals.core import DEFAULT_GOLD, GoldSetError, load_questions, load_thresholds
     from evals.report import DEFAULT_OUT, run_all
     from index.config import Settings
     from index.errors import RagError
@@ -91,6 +93,13 @@ def main(
         settings = Settings(**overrides)
     except ValidationError as exc:
         raise typer.BadParameter(str(exc), param_hint="--set") from exc
+    gold_path = gold or DEFAULT_GOLD
+    try:  # a bad gold set or thresholds file fails before the model is loaded
+        load_questions(gold_path)
+        load_thresholds()
+    except (GoldSetError, OSError, tomllib.TOMLDecodeError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     started = time.perf_counter()
     try:
         assistant = Assistant(settings)
@@ -99,19 +108,19 @@ def main(
         with console.status("evaluating…") as status:
             report = run_all(
                 assistant,
-                gold=gold or DEFAULT_GOLD,
+                gold=gold_path,
                 out_dir=out or DEFAULT_OUT,
                 baseline=baseline,
                 cold_start_s=cold,
                 stage=lambda _f, message: status.update(f"evaluating… {message}"),
             )
     except (RagError, GoldSetError, OSError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
-        print_report(report, Console())
+        print_report(report, Console(width=None if sys.stdout.isatty() else 150))
         console.print(f"report: {(out or DEFAULT_OUT) / 'latest.md'}")
     if report["missed"]:
         raise typer.Exit(1)

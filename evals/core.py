@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.errors import RagError
 from index.parse import fold
 from rag.assistant import Answer, Assistant
 from rag.support import SupportJudge
@@ -141,9 +142,16 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
 
 
 def facts_present(text: str, facts: list[list[str]]) -> bool:
-    """Whether every any-of term group has a term in ``text`` (case- and accent-insensitive)."""
-    folded = fold(text)
-    return all(any(fold(term) in folded for term in group) for group in facts)
+    """Whether every any-of term group has a term in ``text``.
+
+    Case, accents and the apostrophe's typography (’ vs ') are ignored.
+    """
+    folded = _norm(text)
+    return all(any(_norm(term) in folded for term in group) for group in facts)
+
+
+def _norm(text: str) -> str:
+    return fold(text).replace("’", "'").replace("ʼ", "'")
 
 
 def ref(article_id: str, paragraph: int) -> str:
@@ -209,7 +217,13 @@ def evaluate_item(
         gold=list(item["gold"]),
     )
     started = time.perf_counter()
-    answer = assistant.ask(item["question"], history=item.get("history"))
+    try:
+        answer = assistant.ask(item["question"], history=item.get("history"))
+    except (RagError, ValueError) as exc:  # a bad item must not hide the other results
+        result.seconds = time.perf_counter() - started
+        result.refused = True
+        result.problems.append(f"error: {type(exc).__name__}: {exc}")
+        return result
     result.seconds = time.perf_counter() - started
     result.answer, result.refused = answer.answer, answer.refused
     result.cited = [ref(c.article_id, c.paragraph) for c in answer.citations]

@@ -282,9 +282,14 @@ def plot(report: dict[str, Any], run: EvalRun, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 3, figsize=(17, 5), gridspec_kw={"width_ratios": [3, 1.4, 1.4]})
+    figure, axes = plt.subplots(
+        1, 3, figsize=(17, 5.5), gridspec_kw={"width_ratios": [3, 1.4, 1.4]}
+    )
     kinds = list(report["by_kind"])
-    shown = ("recall@5", "citation_precision", "fact_accuracy", "refusal_accuracy", "pass_rate")
+    shown = (
+        "recall@5", "citation_precision", "fact_accuracy", "refusal_accuracy",
+        "injection_resistance", "pass_rate",
+    )  # fmt: skip
     width = 0.8 / len(shown)
     for j, name in enumerate(shown):
         values = [report["by_kind"][k].get(name, float("nan")) for k in kinds]
@@ -295,7 +300,7 @@ def plot(report: dict[str, Any], run: EvalRun, path: Path) -> None:
     )
     axes[0].set_ylim(0, 1.05)
     axes[0].set_title("Metrics by kind")
-    axes[0].legend(fontsize=7, loc="lower left")
+    axes[0].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=len(shown))
     if report.get("baseline"):
         names = list(COMPARED)
         ours = [report["metrics"][n] for n in names]

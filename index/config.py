@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     k_dense: int = Field(30, ge=1, le=1000, description="Chunks fetched from Chroma.")
     k_lexical: int = Field(30, ge=1, le=1000, description="Paragraphs fetched from BM25.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    rerank_depth: int = Field(
+        20,
+        ge=0,
+        le=1000,
+        description="Fused paragraphs re-ranked by their best sentence's similarity to the "
+        "query (0 = off).",
+    )
     k_answer: int = Field(6, ge=1, le=50, description="Paragraphs the answerer reads.")
     max_answer_sentences: int = Field(3, ge=1, le=10)
     # Calibrated for multilingual-e5-small on tests/data/questions.jsonl (see README).
@@ -60,6 +67,13 @@ class Settings(BaseSettings):
     )
     min_extra_support: float = Field(
         0.93, ge=0.0, le=3.0, description="Bar for a second or third answer sentence."
+    )
+    same_paragraph_margin: float = Field(
+        0.03,
+        ge=0.0,
+        le=1.0,
+        description="Another sentence of an already quoted paragraph may score this much under "
+        "the first bar (it completes the quote; its citation is the same paragraph).",
     )
     corroboration: float = Field(
         0.92, ge=0.0, le=1.0, description="Sentence similarity to cite another article too."

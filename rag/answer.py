@@ -286,11 +286,12 @@ class ExtractiveAnswerer:
                 break
             # A sentence of a paragraph already quoted completes it; another one must be strong.
             same_paragraph = any(c.key == candidate.key for c in chosen)
-            bar = (
-                first_bar
-                if not chosen or same_paragraph
-                else max(first_bar, self.settings.min_extra_support)
-            )
+            if not chosen:
+                bar = first_bar
+            elif same_paragraph:
+                bar = first_bar - self.settings.same_paragraph_margin
+            else:
+                bar = max(first_bar, self.settings.min_extra_support)
             if candidate.support < bar:
                 continue
             if any(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
+from index.chunk import split_sentences
 from index.config import Settings
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
@@ -71,8 +73,13 @@ class HybridRetriever:
     """Dense + BM25 retrieval over the citable paragraphs of an :class:`ArticleStore`.
 
     The BM25 side is built from the store's contents once and rebuilt only when the store's
-    revision changes.
+    revision changes. The fused top ``rerank_depth`` paragraphs then get a third ranking, by
+    their best *sentence*'s similarity to the query: a paragraph that states the answer in one
+    sentence among unrelated ones is diluted in a whole-chunk embedding.
     """
+
+    SENTENCE_CACHE = 20000
+    MIN_SENTENCE_WORDS = 4
 
     def __init__(self, store: ArticleStore, embedder: Embedder, settings: Settings) -> None:
         self.store = store
@@ -81,6 +88,7 @@ class HybridRetriever:
         self._lexical: LexicalIndex | None = None
         self._revision: str | None = None
         self._lock = threading.Lock()
+        self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index for the store's current revision.
@@ -169,7 +177,43 @@ class HybridRetriever:
             passage.ranks["lexical"] = rank
             passage.score += 1.0 / (self.settings.rrf_k + rank)
         ranked = sorted(fused.values(), key=lambda p: (-p.score, -(p.dense_score or 0.0)))
+        if self.settings.rerank_depth > 0:
+            ranked = self._rerank_by_sentence(ranked, np.asarray(vector, dtype=np.float32))
         return ranked[:k]
+
+    def _sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._sentences]
+        if missing:
+            vectors = self.embedder.encode_passages(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._sentences[text] = vector
+                while len(self._sentences) > self.SENTENCE_CACHE:
+                    self._sentences.popitem(last=False)
+        with self._lock:
+            return np.stack([self._sentences[t] for t in texts])
+
+    def _rerank_by_sentence(self, ranked: list[Passage], vector: np.ndarray) -> list[Passage]:
+        """Add a best-sentence similarity ranking to the fused score of the top paragraphs."""
+        head = ranked[: self.settings.rerank_depth]
+        pieces: list[list[str]] = []
+        for passage in head:
+            sentences = split_sentences(passage.text)
+            sentences = [s for s in sentences if len(s.split()) >= self.MIN_SENTENCE_WORDS]
+            pieces.append(sentences or [passage.text])
+        vectors = self._sentence_vectors([s for group in pieces for s in group])
+        best: list[float] = []
+        start = 0
+        for group in pieces:
+            best.append(float((vectors[start : start + len(group)] @ vector).max()))
+            start += len(group)
+        order = sorted(range(len(head)), key=lambda i: -best[i])
+        for rank, i in enumerate(order, start=1):
+            head[i].ranks["sentence"] = rank
+            head[i].score += 1.0 / (self.settings.rrf_k + rank)
+        head.sort(key=lambda p: (-p.score, -(p.dense_score or 0.0)))
+        return head + ranked[self.settings.rerank_depth :]
 
 
 class ParagraphRetriever(BaseRetriever):

@@ -99,10 +99,23 @@ def _numbers(text: str) -> set[str]:
     return found
 
 
+# Capitalised at the start of a sentence or as titles, yet not names (folded).
+_NOT_NAMES = frozenset(
+    """he she we you i also however meanwhile moreover still yet thus therefore instead earlier
+    later finally despite although though while since after before during both either neither
+    today yesterday tomorrow here there now so but and or nor if when where which who what how
+    why according yes no not president vice minister prime secretary general envoy special chief
+    spokesman spokesperson adviser advisor mr mrs ms dr sir toutefois cependant ainsi neanmoins
+    pourtant enfin alors apres avant pendant depuis lors puis mais donc car aussi encore deja
+    hier aujourd demain ici president vice ministre premier secretaire envoye special conseiller
+    porte parole selon d'apres m mme""".split()  # noqa: SIM905 (a word list reads better)
+)
+
+
 @lru_cache(maxsize=1)
 def _common_words() -> frozenset[str]:
     lists = stopwords()
-    return lists["fr"] | lists["en"] | frozenset(_NUMBER_WORDS)
+    return lists["fr"] | lists["en"] | frozenset(_NUMBER_WORDS) | _NOT_NAMES
 
 
 def names(sentence: str) -> list[str]:

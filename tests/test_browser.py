@@ -18,7 +18,7 @@ import pytest
 from index import offline  # noqa: F401  (offline env before gradio_client)
 
 # isort: split
-from gradio_client import Client
+from gradio_client import Client, handle_file
 
 import app
 
@@ -128,6 +128,39 @@ def test_html_in_a_question_is_shown_as_text(page: Any) -> None:
     chat.get_by_text("<b>Qui</b> est Dmitriev ?", exact=False).wait_for(timeout=180_000)
     assert page.title() != "pwned"
     assert chat.locator("img[src=x]").count() == 0
+
+
+@needs_chromium
+def test_html_inside_an_article_is_shown_as_text(
+    page: Any, app_server: Any, tmp_path: Path
+) -> None:
+    article = tmp_path / "phare-de-kerbihan.txt"
+    article.write_text(
+        "Le phare de Kerbihan rouvre ses portes\n\n"
+        "Le phare de Kerbihan <img src=x onerror=\"document.title='pwned'\"> rouvrira au public "
+        "le 3 mai après deux ans de travaux <script>document.title='pwned'</script> de "
+        "restauration.\n",
+        encoding="utf-8",
+    )
+    report, _ = Client(app_server.url, verbose=False, download_files=False).predict(
+        [handle_file(str(article))], api_name="/upload"
+    )
+    assert "added" in report, report
+    page.get_by_role("button", name="New conversation").click()
+    box = page.locator("#question textarea")
+    box.fill("Quand le phare de Kerbihan rouvrira-t-il au public ?")
+    box.press("Enter")
+    chat = page.locator("#chat")
+    toggle = chat.get_by_text(app.SOURCES_TITLE, exact=True)
+    toggle.wait_for(timeout=180_000)
+    settle(chat)
+    toggle.click()
+    chat.get_by_text("onerror", exact=False).first.wait_for(timeout=30_000)
+    settle(chat)
+    assert "<img src=x" in chat.inner_text() or "onerror" in chat.inner_text()
+    assert chat.locator("img[src=x]").count() == 0
+    assert chat.locator("script").count() == 0
+    assert page.title() != "pwned"
 
 
 @needs_chromium

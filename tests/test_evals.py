@@ -115,6 +115,18 @@ def test_cli_rejects_bad_overrides_before_loading_anything() -> None:
         assert result.exit_code == 2 and "no 'generator' setting" in result.output
 
 
+def test_cli_reports_a_bad_gold_file_before_loading_the_model(tmp_path: Path) -> None:
+    from evals.__main__ import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["--gold", str(tmp_path / "missing.jsonl")])
+    assert result.exit_code == 2 and "missing.jsonl" in result.output
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "a", "question": "q", "kind": "x", "answerable": true}\n')
+    result = runner.invoke(app, ["--gold", str(broken)])
+    assert result.exit_code == 2 and "needs gold paragraphs" in result.output
+
+
 def test_cli_overrides_are_parsed() -> None:
     from evals.__main__ import parse_overrides
 

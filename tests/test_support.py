@@ -35,6 +35,8 @@ def test_names_skip_common_capitalised_words() -> None:
         "Witkoff", "Rustem", "Umerov", "Miami"
     ]  # fmt: skip
     assert names("Le plan compte des points.") == []
+    assert names("However, he also met President Zelensky.") == ["Zelensky"]
+    assert names("Toutefois, Peskov a démenti.") == ["Peskov"]
 
 
 def test_missing_facts_folds_and_matches_transliterations() -> None:
