@@ -40,7 +40,7 @@ def measure(label: str, store: ArticleStore, corpus: Path, runs: int = 5) -> Non
     started = time.perf_counter()
     edit = store.sync(corpus)
     one_edit = time.perf_counter() - started
-    print(
+    sys.stdout.write(
         json.dumps(
             {
                 "corpus": label,
@@ -50,8 +50,8 @@ def measure(label: str, store: ArticleStore, corpus: Path, runs: int = 5) -> Non
                 "one_paragraph_edit_s": round(one_edit, 3),
                 "one_edit_embedded_chunks": edit.embedded_chunks,
             }
-        ),
-        flush=True,
+        )
+        + "\n"
     )
 
 
@@ -64,7 +64,8 @@ def main() -> None:
         corpus = root / "corpus"
         shutil.copytree(BUNDLED_CORPUS, corpus)
         settings = Settings(data_dir=root / "data", corpus_dir=corpus)
-        measure("bundled (real e5)", ArticleStore(settings, Embedder.from_settings(settings)), corpus)
+        real = ArticleStore(settings, Embedder.from_settings(settings))
+        measure("bundled (real e5)", real, corpus)
         if args.synthetic:
             from crashkit import hash_embedder
 
