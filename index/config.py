@@ -137,6 +137,24 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(4000, ge=10)
     auto_index: bool = Field(True, description="Index corpus_dir when the store is empty.")
 
+    max_file_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=1,
+        description="Article files larger than this are rejected before being read.",
+    )
+    max_paragraphs_per_file: int = Field(
+        2000, ge=1, description="Articles with more blank-line-separated blocks are rejected."
+    )
+    max_chunks_per_file: int = Field(
+        4000, ge=1, description="Articles that cut into more chunks are rejected."
+    )
+    index_lock_timeout: float = Field(
+        300.0,
+        ge=0.0,
+        description="Seconds an indexer waits for another one on the same data dir "
+        "(0 = stop at once).",
+    )
+
     max_upload_bytes: int = Field(
         2_000_000, ge=1_000, description="Largest article file accepted by upload (bytes)."
     )
