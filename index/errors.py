@@ -55,5 +55,25 @@ class GeneratorConfigError(RagError, ValueError):
     """The generator settings are inconsistent or its optional dependency is missing."""
 
 
+class ArticleReadError(RagError):
+    """A single file cannot be used as an article; the message says why."""
+
+
+class FileTooLargeError(ArticleReadError):
+    """The file is over the size limit (``RAG_MAX_FILE_BYTES``); it was not read."""
+
+
+class TooManyParagraphsError(ArticleReadError):
+    """The file has more blocks than ``RAG_MAX_PARAGRAPHS_PER_FILE``, or is mostly repetition."""
+
+
+class IndexLockedError(RagError):
+    """Another indexer holds the data dir's lock and did not release it in time."""
+
+
+class IndexCorruptError(StoreError):
+    """The store exists but its content is unusable (foreign, half-migrated or damaged)."""
+
+
 class UploadError(RagError, ValueError):
     """An uploaded article was refused (type, size, name or content); the message says why."""

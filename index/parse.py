@@ -15,10 +15,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.errors import CorpusNotFoundError, EmptyCorpusError
+from index.config import Settings
+from index.errors import (
+    ArticleReadError,
+    CorpusNotFoundError,
+    EmptyCorpusError,
+    FileTooLargeError,
+    TooManyParagraphsError,
+)
 
 ARTICLE_SUFFIXES = (".txt", ".md")
-MAX_FILE_BYTES = 20 * 1024 * 1024
+# Files with at least this many blocks must have enough distinct ones (see check_repetition).
+REPETITION_MIN_BLOCKS = 50
+REPETITION_MIN_DISTINCT = 0.1
 
 # Flags: "" marks article text; anything else explains why a block is not evidence.
 CONTENT = ""
@@ -27,6 +36,7 @@ HEADING = "heading"
 NAVIGATION = "navigation"
 BOILERPLATE = "boilerplate"
 CAPTION = "caption"
+MARKUP = "markup"
 
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 _SENTENCE_END = re.compile(r"[.!?…»\"”')\]]\s*$")
@@ -59,6 +69,13 @@ _DATELINE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Active content a web page would run or embed: such a block is stored as text, never cited.
+_ACTIVE_MARKUP = re.compile(
+    r"<\s*/?\s*(script|style|iframe|object|embed|form|svg|meta|link)\b|javascript:|"
+    r"<[^<>]*\son[a-z]+\s*=",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<[^<>]{1,200}>")
 
 
 @dataclass(frozen=True)
@@ -116,10 +133,8 @@ class CorpusLoad:
     issues: list[FileIssue] = field(default_factory=list)
     # Article ids whose file exists but could not be read: their indexed copy must be kept.
     unreadable_ids: set[str] = field(default_factory=set)
-
-
-class ArticleReadError(Exception):
-    """A single file cannot be used as an article; the message says why."""
+    # Skipped duplicate article id -> the article id it duplicates.
+    duplicates: dict[str, str] = field(default_factory=dict)
 
 
 def fold(text: str) -> str:
@@ -159,6 +174,8 @@ def split_blocks(text: str) -> list[str]:
 def classify_block(block: str) -> str:
     """Return the flag of one block: ``""`` for article text, else why it is not evidence."""
     lines = [line.strip() for line in block.splitlines() if line.strip()]
+    if _ACTIVE_MARKUP.search(block) or sum(map(len, _TAG.findall(block))) > len(block) / 2:
+        return MARKUP
     words = _WORD.findall(block)
     if len(lines) >= 2 and not any(_SENTENCE_END.search(line) for line in lines):
         return NAVIGATION
@@ -234,23 +251,111 @@ def parse_article(article_id: str, text: str, source: Path, encoding: str = "utf
     )
 
 
-def read_article(path: Path) -> Article:
-    """Read and parse one file; the article id is the file stem.
+def _size_message(size: int, limit: int) -> str:
+    return (
+        f"file too large: {size:,} bytes, the limit is {limit:,} bytes "
+        f"({limit / 1024 / 1024:.1f} MB; RAG_MAX_FILE_BYTES)"
+    )
+
+
+def check_file(path: Path | str, settings: Settings) -> int:
+    """Check that a file may be ingested as an article, without reading it.
+
+    Used before indexing and by uploads: the size comes from the file system, so an oversized
+    file is never loaded into memory.
+
+    Returns:
+        The file size in bytes.
 
     Raises:
-        ArticleReadError: the file is unreadable, too large, empty or binary.
+        ArticleReadError: not a regular file, not ``.txt``/``.md``, or not accessible.
+        FileTooLargeError: larger than ``settings.max_file_bytes``.
     """
+    path = Path(path)
+    if path.suffix.lower() not in ARTICLE_SUFFIXES:
+        raise ArticleReadError(
+            f"not an article file: '{path.name}' (expected {' or '.join(ARTICLE_SUFFIXES)})"
+        )
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ArticleReadError(f"file too large ({size} bytes > {MAX_FILE_BYTES})")
-        raw = path.read_bytes()
+        info = path.stat()
     except OSError as exc:
         raise ArticleReadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not path.is_file():
+        raise ArticleReadError(f"not a regular file: '{path.name}'")
+    if info.st_size > settings.max_file_bytes:
+        raise FileTooLargeError(_size_message(info.st_size, settings.max_file_bytes))
+    return info.st_size
+
+
+def check_blocks(text: str, settings: Settings) -> None:
+    """Bound the work one file can cause: block count and repetition.
+
+    Counting stops at the limit, so a huge file of tiny blocks costs no more than the limit.
+
+    Raises:
+        TooManyParagraphsError: more blocks than ``settings.max_paragraphs_per_file``, or a long
+            file whose blocks are mostly copies of each other.
+    """
+    limit = settings.max_paragraphs_per_file
+    count = 0
+    distinct: set[int] = set()
+    start = 0
+    normalized = text.replace("\r\n", "\n").replace("\r", "\n")
+    for match in _BLOCK_SPLIT.finditer(normalized + "\n\n"):
+        block = normalized[start : match.start()].strip()
+        start = match.end()
+        if not block:
+            continue
+        count += 1
+        distinct.add(hash(block))
+        if count > limit:
+            raise TooManyParagraphsError(
+                f"too many paragraphs: more than {limit} blocks (RAG_MAX_PARAGRAPHS_PER_FILE)"
+            )
+    if count >= REPETITION_MIN_BLOCKS and len(distinct) < REPETITION_MIN_DISTINCT * count:
+        raise TooManyParagraphsError(
+            f"repetitive content: {count} blocks but only {len(distinct)} distinct"
+        )
+
+
+def read_article(path: Path, settings: Settings | None = None) -> Article:
+    """Read and parse one file; the article id is the file stem.
+
+    Args:
+        path: The file.
+        settings: Limits (size, blocks); defaults to ``Settings()``.
+
+    Raises:
+        ArticleReadError: the file is unreadable, too large, too repetitive, empty or binary.
+    """
+    settings = settings or Settings()
+    check_file(path, settings)
+    limit = settings.max_file_bytes
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)  # the file may have grown since check_file
+    except OSError as exc:
+        raise ArticleReadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if len(raw) > limit:
+        raise FileTooLargeError(_size_message(len(raw), limit))
     if not raw.strip():
         raise ArticleReadError("empty file: no paragraph to index")
     text, encoding = decode_bytes(raw)
+    check_blocks(text, settings)
     return parse_article(path.stem, text, path, encoding)
+
+
+def content_fingerprint(article: Article) -> str:
+    """sha256 of the article's blocks with whitespace and Unicode forms normalised.
+
+    Two files with the same fingerprint hold the same article, whatever their names, encodings,
+    line endings or spacing.
+    """
+    digest = hashlib.sha256()
+    for paragraph in article.paragraphs:
+        folded = " ".join(unicodedata.normalize("NFKC", paragraph.text).split())
+        digest.update(folded.encode("utf-8") + b"\x00")
+    return digest.hexdigest()
 
 
 def article_files(folder: Path) -> list[Path]:
@@ -262,11 +367,15 @@ def article_files(folder: Path) -> list[Path]:
     )
 
 
-def load_corpus(folder: Path | str | Sequence[Path | str]) -> CorpusLoad:
+def load_corpus(
+    folder: Path | str | Sequence[Path | str], settings: Settings | None = None
+) -> CorpusLoad:
     """Read every ``.txt``/``.md`` file of a folder (or of several folders, in order).
 
     Files that cannot be used are reported in :attr:`CorpusLoad.issues` and skipped; the other
-    files are still read. An article id (file stem) met a second time is skipped.
+    files are still read. An article id (file stem) met a second time is skipped. A file whose
+    content duplicates an earlier file (by folder, then name order) is skipped with a warning,
+    so the article is indexed and cited once.
 
     Raises:
         CorpusNotFoundError: a folder does not exist.
@@ -280,8 +389,10 @@ def load_corpus(folder: Path | str | Sequence[Path | str]) -> CorpusLoad:
         if not root.is_dir():
             raise CorpusNotFoundError(f"corpus folder not found: {root} (pass an existing folder)")
     root = roots[0]
+    settings = settings or Settings()
     load = CorpusLoad(folder=root.resolve())
     seen: dict[str, Path] = {}
+    fingerprints: dict[str, Path] = {}
     for path in (p for r in roots for p in article_files(r)):
         if path.stem in seen:
             load.issues.append(
@@ -293,11 +404,24 @@ def load_corpus(folder: Path | str | Sequence[Path | str]) -> CorpusLoad:
             continue
         seen[path.stem] = path
         try:
-            article = read_article(path)
+            article = read_article(path, settings)
         except ArticleReadError as exc:
             load.issues.append(FileIssue(path, f"skipped: {exc}"))
             load.unreadable_ids.add(path.stem)
             continue
+        fingerprint = content_fingerprint(article)
+        if fingerprint in fingerprints:
+            load.issues.append(
+                FileIssue(
+                    path,
+                    f"skipped: duplicate of {fingerprints[fingerprint].name} (same content); "
+                    "indexed once as that article",
+                    level="warning",
+                )
+            )
+            load.duplicates[path.stem] = fingerprints[fingerprint].stem
+            continue
+        fingerprints[fingerprint] = path
         if article.encoding != "utf-8":
             load.issues.append(
                 FileIssue(path, f"not UTF-8: decoded as {article.encoding}", level="warning")

@@ -54,11 +54,20 @@ def index(
 ) -> None:
     """Index a folder (default: the bundled corpus); only changed paragraphs are re-embedded."""
     from index.embed import Embedder
-    from index.store import ArticleStore
+    from index.errors import StoreError
+    from index.store import ArticleStore, quarantine_store
 
     settings = _settings(data_dir, corpus_dir=path)
     try:
-        store = ArticleStore(settings, Embedder.from_settings(settings))
+        embedder = Embedder.from_settings(settings)
+        try:
+            store = ArticleStore(settings, embedder)
+        except StoreError:
+            if not rebuild:
+                raise
+            moved = quarantine_store(settings)  # unopenable: keep it aside, start afresh
+            typer.echo(f"warning: moved the unreadable store to {moved}", err=True)
+            store = ArticleStore(settings, embedder)
         report = store.sync(settings.corpus_dir, rebuild=rebuild, progress=sys.stderr.isatty())
     except RagError as exc:
         raise _fail(str(exc)) from exc
@@ -71,6 +80,10 @@ def index(
         f"paragraphs, removed {report.removed_chunks} chunks"
         + (f" (articles {', '.join(report.removed_articles)})" if report.removed_articles else "")
     )
+    if report.lock_wait_seconds >= 1:
+        typer.echo(
+            f"note: waited {report.lock_wait_seconds:.1f}s for another indexer to finish", err=True
+        )
     if any(issue.level == "error" for issue in report.issues):
         raise typer.Exit(EXIT_PARTIAL)
 
@@ -116,7 +129,7 @@ def status(
 
     settings = _settings(data_dir)
     try:
-        info = ArticleStore(settings, Embedder.from_settings(settings)).status()
+        info = ArticleStore(settings, Embedder.deferred(settings)).status()
     except RagError as exc:
         raise _fail(str(exc)) from exc
     if as_json:

@@ -19,7 +19,7 @@ from index.config import Settings
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
 from index.store import ArticleStore
-from rag.lexical import LexicalIndex, ParagraphRecord
+from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
 from rag.text import Analyzer, corpus_language
 
 
@@ -73,9 +73,12 @@ class HybridRetriever:
     """Dense + BM25 retrieval over the citable paragraphs of an :class:`ArticleStore`.
 
     The BM25 side is built from the store's contents once and rebuilt only when the store's
-    revision changes. The fused top ``rerank_depth`` paragraphs then get a third ranking, by
-    their best *sentence*'s similarity to the query: a paragraph that states the answer in one
-    sentence among unrelated ones is diluted in a whole-chunk embedding.
+    revision changes (a sync by any process sharing the store changes it). With
+    ``settings.lexical_cache`` it is also kept on disk per revision, so the next process (or
+    another one on this machine sharing a Chroma server) loads it instead of rebuilding. The
+    fused top ``rerank_depth`` paragraphs then get a third ranking, by their best *sentence*'s
+    similarity to the query: a paragraph that states the answer in one sentence among
+    unrelated ones is diluted in a whole-chunk embedding.
     """
 
     SENTENCE_CACHE = 20000
@@ -88,6 +91,9 @@ class HybridRetriever:
         self._lexical: LexicalIndex | None = None
         self._revision: str | None = None
         self._lock = threading.Lock()
+        self._cache = (
+            LexicalCache(settings.data_dir / "lexical") if settings.lexical_cache else None
+        )
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def lexical(self) -> LexicalIndex:
@@ -99,15 +105,26 @@ class HybridRetriever:
         revision = self.store.revision()
         with self._lock:
             if self._lexical is None or revision != self._revision:
-                self._lexical = self._build_lexical()
+                self._lexical = self._load_or_build(revision)
                 self._revision = revision
             return self._lexical
+
+    def _load_or_build(self, revision: str | None) -> LexicalIndex:
+        key = (self.store.location, self.settings.collection)
+        if self._cache is not None and revision:
+            cached = self._cache.load(*key, revision)
+            if cached is not None:
+                return cached
+        built = self._build_lexical()
+        if self._cache is not None and revision and revision == self.store.revision():
+            self._cache.save(*key, revision, built)
+        return built
 
     def _build_lexical(self) -> LexicalIndex:
         chunks = self.store.chunks(content_only=True)
         if not chunks:
             raise IndexNotFoundError(
-                f"no indexed article in {self.settings.chroma_dir} "
+                f"no indexed article in {self.store.location} "
                 f"(collection '{self.settings.collection}'); run `python -m rag index [FOLDER]`."
             )
         texts: dict[tuple[str, int], list[str]] = {}
@@ -137,7 +154,7 @@ class HybridRetriever:
         if k < 1:
             raise ValueError("k must be >= 1")
         lexical = self.lexical()
-        by_key = {r.key: r for r in lexical.records}
+        by_key = lexical.by_key
         vector = (
             np.asarray(query_vector, dtype=float).tolist()
             if query_vector is not None

@@ -49,6 +49,15 @@ def settle(locator: Any, quiet_ms: int = 1500, limit_s: float = 60) -> None:
         last = current
 
 
+def new_conversation(page: Any) -> None:
+    """Click "New conversation" and wait until the chat is empty."""
+    page.get_by_role("button", name="New conversation").click()
+    chat = page.locator("#chat")
+    deadline = time.monotonic() + 30
+    while chat.get_by_text(app.SOURCES_TITLE, exact=True).count() and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+
+
 @pytest.fixture(scope="module")
 def page(app_server: Any) -> Any:
     """A fresh browser page on the app, recording every request it makes."""
@@ -120,12 +129,13 @@ def test_reader_asks_and_opens_the_sources(page: Any, app_server: Any) -> None:
 
 @needs_chromium
 def test_html_in_a_question_is_shown_as_text(page: Any) -> None:
-    page.get_by_role("button", name="New conversation").click()
+    new_conversation(page)
     box = page.locator("#question textarea")
     box.fill("<img src=x onerror=\"document.title='pwned'\"> <b>Qui</b> est Dmitriev ?")
     box.press("Enter")
     chat = page.locator("#chat")
     chat.get_by_text("<b>Qui</b> est Dmitriev ?", exact=False).wait_for(timeout=180_000)
+    settle(chat)  # let the answer finish streaming before the next test clears the chat
     assert page.title() != "pwned"
     assert chat.locator("img[src=x]").count() == 0
 
@@ -146,7 +156,7 @@ def test_html_inside_an_article_is_shown_as_text(
         [handle_file(str(article))], api_name="/upload"
     )
     assert "added" in report, report
-    page.get_by_role("button", name="New conversation").click()
+    new_conversation(page)
     box = page.locator("#question textarea")
     box.fill("Quand le phare de Kerbihan rouvrira-t-il au public ?")
     box.press("Enter")

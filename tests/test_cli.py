@@ -16,8 +16,10 @@ from index.config import BUNDLED_CORPUS
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+def run(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "rag", *args],
         cwd=ROOT,
@@ -132,3 +134,22 @@ def test_partial_index_exits_3_and_keeps_valid_files(
     assert "binary.txt: skipped: binary" in result.stderr
     assert "latin1.txt: not UTF-8" in result.stderr
     assert "2 articles" in result.stdout
+
+
+def test_damaged_store_is_reported_then_moved_aside_by_rebuild(
+    data_dir: Path, corpus: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copy(corpus / "003_a146349f20264553.txt", folder)
+    chroma = tmp_path / "chroma"
+    chroma.mkdir()
+    (chroma / "chroma.sqlite3").write_bytes(os.urandom(8192))
+    env = {"RAG_CHROMA_PATH": str(chroma)}  # the module's data dir keeps its converted model
+    failed = run(data_dir, "index", str(folder), env=env)
+    assert failed.returncode == 1
+    assert "cannot open the Chroma store" in failed.stderr and "--rebuild" in failed.stderr
+    rebuilt = run(data_dir, "index", str(folder), "--rebuild", env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "moved the unreadable store to" in rebuilt.stderr and "1 articles" in rebuilt.stdout
+    assert [p.name.split("-")[0] for p in tmp_path.glob("chroma.damaged-*")] == ["chroma.damaged"]
