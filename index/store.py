@@ -170,7 +170,8 @@ def make_chroma_client(settings: Settings) -> Any:
             return chromadb.PersistentClient(path=path, settings=chroma_settings)
         except Exception as exc:
             raise StoreError(
-                f"cannot open the Chroma store at {settings.chroma_dir}: {exc}"
+                f"cannot open the Chroma store at {settings.chroma_dir}: {exc}. If the folder "
+                "is damaged, `python -m rag index --rebuild` moves it aside and rebuilds it."
             ) from exc
     host, port, ssl = server
     try:
