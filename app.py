@@ -223,6 +223,8 @@ def answer_text(answer: Answer, labels: Mapping[str, str]) -> str:
     note = DIFFERENCE_NOTES.get(answer.language, DIFFERENCE_NOTES["en"])
     for claim, other in answer.differences():
         text += "\n\n" + note.format(a=_ref(claim, labels), b=_ref(other, labels))
+    if answer.notice:  # the LLM failed: extractive fallback or a partial answer
+        text += f"\n\n*⚠ {escape(answer.notice)}*"
     return text
 
 
@@ -318,6 +320,10 @@ def stream_messages(
                 search = {**search, "content": f"Query: {escape(event.text)}"}
                 labels = assistant.article_labels()
                 yield [*messages, question, search], None
+            elif event.kind == "notice":
+                done = {**search, "metadata": {"title": SEARCHED_TITLE, "status": "done"}}
+                shown = {"role": "assistant", "content": f"*⚠ {escape(event.text)}*"}
+                yield [*messages, question, done, shown], None
             elif event.kind == "delta":
                 text += event.text
                 done = {**search, "metadata": {"title": SEARCHED_TITLE, "status": "done"}}

@@ -123,7 +123,7 @@ def main() -> None:
             "tokens_per_s_median": round(statistics.median(r["tokens_per_s"] for r in raw_runs), 1),
             "prompt_tokens_median": statistics.median(r["prompt_tokens"] for r in raw_runs),
             "assistant_total_median_s": round(
-                statistics.median(r["total"] for r in assistant_runs), 2
+                statistics.median(float(r["total"] or 0.0) for r in assistant_runs), 2
             ),
         }
         print(json.dumps(summary))
