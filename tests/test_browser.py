@@ -145,11 +145,13 @@ def test_html_inside_an_article_is_shown_as_text(
     page: Any, app_server: Any, tmp_path: Path
 ) -> None:
     article = tmp_path / "phare-de-kerbihan.txt"
+    # Active markup (scripts, on…= handlers) makes a block uncitable at ingestion; plain tags
+    # stay in citable text and must still show as text.
     article.write_text(
         "Le phare de Kerbihan rouvre ses portes\n\n"
-        "Le phare de Kerbihan <img src=x onerror=\"document.title='pwned'\"> rouvrira au public "
-        "le 3 mai après deux ans de travaux <script>document.title='pwned'</script> de "
-        "restauration.\n",
+        "Le phare de Kerbihan <img src=x> rouvrira au public le 3 mai après deux ans de "
+        "travaux de <b>restauration</b>.\n\n"
+        "<script>document.title='pwned'</script>\n",
         encoding="utf-8",
     )
     report, _ = Client(app_server.url, verbose=False, download_files=False).predict(
@@ -165,9 +167,9 @@ def test_html_inside_an_article_is_shown_as_text(
     toggle.wait_for(timeout=180_000)
     settle(chat)
     toggle.click()
-    chat.get_by_text("onerror", exact=False).first.wait_for(timeout=30_000)
+    chat.get_by_text("<b>restauration</b>", exact=False).first.wait_for(timeout=30_000)
     settle(chat)
-    assert "<img src=x" in chat.inner_text() or "onerror" in chat.inner_text()
+    assert "<img src=x>" in chat.inner_text()
     assert chat.locator("img[src=x]").count() == 0
     assert chat.locator("script").count() == 0
     assert page.title() != "pwned"
