@@ -312,27 +312,26 @@ def stream_messages(
         "metadata": {"title": SEARCH_TITLE, "status": "pending"},
     }
     yield [*messages, question, search], None
+    done = {**search, "metadata": {"title": SEARCHED_TITLE, "status": "done"}}
     labels: dict[str, str] = {}
     text = ""
     try:
         for event in events:
             if event.kind == "status":
                 search = {**search, "content": f"Query: {escape(event.text)}"}
+                done = {**search, "metadata": {"title": SEARCHED_TITLE, "status": "done"}}
                 labels = assistant.article_labels()
                 yield [*messages, question, search], None
             elif event.kind == "notice":
-                done = {**search, "metadata": {"title": SEARCHED_TITLE, "status": "done"}}
                 shown = {"role": "assistant", "content": f"*⚠ {escape(event.text)}*"}
                 yield [*messages, question, done, shown], None
             elif event.kind == "delta":
                 text += event.text
-                done = {**search, "metadata": {"title": SEARCHED_TITLE, "status": "done"}}
                 partial = {"role": "assistant", "content": escape(relabel_refs(text, labels))}
                 yield [*messages, question, done, partial], None
             elif event.answer is not None:
                 answer = event.answer
                 _log_answer(answer)
-                done = {**search, "metadata": {"title": SEARCHED_TITLE, "status": "done"}}
                 labels = labels or answer.labels()
                 yield [*messages, question, done, *answer_messages(answer, labels)], answer
     except RagError as exc:

@@ -21,6 +21,7 @@ from rag.answer import REFUSAL, AnswerSentence, Citation, ExtractiveAnswerer
 from rag.generate import ExtractiveGenerator, GenerationRequest, Generator, make_generator
 from rag.generate.base import classify
 from rag.history import standalone_question, validate_history
+from rag.lexical import LexicalIndex
 from rag.retrieve import HybridRetriever, ParagraphRetriever, Passage
 from rag.text import detect_language
 from rag.uploads import Upload, UploadResult, save_uploads
@@ -267,6 +268,7 @@ class Assistant:
         self.generator = generator or make_generator(self.settings, answerer=self.answerer)
         self._judge = judge
         self._index_lock = threading.Lock()
+        self._labels: tuple[LexicalIndex, dict[str, str]] | None = None
         if self.store.count() == 0 and self.settings.auto_index:
             self.index()
         else:
@@ -326,8 +328,17 @@ class Assistant:
             return result, self.index(on_progress=on_progress)
 
     def article_labels(self) -> dict[str, str]:
-        """A short readable label (shortened headline) for every indexed article, by id."""
-        return unique_labels({r.article_id: r.title for r in self.retriever.lexical().records})
+        """A short readable label (shortened headline) for every indexed article, by id.
+
+        Computed once per index revision (the BM25 side is rebuilt exactly then), not per
+        question.
+        """
+        lexical = self.retriever.lexical()
+        cached = self._labels
+        if cached is None or cached[0] is not lexical:
+            titles = {r.article_id: r.title for r in lexical.records}
+            cached = self._labels = (lexical, unique_labels(titles))
+        return cached[1]
 
     def status(self) -> IndexStatus:
         """What the index holds."""

@@ -403,17 +403,35 @@ def test_refusal_offers_related_passages_marked_as_not_evidence() -> None:
     assert "&lt;b&gt;longtemps&lt;/b&gt;" in related["content"]
 
 
-def test_differing_accounts_are_pointed_out() -> None:
-    first = Citation("a1", 2, "Premier article", "La réunion a eu lieu le 14 octobre.")
-    second = Citation("b2", 5, "Second article", "La réunion a eu lieu le 15 octobre.")
-    answer = Answer(
-        answer=f"{first.quote} [a1 ¶2]\n{second.quote} [b2 ¶5]",
+def two_article_answer(
+    first_quote: str, second_quote: str, *, differs: bool = False, corroborates: bool = False
+) -> Answer:
+    """An answer quoting ``a1 ¶2`` then ``b2 ¶5``, the second sentence flagged as asked."""
+    first = Citation("a1", 2, "Premier article", first_quote)
+    other = Citation("b2", 5, "Second article", second_quote)
+    flagged = AnswerSentence(
+        other.quote,
+        [other],
+        0.95,
+        corroborates=corroborates,
+        differs_from=first if differs else None,
+    )
+    return Answer(
+        answer=f"{first.quote} [a1 ¶2]\n{other.quote} [b2 ¶5]",
         refused=False,
-        citations=[first, second],
+        citations=[first, other],
         sentences=[
             AnswerSentence(first.quote, [first], 1.0),
-            AnswerSentence(second.quote, [second], 0.95, differs_from=first),
+            flagged,
         ],
+    )
+
+
+def test_differing_accounts_are_pointed_out() -> None:
+    answer = two_article_answer(
+        "La réunion a eu lieu le 14 octobre.",
+        "La réunion a eu lieu le 15 octobre.",
+        differs=True,
     )
     text = app.answer_messages(answer)[0]["content"]
     assert "Premier article ¶2" in text and "Second article ¶5" in text
@@ -421,16 +439,8 @@ def test_differing_accounts_are_pointed_out() -> None:
 
 
 def test_same_fact_sources_say_also_reported_by() -> None:
-    first = Citation("a1", 2, "Premier article", "Le plan compte 28 points.")
-    second = Citation("b2", 5, "Second article", "Le plan compte bien 28 points.")
-    answer = Answer(
-        answer=f"{first.quote} [a1 ¶2]\n{second.quote} [b2 ¶5]",
-        refused=False,
-        citations=[first, second],
-        sentences=[
-            AnswerSentence(first.quote, [first], 1.0),
-            AnswerSentence(second.quote, [second], 0.95, corroborates=True),
-        ],
+    answer = two_article_answer(
+        "Le plan compte 28 points.", "Le plan compte bien 28 points.", corroborates=True
     )
     sources = app.answer_messages(answer)[1]["content"]
     assert "*Also reported by* Second article ¶5" in sources
