@@ -159,3 +159,19 @@ def app_server(
     data_dir = tmp_path_factory.mktemp("app-data")
     with running_app(data_dir, model_home) as url:
         yield AppServer(url, data_dir)
+
+
+def run_rag_cli(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m rag ARGS`` in a subprocess over ``data_dir`` (output captured, never raises)."""
+    env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

