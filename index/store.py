@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import json
@@ -229,6 +231,27 @@ def _map_store_errors(method: _F) -> _F:
     return cast(_F, wrapper)
 
 
+@contextlib.contextmanager
+def _opening(settings: Settings) -> Iterator[None]:
+    """Serialise opening an embedded store across processes.
+
+    Chroma's first open of a folder creates its SQLite schema and our collection; two processes
+    doing it at once collide ("table collections already exists"). The lock is held only while
+    opening (well under a second), never while indexing, so readers never wait on an indexer.
+    """
+    if settings.chroma_server is not None:
+        yield
+        return
+    folder = settings.chroma_dir
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with (folder.parent / f".{folder.name}.open.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def quarantine_store(settings: Settings) -> Path | None:
     """Move an unopenable local Chroma folder aside (``<name>.damaged-<time>``); returns where.
 
@@ -307,8 +330,9 @@ class ArticleStore:
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
-        self._client = self._make_client(settings)
-        self.vectorstore = self._open_vectorstore()
+        with _opening(settings):
+            self._client = self._make_client(settings)
+            self.vectorstore = self._open_vectorstore()
 
     @staticmethod
     def _make_client(settings: Settings) -> Any:
