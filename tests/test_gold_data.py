@@ -133,7 +133,7 @@ def test_gold_paragraphs_answer_sentences_and_facts(name: str, item: dict[str, A
 
 def test_split_follows_the_rule() -> None:
     assert TRAIN_ARTICLES.isdisjoint(TEST_ARTICLES) and len(TRAIN_ARTICLES) == 2
-    assert TRAIN_ARTICLES | TEST_ARTICLES == {_article(ref) for ref in PARAGRAPHS_A}
+    assert {_article(ref) for ref in PARAGRAPHS_A} == TRAIN_ARTICLES | TEST_ARTICLES
     for item in GOLD:
         assert item["split"] == expected_split(item), item["id"]
         articles = {_article(ref) for ref in item["gold"]}
