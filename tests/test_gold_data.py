@@ -114,6 +114,8 @@ def test_gold_paragraphs_answer_sentences_and_facts(name: str, item: dict[str, A
     assert len(set(item["gold"])) == len(item["gold"])
     for ref in item["gold"]:
         assert ref in paragraphs and paragraphs[ref].is_content, ref
+    pairs = [(s["ref"], _spaces(s["text"])) for s in item["answer_sentences"]]
+    assert len(set(pairs)) == len(pairs), "the same answer sentence is listed twice"
     cited = set()
     for sentence in item["answer_sentences"]:
         assert set(sentence) == {"ref", "text"}
