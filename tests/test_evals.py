@@ -30,8 +30,8 @@ PARAGRAPHS = {
     for p in a.paragraphs
 }
 MINIMUMS = {
-    "fr-single": 40, "en-cross": 10, "multi": 8, "disagree": 4, "unanswerable": 8,
-    "offtopic": 4, "followup": 6, "injection": 3,
+    "fr-single": 80, "en-cross": 45, "multi": 25, "disagree": 6, "unanswerable": 40,
+    "offtopic": 6, "followup": 20, "injection": 5,
 }  # fmt: skip
 GOLD = load_questions(DEFAULT_GOLD)
 
