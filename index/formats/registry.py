@@ -1,0 +1,115 @@
+"""One way to read any supported file: pick the reader by suffix, bound the work, read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from index.errors import ArticleReadError
+from index.formats.base import Document, ReadLimits, check_size
+from index.formats.docx import SUFFIXES as DOCX_SUFFIXES, read_docx
+from index.formats.errors import UnsupportedFormatError
+from index.formats.html import SUFFIXES as HTML_SUFFIXES, read_html
+from index.formats.pdf import SUFFIXES as PDF_SUFFIXES, read_pdf
+from index.formats.text import SUFFIXES as TEXT_SUFFIXES, read_text
+from index.parse import CONTENT, TITLE, Article, Paragraph, classify_block, pick_title
+
+Reader = Callable[[bytes, str, ReadLimits], Document]
+
+READERS: dict[str, Reader] = {
+    **dict.fromkeys(TEXT_SUFFIXES, read_text),
+    **dict.fromkeys(HTML_SUFFIXES, read_html),
+    **dict.fromkeys(PDF_SUFFIXES, read_pdf),
+    **dict.fromkeys(DOCX_SUFFIXES, read_docx),
+}
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(READERS)
+
+
+def reader_for(name: str) -> Reader:
+    """The reader of a file name's suffix (case-insensitive).
+
+    Raises:
+        UnsupportedFormatError: the suffix is not supported.
+    """
+    suffix = Path(name).suffix.lower()
+    try:
+        return READERS[suffix]
+    except KeyError:
+        expected = ", ".join(SUPPORTED_SUFFIXES)
+        raise UnsupportedFormatError(
+            f"not an article file: '{Path(name).name}' (expected one of {expected})"
+        ) from None
+
+
+def read_document(
+    source: Path | str | bytes, name: str | None = None, limits: ReadLimits | None = None
+) -> Document:
+    """Read one file (a path, or its bytes and name) into a :class:`Document`.
+
+    A path's size is checked before it is read, and at most ``limits.max_file_bytes + 1``
+    bytes are read, so an oversized file is never loaded.
+
+    Args:
+        source: The file's path, or its bytes.
+        name: The file name (its suffix picks the reader); required for bytes, defaults to the
+            path's name.
+        limits: Bounds on size, blocks and pages; ``ReadLimits()`` by default.
+
+    Raises:
+        ArticleReadError: the file cannot be used; a subclass and its message say why
+            (:class:`~index.errors.FileTooLargeError`, :mod:`index.formats.errors`).
+    """
+    limits = limits or ReadLimits()
+    if isinstance(source, bytes):
+        if name is None:
+            raise TypeError("read_document(bytes) needs the file name")
+        reader = reader_for(name)
+        check_size(len(source), limits)
+        return reader(source, name, limits)
+    path = Path(source)
+    name = name or path.name
+    reader = reader_for(name)
+    try:
+        if not path.is_file():
+            raise ArticleReadError(f"not a regular file: '{path.name}'")
+        check_size(path.stat().st_size, limits)
+        with path.open("rb") as handle:
+            data = handle.read(limits.max_file_bytes + 1)  # the file may have grown meanwhile
+    except OSError as exc:
+        raise ArticleReadError(f"cannot read file: {exc.strerror or exc}") from exc
+    check_size(len(data), limits)
+    return reader(data, name, limits)
+
+
+def build_article(article_id: str, document: Document, source: Path) -> Article:
+    """Number and flag a document's blocks as an :class:`~index.parse.Article`.
+
+    ``¶n`` is ``document.blocks[n - 1]``. A block's own flag (from the file's structure) is
+    kept, the others are classified from their text as for ``.txt`` files; the headline block
+    is flagged ``title``. For a text file this gives exactly what
+    :func:`index.parse.parse_article` gives.
+    """
+    texts = [b.text for b in document.blocks]
+    flags = [b.flag if b.flag is not None else classify_block(b.text) for b in document.blocks]
+    title_block = document.title_block
+    title = document.title
+    if title_block is None and not title:
+        title_block = pick_title(texts, flags)
+    if title_block is not None:
+        flags[title_block] = TITLE
+        title = title or " ".join(texts[title_block].split())
+    if not title:
+        first = next((t for t, f in zip(texts, flags, strict=True) if f == CONTENT), texts[0])
+        title = " ".join(first.split())[:120]
+    paragraphs = tuple(
+        Paragraph(article_id=article_id, paragraph=n, text=text, flag=flag)
+        for n, (text, flag) in enumerate(zip(texts, flags, strict=True), start=1)
+    )
+    return Article(
+        article_id=article_id,
+        title=title,
+        source=source,
+        paragraphs=paragraphs,
+        date=document.metadata.date,
+        encoding=document.encoding,
+    )
