@@ -3,7 +3,8 @@
 - :func:`news_page`: article 001 as a saved web page, wrapped in navigation, an ad, a comment
   section and a footer that must not be read.
 - :func:`press_review_pdf`: article 002 as a two-page PDF with a real text layer (fpdf2), a
-  running header and footer on each page and one word hyphenated across a line break.
+  running header and footer on each page, one word hyphenated across a line break and a
+  ``source:`` line.
 - :func:`word_file`: article 003 as a DOCX (python-docx) with a Title paragraph, empty
   paragraphs and a ``source:`` line.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ DOCX_ARTICLE = "003_a146349f20264553"
 
 PAGE_URL = "https://www.example.org/monde/plan-de-paix-28-points"
 PAGE_AUTHOR = "Francesca Salvatore"
+PDF_URL = "https://fr.businessam.be/trump-plan-de-paix-ukraine"
 DOCX_URL = "https://www.example.com/ukraine/revelations"
 PDF_HEADER = "Business AM — Revue de presse du 20 novembre"
 # The word of ¶4 (of article 002) the PDF hyphenates across a line break.
@@ -51,7 +54,7 @@ class Fixture:
     article_id: str
     title: str
     # Expected blocks, in order: (text, page) with page None for unpaged formats.
-    blocks: list[tuple[str, int | None]]
+    blocks: Sequence[tuple[str, int | None]]
     url: str | None = None
     author: str | None = None
 
@@ -73,6 +76,7 @@ def news_page(*, canonical: str = PAGE_URL) -> Fixture:
     blocks = article_blocks(HTML_ARTICLE)
     title, body = blocks[1], blocks[2:]  # ¶1 is the site's tagline
     paragraphs = "\n".join(f"<p>{html.escape(b)}</p>" for b in body)
+    nav = "".join(f'<li><a href="/{w}">{w}</a></li>' for w in NAV_TEXT.split())
     page = f"""<!doctype html>
 <html lang="fr"><head><meta charset="utf-8">
 <title>{html.escape(title)} | Mena News</title>
@@ -82,7 +86,7 @@ def news_page(*, canonical: str = PAGE_URL) -> Fixture:
 <link rel="stylesheet" href="/style.css"><script>window.dataLayer = [];</script>
 </head><body>
 <header class="site-header"><a href="/" class="logo">Mena News</a>
-<nav class="main-nav"><ul>{"".join(f'<li><a href="/{w}">{w}</a></li>' for w in NAV_TEXT.split())}</ul></nav>
+<nav class="main-nav"><ul>{nav}</ul></nav>
 </header>
 <aside class="ad advertisement" id="ad-top"><p>{html.escape(AD_TEXT)}</p></aside>
 <main><article class="post">
@@ -93,8 +97,10 @@ def news_page(*, canonical: str = PAGE_URL) -> Fixture:
 </div></article>
 <aside class="sidebar ad"><h3>Sponsorisé</h3><p>{html.escape(AD_TEXT)}</p></aside>
 <section id="comments" class="comments"><h2>3 commentaires</h2>
-<div class="comment"><p class="comment-author">Jean-Pierre</p><p>{html.escape(COMMENT_TEXT)}.</p></div>
-<div class="comment"><p>Je ne suis pas du tout d'accord avec cette analyse de la situation.</p></div>
+<div class="comment"><p class="comment-author">Jean-Pierre</p>
+<p>{html.escape(COMMENT_TEXT)}.</p></div>
+<div class="comment">
+<p>Je ne suis pas du tout d'accord avec cette analyse de la situation.</p></div>
 <form class="comment-form"><textarea></textarea><button>Publier</button></form>
 </section></main>
 <footer class="site-footer"><p>{FOOTER_TEXT}</p><p>© 2025 Mena News</p></footer>
@@ -110,16 +116,25 @@ def news_page(*, canonical: str = PAGE_URL) -> Fixture:
     )
 
 
-def _pdf(blocks: list[tuple[str, bool]], *, title: str, pages_at: set[int]) -> bytes:
-    """A PDF of (text, is_heading) blocks; a new page starts before each index in pages_at."""
+def make_pdf(
+    blocks: list[tuple[str, bool]], *, title: str = "", pages_at: set[int], running: bool = True
+) -> bytes:
+    """A PDF of (text, is_heading) blocks; a new page starts before each index in pages_at.
+
+    With ``running``, each page has a header line and a "Page n / N" footer.
+    """
 
     class _Pdf(FPDF):
         def header(self) -> None:
+            if not running:
+                return
             self.set_font("dejavu", size=8)
             self.cell(0, 6, PDF_HEADER, align="C")
             self.ln(12)
 
         def footer(self) -> None:
+            if not running:
+                return
             self.set_y(-15)
             self.set_font("dejavu", size=8)
             self.cell(0, 6, f"Page {self.page_no()} / {{nb}}", align="C")
@@ -140,7 +155,8 @@ def _pdf(blocks: list[tuple[str, bool]], *, title: str, pages_at: set[int]) -> b
 
 
 def press_review_pdf() -> Fixture:
-    """Article 002 as a two-page PDF: header and footer on each page, one hyphenated word."""
+    """Article 002 as a two-page PDF: header and footer on each page, one hyphenated word, a
+    ``source:`` line at the end."""
     article = read_article(CORPUS / f"{PDF_ARTICLE}.txt")
     blocks = [" ".join(p.text.split()) for p in article.paragraphs][:17]  # no site furniture
     flags = [p.flag for p in article.paragraphs][:17]
@@ -148,7 +164,10 @@ def press_review_pdf() -> Fixture:
     shown = list(blocks)
     # Break the word where a typesetter would: "gouverne-" at a line end, "ment" on the next.
     shown[3] = blocks[3].replace(HYPHENATED_WORD, "gouverne-\nment", 1)
-    data = _pdf(
+    blocks.append(f"source: {PDF_URL}")
+    shown.append(blocks[-1])
+    flags.append("")
+    data = make_pdf(
         [(t, f in {"title", "heading"}) for t, f in zip(shown, flags, strict=True)],
         title=blocks[0],
         pages_at={PDF_FIRST_PAGE_PARAGRAPHS},
@@ -158,9 +177,8 @@ def press_review_pdf() -> Fixture:
         data=data,
         article_id=PDF_ARTICLE,
         title=blocks[0],
-        blocks=[
-            (b, 1 if i < PDF_FIRST_PAGE_PARAGRAPHS else 2) for i, b in enumerate(blocks)
-        ],
+        blocks=[(b, 1 if i < PDF_FIRST_PAGE_PARAGRAPHS else 2) for i, b in enumerate(blocks)],
+        url=PDF_URL,
         author="Business AM",
     )
 

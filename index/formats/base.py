@@ -107,9 +107,7 @@ class ReadLimits:
             max_file_bytes=getattr(settings, "max_file_bytes", defaults.max_file_bytes),
             max_blocks=getattr(settings, "max_paragraphs_per_file", defaults.max_blocks),
             max_pages=getattr(settings, "max_pdf_pages", defaults.max_pages),
-            max_unpacked_bytes=getattr(
-                settings, "max_unpacked_bytes", defaults.max_unpacked_bytes
-            ),
+            max_unpacked_bytes=getattr(settings, "max_unpacked_bytes", defaults.max_unpacked_bytes),
             min_main_text_chars=getattr(
                 settings, "min_main_text_chars", defaults.min_main_text_chars
             ),
@@ -193,4 +191,6 @@ def check_blocks(blocks: tuple[Block, ...], limits: ReadLimits) -> None:
         )
     distinct = len({b.text for b in blocks})
     if count >= REPETITION_MIN_BLOCKS and distinct < REPETITION_MIN_DISTINCT * count:
-        raise TooManyParagraphsError(f"repetitive content: {count} blocks but only {distinct} distinct")
+        raise TooManyParagraphsError(
+            f"repetitive content: {count} blocks but only {distinct} distinct"
+        )

@@ -14,7 +14,8 @@ from typing import Any
 
 import htmldate
 import trafilatura
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
 from index.formats.base import (
     Block,

@@ -1,8 +1,11 @@
 """PDF files (``.pdf``): the text layer, rejoined into paragraphs, with the page of each.
 
-Paragraphs are the text blocks after rejoining lines: pypdf lays each page out as text, a
-blank line (a vertical gap) or an indented line after a sentence end starts a new block, the
-lines of a block are joined with spaces and words hyphenated across a line break are rejoined.
+Paragraphs are the text blocks after rejoining lines: pypdf gives each piece of text with its
+position and font size; pieces on one baseline are a line; a vertical gap larger than the
+usual line spacing, a change of font size (a heading) or an indented line after a sentence
+end starts a new block; the lines of a block are joined with spaces and a word hyphenated
+across a line break is rejoined (the hyphen is kept only when the document writes that word
+with a hyphen elsewhere, e.g. ``porte-parole``).
 Running headers and footers (the same line at the top or bottom of most pages, page numbers
 included) are dropped before counting. A paragraph cut by a page break is one block, on the
 page where it starts. The same file always gives the same blocks, so ``¶n`` is stable.
@@ -11,15 +14,14 @@ page where it starts. The same file always gives the same blocks, so ``¶n`` is 
 from __future__ import annotations
 
 import io
-import logging
 import itertools
+import logging
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pypdf import PdfReader
-from pypdf import PasswordType
+from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from index.errors import ArticleReadError
@@ -165,15 +167,14 @@ def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
 
 
 def _pitches(lines: list[Line]) -> dict[float, float]:
-    """The usual distance between consecutive lines of each font size on a page."""
-    gaps: dict[float, Counter[float]] = {}
+    """The line spacing of each font size on a page: the smallest plausible distance between
+    consecutive lines of that size (a page of one-line paragraphs has none)."""
+    pitches: dict[float, float] = {}
     for above, below in itertools.pairwise(lines):
-        gap = above.y - below.y
-        if abs(above.size - below.size) < 0.5 and 0 < gap < 3 * above.size:
-            gaps.setdefault(round(below.size, 1), Counter())[round(gap * 2) / 2] += 1
-    return {
-        size: min(counter, key=lambda g: (-counter[g], g)) for size, counter in gaps.items()
-    }
+        gap, size = above.y - below.y, round(below.size, 1)
+        if abs(above.size - below.size) < 0.5 and 0.9 * size <= gap <= 2.0 * size:
+            pitches[size] = min(pitches.get(size, gap), gap)
+    return pitches
 
 
 def _starts_paragraph(above: Line, below: Line, margin: float, pitch: float | None) -> bool:
@@ -283,7 +284,11 @@ def read_pdf(data: bytes, name: str, limits: ReadLimits) -> Document:
     if fold(title) in _PLACEHOLDER_TITLES or title.lower().endswith((".doc", ".docx", ".pdf")):
         title = ""
     title_block = next(
-        (i for i, b in enumerate(blocks[:3]) if title and fold(" ".join(b.text.split())) == fold(title)),
+        (
+            i
+            for i, b in enumerate(blocks[:3])
+            if title and fold(" ".join(b.text.split())) == fold(title)
+        ),
         None,
     )
     texts = [b.text for b in blocks]

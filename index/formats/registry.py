@@ -7,11 +7,15 @@ from pathlib import Path
 
 from index.errors import ArticleReadError
 from index.formats.base import Document, ReadLimits, check_size
-from index.formats.docx import SUFFIXES as DOCX_SUFFIXES, read_docx
+from index.formats.docx import SUFFIXES as DOCX_SUFFIXES
+from index.formats.docx import read_docx
 from index.formats.errors import UnsupportedFormatError
-from index.formats.html import SUFFIXES as HTML_SUFFIXES, read_html
-from index.formats.pdf import SUFFIXES as PDF_SUFFIXES, read_pdf
-from index.formats.text import SUFFIXES as TEXT_SUFFIXES, read_text
+from index.formats.html import SUFFIXES as HTML_SUFFIXES
+from index.formats.html import read_html
+from index.formats.pdf import SUFFIXES as PDF_SUFFIXES
+from index.formats.pdf import read_pdf
+from index.formats.text import SUFFIXES as TEXT_SUFFIXES
+from index.formats.text import read_text
 from index.parse import CONTENT, TITLE, Article, Paragraph, classify_block, pick_title
 
 Reader = Callable[[bytes, str, ReadLimits], Document]
