@@ -50,6 +50,10 @@ logger = logging.getLogger(__name__)
 
 # Lines at the top or bottom of a page that may be running headers/footers.
 EDGE_LINES = 2
+# A repeated edge line longer than this is text, not a running header or footer.
+RUNNING_MAX_WORDS = 20
+# Edge lines up to this long also match when only their numbers differ ("Le Monde, 3 mai, p. 4").
+RUNNING_MAX_WORDS_NUMBERED = 10
 _SENTENCE_END = re.compile(r"[.!?…:;»\"”')\]]$")
 _PAGE_NUMBER = re.compile(r"^[-–—\s]*(?:page\s*)?\d{1,4}(?:\s*(?:/|of|sur|de)\s*\d{1,4})?[-–—\s]*$",
                           re.IGNORECASE)  # fmt: skip
@@ -138,8 +142,14 @@ def _page_lines(reader: PdfReader, index: int) -> list[Line]:
             if line.text.strip()]  # fmt: skip
 
 
-def _edge_key(line: Line) -> str:
-    return " ".join(_DIGITS.sub("#", fold(line.text)).split())
+def _edge_keys(line: Line) -> set[str]:
+    """What makes a top/bottom line the same on several pages: its text, and for a short line
+    (a running title with a date or page number) its text with the numbers blanked."""
+    folded = " ".join(fold(line.text).split())
+    keys = {folded}
+    if len(folded.split()) <= RUNNING_MAX_WORDS_NUMBERED:
+        keys.add(_DIGITS.sub("#", folded))
+    return keys
 
 
 def _edges(lines: list[Line]) -> set[int]:
@@ -149,20 +159,26 @@ def _edges(lines: list[Line]) -> set[int]:
 
 
 def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
-    """Remove the headers/footers: edge lines repeated on most pages, and page numbers."""
+    """Remove the headers/footers: short top/bottom lines repeated on most pages (the same, or
+    the same but for their numbers), and page numbers."""
     counts: Counter[str] = Counter()
     for lines in pages:
-        counts.update({_edge_key(lines[i]) for i in _edges(lines)})
+        counts.update(set().union(*(_edge_keys(lines[i]) for i in _edges(lines))))
     texts = sum(1 for lines in pages if lines)
     needed = max(2, math.ceil(texts / 2))
+
+    def running(line: Line) -> bool:
+        if _PAGE_NUMBER.match(line.text):
+            return True
+        short = len(line.text.split()) <= RUNNING_MAX_WORDS
+        return short and any(counts[key] >= needed for key in _edge_keys(line))
+
     cleaned = []
     for lines in pages:
         edges = _edges(lines)
-        cleaned.append([
-            line for i, line in enumerate(lines)
-            if i not in edges
-            or (counts[_edge_key(line)] < needed and not _PAGE_NUMBER.match(line.text))
-        ])  # fmt: skip
+        cleaned.append(
+            [line for i, line in enumerate(lines) if i not in edges or not running(line)]
+        )
     return cleaned
 
 
