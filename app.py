@@ -70,6 +70,7 @@ from typing import Any
 # rag sets the offline environment (no hub, no analytics) before gradio is imported.
 from rag import (
     ERROR_MARK,
+    Answer,
     Assistant,
     FeedbackLog,
     InvalidQuestionError,
@@ -98,6 +99,16 @@ EXAMPLES = [
     "Who is Kirill Dmitriev?",
     "What does the 28-point plan ask of Ukraine?",
 ]
+
+
+def log_answer(answer: Answer) -> None:
+    """Log how long an answer took and what it cites."""
+    logger.info(
+        "answered in %.2f s (refused=%s, %d citations)",
+        answer.seconds,
+        answer.refused,
+        len(answer.citations),
+    )
 
 
 class ChatApp:
@@ -132,12 +143,7 @@ class ChatApp:
         except RagError as exc:
             logger.exception("the assistant failed")
             raise gr.Error(str(exc), title="The assistant failed") from exc
-        logger.info(
-            "answered in %.2f s (refused=%s, %d citations)",
-            answer.seconds,
-            answer.refused,
-            len(answer.citations),
-        )
+        log_answer(answer)
         result = answer.to_dict()
         result["sources"] = [
             {k: v for k, v in source.items() if k != "quote"} for source in answer.sources()
@@ -159,6 +165,7 @@ class ChatApp:
             if answer is None:
                 yield shown, message if is_notice(shown[-1]) else "", answers
                 continue
+            log_answer(answer)
             # The messages after the question and the search step show this answer.
             record = {"question": message, "answer": answer.to_dict()}
             for index in range(len(before) + 2, len(shown)):

@@ -226,16 +226,6 @@ def status_markdown(assistant: Assistant) -> str:
     return line
 
 
-def log_answer(answer: Answer) -> None:
-    """Log how long an answer took and what it cites."""
-    logger.info(
-        "answered in %.2f s (refused=%s, %d citations)",
-        answer.seconds,
-        answer.refused,
-        len(answer.citations),
-    )
-
-
 def stream_messages(
     assistant: Assistant, message: str, messages: Sequence[Message]
 ) -> Iterator[tuple[list[Message], Answer | None]]:
@@ -279,7 +269,6 @@ def stream_messages(
                 yield [*messages, question, done, partial], None
             elif event.answer is not None:
                 answer = event.answer
-                log_answer(answer)
                 labels = labels or answer.labels()
                 yield [*messages, question, done, *answer_messages(answer, labels)], answer
     except RagError as exc:
