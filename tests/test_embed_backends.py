@@ -109,4 +109,4 @@ def test_onnx_backends(
 @pytest.mark.unit
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="embed_backend"):
-        Settings(embed_backend="gpu")  # type: ignore[arg-type]
+        Settings(embed_backend="gpu")

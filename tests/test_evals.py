@@ -74,7 +74,7 @@ def test_support_pairs_are_labelled_both_ways() -> None:
 
 @pytest.mark.unit
 def test_thresholds_check_reports_misses() -> None:
-    bars = {"min": {"recall@5": 0.95}, "max": {"hallucinated_ids": 0}}
+    bars: dict[str, dict[str, float]] = {"min": {"recall@5": 0.95}, "max": {"hallucinated_ids": 0}}
     assert check_thresholds({"recall@5": 0.96, "hallucinated_ids": 0}, bars) == []
     missed = check_thresholds({"recall@5": 0.9, "hallucinated_ids": 2}, bars)
     assert missed == ["recall@5 = 0.9 < 0.95", "hallucinated_ids = 2 > 0"]
