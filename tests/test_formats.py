@@ -47,6 +47,8 @@ from index.formats import (
 from index.formats.base import SOURCE
 from index.parse import CONTENT, TITLE, read_article, split_blocks
 
+pytestmark = pytest.mark.unit
+
 FIXTURES = {"html": news_page, "pdf": press_review_pdf, "docx": word_file}
 
 
