@@ -93,7 +93,7 @@ def _settings(cmd: dict[str, Any]) -> Settings:
 
 
 def _run_child(cmd: dict[str, Any]) -> dict[str, Any]:
-    import index.store as store_module
+    import index.store.writer as store_module
     from index.store import ArticleStore
 
     stage_log = cmd.get("stage_log")
