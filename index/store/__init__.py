@@ -7,20 +7,20 @@ One public class, :class:`ArticleStore`, built from one module per concern:
 - :mod:`index.store.generations`: the crash-safety scheme (row ids, generations, visibility);
 - :mod:`index.store.reader`: the read path (paged reads, chunks, dense search, status, audit);
 - :mod:`index.store.writer`: the write path (sync, rebuild, swap-in).
+
+The batch and page sizes (``reader.GET_PAGE``, ``writer.UPSERT_BATCH``, ``writer.DELETE_BATCH``)
+are read from their own modules: patch them there.
 """
 
 from __future__ import annotations
 
 from index.store.client import ChromaCollections, damage_guard, make_chroma_client, quarantine_store
 from index.store.generations import LAYOUT, Metadata, row_id, visible_filter
-from index.store.reader import GET_PAGE, IndexStatus, StoreAudit, StoredChunk, StoreReader
-from index.store.writer import DELETE_BATCH, UPSERT_BATCH, IndexReport, StoreWriter
+from index.store.reader import IndexStatus, StoreAudit, StoredChunk, StoreReader
+from index.store.writer import IndexReport, StoreWriter
 
 __all__ = [
-    "DELETE_BATCH",
-    "GET_PAGE",
     "LAYOUT",
-    "UPSERT_BATCH",
     "ArticleStore",
     "ChromaCollections",
     "IndexReport",
