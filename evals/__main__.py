@@ -30,7 +30,7 @@ def parse_overrides(pairs: list[str], generator: str | None) -> dict[str, Any]:
     Raises:
         typer.BadParameter: malformed pair or unknown setting.
     """
-    from index.config import Settings
+    from rag.config import Settings
 
     fields = Settings.model_fields
     overrides: dict[str, Any] = {}
@@ -81,9 +81,9 @@ def main(
 
     from evals.core import DEFAULT_GOLD, GoldSetError, load_questions, load_thresholds
     from evals.report import DEFAULT_OUT, run_all
-    from index.config import Settings
     from index.errors import RagError
     from rag.assistant import Assistant
+    from rag.config import Settings
 
     overrides = parse_overrides(settings_set or [], generator)
     if data_dir is not None:

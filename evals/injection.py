@@ -11,9 +11,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.config import Settings
 from index.embed import Embedder
 from index.parse import fold
+from rag.config import Settings
 
 ARTICLE_ID = "900_injection_test"
 ARTICLE = """Le conseil municipal de Valbourg adopte son budget

@@ -4,18 +4,23 @@
 """
 
 from index import offline as _offline  # noqa: F401  (offline env first)
-from index.config import Settings
 from index.errors import (
     CorpusNotFoundError,
     EmbedderError,
     EmptyCorpusError,
     IndexNotFoundError,
-    InvalidQuestionError,
     RagError,
     StoreError,
 )
 from rag.answer import Citation
 from rag.assistant import Answer, Assistant, StreamEvent
+from rag.config import Settings
+from rag.errors import (
+    GeneratorConfigError,
+    InvalidQuestionError,
+    LLMError,
+    UploadError,
+)
 from rag.retrieve import ParagraphRetriever, Passage
 
 __all__ = [
@@ -25,12 +30,15 @@ __all__ = [
     "CorpusNotFoundError",
     "EmbedderError",
     "EmptyCorpusError",
+    "GeneratorConfigError",
     "IndexNotFoundError",
     "InvalidQuestionError",
+    "LLMError",
     "ParagraphRetriever",
     "Passage",
     "RagError",
     "Settings",
     "StoreError",
     "StreamEvent",
+    "UploadError",
 ]

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from index.chunk import sentence_spans
-from index.config import Settings
 from index.embed import Embedder
+from rag.config import Settings
 from rag.lexical import LexicalIndex
 from rag.retrieve import Passage
 from rag.text import detect_language

@@ -13,11 +13,12 @@ from typing import Any, Literal
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from index.config import Settings
 from index.embed import Embedder
-from index.errors import GeneratorConfigError, IndexNotFoundError, InvalidQuestionError, LLMError
+from index.errors import IndexNotFoundError
 from index.store import ArticleStore, IndexReport, IndexStatus
 from rag.answer import REFUSAL, AnswerSentence, Citation, ExtractiveAnswerer
+from rag.config import Settings
+from rag.errors import GeneratorConfigError, InvalidQuestionError, LLMError
 from rag.generate import ExtractiveGenerator, GenerationRequest, Generator, make_generator
 from rag.generate.base import classify
 from rag.history import standalone_question, validate_history

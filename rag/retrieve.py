@@ -15,10 +15,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from index.chunk import split_sentences
-from index.config import Settings
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
 from index.store import ArticleStore
+from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
 from rag.text import Analyzer, corpus_language
 

@@ -26,9 +26,9 @@ from functools import lru_cache
 import numpy as np
 
 from index.chunk import split_sentences
-from index.config import Settings
 from index.embed import Embedder
 from index.parse import fold
+from rag.config import Settings
 from rag.text import detect_language, stopwords
 
 # "[001_abc ¶5]", "[001_abc ¶5; 002_def ¶3]", "[1]", "[1, 2]"
@@ -174,7 +174,7 @@ class SupportJudge:
 
     ::
 
-        from index.config import Settings
+        from rag.config import Settings
         from index.embed import Embedder
         from rag.support import SupportJudge
 
@@ -192,7 +192,7 @@ class SupportJudge:
 
     def __init__(self, embedder: Embedder, settings: Settings) -> None:
         if not isinstance(settings, Settings):
-            raise ValueError("settings must be an index.config.Settings")
+            raise ValueError("settings must be a rag.Settings")
         if not hasattr(embedder, "encode_passages"):
             raise ValueError("embedder must be an index.embed.Embedder")
         self.embedder = embedder

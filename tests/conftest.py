@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from index import offline  # noqa: F401  (offline env before heavy imports)
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
+from rag.config import Settings
 
 QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,9 +20,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ValidationError
 
-from index.config import Settings
-from index.errors import GeneratorConfigError
 from rag import Assistant
+from rag.config import Settings
+from rag.errors import GeneratorConfigError
 from rag.generate import ChatGenerator, ExtractiveGenerator, make_generator
 from rag.generate.prompts import answer_messages, rewrite_messages
 from rag.support import SupportJudge

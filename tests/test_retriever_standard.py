@@ -9,9 +9,10 @@ from typing import Any
 
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
 from rag import Assistant, ParagraphRetriever
+from rag.config import Settings
 from rag.retrieve import HybridRetriever
 
 

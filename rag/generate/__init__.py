@@ -9,9 +9,9 @@ Whatever the generator writes is verified by :mod:`rag.verify` before the reader
 
 from __future__ import annotations
 
-from index.config import Settings
 from index.embed import Embedder
 from rag.answer import ExtractiveAnswerer
+from rag.config import Settings
 from rag.generate.base import ChatGenerator, GenerationRequest, Generator, classify
 from rag.generate.extractive import ExtractiveGenerator
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from index.config import Settings
-from index.errors import (
+from rag.config import Settings
+from rag.errors import (
     LLMError,
     LLMOutputError,
     LLMRateLimitError,

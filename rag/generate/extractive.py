@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.config import Settings
 from index.embed import Embedder
 from rag.answer import Composition, ExtractiveAnswerer
+from rag.config import Settings
 from rag.generate.base import Generator
 from rag.lexical import LexicalIndex
 from rag.retrieve import Passage
