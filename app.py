@@ -70,11 +70,10 @@ from typing import Any
 
 # rag sets the offline environment (no hub, no analytics) before gradio is imported.
 from rag import Answer, Assistant, InvalidQuestionError, RagError, Settings
-from rag.answer import Citation
-from rag.assistant import relabel_refs
 from rag.feedback import FeedbackLog
 from rag.history import validate_history
-from rag.retrieve import Passage
+from rag.refs import relabel_refs
+from rag.types import Citation, Passage
 
 # isort: split
 import gradio as gr

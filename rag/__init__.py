@@ -12,8 +12,7 @@ from index.errors import (
     RagError,
     StoreError,
 )
-from rag.answer import Citation
-from rag.assistant import Answer, Assistant, StreamEvent
+from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import (
     GeneratorConfigError,
@@ -21,10 +20,20 @@ from rag.errors import (
     LLMError,
     UploadError,
 )
-from rag.retrieve import ParagraphRetriever, Passage
+from rag.refs import relabel_refs, unique_labels
+from rag.retrieve import ParagraphRetriever
+from rag.types import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    Passage,
+    StreamEvent,
+    VerificationReport,
+)
 
 __all__ = [
     "Answer",
+    "AnswerSentence",
     "Assistant",
     "Citation",
     "CorpusNotFoundError",
@@ -41,4 +50,7 @@ __all__ = [
     "StoreError",
     "StreamEvent",
     "UploadError",
+    "VerificationReport",
+    "relabel_refs",
+    "unique_labels",
 ]

@@ -12,7 +12,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -20,8 +19,8 @@ from index.chunk import sentence_spans
 from index.embed import Embedder
 from rag.config import Settings
 from rag.lexical import LexicalIndex
-from rag.retrieve import Passage
 from rag.text import detect_language
+from rag.types import AnswerSentence, Citation, Passage
 
 _LEADING_META = re.compile(
     r"^(?:date|publié le|published|updated)\s*:?\s*\d{4}-\d{2}-\d{2}\s+", re.I
@@ -36,31 +35,6 @@ REFUSAL = {
     "fr": "Je ne trouve pas la réponse à cette question dans les articles indexés.",
     "en": "I could not find the answer to this question in the indexed articles.",
 }
-
-
-@dataclass
-class Citation:
-    """Where a statement comes from: an article paragraph and the sentence quoted from it."""
-
-    article_id: str
-    paragraph: int
-    title: str
-    quote: str
-    date: str | None = None
-
-    @property
-    def ref(self) -> str:
-        """``article_id ¶n``."""
-        return f"{self.article_id} ¶{self.paragraph}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The public citation dict."""
-        return {
-            "article_id": self.article_id,
-            "paragraph": self.paragraph,
-            "title": self.title,
-            "quote": self.quote,
-        }
 
 
 @dataclass
@@ -81,23 +55,6 @@ class Candidate:
     def key(self) -> tuple[str, int]:
         """The paragraph it belongs to."""
         return self.passage.key
-
-
-@dataclass
-class AnswerSentence:
-    """One sentence of the answer with the paragraphs that state it."""
-
-    text: str
-    citations: list[Citation]
-    support: float
-    corroborates: bool = False
-    # Set on a sentence of another article that tells the same thing with other figures.
-    differs_from: Citation | None = None
-
-    def render(self) -> str:
-        """The sentence followed by its citation markers."""
-        refs = "; ".join(c.ref for c in self.citations)
-        return f"{self.text} [{refs}]"
 
 
 @dataclass

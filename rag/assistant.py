@@ -7,26 +7,27 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
 from index.store import ArticleStore, IndexReport, IndexStatus
-from rag.answer import REFUSAL, AnswerSentence, Citation, ExtractiveAnswerer
+from rag.answer import REFUSAL, ExtractiveAnswerer
 from rag.config import Settings
 from rag.errors import GeneratorConfigError, InvalidQuestionError, LLMError
 from rag.generate import ExtractiveGenerator, GenerationRequest, Generator, make_generator
 from rag.generate.base import classify
 from rag.history import standalone_question, validate_history
 from rag.lexical import LexicalIndex
-from rag.retrieve import HybridRetriever, ParagraphRetriever, Passage
+from rag.refs import relabel_refs, short_label, unique_labels
+from rag.retrieve import HybridRetriever, ParagraphRetriever
 from rag.text import detect_language
+from rag.types import Answer, AnswerSentence, Citation, Passage, StreamEvent, VerificationReport
 from rag.uploads import Upload, UploadResult, save_uploads
-from rag.verify import Judge, VerificationReport, Verifier, stream_units
+from rag.verify import Judge, Verifier, stream_units
 
 NOTICE = {
     "fallback": {
@@ -39,164 +40,6 @@ NOTICE = {
         "en": "The language model stopped ({reason}): the answer may be incomplete.",
     },
 }
-
-
-@dataclass
-class Answer:
-    """An answer whose every sentence cites the paragraph it was taken from.
-
-    ``to_dict()`` gives the public shape: ``{"answer", "refused", "citations": [{"article_id",
-    "paragraph", "title", "quote"}]}`` plus ``language``, ``query`` (the standalone question
-    used for retrieval) and ``verification`` (what citation verification dropped, reassigned,
-    removed or marked, and the fallback notice: :class:`rag.verify.VerificationReport`).
-    """
-
-    answer: str
-    refused: bool
-    citations: list[Citation] = field(default_factory=list)
-    language: str = "fr"
-    query: str = ""
-    sentences: list[AnswerSentence] = field(default_factory=list)
-    passages: list[Passage] = field(default_factory=list)
-    support: float = 0.0
-    seconds: float = 0.0
-    verification: VerificationReport = field(default_factory=VerificationReport)
-
-    @property
-    def notice(self) -> str | None:
-        """A notice for the reader (LLM failed: extractive fallback or partial answer)."""
-        return self.verification.notice
-
-    related: list[Passage] = field(default_factory=list)
-
-    def labels(self) -> dict[str, str]:
-        """A short, readable label per cited article (its headline, shortened), by article id.
-
-        Labels are distinct within the answer; an article without a title keeps its id.
-        """
-        titles = {c.article_id: c.title for c in self.citations}
-        titles.update({p.article_id: p.title for p in self.related if p.article_id not in titles})
-        return unique_labels(titles)
-
-    def readable(self) -> str:
-        """The answer text with each ``[article_id ¶n]`` written ``[short headline ¶n]``."""
-        return relabel_refs(self.answer, self.labels())
-
-    def differences(self) -> list[tuple[Citation, Citation]]:
-        """Pairs ``(claim, other account)`` where two articles give different figures."""
-        return [
-            (s.differs_from, s.citations[0])
-            for s in self.sentences
-            if s.differs_from is not None and s.citations
-        ]
-
-    def also_reported_by(self) -> dict[tuple[str, int], list[Citation]]:
-        """For each cited paragraph, the other articles' paragraphs stating the same fact."""
-        groups: list[list[Citation]] = []
-        for sentence in self.sentences:
-            if sentence.corroborates and groups:
-                groups[-1].extend(sentence.citations)
-            elif sentence.differs_from is None:
-                groups.append(list(sentence.citations))
-        found: dict[tuple[str, int], list[Citation]] = {}
-        for group in groups:
-            for citation in group:
-                others = [c for c in group if c.article_id != citation.article_id]
-                if others:
-                    found.setdefault((citation.article_id, citation.paragraph), []).extend(others)
-        return found
-
-    def sources(self) -> list[dict[str, Any]]:
-        """The cited paragraphs in full, in citation order.
-
-        Each has ``article_id``, ``paragraph``, ``title``, ``date``, ``text`` (the whole
-        paragraph, from the retrieved passage; the quote when that passage is missing) and
-        ``quote``.
-        """
-        passages = {p.key: p for p in self.passages}
-        found: list[dict[str, Any]] = []
-        for citation in self.citations:
-            passage = passages.get((citation.article_id, citation.paragraph))
-            found.append(
-                {
-                    "article_id": citation.article_id,
-                    "paragraph": citation.paragraph,
-                    "title": citation.title or (passage.title if passage else ""),
-                    "date": citation.date or (passage.date if passage else None),
-                    "text": passage.text if passage else citation.quote,
-                    "quote": citation.quote,
-                }
-            )
-        return found
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (the public contract)."""
-        return {
-            "answer": self.answer,
-            "refused": self.refused,
-            "citations": [c.to_dict() for c in self.citations],
-            "language": self.language,
-            "query": self.query,
-            "verification": self.verification.to_dict(),
-            "differences": [
-                {"claim": a.to_dict(), "other": b.to_dict()} for a, b in self.differences()
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class StreamEvent:
-    """One step of :meth:`Assistant.stream`.
-
-    Attributes:
-        kind: ``"status"`` (retrieval is running; ``text`` is the standalone query),
-            ``"delta"`` (``text`` is the next piece of the answer: a sentence already
-            verified), ``"notice"`` (``text`` tells the reader the LLM failed and what is
-            shown instead) or ``"answer"`` (done; ``answer`` is set).
-        text: The status text or the answer piece.
-        answer: The complete answer, on the final event only.
-    """
-
-    kind: Literal["status", "delta", "notice", "answer"]
-    text: str = ""
-    answer: Answer | None = None
-
-
-_REF = re.compile(r"([\w.\-]+) ¶(\d+)")
-LABEL_WORDS = 5
-LABEL_CHARS = 40
-
-
-def short_label(title: str) -> str:
-    """The first words of a headline, cut at ``LABEL_WORDS`` words or ``LABEL_CHARS``."""
-    words = title.split()
-    label = ""
-    for word in words[:LABEL_WORDS]:
-        if label and len(label) + 1 + len(word) > LABEL_CHARS:
-            break
-        label = f"{label} {word}" if label else word
-    label = label.rstrip(" :,;.-–—")
-    return label + ("…" if label and len(label.split()) < len(words) else "")
-
-
-def unique_labels(titles: dict[str, str]) -> dict[str, str]:
-    """:func:`short_label` of each article's title, made distinct; the id when untitled."""
-    labels: dict[str, str] = {}
-    for article_id, title in titles.items():
-        label = short_label(title) or article_id
-        if label in labels.values():
-            label = f"{label} ({article_id[:8]})"
-        labels[article_id] = label
-    return labels
-
-
-def relabel_refs(text: str, labels: dict[str, str]) -> str:
-    """``text`` with each ``article_id ¶n`` reference written ``label ¶n`` (unknown ids kept)."""
-
-    def relabel(match: re.Match[str]) -> str:
-        return labels.get(match.group(1), match.group(1)) + " ¶" + match.group(2)
-
-    return _REF.sub(relabel, text)
 
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.IGNORECASE | re.DOTALL)
@@ -627,4 +470,13 @@ class _Context:
         )
 
 
-__all__ = ["Answer", "Assistant", "IndexNotFoundError", "StreamEvent"]
+# Answer, StreamEvent and the label helpers moved to rag.types / rag.refs; still importable here.
+__all__ = [
+    "Answer",
+    "Assistant",
+    "IndexNotFoundError",
+    "StreamEvent",
+    "relabel_refs",
+    "short_label",
+    "unique_labels",
+]

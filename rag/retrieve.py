@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,52 +20,7 @@ from index.store import ArticleStore
 from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
 from rag.text import Analyzer, corpus_language
-
-
-@dataclass
-class Passage:
-    """A retrieved paragraph: the unit of citation.
-
-    ``score`` is the fused (reciprocal rank) score; ``dense_score`` is the best cosine similarity
-    of the paragraph's chunks to the query and ``lexical_score`` its BM25 score, when found by
-    that side.
-    """
-
-    article_id: str
-    paragraph: int
-    text: str
-    score: float
-    title: str = ""
-    date: str | None = None
-    source: str = ""
-    dense_score: float | None = None
-    lexical_score: float | None = None
-    ranks: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def key(self) -> tuple[str, int]:
-        """``(article_id, paragraph)``."""
-        return (self.article_id, self.paragraph)
-
-    @property
-    def ref(self) -> str:
-        """Readable reference ``article_id ¶n``."""
-        return f"{self.article_id} ¶{self.paragraph}"
-
-    def to_document(self) -> Document:
-        """As a LangChain document (metadata carries the citation)."""
-        return Document(
-            page_content=self.text,
-            id=f"{self.article_id}:{self.paragraph}",
-            metadata={
-                "article_id": self.article_id,
-                "paragraph": self.paragraph,
-                "title": self.title,
-                "date": self.date or "",
-                "source": self.source,
-                "score": self.score,
-            },
-        )
+from rag.types import Passage
 
 
 class HybridRetriever:

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from index.chunk import sentence_spans
 from index.parse import fold
-from rag.answer import AnswerSentence, Citation
-from rag.retrieve import Passage
+from rag.refs import format_ref, neutralise_refs
 from rag.support import is_quote
+from rag.types import AnswerSentence, Citation, Passage, VerificationReport
 
 Key = tuple[str, int]
 
@@ -64,72 +64,6 @@ class ParsedUnit:
     claim: str
     keys: list[Key]
     dropped: list[str]
-
-
-@dataclass
-class VerificationReport:
-    """What verification did to one answer (``Answer.verification``).
-
-    Attributes:
-        generator: The generator's name.
-        policy: ``unsupported_policy`` in force.
-        dropped_ids: Citation markers that named no given paragraph (hallucinated, positional or
-            malformed), verbatim.
-        unsupported_citations: ``{"sentence", "ref"}``: a given paragraph cited by a sentence it
-            does not support (the citation was removed).
-        reassigned: ``{"sentence", "ref"}``: sentences whose own citations failed, cited instead
-            to the given paragraph that best supports them.
-        removed: Sentences removed as unsupported.
-        marked: Sentences kept but marked as unverified.
-        fallback: True when the generator failed and the extractive answer was used.
-        notice: Human-readable notice for the reader (fallback, partial answer), or None.
-        error: The failure behind the notice (error class and message), or None.
-    """
-
-    generator: str = "extractive"
-    policy: str = "remove"
-    dropped_ids: list[str] = field(default_factory=list)
-    unsupported_citations: list[dict[str, str]] = field(default_factory=list)
-    reassigned: list[dict[str, str]] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    marked: list[str] = field(default_factory=list)
-    fallback: bool = False
-    notice: str | None = None
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (``Answer.to_dict()["verification"]``)."""
-        return {
-            "generator": self.generator,
-            "policy": self.policy,
-            "dropped_ids": list(self.dropped_ids),
-            "unsupported_citations": [dict(d) for d in self.unsupported_citations],
-            "reassigned": [dict(d) for d in self.reassigned],
-            "removed": list(self.removed),
-            "marked": list(self.marked),
-            "fallback": self.fallback,
-            "notice": self.notice,
-            "error": self.error,
-        }
-
-
-def short_ids(article_ids: Iterable[str], minimum: int = 8) -> dict[str, str]:
-    """A short, distinctive alias per article id: its shortest unique prefix (≥ ``minimum``)."""
-    ids = sorted(set(article_ids))
-    aliases: dict[str, str] = {}
-    for article in ids:
-        length = min(minimum, len(article))
-        while length < len(article) and any(
-            other != article and other.startswith(article[:length]) for other in ids
-        ):
-            length += 1
-        aliases[article] = article[:length]
-    return aliases
-
-
-def render_ref(alias: str, paragraph: int) -> str:
-    """The citation id shown to generators: ``alias ¶n``."""
-    return f"{alias} ¶{paragraph}"
 
 
 class CitationParser:
@@ -387,7 +321,7 @@ class Verifier:
         for key, (ok, _) in zip(parsed.keys, verdicts, strict=True):
             if not ok:
                 self.report.unsupported_citations.append(
-                    {"sentence": claim, "ref": render_ref(key[0], key[1])}
+                    {"sentence": claim, "ref": format_ref(key[0], key[1])}
                 )
         if not kept:
             others = [k for k in self.passages if k not in parsed.keys]
@@ -400,7 +334,7 @@ class Verifier:
                 best = max(scored, key=lambda ks: ks[1])
                 kept = [best]
                 self.report.reassigned.append(
-                    {"sentence": claim, "ref": render_ref(best[0][0], best[0][1])}
+                    {"sentence": claim, "ref": format_ref(best[0][0], best[0][1])}
                 )
         if kept:
             sentence = AnswerSentence(
@@ -428,7 +362,7 @@ class Verifier:
         for key, (ok, _) in verdicts.items():
             if not ok:
                 self.report.unsupported_citations.append(
-                    {"sentence": sentence.text, "ref": render_ref(key[0], key[1])}
+                    {"sentence": sentence.text, "ref": format_ref(key[0], key[1])}
                 )
         kept = [
             c
@@ -450,7 +384,9 @@ class Verifier:
         if self.report.policy == "mark":
             self.report.marked.append(claim)
             marked = AnswerSentence(text=claim, citations=[], support=0.0)
-            return Checked("unsupported", marked, f"{claim} [{MARKER[self.language]}]")
+            return Checked(
+                "unsupported", marked, f"{neutralise_refs(claim)} [{MARKER[self.language]}]"
+            )
         self.report.removed.append(claim)
         return Checked("unsupported", None, "")
 

@@ -25,7 +25,7 @@ from gradio_client.exceptions import AppError
 
 import app
 from rag import Answer, Citation, Passage
-from rag.answer import AnswerSentence
+from rag.types import AnswerSentence
 
 pytestmark = pytest.mark.timeout(600)
 

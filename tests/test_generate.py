@@ -25,8 +25,9 @@ from rag.config import Settings
 from rag.errors import GeneratorConfigError
 from rag.generate import ChatGenerator, ExtractiveGenerator, make_generator
 from rag.generate.prompts import answer_messages, rewrite_messages
+from rag.refs import short_ids
 from rag.support import SupportJudge
-from rag.verify import MARKER, CitationParser, short_ids, split_units, stream_units
+from rag.verify import MARKER, CitationParser, split_units, stream_units
 
 QUESTION = "Combien de points compte le plan de paix ?"
 GOOD = "Le plan de paix compte 28 points."

@@ -19,7 +19,7 @@ from rag.errors import (
 )
 from rag.generate.prompts import answer_messages, rewrite_messages
 from rag.history import previous_user_question
-from rag.retrieve import Passage
+from rag.types import Passage
 from rag.verify import has_words
 
 BACKOFF_BASE = 0.5

@@ -11,7 +11,7 @@ from rag.answer import Composition, ExtractiveAnswerer
 from rag.config import Settings
 from rag.generate.base import Generator
 from rag.lexical import LexicalIndex
-from rag.retrieve import Passage
+from rag.types import Passage
 
 
 class ExtractiveGenerator(Generator):
