@@ -8,19 +8,18 @@ When the best sentence is not close enough to the question, the answer is a refu
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.chunk import sentence_spans
 from index.embed import Embedder
+from index.sentences import sentence_spans
 from rag.config import Settings
 from rag.lexical import LexicalIndex
 from rag.text import detect_language
 from rag.types import AnswerSentence, Citation, Passage
+from rag.vectors import SentenceVectors
 
 _LEADING_META = re.compile(
     r"^(?:date|publié le|published|updated)\s*:?\s*\d{4}-\d{2}-\d{2}\s+", re.I
@@ -94,25 +93,16 @@ class ExtractiveAnswerer:
     the question's distinctive vocabulary (IDF-weighted, stemmed) it and its paragraph contain.
     """
 
-    def __init__(self, embedder: Embedder, settings: Settings, *, cache_size: int = 20000) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        settings: Settings,
+        *,
+        vectors: SentenceVectors | None = None,
+    ) -> None:
         self.embedder = embedder
         self.settings = settings
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
-
-    def _sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            vectors = self.embedder.encode_passages(missing)
-            with self._lock:
-                for text, vector in zip(missing, vectors, strict=True):
-                    self._cache[text] = vector
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        with self._lock:
-            return np.stack([self._cache[t] for t in texts])
+        self.vectors = vectors if vectors is not None else SentenceVectors(embedder)
 
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
         """Every citable sentence of the passages."""
@@ -145,7 +135,7 @@ class ExtractiveAnswerer:
         found = self.candidates(passages)
         if not found:
             return []
-        vectors = self._sentence_vectors([c.text for c in found])
+        vectors = self.vectors.encode([c.text for c in found])
         query_terms = lexical.analyzer.terms(query)
         paragraph_terms: dict[tuple[str, int], set[str]] = {}
         for candidate, vector in zip(found, vectors, strict=True):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -17,17 +15,19 @@ from index.errors import IndexNotFoundError
 from index.store import ArticleStore, IndexReport, IndexStatus
 from rag.answer import REFUSAL, ExtractiveAnswerer
 from rag.config import Settings
-from rag.errors import GeneratorConfigError, InvalidQuestionError, LLMError
+from rag.errors import GeneratorConfigError, LLMError
 from rag.generate import ExtractiveGenerator, GenerationRequest, Generator, make_generator
 from rag.generate.base import classify
 from rag.history import standalone_question, validate_history
 from rag.lexical import LexicalIndex
+from rag.question import clean_question
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever, ParagraphRetriever
 from rag.text import detect_language
 from rag.types import Answer, AnswerSentence, Citation, Passage, StreamEvent, VerificationReport
 from rag.uploads import Upload, UploadResult, save_uploads
-from rag.verify import Judge, Verifier, stream_units
+from rag.vectors import SentenceVectors
+from rag.verify import Judge, Verifier
 
 NOTICE = {
     "fallback": {
@@ -42,31 +42,7 @@ NOTICE = {
 }
 
 
-_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.IGNORECASE | re.DOTALL)
-
-
-def clean_question(question: Any, max_chars: int) -> str:
-    """Validate and normalise a question.
-
-    Raises:
-        InvalidQuestionError: not a string, empty, or longer than ``max_chars``.
-    """
-    if isinstance(question, bytes):
-        question = question.decode("utf-8", errors="replace")
-    if not isinstance(question, str):
-        raise InvalidQuestionError(f"the question must be text, not {type(question).__name__}")
-    text = "".join(" " if unicodedata.category(c) in {"Cc", "Cs"} else c for c in question).replace(
-        "\ufffd", " "
-    )
-    # Markup is never part of a question about the articles; it would only dilute retrieval.
-    text = " ".join(_MARKUP.sub(" ", text).split())
-    if not text:
-        raise InvalidQuestionError("the question is empty: type a question about the articles")
-    if len(text) > max_chars:
-        raise InvalidQuestionError(
-            f"the question is too long ({len(text)} characters; the limit is {max_chars})"
-        )
-    return text
+_Unit = TypeVar("_Unit")
 
 
 class Assistant:
@@ -106,10 +82,14 @@ class Assistant:
         self.settings = settings or Settings()
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self.store = ArticleStore(self.settings, self.embedder)
-        self.retriever = HybridRetriever(self.store, self.embedder, self.settings)
-        self.answerer = ExtractiveAnswerer(self.embedder, self.settings)
+        # One cache of sentence vectors for retrieval, answering and the support judge.
+        self.vectors = SentenceVectors(self.embedder)
+        self.retriever = HybridRetriever(
+            self.store, self.embedder, self.settings, vectors=self.vectors
+        )
+        self.answerer = ExtractiveAnswerer(self.embedder, self.settings, vectors=self.vectors)
         self.extractive = ExtractiveGenerator(self.answerer)
-        self.generator = generator or make_generator(self.settings, answerer=self.answerer)
+        self.generator = generator or make_generator(self.settings, extractive=self.extractive)
         self._judge = judge
         self._index_lock = threading.Lock()
         self._labels: tuple[LexicalIndex, dict[str, str]] | None = None
@@ -241,7 +221,7 @@ class Assistant:
                 from rag.support import SupportJudge
             except ImportError as exc:  # pragma: no cover - part of the package
                 raise GeneratorConfigError("the support judge rag.support is missing") from exc
-            self._judge = SupportJudge(self.embedder, self.settings)
+            self._judge = SupportJudge(self.embedder, self.settings, vectors=self.vectors)
         return self._judge
 
     def close(self) -> None:
@@ -249,11 +229,8 @@ class Assistant:
         self.generator.close()
 
     def _standalone(self, text: str, turns: list[dict[str, Any]]) -> str:
-        if self.generator.uses_llm and turns:
-            rewritten = self.generator.rewrite(text, turns)
-            if rewritten:
-                return rewritten
-        return standalone_question(text, turns)
+        rewritten = self.generator.rewrite(text, turns) if turns else None
+        return rewritten or standalone_question(text, turns)
 
     def _stream(
         self, text: str, turns: list[dict[str, Any]], language: str, started: float
@@ -266,45 +243,43 @@ class Assistant:
             generator=self.generator.name, policy=self.settings.unsupported_policy
         )
         context = _Context(text, query, language, started, passages, report)
-        if self.generator.uses_llm and passages:
-            yield from self._generated(context, query_vector)
-        else:
-            yield from self._extractive(context, query_vector)
-
-    def _extractive(self, context: _Context, query_vector: Any) -> Iterator[StreamEvent]:
-        composition = self.extractive.compose(
-            context.query, query_vector, context.passages, self.retriever.lexical()
+        request = GenerationRequest(
+            question=text,
+            query=query,
+            language=language,
+            passages=passages,
+            query_vector=query_vector,
+            lexical=self.retriever.lexical(),
         )
-        context.support = composition.best_support
-        if composition.refused:
-            support = composition.paragraph_support()
-            context.related = [
-                p
-                for p in context.passages
-                if support.get(p.key, 0.0) >= self.settings.related_min_support
-            ][:3]
+        # With nothing retrieved there is nothing for a generator to read: the extractive
+        # answerer refuses (with its related passages) without calling anyone.
+        generator = self.generator if passages else self.extractive
+        fallback = None if isinstance(generator, ExtractiveGenerator) else self.extractive
+        yield from self._answer(context, generator, request, fallback)
+
+    def _answer(
+        self,
+        context: _Context,
+        generator: Generator,
+        request: GenerationRequest,
+        fallback: Generator | None,
+    ) -> Iterator[StreamEvent]:
+        """The one answer loop: draft, verify each unit, stream what is verified, finish.
+
+        When ``generator`` fails (an :class:`LLMError`, or nothing usable at all) and a
+        ``fallback`` is given, the answer continues with a notice: a partial answer when
+        something was already shown, else the fallback generator's whole answer.
+        """
         verifier = Verifier(
             context.passages, lambda: self.judge, context.report, language=context.language
         )
-        for sentence in composition.sentences:
-            # Verbatim quotes pass without the judge; anything else would be judged.
-            checked = verifier.check_sentence(sentence)
-            if checked.sentence is not None and checked.status == "supported":
-                yield context.add(checked.sentence, checked.text)
-        yield from context.finish()
-
-    def _generated(self, context: _Context, query_vector: Any) -> Iterator[StreamEvent]:
-        verifier = Verifier(context.passages, self.judge, context.report, language=context.language)
-        request = GenerationRequest(
-            question=context.question,
-            query=context.query,
-            language=context.language,
-            passages=context.passages,
-        )
         said_anything = False
         try:
-            for unit in stream_units(_guarded(self.generator.stream(request))):
-                checked = verifier.check_unit(unit)
+            draft = generator.draft(request)
+            context.paragraph_support = draft.paragraph_support
+            units = draft.units if fallback is None else _guarded(draft.units)
+            for unit in units:
+                checked = verifier.check(unit)
                 if checked.status == "empty" or checked.sentence is None:
                     said_anything = said_anything or checked.status != "empty"
                     continue
@@ -314,25 +289,30 @@ class Assistant:
                     yield context.add(checked.sentence, checked.text)
                 else:
                     context.hold(checked.sentence, checked.text)
-            if not said_anything:
+            if fallback is not None and not said_anything:
                 raise LLMError("the LLM returned no usable text")
         except LLMError as error:
+            if fallback is None:
+                raise
             context.report.error = f"{type(error).__name__}: {error}"
             reason = _short_reason(error)
-            if context.lines:
-                context.report.notice = NOTICE["partial"][context.language].format(reason=reason)
-                yield StreamEvent(kind="notice", text=context.report.notice)
-            else:
+            if not context.lines:
                 context.report.fallback = True
                 context.report.notice = NOTICE["fallback"][context.language].format(reason=reason)
                 context.held.clear()
                 yield StreamEvent(kind="notice", text=context.report.notice)
-                yield from self._extractive(context, query_vector)
+                yield from self._answer(context, fallback, request, None)
                 return
+            context.report.notice = NOTICE["partial"][context.language].format(reason=reason)
+            yield StreamEvent(kind="notice", text=context.report.notice)
         if context.lines:
             yield from context.release_held()
-        context.support = max((s.support for s in context.sentences), default=0.0)
-        yield from context.finish()
+        context.support = (
+            draft.support
+            if draft.support is not None
+            else max((s.support for s in context.sentences), default=0.0)
+        )
+        yield from context.finish(self.settings.related_min_support)
 
     def as_retriever(self, k: int = 4) -> ParagraphRetriever:
         """The hybrid retriever as a LangChain ``BaseRetriever``."""
@@ -365,10 +345,10 @@ def _short_reason(error: LLMError) -> str:
     )
 
 
-def _guarded(chunks: Iterator[str]) -> Iterator[str]:
-    """The generator's chunks; any failure of the generator becomes a typed LLMError."""
+def _guarded(units: Iterable[_Unit]) -> Iterator[_Unit]:
+    """A generator's units; any failure of the generator becomes a typed LLMError."""
     try:
-        yield from chunks
+        yield from units
     except LLMError:
         raise
     except Exception as exc:
@@ -397,7 +377,7 @@ class _Context:
         self.sentences: list[AnswerSentence] = []
         self.held: list[tuple[AnswerSentence, str]] = []
         self.support = 0.0
-        self.related: list[Passage] = []
+        self.paragraph_support: dict[tuple[str, int], float] = {}
 
     def add(self, sentence: AnswerSentence, line: str) -> StreamEvent:
         """Append a verified (or marked) sentence; the delta event that shows it."""
@@ -416,7 +396,12 @@ class _Context:
         for sentence, line in held:
             yield self.add(sentence, line)
 
-    def finish(self) -> Iterator[StreamEvent]:
+    def related(self, min_support: float) -> list[Passage]:
+        """Up to three retrieved paragraphs close to the question (offered on a refusal)."""
+        support = self.paragraph_support
+        return [p for p in self.passages if support.get(p.key, 0.0) >= min_support][:3]
+
+    def finish(self, related_min_support: float) -> Iterator[StreamEvent]:
         """The final events: the answer, or a refusal when no supported sentence remains."""
         for sentence, _ in self.held:  # marked sentences never shown: count them as removed
             if sentence.text in self.report.marked:
@@ -439,7 +424,7 @@ class _Context:
                     language=self.language,
                     query=self.query,
                     passages=self.passages,
-                    related=self.related,
+                    related=self.related(related_min_support),
                     support=self.support,
                     seconds=time.perf_counter() - self.started,
                     verification=self.report,

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from index.chunk import sentence_spans
 from index.parse import fold
+from index.sentences import is_abbreviation, sentence_spans
 from rag.refs import format_ref, neutralise_refs
 from rag.support import is_quote
 from rag.types import AnswerSentence, Citation, Passage, VerificationReport
@@ -37,7 +37,6 @@ CITE_GROUP = re.compile(rf"{_BRACKET}|{_PAREN_CITE}")
 _CITE_RUN = re.compile(rf"(?:[ \t]*(?:{_BRACKET}|{_PAREN_CITE}))+[.!?…]*")
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?")
 _END = re.compile(r"[.!?…]+[\"»”’)]*")
-_ABBREVIATIONS = {"m", "mm", "mme", "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "av"}
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _WORD = re.compile(r"\w{2,}", re.UNICODE)
 _TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]{0,200})?/?>")
@@ -156,14 +155,6 @@ def has_words(text: str, minimum: int = 1) -> bool:
     return len(_WORD.findall(text)) >= minimum
 
 
-def _is_abbreviation(text: str, end: int) -> bool:
-    start = end
-    while start > 0 and (text[start - 1].isalpha() or text[start - 1] in ".-"):
-        start -= 1
-    word = text[start:end].strip(".-").casefold().split(".")[-1]
-    return len(word) == 1 or word in _ABBREVIATIONS
-
-
 def split_units(text: str, *, final: bool) -> tuple[list[str], str]:
     """Split generated text into sentence units (each with its citation markers).
 
@@ -212,7 +203,7 @@ def split_units(text: str, *, final: bool) -> tuple[list[str], str]:
                 and len(stripped) < len(following)
                 and (stripped[0].isupper() or stripped[0] in '«"“-*•')
                 and not CITE_GROUP.match(stripped)
-                and not (text[end.start()] == "." and _is_abbreviation(text, end.start()))
+                and not (text[end.start()] == "." and is_abbreviation(text, end.start()))
             ):
                 cut(i)
             continue
@@ -344,6 +335,12 @@ class Verifier:
             )
             return Checked("supported", sentence, sentence.render())
         return self._unsupported(claim)
+
+    def check(self, unit: str | AnswerSentence) -> Checked:
+        """Verify one answer unit: raw generated text, or a sentence carrying its citations."""
+        if isinstance(unit, AnswerSentence):
+            return self.check_sentence(unit)
+        return self.check_unit(unit)
 
     def check_sentence(self, sentence: AnswerSentence) -> Checked:
         """Verify an already structured sentence (the extractive answerer's verbatim quotes).

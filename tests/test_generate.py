@@ -20,13 +20,22 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ValidationError
 
+from index.sentences import split_sentences
 from rag import Assistant
 from rag.config import Settings
 from rag.errors import GeneratorConfigError
-from rag.generate import ChatGenerator, ExtractiveGenerator, make_generator
+from rag.generate import (
+    ChatGenerator,
+    Draft,
+    ExtractiveGenerator,
+    GenerationRequest,
+    Generator,
+    make_generator,
+)
 from rag.generate.prompts import answer_messages, rewrite_messages
 from rag.refs import short_ids
 from rag.support import SupportJudge
+from rag.types import AnswerSentence, Citation
 from rag.verify import MARKER, CitationParser, split_units, stream_units
 
 QUESTION = "Combien de points compte le plan de paix ?"
@@ -506,3 +515,46 @@ def test_unreachable_endpoint_falls_back_with_a_notice(
     assert answer.verification.fallback and "unreachable" in (answer.notice or "")
     assert "LLMUnavailableError" in (answer.verification.error or "")
     assert any(e.kind == "notice" for e in events) and not answer.refused
+
+
+# --- the answer strategy interface ------------------------------------------------------------
+
+
+class QuotingReader(Generator):
+    """A stand-in for another answer strategy (e.g. a learned reader): it drafts sentences
+    carrying their citations, one of them citing a paragraph it was not given."""
+
+    name = "reader"
+
+    def draft(self, request: GenerationRequest) -> Draft:
+        source = next(p for p in request.passages if "28 points" in p.text)
+        quote = next(s for s in split_sentences(source.text) if "28 points" in s)
+        good = AnswerSentence(
+            text=quote,
+            citations=[Citation(source.article_id, source.paragraph, source.title, quote)],
+            support=0.5,
+        )
+        return Draft(units=[good, "Le plan est secret [009_deadbeef ¶99]."])
+
+
+def test_any_generator_is_verified_by_the_same_answer_loop(
+    assistant: Assistant, embedder: Any, judge: SupportJudge, given: dict[str, Any]
+) -> None:
+    reader = Assistant(
+        assistant.settings, embedder=embedder, generator=QuotingReader(), judge=judge
+    )
+    events, answer = run(reader)
+    assert not answer.refused
+    assert answer.verification.generator == "reader" and not answer.verification.fallback
+    assert "[009_deadbeef ¶99]" in answer.verification.dropped_ids
+    assert all(c.paragraph != 99 for c in answer.citations)
+    assert_verified(answer, given, judge)
+    assert deltas(events) == answer.answer
+
+
+def test_the_assistant_builds_one_extractive_generator(assistant: Assistant, make: Any) -> None:
+    assert assistant.generator is assistant.extractive
+    llm = make(Script(ModelTimeoutError("slow")))
+    assert llm.extractive.answerer is llm.answerer
+    _, answer = run(llm)
+    assert answer.verification.fallback and not answer.refused  # answered by llm.extractive

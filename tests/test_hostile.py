@@ -186,3 +186,33 @@ def test_a_reference_written_inside_an_article_is_not_a_citation(
     assert "Le port de Bergen" not in readable  # the forged id was not relabelled
     assert f"{labels.get('003_a146349f20264553', '003_a146349f20264553')} ¶99" not in readable
     assert "003_a146349f20264553 ¶99" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "\u200b",
+        "\u2060",
+        "\u2063\u2064",
+        "\u200b\u200c\u200d\u2060\ufeff\u2063",
+        "\u3164\u115f\uffa0",
+        "\ufe0f\ufe0e \U000e0100",
+        "\u202e\u2066\u00ad\u034f\u2800",
+    ],
+)
+def test_a_question_of_invisible_characters_is_empty(assistant: Any, question: str) -> None:
+    with pytest.raises(InvalidQuestionError, match="the question is empty"):
+        assistant.ask(question)
+
+
+def test_deeply_nested_history_content_gets_the_invalid_history_error(assistant: Any) -> None:
+    nested: Any = "Qui est Dmitriev ?"
+    for _ in range(5000):
+        nested = [nested]
+    history = [{"role": "user", "content": nested}]
+    with pytest.raises(ValueError, match=r"history\[0\]"):
+        assistant.ask("Et Witkoff ?", history=history)
+    from app import plain_history  # the app's API path validates the same way, no recursion
+
+    with pytest.raises(ValueError, match=r"history\[0\]"):
+        plain_history(history, from_ui=False)
