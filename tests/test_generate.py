@@ -484,9 +484,9 @@ def test_factory_errors_are_clear(monkeypatch: pytest.MonkeyPatch, tmp_path: Any
     with pytest.raises(GeneratorConfigError, match=r"GGUF|llama-cpp-python"):
         make_generator(Settings(generator="llamacpp", llamacpp_model_path=tmp_path / "no.gguf"))
     with pytest.raises(ValidationError):
-        Settings(generator="gpt")  # type: ignore[arg-type]
+        Settings(generator="gpt")
     with pytest.raises(ValidationError):
-        Settings(unsupported_policy="hide")  # type: ignore[arg-type]
+        Settings(unsupported_policy="hide")
     with pytest.raises(ValueError, match="BaseChatModel"):
         ChatGenerator("not a model", Settings())  # type: ignore[arg-type]
 
