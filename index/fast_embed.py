@@ -17,7 +17,7 @@ Both give unit vectors of the same model as the sentence-transformers reference
 The export needs torch, transformers and onnx once; afterwards only onnxruntime and
 tokenizers are imported::
 
-    encoder = OnnxEncoder(build_onnx_model(Settings().models_dir, int8=False), threads=2)
+    encoder = OnnxEncoder(build_onnx_model(IndexSettings().models_dir, int8=False), threads=2)
     vectors = encoder.encode(["Un plan en 28 points."], query=False)
 """
 

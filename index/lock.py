@@ -22,14 +22,14 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from index.config import Settings
+from index.config import IndexSettings
 from index.errors import IndexLockedError, StoreError
 
 POLL_SECONDS = 0.1
 LOCK_NAME = "index.lock"
 
 
-def lock_path(settings: Settings) -> Path:
+def lock_path(settings: IndexSettings) -> Path:
     """The lock file of the settings' data dir."""
     return settings.data_dir / LOCK_NAME
 
@@ -54,7 +54,7 @@ def _record_holder(fd: int) -> None:
 
 
 @contextmanager
-def index_lock(settings: Settings, *, timeout: float | None = None) -> Iterator[float]:
+def index_lock(settings: IndexSettings, *, timeout: float | None = None) -> Iterator[float]:
     """Hold the data dir's indexing lock; yields the seconds spent waiting for it.
 
     Args:

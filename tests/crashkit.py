@@ -31,8 +31,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from index import offline  # noqa: E402,F401  (offline env before chromadb)
-from index.config import Settings  # noqa: E402
 from index.embed import Embedder  # noqa: E402
+from rag.config import Settings  # noqa: E402
 
 HASH_DIM = 32
 

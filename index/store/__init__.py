@@ -45,7 +45,7 @@ class ArticleStore(StoreWriter):
     :meth:`sync` makes the collection mirror a folder, re-embedding only chunks whose text (or
     title) changed::
 
-        store = ArticleStore(Settings(), embedder)
+        store = ArticleStore(IndexSettings(), embedder)
         report = store.sync(Path("data/corpus"))
         report.embedded_paragraphs  # 0 on the second run
 

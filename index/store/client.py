@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 from filelock import FileLock
 
 import index.offline  # noqa: F401  (offline env before chromadb is imported)
-from index.config import Settings
+from index.config import IndexSettings
 from index.embed import Embedder
 from index.errors import IndexCorruptError, StoreError
 
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def make_chroma_client(settings: Settings) -> Any:
+def make_chroma_client(settings: IndexSettings) -> Any:
     """The one place a Chroma client is made: embedded (default) or a server.
 
     ``RAG_CHROMA_URL`` (or ``RAG_CHROMA_HOST``/``RAG_CHROMA_PORT``) selects
@@ -72,7 +72,7 @@ def make_chroma_client(settings: Settings) -> Any:
     return client
 
 
-def _unreachable(settings: Settings, exc: BaseException) -> str:
+def _unreachable(settings: IndexSettings, exc: BaseException) -> str:
     return (
         f"cannot reach the Chroma server at {settings.chroma_location}: {exc}. Is it running "
         "(`chroma run --path DIR --host HOST --port PORT`) and are RAG_CHROMA_URL / "
@@ -130,7 +130,7 @@ def damage_guard(method: _F) -> _F:
 
 
 @contextlib.contextmanager
-def opening_lock(settings: Settings) -> Iterator[None]:
+def opening_lock(settings: IndexSettings) -> Iterator[None]:
     """Serialise opening an embedded store across processes.
 
     Chroma's first open of a folder creates its SQLite schema and our collection; two processes
@@ -147,7 +147,7 @@ def opening_lock(settings: Settings) -> Iterator[None]:
         yield
 
 
-def quarantine_store(settings: Settings) -> Path | None:
+def quarantine_store(settings: IndexSettings) -> Path | None:
     """Move an unopenable local Chroma folder aside (``<name>.damaged-<time>``); returns where.
 
     Nothing is deleted: the folder can be inspected or restored by hand.
@@ -179,7 +179,7 @@ class ChromaCollections:
     """
 
     @_map_store_errors
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, settings: IndexSettings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
         with opening_lock(settings):
@@ -187,7 +187,7 @@ class ChromaCollections:
             self.vectorstore = self._open_vectorstore()
 
     @staticmethod
-    def _make_client(settings: Settings) -> Any:
+    def _make_client(settings: IndexSettings) -> Any:
         return make_chroma_client(settings)
 
     def _open_vectorstore(self, name: str | None = None) -> Any:
