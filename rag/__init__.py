@@ -7,21 +7,27 @@ Front ends (``app.py``) and the evaluation (``evals/``) import only the names li
 """
 
 from index import offline as _offline  # noqa: F401  (offline env first)
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
 from index.errors import (
     CorpusNotFoundError,
     EmbedderError,
     EmptyCorpusError,
     IndexNotFoundError,
-    InvalidQuestionError,
     RagError,
     StoreError,
 )
 from index.parse import article_files, decode_bytes, fold, load_corpus
-from rag.answer import Citation
-from rag.assistant import Answer, Assistant, StreamEvent, relabel_refs
+from rag.assistant import Assistant
+from rag.config import Settings
+from rag.errors import (
+    GeneratorConfigError,
+    InvalidQuestionError,
+    LLMError,
+    UploadError,
+)
 from rag.feedback import FeedbackLog
+from rag.refs import relabel_refs, unique_labels
 from rag.render import (
     ERROR_MARK,
     answer_messages,
@@ -33,13 +39,22 @@ from rag.render import (
     stream_messages,
     unescape,
 )
-from rag.retrieve import ParagraphRetriever, Passage
+from rag.retrieve import ParagraphRetriever
 from rag.support import SupportJudge
+from rag.types import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    Passage,
+    StreamEvent,
+    VerificationReport,
+)
 
 __all__ = [
     "BUNDLED_CORPUS",
     "ERROR_MARK",
     "Answer",
+    "AnswerSentence",
     "Assistant",
     "Citation",
     "CorpusNotFoundError",
@@ -47,8 +62,10 @@ __all__ = [
     "EmbedderError",
     "EmptyCorpusError",
     "FeedbackLog",
+    "GeneratorConfigError",
     "IndexNotFoundError",
     "InvalidQuestionError",
+    "LLMError",
     "ParagraphRetriever",
     "Passage",
     "RagError",
@@ -56,6 +73,8 @@ __all__ = [
     "StoreError",
     "StreamEvent",
     "SupportJudge",
+    "UploadError",
+    "VerificationReport",
     "answer_messages",
     "article_files",
     "decode_bytes",
@@ -69,4 +88,5 @@ __all__ = [
     "status_markdown",
     "stream_messages",
     "unescape",
+    "unique_labels",
 ]

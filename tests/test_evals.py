@@ -20,8 +20,9 @@ from evals.core import (
     load_questions_pairs,
     load_thresholds,
 )
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.parse import load_corpus
+from rag.config import Settings
 from rag.support import SupportJudge
 
 PARAGRAPHS = {

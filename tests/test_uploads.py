@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from index.config import Settings
-from index.errors import UploadError
+from rag.config import Settings
+from rag.errors import UploadError
 from rag.feedback import FeedbackLog
 from rag.uploads import safe_article_name, save_uploads
 
