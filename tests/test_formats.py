@@ -145,9 +145,11 @@ def test_block_limits_apply_to_every_format() -> None:
 
 
 def test_limits_come_from_the_settings() -> None:
-    from index.config import Settings
+    from index.config import IndexSettings
 
-    limits = ReadLimits.from_settings(Settings(max_file_bytes=1234, max_paragraphs_per_file=56))
+    limits = ReadLimits.from_settings(
+        IndexSettings(max_file_bytes=1234, max_paragraphs_per_file=56)
+    )
     assert (limits.max_file_bytes, limits.max_blocks) == (1234, 56)
     assert limits.max_pages == ReadLimits().max_pages
 
