@@ -19,7 +19,7 @@ from rag.text import Analyzer
 
 logger = logging.getLogger(__name__)
 # Bump when the pickled layout of LexicalIndex changes: old files are then ignored.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class ParagraphRecord:
     title: str
     date: str | None
     source: str
+    url: str | None = None
+    author: str | None = None
+    page: int | None = None
 
     @property
     def key(self) -> tuple[str, int]:

@@ -101,6 +101,9 @@ class HybridRetriever:
                 title=str(meta[key].get("title", "")),
                 date=str(meta[key].get("date") or "") or None,
                 source=str(meta[key].get("source", "")),
+                url=str(meta[key].get("url") or "") or None,
+                author=str(meta[key].get("author") or "") or None,
+                page=int(meta[key]["page"]) if meta[key].get("page") else None,
             )
             for key, parts in texts.items()
         ]
@@ -132,6 +135,9 @@ class HybridRetriever:
                     title=record.title,
                     date=record.date,
                     source=record.source,
+                    url=record.url,
+                    author=record.author,
+                    page=record.page,
                 )
             return fused[record.key]
 

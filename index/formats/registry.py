@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from index.errors import ArticleReadError
 from index.formats.base import Document, ReadLimits, check_size
-from index.formats.docx import SUFFIXES as DOCX_SUFFIXES
-from index.formats.docx import read_docx
 from index.formats.errors import UnsupportedFormatError
-from index.formats.html import SUFFIXES as HTML_SUFFIXES
-from index.formats.html import read_html
-from index.formats.pdf import SUFFIXES as PDF_SUFFIXES
-from index.formats.pdf import read_pdf
-from index.formats.text import SUFFIXES as TEXT_SUFFIXES
-from index.formats.text import read_text
 from index.parse import CONTENT, TITLE, Article, Paragraph, classify_block, pick_title
 
 Reader = Callable[[bytes, str, ReadLimits], Document]
 
-READERS: dict[str, Reader] = {
-    **dict.fromkeys(TEXT_SUFFIXES, read_text),
-    **dict.fromkeys(HTML_SUFFIXES, read_html),
-    **dict.fromkeys(PDF_SUFFIXES, read_pdf),
-    **dict.fromkeys(DOCX_SUFFIXES, read_docx),
+# Suffix -> the reader module and function. Readers are imported on first use, so importing
+# index.formats (for safe_url, the suffix list) does not load trafilatura, pypdf or python-docx.
+READERS: dict[str, tuple[str, str]] = {
+    ".txt": ("index.formats.text", "read_text"),
+    ".md": ("index.formats.text", "read_text"),
+    ".html": ("index.formats.html", "read_html"),
+    ".htm": ("index.formats.html", "read_html"),
+    ".pdf": ("index.formats.pdf", "read_pdf"),
+    ".docx": ("index.formats.docx", "read_docx"),
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(READERS)
 
@@ -36,13 +34,13 @@ def reader_for(name: str) -> Reader:
         UnsupportedFormatError: the suffix is not supported.
     """
     suffix = Path(name).suffix.lower()
-    try:
-        return READERS[suffix]
-    except KeyError:
+    if suffix not in READERS:
         expected = ", ".join(SUPPORTED_SUFFIXES)
         raise UnsupportedFormatError(
             f"not an article file: '{Path(name).name}' (expected one of {expected})"
-        ) from None
+        )
+    module, function = READERS[suffix]
+    return cast(Reader, getattr(importlib.import_module(module), function))
 
 
 def read_document(
