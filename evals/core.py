@@ -223,6 +223,16 @@ def _words(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", _norm(_MARKER.sub(" ", text))).split())
 
 
+def answer_sentence_texts(item: dict[str, Any]) -> list[str]:
+    """The item's ``answer_sentences`` as text (each is a string or ``{"ref", "text"}``)."""
+    found = []
+    for sentence in item.get("answer_sentences") or []:
+        text = sentence.get("text") if isinstance(sentence, dict) else sentence
+        if isinstance(text, str) and text.strip():
+            found.append(text)
+    return found
+
+
 def quotes_answer_sentence(answer: str, answer_sentences: Sequence[str]) -> bool:
     """Whether the answer quotes one of the sentences that answer the item.
 
@@ -293,7 +303,7 @@ def paragraph_holds_answer(
         return False
     if not facts_present(paragraph_text, item["facts"]):
         return False
-    sentences = list(item.get("answer_sentences") or claims)
+    sentences = answer_sentence_texts(item) or list(claims)
     if not sentences:
         return False
     return any(v.supported for v in judge.judge_many([(s, paragraph_text) for s in sentences]))
@@ -422,9 +432,9 @@ def evaluate_item(
                 short[1] is None or short[1] in result.holding
                 or paragraph_holds_answer(short[1], paragraphs.get(short[1], ""), item, judge)
             )  # fmt: skip
-    if result.answerable and item.get("answer_sentences"):
+    if result.answerable and answer_sentence_texts(item):
         result.answer_sentence_hit = not answer.refused and quotes_answer_sentence(
-            answer.answer, item["answer_sentences"]
+            answer.answer, answer_sentence_texts(item)
         )
     folded = fold(answer.answer)
     result.forbidden_found = [t for t in item.get("forbidden", []) if fold(t) in folded]

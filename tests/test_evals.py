@@ -152,11 +152,12 @@ def test_cli_overrides_are_parsed() -> None:
 
 # --- The metric functions on made-up answers ---------------------------------------------------
 
+PLAN_SENTENCE = "Le plan de paix comprend 28 points, selon Axios."
 PLAN_ITEM: dict[str, Any] = {
     "id": "made-up-plan",
     "gold": ["axios:3"],
     "facts": [["28 points"]],
-    "answer_sentences": ["Le plan de paix comprend 28 points, selon Axios."],
+    "answer_sentences": [PLAN_SENTENCE],
 }
 
 
@@ -254,7 +255,7 @@ def test_summary_headline_is_held_out_only() -> None:
 
 
 def test_quotes_answer_sentence_ignores_markers_case_and_cut_sentences() -> None:
-    from evals.core import quotes_answer_sentence
+    from evals.core import answer_sentence_texts, quotes_answer_sentence
 
     wanted = ["Le plan de paix comprend 28 points, selon Axios."]
     assert quotes_answer_sentence(
@@ -265,6 +266,12 @@ def test_quotes_answer_sentence_ignores_markers_case_and_cut_sentences() -> None
     assert not quotes_answer_sentence("Le plan a été discuté à Miami. [axios ¶5]", wanted)
     assert not quotes_answer_sentence("Le plan. [axios ¶3]", wanted)  # too small a piece
     assert not quotes_answer_sentence("", wanted) and not quotes_answer_sentence("x", [])
+    assert answer_sentence_texts(
+        {"answer_sentences": [{"ref": "a:1", "text": "A."}, "B.", {}]}
+    ) == [
+        "A.",
+        "B.",
+    ]
 
 
 def test_short_answer_is_read_from_either_shape_and_absent_is_none() -> None:
@@ -295,6 +302,10 @@ def test_a_cited_paragraph_holds_the_answer_only_when_it_states_it(embedder: Any
     # The key fact's words, said of something else: the judge rejects the answer sentence.
     unrelated = "Le marathon de Berlin a rapporté 28 points au classement mondial de Kipchoge."
     assert not paragraph_holds_answer("sport:1", unrelated, PLAN_ITEM, judge)
+    # Answer sentences as written in gold.jsonl: {"ref", "text"}.
+    shaped = PLAN_ITEM | {"answer_sentences": [{"ref": "axios:3", "text": PLAN_SENTENCE}]}
+    assert paragraph_holds_answer("other:2", other_article, shaped, judge)
+    assert not paragraph_holds_answer("sport:1", unrelated, shaped, judge)
     # Without answer sentences, the answer's own sentences are the claims.
     bare = {k: v for k, v in PLAN_ITEM.items() if k != "answer_sentences"}
     assert paragraph_holds_answer("other:2", other_article, bare, judge, [other_article])
