@@ -93,7 +93,8 @@ def test_eval_on_the_held_out_items_meets_every_bar(assistant: Any, tmp_path: Pa
     assert report["missed"] == [], report["missed"]
     assert report["scope"] == HELD_OUT
     assert report["metrics"]["hallucinated_ids"] == 0
-    assert report["baseline"]["gain"]["recall@5"] > 1.0 and report["baseline"]["split"] == "test"
+    assert report["baseline"]["gain"]["recall@5"] > 1.0 and report["baseline"]["split"] == HELD_OUT
+    assert report["baseline"]["ours"]["recall@5"] == report["metrics"]["recall@5"]
     test_items = [i for i in GOLD if i["split"] == "test"]
     second = DEFAULT_GOLD_B.is_file() and DEFAULT_CORPUS_B.is_dir()
     held_out = test_items + (load_questions(DEFAULT_GOLD_B) if second else [])
@@ -310,6 +311,16 @@ def test_a_cited_paragraph_holds_the_answer_only_when_it_states_it(embedder: Any
     bare = {k: v for k, v in PLAN_ITEM.items() if k != "answer_sentences"}
     assert paragraph_holds_answer("other:2", other_article, bare, judge, [other_article])
     assert not paragraph_holds_answer("other:2", other_article, bare, judge)
+
+
+def test_baseline_runs_over_two_corpora_merge_by_item_count() -> None:
+    from evals.report import merge_baseline_metrics
+
+    merged = merge_baseline_metrics(
+        [({"recall@5": 0.6, "chunks": 10.0}, 3), ({"recall@5": 1.0, "chunks": 4.0}, 1)]
+    )
+    assert merged == {"recall@5": pytest.approx(0.7), "chunks": 14.0, "n": 4.0}
+    assert merge_baseline_metrics([({"mrr": 0.5}, 7)]) == {"mrr": 0.5}
 
 
 def test_gold_split_defaults_to_test_and_rejects_unknown_splits(tmp_path: Path) -> None:
