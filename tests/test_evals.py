@@ -83,7 +83,7 @@ def test_judge_accuracy_on_the_labelled_pairs(embedder: Any) -> None:
     assert judged.precision >= bars["judge_precision"], judged.errors
 
 
-def test_eval_on_the_held_out_items_meets_every_bar(assistant: Any, tmp_path: Path) -> None:
+def test_eval_on_the_bundled_corpus_meets_every_bar(assistant: Any, tmp_path: Path) -> None:
     """The CI gate: the test split of the gold set and the second corpus (when present) must
     meet every bar of evals/thresholds.toml; the train split is not asked."""
     from evals.core import DEFAULT_CORPUS_B, DEFAULT_GOLD_B, HELD_OUT
@@ -187,6 +187,7 @@ def made_up_result(
     )  # fmt: skip
 
 
+@pytest.mark.unit
 def test_citation_holding_metrics_count_paragraphs_and_answers() -> None:
     from evals.core import aggregate
 
@@ -210,6 +211,7 @@ def test_citation_holding_metrics_count_paragraphs_and_answers() -> None:
     assert "short_answer_accuracy" not in metrics and metrics["short_answer_rate"] == 0.0
 
 
+@pytest.mark.unit
 def test_an_answer_citing_nothing_does_not_count_as_all_citations_hold() -> None:
     from evals.core import aggregate
 
@@ -217,6 +219,7 @@ def test_an_answer_citing_nothing_does_not_count_as_all_citations_hold() -> None
     assert metrics["answers_all_citations_hold"] == pytest.approx(1 / 2)
 
 
+@pytest.mark.unit
 def test_short_answer_and_answer_sentence_rates() -> None:
     from evals.core import aggregate
 
@@ -233,6 +236,7 @@ def test_short_answer_and_answer_sentence_rates() -> None:
     assert metrics["answer_sentence_hit"] == pytest.approx(1 / 3)
 
 
+@pytest.mark.unit
 def test_summary_headline_is_held_out_only() -> None:
     from evals.core import HELD_OUT, summarize
 
@@ -255,6 +259,7 @@ def test_summary_headline_is_held_out_only() -> None:
     assert only_train.scope != HELD_OUT and only_train.metrics["n"] == 1
 
 
+@pytest.mark.unit
 def test_quotes_answer_sentence_ignores_markers_case_and_cut_sentences() -> None:
     from evals.core import answer_sentence_texts, quotes_answer_sentence
 
@@ -275,6 +280,7 @@ def test_quotes_answer_sentence_ignores_markers_case_and_cut_sentences() -> None
     ]
 
 
+@pytest.mark.unit
 def test_short_answer_is_read_from_either_shape_and_absent_is_none() -> None:
     from evals.core import short_answer_correct, short_answer_of
 
@@ -290,6 +296,7 @@ def test_short_answer_is_read_from_either_shape_and_absent_is_none() -> None:
     assert not short_answer_correct("30 points", [["28 points"]])
 
 
+@pytest.mark.integration
 def test_a_cited_paragraph_holds_the_answer_only_when_it_states_it(embedder: Any) -> None:
     from evals.core import paragraph_holds_answer
 
@@ -313,6 +320,7 @@ def test_a_cited_paragraph_holds_the_answer_only_when_it_states_it(embedder: Any
     assert not paragraph_holds_answer("other:2", other_article, bare, judge)
 
 
+@pytest.mark.unit
 def test_baseline_runs_over_two_corpora_merge_by_item_count() -> None:
     from evals.report import merge_baseline_metrics
 
@@ -323,6 +331,7 @@ def test_baseline_runs_over_two_corpora_merge_by_item_count() -> None:
     assert merge_baseline_metrics([({"mrr": 0.5}, 7)]) == {"mrr": 0.5}
 
 
+@pytest.mark.unit
 def test_gold_split_defaults_to_test_and_rejects_unknown_splits(tmp_path: Path) -> None:
     from evals.core import GoldSetError
 
