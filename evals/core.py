@@ -66,6 +66,8 @@ KINDS = (
 REFUSAL_KINDS = ("unanswerable", "offtopic")
 SPLITS = ("train", "test")
 HELD_OUT = "held out: test split of the gold set + the second corpus (nothing was fitted on them)"
+HELD_OUT_TEST = "held out: test split of the gold set (nothing was fitted on it)"
+HELD_OUT_SECOND = "held out: the second corpus (nothing was fitted on it)"
 LANGUAGES = ("fr", "en")
 # Citation markers an answer carries: "[001_abc ¶5]", "[001_abc ¶5; 002_def ¶3]", "[1]".
 _MARKER = re.compile(r"\[[^\[\]]*¶[^\[\]]*\]|\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
@@ -559,6 +561,16 @@ def group_of(item: ItemResult) -> str:
     return item.split if item.corpus == "bundled" else item.corpus
 
 
+def scope_of(held_out: Sequence[ItemResult]) -> str:
+    """Which held-out items the headline is measured on, in words."""
+    bundled = {i.corpus == "bundled" for i in held_out}
+    if not bundled:
+        return "all items (no held-out item was evaluated)"
+    if bundled == {True, False}:
+        return HELD_OUT
+    return HELD_OUT_TEST if True in bundled else HELD_OUT_SECOND
+
+
 def summarize(items: Sequence[ItemResult]) -> EvalRun:
     """Metrics of a run: headline and per kind on held-out items, per group and language.
 
@@ -567,7 +579,7 @@ def summarize(items: Sequence[ItemResult]) -> EvalRun:
     """
     run = EvalRun(items=list(items))
     held_out = [i for i in run.items if i.split == "test"]
-    run.scope = HELD_OUT if held_out else "all items (no held-out item was evaluated)"
+    run.scope = scope_of(held_out)
     headline = held_out or run.items
     run.metrics = aggregate(headline)
     kinds = [k for k in KINDS if any(i.kind == k for i in headline)]
