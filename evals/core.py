@@ -538,7 +538,7 @@ def evaluate(
     judge: SupportJudge | None = None,
     progress: Progress | None = None,
 ) -> EvalRun:
-    """Ask every gold question and aggregate the metrics, overall and per kind.
+    """Ask every gold question and aggregate the metrics (see :func:`summarize`).
 
     Args:
         assistant: The system under test (its current index).
