@@ -14,10 +14,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from index.offline import seed_tiktoken_cache
-from index.parse import Article
 
 if TYPE_CHECKING:
     import tiktoken
+
+    from index.parse import Article
 
 ENCODING_NAME = "cl100k_base"
 ABBREVIATION_WINDOW = 32

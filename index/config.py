@@ -182,9 +182,10 @@ class Settings(BaseSettings):
     )
 
     max_file_bytes: int = Field(
-        5 * 1024 * 1024,
+        5_000_000,
         ge=1,
-        description="Article files larger than this are rejected before being read.",
+        description="The one size limit of an article file, in bytes (shown in MB of 10^6 "
+        "bytes): larger files are refused on upload and skipped by indexing, before being read.",
     )
     max_paragraphs_per_file: int = Field(
         2000, ge=1, description="Articles with more blank-line-separated blocks are rejected."
@@ -200,7 +201,11 @@ class Settings(BaseSettings):
     )
 
     max_upload_bytes: int = Field(
-        2_000_000, ge=1_000, description="Largest article file accepted by upload (bytes)."
+        0,
+        ge=0,
+        description="Deprecated alias of max_file_bytes, kept so RAG_MAX_UPLOAD_BYTES still "
+        "works: when set (and max_file_bytes is not), it is the one article size limit. Always "
+        "equal to max_file_bytes once the settings are built.",
     )
     max_upload_files: int = Field(20, ge=1, description="Files accepted in one upload.")
     related_min_support: float = Field(
@@ -229,6 +234,13 @@ class Settings(BaseSettings):
     def _check_bars(self) -> Settings:
         if self.min_extra_support < self.min_support:
             raise ValueError("min_extra_support must be >= min_support")
+        return self
+
+    @model_validator(mode="after")
+    def _one_size_limit(self) -> Settings:
+        if self.max_upload_bytes and "max_file_bytes" not in self.model_fields_set:
+            self.max_file_bytes = self.max_upload_bytes
+        self.max_upload_bytes = self.max_file_bytes
         return self
 
     @property
@@ -270,6 +282,16 @@ class Settings(BaseSettings):
     def upload_dir(self) -> Path:
         """Where articles uploaded through the chat are saved (indexed with ``corpus_dir``)."""
         return self.data_dir / "uploads"
+
+    @property
+    def source_dirs(self) -> list[Path]:
+        """The folders every index run reads, in order: ``corpus_dir`` then ``upload_dir``.
+
+        The CLI, the app's uploads, ``Assistant.index()`` and the evaluation all index exactly
+        these (see :func:`index.sources.sync_sources`); an article id met twice keeps the corpus
+        file.
+        """
+        return [self.corpus_dir, self.upload_dir]
 
     @property
     def feedback_path(self) -> Path:
