@@ -8,13 +8,15 @@ pass as an existing article and carry its headline, so ids are compared by :func
    ``0-9A-Za-z``; ``ﬁ`` becomes ``fi``);
 2. confusable folding with :data:`CONFUSABLES`, a small table of common Latin look-alikes:
    Cyrillic and Greek letters that render like Latin ones, ``O``/``o`` like ``0``,
-   ``l``/``I``/``1``/``|`` like each other, a few dash and dot variants;
+   ``l``/``I``/``i``/``1``/``|`` like each other, a few dash and dot variants;
 3. case folding (``Article`` and ``article`` name the same file on case-insensitive disks).
 
 Limits: the table covers the look-alikes a Latin/French reader meets, not the whole Unicode
 confusables list (``confusables.txt`` holds ~6,000 entries; Armenian, Cherokee or mathematical
 letters are not folded unless NFKC already does it), and ``rn``/``m``-style multi-letter
-look-alikes are not handled. Ids are never rewritten: the key is only used to compare.
+look-alikes are not handled. The folding is coarse on purpose: ``ail`` and ``all`` share a key,
+so such a pair must be told apart by renaming one. Ids are never rewritten: the key is only
+used to compare.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from collections.abc import Iterable
 CONFUSABLES: dict[str, str] = {
     # Cyrillic
     "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "0", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "l", "ї": "i", "ј": "j", "ԁ": "d",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "l", "ї": "l", "ј": "j", "ԁ": "d",
     "ԛ": "q", "ԝ": "w", "ү": "y", "һ": "h", "ӏ": "l",
     "А": "a", "В": "b", "Е": "e", "Ё": "e", "К": "k", "М": "m", "Н": "h", "О": "0", "Р": "p",
-    "С": "c", "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "l", "Ї": "i", "Ј": "j", "Ԛ": "q",
+    "С": "c", "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "l", "Ї": "l", "Ј": "j", "Ԛ": "q",
     "Ԝ": "w", "Ү": "y", "Һ": "h", "Ӏ": "l",
     # Greek
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "l", "κ": "k", "ν": "v", "ο": "0", "ρ": "p",
@@ -37,7 +39,8 @@ CONFUSABLES: dict[str, str] = {
     "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "l", "Κ": "k", "Μ": "m", "Ν": "n",
     "Ο": "0", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
     # Latin look-alikes of digits and of each other
-    "O": "0", "o": "0", "I": "l", "1": "l", "|": "l", "ı": "l", "ł": "l",
+    # (``i`` joins the family because case is folded: ``I`` looks like ``l``.)
+    "O": "0", "o": "0", "I": "l", "i": "l", "1": "l", "|": "l", "ı": "l", "ł": "l",
     # Dashes, dots and spaces that render alike
     "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "−": "-", "·": ".", "•": ".",
 }  # fmt: skip

@@ -209,16 +209,27 @@ def list_articles(store: ArticleStore, settings: Settings) -> list[ArticleInfo]:
     ]
 
 
-def describe_uploads(settings: Settings, folder: Path | str | None) -> str | None:
-    """What an index run of another corpus folder does to the uploaded articles, if any."""
+def describe_folder_switch(settings: Settings, folder: Path | str, default_corpus: Path) -> str:
+    """What an index run of ``folder`` instead of the configured corpus does, for the reader.
+
+    The uploaded articles stay indexed; later runs that name no folder (the app, ``remove``,
+    ``index`` without argument) index the configured corpus folder again.
+    """
     uploads = settings.upload_dir
     count = len(article_files(uploads)) if uploads.is_dir() else 0
-    if not count or folder is None:
-        return None
-    return (
-        f"note: the {count} uploaded article(s) in {uploads} stay indexed next to {folder}; "
-        "`python -m rag remove ARTICLE_ID` removes one"
+    kept = (
+        f"the {count} uploaded article(s) in {uploads} stay indexed next to {folder} "
+        "(`python -m rag remove ARTICLE_ID` removes one)"
+        if count
+        else f"articles uploaded later are indexed next to {folder}"
     )
+    again = (
+        ""
+        if Path(folder).expanduser().resolve() == default_corpus.resolve()
+        else f"; runs that name no folder (the app, `remove`, `index`) index {default_corpus} "
+        "again: set RAG_CORPUS_DIR to keep this folder"
+    )
+    return f"note: {kept}{again}"
 
 
 __all__: Sequence[str] = [

@@ -59,7 +59,7 @@ def index(
     """
     from index.embed import Embedder
     from index.errors import StoreError
-    from index.sources import describe_uploads, sync_sources
+    from index.sources import describe_folder_switch, sync_sources
     from index.store import ArticleStore, quarantine_store
 
     settings = _settings(data_dir, corpus_dir=path)
@@ -85,8 +85,8 @@ def index(
         f"paragraphs, removed {report.removed_chunks} chunks"
         + (f" (articles {', '.join(report.removed_articles)})" if report.removed_articles else "")
     )
-    if note := describe_uploads(settings, path):
-        typer.echo(note, err=True)
+    if path is not None:
+        typer.echo(describe_folder_switch(settings, path, _settings(data_dir).corpus_dir), err=True)
     if report.completed_removals:
         typer.echo(
             f"note: completed the interrupted removal of {', '.join(report.completed_removals)}",
@@ -196,9 +196,15 @@ def remove(
         report = remove_uploaded(store, settings, article_id)
     except RagError as exc:
         raise _fail(str(exc)) from exc
+    others = [a for a in report.removed_articles if a != article_id]
     typer.echo(
         f"removed {article_id}: {report.removed_chunks} chunks; "
         f"{report.articles} articles remain indexed"
+        + (
+            f" (the corpus folder {settings.corpus_dir} replaced {', '.join(others)})"
+            if others
+            else ""
+        )
     )
 
 
