@@ -304,7 +304,7 @@ def test_upload_refuses_bad_files_with_a_reason(client: Client, tmp_path: Path) 
     binary = tmp_path / "image.txt"
     binary.write_bytes(bytes(range(256)) * 50)
     too_big = tmp_path / "long.md"
-    too_big.write_bytes(b"Titre\n\n" + bytes(range(32, 127)) * 23_000)  # 2.2 MB
+    too_big.write_bytes(b"Titre\n\n" + bytes(range(32, 127)) * 56_000)  # 5.3 MB > 5 MB limit
     report, _ = client.predict(
         [handle_file(str(binary)), handle_file(str(too_big))], api_name="/upload"
     )
