@@ -190,6 +190,7 @@ def serve() -> None:
         pid = os.fork()
         if pid == 0:  # child
             code = 0
+            result: dict[str, Any]
             try:
                 result = {"ok": _run_child(cmd)}
             except BaseException as exc:  # report every failure to the test
