@@ -343,11 +343,12 @@ class Assistant:
             if not result.saved:
                 return result, None
             try:
-                report = self.index(on_progress=on_progress)
-            except BaseException:
+                report = sync_sources(self.store, self.settings, on_progress=on_progress)
+            except BaseException:  # not indexed: the files go, as if never uploaded
                 for path in result.saved:
                     path.unlink(missing_ok=True)
                 raise
+            self.retriever.lexical()  # warm the BM25 side for the next question
             taken = set(report.indexed)
             for path in list(result.saved):
                 if path.stem not in taken:
