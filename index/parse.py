@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunk import Chunk, chunk_article
-from index.config import Settings
+from index.config import IndexSettings
 from index.errors import (
     ArticleReadError,
     CorpusNotFoundError,
@@ -265,7 +265,7 @@ def size_text(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1000:.0f} kB"
 
 
-def check_size(size: int, settings: Settings) -> None:
+def check_size(size: int, settings: IndexSettings) -> None:
     """The one size limit of an article file, for indexing and uploads alike.
 
     Raises:
@@ -279,7 +279,7 @@ def check_size(size: int, settings: Settings) -> None:
         )
 
 
-def check_file(path: Path | str, settings: Settings) -> int:
+def check_file(path: Path | str, settings: IndexSettings) -> int:
     """Check that a file may be ingested as an article, without reading it.
 
     The size comes from the file system, so an oversized file is never loaded into memory.
@@ -306,7 +306,7 @@ def check_file(path: Path | str, settings: Settings) -> int:
     return info.st_size
 
 
-def read_limited(path: Path, settings: Settings) -> bytes:
+def read_limited(path: Path, settings: IndexSettings) -> bytes:
     """The bytes of an article file, never reading more than the size limit allows.
 
     Raises:
@@ -323,7 +323,7 @@ def read_limited(path: Path, settings: Settings) -> bytes:
     return raw
 
 
-def check_blocks(text: str, settings: Settings) -> int:
+def check_blocks(text: str, settings: IndexSettings) -> int:
     """Bound the work one file can cause: its block count.
 
     Counting stops at the limit, so a huge file of tiny blocks costs no more than the limit.
@@ -378,7 +378,7 @@ def check_repetition(text: str) -> None:
     )
 
 
-def _parse_checked(raw: bytes, source: Path, settings: Settings) -> Article:
+def _parse_checked(raw: bytes, source: Path, settings: IndexSettings) -> Article:
     check_size(len(raw), settings)
     if not raw.strip():
         raise ArticleReadError("empty file: no paragraph to index")
@@ -388,7 +388,7 @@ def _parse_checked(raw: bytes, source: Path, settings: Settings) -> Article:
     return parse_article(source.stem, text, source, encoding)
 
 
-def read_article(path: Path, settings: Settings | None = None) -> Article:
+def read_article(path: Path, settings: IndexSettings | None = None) -> Article:
     """Read and parse one file; the article id is the file stem.
 
     Applies the file-level checks of :func:`check_article` (size, decoding, binary, block cap,
@@ -396,12 +396,12 @@ def read_article(path: Path, settings: Settings | None = None) -> Article:
 
     Args:
         path: The file.
-        settings: Limits (size, blocks); defaults to ``Settings()``.
+        settings: Limits (size, blocks); defaults to ``IndexSettings()``.
 
     Raises:
         ArticleReadError: the file is unreadable, too large, too repetitive, empty or binary.
     """
-    settings = settings or Settings()
+    settings = settings or IndexSettings()
     return _parse_checked(read_limited(path, settings), path, settings)
 
 
@@ -414,7 +414,7 @@ class CheckedArticle:
     fingerprint: str
 
 
-def check_article(raw: bytes, source: Path, settings: Settings) -> CheckedArticle:
+def check_article(raw: bytes, source: Path, settings: IndexSettings) -> CheckedArticle:
     """The one gate an article file passes, when it is uploaded and when it is indexed.
 
     In order: size (``settings.max_file_bytes``, in bytes), not empty, decoding (UTF-8, else
@@ -469,7 +469,7 @@ def article_files(folder: Path) -> list[Path]:
 
 
 def load_corpus(
-    folder: Path | str | Sequence[Path | str], settings: Settings | None = None
+    folder: Path | str | Sequence[Path | str], settings: IndexSettings | None = None
 ) -> CorpusLoad:
     """Read every ``.txt``/``.md`` file of a folder (or of several folders, in order).
 
@@ -492,7 +492,7 @@ def load_corpus(
         if not root.is_dir():
             raise CorpusNotFoundError(f"corpus folder not found: {root} (pass an existing folder)")
     root = roots[0]
-    settings = settings or Settings()
+    settings = settings or IndexSettings()
     load = CorpusLoad(folder=root.resolve())
     seen: dict[str, Path] = {}  # id_key -> file
     fingerprints: dict[str, Path] = {}

@@ -1,8 +1,8 @@
 """One ingestion path: which folders are indexed, the one sync, listing and removing articles.
 
 Every entry point (``python -m rag index``, ``Assistant.index()`` and ``add_articles()``, the
-app's upload, the evaluation) indexes :attr:`Settings.source_dirs`, the corpus folder then the
-folder of uploaded articles, through :func:`sync_sources`. Indexing another corpus folder
+app's upload, the evaluation) indexes :attr:`IndexSettings.source_dirs`, the corpus folder then
+the folder of uploaded articles, through :func:`sync_sources`. Indexing another corpus folder
 (``rag index FOLDER``) replaces the corpus articles and keeps the uploaded ones.
 
 Removing an uploaded article is crash-safe like indexing (:func:`remove_uploaded`)::
@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from index.config import Settings
+from index.config import IndexSettings
 from index.errors import ArticleRemovalError
 from index.ids import id_key
 from index.parse import article_files
@@ -52,7 +52,7 @@ class ArticleInfo(NamedTuple):
     source: ArticleSource
 
 
-def index_folders(settings: Settings, folder: Path | str | None = None) -> list[Path]:
+def index_folders(settings: IndexSettings, folder: Path | str | None = None) -> list[Path]:
     """The folders an index run reads: ``folder`` (default the corpus folder), then uploads.
 
     The upload folder is left out while it does not exist (nothing was ever uploaded).
@@ -64,7 +64,7 @@ def index_folders(settings: Settings, folder: Path | str | None = None) -> list[
     return folders
 
 
-def pending_removals(settings: Settings) -> list[Path]:
+def pending_removals(settings: IndexSettings) -> list[Path]:
     """Removals started and not finished (one folder each under ``uploads/.removing``)."""
     root = settings.upload_dir / REMOVING
     return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
@@ -72,7 +72,7 @@ def pending_removals(settings: Settings) -> list[Path]:
 
 def sync_sources(
     store: ArticleStore,
-    settings: Settings,
+    settings: IndexSettings,
     folder: Path | str | None = None,
     *,
     rebuild: bool = False,
@@ -104,7 +104,7 @@ def sync_sources(
     return report
 
 
-def uploaded_file(settings: Settings, article_id: str) -> Path | None:
+def uploaded_file(settings: IndexSettings, article_id: str) -> Path | None:
     """The file of an uploaded article, if ``article_id`` names one."""
     uploads = settings.upload_dir
     if not uploads.is_dir():
@@ -114,7 +114,7 @@ def uploaded_file(settings: Settings, article_id: str) -> Path | None:
 
 def remove_uploaded(
     store: ArticleStore,
-    settings: Settings,
+    settings: IndexSettings,
     article_id: str,
     *,
     on_progress: Callable[[int, int], None] | None = None,
@@ -175,7 +175,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def list_articles(store: ArticleStore, settings: Settings) -> list[ArticleInfo]:
+def list_articles(store: ArticleStore, settings: IndexSettings) -> list[ArticleInfo]:
     """Every indexed article (the committed generation), by id, with where it comes from.
 
     ``source`` is ``"uploaded"`` when the upload folder holds the article's file, else
@@ -209,7 +209,9 @@ def list_articles(store: ArticleStore, settings: Settings) -> list[ArticleInfo]:
     ]
 
 
-def describe_folder_switch(settings: Settings, folder: Path | str, default_corpus: Path) -> str:
+def describe_folder_switch(
+    settings: IndexSettings, folder: Path | str, default_corpus: Path
+) -> str:
     """What an index run of ``folder`` instead of the configured corpus does, for the reader.
 
     The uploaded articles stay indexed; later runs that name no folder (the app, ``remove``,

@@ -16,16 +16,13 @@ together with ``Settings.corpus_dir`` (``Settings.source_dirs``)::
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from index.config import Settings
-from index.errors import UploadError
+from index.atomic import write_atomic
 from index.ids import describe_lookalike, lookalike_of
 from index.parse import (
     ARTICLE_SUFFIXES,
@@ -37,6 +34,8 @@ from index.parse import (
     read_article,
     read_limited,
 )
+from rag.config import Settings
+from rag.errors import UploadError
 
 MAX_NAME_CHARS = 120
 _UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
@@ -102,18 +101,6 @@ def existing_articles(settings: Settings) -> dict[str, Path]:
     return found
 
 
-def _write_atomically(target: Path, raw: bytes) -> None:
-    # TODO(lead): use index.atomic.write_atomic(target, raw) once the store branch is merged.
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(raw)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def save_uploads(files: Sequence[Upload], settings: Settings) -> UploadResult:
     """Check each file and save the good ones to ``settings.upload_dir``.
 
@@ -153,7 +140,7 @@ def save_uploads(files: Sequence[Upload], settings: Settings) -> UploadResult:
                 raise UploadError(
                     f"the same text is already indexed as '{known_texts[checked.fingerprint]}'"
                 )
-            _write_atomically(target, raw)
+            write_atomic(target, raw)
         except (UploadError, ArticleReadError) as exc:
             result.rejected.append((str(shown), str(exc)))
             continue

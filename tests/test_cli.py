@@ -13,6 +13,8 @@ from conftest import run_rag_cli
 
 from index.config import BUNDLED_CORPUS
 
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -155,8 +157,7 @@ def test_upload_then_rag_index_keeps_the_upload_then_remove_drops_it(
     tmp_path: Path, embedder: Any, model_home: Path
 ) -> None:
     """Defect 1: `rag index` used to print 'removed 3 chunks (articles nouvel_article)'."""
-    from index.config import Settings
-    from rag import Assistant
+    from rag import Assistant, Settings
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()

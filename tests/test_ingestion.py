@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.errors import NoRunningTextError, RepetitiveContentError, TooManyParagraphsError
 from index.ids import id_key, lookalike_of
 from index.parse import check_article, load_corpus
+from rag.config import Settings
 from rag.uploads import save_uploads
 
 ARTICLE_ID = "003_a146349f20264553"
@@ -24,6 +25,8 @@ LOOKALIKES = [
     "003_A146349F20264553",  # case
     "003_a146349f202\u200b64553",  # zero-width space inside
 ]
+pytestmark = pytest.mark.unit
+
 TEXT = (
     "Recensement des licornes bleues dans le massif du Vercors\n\n"
     "Les gardes forestiers ont compté 412 licornes bleues dans le Vercors au printemps 2025.\n"
