@@ -16,11 +16,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from index.offline import seed_tiktoken_cache
-from index.parse import Article
 from index.sentences import sentence_spans, split_sentences
 
 if TYPE_CHECKING:
     import tiktoken
+
+    from index.parse import Article
 
 ENCODING_NAME = "cl100k_base"
 

@@ -77,9 +77,10 @@ class IndexSettings(BaseSettings):
     max_chunk_tokens: int = Field(200, ge=16, le=2000, description="cl100k_base tokens a chunk.")
 
     max_file_bytes: int = Field(
-        5 * 1024 * 1024,
+        5_000_000,
         ge=1,
-        description="Article files larger than this are rejected before being read.",
+        description="The one size limit of an article file, in bytes (shown in MB of 10^6 "
+        "bytes): larger files are refused on upload and skipped by indexing, before being read.",
     )
     max_paragraphs_per_file: int = Field(
         2000, ge=1, description="Articles with more blank-line-separated blocks are rejected."
@@ -139,6 +140,16 @@ class IndexSettings(BaseSettings):
         """A second source folder of articles (those uploaded through the chat), indexed with
         ``corpus_dir``."""
         return self.data_dir / "uploads"
+
+    @property
+    def source_dirs(self) -> list[Path]:
+        """The folders every index run reads, in order: ``corpus_dir`` then ``upload_dir``.
+
+        The CLI, the app's uploads, ``Assistant.index()`` and the evaluation all index exactly
+        these (see :func:`index.sources.sync_sources`); an article id met twice keeps the corpus
+        file.
+        """
+        return [self.corpus_dir, self.upload_dir]
 
     @property
     def models_dir(self) -> Path:

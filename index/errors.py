@@ -43,6 +43,23 @@ class TooManyParagraphsError(ArticleReadError):
     """The file has more blocks than ``RAG_MAX_PARAGRAPHS_PER_FILE``, or is mostly repetition."""
 
 
+class RepetitiveContentError(TooManyParagraphsError):
+    """The file is one passage repeated over and over (see ``index.parse.check_repetition``)."""
+
+
+class NoRunningTextError(ArticleReadError):
+    """The file holds only headings, menus, captions or markup: nothing could be cited."""
+
+
+class TooManyChunksError(ArticleReadError):
+    """The file cuts into more chunks than ``RAG_MAX_CHUNKS_PER_FILE``."""
+
+
+class ArticleRemovalError(RagError, ValueError):
+    """An article cannot be removed (unknown, or part of the corpus folder); the message says
+    why and what to do instead."""
+
+
 class IndexLockedError(RagError):
     """Another indexer holds the data dir's lock and did not release it in time."""
 

@@ -10,6 +10,7 @@ from index import offline as _offline  # noqa: F401  (offline env first)
 from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
 from index.errors import (
+    ArticleRemovalError,
     CorpusNotFoundError,
     EmbedderError,
     EmptyCorpusError,
@@ -18,6 +19,7 @@ from index.errors import (
     StoreError,
 )
 from index.parse import article_files, decode_bytes, fold, load_corpus
+from index.sources import ArticleInfo
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import (
@@ -55,6 +57,8 @@ __all__ = [
     "ERROR_MARK",
     "Answer",
     "AnswerSentence",
+    "ArticleInfo",
+    "ArticleRemovalError",
     "Assistant",
     "Citation",
     "CorpusNotFoundError",

@@ -12,6 +12,13 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
+from index.sources import (
+    ArticleInfo,
+    list_articles,
+    pending_removals,
+    remove_uploaded,
+    sync_sources,
+)
 from index.store import ArticleStore, IndexReport, IndexStatus
 from rag.answer import REFUSAL, ExtractiveAnswerer
 from rag.config import Settings
@@ -97,6 +104,8 @@ class Assistant:
             self.index()
         else:
             self.store.check_embedder()
+            if pending_removals(self.settings):  # a removal was interrupted: finish it
+                self.index()
 
     @classmethod
     def from_corpus(cls, folder: Path | str, **overrides: Any) -> Assistant:
@@ -111,16 +120,19 @@ class Assistant:
         progress: bool = False,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> IndexReport:
-        """Sync the store with ``folder``.
+        """Sync the store with the corpus folder (or ``folder``) plus the uploaded articles.
 
-        The default is the settings' corpus folder plus the folder of uploaded articles.
+        The same folders as ``python -m rag index`` (:func:`index.sources.sync_sources`):
+        uploaded articles stay indexed whatever corpus folder is given.
         ``on_progress`` is called with (chunks embedded, chunks to embed).
         """
-        folders: list[Path | str] = [folder or self.settings.corpus_dir]
-        if folder is None and self.settings.upload_dir.is_dir():
-            folders.append(self.settings.upload_dir)
-        report = self.store.sync(
-            folders, rebuild=rebuild, progress=progress, on_progress=on_progress
+        report = sync_sources(
+            self.store,
+            self.settings,
+            folder,
+            rebuild=rebuild,
+            progress=progress,
+            on_progress=on_progress,
         )
         self.retriever.lexical()  # warm the BM25 side for the next question
         return report
@@ -131,25 +143,65 @@ class Assistant:
         *,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> tuple[UploadResult, IndexReport | None]:
-        """Save new article files (checked: type, size, name, content) and index them now.
+        """Check new article files, save them and index them now.
 
-        Files go to ``settings.upload_dir`` and are indexed incrementally with the corpus
-        folder; they can be asked about as soon as this returns::
+        Files pass the indexer's own checks (:func:`index.parse.check_article`), go to
+        ``settings.upload_dir`` and are indexed incrementally with the corpus folder. A file is
+        reported as saved only once the index holds it; a file the index did not take is
+        deleted again and reported as refused with the index's reason, so it can be fixed and
+        uploaded again::
 
             result, report = assistant.add_articles([Path("new-article.txt")])
+            result.saved      # files now indexed: they can be asked about
             result.rejected   # [(file name, reason)] for refused files
 
         Returns:
-            What was saved or refused, and the index report (None when nothing was saved).
+            What was added or refused, and the index report (None when nothing was added).
 
         Raises:
             UploadError: too many files at once.
+            RagError: indexing failed; the files saved by this call were deleted again.
         """
         with self._index_lock:
             result = save_uploads(files, self.settings)
             if not result.saved:
                 return result, None
-            return result, self.index(on_progress=on_progress)
+            try:
+                report = sync_sources(self.store, self.settings, on_progress=on_progress)
+            except BaseException:  # not indexed: the files go, as if never uploaded
+                for path in result.saved:
+                    path.unlink(missing_ok=True)
+                raise
+            self.retriever.lexical()  # warm the BM25 side for the next question
+            taken = set(report.indexed)
+            for path in list(result.saved):
+                if path.stem not in taken:
+                    result.saved.remove(path)
+                    result.rejected.append((path.name, _index_reason(report, path)))
+                    path.unlink(missing_ok=True)  # not indexed: no row to keep in step
+            return result, report if result.saved else None
+
+    def remove_article(
+        self, article_id: str, *, on_progress: Callable[[int, int], None] | None = None
+    ) -> IndexReport:
+        """Remove an uploaded article: its file, its rows and its BM25 entries, together.
+
+        Crash-safe like indexing (see :mod:`index.sources`): a failure or a kill part-way
+        loses nothing, and an interrupted removal is completed by the next index run.
+
+        Raises:
+            ArticleRemovalError: ``article_id`` is unknown, or part of the corpus folder (only
+                uploaded articles can be removed).
+        """
+        with self._index_lock:
+            report = remove_uploaded(self.store, self.settings, article_id, on_progress=on_progress)
+            self.retriever.lexical()
+            return report
+
+    def articles(self) -> list[ArticleInfo]:
+        """Every indexed article: ``(article_id, title, date, paragraphs, source)``, ``source``
+        being ``"bundled"`` (corpus folder) or ``"uploaded"`` (removable)."""
+        return list_articles(self.store, self.settings)
 
     def article_labels(self) -> dict[str, str]:
         """A short readable label (shortened headline) for every indexed article, by id.
@@ -331,6 +383,14 @@ class Assistant:
             return self.ask(payload).to_dict()
 
         return RunnableLambda(run, name="grounded_answer")
+
+
+def _index_reason(report: IndexReport, path: Path) -> str:
+    """Why the index did not take an uploaded file, from its report."""
+    reasons = [i.message.removeprefix("skipped: ") for i in report.issues if i.path == path]
+    if path.stem in report.duplicates:
+        reasons.append(f"the same text is already indexed as '{report.duplicates[path.stem]}'")
+    return "; ".join(reasons) or "the index did not take it (see `python -m rag index`)"
 
 
 def _short_reason(error: LLMError) -> str:

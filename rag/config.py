@@ -132,7 +132,11 @@ class Settings(IndexSettings):
     )
 
     max_upload_bytes: int = Field(
-        2_000_000, ge=1_000, description="Largest article file accepted by upload (bytes)."
+        0,
+        ge=0,
+        description="Deprecated alias of max_file_bytes, kept so RAG_MAX_UPLOAD_BYTES still "
+        "works: when set (and max_file_bytes is not), it is the one article size limit. Always "
+        "equal to max_file_bytes once the settings are built.",
     )
     max_upload_files: int = Field(20, ge=1, description="Files accepted in one upload.")
     related_min_support: float = Field(
@@ -156,6 +160,13 @@ class Settings(IndexSettings):
     @classmethod
     def _expand_model_path(cls, value: object) -> object:
         return Path(value).expanduser() if isinstance(value, str | Path) else value
+
+    @model_validator(mode="after")
+    def _one_size_limit(self) -> Settings:
+        if self.max_upload_bytes and "max_file_bytes" not in self.model_fields_set:
+            self.max_file_bytes = self.max_upload_bytes
+        self.max_upload_bytes = self.max_file_bytes
+        return self
 
     @model_validator(mode="after")
     def _check_bars(self) -> Settings:

@@ -15,6 +15,7 @@ is :class:`rag.verify.CitationParser`'s job, not this module's.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 PILCROW = "¶"
@@ -90,13 +91,27 @@ def short_label(title: str) -> str:
 
 
 def unique_labels(titles: dict[str, str]) -> dict[str, str]:
-    """:func:`short_label` of each article's title, made distinct; the id when untitled."""
+    """:func:`short_label` of each article's title, made distinct; the id when untitled.
+
+    Labels are always distinct: articles whose short labels collide all get their shortest
+    distinct id prefix (:func:`short_ids`) appended, e.g. ``Plan de paix… (001_8070)`` and
+    ``Plan de paix… (001_8071)``; the full id, then a counter, settle what is left.
+    """
+    base = {article_id: short_label(title) or article_id for article_id, title in titles.items()}
+    collisions = Counter(base.values())
+    aliases = short_ids(titles)
     labels: dict[str, str] = {}
-    for article_id, title in titles.items():
-        label = short_label(title) or article_id
-        if label in labels.values():
-            label = f"{label} ({article_id[:8]})"
-        labels[article_id] = label
+    used: set[str] = set()
+    for article_id, label in base.items():
+        if collisions[label] > 1 or label in used:
+            label = f"{label} ({aliases[article_id]})"
+        if label in used:
+            label = f"{base[article_id]} ({article_id})"
+        candidate, number = label, 2
+        while candidate in used:
+            candidate, number = f"{label} #{number}", number + 1
+        used.add(candidate)
+        labels[article_id] = candidate
     return labels
 
 

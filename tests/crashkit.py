@@ -97,14 +97,15 @@ def _run_child(cmd: dict[str, Any]) -> dict[str, Any]:
     from index.store import ArticleStore
 
     stage_log = cmd.get("stage_log")
-    logger = logging.getLogger("index.store")
-    logger.setLevel(logging.DEBUG)
-    if stage_log:
-        handler = logging.FileHandler(stage_log)
-        handler.setFormatter(logging.Formatter("%(created).6f %(message)s"))
-        logger.addHandler(handler)
-    if cmd.get("die_at"):
-        logger.addHandler(_DieAt(str(cmd["die_at"])))
+    for name in ("index.store", "index.sources"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        if stage_log:
+            handler = logging.FileHandler(stage_log)
+            handler.setFormatter(logging.Formatter("%(created).6f %(message)s"))
+            logger.addHandler(handler)
+        if cmd.get("die_at"):
+            logger.addHandler(_DieAt(str(cmd["die_at"])))
     store_module.UPSERT_BATCH = int(cmd.get("batch", store_module.UPSERT_BATCH))
     settings = _settings(cmd)
     store = ArticleStore(settings, hash_embedder(float(cmd.get("delay", 0.0))))
@@ -121,6 +122,16 @@ def _run_child(cmd: dict[str, Any]) -> dict[str, Any]:
             "generation": report.generation,
             "seconds": report.seconds,
         }
+    if cmd["op"] == "sync_sources":  # the one index run: corpus + uploads, pending removals
+        from index.sources import sync_sources
+
+        report = sync_sources(store, settings)
+        return {"indexed": report.indexed, "completed_removals": report.completed_removals}
+    if cmd["op"] == "remove":  # remove an uploaded article
+        from index.sources import remove_uploaded
+
+        report = remove_uploaded(store, settings, str(cmd["article_id"]))
+        return {"removed_articles": report.removed_articles}
     if cmd["op"] == "hold_lock":  # hold the data dir's lock until a release file appears
         from index.lock import index_lock
 
@@ -179,7 +190,6 @@ def serve() -> None:
         pid = os.fork()
         if pid == 0:  # child
             code = 0
-            result: dict[str, Any]
             try:
                 result: dict[str, Any] = {"ok": _run_child(cmd)}
             except BaseException as exc:  # report every failure to the test

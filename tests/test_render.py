@@ -169,3 +169,21 @@ def test_citations_without_origin_keep_the_old_shape() -> None:
     [citation] = html_answer().to_dict()["citations"]
     assert set(citation) == {"article_id", "paragraph", "title", "quote", "date"}
     assert "url" not in citation and "page" not in citation
+
+
+@pytest.mark.unit
+def test_labels_are_distinct_even_when_headlines_and_id_prefixes_collide() -> None:
+    from rag import unique_labels
+
+    titles = {
+        "001_8070831bbb14d085": "Plan de paix pour l'Ukraine",
+        "001_8070aaaa00000000": "Plan de paix pour l'Ukraine",
+        "001_8070bbbb00000000": "Plan de paix pour l'Ukraine",
+        "002_85cd408fc1a49feb": "Plan de paix pour l'Ukraine (001_8070aaaa)",
+        "003_a146349f20264553": "",
+    }
+    labels = unique_labels(titles)
+    assert set(labels) == set(titles)
+    assert len(set(labels.values())) == len(titles), labels
+    assert labels["003_a146349f20264553"] == "003_a146349f20264553"
+    assert all(labels[a].startswith("Plan de paix") for a in list(titles)[:3])

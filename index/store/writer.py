@@ -49,6 +49,10 @@ class IndexReport:
     removed_articles: list[str] = field(default_factory=list)
     issues: list[FileIssue] = field(default_factory=list)
     duplicates: dict[str, str] = field(default_factory=dict)
+    # Article ids the committed generation holds from the folders read (not kept old rows).
+    indexed: list[str] = field(default_factory=list)
+    # Uploaded articles whose interrupted removal this run completed (index.sources).
+    completed_removals: list[str] = field(default_factory=list)
     generation: int = 0
     lock_wait_seconds: float = 0.0
     recovered_rows: int = 0
@@ -133,7 +137,9 @@ class StoreWriter(StoreReader):
         wanted: list[Chunk] = []
         rejected: list[FileIssue] = []
         for article in list(load.articles):
-            chunks = chunk_article(article, self.settings.max_chunk_tokens)
+            chunks = load.chunks.get(article.article_id) or chunk_article(
+                article, self.settings.max_chunk_tokens
+            )
             if len(chunks) > self.settings.max_chunks_per_file:
                 rejected.append(
                     FileIssue(
@@ -188,6 +194,7 @@ class StoreWriter(StoreReader):
             chunks=len(wanted),
             issues=list(load.issues),
             duplicates=dict(load.duplicates),
+            indexed=sorted(a.article_id for a in load.articles),
         )
         # 1. Clean what no reader can see: retired before the last commit, or left by a crash.
         drop = [
