@@ -40,12 +40,11 @@ from index.formats import (
     ReadLimits,
     TooManyPagesError,
     UnsupportedFormatError,
-    build_article,
     read_document,
     safe_url,
 )
 from index.formats.base import SOURCE
-from index.parse import CONTENT, TITLE, read_article, split_blocks
+from index.parse import CONTENT, TITLE, build_article, read_article, split_blocks
 
 pytestmark = pytest.mark.unit
 
@@ -473,3 +472,33 @@ def test_pdf_made_by_another_producer_is_read_too() -> None:
     assert [(b.text, b.page) for b in document.blocks] == [
         (text, 1 + i // 2) for i, text in enumerate(paragraphs)
     ]
+
+
+# --- uploads: the same gate -----------------------------------------------------------------
+
+
+def test_uploads_accept_each_format_and_refuse_bad_files_with_the_reason(tmp_path: Path) -> None:
+    from rag.config import Settings
+    from rag.uploads import save_uploads
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+    good = [news_page(), press_review_pdf(), word_file()]
+    bad = [
+        ("locked.pdf", encrypted_pdf()),
+        ("scan.pdf", scanned_pdf()),
+        ("broken.docx", b"PK\x03\x04 not a zip"),
+        ("menu.html", b"<html><body><nav>Accueil</nav></body></html>"),
+    ]
+    result = save_uploads([(f.name, f.data) for f in good] + bad, settings)
+    assert sorted(p.name for p in result.saved) == sorted(f.name for f in good)
+    reasons = dict(result.rejected)
+    assert "password" in reasons["locked.pdf"]
+    assert "no text layer: OCR it first" in reasons["scan.pdf"]
+    assert "not a readable ZIP" in reasons["broken.docx"]
+    assert "no article text" in reasons["menu.html"]
+    # a saved file is read back to the same blocks: the index numbers what the reader saw
+    for fixture in good:
+        saved = settings.upload_dir / fixture.name
+        assert _blocks(read_document(saved)) == list(fixture.blocks)

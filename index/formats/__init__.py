@@ -14,9 +14,22 @@ author and date. Paragraph numbering contract, per format:
 - ``.docx``: the non-empty paragraphs in document order (a table: one block per row).
 
 The same file always gives the same blocks, so ``¶n`` is stable when it is indexed again.
+:func:`index.parse.build_article` numbers and flags a document's blocks as an article; the
+package imports nothing from :mod:`index.parse` at import time (its readers do, when first
+used), so :mod:`index.parse` can build on it.
 """
 
-from index.formats.base import Block, Document, DocumentMetadata, ReadLimits, safe_url
+from index.formats.base import (
+    SOURCE,
+    Block,
+    Document,
+    DocumentMetadata,
+    ReadLimits,
+    check_blocks,
+    is_source_line,
+    safe_url,
+    source_url,
+)
 from index.formats.errors import (
     CorruptDocumentError,
     DocumentFormatError,
@@ -26,16 +39,11 @@ from index.formats.errors import (
     TooManyPagesError,
     UnsupportedFormatError,
 )
-from index.formats.registry import (
-    READERS,
-    SUPPORTED_SUFFIXES,
-    build_article,
-    read_document,
-    reader_for,
-)
+from index.formats.registry import READERS, SUPPORTED_SUFFIXES, read_document, reader_for
 
 __all__ = [
     "READERS",
+    "SOURCE",
     "SUPPORTED_SUFFIXES",
     "Block",
     "CorruptDocumentError",
@@ -48,8 +56,10 @@ __all__ = [
     "ReadLimits",
     "TooManyPagesError",
     "UnsupportedFormatError",
-    "build_article",
+    "check_blocks",
+    "is_source_line",
     "read_document",
     "reader_for",
     "safe_url",
+    "source_url",
 ]

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from index.errors import FileTooLargeError, TooManyParagraphsError
-from index.parse import REPETITION_MIN_BLOCKS, REPETITION_MIN_DISTINCT
 
 # Flag of a block that only carries metadata (a ``source: URL`` line): counted, never cited.
 SOURCE = "source"
@@ -166,31 +165,30 @@ def normalize_block(text: str) -> str:
     return "\n".join(line for line in lines if line.strip()).strip()
 
 
+def size_text(size: int) -> str:
+    """A byte count for people: MB are 10^6 bytes, kB 10^3 (as every size message says)."""
+    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1000:.0f} kB"
+
+
 def check_size(size: int, limits: ReadLimits) -> None:
     """Raises FileTooLargeError when ``size`` bytes is over ``limits.max_file_bytes``."""
-    if size > limits.max_file_bytes:
-        limit = limits.max_file_bytes
+    limit = limits.max_file_bytes
+    if size > limit:
         raise FileTooLargeError(
             f"file too large: {size:,} bytes, the limit is {limit:,} bytes "
-            f"({limit / 1024 / 1024:.1f} MB; RAG_MAX_FILE_BYTES)"
+            f"({size_text(limit)}, RAG_MAX_FILE_BYTES); the file is {size_text(size)}"
         )
 
 
 def check_blocks(blocks: tuple[Block, ...], limits: ReadLimits) -> None:
-    """Bound the blocks of one document: count and repetition (as for text files).
+    """Bound the blocks of one document (the repetition rule is applied to every format by
+    :func:`index.parse.check_repetition`).
 
     Raises:
-        TooManyParagraphsError: more blocks than ``limits.max_blocks``, or a long document
-            whose blocks are mostly copies of each other.
+        TooManyParagraphsError: more blocks than ``limits.max_blocks``.
     """
-    count = len(blocks)
-    if count > limits.max_blocks:
+    if len(blocks) > limits.max_blocks:
         raise TooManyParagraphsError(
             f"too many paragraphs: more than {limits.max_blocks} blocks "
             "(RAG_MAX_PARAGRAPHS_PER_FILE)"
-        )
-    distinct = len({b.text for b in blocks})
-    if count >= REPETITION_MIN_BLOCKS and distinct < REPETITION_MIN_DISTINCT * count:
-        raise TooManyParagraphsError(
-            f"repetitive content: {count} blocks but only {distinct} distinct"
         )

@@ -10,7 +10,6 @@ from typing import cast
 from index.errors import ArticleReadError
 from index.formats.base import Document, ReadLimits, check_size
 from index.formats.errors import UnsupportedFormatError
-from index.parse import CONTENT, TITLE, Article, Paragraph, classify_block, pick_title
 
 Reader = Callable[[bytes, str, ReadLimits], Document]
 
@@ -81,37 +80,3 @@ def read_document(
         raise ArticleReadError(f"cannot read file: {exc.strerror or exc}") from exc
     check_size(len(data), limits)
     return reader(data, name, limits)
-
-
-def build_article(article_id: str, document: Document, source: Path) -> Article:
-    """Number and flag a document's blocks as an :class:`~index.parse.Article`.
-
-    ``¶n`` is ``document.blocks[n - 1]``. A block's own flag (from the file's structure) is
-    kept, the others are classified from their text as for ``.txt`` files; the headline block
-    is flagged ``title``. For a text file this gives exactly what
-    :func:`index.parse.parse_article` gives.
-    """
-    texts = [b.text for b in document.blocks]
-    flags = [b.flag if b.flag is not None else classify_block(b.text) for b in document.blocks]
-    title_block = document.title_block
-    title = document.title
-    if title_block is None and not title:
-        title_block = pick_title(texts, flags)
-    if title_block is not None:
-        flags[title_block] = TITLE
-        title = title or " ".join(texts[title_block].split())
-    if not title:
-        first = next((t for t, f in zip(texts, flags, strict=True) if f == CONTENT), texts[0])
-        title = " ".join(first.split())[:120]
-    paragraphs = tuple(
-        Paragraph(article_id=article_id, paragraph=n, text=text, flag=flag)
-        for n, (text, flag) in enumerate(zip(texts, flags, strict=True), start=1)
-    )
-    return Article(
-        article_id=article_id,
-        title=title,
-        source=source,
-        paragraphs=paragraphs,
-        date=document.metadata.date,
-        encoding=document.encoding,
-    )

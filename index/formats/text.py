@@ -8,17 +8,8 @@ article's URL; it keeps its number (so ``¶n`` does not move) and is flagged, ne
 from __future__ import annotations
 
 from index.errors import ArticleReadError
-from index.formats.base import (
-    SOURCE,
-    Block,
-    Document,
-    DocumentMetadata,
-    ReadLimits,
-    check_blocks,
-    is_source_line,
-    source_url,
-)
-from index.parse import CONTENT, classify_block, decode_bytes, find_date, pick_title, split_blocks
+from index.formats.base import Document, ReadLimits
+from index.parse import check_repetition, count_blocks, decode_bytes, text_document
 
 SUFFIXES = (".txt", ".md")
 
@@ -26,29 +17,15 @@ SUFFIXES = (".txt", ".md")
 def read_text(data: bytes, name: str, limits: ReadLimits) -> Document:
     """Read a text article's bytes.
 
+    In order: not empty, decoding (UTF-8, else Windows-1252, else Latin-1) and binary content,
+    block cap (counting stops at the limit), repetition (:func:`index.parse.check_repetition`).
+
     Raises:
-        ArticleReadError: empty, binary, or over the block limits.
+        ArticleReadError: empty, binary, too many blocks or repetitive.
     """
     if not data.strip():
         raise ArticleReadError("empty file: no paragraph to index")
     text, encoding = decode_bytes(data)
-    texts = split_blocks(text)
-    if not texts:
-        raise ArticleReadError("empty file: no paragraph to index")
-    blocks = tuple(Block(t, flag=SOURCE if is_source_line(t) else None) for t in texts)
-    check_blocks(blocks, limits)
-    flags = [b.flag if b.flag is not None else classify_block(b.text) for b in blocks]
-    title_block = pick_title(texts, flags)
-    if title_block is not None:
-        title = texts[title_block]
-    else:
-        first = next((t for t, f in zip(texts, flags, strict=True) if f == CONTENT), texts[0])
-        title = " ".join(first.split())[:120]
-    return Document(
-        title=title,
-        blocks=blocks,
-        metadata=DocumentMetadata(url=source_url(text), date=find_date(texts)),
-        format="text",
-        title_block=title_block,
-        encoding=encoding,
-    )
+    count_blocks(text, limits.max_blocks)
+    check_repetition(text)
+    return text_document(text, encoding)
