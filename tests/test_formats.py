@@ -146,11 +146,9 @@ def test_block_limits_apply_to_every_format() -> None:
 def test_limits_come_from_the_settings() -> None:
     from index.config import IndexSettings
 
-    limits = ReadLimits.from_settings(
-        IndexSettings(max_file_bytes=1234, max_paragraphs_per_file=56)
-    )
-    assert (limits.max_file_bytes, limits.max_blocks) == (1234, 56)
-    assert limits.max_pages == ReadLimits().max_pages
+    settings = IndexSettings(max_file_bytes=1234, max_paragraphs_per_file=56, max_pdf_pages=7)
+    limits = ReadLimits.from_settings(settings)
+    assert (limits.max_file_bytes, limits.max_blocks, limits.max_pages) == (1234, 56, 7)
 
 
 # --- text files: the source line ---------------------------------------------------------

@@ -123,6 +123,7 @@ def test_each_format_answers_with_the_right_paragraph_page_and_url(
     [gold_article] = {ref.split(":")[0] for ref in item["gold"]}
     cited = [c for c in result["citations"] if c["article_id"] == gold_article]
     assert cited, result["citations"]
+    expected: set[tuple[int, int | None]]
     if suffix == ".txt":
         expected = {(int(ref.split(":")[1]), None) for ref in item["gold"]}
     else:
