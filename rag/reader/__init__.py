@@ -43,6 +43,7 @@ from rag.reader.features import (
     analyze_question,
     answer_type,
     candidate_sentences,
+    context_text,
     new_typed_entities,
     question_features,
     sentence_features,
@@ -168,15 +169,21 @@ class Reader:
         if not candidates:
             return sentence_features(info, [], np.zeros(0), [])
         texts = [c.text for c in candidates]
-        matrix = (vectors or self.sentence_vectors)(texts)
-        cosines = np.asarray(matrix, dtype=np.float64) @ np.asarray(query_vector, np.float64)
+        contexts = [context_text(candidates, i) for i in range(len(candidates))]
+        unique = list(dict.fromkeys([*texts, *contexts]))
+        matrix = np.asarray((vectors or self.sentence_vectors)(unique), dtype=np.float64)
+        similarity = dict(zip(unique, matrix @ np.asarray(query_vector, np.float64), strict=True))
+        cosines = np.array([similarity[t] for t in texts])
+        context_cosines = np.array([similarity[t] for t in contexts])
         annotations = self.annotator.annotate_many(texts)
         query_terms = set(self.analyzer.terms(question))
         stem_coverage = [
             len(query_terms & set(self.analyzer.terms(t))) / len(query_terms) if query_terms else 0
             for t in texts
         ]
-        return sentence_features(info, candidates, cosines, annotations, stem_coverage)
+        return sentence_features(
+            info, candidates, cosines, annotations, stem_coverage, context_cosines
+        )
 
     def read(
         self,

@@ -18,7 +18,7 @@ import numpy as np
 
 from index.config import Settings
 from rag.history import standalone_question
-from rag.reader.features import candidate_sentences
+from rag.reader.features import texts_to_embed
 from rag.retrieve import Passage
 
 CACHE_FORMAT = 1
@@ -96,7 +96,7 @@ def collect(
             }
             cached[query] = entry
         passages = [Passage(**p) for p in entry["passages"]]
-        missing = [c.text for c in candidate_sentences(passages) if c.text not in vectors]
+        missing = [text for text in texts_to_embed(passages) if text not in vectors]
         if missing:
             if assistant is None:
                 from rag import Assistant

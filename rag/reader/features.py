@@ -213,6 +213,22 @@ def candidate_sentences(passages: Sequence[Passage]) -> list[Candidate]:
     return found
 
 
+def context_text(candidates: Sequence[Candidate], index: int) -> str:
+    """The sentence with the one before it in its paragraph (who "il" is, what "ce plan" is)."""
+    candidate = candidates[index]
+    if candidate.position == 0 or index == 0:
+        return candidate.text
+    return f"{candidates[index - 1].text} {candidate.text}"
+
+
+def texts_to_embed(passages: Sequence[Passage]) -> list[str]:
+    """Every text the reader embeds for these passages: sentences and sentence-in-context."""
+    candidates = candidate_sentences(passages)
+    texts = [c.text for c in candidates]
+    texts += [context_text(candidates, i) for i in range(len(candidates))]
+    return list(dict.fromkeys(texts))
+
+
 # ---------------------------------------------------------------- annotation (spaCy + regex)
 @dataclass(frozen=True)
 class Entity:
@@ -553,7 +569,7 @@ SENTENCE_FEATURES = (
     "novelty", "new_entities",
     "type_match", "type_match_par", "type_any",
     "key_sent", "key_par",
-    "p_rank", "p_dense", "p_score", "first", "neigh_cos", "par_best",
+    "p_rank", "p_dense", "p_score", "first", "neigh_cos", "par_best", "ctx_cos", "ctx_gain",
     "en_cos", "en_cognate", "en_key_sent",
 )  # fmt: skip
 QUESTION_FEATURES = (
@@ -611,6 +627,7 @@ def sentence_features(
     cosines: np.ndarray,
     annotations: Sequence[Annotation],
     stem_coverage: Sequence[float] | None = None,
+    context_cosines: np.ndarray | None = None,
 ) -> CandidateSet:
     """The feature rows of one question's candidates (see :data:`SENTENCE_FEATURES`)."""
     n = len(candidates)
@@ -694,6 +711,9 @@ def sentence_features(
         ]
         row[col["neigh_cos"]] = (max(neighbours) - cos) if neighbours else 0.0
         row[col["par_best"]] = max(float(cosines[j]) for j in members) - cos
+        if context_cosines is not None:
+            row[col["ctx_cos"]] = float(context_cosines[i]) - float(context_cosines.max())
+            row[col["ctx_gain"]] = float(context_cosines[i]) - cos
         row[col["en_cos"]] = is_en * cos
         row[col["en_cognate"]] = is_en * row[col["cognate_cov"]]
         row[col["en_key_sent"]] = is_en * row[col["key_sent"]]

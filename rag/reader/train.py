@@ -64,9 +64,13 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "names/numbers coverage": ("key_sent", "key_par", "en_key_sent"),
     "retrieval rank/score": ("p_rank", "p_dense", "p_score"),
     "neighbours/position": ("first", "neigh_cos", "par_best"),
+    "sentence-in-context cosine": ("ctx_cos", "ctx_gain"),
     "english x cosine": ("en_cos",),
 }
-L2_GRID = (0.03, 0.1, 0.3, 1.0)
+L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+ANSWER_C = 0.3
+MAX_QUESTION_FEATURES = 6
+MIN_AUC_GAIN = 0.005
 
 
 @dataclass
@@ -190,9 +194,12 @@ def fit_sentence_model(
     return LinearScorer(list(features), mean, scale, np.asarray(fitted.x), 0.0)
 
 
-def top1_correct(example: Example, scores: np.ndarray) -> bool:
-    """Whether the best-scored candidate is a labelled answer sentence."""
-    return bool(len(scores)) and bool(example.labels[int(np.argmax(scores))] > 0)
+def top1_correct(example: Example, scores: np.ndarray, k: int = 1) -> bool:
+    """Whether one of the ``k`` best-scored candidates is a labelled answer sentence."""
+    if not len(scores):
+        return False
+    order = np.argsort(-scores, kind="stable")[:k]
+    return bool((example.labels[order] > 0).any())
 
 
 def folds_of(examples: Sequence[Example], k: int = FOLDS) -> list[int]:
@@ -216,7 +223,9 @@ def cv_accuracy(examples: Sequence[Example], features: Sequence[str], l2: float)
     return hits / total if total else 0.0
 
 
-def accuracy(examples: Sequence[Example], scorer: LinearScorer | None) -> tuple[float, int]:
+def accuracy(
+    examples: Sequence[Example], scorer: LinearScorer | None, k: int = 1
+) -> tuple[float, int]:
     """Top-1 accuracy over answerable items with labels (retrieval misses count as wrong)."""
     pool = [e for e in examples if e.answerable and e.item.get("answer_sentences")]
     if not pool:
@@ -231,7 +240,7 @@ def accuracy(examples: Sequence[Example], scorer: LinearScorer | None) -> tuple[
                 if e.cset.candidates
                 else (np.zeros(0))
             )
-        hits += top1_correct(e, scores)
+        hits += top1_correct(e, scores, k)
     return hits / len(pool), len(pool)
 
 
@@ -249,45 +258,81 @@ def question_rows(examples: Sequence[Example], scorer: LinearScorer) -> np.ndarr
     return np.vstack(rows)
 
 
-def fit_answerability(rows: np.ndarray, y: np.ndarray, c: float = 1.0) -> LinearScorer:
-    """Logistic regression (balanced classes) on standardised question rows."""
+def fit_answerability(
+    rows: np.ndarray, y: np.ndarray, features: Sequence[str], c: float = ANSWER_C
+) -> LinearScorer:
+    """Logistic regression (balanced classes) on standardised question rows (``features``)."""
     from sklearn.linear_model import LogisticRegression
 
-    mean, scale = _standardise(rows)
+    x = rows[:, [QUESTION_FEATURES.index(f) for f in features]]
+    mean, scale = _standardise(x)
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-    model.fit((rows - mean) / scale, y)
+    model.fit((x - mean) / scale, y)
     return LinearScorer(
-        list(QUESTION_FEATURES), mean, scale, model.coef_[0].copy(), float(model.intercept_[0])
+        list(features), mean, scale, model.coef_[0].copy(), float(model.intercept_[0])
     )
 
 
-def oof_answerability(
-    examples: Sequence[Example], features: Sequence[str], l2: float, c: float
+def oof_question_rows(
+    examples: Sequence[Example], features: Sequence[str], l2: float
 ) -> np.ndarray:
-    """Out-of-fold answerability probabilities on train (the whole pipeline refitted per fold)."""
+    """Question rows of train items from sentence models that did not see them (k-fold)."""
     fold = folds_of(examples)
+    rows = np.zeros((len(examples), len(QUESTION_FEATURES)))
+    for g in range(FOLDS):
+        idx = [i for i, h in enumerate(fold) if h == g]
+        if idx:
+            scorer = fit_sentence_model(
+                [e for e, h in zip(examples, fold, strict=True) if h != g], features, l2
+            )
+            rows[idx] = question_rows([examples[i] for i in idx], scorer)
+    return rows
+
+
+def oof_probabilities(
+    examples: Sequence[Example], rows: np.ndarray, y: np.ndarray, features: Sequence[str]
+) -> np.ndarray:
+    """k-fold answerability probabilities of train items."""
+    fold = np.array(folds_of(examples))
     probs = np.zeros(len(examples))
-    for f in range(FOLDS):
-        train = [e for e, g in zip(examples, fold, strict=True) if g != f]
-        held_index = [i for i, g in enumerate(fold) if g == f]
-        if not held_index:
-            continue
-        inner = folds_of(train)
-        rows = np.zeros((len(train), len(QUESTION_FEATURES)))
-        for g in range(FOLDS):  # out-of-fold sentence scores inside the training folds
-            fit_on = [e for e, h in zip(train, inner, strict=True) if h != g]
-            idx = [i for i, h in enumerate(inner) if h == g]
-            if not idx:
-                continue
-            scorer = fit_sentence_model(fit_on, features, l2)
-            rows[idx] = question_rows([train[i] for i in idx], scorer)
-        y = np.array([e.answerable for e in train], dtype=int)
-        answer_model = fit_answerability(rows, y, c)
-        scorer = fit_sentence_model(train, features, l2)
-        held = [examples[i] for i in held_index]
-        z = answer_model.score(question_rows(held, scorer), QUESTION_FEATURES)
-        probs[held_index] = 1 / (1 + np.exp(-z))
+    for g in range(FOLDS):
+        held = fold == g
+        if held.any() and len(set(y[~held])) == 2:
+            scorer = fit_answerability(rows[~held], y[~held], features)
+            z = scorer.score(rows[held], QUESTION_FEATURES)
+            probs[held] = 1 / (1 + np.exp(-z))
     return probs
+
+
+def auc(y: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve (ties count half)."""
+    positive, negative = scores[y > 0], scores[y <= 0]
+    if not len(positive) or not len(negative):
+        return float("nan")
+    greater = (positive[:, None] > negative[None, :]).sum()
+    ties = (positive[:, None] == negative[None, :]).sum()
+    return float((greater + 0.5 * ties) / (len(positive) * len(negative)))
+
+
+def select_question_features(
+    examples: Sequence[Example], rows: np.ndarray, y: np.ndarray, out: Any
+) -> list[str]:
+    """Greedy forward selection of answerability features by k-fold AUC on train."""
+    chosen: list[str] = []
+    best = 0.5
+    while len(chosen) < MAX_QUESTION_FEATURES:
+        trials = {
+            f: auc(y, oof_probabilities(examples, rows, y, [*chosen, f]))
+            for f in QUESTION_FEATURES
+            if f not in chosen
+        }
+        feature = max(trials, key=lambda f: (trials[f], -QUESTION_FEATURES.index(f)))
+        if trials[feature] < best + MIN_AUC_GAIN:
+            break
+        chosen.append(feature)
+        best = trials[feature]
+        _say(f"  + {feature:<16} cv AUC {best:.3f}", file=out)
+    return chosen or ["best"]
 
 
 def pick_threshold(probs: np.ndarray, answerable: np.ndarray, target: float) -> float:
@@ -344,6 +389,8 @@ def evaluate(
         acc, n = accuracy(subset, model.sentence)
         base, _ = accuracy(subset, None)
         result[f"{label}_pick"], result[f"{label}_pick_cos"], result[f"{label}_n"] = acc, base, n
+        result[f"{label}_top2"] = accuracy(subset, model.sentence, 2)[0]
+        result[f"{label}_top2_cos"] = accuracy(subset, None, 2)[0]
     rows = question_rows(examples, model.sentence)
     probs = model.answerability(rows, QUESTION_FEATURES)
     answerable = np.array([e.answerable for e in examples])
@@ -353,6 +400,8 @@ def evaluate(
     fr_en, _ = refusal_numbers(probs[english], answerable[english], model.threshold)
     fr_fr, _ = refusal_numbers(probs[~english], answerable[~english], model.threshold)
     result["false_refusals_en"], result["false_refusals_fr"] = fr_en, fr_fr
+    result["answerability_auc"] = auc(answerable.astype(int), probs)
+    result["baseline_auc"] = auc(answerable.astype(int), baseline_support(examples))
     if baseline_threshold is not None:
         bfr, bur = refusal_numbers(baseline_support(examples), answerable, baseline_threshold)
         result["baseline_false_refusals"], result["baseline_unanswerable_refused"] = bfr, bur
@@ -364,6 +413,10 @@ def evaluate(
         f"fr {_fmt(result['fr_pick'])} vs {_fmt(result['fr_pick_cos'])} "
         f"(n={int(result['fr_n'])}), en {_fmt(result['en_pick'])} vs "
         f"{_fmt(result['en_pick_cos'])} (n={int(result['en_n'])})\n"
+        f"  answer sentence in the top 2: reader {_fmt(result['all_top2'])} vs cosine "
+        f"{_fmt(result['all_top2_cos'])}\n"
+        f"  answerability AUC: reader {_fmt(result['answerability_auc'])} vs baseline "
+        f"{_fmt(result['baseline_auc'])}\n"
         f"  answerability at {model.threshold:.3f}: false refusals {_fmt(fr)} "
         f"(fr {_fmt(fr_fr)}, en {_fmt(fr_en)}), unanswerable refused {_fmt(ur)}"
         + (
@@ -447,29 +500,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         test_acc, _ = accuracy(test, fit_sentence_model(train, trial, l2))
         drop_table.append((name, cv, test_acc))
         _say(f"  {'- ' + name:<34} {cv:6.3f} {test_acc:6.3f}", file=out)
-    l2_scores = {c: cv_accuracy(train, chosen, c) for c in L2_GRID}
-    l2 = max(L2_GRID, key=lambda c: (l2_scores[c], c))
-    _say(f"\n  L2 by CV: {l2_scores} -> {l2}", file=out)
+    every = [f for group in GROUPS.values() for f in group]
+    candidates_sets = {"greedy": chosen, "all features": every}
+    grid = {
+        (name, c): cv_accuracy(train, feats, c)
+        for name, feats in candidates_sets.items()
+        for c in L2_GRID
+    }
+    (pick, l2) = max(grid, key=lambda k: (round(grid[k], 6), k[0] == "greedy", k[1]))
+    chosen = candidates_sets[pick]
+    _say("\n  feature set x L2 by CV: "
+         + ", ".join(f"{n} {c}: {v:.3f}" for (n, c), v in grid.items())
+         + f" -> {pick}, L2 {l2}", file=out)  # fmt: skip
     sentence = fit_sentence_model(train, chosen, l2)
 
-    # Answerability: logistic regression on out-of-fold sentence scores; threshold by CV.
+    # Answerability: logistic regression on out-of-fold sentence scores; features, threshold
+    # by k-fold CV on train.
     answerable = np.array([e.answerable for e in train])
-    probs = oof_answerability(train, chosen, l2, 1.0)
+    y = answerable.astype(int)
+    rows = oof_question_rows(train, chosen, l2)
+    _say("\nanswerability features (greedy forward, k-fold AUC on train):", file=out)
+    for name in QUESTION_FEATURES:
+        _say(f"    alone: {name:<16} AUC {auc(y, rows[:, QUESTION_FEATURES.index(name)]):.3f}",
+             file=out)  # fmt: skip
+    question_chosen = select_question_features(train, rows, y, out)
+    probs = oof_probabilities(train, rows, y, question_chosen)
     threshold = pick_threshold(probs, answerable, TARGET_FALSE_REFUSALS)
     fr, ur = refusal_numbers(probs, answerable, threshold)
     _say(f"  answerability threshold {threshold:.3f} (CV on train: false refusals {_fmt(fr)}, "
           f"unanswerable refused {_fmt(ur)}, {int((~answerable).sum())} unanswerable)",
           file=out)  # fmt: skip
-    inner = folds_of(train)
-    rows = np.zeros((len(train), len(QUESTION_FEATURES)))
-    for g in range(FOLDS):
-        idx = [i for i, h in enumerate(inner) if h == g]
-        if idx:
-            scorer = fit_sentence_model(
-                [e for e, h in zip(train, inner, strict=True) if h != g], chosen, l2
-            )
-            rows[idx] = question_rows([train[i] for i in idx], scorer)
-    answer_model = fit_answerability(rows, answerable.astype(int))
+    answer_model = fit_answerability(rows, y, question_chosen)
     model = ReaderModel(
         sentence=sentence,
         answerable=answer_model,
@@ -479,6 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "gold_sha1": hashlib.sha1(args.gold.read_bytes()).hexdigest(),
             "objective": "listwise softmax over a question's candidates, L2",
             "l2": l2,
+            "answerability_c": ANSWER_C,
             "folds": FOLDS,
             "target_false_refusals": TARGET_FALSE_REFUSALS,
             "embedder": settings.embedder,
