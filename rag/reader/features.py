@@ -509,6 +509,23 @@ def _prefix_match(a: str, b: str) -> bool:
     return shared >= 4 and shared >= 0.6 * min(len(a), len(b))
 
 
+_SKELETON_RULES = (("tch", "ch"), ("ch", "sh"), ("ou", "u"), ("y", "i"), ("w", "v"), ("k", "c"))
+
+
+@lru_cache(maxsize=100_000)
+def skeleton(word: str) -> str:
+    """A transliteration-blind key of a name: Ouchakov/Ushakov, Poutine/Putin, Zelenski/Zelensky.
+
+    French and English spellings of one foreign name differ in ``ou``/``u``, ``ch``/``sh``,
+    ``i``/``y``: rewrite those, drop doubled letters and every vowel after the first letter.
+    """
+    text = word
+    for old, new in _SKELETON_RULES:
+        text = text.replace(old, new)
+    squeezed = "".join(c for i, c in enumerate(text) if i == 0 or c != text[i - 1])
+    return squeezed[:1] + "".join(c for c in squeezed[1:] if c not in "aeiou")
+
+
 class WordSet:
     """Folded words of a text, indexed by their first four letters for cognate look-ups."""
 
@@ -519,6 +536,13 @@ class WordSet:
         self.by_prefix: dict[str, list[str]] = {}
         for word in self.words:
             self.by_prefix.setdefault(word[:4], []).append(word)
+        self._skeletons: set[str] | None = None
+
+    def skeletons(self) -> set[str]:
+        """Transliteration-blind keys of the longer words (built on first use)."""
+        if self._skeletons is None:
+            self._skeletons = {skeleton(w) for w in self.words if len(w) >= 5}
+        return self._skeletons
 
     def has(self, word: str) -> bool:
         """The word itself or a word sharing its stem (see :func:`_prefix_match`)."""
@@ -526,7 +550,10 @@ class WordSet:
             return True
         if len(word) < 4:
             return False
-        return any(_prefix_match(word, w) for w in self.by_prefix.get(word[:4], ()))
+        if any(_prefix_match(word, w) for w in self.by_prefix.get(word[:4], ())):
+            return True
+        key = skeleton(word) if len(word) >= 5 else ""
+        return len(key) >= 3 and key in self.skeletons()
 
 
 def key_found(alternatives: tuple[str, ...], words: WordSet, text: str) -> bool:
@@ -576,6 +603,7 @@ QUESTION_FEATURES = (
     "best", "best_margin", "best_cos", "best_lemma_cov", "best_cognate",
     "key_pool", "missing_keys", "has_keys", "type_pool", "has_type", "top_type_match",
     "p_dense_top", "is_en", "lemma_pool", "cognate_par", "top_key_par", "best_lemma_par",
+    "best_support",
 )  # fmt: skip
 
 
@@ -760,4 +788,8 @@ def question_features(candidate_set: CandidateSet, scores: np.ndarray) -> np.nda
     row[col["cognate_par"]] = candidate_set.cognate_par
     row[col["top_key_par"]] = float(candidate_set.column("key_par")[top])
     row[col["best_lemma_par"]] = float(candidate_set.column("lemma_cov_par").max())
+    # Today's answerer's evidence: cosine plus a fifth of the stem coverage.
+    row[col["best_support"]] = float(
+        (candidate_set.column("cos") + 0.2 * candidate_set.column("stem_cov")).max()
+    )
     return row

@@ -25,19 +25,28 @@ class ReaderModelError(ValueError):
 
 @dataclass
 class LinearScorer:
-    """``standardise(x) @ weights + bias`` over named features."""
+    """``standardise(x) @ weights + bias + sum(fixed[f] * x[f])`` over named features.
+
+    ``fixed`` holds terms added to the raw feature values with weights chosen by
+    cross-validation rather than fitted (e.g. a bonus for holding the expected answer type).
+    """
 
     features: list[str]
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
     bias: float = 0.0
+    fixed: dict[str, float] = field(default_factory=dict)
 
     def score(self, rows: np.ndarray, names: tuple[str, ...] | list[str]) -> np.ndarray:
         """Scores of feature rows whose columns are ``names`` (a superset of ``features``)."""
-        index = [list(names).index(f) for f in self.features]
-        x = (np.asarray(rows, dtype=np.float64)[:, index] - self.mean) / self.scale
-        return x @ self.weights + self.bias
+        names = list(names)
+        rows = np.asarray(rows, dtype=np.float64)
+        index = [names.index(f) for f in self.features]
+        scores = ((rows[:, index] - self.mean) / self.scale) @ self.weights + self.bias
+        for name, weight in self.fixed.items():
+            scores = scores + weight * rows[:, names.index(name)]
+        return scores
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -47,6 +56,7 @@ class LinearScorer:
             "scale": [round(float(v), 8) for v in self.scale],
             "weights": [round(float(v), 8) for v in self.weights],
             "bias": round(float(self.bias), 8),
+            "fixed": {k: round(float(v), 8) for k, v in self.fixed.items()},
         }
 
     @classmethod
@@ -59,6 +69,7 @@ class LinearScorer:
                 scale=np.asarray(data["scale"], dtype=np.float64),
                 weights=np.asarray(data["weights"], dtype=np.float64),
                 bias=float(data.get("bias", 0.0)),
+                fixed={str(k): float(v) for k, v in dict(data.get("fixed", {})).items()},
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ReaderModelError(f"malformed linear scorer: {exc}") from exc
