@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.config import Settings
+from index.config import IndexSettings
 from index.errors import (
     ArticleReadError,
     CorpusNotFoundError,
@@ -258,7 +258,7 @@ def _size_message(size: int, limit: int) -> str:
     )
 
 
-def check_file(path: Path | str, settings: Settings) -> int:
+def check_file(path: Path | str, settings: IndexSettings) -> int:
     """Check that a file may be ingested as an article, without reading it.
 
     Used before indexing and by uploads: the size comes from the file system, so an oversized
@@ -287,7 +287,7 @@ def check_file(path: Path | str, settings: Settings) -> int:
     return info.st_size
 
 
-def check_blocks(text: str, settings: Settings) -> None:
+def check_blocks(text: str, settings: IndexSettings) -> None:
     """Bound the work one file can cause: block count and repetition.
 
     Counting stops at the limit, so a huge file of tiny blocks costs no more than the limit.
@@ -318,17 +318,17 @@ def check_blocks(text: str, settings: Settings) -> None:
         )
 
 
-def read_article(path: Path, settings: Settings | None = None) -> Article:
+def read_article(path: Path, settings: IndexSettings | None = None) -> Article:
     """Read and parse one file; the article id is the file stem.
 
     Args:
         path: The file.
-        settings: Limits (size, blocks); defaults to ``Settings()``.
+        settings: Limits (size, blocks); defaults to ``IndexSettings()``.
 
     Raises:
         ArticleReadError: the file is unreadable, too large, too repetitive, empty or binary.
     """
-    settings = settings or Settings()
+    settings = settings or IndexSettings()
     check_file(path, settings)
     limit = settings.max_file_bytes
     try:
@@ -368,7 +368,7 @@ def article_files(folder: Path) -> list[Path]:
 
 
 def load_corpus(
-    folder: Path | str | Sequence[Path | str], settings: Settings | None = None
+    folder: Path | str | Sequence[Path | str], settings: IndexSettings | None = None
 ) -> CorpusLoad:
     """Read every ``.txt``/``.md`` file of a folder (or of several folders, in order).
 
@@ -389,7 +389,7 @@ def load_corpus(
         if not root.is_dir():
             raise CorpusNotFoundError(f"corpus folder not found: {root} (pass an existing folder)")
     root = roots[0]
-    settings = settings or Settings()
+    settings = settings or IndexSettings()
     load = CorpusLoad(folder=root.resolve())
     seen: dict[str, Path] = {}
     fingerprints: dict[str, Path] = {}

@@ -1,36 +1,92 @@
 """Grounded question answering over news articles, cited to article and paragraph.
 
 ``from rag import Assistant`` is the public entry point; see :class:`rag.assistant.Assistant`.
+Front ends (``app.py``) and the evaluation (``evals/``) import only the names listed in
+``__all__``: the assistant and its result types, settings and errors, the chat rendering
+(:mod:`rag.render`), and the few corpus helpers the evaluation needs.
 """
 
 from index import offline as _offline  # noqa: F401  (offline env first)
-from index.config import Settings
+from index.config import BUNDLED_CORPUS
+from index.embed import Embedder
 from index.errors import (
     CorpusNotFoundError,
     EmbedderError,
     EmptyCorpusError,
     IndexNotFoundError,
-    InvalidQuestionError,
     RagError,
     StoreError,
 )
-from rag.answer import Citation
-from rag.assistant import Answer, Assistant, StreamEvent
-from rag.retrieve import ParagraphRetriever, Passage
+from index.parse import article_files, decode_bytes, fold, load_corpus
+from rag.assistant import Assistant
+from rag.config import Settings
+from rag.errors import (
+    GeneratorConfigError,
+    InvalidQuestionError,
+    LLMError,
+    UploadError,
+)
+from rag.feedback import FeedbackLog
+from rag.refs import relabel_refs, unique_labels
+from rag.render import (
+    ERROR_MARK,
+    answer_messages,
+    escape,
+    is_notice,
+    message_text,
+    plain_history,
+    status_markdown,
+    stream_messages,
+    unescape,
+)
+from rag.retrieve import ParagraphRetriever
+from rag.support import SupportJudge
+from rag.types import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    Passage,
+    StreamEvent,
+    VerificationReport,
+)
 
 __all__ = [
+    "BUNDLED_CORPUS",
+    "ERROR_MARK",
     "Answer",
+    "AnswerSentence",
     "Assistant",
     "Citation",
     "CorpusNotFoundError",
+    "Embedder",
     "EmbedderError",
     "EmptyCorpusError",
+    "FeedbackLog",
+    "GeneratorConfigError",
     "IndexNotFoundError",
     "InvalidQuestionError",
+    "LLMError",
     "ParagraphRetriever",
     "Passage",
     "RagError",
     "Settings",
     "StoreError",
     "StreamEvent",
+    "SupportJudge",
+    "UploadError",
+    "VerificationReport",
+    "answer_messages",
+    "article_files",
+    "decode_bytes",
+    "escape",
+    "fold",
+    "is_notice",
+    "load_corpus",
+    "message_text",
+    "plain_history",
+    "relabel_refs",
+    "status_markdown",
+    "stream_messages",
+    "unescape",
+    "unique_labels",
 ]

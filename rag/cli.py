@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import typer
 
 from index import offline  # noqa: F401  (offline env before heavy imports)
-from index.config import Settings
 from index.errors import RagError
+from rag.config import Settings
 
 app = typer.Typer(
     name="rag",

@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from index.config import Settings
-from index.errors import UploadError
 from index.parse import (
     ARTICLE_SUFFIXES,
     ArticleReadError,
@@ -31,6 +29,8 @@ from index.parse import (
     fold,
     parse_article,
 )
+from rag.config import Settings
+from rag.errors import UploadError
 
 MAX_NAME_CHARS = 120
 # Above this compression ratio a big file is a flood of repeated text, not an article.

@@ -31,8 +31,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from index import offline  # noqa: E402,F401  (offline env before chromadb)
-from index.config import Settings  # noqa: E402
 from index.embed import Embedder  # noqa: E402
+from rag.config import Settings  # noqa: E402
 
 HASH_DIM = 32
 
@@ -93,7 +93,7 @@ def _settings(cmd: dict[str, Any]) -> Settings:
 
 
 def _run_child(cmd: dict[str, Any]) -> dict[str, Any]:
-    import index.store as store_module
+    import index.store.writer as store_module
     from index.store import ArticleStore
 
     stage_log = cmd.get("stage_log")
@@ -179,8 +179,9 @@ def serve() -> None:
         pid = os.fork()
         if pid == 0:  # child
             code = 0
+            result: dict[str, Any]
             try:
-                result = {"ok": _run_child(cmd)}
+                result: dict[str, Any] = {"ok": _run_child(cmd)}
             except BaseException as exc:  # report every failure to the test
                 result = {"error": f"{type(exc).__name__}: {exc}"}
                 code = 1

@@ -22,8 +22,11 @@ from typing import Any
 import pytest
 
 from index.chunk import chunk_article
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.parse import load_corpus
+from rag.config import Settings
+
+pytestmark = pytest.mark.integration
 
 RANDOM_KILLS = 20  # SIGKILLed indexers at random points, on top of the boundary runs
 KILLS_PER_ITERATION = 2

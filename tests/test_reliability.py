@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from index.chunk import split_sentences
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
 from index.errors import (
     EmbedderError,
@@ -28,9 +28,12 @@ from index.errors import (
 )
 from index.parse import MARKUP, check_file, load_corpus, read_article
 from index.store import ArticleStore, quarantine_store
+from rag.config import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from crashkit import HashModel, hash_embedder
+
+pytestmark = pytest.mark.integration
 
 ARTICLE = "001_8070831bbb14d085"
 
