@@ -46,6 +46,7 @@ from rag.types import (
     AnswerSentence,
     Citation,
     Passage,
+    ShortAnswer,
     StreamEvent,
     VerificationReport,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "Passage",
     "RagError",
     "Settings",
+    "ShortAnswer",
     "StoreError",
     "StreamEvent",
     "SupportJudge",

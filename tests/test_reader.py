@@ -26,7 +26,7 @@ from rag.reader.features import (
     candidate_sentences,
 )
 from rag.reader.model import DEFAULT_MODEL
-from rag.retrieve import Passage
+from rag.types import Passage
 
 pytestmark = pytest.mark.unit
 

@@ -32,6 +32,7 @@ from rag.reader.features import (
     DATE,
     NUMBER,
     PERSON,
+    PLACE,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     Annotation,
@@ -49,8 +50,8 @@ from rag.reader.features import (
     sentence_features,
 )
 from rag.reader.model import DEFAULT_MODEL, ReaderModel, ReaderModelError
-from rag.retrieve import Passage
 from rag.text import Analyzer
+from rag.types import Passage
 
 VectorSource = Callable[[Sequence[str]], np.ndarray]
 _WORD_AFTER = re.compile(r"[\s\u00a0\u202f]*([^\W\d][\w’'-]*)", re.UNICODE)
@@ -259,6 +260,12 @@ def _number_unit(sentence: str, entity: Entity) -> int:
     return match.end(1)
 
 
+def _question_anchors(question: QuestionInfo, annotation: Annotation) -> list[int]:
+    """Offsets of the sentence's tokens that are words or names of the question."""
+    wanted = set(question.lemmas) | {alt for key in question.keys for alt in key}
+    return [start for word, _, start, _ in annotation.pos if len(word) > 2 and word in wanted]
+
+
 def extract_short_answer(
     question: QuestionInfo, sentence: str, annotation: Annotation
 ) -> ShortAnswer | None:
@@ -273,15 +280,23 @@ def extract_short_answer(
     if kind is None or not entities:
         return None
     focus = question.focus
+    anchors = _question_anchors(question, annotation)
     best: tuple[float, Entity, int] | None = None
     for order, entity in enumerate(entities):
         end = _number_unit(sentence, entity)
         value = -0.01 * order  # earlier first
+        if anchors:  # near the words the sentence shares with the question
+            distance = min(abs(entity.start - a) for a in anchors)
+            value -= 0.3 * min(distance / 80, 2.0)
         span = sentence[entity.start : end]
         if kind == PERSON:
             value += 0.5 * min(len(entity.text.split()), 3)
         elif kind == DATE:
             value += 0.1 * len(entity.text.split()) + (0.5 if re.search(r"\d", span) else 0.0)
+        elif kind == PLACE:
+            before = sentence[max(0, entity.start - 5) : entity.start].lower()
+            if re.search(r"(?:\bà|\ben|\bau|\baux|\bdans)\s+(?:l['’])?$", before):
+                value += 0.5  # "à Miami", "en Turquie": a place where something happens
         elif kind == NUMBER:
             unit = span[len(entity.text) :].strip().lower()
             if focus and unit and unit[:4] == focus[:4]:

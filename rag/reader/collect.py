@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from index.config import Settings
+from rag.config import Settings
 from rag.history import standalone_question
 from rag.reader.features import texts_to_embed
-from rag.retrieve import Passage
+from rag.types import Passage
 
 CACHE_FORMAT = 1
 

@@ -24,20 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from index.chunk import sentence_spans
 from index.parse import fold
-from rag.retrieve import Passage
+from index.sentences import sentence_spans
+from rag.answer import MIN_SENTENCE_WORDS, clean_sentence
 from rag.text import stopwords
+from rag.types import Passage
 
-MIN_SENTENCE_WORDS = 4
 SPACY_MODEL = "fr_core_news_sm"
 # Components the reader needs: lemmas (morphologizer + lemmatizer) and entities (ner).
 SPACY_EXCLUDE = ("parser", "senter")
 
-_LEADING_META = re.compile(
-    r"^(?:date|publié le|published|updated)\s*:?\s*\d{4}-\d{2}-\d{2}\s+", re.I
-)
-_BULLET = re.compile(r"^[•\-–*·]\s*")
 _WORD = re.compile(r"[\w’']+", re.UNICODE)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -48,7 +44,9 @@ _MONTHS_FR = (
 )
 _WEEKDAYS_FR = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
 _DATE = re.compile(
-    rf"\b(?:(?:{_WEEKDAYS_FR})\s+)?(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS_FR})(?:\s+(?:19|20)\d{{2}})?\b"
+    rf"\b(?:du\s+)?\d{{1,2}}(?:er)?\s+(?:au|-|–|et)\s+\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})"
+    rf"(?:\s+(?:19|20)\d{{2}})?\b"
+    rf"|\b(?:(?:{_WEEKDAYS_FR})\s+)?(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS_FR})(?:\s+(?:19|20)\d{{2}})?\b"
     rf"|\b(?:{_WEEKDAYS_FR})(?:\s+(?:soir|matin|dernier|prochain))?\b"
     r"|\b\d{4}-\d{2}-\d{2}\b"
     r"|\b(?:en|depuis|dès|avant|après|jusqu'en)\s+(?:19|20)\d{2}\b"
@@ -81,6 +79,18 @@ _SATISFIES = {
     DATE: {"DATE"},
     NUMBER: {"NUMBER"},
 }
+# The small French model often tags a lone surname MISC (Ushakov) and a lone outlet name PER
+# (Bloomberg): a one-word entity of these labels also satisfies the type.
+_SATISFIES_ONE_WORD = {PERSON: {"MISC"}, ORG: {"PER"}}
+
+
+def satisfies(entity: Entity, kind: str) -> bool:
+    """Whether an entity can be the answer to a question of type ``kind``."""
+    if entity.label in _SATISFIES[kind]:
+        return True
+    return entity.label in _SATISFIES_ONE_WORD.get(kind, set()) and " " not in entity.text
+
+
 # Nouns that name the kind of answer after "quel(le)" / "which" / "what".
 _FOCUS_TYPES: dict[str, str] = {}
 for _type, _nouns in {
@@ -164,11 +174,6 @@ def _fold(word: str) -> str:
 def _stop() -> frozenset[str]:
     lists = stopwords()
     return lists["fr"] | lists["en"] | frozenset(_FR_EXTRA_STOP) | frozenset(_EN_QUESTION)
-
-
-def clean_sentence(sentence: str) -> str:
-    """Trim metadata markers and bullets that precede a sentence (the rest stays verbatim)."""
-    return _BULLET.sub("", _LEADING_META.sub("", sentence)).strip()
 
 
 # ---------------------------------------------------------------- candidates
@@ -261,6 +266,31 @@ class Annotation:
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X"}
 
 
+_ELIDED_HEAD = re.compile(r"^(?:[ldjnmsc]|qu)[’']", re.IGNORECASE)
+_ELIDED_TAIL = re.compile(r"\s+(?:[ldjnmsc]|qu)[’']$", re.IGNORECASE)
+
+
+def clean_entity(text: str, label: str, start: int) -> Entity | None:
+    """A named entity without elided words stuck to it (``Axios qu’`` → ``Axios``).
+
+    The small French model sometimes tags a lone ``d’`` or lower-case words: an entity must
+    start with a capital letter and hold at least two letters.
+    """
+    head = _ELIDED_HEAD.match(text)
+    if head:
+        text, start = text[head.end() :], start + head.end()
+    tail = _ELIDED_TAIL.search(text)
+    if tail:
+        text = text[: tail.start()]
+    stripped = text.strip(' ,;:.«»"“”()')
+    if not stripped:
+        return None
+    start += text.index(stripped)
+    if not stripped[0].isupper() or sum(c.isalpha() for c in stripped) < 2:
+        return None
+    return Entity(stripped, label, start, start + len(stripped))
+
+
 def regex_entities(text: str) -> list[Entity]:
     """Dates and numbers found by regex (a number inside a date is not a number)."""
     dates = [Entity(m.group(0), DATE, m.start(), m.end()) for m in _DATE.finditer(text)]
@@ -307,9 +337,11 @@ class Annotator:
             if lemma and lemma not in stop and (len(lemma) > 1 or lemma.isdigit())
         )
         entities = [
-            Entity(e.text, e.label_, e.start_char, e.end_char)
+            entity
             for e in doc.ents
             if e.label_ in {"PER", "LOC", "ORG", "MISC"}
+            for entity in [clean_entity(e.text, e.label_, e.start_char)]
+            if entity is not None
         ]
         entities += regex_entities(text)
         pos = tuple(
@@ -633,10 +665,9 @@ def new_typed_entities(
     """Entities of the expected type in a sentence that the question does not already name."""
     if kind is None:
         return []
-    labels = _SATISFIES[kind]
     found = []
     for entity in annotation.entities:
-        if entity.label not in labels:
+        if not satisfies(entity, kind):
             continue
         words = _span_words(entity.text)
         if words and all(
@@ -721,8 +752,8 @@ def sentence_features(
         if question.answer_type is not None:
             row[col["type_match"]] = 1.0 if typed[i] else 0.0
             row[col["type_match_par"]] = 1.0 if paragraph_typed[c.key] else 0.0
-            labels = _SATISFIES[question.answer_type]
-            row[col["type_any"]] = 1.0 if any(e.label in labels for e in a.entities) else 0.0
+            kind = question.answer_type
+            row[col["type_any"]] = 1.0 if any(satisfies(e, kind) for e in a.entities) else 0.0
         if keys:
             row[col["key_sent"]] = sum(key_found(k, words, words.text) for k in keys) / len(keys)
             par = paragraph_words[c.key]

@@ -1,0 +1,194 @@
+"""The default generator: the learned reader picks the sentence that answers, or refuses.
+
+Like the extractive generator it only quotes retrieved sentences verbatim, each cited; unlike
+it, the sentence is chosen by :class:`rag.reader.Reader` (a trained model over similarity,
+answer type, names, overlap, …) and refusal follows the reader's answerability score. For a
+factoid question the draft carries the short answer (a span of the chosen sentence).
+
+No padding: one sentence answers, plus only what the reader says adds answer content —
+another article stating the same fact (corroboration) or other figures (a disagreement), and,
+for a question that asks two things or asks what several articles say, the next-best sentence
+of another paragraph when the reader rates it close to the best.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer import Candidate, ExtractiveAnswerer
+from rag.generate.base import Draft, GenerationRequest, Generator
+from rag.lexical import LexicalIndex
+from rag.reader import Reader, Reading, ScoredSentence
+from rag.types import AnswerSentence, Citation, ShortAnswer
+
+# A second sentence must have at least this share of the best sentence's probability mass.
+SECOND_SENTENCE_SHARE = 0.5
+KIND_NAMES = {
+    "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
+}  # fmt: skip
+# Questions that ask for two things or for what several articles say.
+_MULTI_PART = re.compile(
+    r"\?.*\?|,\s*(?:et|and)\s+(?:qui|quand|où|combien|pourquoi|comment|quel\w*|que|qu['’]"
+    r"|who|when|where|how|why|what|which)\b"
+    r"|\b(?:les|des|deux|différents|plusieurs) (?:articles|sources|médias)\b"
+    r"|\b(?:the|both|several|different|each) (?:articles|sources|outlets|reports)\b"
+    r"|\bselon les (?:articles|sources)\b|\bdo the articles\b|\bdisagree\b|\bdivergent\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_several(question: str) -> bool:
+    """Whether a question asks two things or what several articles say."""
+    return bool(_MULTI_PART.search(question))
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _citation(candidate: Candidate) -> Citation:
+    return Citation(
+        article_id=candidate.passage.article_id,
+        paragraph=candidate.passage.paragraph,
+        title=candidate.passage.title,
+        quote=candidate.text,
+        date=candidate.passage.date,
+    )
+
+
+class ReaderGenerator(Generator):
+    """Answer with the sentence the reader picks (verbatim, cited), or refuse.
+
+    ::
+
+        generator = ReaderGenerator(ExtractiveAnswerer(embedder, settings))
+        draft = generator.draft(request)   # request.query_vector and request.lexical set
+        draft.short_answer                 # « 28 points » for "Combien de points … ?"
+
+    Args:
+        answerer: The extractive answerer: its candidates, sentence vectors (shared cache) and
+            its corroboration / disagreement tests are reused.
+        reader: The reader (default: the committed model, sharing the answerer's vectors).
+    """
+
+    name = "reader"
+    uses_llm = False
+
+    def __init__(self, answerer: ExtractiveAnswerer, reader: Reader | None = None) -> None:
+        if not isinstance(answerer, ExtractiveAnswerer):
+            raise ValueError("answerer must be an ExtractiveAnswerer")
+        self.answerer = answerer
+        self.reader = reader or Reader(embedder=answerer.embedder)
+
+    def describe(self) -> str:
+        """``reader`` and what its model was trained on."""
+        trained = self.reader.model.meta.get("trained_on")
+        return f"{self.name} ({trained})" if trained else self.name
+
+    def read(self, request: GenerationRequest) -> Reading:
+        """The reader's scores for the request's passages."""
+        return self.reader.read(
+            request.query,
+            request.language,
+            request.query_vector,
+            request.passages,
+            vectors=self.answerer.vectors.encode,
+        )
+
+    def draft(self, request: GenerationRequest) -> Draft:
+        """The answering sentence(s) with citations and the short answer; none to refuse.
+
+        Raises:
+            ValueError: the request lacks ``query_vector`` or ``lexical``.
+        """
+        if request.query_vector is None or not isinstance(request.lexical, LexicalIndex):
+            raise ValueError("the reader generator needs request.query_vector and .lexical")
+        lexical = request.lexical
+        pool = self.answerer.score(request.query, request.query_vector, request.passages, lexical)
+        reading = self.read(request)
+        # Related reading on a refusal: paragraphs by today's support scale (settings' bar).
+        paragraph_support: dict[tuple[str, int], float] = {}
+        for sentence in pool:
+            key = sentence.key
+            paragraph_support[key] = max(paragraph_support.get(key, 0.0), sentence.support)
+        if not reading.answerable or reading.best is None:
+            return Draft(
+                units=[], support=reading.answerability, paragraph_support=paragraph_support
+            )
+        by_text = {(c.key, c.text): c for c in pool}
+        chosen = [reading.best]
+        if asks_for_several(request.question) or asks_for_several(request.query):
+            second = self._second(reading, by_text)
+            if second is not None:
+                chosen.append(second)
+        units: list[AnswerSentence] = []
+        short: ShortAnswer | None = None
+        for position, scored in enumerate(chosen):
+            candidate = by_text.get((scored.candidate.key, scored.candidate.text))
+            if candidate is None:  # pragma: no cover - both split the same passages
+                continue
+            main = _citation(candidate)
+            support = reading.answerability
+            units.append(
+                AnswerSentence(text=_cap(candidate.text), citations=[main], support=support)
+            )
+            if position == 0 and reading.short_answer is not None:
+                span = reading.short_answer
+                quote = _cap(candidate.text)
+                short = ShortAnswer(
+                    text=quote[span.start : span.end],
+                    kind=KIND_NAMES.get(span.kind, span.kind.lower()),
+                    citation=Citation(
+                        main.article_id, main.paragraph, main.title, quote, main.date
+                    ),
+                )
+            for other in self.answerer.corroborating(candidate, pool, lexical):
+                units.append(
+                    AnswerSentence(
+                        text=_cap(other.text),
+                        citations=[_citation(other)],
+                        support=support,
+                        corroborates=True,
+                    )
+                )
+            for other in self.answerer.differing(candidate, pool, lexical):
+                units.append(
+                    AnswerSentence(
+                        text=_cap(other.text),
+                        citations=[_citation(other)],
+                        support=support,
+                        differs_from=main,
+                    )
+                )
+        return Draft(
+            units=units,
+            support=reading.answerability,
+            paragraph_support=paragraph_support,
+            short_answer=short,
+        )
+
+    def _second(
+        self, reading: Reading, by_text: dict[tuple[tuple[str, int], str], Candidate]
+    ) -> ScoredSentence | None:
+        """The next-best sentence of another paragraph, if the reader rates it close."""
+        best = reading.sentences[0]
+        first = by_text.get((best.candidate.key, best.candidate.text))
+        for scored in reading.sentences[1:]:
+            if scored.probability < SECOND_SENTENCE_SHARE * best.probability:
+                return None
+            if scored.candidate.key == best.candidate.key:
+                continue
+            other = by_text.get((scored.candidate.key, scored.candidate.text))
+            if (
+                first is not None
+                and other is not None
+                and first.vector is not None
+                and other.vector is not None
+                and float(first.vector @ other.vector) >= self.answerer.settings.corroboration
+            ):
+                continue  # the same statement: corroboration handles it
+            return scored
+        return None
+
+
+__all__ = ["ReaderGenerator", "asks_for_several"]
