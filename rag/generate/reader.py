@@ -14,11 +14,13 @@ of another paragraph when the reader rates it close to the best.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rag.answer import Candidate, ExtractiveAnswerer
 from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
 from rag.reader import Reader, Reading, ScoredSentence
+from rag.text import detect_language
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
 # A second sentence must have at least this share of the best sentence's probability mass.
@@ -40,6 +42,16 @@ _MULTI_PART = re.compile(
 def asks_for_several(question: str) -> bool:
     """Whether a question asks two things or what several articles say."""
     return bool(_MULTI_PART.search(question))
+
+
+def extractive_margin(
+    answerer: ExtractiveAnswerer, query: str, pool: Sequence[Candidate], lexical: LexicalIndex
+) -> float:
+    """The extractive answerer's best support minus its refusal bar for this query's language."""
+    same_language = detect_language(query) == lexical.analyzer.language
+    settings = answerer.settings
+    bar = settings.min_support if same_language else settings.min_support_cross_lingual
+    return (pool[0].support if pool else 0.0) - bar
 
 
 def _cap(text: str) -> str:
@@ -85,14 +97,16 @@ class ReaderGenerator(Generator):
         trained = self.reader.model.meta.get("trained_on")
         return f"{self.name} ({trained})" if trained else self.name
 
-    def read(self, request: GenerationRequest) -> Reading:
-        """The reader's scores for the request's passages."""
+    def read(self, request: GenerationRequest, pool: Sequence[Candidate]) -> Reading:
+        """The reader's scores for the request's passages (``pool``: the answerer's scores)."""
+        margin = extractive_margin(self.answerer, request.query, pool, request.lexical)
         return self.reader.read(
             request.query,
             request.language,
             request.query_vector,
             request.passages,
             vectors=self.answerer.vectors.encode,
+            extractive_margin=margin,
         )
 
     def draft(self, request: GenerationRequest) -> Draft:
@@ -105,7 +119,7 @@ class ReaderGenerator(Generator):
             raise ValueError("the reader generator needs request.query_vector and .lexical")
         lexical = request.lexical
         pool = self.answerer.score(request.query, request.query_vector, request.passages, lexical)
-        reading = self.read(request)
+        reading = self.read(request, pool)
         # Related reading on a refusal: paragraphs by today's support scale (settings' bar).
         paragraph_support: dict[tuple[str, int], float] = {}
         for sentence in pool:
@@ -191,4 +205,4 @@ class ReaderGenerator(Generator):
         return None
 
 
-__all__ = ["ReaderGenerator", "asks_for_several"]
+__all__ = ["ReaderGenerator", "asks_for_several", "extractive_margin"]

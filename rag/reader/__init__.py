@@ -163,12 +163,19 @@ class Reader:
         passages: Sequence[Passage],
         *,
         vectors: VectorSource | None = None,
+        extractive_margin: float = 0.0,
     ) -> CandidateSet:
-        """The candidates of the passages and their feature rows."""
+        """The candidates of the passages and their feature rows.
+
+        ``extractive_margin`` is the extractive answerer's best support minus its refusal bar
+        (:class:`rag.answer.ExtractiveAnswerer`), an answerability feature.
+        """
         info = analyze_question(question, language, self.annotator)
         candidates = candidate_sentences(passages)
         if not candidates:
-            return sentence_features(info, [], np.zeros(0), [])
+            empty = sentence_features(info, [], np.zeros(0), [])
+            empty.extractive_margin = extractive_margin
+            return empty
         texts = [c.text for c in candidates]
         contexts = [context_text(candidates, i) for i in range(len(candidates))]
         unique = list(dict.fromkeys([*texts, *contexts]))
@@ -182,9 +189,11 @@ class Reader:
             len(query_terms & set(self.analyzer.terms(t))) / len(query_terms) if query_terms else 0
             for t in texts
         ]
-        return sentence_features(
+        found = sentence_features(
             info, candidates, cosines, annotations, stem_coverage, context_cosines
         )
+        found.extractive_margin = extractive_margin
+        return found
 
     def read(
         self,
@@ -194,6 +203,7 @@ class Reader:
         passages: Sequence[Passage],
         *,
         vectors: VectorSource | None = None,
+        extractive_margin: float = 0.0,
     ) -> Reading:
         """Score every candidate sentence of ``passages`` and the question's answerability.
 
@@ -203,8 +213,16 @@ class Reader:
             query_vector: The question's e5 query embedding.
             passages: The retrieved paragraphs, best first.
             vectors: Embeds sentences (default: the reader's embedder, cached).
+            extractive_margin: The extractive answerer's best support minus its bar.
         """
-        cset = self.candidate_set(question, language, query_vector, passages, vectors=vectors)
+        cset = self.candidate_set(
+            question,
+            language,
+            query_vector,
+            passages,
+            vectors=vectors,
+            extractive_margin=extractive_margin,
+        )
         return self.reading(cset)
 
     def reading(self, cset: CandidateSet) -> Reading:

@@ -22,6 +22,7 @@ from rag.reader.features import texts_to_embed
 from rag.types import Passage
 
 CACHE_FORMAT = 1
+EXTRACTIVE_KEY = "extractive_margin"
 
 
 def _digest(*parts: str) -> str:
@@ -96,6 +97,21 @@ def collect(
             }
             cached[query] = entry
         passages = [Passage(**p) for p in entry["passages"]]
+        if EXTRACTIVE_KEY not in entry:
+            if assistant is None:
+                from rag import Assistant
+
+                assistant = Assistant(
+                    base.model_copy(
+                        update={"corpus_dir": Path(corpus_dir), "data_dir": folder / "data"}
+                    )
+                )
+            from rag.generate.reader import extractive_margin
+
+            lexical = assistant.retriever.lexical()
+            qv = np.asarray(entry["query_vector"], dtype=np.float32)
+            pool = assistant.answerer.score(query, qv, passages, lexical)
+            entry[EXTRACTIVE_KEY] = extractive_margin(assistant.answerer, query, pool, lexical)
         missing = [text for text in texts_to_embed(passages) if text not in vectors]
         if missing:
             if assistant is None:
@@ -118,6 +134,7 @@ def collect(
                 "query": query,
                 "query_vector": np.asarray(entry["query_vector"], dtype=np.float32),
                 "passages": passages,
+                EXTRACTIVE_KEY: float(entry[EXTRACTIVE_KEY]),
             }
         )
     index_file.write_text(json.dumps(cached, ensure_ascii=False), encoding="utf-8")

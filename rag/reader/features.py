@@ -635,7 +635,7 @@ QUESTION_FEATURES = (
     "best", "best_margin", "best_cos", "best_lemma_cov", "best_cognate",
     "key_pool", "missing_keys", "has_keys", "type_pool", "has_type", "top_type_match",
     "p_dense_top", "is_en", "lemma_pool", "cognate_par", "top_key_par", "best_lemma_par",
-    "best_support",
+    "best_support", "extractive_margin",
 )  # fmt: skip
 
 
@@ -653,6 +653,9 @@ class CandidateSet:
     type_pool: float = 0.0
     lemma_pool: float = 0.0
     cognate_par: float = 0.0
+    # Today's extractive answerer's best support minus its refusal bar (IDF-weighted term
+    # coverage, per-language bar), when the caller has it.
+    extractive_margin: float = 0.0
 
     def column(self, name: str) -> np.ndarray:
         """One feature column by name."""
@@ -820,6 +823,7 @@ def question_features(candidate_set: CandidateSet, scores: np.ndarray) -> np.nda
     row[col["top_key_par"]] = float(candidate_set.column("key_par")[top])
     row[col["best_lemma_par"]] = float(candidate_set.column("lemma_cov_par").max())
     # Today's answerer's evidence: cosine plus a fifth of the stem coverage.
+    row[col["extractive_margin"]] = candidate_set.extractive_margin
     row[col["best_support"]] = float(
         (candidate_set.column("cos") + 0.2 * candidate_set.column("stem_cov")).max()
     )

@@ -67,11 +67,13 @@ GROUPS: dict[str, tuple[str, ...]] = {
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 ANSWER_C = 0.3
 # The answerability features, fixed in advance: the reader's best score, today's answerer's
-# evidence (best cosine + 0.2 coverage) and the names/numbers of the question absent from every
+# evidence (its best support minus its per-language refusal bar: cosine plus IDF-weighted term
+# coverage of the sentence and paragraph) and the names/numbers of the question absent from every
 # retrieved paragraph (issue 13: that crude check alone flagged 10 of 15 held-out unanswerable
 # questions and no answerable one). Greedy selection (--select-answerability) was unstable with
 # ~23 unanswerable training items: each run picked a different single feature.
-ANSWER_FEATURES = ("best", "best_support", "missing_keys")
+ANSWER_FEATURES = ("best", "extractive_margin", "missing_keys")
+CURVE = (0.3, 0.4, 0.5, 0.6, 0.7)
 TYPE_BONUS_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 MAX_QUESTION_FEATURES = 6
 MIN_AUC_GAIN = 0.01
@@ -141,7 +143,12 @@ def build_examples(records: list[dict[str, Any]], reader: Reader) -> list[Exampl
 
         language = detect_language(record["query"])
         cset = reader.candidate_set(
-            record["query"], language, record["query_vector"], record["passages"], vectors=lookup
+            record["query"],
+            language,
+            record["query_vector"],
+            record["passages"],
+            vectors=lookup,
+            extractive_margin=float(record.get("extractive_margin", 0.0)),
         )
         labels = label_candidates(record, cset)
         baseline = (
@@ -442,6 +449,11 @@ def evaluate(
     fr_en, _ = refusal_numbers(probs[english], answerable[english], model.threshold)
     fr_fr, _ = refusal_numbers(probs[~english], answerable[~english], model.threshold)
     result["false_refusals_en"], result["false_refusals_fr"] = fr_en, fr_fr
+    margins = np.array([e.cset.extractive_margin for e in examples])
+    result["today_false_refusals"], result["today_unanswerable_refused"] = refusal_numbers(
+        margins, answerable, 0.0
+    )
+    result["today_auc"] = auc(answerable.astype(int), margins)
     result["answerability_auc"] = auc(answerable.astype(int), probs)
     result["baseline_auc"] = auc(answerable.astype(int), baseline_support(examples))
     if baseline_threshold is not None:
@@ -457,8 +469,18 @@ def evaluate(
         f"{_fmt(result['en_pick_cos'])} (n={int(result['en_n'])})\n"
         f"  answer sentence in the top 2: reader {_fmt(result['all_top2'])} vs cosine "
         f"{_fmt(result['all_top2_cos'])}\n"
-        f"  answerability AUC: reader {_fmt(result['answerability_auc'])} vs baseline "
+        f"  answerability AUC: reader {_fmt(result['answerability_auc'])} vs today's answerer "
+        f"{_fmt(result['today_auc'])}, best cosine + 0.2 stem coverage "
         f"{_fmt(result['baseline_auc'])}\n"
+        f"  today's extractive answerer (its own bars): false refusals "
+        f"{_fmt(result['today_false_refusals'])}, unanswerable refused "
+        f"{_fmt(result['today_unanswerable_refused'])}\n"
+        f"  reader trade-off: "
+        + ", ".join(
+            "t={:.2f}: FR {} UR {}".format(t, *map(_fmt, refusal_numbers(probs, answerable, t)))
+            for t in CURVE
+        )
+        + "\n"
         f"  answerability at {model.threshold:.3f}: false refusals {_fmt(fr)} "
         f"(fr {_fmt(fr_fr)}, en {_fmt(fr_en)}), unanswerable refused {_fmt(ur)}"
         + (
@@ -484,6 +506,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--dry-run", action="store_true", help="do not write the model")
+    parser.add_argument(
+        "--target-false-refusals",
+        type=float,
+        default=TARGET_FALSE_REFUSALS,
+        help="the refusal threshold is the highest whose k-fold false-refusal rate on train "
+        "stays at or under this",
+    )
     parser.add_argument(
         "--select-answerability",
         action="store_true",
@@ -594,7 +623,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"  fixed set {question_chosen}: cv AUC {score:.3f}", file=out)
     probs = np.concatenate([oof_probabilities(train, rows, y, question_chosen, s) for s in REPEATS])
     pooled = np.tile(answerable, len(REPEATS))
-    threshold = pick_threshold(probs, pooled, TARGET_FALSE_REFUSALS)
+    threshold = pick_threshold(probs, pooled, args.target_false_refusals)
     fr, ur = refusal_numbers(probs, pooled, threshold)
     _say(f"  answerability threshold {threshold:.3f} (CV on train: false refusals {_fmt(fr)}, "
           f"unanswerable refused {_fmt(ur)}, {int((~answerable).sum())} unanswerable)",
@@ -612,7 +641,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "type_bonus": bonus,
             "answerability_c": ANSWER_C,
             "folds": FOLDS,
-            "target_false_refusals": TARGET_FALSE_REFUSALS,
+            "target_false_refusals": args.target_false_refusals,
             "embedder": settings.embedder,
             "k_answer": settings.k_answer,
             "command": "python -m rag.reader.train " + " ".join(argv or sys.argv[1:]),
