@@ -96,6 +96,13 @@ class Settings(IndexSettings):
         "local GGUF file, needs llama-cpp-python[server]). LLM generators fall back to the "
         "reader when they fail.",
     )
+    reader_refusal: Literal["support", "reader"] = Field(
+        "support",
+        description="When the reader refuses: 'support' (the extractive answerer's bars, "
+        "min_support / min_support_cross_lingual: the operating point the CI gate holds) or "
+        "'reader' (below the reader model's answerability threshold, trained for ≤ 8% false "
+        "refusals: fewer false refusals, more answers to unanswerable questions).",
+    )
     llm_base_url: str | None = Field(
         None,
         description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (None = OpenAI).",

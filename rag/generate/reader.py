@@ -2,13 +2,17 @@
 
 Like the extractive generator it only quotes retrieved sentences verbatim, each cited; unlike
 it, the sentence is chosen by :class:`rag.reader.Reader` (a trained model over similarity,
-answer type, names, overlap, …) and refusal follows the reader's answerability score. For a
-factoid question the draft carries the short answer (a span of the chosen sentence).
+answer type, names, overlap, …). For a factoid question the draft carries the short answer (a
+span of the chosen sentence).
+
+Refusal follows ``settings.reader_refusal``: the extractive answerer's support bars (default)
+or the reader's answerability threshold.
 
 No padding: one sentence answers, plus only what the reader says adds answer content —
-another article stating the same fact (corroboration) or other figures (a disagreement), and,
-for a question that asks two things or asks what several articles say, the next-best sentence
-of another paragraph when the reader rates it close to the best.
+another article stating the same fact (corroboration) or other figures (a disagreement), and
+the next-best sentence of another paragraph when the reader rates it close to the best (half
+its probability for a question that asks two things or what several articles say; 80% for
+any other question: the reader cannot tell which of the two answers).
 """
 
 from __future__ import annotations
@@ -23,8 +27,12 @@ from rag.reader import Reader, Reading, ScoredSentence
 from rag.text import detect_language
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
-# A second sentence must have at least this share of the best sentence's probability mass.
+# A second sentence (of another paragraph) is added when the reader rates it at least this share
+# of the best sentence's probability: for a question asking two things or several articles, and,
+# for any question, when the reader cannot tell the two apart. On the train split the second
+# rule lifted fact accuracy 0.690 -> 0.701 for 1.15 sentences per answer.
 SECOND_SENTENCE_SHARE = 0.5
+UNSURE_SHARE = 0.8
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
 }  # fmt: skip
@@ -125,16 +133,20 @@ class ReaderGenerator(Generator):
         for sentence in pool:
             key = sentence.key
             paragraph_support[key] = max(paragraph_support.get(key, 0.0), sentence.support)
-        if not reading.answerable or reading.best is None:
+        if self.answerer.settings.reader_refusal == "reader":
+            answerable = reading.answerable
+        else:
+            answerable = reading.candidate_set.extractive_margin >= 0
+        if not answerable or reading.best is None:
             return Draft(
                 units=[], support=reading.answerability, paragraph_support=paragraph_support
             )
         by_text = {(c.key, c.text): c for c in pool}
         chosen = [reading.best]
-        if asks_for_several(request.question) or asks_for_several(request.query):
-            second = self._second(reading, by_text)
-            if second is not None:
-                chosen.append(second)
+        several = asks_for_several(request.question) or asks_for_several(request.query)
+        second = self._second(reading, by_text, SECOND_SENTENCE_SHARE if several else UNSURE_SHARE)
+        if second is not None:
+            chosen.append(second)
         units: list[AnswerSentence] = []
         short: ShortAnswer | None = None
         for position, scored in enumerate(chosen):
@@ -182,13 +194,16 @@ class ReaderGenerator(Generator):
         )
 
     def _second(
-        self, reading: Reading, by_text: dict[tuple[tuple[str, int], str], Candidate]
+        self,
+        reading: Reading,
+        by_text: dict[tuple[tuple[str, int], str], Candidate],
+        share: float,
     ) -> ScoredSentence | None:
-        """The next-best sentence of another paragraph, if the reader rates it close."""
+        """The next-best sentence of another paragraph, if the reader rates it ``share`` close."""
         best = reading.sentences[0]
         first = by_text.get((best.candidate.key, best.candidate.text))
         for scored in reading.sentences[1:]:
-            if scored.probability < SECOND_SENTENCE_SHARE * best.probability:
+            if scored.probability < share * best.probability:
                 return None
             if scored.candidate.key == best.candidate.key:
                 continue
