@@ -54,6 +54,8 @@ from rag.text import Analyzer
 from rag.types import Passage
 
 VectorSource = Callable[[Sequence[str]], np.ndarray]
+# A short answer is given only when its entity beats the next candidate by this much.
+AMBIGUITY_MARGIN = 0.25
 _WORD_AFTER = re.compile(r"[\s\u00a0\u202f]*([^\W\d][\w’'-]*)", re.UNICODE)
 
 
@@ -299,7 +301,7 @@ def extract_short_answer(
         return None
     focus = question.focus
     anchors = _question_anchors(question, annotation)
-    best: tuple[float, Entity, int] | None = None
+    scored: list[tuple[float, Entity, int]] = []
     for order, entity in enumerate(entities):
         end = _number_unit(sentence, entity)
         value = -0.01 * order  # earlier first
@@ -324,10 +326,11 @@ def extract_short_answer(
                 value += 0.5
             if re.fullmatch(r"(?:19|20)\d{2}", entity.text):
                 value -= 0.5
-        if best is None or value > best[0]:
-            best = (value, entity, end)
-    assert best is not None
-    _, entity, end = best
+        scored.append((value, entity, end))
+    scored.sort(key=lambda item: -item[0])
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < AMBIGUITY_MARGIN:
+        return None  # two candidates nearly tie: a wrong short answer in bold misleads
+    _, entity, end = scored[0]
     text = sentence[entity.start : end].strip(" ,;:.")
     start = sentence.index(text, entity.start)
     return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))
