@@ -8,6 +8,7 @@ only the feature under test differs between candidates.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,7 @@ def passage(text: str, paragraph: int = 1, article: str = "a", score: float = 0.
                    title="Titre", dense_score=0.85)  # fmt: skip
 
 
-def same_vectors(texts: list[str]) -> np.ndarray:
+def same_vectors(texts: Sequence[str]) -> np.ndarray:
     """Every sentence at the same cosine to the query: only the other features decide."""
     return np.tile(np.array([1.0, 0.0], dtype=np.float32), (len(texts), 1)) * 0.8
 
