@@ -48,6 +48,7 @@ from rag.types import (
     AnswerSentence,
     Citation,
     Passage,
+    ShortAnswer,
     StreamEvent,
     VerificationReport,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "Passage",
     "RagError",
     "Settings",
+    "ShortAnswer",
     "StoreError",
     "StreamEvent",
     "SupportJudge",

@@ -125,6 +125,10 @@ def ask(
     if as_json:
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
+    if answer.short_answer is not None:
+        short = answer.short_answer
+        opening, closing = ("« ", " »") if answer.language == "fr" else ("“", "”")
+        typer.echo(f"{opening}{short.text}{closing} [{short.citation.ref}]")
     typer.echo(answer.answer)
     for citation in answer.citations:
         typer.echo(f"  [{citation.ref}] {citation.title}")

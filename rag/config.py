@@ -87,11 +87,21 @@ class Settings(IndexSettings):
     max_question_chars: int = Field(4000, ge=10)
     auto_index: bool = Field(True, description="Index corpus_dir when the store is empty.")
 
-    generator: Literal["extractive", "openai", "llamacpp"] = Field(
-        "extractive",
-        description="Who writes answers: 'extractive' (verbatim quotes, no LLM), 'openai' (any "
+    generator: Literal["reader", "extractive", "openai", "llamacpp"] = Field(
+        "reader",
+        description="Who writes answers: 'reader' (the learned reader picks the verbatim "
+        "sentence that answers, with a short answer for factoid questions; no LLM), "
+        "'extractive' (the earlier similarity-threshold quoting, no LLM), 'openai' (any "
         "OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp server) or 'llamacpp' (a "
-        "local GGUF file, needs llama-cpp-python[server]).",
+        "local GGUF file, needs llama-cpp-python[server]). LLM generators fall back to the "
+        "reader when they fail.",
+    )
+    reader_refusal: Literal["support", "reader"] = Field(
+        "support",
+        description="When the reader refuses: 'support' (the extractive answerer's bars, "
+        "min_support / min_support_cross_lingual: the operating point the CI gate holds) or "
+        "'reader' (below the reader model's answerability threshold, trained for ≤ 8% false "
+        "refusals: fewer false refusals, more answers to unanswerable questions).",
     )
     llm_base_url: str | None = Field(
         None,
