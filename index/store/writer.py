@@ -237,12 +237,22 @@ class StoreWriter(StoreReader):
         current = {c.article_id for c in wanted} | load.unreadable_ids
         report.removed_articles = sorted({str(rows[i].get("article_id")) for i in retire} - current)
         changed = bool(new or revive or resumed or retire)
+        kept_only = kept_ids - set(by_row)
+        visible_chunks = len(by_row) + len(kept_only)
+        content_chunks = sum(1 for c in by_row.values() if c.is_content) + sum(
+            1 for i in kept_only if rows[i].get("is_content")
+        )
+        counts_stale = (
+            state.get("chunks") != visible_chunks or state.get("content_chunks") != content_chunks
+        )
         # 5. Commit: one metadata write switches every reader to the new generation.
-        if changed or not committed:
+        if changed or not committed or counts_stale:
             collection.modify(
                 metadata={
                     **state,
                     "layout": LAYOUT,
+                    "chunks": visible_chunks,
+                    "content_chunks": content_chunks,
                     "embedder": self.embedder.name,
                     "dimension": int(self.embedder.dimension),
                     "committed": target,
