@@ -83,7 +83,7 @@ class Assistant:
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self.store = ArticleStore(self.settings, self.embedder)
         # One cache of sentence vectors for retrieval, answering and the support judge.
-        self.vectors = SentenceVectors(self.embedder)
+        self.vectors = SentenceVectors(self.embedder, stored=self.store.sentence_vectors)
         self.retriever = HybridRetriever(
             self.store, self.embedder, self.settings, vectors=self.vectors
         )

@@ -27,10 +27,12 @@ from index.store.generations import (
     row_id,
 )
 from index.store.reader import StoreReader
+from index.store.sentence_vectors import SentenceVectorStore, texts_of
 
 logger = logging.getLogger(__name__)
 
 UPSERT_BATCH = 128
+SENTENCE_BATCH = 256
 DELETE_BATCH = 1000
 
 
@@ -52,6 +54,8 @@ class IndexReport:
     generation: int = 0
     lock_wait_seconds: float = 0.0
     recovered_rows: int = 0
+    embedded_sentences: int = 0
+    sentence_seconds: float = 0.0
     seconds: float = 0.0
 
     @property
@@ -223,6 +227,10 @@ class StoreWriter(StoreReader):
         report.embedded_chunks = len(embedded)
         report.embedded_paragraphs = len({(c.article_id, c.paragraph) for c in embedded})
         report.metadata_updated = len(copied) + len(revive)
+        # 3b. Sentence vectors of the new paragraphs, before the commit makes them visible.
+        clock = time.perf_counter()
+        report.embedded_sentences = self._write_sentence_vectors(new, wanted)
+        report.sentence_seconds = time.perf_counter() - clock
         # 4. Retire what the new generation no longer holds (still visible until the commit).
         retire = [
             i
@@ -276,6 +284,40 @@ class StoreWriter(StoreReader):
             collection.delete(ids=batch)
         return report
 
+    @property
+    def sentence_vectors(self) -> SentenceVectorStore:
+        """The side store of sentence vectors of this store's embedder (see
+        :mod:`index.store.sentence_vectors`)."""
+        store = getattr(self, "_sentence_vectors", None)
+        if store is None or store.dimension != int(self.embedder.dimension):
+            store = SentenceVectorStore.for_embedder(
+                self.settings.data_dir, self.embedder.name, int(self.embedder.dimension)
+            )
+            self._sentence_vectors = store
+        return store
+
+    def _write_sentence_vectors(self, new: list[Chunk], wanted: list[Chunk]) -> int:
+        """Embed the sentences (and text) of the citable paragraphs ``new`` touches that the
+        side store lacks; returns how many texts were embedded."""
+        if not self.settings.sentence_vectors or not new:
+            return 0
+        touched = {(c.article_id, c.paragraph) for c in new if c.is_content}
+        parts: dict[tuple[str, int], list[Chunk]] = {}
+        for chunk in wanted:
+            key = (chunk.article_id, chunk.paragraph)
+            if key in touched:
+                parts.setdefault(key, []).append(chunk)
+        texts: list[str] = []
+        for chunks in parts.values():
+            chunks.sort(key=lambda c: c.part)
+            texts.extend(texts_of(" ".join(c.text for c in chunks)))
+        store = self.sentence_vectors
+        todo = sorted(store.missing(texts), key=len)  # similar lengths batch with little padding
+        for batch in _batches(todo, SENTENCE_BATCH):
+            store.put(batch, self.embedder.encode_passages(batch))
+        logger.debug("sync: embedded %d sentence texts", len(todo))
+        return len(todo)
+
     def _write_rows(
         self,
         collection: Any,
@@ -305,6 +347,9 @@ class StoreWriter(StoreReader):
             self._add(collection, batch, stored, generation)
         if embedded:
             from tqdm.auto import tqdm
+
+            # Similar lengths in one batch: little padding for the model.
+            embedded.sort(key=lambda c: len(c.embed_text))
 
             done = 0
             with tqdm(
