@@ -17,6 +17,7 @@ from typing import Any
 from index.chunk import Chunk, chunk_article
 from index.errors import EmbedderError, IndexCorruptError
 from index.lock import index_lock
+from index.manifest import Manifest, roots_of, scan, settings_key
 from index.parse import CorpusLoad, FileIssue, load_corpus
 from index.store.client import _map_store_errors
 from index.store.generations import (
@@ -62,6 +63,31 @@ class IndexReport:
     def changed(self) -> bool:
         """Whether the store was modified."""
         return bool(self.embedded_chunks or self.metadata_updated or self.removed_chunks)
+
+
+def _report_to(report: IndexReport) -> dict[str, Any]:
+    """What a manifest keeps of a sync's report (to repeat it when nothing changed)."""
+    return {
+        "folder": str(report.folder),
+        "articles": report.articles,
+        "paragraphs": report.paragraphs,
+        "chunks": report.chunks,
+        "issues": [[str(i.path), i.message, i.level] for i in report.issues],
+        "duplicates": dict(report.duplicates),
+    }
+
+
+def _report_from(recorded: dict[str, Any], generation: int) -> IndexReport:
+    """The report of a sync that found nothing to do, from the manifest of the last one."""
+    return IndexReport(
+        folder=Path(str(recorded.get("folder", ""))),
+        articles=int(recorded.get("articles", 0)),
+        paragraphs=int(recorded.get("paragraphs", 0)),
+        chunks=int(recorded.get("chunks", 0)),
+        issues=[FileIssue(Path(p), m, level) for p, m, level in recorded.get("issues", [])],
+        duplicates=dict(recorded.get("duplicates", {})),
+        generation=generation,
+    )
 
 
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -117,6 +143,17 @@ class StoreWriter(StoreReader):
             IndexLockedError: another indexer kept the data dir's lock too long.
         """
         started = time.perf_counter()
+        manifest = Manifest.for_store(self.settings, self.location)
+        key = settings_key(self.settings, self.embedder.name, LAYOUT)
+        files = scan(roots_of(folder))
+        if not rebuild and files is not None:
+            snapshot = self.snapshot()
+            recorded = manifest.unchanged(files, snapshot.revision, key)
+            if recorded is not None:  # no file read, parsed or compared with Chroma's rows
+                report = _report_from(recorded, snapshot.generation)
+                report.seconds = time.perf_counter() - started
+                logger.debug("sync: unchanged (manifest)")
+                return report
         load = load_corpus(folder, self.settings)
         wanted, rejected = self._wanted_chunks(load)
         with index_lock(self.settings) as waited:
@@ -129,6 +166,10 @@ class StoreWriter(StoreReader):
                 report = self._apply(self.collection, load, wanted, progress, on_progress)
         report.issues.extend(rejected)
         report.lock_wait_seconds = waited
+        if files is not None:
+            manifest.save(files, self.snapshot().revision, key, _report_to(report))
+        else:
+            manifest.forget()
         report.seconds = time.perf_counter() - started
         logger.debug("sync: done")
         return report
