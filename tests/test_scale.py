@@ -142,7 +142,8 @@ def test_manifest_says_unchanged_only_when_nothing_changed(tmp_path: Path) -> No
     assert manifest.unchanged(scan([corpus]) or [], "rev1", "key") == {"articles": 2}
     touched = next(f for f in scan([corpus]) or [] if f.path.endswith("a.txt"))
     assert FileState(touched.path, touched.size, touched.mtime_ns) in [
-        FileState(p, s, m) for p, s, m, _ in manifest._read()["files"]  # type: ignore[index]
+        FileState(p, s, m)
+        for p, s, m, _ in manifest._read()["files"]  # type: ignore[index]
     ]
     (corpus / "b.txt").write_text("Titre\n\nUn autre paragraphe.\n", encoding="utf-8")
     assert manifest.unchanged(scan([corpus]) or [], "rev1", "key") is None

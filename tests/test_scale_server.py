@@ -125,7 +125,7 @@ def test_an_article_indexed_by_one_process_is_answered_by_another_within_10_s(
                 reader.kill()
                 reader.wait()
         result = json.loads(line or "{}")
-        assert result.get("seconds") is not None, (result, reader.stderr.read())
+        assert result.get("seconds") is not None, (result, reader.stderr and reader.stderr.read())
         assert result["seconds"] <= 10
         assert result["cited"] == ["zz_albatros"]
         assert "quarante-deux" in result["answer"]
