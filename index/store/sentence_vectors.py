@@ -4,7 +4,7 @@ Retrieval reranks paragraphs by their best sentence, the extractive answerer sco
 sentence of the retrieved paragraphs and the support judge compares a cited sentence with its
 paragraph and the paragraph's sentences: all of them need passage vectors of sentences.
 :meth:`StoreWriter.sync <index.store.writer.StoreWriter.sync>` computes them for every citable
-paragraph it embeds (the paragraph's sentences and the paragraph itself, :func:`texts_of`) and
+paragraph it embeds (the paragraph's sentences, :func:`texts_of`) and
 keeps them here; ``rag.vectors.SentenceVectors`` reads this store before embedding anything.
 
 Chroma metadata cannot hold vectors, and a second Chroma collection would build an HNSW graph
@@ -41,8 +41,14 @@ def text_key(text: str) -> bytes:
 
 
 def texts_of(paragraph: str) -> list[str]:
-    """What question time embeds for one citable paragraph: its sentences and itself."""
-    return list(dict.fromkeys([*split_sentences(paragraph), paragraph]))
+    """What question time embeds for one citable paragraph: its sentences (the paragraph
+    itself when it has none).
+
+    The whole paragraph is embedded at question time only by the support judge of LLM
+    answers (extractive answers are quotes and skip it); storing it too would double the
+    model work of this step (the sentences of a paragraph already add up to its length).
+    """
+    return list(dict.fromkeys(split_sentences(paragraph))) or [paragraph]
 
 
 class SentenceVectorStore:
