@@ -26,6 +26,7 @@ from typing import Any
 
 from index.atomic import write_atomic
 from index.config import IndexSettings
+from index.embed import Embedder
 from index.parse import article_files
 
 logger = logging.getLogger(__name__)
@@ -72,11 +73,12 @@ def scan(roots: Sequence[Path]) -> list[FileState] | None:
     return found
 
 
-def settings_key(settings: IndexSettings, embedder_name: str, layout: int) -> str:
+def settings_key(settings: IndexSettings, embedder: Embedder, layout: int) -> str:
     """Everything besides the files that decides what a sync writes."""
     return json.dumps(
         [
-            embedder_name,
+            embedder.name,
+            int(embedder.dimension),
             layout,
             settings.max_chunk_tokens,
             settings.max_file_bytes,

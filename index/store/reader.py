@@ -132,6 +132,10 @@ class StoreReader(GenerationState):
         if not snapshot.generation:
             return 0
         if snapshot.chunks is not None:
+            # One row read (O(1)): a collection whose data files are damaged fails here, as
+            # the id scan used to, instead of at the first question.
+            if not self.collection.get(limit=1, include=[])["ids"]:
+                return 0
             return snapshot.chunks
         return len(self.get_all(where=visible_filter(snapshot.generation), include=[])["ids"])
 

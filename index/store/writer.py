@@ -148,9 +148,10 @@ class StoreWriter(StoreReader):
         """
         started = time.perf_counter()
         manifest = Manifest.for_store(self.settings, self.location)
-        key = settings_key(self.settings, self.embedder.name, LAYOUT)
+        key = settings_key(self.settings, self.embedder, LAYOUT)
         files = scan(roots_of(folder))
         if not rebuild and files is not None:
+            self.check()  # another embedder or a foreign index is refused on every path
             snapshot = self.snapshot()
             recorded = manifest.unchanged(files, snapshot.revision, key)
             if recorded is not None:  # no file read, parsed or compared with Chroma's rows
