@@ -10,10 +10,10 @@ import shutil
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -44,6 +44,59 @@ class ParagraphRecord:
         return (self.article_id, self.paragraph)
 
 
+class RecordColumns(Sequence[ParagraphRecord]):
+    """Paragraph records stored as columns, each record made when it is read.
+
+    What a loaded index keeps: six lists (no object per paragraph), so loading 100k paragraphs
+    costs one unpickling, not 100k record constructions.
+    """
+
+    def __init__(self, columns: tuple[list[Any], ...]) -> None:
+        self.columns = columns
+        if len({len(c) for c in columns}) > 1:
+            raise ValueError("record columns of different lengths")
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    @overload
+    def __getitem__(self, index: int) -> ParagraphRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ParagraphRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> ParagraphRecord | list[ParagraphRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        a, p, t, ti, d, so = self.columns
+        return ParagraphRecord(a[index], p[index], t[index], ti[index], d[index], so[index])
+
+    def __iter__(self) -> Iterator[ParagraphRecord]:
+        for row in zip(*self.columns, strict=True):
+            yield ParagraphRecord(*row)
+
+
+class RecordsByKey(Mapping[tuple[str, int], ParagraphRecord]):
+    """``(article_id, paragraph)`` -> record, over :class:`RecordColumns`."""
+
+    def __init__(self, records: RecordColumns) -> None:
+        self.records = records
+        ids, numbers = records.columns[0], records.columns[1]
+        self._rows = {key: row for row, key in enumerate(zip(ids, numbers, strict=True))}
+
+    def __getitem__(self, key: tuple[str, int]) -> ParagraphRecord:
+        return self.records[self._rows[key]]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 class LexicalIndex:
     """A BM25 index of paragraphs plus the IDF of every term.
 
@@ -51,6 +104,9 @@ class LexicalIndex:
         records: The paragraphs to index.
         analyzer: Tokeniser shared with the queries.
     """
+
+    records: Sequence[ParagraphRecord]
+    by_key: Mapping[tuple[str, int], ParagraphRecord]
 
     def __init__(self, records: Sequence[ParagraphRecord], analyzer: Analyzer) -> None:
         import bm25s
@@ -70,7 +126,7 @@ class LexicalIndex:
     @classmethod
     def _restored(
         cls,
-        records: list[ParagraphRecord],
+        records: RecordColumns,
         analyzer: Analyzer,
         idf: dict[str, float],
         max_idf: float,
@@ -82,7 +138,7 @@ class LexicalIndex:
         index.idf = idf
         index.max_idf = max_idf
         index._bm25 = bm25
-        index.by_key = {r.key: r for r in records}
+        index.by_key = RecordsByKey(records)
         return index
 
     def save_arrays(self, arrays: Path) -> None:
@@ -124,10 +180,7 @@ class LexicalIndex:
             state = pickle.load(handle)
         if not isinstance(state, dict) or state.get("format") != CACHE_FORMAT:
             raise ValueError(f"{path} is not a BM25 index of format {CACHE_FORMAT}")
-        records = [
-            ParagraphRecord(a, p, t, ti, d, so)
-            for a, p, t, ti, d, so in zip(*state["columns"], strict=True)
-        ]
+        records = RecordColumns(tuple(state["columns"]))
         bm25 = (
             bm25s.BM25.load(str(arrays), mmap=True, show_progress=False)
             if records
