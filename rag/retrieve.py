@@ -107,6 +107,7 @@ class HybridRetriever:
         """Start building ``revision``'s index in a thread (one at a time), unless running."""
         if self._building is not None and self._building.is_alive():
             return
+        serving = self._revision  # called under self._lock
 
         def build() -> None:
             try:
@@ -115,7 +116,8 @@ class HybridRetriever:
                 logger.exception("building the BM25 index in the background failed")
                 return
             with self._lock:
-                if self._lexical is None or self._revision != revision:
+                # Only if nothing newer was loaded meanwhile (e.g. from another process's file).
+                if self._revision == serving:
                     self._lexical, self._revision = built, revision
 
         self._building = threading.Thread(target=build, name="bm25-build", daemon=True)
