@@ -104,7 +104,7 @@ class Assistant:
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self.store = ArticleStore(self.settings, self.embedder)
         # One cache of sentence vectors for retrieval, answering and the support judge.
-        self.vectors = SentenceVectors(self.embedder)
+        self.vectors = SentenceVectors(self.embedder, stored=self.store.sentence_vectors)
         self.retriever = HybridRetriever(
             self.store, self.embedder, self.settings, vectors=self.vectors
         )
@@ -230,7 +230,7 @@ class Assistant:
         Computed once per index revision (the BM25 side is rebuilt exactly then), not per
         question.
         """
-        lexical = self.retriever.lexical()
+        lexical = self.retriever.served()
         cached = self._labels
         if cached is None or cached[0] is not lexical:
             titles = {r.article_id: r.title for r in lexical.records}
@@ -311,7 +311,10 @@ class Assistant:
         query = self._standalone(text, turns)
         yield StreamEvent(kind="status", text=query)
         query_vector = self.embedder.encode_queries([query])[0]
-        passages = self.retriever.retrieve(query, self.settings.k_answer, query_vector=query_vector)
+        snapshot = self.store.snapshot()  # the store's state, read once for this question
+        passages = self.retriever.retrieve(
+            query, self.settings.k_answer, query_vector=query_vector, snapshot=snapshot
+        )
         report = VerificationReport(
             generator=self.generator.name, policy=self.settings.unsupported_policy
         )
@@ -322,7 +325,7 @@ class Assistant:
             language=language,
             passages=passages,
             query_vector=query_vector,
-            lexical=self.retriever.lexical(),
+            lexical=self.retriever.lexical(snapshot, wait=False),
         )
         # With nothing retrieved there is nothing for a generator to read: the LLM-free
         # strategy refuses (with its related passages) without calling anyone.
