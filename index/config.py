@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 BUILTIN_E5 = "multilingual-e5-small"
@@ -220,7 +221,57 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the chat app binds to.")
     port: int = Field(7860, ge=0, le=65535, description="Port of the chat app (0 = any free).")
 
-    @field_validator("corpus_dir", "data_dir", "chroma_path", "llamacpp_model_path", mode="before")
+    # --- Service API and exposure (rag/api) -- app/service settings: move to rag/config.py ---
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        repr=False,
+        description="Keys that may call the service API and the chat (bearer tokens): "
+        "RAG_API_KEYS='key1,key2' or a JSON list. Required to bind a non-loopback address.",
+    )
+    api_keys_file: Path | None = Field(
+        None,
+        description="File of API keys, one per line ('#' starts a comment); added to api_keys.",
+    )
+    api_key_concurrency: int = Field(
+        4, ge=1, le=256, description="Requests one key may have in flight; more get HTTP 429."
+    )
+    api_rate_limit: int = Field(
+        120, ge=1, le=100_000, description="Requests per minute one key may make (burst = same)."
+    )
+    max_request_bytes: int = Field(
+        4_000_000,
+        ge=10_000,
+        description="Largest HTTP request body accepted by the API and the app (bytes); larger "
+        "bodies get 413. Keep it above max_upload_bytes.",
+    )
+    api_max_messages: int = Field(
+        64, ge=1, le=10_000, description="Messages one chat completion request may carry."
+    )
+    api_model_name: str = Field(
+        "grounded-news", min_length=1, max_length=200, description="Model id the API reports."
+    )
+    allow_uploads: bool = Field(True, description="Accept article uploads (False = read-only).")
+    allow_feedback: bool = Field(True, description="Accept 👍/👎 feedback (False = read-only).")
+    # --- end of the service API block ---
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        """Keys from the environment: a JSON list or comma-separated; blanks dropped."""
+        if isinstance(value, str):
+            text = value.strip()
+            items = json.loads(text) if text.startswith("[") else text.split(",")
+            return [str(item).strip() for item in items if str(item).strip()]
+        return value
+
+    @field_validator(
+        "corpus_dir",
+        "data_dir",
+        "chroma_path",
+        "llamacpp_model_path",
+        "api_keys_file",
+        mode="before",
+    )
     @classmethod
     def _expand_user(cls, value: object) -> object:
         return Path(value).expanduser() if isinstance(value, str | Path) else value
