@@ -307,9 +307,7 @@ def test_langchain_chat_openai(server: Server) -> None:
 # --- our own openai generator against a second instance --------------------------------------
 
 
-def test_our_openai_generator_against_a_second_instance(
-    server: Server, limited_server: Server
-) -> None:
+def test_our_openai_generator_against_the_service(server: Server) -> None:
     """rag.generate.openai (LangChain ChatOpenAI inside) streams from another instance."""
     from index.config import Settings
     from rag.generate.base import GenerationRequest
@@ -455,6 +453,14 @@ def test_a_flood_gets_429_with_retry_after(limited_server: Server) -> None:
             assert "in flight" in _error(busy, 429)
             assert int(busy.headers["retry-after"]) >= 1
             assert [line for line in lines if line][-1] == "data: [DONE]"
+        # A client that goes away mid-stream gives its slot back.
+        with client.stream("POST", "/v1/chat/completions", json={**CHAT, "stream": True}) as gone:
+            assert next(gone.iter_lines()).startswith("data: ")
+        deadline = time.monotonic() + 30
+        while (after := client.get("/v1/models")).status_code == 429:
+            assert "in flight" in _error(after, 429) and time.monotonic() < deadline
+            time.sleep(0.5)
+        assert after.status_code == 200
         # Five a minute: the burst runs out.
         statuses = [client.get("/v1/models") for _ in range(8)]
     limited = [r for r in statuses if r.status_code == 429]

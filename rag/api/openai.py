@@ -59,7 +59,7 @@ import contextlib
 import json
 import math
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Request
@@ -294,13 +294,13 @@ def openai_router(service: ApiService) -> APIRouter:
             body: ChatCompletionRequest = validated(ChatCompletionRequest, data)
             question, history = body.question_and_history()
             if body.stream:
-                events = await service.compute(service.assistant.stream, question, history)
-                handed_over = True
-                return StreamingResponse(
-                    _released(service, identity, _sse(service, body, events)),
-                    media_type="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+                # Validation happens here, before the first event (a 400, not a broken stream).
+                events = await service.call(service.assistant.stream, question, history)
+                response = _SlotStreamingResponse(
+                    _sse(service, body, events), lambda: service.limiter_release(identity)
                 )
+                handed_over = True
+                return response
             answer = await service.compute(service.assistant.ask, question, history)
             answer_id = service.issued.add(question, answer)
             content = answer.readable()
@@ -329,15 +329,23 @@ def openai_router(service: ApiService) -> APIRouter:
     return router
 
 
-async def _released(
-    service: ApiService, identity: str, chunks: AsyncIterator[str]
-) -> AsyncIterator[str]:
-    """``chunks``, then the key's slot given back (also when the client goes away)."""
-    try:
-        async for chunk in chunks:
-            yield chunk
-    finally:
-        service.limiter_release(identity)
+class _SlotStreamingResponse(StreamingResponse):
+    """A streamed response that gives the caller's request slot back however it ends
+    (finished, failed, or the client went away before the first byte)."""
+
+    def __init__(self, content: AsyncIterator[str], release: Callable[[], None]) -> None:
+        super().__init__(
+            content,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        self._release = release
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
 
 
 def _event(payload: dict[str, Any]) -> str:

@@ -163,12 +163,20 @@ class ApiService:
             ApiError: the library error mapped to its status (see :mod:`rag.api.errors`).
         """
         async with self.compute_slot():
-            try:
-                return await run_in_threadpool(function, *args)
-            except ApiError:
-                raise
-            except Exception as exc:
-                raise self.error_for(exc) from exc
+            return await self.call(function, *args)
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in a worker thread (no compute slot: quick work); errors mapped.
+
+        Raises:
+            ApiError: the library error mapped to its status (see :mod:`rag.api.errors`).
+        """
+        try:
+            return await run_in_threadpool(function, *args)
+        except ApiError:
+            raise
+        except Exception as exc:
+            raise self.error_for(exc) from exc
 
     def error_for(self, exc: Exception) -> ApiError:
         """The API error for ``exc``; server-side failures are logged with their details."""
