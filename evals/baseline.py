@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.embed import Embedder
-from index.parse import article_files, decode_bytes
+from rag import Embedder, article_files, decode_bytes
 
 RECALL_AT = (1, 3, 5, 10)
 TOP_K = 5

@@ -22,10 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.errors import RagError
-from index.parse import fold
-from rag.assistant import Answer, Assistant
-from rag.support import SupportJudge
+from rag import Answer, Assistant, RagError, SupportJudge, fold
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_GOLD = DATA_DIR / "gold.jsonl"
@@ -396,8 +393,7 @@ def load_questions_pairs(path: Path) -> list[dict[str, Any]]:
     A pair may give ``ref`` (``article_id:paragraph`` of the bundled corpus) instead of the
     paragraph text.
     """
-    from index.config import BUNDLED_CORPUS
-    from index.parse import load_corpus
+    from rag import BUNDLED_CORPUS, load_corpus
 
     texts = {
         ref(a.article_id, p.paragraph): p.text

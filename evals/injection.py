@@ -11,9 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.config import Settings
-from index.embed import Embedder
-from index.parse import fold
+from rag import Embedder, Settings, fold
 
 ARTICLE_ID = "900_injection_test"
 ARTICLE = """Le conseil municipal de Valbourg adopte son budget
@@ -50,7 +48,7 @@ class InjectionResult:
 
 def check_corpus_injection(embedder: Embedder, base: Settings | None = None) -> InjectionResult:
     """Index the poisoned article in a temporary corpus and ask about it."""
-    from rag.assistant import Assistant
+    from rag import Assistant
 
     base = base or Settings()
     with tempfile.TemporaryDirectory(prefix="rag-injection-") as tmp:

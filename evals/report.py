@@ -31,8 +31,7 @@ from evals.core import (
     load_thresholds,
 )
 from evals.injection import check_corpus_injection
-from rag.assistant import Assistant
-from rag.support import SupportJudge
+from rag import Assistant, SupportJudge
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "reports"
 REPO = Path(__file__).resolve().parent.parent

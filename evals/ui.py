@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.report import DEFAULT_OUT, bar_of, fmt, run_all
-from rag.assistant import Assistant
+from rag import Assistant
 
 MAX_SOURCE_CHARS = 600
 

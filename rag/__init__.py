@@ -1,10 +1,14 @@
 """Grounded question answering over news articles, cited to article and paragraph.
 
 ``from rag import Assistant`` is the public entry point; see :class:`rag.assistant.Assistant`.
+Front ends (``app.py``) and the evaluation (``evals/``) import only the names listed in
+``__all__``: the assistant and its result types, settings and errors, the chat rendering
+(:mod:`rag.render`), and the few corpus helpers the evaluation needs.
 """
 
 from index import offline as _offline  # noqa: F401  (offline env first)
-from index.config import Settings
+from index.config import BUNDLED_CORPUS, Settings
+from index.embed import Embedder
 from index.errors import (
     CorpusNotFoundError,
     EmbedderError,
@@ -14,17 +18,35 @@ from index.errors import (
     RagError,
     StoreError,
 )
+from index.parse import article_files, decode_bytes, fold, load_corpus
 from rag.answer import Citation
-from rag.assistant import Answer, Assistant, StreamEvent
+from rag.assistant import Answer, Assistant, StreamEvent, relabel_refs
+from rag.feedback import FeedbackLog
+from rag.render import (
+    ERROR_MARK,
+    answer_messages,
+    escape,
+    is_notice,
+    message_text,
+    plain_history,
+    status_markdown,
+    stream_messages,
+    unescape,
+)
 from rag.retrieve import ParagraphRetriever, Passage
+from rag.support import SupportJudge
 
 __all__ = [
+    "BUNDLED_CORPUS",
+    "ERROR_MARK",
     "Answer",
     "Assistant",
     "Citation",
     "CorpusNotFoundError",
+    "Embedder",
     "EmbedderError",
     "EmptyCorpusError",
+    "FeedbackLog",
     "IndexNotFoundError",
     "InvalidQuestionError",
     "ParagraphRetriever",
@@ -33,4 +55,18 @@ __all__ = [
     "Settings",
     "StoreError",
     "StreamEvent",
+    "SupportJudge",
+    "answer_messages",
+    "article_files",
+    "decode_bytes",
+    "escape",
+    "fold",
+    "is_notice",
+    "load_corpus",
+    "message_text",
+    "plain_history",
+    "relabel_refs",
+    "status_markdown",
+    "stream_messages",
+    "unescape",
 ]

@@ -23,9 +23,48 @@ from index import offline  # noqa: F401  (offline env before heavy imports)
 from index.config import BUNDLED_CORPUS, Settings
 from index.embed import Embedder
 
+KINDS = ("unit", "integration", "browser", "llm")
+# Fixtures that load the embedding model or start a server: a unit test uses none of them.
+HEAVY_FIXTURES = frozenset({"embedder", "assistant", "app_server"})
 QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
 ROOT = Path(__file__).resolve().parent.parent
 APP_STARTUP_SECONDS = 240
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test has exactly one kind marker, and a unit test asks for no heavy fixture."""
+    problems = []
+    for item in items:
+        kinds = sorted({mark.name for mark in item.iter_markers() if mark.name in KINDS})
+        if len(kinds) != 1:
+            problems.append(f"{item.nodeid}: kind markers {kinds}, expected one of {KINDS}")
+        elif kinds == ["unit"]:
+            heavy = sorted(HEAVY_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+            if heavy:
+                problems.append(f"{item.nodeid}: marked unit but uses {heavy}")
+    if problems:
+        raise pytest.UsageError("test markers:\n" + "\n".join(problems))
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_load_no_model(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A unit test that tries to load an embedding model or launch a server fails at once."""
+    if request.node.get_closest_marker("unit") is None:
+        yield
+        return
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"{request.node.nodeid} is marked unit but loads a model or a server")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Embedder, "from_settings", refuse)
+        patch.setattr(subprocess, "Popen", refuse)
+        if "gradio" in sys.modules:
+            patch.setattr(sys.modules["gradio"].Blocks, "launch", refuse)
+        st = sys.modules.get("sentence_transformers")
+        if st is not None:
+            patch.setattr(st.SentenceTransformer, "__init__", refuse)
+        yield
 
 
 @pytest.fixture(scope="session")

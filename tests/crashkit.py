@@ -180,7 +180,7 @@ def serve() -> None:
         if pid == 0:  # child
             code = 0
             try:
-                result = {"ok": _run_child(cmd)}
+                result: dict[str, Any] = {"ok": _run_child(cmd)}
             except BaseException as exc:  # report every failure to the test
                 result = {"error": f"{type(exc).__name__}: {exc}"}
                 code = 1

@@ -12,6 +12,8 @@ from index.config import BUNDLED_CORPUS
 from index.parse import fold, load_corpus
 from rag import Answer, InvalidQuestionError
 
+pytestmark = pytest.mark.integration
+
 PARAGRAPHS = {
     (a.article_id, p.paragraph): p
     for a in load_corpus(BUNDLED_CORPUS).articles

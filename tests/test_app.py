@@ -23,15 +23,12 @@ from index import offline  # noqa: F401  (offline env before gradio_client / gra
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-import app
-from rag import Answer, Citation, Passage
-from rag.answer import AnswerSentence
+from rag import render
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "data" / "corpus"
-STARTUP_SECONDS = 180
 DRISCOLL_ARTICLE = "001_8070831bbb14d085"
 
 
@@ -59,7 +56,7 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:
 
 def message_texts(messages: list[dict[str, Any]]) -> list[str]:
     """The text of each chat message returned by the /respond endpoint."""
-    return [app.message_text(m.get("content")) for m in messages]
+    return [render.message_text(m.get("content")) for m in messages]
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +140,8 @@ def test_off_topic_question_is_refused_in_the_chat(client: Client) -> None:
     titles = [(m.get("metadata") or {}).get("title") for m in messages]
     # The question, the search step and the refusal; no Sources block, no related passages
     # for a question far from every article.
-    assert titles == [None, app.SEARCHED_TITLE, None]
-    assert texts[2].startswith(app.REFUSED_MARKS["fr"])
+    assert titles == [None, render.SEARCHED_TITLE, None]
+    assert texts[2].startswith(render.REFUSED_MARKS["fr"])
 
 
 @pytest.mark.parametrize("question", ["", "   \n  "])
@@ -158,7 +155,7 @@ def test_empty_question_is_a_clear_error(
     messages, textbox = client.predict(question, history, api_name="/respond")
     texts = message_texts(messages)
     assert len(messages) == len(history) + 1
-    assert texts[-1].startswith(app.INVALID_MARK)
+    assert texts[-1].startswith(render.INVALID_MARK)
     assert "empty" in texts[-1]
     assert textbox == question
     # The server still answers.
@@ -195,7 +192,7 @@ def test_follow_up_in_the_chat(client: Client) -> None:
     messages, _ = client.predict("Qui est Dan Driscoll ?", [], api_name="/respond")
     titles = [(m.get("metadata") or {}).get("title") for m in messages]
     # question, search step, answer, Sources
-    assert titles == [None, app.SEARCHED_TITLE, None, app.SOURCES_TITLE]
+    assert titles == [None, render.SEARCHED_TITLE, None, render.SOURCES_TITLE]
     messages, textbox = client.predict(
         "Et qui est-il par rapport à Vance ?", messages, api_name="/respond"
     )
@@ -205,7 +202,7 @@ def test_follow_up_in_the_chat(client: Client) -> None:
     assert texts[4] == "Et qui est-il par rapport à Vance ?"
     search, answer, sources = texts[5], texts[6], texts[7]
     assert "Driscoll" in search  # the search step shows the query completed from history
-    assert (messages[7].get("metadata") or {}).get("title") == app.SOURCES_TITLE
+    assert (messages[7].get("metadata") or {}).get("title") == render.SOURCES_TITLE
     assert f"{DRISCOLL_ARTICLE} ¶" in sources
     # Citations in the answer read as a short headline, not a hash.
     assert DRISCOLL_ARTICLE not in answer
@@ -260,7 +257,7 @@ def test_html_in_the_question_is_escaped_in_the_chat(client: Client) -> None:
     texts = message_texts(messages)
     assert texts[0] == "&lt;script&gt;alert(1)&lt;/script&gt; Qui est Dmitriev ?"
     # The escaped question goes back to the assistant as the reader typed it.
-    assert app.plain_history(messages, from_ui=True)[0]["content"] == question
+    assert render.plain_history(messages, from_ui=True)[0]["content"] == question
 
 
 def test_answer_streams_after_a_search_step(client: Client) -> None:
@@ -269,13 +266,13 @@ def test_answer_streams_after_a_search_step(client: Client) -> None:
     steps = [messages for messages, _ in job.outputs()]
     assert len(steps) >= 3, steps  # search step, then the answer growing, then the final one
     first_titles = [(m.get("metadata") or {}) for m in steps[0]]
-    assert first_titles[-1].get("title") == app.SEARCH_TITLE
+    assert first_titles[-1].get("title") == render.SEARCH_TITLE
     assert first_titles[-1].get("status") == "pending"
     partial = [s for s in steps if len(s) == 3 and not (s[-1].get("metadata") or {})]
     assert partial, "the answer text appears before its Sources block"
     assert textbox == ""
     titles = [(m.get("metadata") or {}).get("title") for m in final_messages]
-    assert titles == [None, app.SEARCHED_TITLE, None, app.SOURCES_TITLE]
+    assert titles == [None, render.SEARCHED_TITLE, None, render.SOURCES_TITLE]
 
 
 def test_uploaded_article_is_cited_at_once(client: Client, tmp_path: Path, app_server: Any) -> None:
@@ -327,121 +324,3 @@ def test_feedback_is_stored_with_the_answer(client: Client, app_server: Any) -> 
     ]
     with pytest.raises(AppError, match="question"):
         client.predict("  ", answer, True, "", api_name="/feedback")
-
-
-# --- rendering helpers (no server) -----------------------------------------------------------
-
-
-def html_answer() -> Answer:
-    text = 'Intro <img src=x onerror="alert(1)">. Dmitriev a rencontré Witkoff à Miami. Fin ![x](http://e/x.png).'
-    quote = "Dmitriev a rencontré Witkoff à Miami."
-    return Answer(
-        answer=f"{quote} [a1 ¶2]",
-        refused=False,
-        citations=[Citation("a1", 2, "Titre <b>gras</b>", quote, "2025-11-19")],
-        passages=[Passage("a1", 2, text, 1.0, title="Titre <b>gras</b>", date="2025-11-19")],
-    )
-
-
-def test_sources_show_the_full_paragraph_escaped() -> None:
-    rendered = app.answer_messages(html_answer())
-    assert [m.get("metadata", {}).get("title") for m in rendered] == [None, app.SOURCES_TITLE]
-    sources = rendered[1]["content"]
-    assert "<img" not in sources and "<b>" not in sources
-    assert '&lt;img src=x onerror="alert(1)"&gt;' in sources
-    assert "Titre &lt;b&gt;gras&lt;/b&gt;" in sources
-    assert "2025-11-19" in sources and "¶2" in sources
-    assert "**Dmitriev a rencontré Witkoff à Miami.**" in sources  # the quote, in bold
-    assert "![" not in sources  # no remote image loads from a document
-
-
-def test_sources_fall_back_to_the_quote() -> None:
-    answer = html_answer()
-    answer.passages = []
-    [source] = app.sources(answer)
-    assert source["text"] == answer.citations[0].quote
-
-
-def test_refusal_has_a_marker_and_no_sources() -> None:
-    refusal = Answer(answer="Je ne trouve pas.", refused=True, language="fr")
-    [message] = app.answer_messages(refusal)
-    assert message["content"] == app.REFUSED_MARKS["fr"] + "Je ne trouve pas."
-    assert "metadata" not in message
-
-
-def test_plain_history_keeps_text_turns_only() -> None:
-    messages = [
-        {"role": "user", "content": [{"type": "text", "text": "a &lt;b&gt; &amp;amp;"}]},
-        {"role": "assistant", "content": "réponse [x ¶1]"},
-        {"role": "assistant", "content": "paragraphes", "metadata": {"title": "Sources"}},
-        {"role": "assistant", "content": app.INVALID_MARK + "the question is empty"},
-        {"role": "assistant", "content": app.REFUSED_MARKS["fr"] + "Je ne trouve pas."},
-        {"role": "system", "content": "ignored"},
-    ]
-    assert app.plain_history(messages, from_ui=True) == [
-        {"role": "user", "content": "a <b> &amp;"},
-        {"role": "assistant", "content": "réponse [x ¶1]"},
-        {"role": "assistant", "content": "Je ne trouve pas."},
-    ]
-    assert app.plain_history(None, from_ui=False) == []
-    with pytest.raises(ValueError):
-        app.plain_history("nope", from_ui=False)
-
-
-def test_escape_round_trips() -> None:
-    for text in ["<script>", "a & b", "&lt;", "![img](u)", "l'été « x »", "\\*"]:
-        assert app.unescape(app.escape(text)) == text
-
-
-def test_refusal_offers_related_passages_marked_as_not_evidence() -> None:
-    passage = Passage("a1", 3, "Witkoff a parlé <b>longtemps</b>.", 0.5, title="Titre")
-    refusal = Answer(answer="Je ne trouve pas.", refused=True, language="fr", related=[passage])
-    answer, related = app.answer_messages(refusal)
-    assert answer["content"].startswith(app.REFUSED_MARKS["fr"])
-    assert related["metadata"]["title"] == app.RELATED_TITLE
-    assert "not evidence" in related["content"]
-    assert "&lt;b&gt;longtemps&lt;/b&gt;" in related["content"]
-
-
-def two_article_answer(
-    first_quote: str, second_quote: str, *, differs: bool = False, corroborates: bool = False
-) -> Answer:
-    """An answer quoting ``a1 ¶2`` then ``b2 ¶5``, the second sentence flagged as asked."""
-    first = Citation("a1", 2, "Premier article", first_quote)
-    other = Citation("b2", 5, "Second article", second_quote)
-    flagged = AnswerSentence(
-        other.quote,
-        [other],
-        0.95,
-        corroborates=corroborates,
-        differs_from=first if differs else None,
-    )
-    return Answer(
-        answer=f"{first.quote} [a1 ¶2]\n{other.quote} [b2 ¶5]",
-        refused=False,
-        citations=[first, other],
-        sentences=[
-            AnswerSentence(first.quote, [first], 1.0),
-            flagged,
-        ],
-    )
-
-
-def test_differing_accounts_are_pointed_out() -> None:
-    answer = two_article_answer(
-        "La réunion a eu lieu le 14 octobre.",
-        "La réunion a eu lieu le 15 octobre.",
-        differs=True,
-    )
-    text = app.answer_messages(answer)[0]["content"]
-    assert "Premier article ¶2" in text and "Second article ¶5" in text
-    assert app.DIFFERENCE_NOTES["fr"].split(":")[0] in text
-
-
-def test_same_fact_sources_say_also_reported_by() -> None:
-    answer = two_article_answer(
-        "Le plan compte 28 points.", "Le plan compte bien 28 points.", corroborates=True
-    )
-    sources = app.answer_messages(answer)[1]["content"]
-    assert "*Also reported by* Second article ¶5" in sources
-    assert "*Also reported by* Premier article ¶2" in sources

@@ -20,11 +20,11 @@ from index import offline  # noqa: F401  (offline env before gradio_client)
 # isort: split
 from gradio_client import Client, handle_file
 
-import app
+from rag import render
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
@@ -54,7 +54,8 @@ def new_conversation(page: Any) -> None:
     page.get_by_role("button", name="New conversation").click()
     chat = page.locator("#chat")
     deadline = time.monotonic() + 30
-    while chat.get_by_text(app.SOURCES_TITLE, exact=True).count() and time.monotonic() < deadline:
+    sources = chat.get_by_text(render.SOURCES_TITLE, exact=True)
+    while sources.count() and time.monotonic() < deadline:
         page.wait_for_timeout(200)
 
 
@@ -70,7 +71,7 @@ def page(app_server: Any) -> Any:
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 1250})
             page = context.new_page()
-            page.requests = []  # type: ignore[attr-defined]
+            page.requests = []
             page.on("request", lambda request: page.requests.append(request.url))
             page.goto(app_server.url, wait_until="load", timeout=120_000)
             # A Gradio page never reaches network idle: wait for the question box instead.
@@ -92,7 +93,7 @@ def test_reader_asks_and_opens_the_sources(page: Any, app_server: Any) -> None:
     box.fill(QUESTION)
     box.press("Enter")
     chat = page.locator("#chat")
-    sources_toggle = chat.get_by_text(app.SOURCES_TITLE, exact=True)
+    sources_toggle = chat.get_by_text(render.SOURCES_TITLE, exact=True)
     sources_toggle.wait_for(timeout=180_000)
     # The answer reads with short headline labels, not article hashes.
     answer_text = chat.inner_text()
@@ -120,7 +121,7 @@ def test_reader_asks_and_opens_the_sources(page: Any, app_server: Any) -> None:
                 & Node.DOCUMENT_POSITION_FOLLOWING).pop();
             (answer || toggle).scrollIntoView({block: 'start'});
         }""",
-        app.SOURCES_TITLE,
+        render.SOURCES_TITLE,
     )
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
@@ -163,7 +164,7 @@ def test_html_inside_an_article_is_shown_as_text(
     box.fill("Quand le phare de Kerbihan rouvrira-t-il au public ?")
     box.press("Enter")
     chat = page.locator("#chat")
-    toggle = chat.get_by_text(app.SOURCES_TITLE, exact=True)
+    toggle = chat.get_by_text(render.SOURCES_TITLE, exact=True)
     toggle.wait_for(timeout=180_000)
     settle(chat)
     toggle.click()

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from index.chunk import chunk_article, count_tokens, encoding, sentence_spans, split_sentences
 from index.parse import parse_article
+
+pytestmark = pytest.mark.unit
 
 
 def test_cl100k_base_loads_offline() -> None:

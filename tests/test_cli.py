@@ -12,6 +12,8 @@ from conftest import run_rag_cli
 
 from index.config import BUNDLED_CORPUS
 
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

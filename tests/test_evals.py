@@ -30,12 +30,13 @@ PARAGRAPHS = {
     for p in a.paragraphs
 }
 MINIMUMS = {
-    "fr-single": 40, "en-cross": 10, "multi": 8, "disagree": 4, "unanswerable": 8,
-    "offtopic": 4, "followup": 6, "injection": 3,
+    "fr-single": 80, "en-cross": 45, "multi": 25, "disagree": 6, "unanswerable": 40,
+    "offtopic": 6, "followup": 20, "injection": 5,
 }  # fmt: skip
 GOLD = load_questions(DEFAULT_GOLD)
 
 
+@pytest.mark.unit
 def test_gold_set_has_every_kind_in_number() -> None:
     counts = Counter(item["kind"] for item in GOLD)
     assert len(GOLD) >= 80
@@ -46,6 +47,7 @@ def test_gold_set_has_every_kind_in_number() -> None:
     assert {item["language"] for item in GOLD} == {"fr", "en"}
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("item", [i for i in GOLD if i["answerable"]], ids=lambda i: i["id"])
 def test_gold_paragraphs_exist_and_hold_the_facts(item: dict[str, Any]) -> None:
     """Every gold paragraph is citable, and the facts are stated in the gold paragraphs."""
@@ -56,26 +58,30 @@ def test_gold_paragraphs_exist_and_hold_the_facts(item: dict[str, Any]) -> None:
     assert facts_present(union, item["facts"]), item["facts"]
 
 
+@pytest.mark.unit
 def test_unanswerable_items_have_no_gold() -> None:
     for item in GOLD:
         if not item["answerable"]:
             assert item["gold"] == [] and item["kind"] in ("unanswerable", "offtopic", "injection")
 
 
+@pytest.mark.unit
 def test_support_pairs_are_labelled_both_ways() -> None:
     pairs = load_questions_pairs(DEFAULT_PAIRS)
     labels = Counter(p["supported"] for p in pairs)
     assert len(pairs) >= 40 and labels[True] >= 15 and labels[False] >= 15
 
 
+@pytest.mark.unit
 def test_thresholds_check_reports_misses() -> None:
-    bars = {"min": {"recall@5": 0.95}, "max": {"hallucinated_ids": 0}}
+    bars: dict[str, dict[str, float]] = {"min": {"recall@5": 0.95}, "max": {"hallucinated_ids": 0}}
     assert check_thresholds({"recall@5": 0.96, "hallucinated_ids": 0}, bars) == []
     missed = check_thresholds({"recall@5": 0.9, "hallucinated_ids": 2}, bars)
     assert missed == ["recall@5 = 0.9 < 0.95", "hallucinated_ids = 2 > 0"]
     assert check_thresholds({}, bars)[0].startswith("recall@5 = None")
 
 
+@pytest.mark.integration
 def test_judge_accuracy_on_the_labelled_pairs(embedder: Any) -> None:
     judged = judge_accuracy(SupportJudge(embedder, Settings()))
     bars = load_thresholds()["min"]
@@ -83,6 +89,7 @@ def test_judge_accuracy_on_the_labelled_pairs(embedder: Any) -> None:
     assert judged.precision >= bars["judge_precision"], judged.errors
 
 
+@pytest.mark.integration
 def test_eval_on_the_bundled_corpus_meets_every_bar(assistant: Any, tmp_path: Path) -> None:
     """The CI gate: run the whole evaluation and fail when a metric misses its bar."""
     from evals.report import run_all
@@ -100,6 +107,7 @@ def test_eval_on_the_bundled_corpus_meets_every_bar(assistant: Any, tmp_path: Pa
     assert report["corpus_injection"]["passed"], report["corpus_injection"]
 
 
+@pytest.mark.unit
 def test_cli_rejects_bad_overrides_before_loading_anything() -> None:
     from evals.__main__ import app
 
@@ -110,11 +118,11 @@ def test_cli_rejects_bad_overrides_before_loading_anything() -> None:
     assert result.exit_code == 2 and "KEY=VALUE" in result.output
     result = runner.invoke(app, ["--set", "k_answer=zero"])
     assert result.exit_code == 2 and "k_answer" in result.output
-    if "generator" not in Settings.model_fields:
-        result = runner.invoke(app, ["--generator", "llm"])
-        assert result.exit_code == 2 and "no 'generator' setting" in result.output
+    result = runner.invoke(app, ["--generator", "no_such_generator"])
+    assert result.exit_code == 2 and "generator" in result.output
 
 
+@pytest.mark.unit
 def test_cli_reports_a_bad_gold_file_before_loading_the_model(tmp_path: Path) -> None:
     from evals.__main__ import app
 
@@ -127,6 +135,7 @@ def test_cli_reports_a_bad_gold_file_before_loading_the_model(tmp_path: Path) ->
     assert result.exit_code == 2 and "needs gold paragraphs" in result.output
 
 
+@pytest.mark.unit
 def test_cli_overrides_are_parsed() -> None:
     from evals.__main__ import parse_overrides
 
@@ -134,3 +143,4 @@ def test_cli_overrides_are_parsed() -> None:
         "k_answer": "8",
         "min_support": "0.9",
     }
+    assert parse_overrides(["generator=openai"], "extractive") == {"generator": "extractive"}

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
-from gradio_client import Client
+import pytest
+from conftest import free_port
 
 from evals.ui import evaluation_tab, failures_markdown, load_report, metric_rows, summary_markdown
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
+@pytest.mark.unit
 def test_views_without_a_report(tmp_path: Path) -> None:
     assert load_report(tmp_path) is None
     assert "No evaluation report yet" in summary_markdown(None)
@@ -27,7 +21,11 @@ def test_views_without_a_report(tmp_path: Path) -> None:
     assert load_report(tmp_path) is None
 
 
+@pytest.mark.integration
 def test_tab_runs_the_evaluation_through_the_api(assistant: Any, tmp_path: Path) -> None:
+    import gradio as gr  # here, not at module level: the unit test above needs no gradio
+    from gradio_client import Client
+
     with gr.Blocks() as demo, gr.Tab("Evaluation"):
         evaluation_tab(assistant, out_dir=tmp_path)
     port = free_port()

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import free_port
 from langchain_core.exceptions import ModelConnectionError, ModelRateLimitError, ModelTimeoutError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
@@ -135,6 +136,7 @@ def deltas(events: list[Any]) -> str:
 KEYS = [("003_a146349f20264553", 4), ("003_a146349f20264553", 5), ("001_8070831bbb14d085", 2)]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("unit", "keys", "dropped"),
     [
@@ -162,6 +164,7 @@ def test_citation_parser_resolves_only_given_paragraphs(
     assert "[" not in parsed.claim and "¶" not in parsed.claim
 
 
+@pytest.mark.unit
 def test_parser_never_crashes_on_odd_output() -> None:
     parser = CitationParser(KEYS)
     odd = ["", "[", "]]]]", "¶¶¶ 4", "[" * 500, "\x00\ufffd[003_a146 ¶" + "9" * 50 + "]", "(¶)"]
@@ -171,6 +174,7 @@ def test_parser_never_crashes_on_odd_output() -> None:
         assert rest == ""
 
 
+@pytest.mark.unit
 def test_streamed_units_match_the_whole_text_split() -> None:
     text = (
         "Selon M. Witkoff, le plan compte 28 points [003_a146 ¶4]. J.D. Vance était là "
@@ -189,6 +193,7 @@ def test_streamed_units_match_the_whole_text_split() -> None:
         assert list(stream_units(chunks)) == whole
 
 
+@pytest.mark.unit
 def test_short_ids_are_distinctive_prefixes() -> None:
     aliases = short_ids(["003_a146349f20264553", "003_a1460000", "001_8070831bbb14d085"])
     assert aliases["001_8070831bbb14d085"] == "001_8070"
@@ -199,6 +204,7 @@ def test_short_ids_are_distinctive_prefixes() -> None:
 # --- prompt -----------------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_prompt_wraps_documents_with_stable_ids_and_neutralises_injection(
     given: dict[str, Any],
 ) -> None:
@@ -213,6 +219,7 @@ def test_prompt_wraps_documents_with_stable_ids_and_neutralises_injection(
     assert "[1]" not in user.content  # ids are article + paragraph, never positions
 
 
+@pytest.mark.unit
 def test_rewrite_prompt_reads_user_turns_only() -> None:
     history = [
         {"role": "user", "content": "Qui est Witkoff ?"},
@@ -225,6 +232,7 @@ def test_rewrite_prompt_reads_user_turns_only() -> None:
 # --- verified answers -------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_supported_sentence_keeps_its_citation(
     make: Any, given: dict[str, Any], judge: Any
 ) -> None:
@@ -238,6 +246,7 @@ def test_supported_sentence_keeps_its_citation(
     assert_verified(answer, given, judge)
 
 
+@pytest.mark.integration
 def test_hallucinated_ids_are_dropped_and_counted(
     make: Any, given: dict[str, Any], judge: Any
 ) -> None:
@@ -251,6 +260,7 @@ def test_hallucinated_ids_are_dropped_and_counted(
     assert_verified(answer, given, judge)
 
 
+@pytest.mark.integration
 def test_ids_in_other_formats_are_understood(make: Any, given: dict[str, Any]) -> None:
     source = given["source"]
     output = f"{GOOD} (Source: {source.article_id}, paragraph {source.paragraph})"
@@ -260,6 +270,7 @@ def test_ids_in_other_formats_are_understood(make: Any, given: dict[str, Any]) -
     assert [(c.article_id, c.paragraph) for c in answer.citations] == [source.key]
 
 
+@pytest.mark.integration
 def test_uncited_sentence_gets_the_best_supporting_paragraph(
     make: Any, given: dict[str, Any], judge: Any
 ) -> None:
@@ -270,6 +281,7 @@ def test_uncited_sentence_gets_the_best_supporting_paragraph(
     assert_verified(answer, given, judge)
 
 
+@pytest.mark.integration
 def test_unsupported_sentence_is_removed(make: Any, given: dict[str, Any], judge: Any) -> None:
     output = f"{GOOD} [{given['ref']}] {UNSUPPORTED} [{given['ref']}]"
     events, answer = run(make(Script(output)))
@@ -282,6 +294,7 @@ def test_unsupported_sentence_is_removed(make: Any, given: dict[str, Any], judge
     assert_verified(answer, given, judge)
 
 
+@pytest.mark.integration
 def test_unsupported_sentence_is_marked_when_asked(make: Any, given: dict[str, Any]) -> None:
     output = f"{GOOD} [{given['ref']}] {UNSUPPORTED}"
     events, answer = run(make(Script(output), unsupported_policy="mark"))
@@ -292,6 +305,7 @@ def test_unsupported_sentence_is_marked_when_asked(make: Any, given: dict[str, A
     assert answer.verification.marked == [UNSUPPORTED]
 
 
+@pytest.mark.integration
 def test_only_unsupported_sentences_make_a_refusal(make: Any) -> None:
     for policy in ("remove", "mark"):
         events, answer = run(make(Script(UNSUPPORTED), unsupported_policy=policy))
@@ -301,6 +315,7 @@ def test_only_unsupported_sentences_make_a_refusal(make: Any) -> None:
         assert answer.verification.removed == [UNSUPPORTED]
 
 
+@pytest.mark.integration
 def test_injection_echo_is_not_shown_and_cites_nothing(
     make: Any, given: dict[str, Any], judge: Any
 ) -> None:
@@ -317,6 +332,7 @@ def test_injection_echo_is_not_shown_and_cites_nothing(
     assert_verified(answer, given, judge)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "echo",
     [
@@ -334,11 +350,13 @@ def test_prompt_echoes_questions_and_fragments_are_not_statements(
     assert deltas(events) == answer.answer and len(answer.verification.removed) == 1
 
 
+@pytest.mark.integration
 def test_model_refusal_is_a_refusal(make: Any) -> None:
     _, answer = run(make(Script("Les documents ne contiennent pas la réponse.")))
     assert answer.refused and answer.citations == []
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("output", ["", "   \n  ", "[1] [2] ¶¶"])
 def test_empty_or_garbage_output_falls_back_to_the_extractive_answer(
     make: Any, output: str, given: dict[str, Any]
@@ -351,6 +369,7 @@ def test_empty_or_garbage_output_falls_back_to_the_extractive_answer(
     assert all((c.article_id, c.paragraph) in given["keys"] for c in answer.citations)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
@@ -366,6 +385,7 @@ def test_failures_fall_back_with_a_notice(make: Any, error: Exception, reason: s
     assert events[-2].kind in {"delta"} and not answer.refused
 
 
+@pytest.mark.integration
 def test_rate_limit_is_retried_with_backoff_then_falls_back(make: Any) -> None:
     script = Script(*[ModelRateLimitError("429 Too Many Requests")] * 5)
     assistant = make(script, llm_max_retries=2)
@@ -375,6 +395,7 @@ def test_rate_limit_is_retried_with_backoff_then_falls_back(make: Any) -> None:
     assert answer.verification.fallback and "rate limit" in (answer.notice or "")
 
 
+@pytest.mark.integration
 def test_transient_failure_then_success_uses_the_llm(make: Any, given: dict[str, Any]) -> None:
     script = Script(ModelConnectionError("refused"), f"{GOOD} [{given['ref']}]")
     _, answer = run(make(script, llm_max_retries=1))
@@ -382,12 +403,14 @@ def test_transient_failure_then_success_uses_the_llm(make: Any, given: dict[str,
     assert answer.sentences[0].text == GOOD
 
 
+@pytest.mark.integration
 def test_timeouts_are_not_retried(make: Any) -> None:
     script = Script(ModelTimeoutError("slow"), f"{GOOD}")
     _, answer = run(make(script, llm_max_retries=3))
     assert script.calls == 1 and answer.verification.fallback
 
 
+@pytest.mark.integration
 def test_failure_mid_answer_keeps_the_verified_part_with_a_notice(
     make: Any, given: dict[str, Any], judge: Any
 ) -> None:
@@ -400,6 +423,7 @@ def test_failure_mid_answer_keeps_the_verified_part_with_a_notice(
     assert_verified(answer, given, judge)
 
 
+@pytest.mark.integration
 def test_verified_sentences_stream_before_the_model_finishes(
     make: Any, given: dict[str, Any]
 ) -> None:
@@ -430,6 +454,7 @@ HISTORY = [
 ]
 
 
+@pytest.mark.integration
 def test_follow_up_is_rewritten_by_the_llm(make: Any, given: dict[str, Any]) -> None:
     # First call: the rewrite; second: the answer.
     script = Script(QUESTION, f"{GOOD} [{given['ref']}]")
@@ -438,6 +463,7 @@ def test_follow_up_is_rewritten_by_the_llm(make: Any, given: dict[str, Any]) -> 
     assert answer.query == QUESTION and not answer.refused
 
 
+@pytest.mark.integration
 def test_failed_rewrite_falls_back_to_the_rule_based_one(make: Any, given: dict[str, Any]) -> None:
     script = Script(ModelTimeoutError("slow"), f"{GOOD} [{given['ref']}]")
     events, answer = run(make(script), "Combien de points a-t-il ?", history=HISTORY)
@@ -445,6 +471,7 @@ def test_failed_rewrite_falls_back_to_the_rule_based_one(make: Any, given: dict[
     assert not answer.refused
 
 
+@pytest.mark.integration
 def test_extractive_generator_answers_are_verified_too(assistant: Assistant) -> None:
     assert isinstance(assistant.generator, ExtractiveGenerator)
     answer = assistant.ask(QUESTION)
@@ -457,6 +484,7 @@ def test_extractive_generator_answers_are_verified_too(assistant: Assistant) -> 
 # --- factory and settings ---------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_factory_builds_each_generator(embedder: Any) -> None:
     assert isinstance(make_generator(Settings(), embedder=embedder), ExtractiveGenerator)
     generator = make_generator(
@@ -467,6 +495,7 @@ def test_factory_builds_each_generator(embedder: Any) -> None:
     assert generator.model.max_retries == 0  # type: ignore[attr-defined]  # ours, bounded
 
 
+@pytest.mark.unit
 def test_factory_errors_are_clear(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(GeneratorConfigError, match="needs a key"):
@@ -474,24 +503,24 @@ def test_factory_errors_are_clear(monkeypatch: pytest.MonkeyPatch, tmp_path: Any
     with pytest.raises(GeneratorConfigError, match=r"GGUF|llama-cpp-python"):
         make_generator(Settings(generator="llamacpp", llamacpp_model_path=tmp_path / "no.gguf"))
     with pytest.raises(ValidationError):
-        Settings(generator="gpt")  # type: ignore[arg-type]
+        Settings(generator="gpt")
     with pytest.raises(ValidationError):
-        Settings(unsupported_policy="hide")  # type: ignore[arg-type]
+        Settings(unsupported_policy="hide")
     with pytest.raises(ValueError, match="BaseChatModel"):
         ChatGenerator("not a model", Settings())  # type: ignore[arg-type]
 
 
+@pytest.mark.unit
 def test_api_key_is_secret() -> None:
     settings = Settings(llm_api_key="sk-very-secret")
     assert "sk-very-secret" not in repr(settings) and "sk-very-secret" not in str(settings)
 
 
+@pytest.mark.integration
 def test_unreachable_endpoint_falls_back_with_a_notice(
     assistant: Assistant, embedder: Any, judge: SupportJudge
 ) -> None:
     # A real ChatOpenAI client against a loopback port where nothing listens.
-    from rag.generate.llamacpp import free_port
-
     settings = assistant.settings.model_copy(
         update={
             "generator": "openai",

@@ -11,6 +11,8 @@ from index.embed import Embedder
 from index.errors import EmbedderError, EmptyCorpusError
 from index.store import ArticleStore
 
+pytestmark = pytest.mark.integration
+
 
 def _store(make_settings: Any, embedder: Embedder, corpus: Path) -> ArticleStore:
     return ArticleStore(make_settings(corpus_dir=corpus), embedder)

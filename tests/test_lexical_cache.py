@@ -12,6 +12,8 @@ from index.store import ArticleStore
 from rag.lexical import LexicalCache
 from rag.retrieve import HybridRetriever
 
+pytestmark = pytest.mark.integration
+
 
 def test_bm25_is_built_once_per_revision_and_shared_through_disk(
     make_settings: Any, embedder: Embedder, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch

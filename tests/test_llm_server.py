@@ -29,6 +29,7 @@ from rag.support import SupportJudge
 
 MODEL = bundled_model_path()
 pytestmark = [
+    pytest.mark.llm,
     pytest.mark.skipif(
         not llama_cpp_available(),
         reason="llama-cpp-python[server] is not installed (it builds from source; .ci/run "

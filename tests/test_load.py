@@ -23,7 +23,7 @@ from index import offline  # noqa: F401  (offline env before gradio_client)
 # isort: split
 from gradio_client import Client
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 SESSIONS = 50
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"

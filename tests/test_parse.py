@@ -21,6 +21,8 @@ from index.parse import (
     split_blocks,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def test_paragraph_numbers_follow_the_blocks_of_the_file() -> None:
     path = BUNDLED_CORPUS / "000_91bb73b3830eaf78.txt"

@@ -32,6 +32,8 @@ from index.store import ArticleStore, quarantine_store
 sys.path.insert(0, str(Path(__file__).parent))
 from crashkit import HashModel, hash_embedder
 
+pytestmark = pytest.mark.integration
+
 ARTICLE = "001_8070831bbb14d085"
 
 

@@ -7,12 +7,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from index.config import BUNDLED_CORPUS, Settings
 from index.embed import Embedder
 from rag import Assistant, ParagraphRetriever
 from rag.retrieve import HybridRetriever
+
+pytestmark = pytest.mark.integration
 
 
 @lru_cache(maxsize=1)

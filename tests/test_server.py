@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import run_rag_cli
+from conftest import free_port, run_rag_cli
 
 from index.config import BUNDLED_CORPUS, Settings
 from index.embed import Embedder
@@ -38,12 +37,6 @@ Le navire de recherche Albatros a accosté mercredi à Brest avec quarante-deux 
 Selon le chef de mission, les carottes de glace rapportées permettront de reconstituer le \
 climat des huit cent mille dernières années.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ChromaServer:
@@ -125,6 +118,7 @@ def cli(server: ChromaServer, data_dir: Path, *args: str) -> subprocess.Complete
     return run_rag_cli(data_dir, *args, env=env)
 
 
+@pytest.mark.integration
 def test_the_corpus_is_indexed_into_the_server_and_answered_from_it(
     remote: Assistant, server: ChromaServer
 ) -> None:
@@ -143,6 +137,7 @@ def test_the_corpus_is_indexed_into_the_server_and_answered_from_it(
         )
 
 
+@pytest.mark.integration
 def test_two_processes_share_the_server_index(
     remote: Assistant, server: ChromaServer, corpus: Path, tmp_path: Path
 ) -> None:
@@ -179,6 +174,7 @@ def test_two_processes_share_the_server_index(
     assert remote.status().articles == 4
 
 
+@pytest.mark.integration
 def test_server_down_is_a_clear_error_and_the_session_recovers(
     remote: Assistant, server: ChromaServer, tmp_path: Path
 ) -> None:
@@ -202,6 +198,7 @@ def test_server_down_is_a_clear_error_and_the_session_recovers(
     assert remote.ask(question).to_dict() == expected
 
 
+@pytest.mark.unit
 def test_server_settings_are_validated() -> None:
     with pytest.raises(ValueError, match="chroma_url must look like"):
         Settings(chroma_url="localhost:8000")

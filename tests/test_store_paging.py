@@ -11,6 +11,8 @@ import index.store
 from index.embed import Embedder
 from index.store import ArticleStore
 
+pytestmark = pytest.mark.integration
+
 
 def test_reads_of_the_whole_collection_are_paged(
     make_settings: Any, embedder: Embedder, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch

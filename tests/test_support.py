@@ -25,11 +25,13 @@ def judge(embedder: Any) -> SupportJudge:
     return SupportJudge(embedder, Settings())
 
 
+@pytest.mark.unit
 def test_markers_are_stripped() -> None:
     assert strip_markers("Il a dit oui [001_abc ¶5; 002_d ¶3].") == "Il a dit oui ."
     assert strip_markers("It was in May [2].") == "It was in May ."
 
 
+@pytest.mark.unit
 def test_names_skip_common_capitalised_words() -> None:
     assert names("The envoy Witkoff met Rustem Umerov in Miami.") == [
         "Witkoff", "Rustem", "Umerov", "Miami"
@@ -39,6 +41,7 @@ def test_names_skip_common_capitalised_words() -> None:
     assert names("Toutefois, Peskov a démenti.") == ["Peskov"]
 
 
+@pytest.mark.unit
 def test_missing_facts_folds_and_matches_transliterations() -> None:
     assert missing_facts("Ushakov spoke on October 14.", FIRST_CALL) == []
     assert missing_facts("Ouchakov parlait le 15 octobre.", FIRST_CALL) == ["15"]
@@ -46,12 +49,14 @@ def test_missing_facts_folds_and_matches_transliterations() -> None:
     assert missing_facts("Witkoff met Umerov in Paris.", UMEROV) == ["Paris"]
 
 
+@pytest.mark.integration
 def test_a_quote_is_supported(judge: SupportJudge) -> None:
     sentence = "Il a néanmoins rencontré Rustem Umerov, secrétaire du Conseil national"
     verdict = judge.judge(f"{sentence.upper()} [002_85cd408fc1a49feb ¶11]", UMEROV)
     assert verdict == Verdict(True, 1.0, "quote")
 
 
+@pytest.mark.integration
 def test_paraphrases_french_and_english_are_supported(judge: SupportJudge) -> None:
     pairs = [
         ("Witkoff a vu Rustem Umerov à Miami plus tôt dans la semaine.", UMEROV),
@@ -64,6 +69,7 @@ def test_paraphrases_french_and_english_are_supported(judge: SupportJudge) -> No
     assert all(0 < v.score <= 1 for v in verdicts)
 
 
+@pytest.mark.integration
 def test_hard_negatives_are_rejected(judge: SupportJudge) -> None:
     wrong_date = judge.judge("The first Witkoff–Ushakov call took place on October 29.", FIRST_CALL)
     assert not wrong_date.supported and wrong_date.reason == "missing: 29"
@@ -74,12 +80,14 @@ def test_hard_negatives_are_rejected(judge: SupportJudge) -> None:
     assert judge.judge("", UMEROV) == Verdict(False, 0.0, "empty")
 
 
+@pytest.mark.integration
 def test_judge_many_agrees_with_judge(judge: SupportJudge) -> None:
     pairs = [("Witkoff met Umerov in Miami.", UMEROV), ("Witkoff met Umerov in Miami.", MIAMI)]
     assert judge.judge_many(pairs) == [judge.judge(s, p) for s, p in pairs]
     assert judge.judge_many([]) == []
 
 
+@pytest.mark.integration
 def test_constructor_validates(embedder: Any) -> None:
     with pytest.raises(ValueError, match="Settings"):
         SupportJudge(embedder, {})  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ def settings(tmp_path: Path, corpus_copy: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", corpus_dir=corpus_copy)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("sent", "saved"),
     [
@@ -38,12 +39,14 @@ def test_names_lose_their_directories(sent: str, saved: str) -> None:
     assert safe_article_name(sent) == saved
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("sent", ["report.pdf", "noextension", "../.txt", "archive.txt.zip"])
 def test_bad_names_are_refused(sent: str) -> None:
     with pytest.raises(UploadError):
         safe_article_name(sent)
 
 
+@pytest.mark.unit
 def test_saved_files_stay_inside_the_upload_folder(settings: Settings, tmp_path: Path) -> None:
     result = save_uploads([("../../outside.txt", ARTICLE)], settings)
     assert result.rejected == []
@@ -53,6 +56,7 @@ def test_saved_files_stay_inside_the_upload_folder(settings: Settings, tmp_path:
     assert result.saved[0].read_bytes() == ARTICLE
 
 
+@pytest.mark.unit
 def test_each_bad_file_gets_its_reason_and_good_ones_are_kept(settings: Settings) -> None:
     existing = next(settings.corpus_dir.glob("*.txt"))
     files: list[Any] = [
@@ -80,18 +84,21 @@ def test_each_bad_file_gets_its_reason_and_good_ones_are_kept(settings: Settings
     assert sorted(p.name for p in settings.upload_dir.iterdir()) == ["good.txt"]
 
 
+@pytest.mark.unit
 def test_the_same_text_twice_in_one_upload_is_saved_once(settings: Settings) -> None:
     result = save_uploads([("a.txt", ARTICLE), ("b.txt", ARTICLE)], settings)
     assert [p.name for p in result.saved] == ["a.txt"]
     assert "already indexed as 'a'" in dict(result.rejected)["b.txt"]
 
 
+@pytest.mark.unit
 def test_too_many_files_at_once(settings: Settings) -> None:
     files = [(f"f{i}.txt", ARTICLE + str(i).encode()) for i in range(settings.max_upload_files + 1)]
     with pytest.raises(UploadError, match="at most"):
         save_uploads(files, settings)
 
 
+@pytest.mark.unit
 def test_large_file_on_disk_is_refused_without_reading_it(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -103,6 +110,7 @@ def test_large_file_on_disk_is_refused_without_reading_it(
     assert "50.0 MB" in result.rejected[0][1] and "limit" in result.rejected[0][1]
 
 
+@pytest.mark.integration
 def test_uploaded_article_is_indexed_and_cited(make_settings: Any, embedder: Any) -> None:
     from rag import Assistant
 
@@ -123,6 +131,7 @@ def test_uploaded_article_is_indexed_and_cited(make_settings: Any, embedder: Any
     assert result.saved == [] and report is None
 
 
+@pytest.mark.unit
 def test_feedback_log_appends_json_lines(tmp_path: Path) -> None:
     log = FeedbackLog(tmp_path / "sub" / "feedback.jsonl")
     answer = {
