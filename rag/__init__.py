@@ -20,8 +20,18 @@ from index.errors import (
 )
 from index.parse import article_files, decode_bytes, fold, load_corpus
 from rag.answer import Citation
+from rag.api import (
+    ExposedWithoutKeysError,
+    KeyLimiter,
+    RouteGuard,
+    check_exposure,
+    create_api,
+    is_loopback,
+    load_api_keys,
+    login_checker,
+)
 from rag.assistant import Answer, Assistant, StreamEvent, relabel_refs
-from rag.feedback import FeedbackLog
+from rag.feedback import FeedbackError, FeedbackLog, IssuedAnswers
 from rag.render import (
     ERROR_MARK,
     answer_messages,
@@ -46,23 +56,33 @@ __all__ = [
     "Embedder",
     "EmbedderError",
     "EmptyCorpusError",
+    "ExposedWithoutKeysError",
+    "FeedbackError",
     "FeedbackLog",
     "IndexNotFoundError",
     "InvalidQuestionError",
+    "IssuedAnswers",
+    "KeyLimiter",
     "ParagraphRetriever",
     "Passage",
     "RagError",
+    "RouteGuard",
     "Settings",
     "StoreError",
     "StreamEvent",
     "SupportJudge",
     "answer_messages",
     "article_files",
+    "check_exposure",
+    "create_api",
     "decode_bytes",
     "escape",
     "fold",
+    "is_loopback",
     "is_notice",
+    "load_api_keys",
     "load_corpus",
+    "login_checker",
     "message_text",
     "plain_history",
     "relabel_refs",

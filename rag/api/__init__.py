@@ -13,10 +13,13 @@ from rag.api.auth import (
     check_exposure,
     is_loopback,
     load_api_keys,
+    login_checker,
 )
 from rag.api.errors import ApiError
+from rag.api.guard import RouteGuard
 from rag.api.limits import BodySizeLimit, KeyLimiter
-from rag.api.service import ApiService, IssuedAnswers
+from rag.api.service import ApiService
+from rag.feedback import IssuedAnswers
 
 __all__ = [
     "ApiError",
@@ -27,10 +30,12 @@ __all__ = [
     "IssuedAnswers",
     "KeyChecker",
     "KeyLimiter",
+    "RouteGuard",
     "check_exposure",
     "create_api",
     "install_api",
     "is_loopback",
     "load_api_keys",
+    "login_checker",
     "serve",
 ]

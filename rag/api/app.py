@@ -16,6 +16,7 @@ from rag.api.errors import ApiError, error_body
 from rag.api.limits import BodySizeLimit
 from rag.api.openai import openai_router
 from rag.api.service import ApiService
+from rag.feedback import IssuedAnswers
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant
@@ -51,14 +52,20 @@ def install_api(app: FastAPI, service: ApiService) -> None:
         return service.error_for(exc).response()
 
 
-def create_api(assistant: Assistant, settings: Settings | None = None) -> FastAPI:
+def create_api(
+    assistant: Assistant,
+    settings: Settings | None = None,
+    *,
+    issued: IssuedAnswers | None = None,
+) -> FastAPI:
     """The service API as its own FastAPI app: ``/v1/...`` routes, keys, limits, body cap.
 
     Args:
         assistant: Answers the questions.
         settings: Keys, limits and names (default: the assistant's settings).
+        issued: Where answer ids are recorded (share it with the chat app's feedback).
     """
-    service = ApiService(assistant, settings)
+    service = ApiService(assistant, settings, issued=issued)
     app = FastAPI(
         title="Grounded news assistant",
         docs_url=None,

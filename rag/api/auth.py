@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from collections.abc import Callable
 from pathlib import Path
 
 from index.config import Settings
@@ -119,6 +120,16 @@ class KeyChecker:
         if matched is None:
             return None
         return "key-" + hashlib.sha256(matched).hexdigest()[:12]
+
+
+def login_checker(keys: list[str]) -> Callable[[str, str], bool]:
+    """A Gradio ``auth`` function: any user name, and an API key as the password."""
+    checker = KeyChecker(keys)
+
+    def check(username: str, password: str) -> bool:
+        return checker.identify(f"Bearer {password}") is not None
+
+    return check
 
 
 def _bearer_token(authorization: str | None) -> str:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 import time
-import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,44 +16,13 @@ from index.config import Settings
 from rag.api.auth import KeyChecker, load_api_keys
 from rag.api.errors import ApiError, library_error
 from rag.api.limits import KeyLimiter, LimitExceededError
+from rag.feedback import IssuedAnswers
 
 if TYPE_CHECKING:
-    from rag.assistant import Answer, Assistant
+    from rag.assistant import Assistant
 
 logger = logging.getLogger("rag.api")
 T = TypeVar("T")
-ISSUED_ANSWERS_KEPT = 10_000
-
-
-class IssuedAnswers:
-    """The answers the service gave, by answer id (the most recent ones, bounded).
-
-    Feedback refers to an answer by its id, so only answers the server produced can be rated.
-    """
-
-    def __init__(self, capacity: int = ISSUED_ANSWERS_KEPT) -> None:
-        self.capacity = capacity
-        self._answers: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def new_id() -> str:
-        """A fresh, unguessable answer id."""
-        return uuid.uuid4().hex
-
-    def add(self, question: str, answer: Answer, answer_id: str | None = None) -> str:
-        """Remember ``answer`` to ``question``; returns its id."""
-        answer_id = answer_id or self.new_id()
-        with self._lock:
-            self._answers[answer_id] = {"question": question, "answer": answer.to_dict()}
-            while len(self._answers) > self.capacity:
-                self._answers.popitem(last=False)
-        return answer_id
-
-    def get(self, answer_id: str) -> dict[str, Any] | None:
-        """``{"question", "answer"}`` of an issued answer, or None."""
-        with self._lock:
-            return self._answers.get(answer_id)
 
 
 class ApiService:
@@ -66,6 +32,7 @@ class ApiService:
         assistant: Answers the questions.
         settings: Keys, limits and names (default: the assistant's settings).
         keys: The accepted keys (default: read from ``settings``).
+        issued: Where answer ids are recorded (shared with the chat app for feedback).
     """
 
     def __init__(
@@ -74,12 +41,13 @@ class ApiService:
         settings: Settings | None = None,
         *,
         keys: list[str] | None = None,
+        issued: IssuedAnswers | None = None,
     ) -> None:
         self.assistant = assistant
         self.settings = settings or assistant.settings
         self.keys = KeyChecker(keys if keys is not None else load_api_keys(self.settings))
         self.limiter = KeyLimiter(self.settings.api_key_concurrency, self.settings.api_rate_limit)
-        self.issued = IssuedAnswers()
+        self.issued = issued or IssuedAnswers()
         self.started = int(time.time())
         self._slots: asyncio.Semaphore | None = None
         self._waiting = 0
