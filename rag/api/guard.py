@@ -10,7 +10,8 @@ endpoints by name at ``/gradio_api/run/<name>``. :class:`RouteGuard` lets throug
 - ``/gradio_api/info`` (the API description clients read) and the named endpoints listed
   as public, at ``/gradio_api/call/<name>`` (and ``/run``, ``/api``);
 
-everything else gets a 404 that names nothing.
+everything else gets a 404 that names nothing. Files sent to Gradio's upload route must
+have one of the allowed suffixes (``.txt``/``.md``), else 400 before Gradio stores anything.
 """
 
 from __future__ import annotations
@@ -30,13 +31,10 @@ _ALWAYS = [
     ("GET", r"/gradio_api/theme\.css"),
     ("POST", r"/login/?"),
     ("GET", r"/logout"),
-    ("GET", r"/gradio_api/(login_check|user|token|app_id)/?"),
+    ("GET", r"/gradio_api/login_check/?"),
     ("GET", r"/gradio_api/info/?"),
-    ("GET", r"/gradio_api/startup-events"),
     ("POST", r"/gradio_api/queue/join"),
-    ("GET", r"/gradio_api/queue/(data|status)"),
-    ("POST", r"/gradio_api/cancel"),
-    ("POST", r"/gradio_api/reset/?"),
+    ("GET", r"/gradio_api/queue/data"),
     ("GET", r"/gradio_api/heartbeat/[A-Za-z0-9_-]+"),
     ("GET", r"/gradio_api/file=.+"),
     ("HEAD", r"/gradio_api/file=.+"),
@@ -45,6 +43,8 @@ _ALWAYS = [
     ("GET", r"/v1/.*"),
 ]
 _UPLOAD = [("POST", r"/gradio_api/upload"), ("GET", r"/gradio_api/upload_progress")]
+_UPLOAD_PATH = "/gradio_api/upload"
+_FILENAME = re.compile(rb'filename\*?=(?:"([^"\r\n]*)"|([^;\r\n]*))', re.IGNORECASE)
 _NAMED = r"/gradio_api/(?:call/(?:v2/)?|run/|api/)(?P<name>[A-Za-z0-9_-]+)(?:/[A-Za-z0-9_-]*)?/?"
 
 
@@ -55,13 +55,22 @@ class RouteGuard:
         app: The wrapped app (the FastAPI app carrying ``/v1`` with Gradio mounted at ``/``).
         public_endpoints: Named Gradio endpoints callable over HTTP (e.g. ``chat``).
         uploads: Whether Gradio's file upload route is open (the page's upload box).
+        upload_suffixes: File name endings accepted by the upload route.
+        max_upload_bytes: Largest upload request body (read whole to check its file names).
     """
 
     def __init__(
-        self, app: ASGIApp, public_endpoints: Iterable[str] = (), uploads: bool = True
+        self,
+        app: ASGIApp,
+        public_endpoints: Iterable[str] = (),
+        uploads: bool = True,
+        upload_suffixes: Iterable[str] = (".txt", ".md"),
+        max_upload_bytes: int = 4_000_000,
     ) -> None:
         self.app = app
         self.public = set(public_endpoints)
+        self.upload_suffixes = tuple(s.lower() for s in upload_suffixes)
+        self.max_upload_bytes = max_upload_bytes
         rules = _ALWAYS + (_UPLOAD if uploads else [])
         self._rules = [(method, re.compile(pattern)) for method, pattern in rules]
         self._named = re.compile(_NAMED)
@@ -73,16 +82,66 @@ class RouteGuard:
             return method in ("GET", "POST") and named.group("name") in self.public
         return any(m == method and rule.fullmatch(path) for m, rule in self._rules)
 
+    def allowed_file_names(self, body: bytes) -> bool:
+        """Whether every file part of a multipart ``body`` has an allowed suffix."""
+        for quoted, bare in _FILENAME.findall(body):
+            name = (quoted or bare).strip().decode("utf-8", errors="replace").lower()
+            if not name.endswith(self.upload_suffixes):
+                return False
+        return True
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self.allowed(scope["method"], scope["path"]):
-            body = json.dumps({"error": {"message": "no such route", "type": "not_found"}})
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 404,
-                    "headers": [(b"content-type", b"application/json")],
-                }
-            )
-            await send({"type": "http.response.body", "body": body.encode()})
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if not self.allowed(scope["method"], scope["path"]):
+            await _refuse(send, 404, "no such route")
+            return
+        if scope["path"] == _UPLOAD_PATH:
+            chunks: list[bytes] = []
+            size = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client went away
+                chunks.append(message.get("body", b""))
+                size += len(chunks[-1])
+                more = bool(message.get("more_body", False))
+                if size > self.max_upload_bytes:
+                    await _refuse(send, 413, "the upload is larger than the limit")
+                    return
+            body = b"".join(chunks)
+            if not self.allowed_file_names(body):
+                await _refuse(
+                    send, 400, f"only {', '.join(self.upload_suffixes)} files can be uploaded"
+                )
+                return
+            sent = False
+
+            async def replay() -> dict[str, object]:
+                nonlocal sent
+                if sent:
+                    return dict(await receive())
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            await self.app(scope, replay, send)
             return
         await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, message: str) -> None:
+    kind = "not_found" if status == 404 else "invalid_request_error"
+    body = json.dumps({"error": {"message": message, "type": kind}}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
