@@ -109,6 +109,7 @@ from rag import (
 
 # isort: split
 import gradio as gr
+from starlette.routing import Mount
 
 from evals.ui import evaluation_tab
 
@@ -427,8 +428,16 @@ def server_app(chat_app: ChatApp, keys: list[str]) -> Any:
         # Gradio stops huge uploads itself; smaller oversized ones get our specific message.
         max_file_size=max(2 * settings.max_upload_bytes, 10_000_000),
     )
+    gradio_app = next(route.app for route in root.routes if isinstance(route, Mount))
+
+    def logged_in(cookies: dict[str, str]) -> bool:
+        # Gradio keeps its login tokens in App.tokens, sent back as access-token-* cookies.
+        tokens = getattr(gradio_app, "tokens", {})
+        return any(k.startswith("access-token") and v in tokens for k, v in cookies.items())
+
     root.add_middleware(
         RouteGuard,
+        logged_in=logged_in if keys else None,
         public_endpoints=chat_app.public_endpoints,
         uploads=settings.allow_uploads,
         upload_suffixes=(".txt", ".md"),

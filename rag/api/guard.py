@@ -16,9 +16,11 @@ have one of the allowed suffixes (``.txt``/``.md``), else 400 before Gradio stor
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from http.cookies import CookieError, SimpleCookie
 
 from rag.api.limits import ASGIApp, Receive, Scope, Send
 
@@ -35,13 +37,14 @@ _ALWAYS = [
     ("GET", r"/gradio_api/info/?"),
     ("POST", r"/gradio_api/queue/join"),
     ("GET", r"/gradio_api/queue/data"),
-    ("GET", r"/gradio_api/heartbeat/[A-Za-z0-9_-]+"),
     ("GET", r"/gradio_api/file=.+"),
     ("HEAD", r"/gradio_api/file=.+"),
     ("GET", r"/gradio_api/file/.+"),
     ("POST", r"/v1/.*"),
     ("GET", r"/v1/.*"),
 ]
+# Routes Gradio leaves open even with auth: allowed only to a logged-in session.
+_SESSION_ONLY = [("GET", r"/gradio_api/heartbeat/[A-Za-z0-9_-]+")]
 _UPLOAD = [("POST", r"/gradio_api/upload"), ("GET", r"/gradio_api/upload_progress")]
 _UPLOAD_PATH = "/gradio_api/upload"
 _FILENAME = re.compile(rb'filename\*?=(?:"([^"\r\n]*)"|([^;\r\n]*))', re.IGNORECASE)
@@ -57,6 +60,9 @@ class RouteGuard:
         uploads: Whether Gradio's file upload route is open (the page's upload box).
         upload_suffixes: File name endings accepted by the upload route.
         max_upload_bytes: Largest upload request body (read whole to check its file names).
+        logged_in: Whether a request's cookies belong to a logged-in session (None: no login,
+            everyone counts as logged in). Gradio's heartbeat route, which Gradio itself leaves
+            open, is refused to the others.
     """
 
     def __init__(
@@ -66,6 +72,7 @@ class RouteGuard:
         uploads: bool = True,
         upload_suffixes: Iterable[str] = (".txt", ".md"),
         max_upload_bytes: int = 4_000_000,
+        logged_in: Callable[[dict[str, str]], bool] | None = None,
     ) -> None:
         self.app = app
         self.public = set(public_endpoints)
@@ -74,12 +81,16 @@ class RouteGuard:
         rules = _ALWAYS + (_UPLOAD if uploads else [])
         self._rules = [(method, re.compile(pattern)) for method, pattern in rules]
         self._named = re.compile(_NAMED)
+        self._session_only = [(method, re.compile(pattern)) for method, pattern in _SESSION_ONLY]
+        self.logged_in = logged_in
 
-    def allowed(self, method: str, path: str) -> bool:
-        """Whether ``method path`` is a deliberate route."""
+    def allowed(self, method: str, path: str, cookies: dict[str, str] | None = None) -> bool:
+        """Whether ``method path`` is a deliberate route (for a session with ``cookies``)."""
         named = self._named.fullmatch(path)
         if named is not None:
             return method in ("GET", "POST") and named.group("name") in self.public
+        if any(m == method and rule.fullmatch(path) for m, rule in self._session_only):
+            return self.logged_in is None or self.logged_in(cookies or {})
         return any(m == method and rule.fullmatch(path) for m, rule in self._rules)
 
     def allowed_file_names(self, body: bytes) -> bool:
@@ -94,7 +105,7 @@ class RouteGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if not self.allowed(scope["method"], scope["path"]):
+        if not self.allowed(scope["method"], scope["path"], _cookies(scope)):
             await _refuse(send, 404, "no such route")
             return
         if scope["path"] == _UPLOAD_PATH:
@@ -129,6 +140,17 @@ class RouteGuard:
             await self.app(scope, replay, send)
             return
         await self.app(scope, receive, send)
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"cookie":
+            jar = SimpleCookie()
+            with contextlib.suppress(CookieError):
+                jar.load(value.decode("latin-1"))
+            cookies.update({key: morsel.value for key, morsel in jar.items()})
+    return cookies
 
 
 async def _refuse(send: Send, status: int, message: str) -> None:
