@@ -10,7 +10,12 @@ endpoints by name at ``/gradio_api/run/<name>``. :class:`RouteGuard` lets throug
 - ``/gradio_api/info`` (the API description clients read) and the named endpoints listed
   as public, at ``/gradio_api/call/<name>`` (and ``/run``, ``/api``);
 
-everything else gets a 404 that names nothing. Files sent to Gradio's upload route must
+everything else gets a 404 that names nothing. Gradio's heartbeat, cancel and app-id routes,
+which Gradio leaves open even with a login, are let through only for logged-in sessions.
+
+Note: Gradio picks the function from ``fn_index`` in the body when one is given, whatever the
+name in the path, so the name list stops discovery by name, not a page user who knows an
+index; with keys set, every such call needs the login. Files sent to Gradio's upload route must
 have one of the allowed suffixes (``.txt``/``.md``), else 400 before Gradio stores anything.
 """
 
@@ -44,7 +49,13 @@ _ALWAYS = [
     ("GET", r"/v1/.*"),
 ]
 # Routes Gradio leaves open even with auth: allowed only to a logged-in session.
-_SESSION_ONLY = [("GET", r"/gradio_api/heartbeat/[A-Za-z0-9_-]+")]
+_SESSION_ONLY = [
+    ("GET", r"/gradio_api/heartbeat/[A-Za-z0-9_-]+"),
+    ("POST", r"/gradio_api/cancel"),
+    ("GET", r"/gradio_api/app_id/?"),
+]
+# The page calls its unqueued events (clear, 👍/👎, header refresh) at /gradio_api/run/predict.
+PAGE_ENDPOINTS = ("predict",)
 _UPLOAD = [("POST", r"/gradio_api/upload"), ("GET", r"/gradio_api/upload_progress")]
 _UPLOAD_PATH = "/gradio_api/upload"
 _FILENAME = re.compile(rb'filename\*?=(?:"([^"\r\n]*)"|([^;\r\n]*))', re.IGNORECASE)
@@ -75,7 +86,7 @@ class RouteGuard:
         logged_in: Callable[[dict[str, str]], bool] | None = None,
     ) -> None:
         self.app = app
-        self.public = set(public_endpoints)
+        self.public = set(public_endpoints) | set(PAGE_ENDPOINTS)
         self.upload_suffixes = tuple(s.lower() for s in upload_suffixes)
         self.max_upload_bytes = max_upload_bytes
         rules = _ALWAYS + (_UPLOAD if uploads else [])
