@@ -28,8 +28,10 @@ with a bold "Pas de réponse" / "No answer", cite nothing, and may offer "Relate
 marked as not evidence. 👍/👎 under an answer are stored in ``<data dir>/feedback.jsonl``.
 "New conversation" clears the chat.
 
-*Index*: what is indexed, and an upload of new ``.txt``/``.md`` articles (type, size and
-content checked) indexed at once with a progress bar.
+*Index*: the indexed articles (title, date, paragraphs, bundled or uploaded), the removal of
+an uploaded one, and an upload of new ``.txt``/``.md`` articles (the indexer's own checks)
+indexed at once with a progress bar; a file is reported as added only once the index holds it,
+otherwise refused with the reason.
 
 *Evaluation*: the latest ``python -m evals`` report (metrics against their bars, by kind,
 plot, failures with their answers) and a button that re-runs it on the current index.
@@ -58,6 +60,9 @@ caller, so concurrent clients never share history. It returns the assistant's JS
     follow_up["query"]     # the standalone question retrieved with (completed from history)
 
     client.predict([handle_file("new.txt")], api_name="/upload")    # "added new.txt …"
+    client.predict(api_name="/articles")    # [{"article_id", "title", "date", "paragraphs",
+                                            #   "source": "bundled" | "uploaded"}, ...]
+    client.predict("new", api_name="/remove")                       # "removed new …"
     client.predict(result["answer_id"], "up", "", api_name="/feedback")  # store a 👍
 
 An empty or too long question raises ``gradio_client.exceptions.AppError`` whose message says
@@ -147,7 +152,8 @@ class ChatApp:
     """The page's handlers over one :class:`rag.Assistant`; :meth:`blocks` wires them up.
 
     Each public handler is an endpoint: :meth:`chat` (``/chat``), :meth:`respond`
-    (``/respond``), :meth:`upload` (``/upload``), :meth:`feedback` (``/feedback``).
+    (``/respond``), :meth:`upload` (``/upload``), :meth:`articles` (``/articles``),
+    :meth:`remove` (``/remove``), :meth:`feedback` (``/feedback``).
     Rendering (markdown, escaping, history) lives in :mod:`rag.render`.
     """
 
@@ -164,9 +170,9 @@ class ChatApp:
     @property
     def public_endpoints(self) -> list[str]:
         """The named endpoints callable over HTTP (``/gradio_api/call/<name>``)."""
-        names = ["chat", "respond"]
+        names = ["chat", "respond", "articles"]
         if self.settings.allow_uploads:
-            names.append("upload")
+            names += ["upload", "remove"]
         if self.settings.allow_feedback:
             names.append("feedback")
         if not self.exposed:
@@ -283,13 +289,58 @@ class ChatApp:
             result, report = self.assistant.add_articles(paths, on_progress=step)
         except RagError as exc:
             return f"{ERROR_MARK}{escape(str(exc))}", self.header()
+        # add_articles reports a file as added only once the index holds it; the others carry
+        # the reason (the checks', or the index's) and were not kept.
         lines = [f"- {escape(line)}" for line in result.message.splitlines()]
-        if report is not None:
+        if report is not None and result.saved:
             lines.append(
                 f"\nIndexed: {report.embedded_paragraphs} new paragraphs "
                 f"({report.articles} articles in the index). You can ask about them now."
             )
+        elif result.rejected:
+            lines.append("\nThe index is unchanged.")
         return "\n".join(lines), self.header()
+
+    def articles(self) -> list[dict[str, Any]]:
+        """The indexed articles: ``article_id``, ``title``, ``date``, ``paragraphs`` and
+        ``source`` (``"bundled"`` or ``"uploaded"``; only uploaded ones can be removed)."""
+        try:
+            return [info._asdict() for info in self.assistant.articles()]
+        except RagError as exc:
+            raise gr.Error(str(exc), title="Index unavailable") from exc
+
+    def remove(self, article_id: str | None) -> tuple[str, str]:
+        """Remove an uploaded article (file, paragraphs and search entries together)."""
+        if not article_id:
+            return "Choose an uploaded article to remove first.", self.header()
+        try:
+            report = self.assistant.remove_article(article_id)
+        except RagError as exc:
+            return f"{ERROR_MARK}{escape(str(exc))}", self.header()
+        return (
+            f"Removed `{escape(article_id)}` ({report.removed_chunks} chunks); "
+            f"{report.articles} articles remain in the index.",
+            self.header(),
+        )
+
+    def index_rows(self) -> tuple[list[list[Any]], list[tuple[str, str]]]:
+        """The Index tab's table rows, and the (label, id) choices of removable articles."""
+        try:
+            found = self.assistant.articles()
+        except RagError:
+            found = []
+        rows = [[a.title, a.date or "", a.paragraphs, a.source, a.article_id] for a in found]
+        removable = [
+            (f"{a.title[:70]} ({a.article_id})", a.article_id)
+            for a in found
+            if a.source == "uploaded"
+        ]
+        return rows, removable
+
+    def index_view(self) -> tuple[list[list[Any]], Any]:
+        """The Index tab's table and removal choices, refreshed."""
+        rows, removable = self.index_rows()
+        return rows, gr.Dropdown(choices=removable, value=None)
 
     def blocks(self) -> gr.Blocks:
         """The page: Chat, Index and Evaluation tabs, and every endpoint, queue configured."""
@@ -332,12 +383,35 @@ class ChatApp:
                         gr.Examples(EXAMPLES, inputs=textbox, label="Examples")
                         new = gr.Button("New conversation", scale=0, elem_id="new-conversation")
                 with gr.Tab("Index", id="index"):
+                    rows, removable = self.index_rows()
+                    table = gr.Dataframe(
+                        value=rows,
+                        headers=["Title", "Date", "Paragraphs", "Source", "Article id"],
+                        datatype=["str", "str", "number", "str", "str"],
+                        interactive=False,
+                        label="Indexed articles",
+                        elem_id="articles-table",
+                    )
                     if settings.allow_uploads:
+                        with gr.Row():
+                            choice = gr.Dropdown(
+                                choices=removable,
+                                value=None,
+                                # Checked by the handler: the choices change with every upload.
+                                allow_custom_value=True,
+                                label="Uploaded article to remove",
+                                elem_id="remove-choice",
+                                scale=4,
+                            )
+                            remove = gr.Button(
+                                "Remove from the index", variant="stop", elem_id="remove-button"
+                            )
+                        remove_report = gr.Markdown("", elem_id="remove-report")
                         gr.Markdown(
                             f"Add articles: `.txt` or `.md`, up to "
-                            f"{settings.max_upload_bytes // 1000} kB each, "
-                            f"{settings.max_upload_files} at a time. Paragraphs are separated "
-                            "by a blank line; the headline comes first. They are indexed at once."
+                            f"{settings.max_file_bytes / 1_000_000:g} MB each, "
+                            f"{settings.max_upload_files} at a time. Paragraphs are separated by a "
+                            "blank line; the headline comes first. They are indexed at once."
                         )
                         files = gr.File(
                             label="Articles",
@@ -351,7 +425,7 @@ class ChatApp:
                         )
                         upload_report = gr.Markdown("", elem_id="upload-report")
                     else:
-                        gr.Markdown("Uploads are switched off on this server (read-only).")
+                        gr.Markdown("Uploads and removals are switched off on this server.")
                 with gr.Tab("Evaluation", id="evaluation"):
                     evaluation_tab(
                         self.assistant,
@@ -384,7 +458,16 @@ class ChatApp:
                     api_name="upload",
                     concurrency_id=INDEX_ID,
                     concurrency_limit=1,
-                )
+                ).then(self.index_view, None, [table, choice], api_visibility="private")
+                remove.click(
+                    self.remove,
+                    choice,
+                    [remove_report, header],
+                    api_name="remove",
+                    concurrency_id=INDEX_ID,
+                    concurrency_limit=1,
+                ).then(self.index_view, None, [table, choice], api_visibility="private")
+            gr.api(self.articles, api_name="articles", queue=False)
             gr.api(
                 self.chat,
                 api_name="chat",
@@ -394,6 +477,10 @@ class ChatApp:
             if settings.allow_feedback:
                 gr.api(self.feedback, api_name="feedback", queue=False)
             demo.load(self.header, None, header, api_visibility="private", queue=False)
+            if settings.allow_uploads:
+                demo.load(self.index_view, None, [table, choice], api_visibility="private")
+            else:
+                demo.load(lambda: self.index_view()[0], None, table, api_visibility="private")
         demo.queue(
             max_size=settings.chat_queue_size, default_concurrency_limit=settings.chat_concurrency
         )
@@ -401,8 +488,8 @@ class ChatApp:
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
-    """The chat page with its ``/respond`` (page), ``/chat`` (JSON), ``/upload`` and
-    ``/feedback`` endpoints."""
+    """The chat page with its ``/respond`` (page), ``/chat`` (JSON), ``/upload``, ``/articles``,
+    ``/remove`` and ``/feedback`` endpoints."""
     return ChatApp(assistant).blocks()
 
 
@@ -426,7 +513,7 @@ def server_app(chat_app: ChatApp, keys: list[str]) -> Any:
         pwa=False,
         footer_links=[],
         # Gradio stops huge uploads itself; smaller oversized ones get our specific message.
-        max_file_size=max(2 * settings.max_upload_bytes, 10_000_000),
+        max_file_size=max(2 * settings.max_file_bytes, 10_000_000),
     )
     gradio_app = next(route.app for route in root.routes if isinstance(route, Mount))
 

@@ -23,8 +23,8 @@ import urllib.request
 from pathlib import Path
 
 from index import offline  # noqa: F401
-from index.config import Settings
 from rag import Assistant
+from rag.config import Settings
 from rag.generate.llamacpp import LlamaCppServer, bundled_model_path
 from rag.generate.prompts import answer_messages
 from rag.text import detect_language

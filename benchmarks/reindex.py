@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from index import offline  # noqa: E402,F401
-from index.config import BUNDLED_CORPUS, Settings  # noqa: E402
+from index.config import BUNDLED_CORPUS  # noqa: E402
 from index.embed import Embedder  # noqa: E402
 from index.store import ArticleStore  # noqa: E402
+from rag.config import Settings  # noqa: E402
 
 
 def measure(label: str, store: ArticleStore, corpus: Path, runs: int = 5) -> None:

@@ -78,10 +78,11 @@ def count_paragraphs(corpus: Path) -> int:
 
 
 def run_ours(corpus: Path, work: Path, vectors: str, backend: str, rounds: int) -> dict[str, Any]:
-    from index.config import BUILTIN_E5, Settings
+    from index.config import BUILTIN_E5
     from index.embed import Embedder
     from index.store import ArticleStore
     from rag.assistant import Assistant
+    from rag.config import Settings
 
     settings = Settings(
         data_dir=work / "ours", corpus_dir=corpus, embed_backend=backend, auto_index=False
@@ -141,8 +142,9 @@ def run_langchain(corpus: Path, work: Path, vectors: str, rounds: int) -> dict[s
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from index.config import BUILTIN_E5, Settings
+    from index.config import BUILTIN_E5
     from index.embed import resolve_model_path
+    from rag.config import Settings
 
     settings = Settings(data_dir=work / "ours", corpus_dir=corpus)
     model_path = resolve_model_path(settings)  # the local converted folder, never a hub id
@@ -231,8 +233,8 @@ def cold_langchain(work: Path) -> dict[str, Any]:
     from langchain_chroma import Chroma
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    from index.config import Settings
     from index.embed import resolve_model_path
+    from rag.config import Settings
 
     embeddings = HuggingFaceEmbeddings(
         model_name=resolve_model_path(Settings(data_dir=work / "ours")),

@@ -6,6 +6,11 @@ Examples::
     python -m evals --json                           # the report as JSON on stdout
     python -m evals --set k_answer=8 --set min_support=0.9
     python -m evals --generator extractive           # = --set generator=extractive
+    python -m evals --split test --no-corpus-b       # the test split only (the CI gate's core)
+
+Headline metrics and bars are measured on held-out items: the test split of the gold set plus
+the second corpus (``evals/data/gold_b.jsonl`` over ``evals/data/corpus_b/``, indexed in a
+temporary store). The report also gives every metric per split and per language.
 """
 
 from __future__ import annotations
@@ -64,6 +69,14 @@ def main(
     data_dir: Annotated[
         Path | None, typer.Option(help="Data dir of the index (default: RAG_DATA_DIR or .rag).")
     ] = None,
+    split: Annotated[
+        str, typer.Option(help="Splits of the gold set to ask: all, train or test.")
+    ] = "all",
+    corpus_b: Annotated[
+        bool, typer.Option(help="Also index the second corpus and ask its gold set.")
+    ] = True,
+    gold_b: Annotated[Path | None, typer.Option(help="Second corpus's gold set.")] = None,
+    corpus_b_dir: Annotated[Path | None, typer.Option(help="Second corpus's folder.")] = None,
 ) -> None:
     """Run the evaluation on the current index (built from the corpus if empty).
 
@@ -72,9 +85,24 @@ def main(
     from pydantic import ValidationError
     from rich.console import Console
 
-    from evals.core import DEFAULT_GOLD, GoldSetError, load_questions, load_thresholds
+    from evals.core import (
+        DEFAULT_CORPUS_B,
+        DEFAULT_GOLD,
+        DEFAULT_GOLD_B,
+        SPLITS,
+        GoldSetError,
+        load_questions,
+        load_thresholds,
+    )
     from evals.report import DEFAULT_OUT, run_all
 
+    if split not in ("all", *SPLITS):
+        raise typer.BadParameter(
+            f"expected all, train or test, got {split!r}", param_hint="--split"
+        )
+    splits = SPLITS if split == "all" else (split,)
+    second_gold = (gold_b or DEFAULT_GOLD_B) if corpus_b else None
+    second_corpus = corpus_b_dir or DEFAULT_CORPUS_B
     overrides = parse_overrides(settings_set or [], generator)
     if data_dir is not None:
         overrides["data_dir"] = data_dir
@@ -86,6 +114,10 @@ def main(
     gold_path = gold or DEFAULT_GOLD
     try:  # a bad gold set or thresholds file fails before the model is loaded
         load_questions(gold_path)
+        if second_gold is not None and (gold_b is not None or second_gold.is_file()):
+            load_questions(second_gold)  # asked for by name: must exist
+            if not second_corpus.is_dir():
+                raise OSError(f"second corpus folder not found: {second_corpus}")
         load_thresholds()
     except (GoldSetError, OSError, tomllib.TOMLDecodeError) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -99,6 +131,9 @@ def main(
             report = run_all(
                 assistant,
                 gold=gold_path,
+                splits=splits,
+                gold_b=second_gold,
+                corpus_b=second_corpus,
                 out_dir=out or DEFAULT_OUT,
                 baseline=baseline,
                 cold_start_s=cold,
@@ -117,9 +152,12 @@ def main(
 
 
 SHORT = {
-    "recall@5": "R@5", "mrr": "MRR", "citation_precision": "cit.prec", "citation_hit": "cit.hit",
-    "fact_accuracy": "facts", "false_refusal_rate": "false ref.", "refusal_accuracy": "refusal",
-    "pass_rate": "pass", "latency_p50_ms": "p50 ms",
+    "recall@5": "R@5", "mrr": "MRR", "citation_hit": "cit.hit", "fact_accuracy": "facts",
+    "fact_accuracy_en": "facts en", "false_refusal_rate": "false ref.",
+    "refusal_accuracy": "refusal", "answers_all_citations_hold": "all cit. hold",
+    "cited_paragraphs_hold_answer": "cit. hold", "hallucinated_ids": "halluc.",
+    "short_answer_accuracy": "short", "answer_sentence_hit": "ans. sent.", "pass_rate": "pass",
+    "latency_p50_ms": "p50 ms",
 }  # fmt: skip
 
 
@@ -127,11 +165,14 @@ def print_report(report: dict[str, Any], console: Any) -> None:
     """The rich tables: metrics with bars, per kind, baseline, failures."""
     from rich.table import Table
 
-    from evals.report import KIND_COLUMNS, bar_of, fmt
+    from evals.report import KIND_COLUMNS, SPLIT_COLUMNS, bar_of, fmt
 
     bars = report["thresholds"]
     missed = {line.split(" ")[0] for line in report["missed"]}
-    table = Table(title=f"Evaluation · commit {report['commit']} · {report['embedder']}")
+    table = Table(
+        title=f"Evaluation · commit {report['commit']} · {report['embedder']}",
+        caption=f"metrics and bars: {report['scope']}",
+    )
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("bar")
@@ -147,7 +188,17 @@ def print_report(report: dict[str, Any], console: Any) -> None:
             style=style,
         )
     console.print(table)
-    kinds = Table(title="By kind")
+    splits = Table(title="By split (test and corpus_b held out)")
+    splits.add_column("split")
+    for column in SPLIT_COLUMNS:
+        splits.add_column(SHORT.get(column, column), justify="right")
+    for group, values in report["by_split"].items():
+        splits.add_row(group, *[fmt(values.get(c), c) for c in SPLIT_COLUMNS])
+    for group, languages in report["by_language"].items():
+        for language, values in languages.items():
+            splits.add_row(f"{group} · {language}", *[fmt(values.get(c), c) for c in SPLIT_COLUMNS])
+    console.print(splits)
+    kinds = Table(title="By kind (held out)")
     kinds.add_column("kind")
     for column in KIND_COLUMNS:
         kinds.add_column(SHORT.get(column, column), justify="right")
@@ -161,7 +212,8 @@ def print_report(report: dict[str, Any], console: Any) -> None:
         console.print(f"gain over LangChain baseline: {gains}")
     for failure in report["failures"]:
         console.print(
-            f"[red]✗[/red] {failure['id']} ({failure['kind']}): {'; '.join(failure['problems'])}"
+            f"[red]✗[/red] {failure['id']} ({failure['kind']}, {failure.get('split', 'test')}): "
+            f"{'; '.join(failure['problems'])}"
             f" — expected {failure['expected']} cited {failure['cited']}",
             markup=True,
             highlight=False,

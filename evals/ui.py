@@ -61,7 +61,7 @@ def summary_markdown(report: dict[str, Any] | None) -> str:
         gain = base["gain"].get("recall@5")
         lines += [
             "",
-            f"Paragraph recall@5 {fmt(report['metrics'].get('recall@5'))} vs "
+            f"Paragraph recall@5 {fmt(base.get('ours', report['metrics']).get('recall@5'))} vs "
             f"{fmt(base['metrics'].get('recall@5'))} for a plain LangChain pipeline"
             + (f" (×{gain:.2f})." if gain else "."),
         ]

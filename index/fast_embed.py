@@ -17,13 +17,12 @@ Both give unit vectors of the same model as the sentence-transformers reference
 The export needs torch, transformers and onnx once; afterwards only onnxruntime and
 tokenizers are imported::
 
-    encoder = OnnxEncoder(build_onnx_model(Settings().models_dir, int8=False), threads=2)
+    encoder = OnnxEncoder(build_onnx_model(IndexSettings().models_dir, int8=False), threads=2)
     vectors = encoder.encode(["Un plan en 28 points."], query=False)
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -36,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from index.atomic import atomic_directory
 from index.e5_convert import PASSAGE_PROMPT, QUERY_PROMPT, build_e5_model
 
 MAX_TOKENS = 512
@@ -182,36 +182,27 @@ def build_onnx_model(models_dir: Path, *, int8: bool) -> Path:
 
     The graph takes ``input_ids`` and ``attention_mask`` and returns mean-pooled, normalised
     vectors (what the sentence-transformers folder computes). Written to a temporary folder
-    and renamed into place, like :func:`index.e5_convert.build_e5_model`.
+    and renamed into place (:func:`index.atomic.atomic_directory`), like
+    :func:`index.e5_convert.build_e5_model`.
 
     Raises:
         ImportError: torch, transformers or onnx is missing (needed for the export only).
     """
     dest = Path(models_dir) / "multilingual-e5-small-onnx"
     target = dest / (ONNX_INT8_FILE if int8 else ONNX_FILE)
-    if (dest / _MARKER).is_file() and target.is_file():
+    if _is_complete(dest) and target.is_file():
         return target
     source = build_e5_model(Path(models_dir) / "multilingual-e5-small")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.parent / f".{dest.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_directory(dest, is_complete=_is_complete) as tmp:
         _export(source, tmp / ONNX_FILE)
         _quantize(tmp / ONNX_FILE, tmp / ONNX_INT8_FILE)
         shutil.copy(source / "tokenizer.json", tmp / "tokenizer.json")
         (tmp / _MARKER).write_text(json.dumps({"source": str(source)}), encoding="utf-8")
-        try:
-            os.rename(tmp, dest)
-        except OSError:  # another process finished first: keep its folder
-            if not (dest / _MARKER).is_file():
-                raise
-    finally:
-        if tmp.exists():
-            with contextlib.suppress(OSError):
-                shutil.rmtree(tmp)
     return target
+
+
+def _is_complete(folder: Path) -> bool:
+    return (folder / _MARKER).is_file()
 
 
 def _export(source: Path, out: Path) -> None:

@@ -14,6 +14,8 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from index.atomic import write_atomic
+
 OFFLINE_ENV: dict[str, str] = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
@@ -63,9 +65,7 @@ def seed_tiktoken_cache(cache_dir: Path | None = None) -> Path:
         if dest.exists():
             continue
         blob = gzip.decompress((data / f"{name}.tiktoken.gz").read_bytes())
-        tmp = dest.with_suffix(f".tmp-{os.getpid()}")
-        tmp.write_bytes(blob)
-        os.replace(tmp, dest)
+        write_atomic(dest, blob)
     return target
 
 

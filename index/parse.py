@@ -11,23 +11,30 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.config import Settings
+from index.chunk import Chunk, chunk_article
+from index.config import IndexSettings
 from index.errors import (
     ArticleReadError,
     CorpusNotFoundError,
     EmptyCorpusError,
     FileTooLargeError,
+    NoRunningTextError,
+    RepetitiveContentError,
+    TooManyChunksError,
     TooManyParagraphsError,
 )
+from index.ids import id_key
 
 ARTICLE_SUFFIXES = (".txt", ".md")
-# Files with at least this many blocks must have enough distinct ones (see check_repetition).
-REPETITION_MIN_BLOCKS = 50
-REPETITION_MIN_DISTINCT = 0.1
+# The repetition rule (see check_repetition): texts of at least this many bytes that compress
+# more than this many times are one passage repeated.
+REPETITION_MIN_BYTES = 4096
+MAX_COMPRESSION_RATIO = 40
 
 # Flags: "" marks article text; anything else explains why a block is not evidence.
 CONTENT = ""
@@ -135,6 +142,8 @@ class CorpusLoad:
     unreadable_ids: set[str] = field(default_factory=set)
     # Skipped duplicate article id -> the article id it duplicates.
     duplicates: dict[str, str] = field(default_factory=dict)
+    # The chunks of each loaded article (cut once, by check_article).
+    chunks: dict[str, list[Chunk]] = field(default_factory=dict)
 
 
 def fold(text: str) -> str:
@@ -251,18 +260,29 @@ def parse_article(article_id: str, text: str, source: Path, encoding: str = "utf
     )
 
 
-def _size_message(size: int, limit: int) -> str:
-    return (
-        f"file too large: {size:,} bytes, the limit is {limit:,} bytes "
-        f"({limit / 1024 / 1024:.1f} MB; RAG_MAX_FILE_BYTES)"
-    )
+def size_text(size: int) -> str:
+    """A byte count for people: MB are 10^6 bytes, kB 10^3 (the one unit of every message)."""
+    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1000:.0f} kB"
 
 
-def check_file(path: Path | str, settings: Settings) -> int:
+def check_size(size: int, settings: IndexSettings) -> None:
+    """The one size limit of an article file, for indexing and uploads alike.
+
+    Raises:
+        FileTooLargeError: ``size`` is over ``settings.max_file_bytes``.
+    """
+    limit = settings.max_file_bytes
+    if size > limit:
+        raise FileTooLargeError(
+            f"file too large: {size:,} bytes, the limit is {limit:,} bytes "
+            f"({size_text(limit)}, RAG_MAX_FILE_BYTES); the file is {size_text(size)}"
+        )
+
+
+def check_file(path: Path | str, settings: IndexSettings) -> int:
     """Check that a file may be ingested as an article, without reading it.
 
-    Used before indexing and by uploads: the size comes from the file system, so an oversized
-    file is never loaded into memory.
+    The size comes from the file system, so an oversized file is never loaded into memory.
 
     Returns:
         The file size in bytes.
@@ -282,23 +302,40 @@ def check_file(path: Path | str, settings: Settings) -> int:
         raise ArticleReadError(f"cannot read file: {exc.strerror or exc}") from exc
     if not path.is_file():
         raise ArticleReadError(f"not a regular file: '{path.name}'")
-    if info.st_size > settings.max_file_bytes:
-        raise FileTooLargeError(_size_message(info.st_size, settings.max_file_bytes))
+    check_size(info.st_size, settings)
     return info.st_size
 
 
-def check_blocks(text: str, settings: Settings) -> None:
-    """Bound the work one file can cause: block count and repetition.
+def read_limited(path: Path, settings: IndexSettings) -> bytes:
+    """The bytes of an article file, never reading more than the size limit allows.
+
+    Raises:
+        ArticleReadError: not an article file or unreadable.
+        FileTooLargeError: over ``settings.max_file_bytes`` (checked before and while reading).
+    """
+    check_file(path, settings)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(settings.max_file_bytes + 1)  # it may have grown since the stat
+    except OSError as exc:
+        raise ArticleReadError(f"cannot read file: {exc.strerror or exc}") from exc
+    check_size(len(raw), settings)
+    return raw
+
+
+def check_blocks(text: str, settings: IndexSettings) -> int:
+    """Bound the work one file can cause: its block count.
 
     Counting stops at the limit, so a huge file of tiny blocks costs no more than the limit.
 
+    Returns:
+        The number of blocks.
+
     Raises:
-        TooManyParagraphsError: more blocks than ``settings.max_paragraphs_per_file``, or a long
-            file whose blocks are mostly copies of each other.
+        TooManyParagraphsError: more blocks than ``settings.max_paragraphs_per_file``.
     """
     limit = settings.max_paragraphs_per_file
     count = 0
-    distinct: set[int] = set()
     start = 0
     normalized = text.replace("\r\n", "\n").replace("\r", "\n")
     for match in _BLOCK_SPLIT.finditer(normalized + "\n\n"):
@@ -307,55 +344,119 @@ def check_blocks(text: str, settings: Settings) -> None:
         if not block:
             continue
         count += 1
-        distinct.add(hash(block))
         if count > limit:
             raise TooManyParagraphsError(
                 f"too many paragraphs: more than {limit} blocks (RAG_MAX_PARAGRAPHS_PER_FILE)"
             )
-    if count >= REPETITION_MIN_BLOCKS and len(distinct) < REPETITION_MIN_DISTINCT * count:
-        raise TooManyParagraphsError(
-            f"repetitive content: {count} blocks but only {len(distinct)} distinct"
-        )
+    return count
 
 
-def read_article(path: Path, settings: Settings | None = None) -> Article:
-    """Read and parse one file; the article id is the file stem.
+def check_repetition(text: str) -> None:
+    """The one repetition rule: a text of ``REPETITION_MIN_BYTES`` or more that zlib compresses
+    more than ``MAX_COMPRESSION_RATIO`` times is one passage repeated over and over.
 
-    Args:
-        path: The file.
-        settings: Limits (size, blocks); defaults to ``Settings()``.
+    Real articles compress 2-4 times; a ratio over 40 needs a passage copied dozens of times,
+    whether as many identical paragraphs or inside one block.
 
     Raises:
-        ArticleReadError: the file is unreadable, too large, too repetitive, empty or binary.
+        RepetitiveContentError: the text is mostly copies of itself.
     """
-    settings = settings or Settings()
-    check_file(path, settings)
-    limit = settings.max_file_bytes
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)  # the file may have grown since check_file
-    except OSError as exc:
-        raise ArticleReadError(f"cannot read file: {exc.strerror or exc}") from exc
-    if len(raw) > limit:
-        raise FileTooLargeError(_size_message(len(raw), limit))
+    data = text.encode("utf-8")
+    if len(data) < REPETITION_MIN_BYTES:
+        return
+    ratio = len(data) / len(zlib.compress(data))
+    if ratio <= MAX_COMPRESSION_RATIO:
+        return
+    blocks = split_blocks(text)
+    distinct = len(set(blocks))
+    detail = (
+        f"{len(blocks)} blocks but only {distinct} distinct, " if distinct < len(blocks) else ""
+    )
+    raise RepetitiveContentError(
+        f"repetitive content: {detail}the text compresses {ratio:.0f} times; one passage "
+        "repeated over and over, not an article"
+    )
+
+
+def _parse_checked(raw: bytes, source: Path, settings: IndexSettings) -> Article:
+    check_size(len(raw), settings)
     if not raw.strip():
         raise ArticleReadError("empty file: no paragraph to index")
     text, encoding = decode_bytes(raw)
     check_blocks(text, settings)
-    return parse_article(path.stem, text, path, encoding)
+    check_repetition(text)
+    return parse_article(source.stem, text, source, encoding)
+
+
+def read_article(path: Path, settings: IndexSettings | None = None) -> Article:
+    """Read and parse one file; the article id is the file stem.
+
+    Applies the file-level checks of :func:`check_article` (size, decoding, binary, block cap,
+    repetition) but not the article-level ones (running text, chunk cap, duplicates).
+
+    Args:
+        path: The file.
+        settings: Limits (size, blocks); defaults to ``IndexSettings()``.
+
+    Raises:
+        ArticleReadError: the file is unreadable, too large, too repetitive, empty or binary.
+    """
+    settings = settings or IndexSettings()
+    return _parse_checked(read_limited(path, settings), path, settings)
+
+
+@dataclass(frozen=True)
+class CheckedArticle:
+    """An article that passed :func:`check_article`, with its chunks and content fingerprint."""
+
+    article: Article
+    chunks: tuple[Chunk, ...]
+    fingerprint: str
+
+
+def check_article(raw: bytes, source: Path, settings: IndexSettings) -> CheckedArticle:
+    """The one gate an article file passes, when it is uploaded and when it is indexed.
+
+    In order: size (``settings.max_file_bytes``, in bytes), not empty, decoding (UTF-8, else
+    Windows-1252, else Latin-1) and binary content, block cap
+    (``settings.max_paragraphs_per_file``), repetition (:func:`check_repetition`), at least one
+    paragraph of running text, chunk cap (``settings.max_chunks_per_file``). The content
+    fingerprint (:func:`content_fingerprint`) is returned for the duplicate rule; the id rules
+    (see :mod:`index.ids`) depend on the other articles and are applied by the caller.
+
+    Args:
+        raw: The file's bytes.
+        source: Its path (the article id is the stem).
+        settings: The limits.
+
+    Raises:
+        ArticleReadError: the first check that failed (a subclass says which), with the reason.
+    """
+    article = _parse_checked(raw, source, settings)
+    if not article.content_paragraphs:
+        raise NoRunningTextError(
+            "no paragraph of running text was found (only headings, menus, captions or markup)"
+        )
+    chunks = tuple(chunk_article(article, settings.max_chunk_tokens))
+    if len(chunks) > settings.max_chunks_per_file:
+        raise TooManyChunksError(
+            f"too many chunks ({len(chunks)} > {settings.max_chunks_per_file}, "
+            "RAG_MAX_CHUNKS_PER_FILE)"
+        )
+    return CheckedArticle(article, chunks, content_fingerprint(article))
 
 
 def content_fingerprint(article: Article) -> str:
-    """sha256 of the article's blocks with whitespace and Unicode forms normalised.
+    """The one duplicate rule: sha256 of the article's words, in order, folded.
 
-    Two files with the same fingerprint hold the same article, whatever their names, encodings,
-    line endings or spacing.
+    Words are runs of letters and digits after NFKD case folding with accents removed, so two
+    files hold the same article when they have the same words in the same order, whatever
+    their names, encodings, line endings, spacing, paragraph breaks, case, accents, punctuation
+    or Unicode forms. Used when indexing (a duplicate is skipped with a warning) and on upload
+    (a duplicate is refused).
     """
-    digest = hashlib.sha256()
-    for paragraph in article.paragraphs:
-        folded = " ".join(unicodedata.normalize("NFKC", paragraph.text).split())
-        digest.update(folded.encode("utf-8") + b"\x00")
-    return digest.hexdigest()
+    words = _WORD.findall(fold(" ".join(p.text for p in article.paragraphs)))
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
 def article_files(folder: Path) -> list[Path]:
@@ -368,14 +469,16 @@ def article_files(folder: Path) -> list[Path]:
 
 
 def load_corpus(
-    folder: Path | str | Sequence[Path | str], settings: Settings | None = None
+    folder: Path | str | Sequence[Path | str], settings: IndexSettings | None = None
 ) -> CorpusLoad:
     """Read every ``.txt``/``.md`` file of a folder (or of several folders, in order).
 
     Files that cannot be used are reported in :attr:`CorpusLoad.issues` and skipped; the other
-    files are still read. An article id (file stem) met a second time is skipped. A file whose
-    content duplicates an earlier file (by folder, then name order) is skipped with a warning,
-    so the article is indexed and cited once.
+    files are still read. Every file passes :func:`check_article`, the same gate as uploads. An
+    article id (file stem) met a second time, or one that looks like an earlier id (see
+    :mod:`index.ids`), is skipped. A file whose content duplicates an earlier file (by folder,
+    then name order; see :func:`content_fingerprint`) is skipped with a warning, so the article
+    is indexed and cited once.
 
     Raises:
         CorpusNotFoundError: a folder does not exist.
@@ -389,44 +492,45 @@ def load_corpus(
         if not root.is_dir():
             raise CorpusNotFoundError(f"corpus folder not found: {root} (pass an existing folder)")
     root = roots[0]
-    settings = settings or Settings()
+    settings = settings or IndexSettings()
     load = CorpusLoad(folder=root.resolve())
-    seen: dict[str, Path] = {}
+    seen: dict[str, Path] = {}  # id_key -> file
     fingerprints: dict[str, Path] = {}
     for path in (p for r in roots for p in article_files(r)):
-        if path.stem in seen:
+        key = id_key(path.stem)
+        if key in seen:
+            other = seen[key]
+            alike = "" if other.stem == path.stem else f" looks like '{other.stem}', which is"
             load.issues.append(
-                FileIssue(
-                    path,
-                    f"skipped: article id '{path.stem}' already used by {seen[path.stem]}",
-                )
+                FileIssue(path, f"skipped: article id '{path.stem}'{alike} already used by {other}")
             )
             continue
-        seen[path.stem] = path
+        seen[key] = path
         try:
-            article = read_article(path, settings)
+            checked = check_article(read_limited(path, settings), path, settings)
         except ArticleReadError as exc:
             load.issues.append(FileIssue(path, f"skipped: {exc}"))
             load.unreadable_ids.add(path.stem)
             continue
-        fingerprint = content_fingerprint(article)
-        if fingerprint in fingerprints:
+        article = checked.article
+        if checked.fingerprint in fingerprints:
             load.issues.append(
                 FileIssue(
                     path,
-                    f"skipped: duplicate of {fingerprints[fingerprint].name} (same content); "
-                    "indexed once as that article",
+                    f"skipped: duplicate of {fingerprints[checked.fingerprint].name} (same "
+                    "content); indexed once as that article",
                     level="warning",
                 )
             )
-            load.duplicates[path.stem] = fingerprints[fingerprint].stem
+            load.duplicates[path.stem] = fingerprints[checked.fingerprint].stem
             continue
-        fingerprints[fingerprint] = path
+        fingerprints[checked.fingerprint] = path
         if article.encoding != "utf-8":
             load.issues.append(
                 FileIssue(path, f"not UTF-8: decoded as {article.encoding}", level="warning")
             )
         load.articles.append(article)
+        load.chunks[article.article_id] = list(checked.chunks)
     if not load.articles:
         detail = "; ".join(f"{i.path.name}: {i.message}" for i in load.issues) or "no .txt/.md file"
         where = ", ".join(str(r) for r in roots)

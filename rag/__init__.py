@@ -7,19 +7,19 @@ Front ends (``app.py``) and the evaluation (``evals/``) import only the names li
 """
 
 from index import offline as _offline  # noqa: F401  (offline env first)
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
 from index.errors import (
+    ArticleRemovalError,
     CorpusNotFoundError,
     EmbedderError,
     EmptyCorpusError,
     IndexNotFoundError,
-    InvalidQuestionError,
     RagError,
     StoreError,
 )
 from index.parse import article_files, decode_bytes, fold, load_corpus
-from rag.answer import Citation
+from index.sources import ArticleInfo
 from rag.api import (
     ExposedWithoutKeysError,
     KeyLimiter,
@@ -30,8 +30,16 @@ from rag.api import (
     load_api_keys,
     login_checker,
 )
-from rag.assistant import Answer, Assistant, StreamEvent, relabel_refs
+from rag.assistant import Assistant
+from rag.config import Settings
+from rag.errors import (
+    GeneratorConfigError,
+    InvalidQuestionError,
+    LLMError,
+    UploadError,
+)
 from rag.feedback import FeedbackError, FeedbackLog, IssuedAnswers
+from rag.refs import relabel_refs, unique_labels
 from rag.render import (
     ERROR_MARK,
     answer_messages,
@@ -43,13 +51,24 @@ from rag.render import (
     stream_messages,
     unescape,
 )
-from rag.retrieve import ParagraphRetriever, Passage
+from rag.retrieve import ParagraphRetriever
 from rag.support import SupportJudge
+from rag.types import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    Passage,
+    StreamEvent,
+    VerificationReport,
+)
 
 __all__ = [
     "BUNDLED_CORPUS",
     "ERROR_MARK",
     "Answer",
+    "AnswerSentence",
+    "ArticleInfo",
+    "ArticleRemovalError",
     "Assistant",
     "Citation",
     "CorpusNotFoundError",
@@ -59,10 +78,12 @@ __all__ = [
     "ExposedWithoutKeysError",
     "FeedbackError",
     "FeedbackLog",
+    "GeneratorConfigError",
     "IndexNotFoundError",
     "InvalidQuestionError",
     "IssuedAnswers",
     "KeyLimiter",
+    "LLMError",
     "ParagraphRetriever",
     "Passage",
     "RagError",
@@ -71,6 +92,8 @@ __all__ = [
     "StoreError",
     "StreamEvent",
     "SupportJudge",
+    "UploadError",
+    "VerificationReport",
     "answer_messages",
     "article_files",
     "check_exposure",
@@ -89,4 +112,5 @@ __all__ = [
     "status_markdown",
     "stream_messages",
     "unescape",
+    "unique_labels",
 ]

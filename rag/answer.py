@@ -8,20 +8,18 @@ When the best sentence is not close enough to the question, the answer is a refu
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from index.chunk import sentence_spans
-from index.config import Settings
 from index.embed import Embedder
+from index.sentences import sentence_spans
+from rag.config import Settings
 from rag.lexical import LexicalIndex
-from rag.retrieve import Passage
 from rag.text import detect_language
+from rag.types import AnswerSentence, Citation, Passage
+from rag.vectors import SentenceVectors
 
 _LEADING_META = re.compile(
     r"^(?:date|publié le|published|updated)\s*:?\s*\d{4}-\d{2}-\d{2}\s+", re.I
@@ -36,31 +34,6 @@ REFUSAL = {
     "fr": "Je ne trouve pas la réponse à cette question dans les articles indexés.",
     "en": "I could not find the answer to this question in the indexed articles.",
 }
-
-
-@dataclass
-class Citation:
-    """Where a statement comes from: an article paragraph and the sentence quoted from it."""
-
-    article_id: str
-    paragraph: int
-    title: str
-    quote: str
-    date: str | None = None
-
-    @property
-    def ref(self) -> str:
-        """``article_id ¶n``."""
-        return f"{self.article_id} ¶{self.paragraph}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The public citation dict."""
-        return {
-            "article_id": self.article_id,
-            "paragraph": self.paragraph,
-            "title": self.title,
-            "quote": self.quote,
-        }
 
 
 @dataclass
@@ -81,23 +54,6 @@ class Candidate:
     def key(self) -> tuple[str, int]:
         """The paragraph it belongs to."""
         return self.passage.key
-
-
-@dataclass
-class AnswerSentence:
-    """One sentence of the answer with the paragraphs that state it."""
-
-    text: str
-    citations: list[Citation]
-    support: float
-    corroborates: bool = False
-    # Set on a sentence of another article that tells the same thing with other figures.
-    differs_from: Citation | None = None
-
-    def render(self) -> str:
-        """The sentence followed by its citation markers."""
-        refs = "; ".join(c.ref for c in self.citations)
-        return f"{self.text} [{refs}]"
 
 
 @dataclass
@@ -137,25 +93,16 @@ class ExtractiveAnswerer:
     the question's distinctive vocabulary (IDF-weighted, stemmed) it and its paragraph contain.
     """
 
-    def __init__(self, embedder: Embedder, settings: Settings, *, cache_size: int = 20000) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        settings: Settings,
+        *,
+        vectors: SentenceVectors | None = None,
+    ) -> None:
         self.embedder = embedder
         self.settings = settings
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
-
-    def _sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            vectors = self.embedder.encode_passages(missing)
-            with self._lock:
-                for text, vector in zip(missing, vectors, strict=True):
-                    self._cache[text] = vector
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        with self._lock:
-            return np.stack([self._cache[t] for t in texts])
+        self.vectors = vectors if vectors is not None else SentenceVectors(embedder)
 
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
         """Every citable sentence of the passages."""
@@ -188,7 +135,7 @@ class ExtractiveAnswerer:
         found = self.candidates(passages)
         if not found:
             return []
-        vectors = self._sentence_vectors([c.text for c in found])
+        vectors = self.vectors.encode([c.text for c in found])
         query_terms = lexical.analyzer.terms(query)
         paragraph_terms: dict[tuple[str, int], set[str]] = {}
         for candidate, vector in zip(found, vectors, strict=True):

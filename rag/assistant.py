@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from index.config import Settings
 from index.embed import Embedder
-from index.errors import GeneratorConfigError, IndexNotFoundError, InvalidQuestionError, LLMError
+from index.errors import IndexNotFoundError
+from index.sources import (
+    ArticleInfo,
+    list_articles,
+    pending_removals,
+    remove_uploaded,
+    sync_sources,
+)
 from index.store import ArticleStore, IndexReport, IndexStatus
-from rag.answer import REFUSAL, AnswerSentence, Citation, ExtractiveAnswerer
+from rag.answer import REFUSAL, ExtractiveAnswerer
+from rag.config import Settings
+from rag.errors import GeneratorConfigError, LLMError
 from rag.generate import ExtractiveGenerator, GenerationRequest, Generator, make_generator
 from rag.generate.base import classify
 from rag.history import standalone_question, validate_history
 from rag.lexical import LexicalIndex
-from rag.retrieve import HybridRetriever, ParagraphRetriever, Passage
+from rag.question import clean_question
+from rag.refs import relabel_refs, short_label, unique_labels
+from rag.retrieve import HybridRetriever, ParagraphRetriever
 from rag.text import detect_language
+from rag.types import Answer, AnswerSentence, Citation, Passage, StreamEvent, VerificationReport
 from rag.uploads import Upload, UploadResult, save_uploads
-from rag.verify import Judge, VerificationReport, Verifier, stream_units
+from rag.vectors import SentenceVectors
+from rag.verify import Judge, Verifier
 
 NOTICE = {
     "fallback": {
@@ -40,189 +49,7 @@ NOTICE = {
 }
 
 
-@dataclass
-class Answer:
-    """An answer whose every sentence cites the paragraph it was taken from.
-
-    ``to_dict()`` gives the public shape: ``{"answer", "refused", "citations": [{"article_id",
-    "paragraph", "title", "quote"}]}`` plus ``language``, ``query`` (the standalone question
-    used for retrieval) and ``verification`` (what citation verification dropped, reassigned,
-    removed or marked, and the fallback notice: :class:`rag.verify.VerificationReport`).
-    """
-
-    answer: str
-    refused: bool
-    citations: list[Citation] = field(default_factory=list)
-    language: str = "fr"
-    query: str = ""
-    sentences: list[AnswerSentence] = field(default_factory=list)
-    passages: list[Passage] = field(default_factory=list)
-    support: float = 0.0
-    seconds: float = 0.0
-    verification: VerificationReport = field(default_factory=VerificationReport)
-
-    @property
-    def notice(self) -> str | None:
-        """A notice for the reader (LLM failed: extractive fallback or partial answer)."""
-        return self.verification.notice
-
-    related: list[Passage] = field(default_factory=list)
-
-    def labels(self) -> dict[str, str]:
-        """A short, readable label per cited article (its headline, shortened), by article id.
-
-        Labels are distinct within the answer; an article without a title keeps its id.
-        """
-        titles = {c.article_id: c.title for c in self.citations}
-        titles.update({p.article_id: p.title for p in self.related if p.article_id not in titles})
-        return unique_labels(titles)
-
-    def readable(self) -> str:
-        """The answer text with each ``[article_id ¶n]`` written ``[short headline ¶n]``."""
-        return relabel_refs(self.answer, self.labels())
-
-    def differences(self) -> list[tuple[Citation, Citation]]:
-        """Pairs ``(claim, other account)`` where two articles give different figures."""
-        return [
-            (s.differs_from, s.citations[0])
-            for s in self.sentences
-            if s.differs_from is not None and s.citations
-        ]
-
-    def also_reported_by(self) -> dict[tuple[str, int], list[Citation]]:
-        """For each cited paragraph, the other articles' paragraphs stating the same fact."""
-        groups: list[list[Citation]] = []
-        for sentence in self.sentences:
-            if sentence.corroborates and groups:
-                groups[-1].extend(sentence.citations)
-            elif sentence.differs_from is None:
-                groups.append(list(sentence.citations))
-        found: dict[tuple[str, int], list[Citation]] = {}
-        for group in groups:
-            for citation in group:
-                others = [c for c in group if c.article_id != citation.article_id]
-                if others:
-                    found.setdefault((citation.article_id, citation.paragraph), []).extend(others)
-        return found
-
-    def sources(self) -> list[dict[str, Any]]:
-        """The cited paragraphs in full, in citation order.
-
-        Each has ``article_id``, ``paragraph``, ``title``, ``date``, ``text`` (the whole
-        paragraph, from the retrieved passage; the quote when that passage is missing) and
-        ``quote``.
-        """
-        passages = {p.key: p for p in self.passages}
-        found: list[dict[str, Any]] = []
-        for citation in self.citations:
-            passage = passages.get((citation.article_id, citation.paragraph))
-            found.append(
-                {
-                    "article_id": citation.article_id,
-                    "paragraph": citation.paragraph,
-                    "title": citation.title or (passage.title if passage else ""),
-                    "date": citation.date or (passage.date if passage else None),
-                    "text": passage.text if passage else citation.quote,
-                    "quote": citation.quote,
-                }
-            )
-        return found
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (the public contract)."""
-        return {
-            "answer": self.answer,
-            "refused": self.refused,
-            "citations": [c.to_dict() for c in self.citations],
-            "language": self.language,
-            "query": self.query,
-            "verification": self.verification.to_dict(),
-            "differences": [
-                {"claim": a.to_dict(), "other": b.to_dict()} for a, b in self.differences()
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class StreamEvent:
-    """One step of :meth:`Assistant.stream`.
-
-    Attributes:
-        kind: ``"status"`` (retrieval is running; ``text`` is the standalone query),
-            ``"delta"`` (``text`` is the next piece of the answer: a sentence already
-            verified), ``"notice"`` (``text`` tells the reader the LLM failed and what is
-            shown instead) or ``"answer"`` (done; ``answer`` is set).
-        text: The status text or the answer piece.
-        answer: The complete answer, on the final event only.
-    """
-
-    kind: Literal["status", "delta", "notice", "answer"]
-    text: str = ""
-    answer: Answer | None = None
-
-
-_REF = re.compile(r"([\w.\-]+) ¶(\d+)")
-LABEL_WORDS = 5
-LABEL_CHARS = 40
-
-
-def short_label(title: str) -> str:
-    """The first words of a headline, cut at ``LABEL_WORDS`` words or ``LABEL_CHARS``."""
-    words = title.split()
-    label = ""
-    for word in words[:LABEL_WORDS]:
-        if label and len(label) + 1 + len(word) > LABEL_CHARS:
-            break
-        label = f"{label} {word}" if label else word
-    label = label.rstrip(" :,;.-–—")
-    return label + ("…" if label and len(label.split()) < len(words) else "")
-
-
-def unique_labels(titles: dict[str, str]) -> dict[str, str]:
-    """:func:`short_label` of each article's title, made distinct; the id when untitled."""
-    labels: dict[str, str] = {}
-    for article_id, title in titles.items():
-        label = short_label(title) or article_id
-        if label in labels.values():
-            label = f"{label} ({article_id[:8]})"
-        labels[article_id] = label
-    return labels
-
-
-def relabel_refs(text: str, labels: dict[str, str]) -> str:
-    """``text`` with each ``article_id ¶n`` reference written ``label ¶n`` (unknown ids kept)."""
-
-    def relabel(match: re.Match[str]) -> str:
-        return labels.get(match.group(1), match.group(1)) + " ¶" + match.group(2)
-
-    return _REF.sub(relabel, text)
-
-
-_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.IGNORECASE | re.DOTALL)
-
-
-def clean_question(question: Any, max_chars: int) -> str:
-    """Validate and normalise a question.
-
-    Raises:
-        InvalidQuestionError: not a string, empty, or longer than ``max_chars``.
-    """
-    if isinstance(question, bytes):
-        question = question.decode("utf-8", errors="replace")
-    if not isinstance(question, str):
-        raise InvalidQuestionError(f"the question must be text, not {type(question).__name__}")
-    text = "".join(" " if unicodedata.category(c) in {"Cc", "Cs"} else c for c in question).replace(
-        "\ufffd", " "
-    )
-    # Markup is never part of a question about the articles; it would only dilute retrieval.
-    text = " ".join(_MARKUP.sub(" ", text).split())
-    if not text:
-        raise InvalidQuestionError("the question is empty: type a question about the articles")
-    if len(text) > max_chars:
-        raise InvalidQuestionError(
-            f"the question is too long ({len(text)} characters; the limit is {max_chars})"
-        )
-    return text
+_Unit = TypeVar("_Unit")
 
 
 class Assistant:
@@ -262,10 +89,14 @@ class Assistant:
         self.settings = settings or Settings()
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self.store = ArticleStore(self.settings, self.embedder)
-        self.retriever = HybridRetriever(self.store, self.embedder, self.settings)
-        self.answerer = ExtractiveAnswerer(self.embedder, self.settings)
+        # One cache of sentence vectors for retrieval, answering and the support judge.
+        self.vectors = SentenceVectors(self.embedder)
+        self.retriever = HybridRetriever(
+            self.store, self.embedder, self.settings, vectors=self.vectors
+        )
+        self.answerer = ExtractiveAnswerer(self.embedder, self.settings, vectors=self.vectors)
         self.extractive = ExtractiveGenerator(self.answerer)
-        self.generator = generator or make_generator(self.settings, answerer=self.answerer)
+        self.generator = generator or make_generator(self.settings, extractive=self.extractive)
         self._judge = judge
         self._index_lock = threading.Lock()
         self._labels: tuple[LexicalIndex, dict[str, str]] | None = None
@@ -273,6 +104,8 @@ class Assistant:
             self.index()
         else:
             self.store.check_embedder()
+            if pending_removals(self.settings):  # a removal was interrupted: finish it
+                self.index()
 
     @classmethod
     def from_corpus(cls, folder: Path | str, **overrides: Any) -> Assistant:
@@ -287,16 +120,19 @@ class Assistant:
         progress: bool = False,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> IndexReport:
-        """Sync the store with ``folder``.
+        """Sync the store with the corpus folder (or ``folder``) plus the uploaded articles.
 
-        The default is the settings' corpus folder plus the folder of uploaded articles.
+        The same folders as ``python -m rag index`` (:func:`index.sources.sync_sources`):
+        uploaded articles stay indexed whatever corpus folder is given.
         ``on_progress`` is called with (chunks embedded, chunks to embed).
         """
-        folders: list[Path | str] = [folder or self.settings.corpus_dir]
-        if folder is None and self.settings.upload_dir.is_dir():
-            folders.append(self.settings.upload_dir)
-        report = self.store.sync(
-            folders, rebuild=rebuild, progress=progress, on_progress=on_progress
+        report = sync_sources(
+            self.store,
+            self.settings,
+            folder,
+            rebuild=rebuild,
+            progress=progress,
+            on_progress=on_progress,
         )
         self.retriever.lexical()  # warm the BM25 side for the next question
         return report
@@ -307,25 +143,65 @@ class Assistant:
         *,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> tuple[UploadResult, IndexReport | None]:
-        """Save new article files (checked: type, size, name, content) and index them now.
+        """Check new article files, save them and index them now.
 
-        Files go to ``settings.upload_dir`` and are indexed incrementally with the corpus
-        folder; they can be asked about as soon as this returns::
+        Files pass the indexer's own checks (:func:`index.parse.check_article`), go to
+        ``settings.upload_dir`` and are indexed incrementally with the corpus folder. A file is
+        reported as saved only once the index holds it; a file the index did not take is
+        deleted again and reported as refused with the index's reason, so it can be fixed and
+        uploaded again::
 
             result, report = assistant.add_articles([Path("new-article.txt")])
+            result.saved      # files now indexed: they can be asked about
             result.rejected   # [(file name, reason)] for refused files
 
         Returns:
-            What was saved or refused, and the index report (None when nothing was saved).
+            What was added or refused, and the index report (None when nothing was added).
 
         Raises:
             UploadError: too many files at once.
+            RagError: indexing failed; the files saved by this call were deleted again.
         """
         with self._index_lock:
             result = save_uploads(files, self.settings)
             if not result.saved:
                 return result, None
-            return result, self.index(on_progress=on_progress)
+            try:
+                report = sync_sources(self.store, self.settings, on_progress=on_progress)
+            except BaseException:  # not indexed: the files go, as if never uploaded
+                for path in result.saved:
+                    path.unlink(missing_ok=True)
+                raise
+            self.retriever.lexical()  # warm the BM25 side for the next question
+            taken = set(report.indexed)
+            for path in list(result.saved):
+                if path.stem not in taken:
+                    result.saved.remove(path)
+                    result.rejected.append((path.name, _index_reason(report, path)))
+                    path.unlink(missing_ok=True)  # not indexed: no row to keep in step
+            return result, report if result.saved else None
+
+    def remove_article(
+        self, article_id: str, *, on_progress: Callable[[int, int], None] | None = None
+    ) -> IndexReport:
+        """Remove an uploaded article: its file, its rows and its BM25 entries, together.
+
+        Crash-safe like indexing (see :mod:`index.sources`): a failure or a kill part-way
+        loses nothing, and an interrupted removal is completed by the next index run.
+
+        Raises:
+            ArticleRemovalError: ``article_id`` is unknown, or part of the corpus folder (only
+                uploaded articles can be removed).
+        """
+        with self._index_lock:
+            report = remove_uploaded(self.store, self.settings, article_id, on_progress=on_progress)
+            self.retriever.lexical()
+            return report
+
+    def articles(self) -> list[ArticleInfo]:
+        """Every indexed article: ``(article_id, title, date, paragraphs, source)``, ``source``
+        being ``"bundled"`` (corpus folder) or ``"uploaded"`` (removable)."""
+        return list_articles(self.store, self.settings)
 
     def article_labels(self) -> dict[str, str]:
         """A short readable label (shortened headline) for every indexed article, by id.
@@ -397,7 +273,7 @@ class Assistant:
                 from rag.support import SupportJudge
             except ImportError as exc:  # pragma: no cover - part of the package
                 raise GeneratorConfigError("the support judge rag.support is missing") from exc
-            self._judge = SupportJudge(self.embedder, self.settings)
+            self._judge = SupportJudge(self.embedder, self.settings, vectors=self.vectors)
         return self._judge
 
     def close(self) -> None:
@@ -405,11 +281,8 @@ class Assistant:
         self.generator.close()
 
     def _standalone(self, text: str, turns: list[dict[str, Any]]) -> str:
-        if self.generator.uses_llm and turns:
-            rewritten = self.generator.rewrite(text, turns)
-            if rewritten:
-                return rewritten
-        return standalone_question(text, turns)
+        rewritten = self.generator.rewrite(text, turns) if turns else None
+        return rewritten or standalone_question(text, turns)
 
     def _stream(
         self, text: str, turns: list[dict[str, Any]], language: str, started: float
@@ -422,45 +295,43 @@ class Assistant:
             generator=self.generator.name, policy=self.settings.unsupported_policy
         )
         context = _Context(text, query, language, started, passages, report)
-        if self.generator.uses_llm and passages:
-            yield from self._generated(context, query_vector)
-        else:
-            yield from self._extractive(context, query_vector)
-
-    def _extractive(self, context: _Context, query_vector: Any) -> Iterator[StreamEvent]:
-        composition = self.extractive.compose(
-            context.query, query_vector, context.passages, self.retriever.lexical()
+        request = GenerationRequest(
+            question=text,
+            query=query,
+            language=language,
+            passages=passages,
+            query_vector=query_vector,
+            lexical=self.retriever.lexical(),
         )
-        context.support = composition.best_support
-        if composition.refused:
-            support = composition.paragraph_support()
-            context.related = [
-                p
-                for p in context.passages
-                if support.get(p.key, 0.0) >= self.settings.related_min_support
-            ][:3]
+        # With nothing retrieved there is nothing for a generator to read: the extractive
+        # answerer refuses (with its related passages) without calling anyone.
+        generator = self.generator if passages else self.extractive
+        fallback = None if isinstance(generator, ExtractiveGenerator) else self.extractive
+        yield from self._answer(context, generator, request, fallback)
+
+    def _answer(
+        self,
+        context: _Context,
+        generator: Generator,
+        request: GenerationRequest,
+        fallback: Generator | None,
+    ) -> Iterator[StreamEvent]:
+        """The one answer loop: draft, verify each unit, stream what is verified, finish.
+
+        When ``generator`` fails (an :class:`LLMError`, or nothing usable at all) and a
+        ``fallback`` is given, the answer continues with a notice: a partial answer when
+        something was already shown, else the fallback generator's whole answer.
+        """
         verifier = Verifier(
             context.passages, lambda: self.judge, context.report, language=context.language
         )
-        for sentence in composition.sentences:
-            # Verbatim quotes pass without the judge; anything else would be judged.
-            checked = verifier.check_sentence(sentence)
-            if checked.sentence is not None and checked.status == "supported":
-                yield context.add(checked.sentence, checked.text)
-        yield from context.finish()
-
-    def _generated(self, context: _Context, query_vector: Any) -> Iterator[StreamEvent]:
-        verifier = Verifier(context.passages, self.judge, context.report, language=context.language)
-        request = GenerationRequest(
-            question=context.question,
-            query=context.query,
-            language=context.language,
-            passages=context.passages,
-        )
         said_anything = False
         try:
-            for unit in stream_units(_guarded(self.generator.stream(request))):
-                checked = verifier.check_unit(unit)
+            draft = generator.draft(request)
+            context.paragraph_support = draft.paragraph_support
+            units = draft.units if fallback is None else _guarded(draft.units)
+            for unit in units:
+                checked = verifier.check(unit)
                 if checked.status == "empty" or checked.sentence is None:
                     said_anything = said_anything or checked.status != "empty"
                     continue
@@ -470,25 +341,30 @@ class Assistant:
                     yield context.add(checked.sentence, checked.text)
                 else:
                     context.hold(checked.sentence, checked.text)
-            if not said_anything:
+            if fallback is not None and not said_anything:
                 raise LLMError("the LLM returned no usable text")
         except LLMError as error:
+            if fallback is None:
+                raise
             context.report.error = f"{type(error).__name__}: {error}"
             reason = _short_reason(error)
-            if context.lines:
-                context.report.notice = NOTICE["partial"][context.language].format(reason=reason)
-                yield StreamEvent(kind="notice", text=context.report.notice)
-            else:
+            if not context.lines:
                 context.report.fallback = True
                 context.report.notice = NOTICE["fallback"][context.language].format(reason=reason)
                 context.held.clear()
                 yield StreamEvent(kind="notice", text=context.report.notice)
-                yield from self._extractive(context, query_vector)
+                yield from self._answer(context, fallback, request, None)
                 return
+            context.report.notice = NOTICE["partial"][context.language].format(reason=reason)
+            yield StreamEvent(kind="notice", text=context.report.notice)
         if context.lines:
             yield from context.release_held()
-        context.support = max((s.support for s in context.sentences), default=0.0)
-        yield from context.finish()
+        context.support = (
+            draft.support
+            if draft.support is not None
+            else max((s.support for s in context.sentences), default=0.0)
+        )
+        yield from context.finish(self.settings.related_min_support)
 
     def as_retriever(self, k: int = 4) -> ParagraphRetriever:
         """The hybrid retriever as a LangChain ``BaseRetriever``."""
@@ -509,6 +385,14 @@ class Assistant:
         return RunnableLambda(run, name="grounded_answer")
 
 
+def _index_reason(report: IndexReport, path: Path) -> str:
+    """Why the index did not take an uploaded file, from its report."""
+    reasons = [i.message.removeprefix("skipped: ") for i in report.issues if i.path == path]
+    if path.stem in report.duplicates:
+        reasons.append(f"the same text is already indexed as '{report.duplicates[path.stem]}'")
+    return "; ".join(reasons) or "the index did not take it (see `python -m rag index`)"
+
+
 def _short_reason(error: LLMError) -> str:
     kinds = {
         "LLMTimeoutError": "timeout",
@@ -521,10 +405,10 @@ def _short_reason(error: LLMError) -> str:
     )
 
 
-def _guarded(chunks: Iterator[str]) -> Iterator[str]:
-    """The generator's chunks; any failure of the generator becomes a typed LLMError."""
+def _guarded(units: Iterable[_Unit]) -> Iterator[_Unit]:
+    """A generator's units; any failure of the generator becomes a typed LLMError."""
     try:
-        yield from chunks
+        yield from units
     except LLMError:
         raise
     except Exception as exc:
@@ -553,7 +437,7 @@ class _Context:
         self.sentences: list[AnswerSentence] = []
         self.held: list[tuple[AnswerSentence, str]] = []
         self.support = 0.0
-        self.related: list[Passage] = []
+        self.paragraph_support: dict[tuple[str, int], float] = {}
 
     def add(self, sentence: AnswerSentence, line: str) -> StreamEvent:
         """Append a verified (or marked) sentence; the delta event that shows it."""
@@ -572,7 +456,12 @@ class _Context:
         for sentence, line in held:
             yield self.add(sentence, line)
 
-    def finish(self) -> Iterator[StreamEvent]:
+    def related(self, min_support: float) -> list[Passage]:
+        """Up to three retrieved paragraphs close to the question (offered on a refusal)."""
+        support = self.paragraph_support
+        return [p for p in self.passages if support.get(p.key, 0.0) >= min_support][:3]
+
+    def finish(self, related_min_support: float) -> Iterator[StreamEvent]:
         """The final events: the answer, or a refusal when no supported sentence remains."""
         for sentence, _ in self.held:  # marked sentences never shown: count them as removed
             if sentence.text in self.report.marked:
@@ -595,7 +484,7 @@ class _Context:
                     language=self.language,
                     query=self.query,
                     passages=self.passages,
-                    related=self.related,
+                    related=self.related(related_min_support),
                     support=self.support,
                     seconds=time.perf_counter() - self.started,
                     verification=self.report,
@@ -626,4 +515,13 @@ class _Context:
         )
 
 
-__all__ = ["Answer", "Assistant", "IndexNotFoundError", "StreamEvent"]
+# Answer, StreamEvent and the label helpers moved to rag.types / rag.refs; still importable here.
+__all__ = [
+    "Answer",
+    "Assistant",
+    "IndexNotFoundError",
+    "StreamEvent",
+    "relabel_refs",
+    "short_label",
+    "unique_labels",
+]

@@ -1,4 +1,4 @@
-"""Command line: ``python -m rag index | ask | status | serve``.
+"""Command line: ``python -m rag index | ask | status | articles | remove | serve``.
 
 Exit codes: 0 success, 1 error (message on stderr), 2 usage error, 3 indexed but some files
 were skipped.
@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import typer
 
 from index import offline  # noqa: F401  (offline env before heavy imports)
-from index.config import Settings
 from index.errors import RagError
+from rag.config import Settings
 
 app = typer.Typer(
     name="rag",
@@ -52,9 +52,14 @@ def index(
     ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Index a folder (default: the bundled corpus); only changed paragraphs are re-embedded."""
+    """Index the corpus folder (default: the bundled corpus) and the uploaded articles.
+
+    Only changed paragraphs are re-embedded. Uploaded articles stay indexed whatever folder is
+    given (`remove` takes one out).
+    """
     from index.embed import Embedder
     from index.errors import StoreError
+    from index.sources import describe_folder_switch, sync_sources
     from index.store import ArticleStore, quarantine_store
 
     settings = _settings(data_dir, corpus_dir=path)
@@ -68,7 +73,7 @@ def index(
             moved = quarantine_store(settings)  # unopenable: keep it aside, start afresh
             typer.echo(f"warning: moved the unreadable store to {moved}", err=True)
             store = ArticleStore(settings, embedder)
-        report = store.sync(settings.corpus_dir, rebuild=rebuild, progress=sys.stderr.isatty())
+        report = sync_sources(store, settings, rebuild=rebuild, progress=sys.stderr.isatty())
     except RagError as exc:
         raise _fail(str(exc)) from exc
     for issue in report.issues:
@@ -80,6 +85,13 @@ def index(
         f"paragraphs, removed {report.removed_chunks} chunks"
         + (f" (articles {', '.join(report.removed_articles)})" if report.removed_articles else "")
     )
+    if path is not None:
+        typer.echo(describe_folder_switch(settings, path, _settings(data_dir).corpus_dir), err=True)
+    if report.completed_removals:
+        typer.echo(
+            f"note: completed the interrupted removal of {', '.join(report.completed_removals)}",
+            err=True,
+        )
     if report.lock_wait_seconds >= 1:
         typer.echo(
             f"note: waited {report.lock_wait_seconds:.1f}s for another indexer to finish", err=True
@@ -140,6 +152,59 @@ def status(
         f"paragraphs: {info.paragraphs} ({info.content_paragraphs} citable)\n"
         f"chunks: {info.chunks}\nembedder: {info.embedder}\nindex: {info.location} "
         f"(collection {info.collection})\nlast indexed: {info.last_indexed or 'never'}"
+    )
+
+
+@app.command()
+def articles(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """List the indexed articles: id, date, paragraphs, bundled or uploaded, title."""
+    from index.embed import Embedder
+    from index.sources import list_articles
+    from index.store import ArticleStore
+
+    settings = _settings(data_dir)
+    try:
+        found = list_articles(ArticleStore(settings, Embedder.deferred(settings)), settings)
+    except RagError as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps([a._asdict() for a in found], ensure_ascii=False, indent=2))
+        return
+    for info in found:
+        typer.echo(
+            f"{info.article_id}\t{info.date or '-'}\t{info.paragraphs} ¶\t{info.source}\t"
+            f"{info.title}"
+        )
+
+
+@app.command()
+def remove(
+    article_id: Annotated[str, typer.Argument(help="Id of an uploaded article (`articles`).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Remove an uploaded article: its file, its paragraphs and its search entries, together."""
+    from index.embed import Embedder
+    from index.sources import remove_uploaded
+    from index.store import ArticleStore
+
+    settings = _settings(data_dir)
+    try:
+        store = ArticleStore(settings, Embedder.from_settings(settings))
+        report = remove_uploaded(store, settings, article_id)
+    except RagError as exc:
+        raise _fail(str(exc)) from exc
+    others = [a for a in report.removed_articles if a != article_id]
+    typer.echo(
+        f"removed {article_id}: {report.removed_chunks} chunks; "
+        f"{report.articles} articles remain indexed"
+        + (
+            f" (the corpus folder {settings.corpus_dir} replaced {', '.join(others)})"
+            if others
+            else ""
+        )
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rag.assistant import Answer
+    from rag.types import Answer
 
 _WRITE_LOCK = threading.Lock()
 MAX_COMMENT_CHARS = 2000

@@ -22,6 +22,8 @@ _ANAPHORA = {
     "that", "those", "these", "there", "and", "also", "then",
 }  # fmt: skip
 MAX_FOLLOWUP_WORDS = 14
+# Content parts (Gradio's) nest a few levels; anything deeper is refused, not walked.
+MAX_CONTENT_DEPTH = 8
 
 
 def is_followup(question: str) -> bool:
@@ -52,7 +54,8 @@ def validate_history(history: Any) -> list[dict[str, Any]]:
     """Check the chat history shape: a list of ``{"role", "content"}`` dicts.
 
     Raises:
-        ValueError: the history is not in that shape.
+        ValueError: the history is not in that shape (or a message's content is nested
+            deeper than ``MAX_CONTENT_DEPTH``).
     """
     if history is None:
         return []
@@ -62,5 +65,29 @@ def validate_history(history: Any) -> list[dict[str, Any]]:
     for i, message in enumerate(history):
         if not isinstance(message, Mapping) or "role" not in message or "content" not in message:
             raise ValueError(f"history[{i}] must be a dict with 'role' and 'content'")
+        if _depth(message["content"]) > MAX_CONTENT_DEPTH:
+            raise ValueError(
+                f"history[{i}]['content'] is nested more than {MAX_CONTENT_DEPTH} levels deep; "
+                "a message's content is text or a short list of content parts"
+            )
         checked.append(dict(message))
     return checked
+
+
+def _depth(content: Any) -> int:
+    """How deeply lists and dicts nest in ``content`` (0 for text), without recursion.
+
+    Stops counting past ``MAX_CONTENT_DEPTH``, so a hostile value costs little.
+    """
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(content, 0)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_CONTENT_DEPTH:
+            break
+        if isinstance(value, Mapping):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend((v, depth + 1) for v in value)
+    return deepest

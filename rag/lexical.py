@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import os
 import pickle
 from collections import Counter
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from index.atomic import atomic_file
 from rag.text import Analyzer
 
 logger = logging.getLogger(__name__)
@@ -142,15 +142,12 @@ class LexicalCache:
         Failing to write (read-only or full disk) only costs a rebuild next time.
         """
         path = self.path(location, collection, revision)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as handle:
+            with atomic_file(path) as handle:
                 pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
             for old in self.folder.glob(f"{self._prefix(location, collection)}*.pkl"):
                 if old != path:
                     old.unlink(missing_ok=True)
         except OSError as exc:
             logger.warning("cannot write the BM25 cache %s: %s", path, exc)
-            tmp.unlink(missing_ok=True)

@@ -21,11 +21,12 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from index.errors import InvalidQuestionError, RagError
-from rag.answer import Citation
-from rag.assistant import Answer, Assistant, relabel_refs
+from index.errors import RagError
+from rag.assistant import Assistant
+from rag.errors import InvalidQuestionError
 from rag.history import validate_history
-from rag.retrieve import Passage
+from rag.refs import format_ref, relabel_refs
+from rag.types import Answer, Citation, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,9 @@ def _quote_block(text: str, quote: str) -> str:
 
 
 def _ref(citation: Citation | Passage, labels: Mapping[str, str]) -> str:
-    return f"{escape(labels.get(citation.article_id, citation.article_id))} ¶{citation.paragraph}"
+    return escape(
+        format_ref(labels.get(citation.article_id, citation.article_id), citation.paragraph)
+    )
 
 
 def sources_markdown(answer: Answer, labels: Mapping[str, str] | None = None) -> str:
@@ -131,7 +134,8 @@ def sources_markdown(answer: Answer, labels: Mapping[str, str] | None = None) ->
         heading = f"**{number}. {title}**"
         if source["date"]:
             heading += f" · {escape(str(source['date']))}"
-        heading += f" · ¶{source['paragraph']}  \n`{source['article_id']} ¶{source['paragraph']}`"
+        ref = format_ref(source["article_id"], source["paragraph"])
+        heading += f" · ¶{source['paragraph']}  \n`{ref}`"
         block = f"{heading}\n\n{_quote_block(source['text'], source['quote'])}"
         others = also.get((source["article_id"], source["paragraph"]), [])
         if others:
@@ -148,7 +152,7 @@ def related_markdown(passages: Sequence[Passage]) -> str:
     ]
     for passage in passages:
         heading = f"**{escape(passage.title or passage.article_id)}** · ¶{passage.paragraph}"
-        heading += f"  \n`{passage.article_id} ¶{passage.paragraph}`"
+        heading += f"  \n`{format_ref(passage.article_id, passage.paragraph)}`"
         lines.append(f"{heading}\n\n{_quote_block(passage.text, '')}")
     return "\n\n".join(lines)
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,59 +12,15 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
-from index.chunk import split_sentences
-from index.config import Settings
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
+from index.sentences import split_sentences
 from index.store import ArticleStore
+from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
 from rag.text import Analyzer, corpus_language
-
-
-@dataclass
-class Passage:
-    """A retrieved paragraph: the unit of citation.
-
-    ``score`` is the fused (reciprocal rank) score; ``dense_score`` is the best cosine similarity
-    of the paragraph's chunks to the query and ``lexical_score`` its BM25 score, when found by
-    that side.
-    """
-
-    article_id: str
-    paragraph: int
-    text: str
-    score: float
-    title: str = ""
-    date: str | None = None
-    source: str = ""
-    dense_score: float | None = None
-    lexical_score: float | None = None
-    ranks: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def key(self) -> tuple[str, int]:
-        """``(article_id, paragraph)``."""
-        return (self.article_id, self.paragraph)
-
-    @property
-    def ref(self) -> str:
-        """Readable reference ``article_id ¶n``."""
-        return f"{self.article_id} ¶{self.paragraph}"
-
-    def to_document(self) -> Document:
-        """As a LangChain document (metadata carries the citation)."""
-        return Document(
-            page_content=self.text,
-            id=f"{self.article_id}:{self.paragraph}",
-            metadata={
-                "article_id": self.article_id,
-                "paragraph": self.paragraph,
-                "title": self.title,
-                "date": self.date or "",
-                "source": self.source,
-                "score": self.score,
-            },
-        )
+from rag.types import Passage
+from rag.vectors import SentenceVectors
 
 
 class HybridRetriever:
@@ -81,10 +35,16 @@ class HybridRetriever:
     unrelated ones is diluted in a whole-chunk embedding.
     """
 
-    SENTENCE_CACHE = 20000
     MIN_SENTENCE_WORDS = 4
 
-    def __init__(self, store: ArticleStore, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: ArticleStore,
+        embedder: Embedder,
+        settings: Settings,
+        *,
+        vectors: SentenceVectors | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
@@ -94,7 +54,7 @@ class HybridRetriever:
         self._cache = (
             LexicalCache(settings.data_dir / "lexical") if settings.lexical_cache else None
         )
-        self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.vectors = vectors if vectors is not None else SentenceVectors(embedder)
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index for the store's current revision.
@@ -198,19 +158,6 @@ class HybridRetriever:
             ranked = self._rerank_by_sentence(ranked, np.asarray(vector, dtype=np.float32))
         return ranked[:k]
 
-    def _sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._sentences]
-        if missing:
-            vectors = self.embedder.encode_passages(missing)
-            with self._lock:
-                for text, vector in zip(missing, vectors, strict=True):
-                    self._sentences[text] = vector
-                while len(self._sentences) > self.SENTENCE_CACHE:
-                    self._sentences.popitem(last=False)
-        with self._lock:
-            return np.stack([self._sentences[t] for t in texts])
-
     def _rerank_by_sentence(self, ranked: list[Passage], vector: np.ndarray) -> list[Passage]:
         """Add a best-sentence similarity ranking to the fused score of the top paragraphs."""
         head = ranked[: self.settings.rerank_depth]
@@ -219,7 +166,7 @@ class HybridRetriever:
             sentences = split_sentences(passage.text)
             sentences = [s for s in sentences if len(s.split()) >= self.MIN_SENTENCE_WORDS]
             pieces.append(sentences or [passage.text])
-        vectors = self._sentence_vectors([s for group in pieces for s in group])
+        vectors = self.vectors.encode([s for group in pieces for s in group])
         best: list[float] = []
         start = 0
         for group in pieces:

@@ -25,11 +25,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from index.chunk import split_sentences
-from index.config import Settings
 from index.embed import Embedder
 from index.parse import fold
+from index.sentences import split_sentences
+from rag.config import Settings
 from rag.text import detect_language, stopwords
+from rag.vectors import SentenceVectors
 
 # "[001_abc ¶5]", "[001_abc ¶5; 002_def ¶3]", "[1]", "[1, 2]"
 _MARKER = re.compile(r"\[[^\[\]]*¶[^\[\]]*\]|\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
@@ -174,7 +175,7 @@ class SupportJudge:
 
     ::
 
-        from index.config import Settings
+        from rag.config import Settings
         from index.embed import Embedder
         from rag.support import SupportJudge
 
@@ -190,13 +191,20 @@ class SupportJudge:
     for a name to count as present).
     """
 
-    def __init__(self, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        settings: Settings,
+        *,
+        vectors: SentenceVectors | None = None,
+    ) -> None:
         if not isinstance(settings, Settings):
-            raise ValueError("settings must be an index.config.Settings")
+            raise ValueError("settings must be a rag.Settings")
         if not hasattr(embedder, "encode_passages"):
             raise ValueError("embedder must be an index.embed.Embedder")
         self.embedder = embedder
         self.settings = settings
+        self.vectors = vectors if vectors is not None else SentenceVectors(embedder)
 
     def judge(self, sentence: str, paragraph: str) -> Verdict:
         """The verdict for one pair (see :meth:`judge_many`)."""
@@ -217,7 +225,7 @@ class SupportJudge:
         if to_embed:
             pieces = {i: [p, *split_sentences(p)] for i in to_embed for p in [cleaned[i][1]]}
             texts = list(dict.fromkeys(t for i in to_embed for t in (cleaned[i][0], *pieces[i])))
-            vectors = dict(zip(texts, self.embedder.encode_passages(texts), strict=True))
+            vectors = dict(zip(texts, self.vectors.encode(texts), strict=True))
             for i in to_embed:
                 sentence, paragraph = cleaned[i]
                 query = vectors[sentence]

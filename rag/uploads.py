@@ -1,7 +1,12 @@
-"""Articles added by readers: checked (type, size, name, content) before they reach the corpus.
+"""Articles added by readers: checked before they reach the corpus, by the indexer's own gate.
 
-Uploaded files are saved under ``Settings.upload_dir`` (inside the data dir), never next to
-the caller's path, and are indexed together with ``Settings.corpus_dir``::
+Every file goes through :func:`index.parse.check_article`, the same checks indexing applies
+(type, size, decoding, binary, repetition, paragraph and chunk caps, running text), then the
+same id rule (:mod:`index.ids`: no name equal to or looking like an existing article's) and
+the same duplicate rule (:func:`index.parse.content_fingerprint`). What stays here is specific
+to uploads: how many files at once, and a safe file name. Uploaded files are saved under
+``Settings.upload_dir`` (inside the data dir), never next to the caller's path, and are indexed
+together with ``Settings.corpus_dir`` (``Settings.source_dirs``)::
 
     from rag.uploads import save_uploads
     result = save_uploads([("note.txt", b"Titre\\n\\nUn paragraphe.")], settings)
@@ -11,31 +16,28 @@ the caller's path, and are indexed together with ``Settings.corpus_dir``::
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import tempfile
 import unicodedata
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from index.config import Settings
-from index.errors import UploadError
+from index.atomic import write_atomic
+from index.ids import describe_lookalike, lookalike_of
 from index.parse import (
     ARTICLE_SUFFIXES,
     ArticleReadError,
     article_files,
-    decode_bytes,
-    fold,
-    parse_article,
+    check_article,
+    check_size,
+    content_fingerprint,
+    read_article,
+    read_limited,
 )
+from rag.config import Settings
+from rag.errors import UploadError
 
 MAX_NAME_CHARS = 120
-# Above this compression ratio a big file is a flood of repeated text, not an article.
-MAX_COMPRESSION_RATIO = 40
-REPETITION_CHECK_BYTES = 64_000
 _UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
 
 Upload = Path | tuple[str, bytes]
@@ -77,82 +79,37 @@ def safe_article_name(name: str) -> str:
     return f"{stem}{suffix}"
 
 
-def _size_text(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1000:.0f} kB"
+def _read(upload: Upload, settings: Settings) -> bytes:
+    """The file's bytes, refusing anything over the size limit before reading it.
 
-
-def _content_key(text: str) -> str:
-    """Hash of an article's words, ignoring case, accents, spacing and punctuation."""
-    words = re.findall(r"\w+", fold(text))
-    return hashlib.sha256(" ".join(words).encode()).hexdigest()
-
-
-def _read(upload: Upload, limit: int) -> tuple[str, bytes]:
-    """The client's file name and bytes, refusing anything over ``limit`` before reading it."""
+    Raises:
+        ArticleReadError: too large (``FileTooLargeError``) or unreadable.
+    """
     if isinstance(upload, tuple):
-        name, raw = upload
-        size = len(raw)
-    else:
-        name, size = upload.name, upload.stat().st_size
-        raw = b""
-    if size > limit:
-        raise UploadError(
-            f"the file is {_size_text(size)}; the limit is {_size_text(limit)} per article"
-        )
-    if not isinstance(upload, tuple):
-        with upload.open("rb") as handle:
-            raw = handle.read(limit + 1)
-        if len(raw) > limit:
-            raise UploadError(f"the file is larger than the limit of {_size_text(limit)}")
-    return str(name), raw
-
-
-def _check_text(raw: bytes, name: str) -> str:
-    """Decoded article text with at least one citable paragraph."""
-    if not raw.strip():
-        raise UploadError("the file is empty")
-    if len(raw) > REPETITION_CHECK_BYTES and len(raw) / len(zlib.compress(raw)) > (
-        MAX_COMPRESSION_RATIO
-    ):
-        raise UploadError("the file is one text repeated over and over, not an article")
-    try:
-        text, encoding = decode_bytes(raw)
-        article = parse_article(Path(name).stem, text, Path(name), encoding)
-    except ArticleReadError as exc:
-        raise UploadError(str(exc)) from exc
-    if not article.content_paragraphs:
-        raise UploadError("no paragraph of running text was found (only headings or menus)")
-    return text
+        check_size(len(upload[1]), settings)
+        return upload[1]
+    return read_limited(upload, settings)
 
 
 def existing_articles(settings: Settings) -> dict[str, Path]:
     """Article files already in the corpus and upload folders, by article id."""
     found: dict[str, Path] = {}
-    for folder in (settings.corpus_dir, settings.upload_dir):
+    for folder in settings.source_dirs:
         if folder.is_dir():
             for path in article_files(folder):
                 found.setdefault(path.stem, path)
     return found
 
 
-def _write_atomically(target: Path, raw: bytes) -> None:
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(raw)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def save_uploads(files: Sequence[Upload], settings: Settings) -> UploadResult:
     """Check each file and save the good ones to ``settings.upload_dir``.
 
-    A file is refused (with the reason, the others still saved) when its type is not
-    ``.txt``/``.md``, it is larger than ``settings.max_upload_bytes``, empty, binary, a flood
-    of repeated text, has no running text, its name is taken by another article, or its text
-    is already in the corpus under another name.
+    A file is refused (with the reason, the others still saved) when its name is unusable, it
+    fails :func:`index.parse.check_article` (type, size, empty, binary, a flood of repeated
+    text, too many paragraphs or chunks, no running text), its name equals or looks like
+    another article's, or its text is already indexed under another name. Saved is not yet
+    indexed: :meth:`rag.Assistant.add_articles` indexes them and rolls back the ones the index
+    did not take.
 
     Args:
         files: Paths of received files, or ``(file name, bytes)`` pairs.
@@ -170,34 +127,42 @@ def save_uploads(files: Sequence[Upload], settings: Settings) -> UploadResult:
     for upload in files:
         shown = upload[0] if isinstance(upload, tuple) else upload.name
         try:
-            name, raw = _read(upload, settings.max_upload_bytes)
-            shown = name
-            safe = safe_article_name(name)
-            text = _check_text(raw, safe)
-            stem = Path(safe).stem
-            if known_texts is None:
-                known_texts = {}
-                for article_id, path in existing.items():
-                    try:
-                        known_texts[_content_key(decode_bytes(path.read_bytes())[0])] = article_id
-                    except (OSError, ArticleReadError):
-                        continue
-            key = _content_key(text)
-            if key in known_texts:
-                raise UploadError(f"the same text is already indexed as '{known_texts[key]}'")
-            if stem in existing:
-                raise UploadError(
-                    f"an article named '{stem}' already exists; rename the file to add it"
-                )
+            safe = safe_article_name(str(shown))
+            raw = _read(upload, settings)
             target = settings.upload_dir / safe
-            _write_atomically(target, raw)
-        except UploadError as exc:
+            checked = check_article(raw, target, settings)
+            stem = target.stem
+            if (other := lookalike_of(stem, existing)) is not None:
+                raise UploadError(describe_lookalike(stem, other))
+            if known_texts is None:
+                known_texts = _fingerprints(existing, settings)
+            if checked.fingerprint in known_texts:
+                raise UploadError(
+                    f"the same text is already indexed as '{known_texts[checked.fingerprint]}'"
+                )
+            write_atomic(target, raw)
+        except (UploadError, ArticleReadError) as exc:
             result.rejected.append((str(shown), str(exc)))
             continue
         except OSError as exc:
             result.rejected.append((str(shown), f"could not be read or saved ({exc.strerror})"))
             continue
         existing[stem] = target
-        known_texts[key] = stem
+        known_texts[checked.fingerprint] = stem
         result.saved.append(target)
     return result
+
+
+def _fingerprints(existing: dict[str, Path], settings: Settings) -> dict[str, str]:
+    """Content fingerprint -> article id, for the existing article files that pass the checks."""
+    found: dict[str, str] = {}
+    for article_id, path in existing.items():
+        try:
+            fingerprint = content_fingerprint(read_article(path, settings))
+        except (OSError, ArticleReadError):
+            continue
+        found.setdefault(fingerprint, article_id)
+    return found
+
+
+__all__ = ["UploadResult", "content_fingerprint", "safe_article_name", "save_uploads"]

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from index.chunk import sentence_spans
 from index.parse import fold
-from rag.answer import AnswerSentence, Citation
-from rag.retrieve import Passage
+from index.sentences import is_abbreviation, sentence_spans
+from rag.refs import format_ref, neutralise_refs
 from rag.support import is_quote
+from rag.types import AnswerSentence, Citation, Passage, VerificationReport
 
 Key = tuple[str, int]
 
@@ -37,7 +37,6 @@ CITE_GROUP = re.compile(rf"{_BRACKET}|{_PAREN_CITE}")
 _CITE_RUN = re.compile(rf"(?:[ \t]*(?:{_BRACKET}|{_PAREN_CITE}))+[.!?…]*")
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?")
 _END = re.compile(r"[.!?…]+[\"»”’)]*")
-_ABBREVIATIONS = {"m", "mm", "mme", "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "av"}
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _WORD = re.compile(r"\w{2,}", re.UNICODE)
 _TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]{0,200})?/?>")
@@ -64,72 +63,6 @@ class ParsedUnit:
     claim: str
     keys: list[Key]
     dropped: list[str]
-
-
-@dataclass
-class VerificationReport:
-    """What verification did to one answer (``Answer.verification``).
-
-    Attributes:
-        generator: The generator's name.
-        policy: ``unsupported_policy`` in force.
-        dropped_ids: Citation markers that named no given paragraph (hallucinated, positional or
-            malformed), verbatim.
-        unsupported_citations: ``{"sentence", "ref"}``: a given paragraph cited by a sentence it
-            does not support (the citation was removed).
-        reassigned: ``{"sentence", "ref"}``: sentences whose own citations failed, cited instead
-            to the given paragraph that best supports them.
-        removed: Sentences removed as unsupported.
-        marked: Sentences kept but marked as unverified.
-        fallback: True when the generator failed and the extractive answer was used.
-        notice: Human-readable notice for the reader (fallback, partial answer), or None.
-        error: The failure behind the notice (error class and message), or None.
-    """
-
-    generator: str = "extractive"
-    policy: str = "remove"
-    dropped_ids: list[str] = field(default_factory=list)
-    unsupported_citations: list[dict[str, str]] = field(default_factory=list)
-    reassigned: list[dict[str, str]] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    marked: list[str] = field(default_factory=list)
-    fallback: bool = False
-    notice: str | None = None
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (``Answer.to_dict()["verification"]``)."""
-        return {
-            "generator": self.generator,
-            "policy": self.policy,
-            "dropped_ids": list(self.dropped_ids),
-            "unsupported_citations": [dict(d) for d in self.unsupported_citations],
-            "reassigned": [dict(d) for d in self.reassigned],
-            "removed": list(self.removed),
-            "marked": list(self.marked),
-            "fallback": self.fallback,
-            "notice": self.notice,
-            "error": self.error,
-        }
-
-
-def short_ids(article_ids: Iterable[str], minimum: int = 8) -> dict[str, str]:
-    """A short, distinctive alias per article id: its shortest unique prefix (≥ ``minimum``)."""
-    ids = sorted(set(article_ids))
-    aliases: dict[str, str] = {}
-    for article in ids:
-        length = min(minimum, len(article))
-        while length < len(article) and any(
-            other != article and other.startswith(article[:length]) for other in ids
-        ):
-            length += 1
-        aliases[article] = article[:length]
-    return aliases
-
-
-def render_ref(alias: str, paragraph: int) -> str:
-    """The citation id shown to generators: ``alias ¶n``."""
-    return f"{alias} ¶{paragraph}"
 
 
 class CitationParser:
@@ -222,14 +155,6 @@ def has_words(text: str, minimum: int = 1) -> bool:
     return len(_WORD.findall(text)) >= minimum
 
 
-def _is_abbreviation(text: str, end: int) -> bool:
-    start = end
-    while start > 0 and (text[start - 1].isalpha() or text[start - 1] in ".-"):
-        start -= 1
-    word = text[start:end].strip(".-").casefold().split(".")[-1]
-    return len(word) == 1 or word in _ABBREVIATIONS
-
-
 def split_units(text: str, *, final: bool) -> tuple[list[str], str]:
     """Split generated text into sentence units (each with its citation markers).
 
@@ -278,7 +203,7 @@ def split_units(text: str, *, final: bool) -> tuple[list[str], str]:
                 and len(stripped) < len(following)
                 and (stripped[0].isupper() or stripped[0] in '«"“-*•')
                 and not CITE_GROUP.match(stripped)
-                and not (text[end.start()] == "." and _is_abbreviation(text, end.start()))
+                and not (text[end.start()] == "." and is_abbreviation(text, end.start()))
             ):
                 cut(i)
             continue
@@ -387,7 +312,7 @@ class Verifier:
         for key, (ok, _) in zip(parsed.keys, verdicts, strict=True):
             if not ok:
                 self.report.unsupported_citations.append(
-                    {"sentence": claim, "ref": render_ref(key[0], key[1])}
+                    {"sentence": claim, "ref": format_ref(key[0], key[1])}
                 )
         if not kept:
             others = [k for k in self.passages if k not in parsed.keys]
@@ -400,7 +325,7 @@ class Verifier:
                 best = max(scored, key=lambda ks: ks[1])
                 kept = [best]
                 self.report.reassigned.append(
-                    {"sentence": claim, "ref": render_ref(best[0][0], best[0][1])}
+                    {"sentence": claim, "ref": format_ref(best[0][0], best[0][1])}
                 )
         if kept:
             sentence = AnswerSentence(
@@ -410,6 +335,12 @@ class Verifier:
             )
             return Checked("supported", sentence, sentence.render())
         return self._unsupported(claim)
+
+    def check(self, unit: str | AnswerSentence) -> Checked:
+        """Verify one answer unit: raw generated text, or a sentence carrying its citations."""
+        if isinstance(unit, AnswerSentence):
+            return self.check_sentence(unit)
+        return self.check_unit(unit)
 
     def check_sentence(self, sentence: AnswerSentence) -> Checked:
         """Verify an already structured sentence (the extractive answerer's verbatim quotes).
@@ -428,7 +359,7 @@ class Verifier:
         for key, (ok, _) in verdicts.items():
             if not ok:
                 self.report.unsupported_citations.append(
-                    {"sentence": sentence.text, "ref": render_ref(key[0], key[1])}
+                    {"sentence": sentence.text, "ref": format_ref(key[0], key[1])}
                 )
         kept = [
             c
@@ -450,7 +381,9 @@ class Verifier:
         if self.report.policy == "mark":
             self.report.marked.append(claim)
             marked = AnswerSentence(text=claim, citations=[], support=0.0)
-            return Checked("unsupported", marked, f"{claim} [{MARKER[self.language]}]")
+            return Checked(
+                "unsupported", marked, f"{neutralise_refs(claim)} [{MARKER[self.language]}]"
+            )
         self.report.removed.append(claim)
         return Checked("unsupported", None, "")
 

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from index import offline  # noqa: F401  (offline env before heavy imports)
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
+from rag.config import Settings
 
 KINDS = ("unit", "integration", "browser", "llm")
 # Fixtures that load the embedding model or start a server: a unit test uses none of them.

@@ -31,8 +31,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from index import offline  # noqa: E402,F401  (offline env before chromadb)
-from index.config import Settings  # noqa: E402
 from index.embed import Embedder  # noqa: E402
+from rag.config import Settings  # noqa: E402
 
 HASH_DIM = 32
 
@@ -93,18 +93,19 @@ def _settings(cmd: dict[str, Any]) -> Settings:
 
 
 def _run_child(cmd: dict[str, Any]) -> dict[str, Any]:
-    import index.store as store_module
+    import index.store.writer as store_module
     from index.store import ArticleStore
 
     stage_log = cmd.get("stage_log")
-    logger = logging.getLogger("index.store")
-    logger.setLevel(logging.DEBUG)
-    if stage_log:
-        handler = logging.FileHandler(stage_log)
-        handler.setFormatter(logging.Formatter("%(created).6f %(message)s"))
-        logger.addHandler(handler)
-    if cmd.get("die_at"):
-        logger.addHandler(_DieAt(str(cmd["die_at"])))
+    for name in ("index.store", "index.sources"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        if stage_log:
+            handler = logging.FileHandler(stage_log)
+            handler.setFormatter(logging.Formatter("%(created).6f %(message)s"))
+            logger.addHandler(handler)
+        if cmd.get("die_at"):
+            logger.addHandler(_DieAt(str(cmd["die_at"])))
     store_module.UPSERT_BATCH = int(cmd.get("batch", store_module.UPSERT_BATCH))
     settings = _settings(cmd)
     store = ArticleStore(settings, hash_embedder(float(cmd.get("delay", 0.0))))
@@ -121,6 +122,16 @@ def _run_child(cmd: dict[str, Any]) -> dict[str, Any]:
             "generation": report.generation,
             "seconds": report.seconds,
         }
+    if cmd["op"] == "sync_sources":  # the one index run: corpus + uploads, pending removals
+        from index.sources import sync_sources
+
+        report = sync_sources(store, settings)
+        return {"indexed": report.indexed, "completed_removals": report.completed_removals}
+    if cmd["op"] == "remove":  # remove an uploaded article
+        from index.sources import remove_uploaded
+
+        report = remove_uploaded(store, settings, str(cmd["article_id"]))
+        return {"removed_articles": report.removed_articles}
     if cmd["op"] == "hold_lock":  # hold the data dir's lock until a release file appears
         from index.lock import index_lock
 

@@ -223,3 +223,27 @@ def test_articles_that_differ_on_a_figure_are_both_quoted(
     assert "14 octobre" in answer.answer and "16 octobre" in answer.answer
     assert answer.to_dict()["differences"][0]["other"]["paragraph"] == 2
     assert "Rencontre diplomatique" in answer.readable()
+
+
+def test_retriever_answerer_and_judge_share_one_sentence_vector_cache(assistant: Any) -> None:
+    vectors = assistant.vectors
+    assert assistant.retriever.vectors is vectors
+    assert assistant.answerer.vectors is vectors
+    assert assistant.judge.vectors is vectors
+    assistant.ask("Qui a rencontré Dmitriev à Miami ?")
+    cached = len(vectors)
+    assert cached > 0
+    calls: list[int] = []
+    original = vectors.embedder.encode_passages
+
+    def counting(texts: Any) -> Any:
+        calls.append(len(texts))
+        return original(texts)
+
+    vectors.embedder = type("Counting", (), {"encode_passages": staticmethod(counting)})()
+    try:
+        assistant.ask("Qui a rencontré Dmitriev à Miami ?")  # the same sentences again
+    finally:
+        vectors.embedder = assistant.embedder
+    assert calls == []  # every sentence vector came from the shared cache
+    assert len(vectors) == cached

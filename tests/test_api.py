@@ -309,7 +309,7 @@ def test_langchain_chat_openai(server: Server) -> None:
 
 def test_our_openai_generator_against_the_service(server: Server) -> None:
     """rag.generate.openai (LangChain ChatOpenAI inside) streams from another instance."""
-    from index.config import Settings
+    from rag.config import Settings
     from rag.generate.base import GenerationRequest
     from rag.generate.openai import OpenAIGenerator
     from rag.retrieve import Passage

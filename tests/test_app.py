@@ -301,13 +301,69 @@ def test_upload_refuses_bad_files_with_a_reason(client: Client, tmp_path: Path) 
     binary = tmp_path / "image.txt"
     binary.write_bytes(bytes(range(256)) * 50)
     too_big = tmp_path / "long.md"
-    too_big.write_bytes(b"Titre\n\n" + bytes(range(32, 127)) * 23_000)  # 2.2 MB
+    too_big.write_bytes(b"Titre\n\n" + bytes(range(32, 127)) * 56_000)  # 5.3 MB > 5 MB limit
     report, _ = client.predict(
         [handle_file(str(binary)), handle_file(str(too_big))], api_name="/upload"
     )
     assert "refused image.txt" in report and "binary" in report, report
     assert "refused long.md" in report and "limit" in report, report
     assert "added" not in report
+
+
+def test_index_tab_lists_the_articles_and_removes_an_upload(
+    client: Client, tmp_path: Path, app_server: Any
+) -> None:
+    listed = {a["article_id"]: a for a in client.predict(api_name="/articles")}
+    bundled = listed["003_a146349f20264553"]
+    assert bundled["source"] == "bundled" and bundled["paragraphs"] == 9
+    assert bundled["title"].startswith("Plan de paix pour l’Ukraine")
+    assert listed["000_91bb73b3830eaf78"]["date"] == "2025-11-19"
+
+    article = tmp_path / "chamois-retrait.txt"
+    article.write_text(
+        "Recensement des chamois argentés dans le massif de Belledonne\n\n"
+        "Les gardes du parc ont compté 237 chamois argentés dans Belledonne cet été.\n",
+        encoding="utf-8",
+    )
+    question = "Combien de chamois argentés ont été comptés dans Belledonne ?"
+    report, _ = client.predict([handle_file(str(article))], api_name="/upload")
+    assert "added chamois-retrait.txt" in report and "You can ask" in report, report
+    listed = {a["article_id"]: a for a in client.predict(api_name="/articles")}
+    assert listed["chamois-retrait"]["source"] == "uploaded"
+    assert listed["chamois-retrait"]["paragraphs"] == 2
+    cited = {c["article_id"] for c in client.predict(question, api_name="/chat")["citations"]}
+    assert "chamois-retrait" in cited
+
+    refused, header = client.predict("003_a146349f20264553", api_name="/remove")
+    assert refused.startswith(render.ERROR_MARK) and "part of the corpus folder" in refused
+    unknown, _ = client.predict("pas-un-article", api_name="/remove")
+    assert "no uploaded article" in unknown
+    removed, header = client.predict("chamois-retrait", api_name="/remove")
+    assert removed.startswith("Removed `chamois-retrait` (2 chunks)"), removed
+    assert "articles" in header
+    assert "chamois-retrait" not in {a["article_id"] for a in client.predict(api_name="/articles")}
+    assert not (app_server.data_dir / "uploads" / article.name).exists()
+    cited = {c["article_id"] for c in client.predict(question, api_name="/chat")["citations"]}
+    assert "chamois-retrait" not in cited
+    # Removed, it can be uploaded again.
+    again, _ = client.predict([handle_file(str(article))], api_name="/upload")
+    assert "added chamois-retrait.txt" in again, again
+    removed, _ = client.predict("chamois-retrait", api_name="/remove")
+    assert removed.startswith("Removed"), removed
+
+
+def test_upload_over_the_paragraph_cap_is_refused_and_not_announced(
+    client: Client, tmp_path: Path, app_server: Any
+) -> None:
+    """Defect 2: such a file was saved, never indexed, and announced 'You can ask about them'."""
+    article = tmp_path / "trop-long.txt"
+    blocks = [f"Le relevé numéro {n} compte {n * 7 % 1000} chamois." for n in range(2001)]
+    article.write_text("Relevés de chamois\n\n" + "\n\n".join(blocks), encoding="utf-8")
+    report, _ = client.predict([handle_file(str(article))], api_name="/upload")
+    assert "refused trop-long.txt" in report and "too many paragraphs" in report, report
+    assert "added" not in report and "You can ask" not in report
+    assert "The index is unchanged." in report
+    assert not (app_server.data_dir / "uploads" / article.name).exists()
 
 
 def test_feedback_is_stored_with_the_answer(client: Client, app_server: Any) -> None:

@@ -177,6 +177,47 @@ def test_html_inside_an_article_is_shown_as_text(
 
 
 @needs_chromium
+def test_index_tab_lists_articles_with_titles_as_text_and_removes_an_upload(
+    page: Any, app_server: Any, tmp_path: Path
+) -> None:
+    article = tmp_path / "sommet-tags.txt"
+    article.write_text(
+        "Un <b>sommet</b> à Genève <img src=x> sur le plan de paix\n\n"
+        "Les délégations se sont retrouvées à Genève le 23 novembre pour discuter du plan.\n",
+        encoding="utf-8",
+    )
+    report, _ = Client(app_server.url, verbose=False, download_files=False).predict(
+        [handle_file(str(article))], api_name="/upload"
+    )
+    assert "added" in report, report
+    page.reload(wait_until="load")
+    page.locator("#question textarea").wait_for(timeout=120_000)
+    page.get_by_role("tab", name="Index").click()
+    table = page.locator("#articles-table")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        "Plan de paix pour l’Ukraine" in table.inner_text() and "sommet-tags" in table.inner_text()
+    ):
+        page.wait_for_timeout(300)
+    text = table.inner_text()
+    assert "Plan de paix pour l’Ukraine" in text and "sommet-tags" in text, text[:2000]
+    assert "<b>sommet</b>" in text and "<img src=x>" in text  # shown as text
+    assert table.locator("img[src=x]").count() == 0 and table.locator("b").count() == 0
+    assert "uploaded" in text and "bundled" in text
+    # Remove it from the page: pick it, click, the table no longer lists it.
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="sommet-tags", exact=False).first.click()
+    page.get_by_role("button", name="Remove from the index").click()
+    page.locator("#remove-report").get_by_text("Removed", exact=False).wait_for(timeout=120_000)
+    deadline = time.monotonic() + 30
+    while "sommet-tags" in table.inner_text() and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert "sommet-tags" not in table.inner_text()
+    assert not (app_server.data_dir / "uploads" / article.name).exists()
+    page.get_by_role("tab", name="Chat").click()
+
+
+@needs_chromium
 def test_page_makes_no_request_outside_loopback(page: Any) -> None:
     hosts = {
         urlparse(url).hostname

@@ -8,6 +8,8 @@ import pytest
 
 from index.chunk import chunk_article, count_tokens, encoding, sentence_spans, split_sentences
 from index.parse import parse_article
+from index.sentences import ABBREVIATIONS
+from rag.verify import split_units
 
 pytestmark = pytest.mark.unit
 
@@ -38,3 +40,15 @@ def test_sentences_are_exact_substrings_and_abbreviations_hold() -> None:
         "Nouvelle ligne",
     ]
     assert all(text[a:b] == s for (a, b), s in zip(sentence_spans(text), sentences, strict=True))
+
+
+@pytest.mark.parametrize("word", [*sorted(ABBREVIATIONS), "J", "MM", "Mme", "No"])
+def test_chunker_and_answer_splitter_share_one_abbreviation_list(word: str) -> None:
+    abbreviation = word if word != word.casefold() else word.capitalize()
+    text = f"Hier {abbreviation}. Dupont a parlé longtemps. Puis il est parti sans rien dire."
+    assert split_sentences(text) == [
+        f"Hier {abbreviation}. Dupont a parlé longtemps.",
+        "Puis il est parti sans rien dire.",
+    ]
+    units, rest = split_units(text, final=True)
+    assert units == split_sentences(text) and rest == ""

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import run_rag_cli
@@ -142,3 +143,61 @@ def test_damaged_store_is_reported_then_moved_aside_by_rebuild(
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "moved the unreadable store to" in rebuilt.stderr and "1 articles" in rebuilt.stdout
     assert [p.name.split("-")[0] for p in tmp_path.glob("chroma.damaged-*")] == ["chroma.damaged"]
+
+
+NEW_ARTICLE = (
+    "Recensement des licornes bleues dans le massif du Vercors\n\n"
+    "Les gardes forestiers ont compté 412 licornes bleues dans le Vercors au printemps 2025.\n\n"
+    "Le parc naturel régional prévoit un nouveau comptage à l'automne.\n"
+)
+NEW_QUESTION = "Combien de licornes bleues ont été comptées dans le Vercors ?"
+
+
+def test_upload_then_rag_index_keeps_the_upload_then_remove_drops_it(
+    tmp_path: Path, embedder: Any, model_home: Path
+) -> None:
+    """Defect 1: `rag index` used to print 'removed 3 chunks (articles nouvel_article)'."""
+    from rag import Assistant, Settings
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "models").symlink_to(model_home / "models", target_is_directory=True)
+    upload = tmp_path / "nouvel_article.txt"
+    upload.write_text(NEW_ARTICLE, encoding="utf-8")
+    assistant = Assistant(Settings(data_dir=data_dir, corpus_dir=BUNDLED_CORPUS), embedder=embedder)
+    result, report = assistant.add_articles([upload])
+    assert [p.name for p in result.saved] == ["nouvel_article.txt"] and report is not None
+    assert "nouvel_article" in {c.article_id for c in assistant.ask(NEW_QUESTION).citations}
+
+    indexed = run(data_dir, "index")
+    assert indexed.returncode == 0, indexed.stderr
+    assert "5 articles" in indexed.stdout and "removed 0 chunks" in indexed.stdout
+    assert "nouvel_article" not in indexed.stdout
+    assert json.loads(run(data_dir, "status", "--json").stdout)["articles"] == 5
+    asked = run(data_dir, "ask", NEW_QUESTION, "--json")
+    assert asked.returncode == 0, asked.stderr
+    assert "nouvel_article" in {c["article_id"] for c in json.loads(asked.stdout)["citations"]}
+
+    # Another corpus folder replaces the corpus articles and says the uploads stay.
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(BUNDLED_CORPUS / "003_a146349f20264553.txt", other)
+    switched = run(data_dir, "index", str(other))
+    assert switched.returncode == 0, switched.stderr
+    assert "2 articles" in switched.stdout
+    assert "1 uploaded article(s)" in switched.stderr and "stay indexed" in switched.stderr
+    assert "set RAG_CORPUS_DIR to keep this folder" in switched.stderr
+    listed = run(data_dir, "articles", "--json")
+    assert listed.returncode == 0, listed.stderr
+    sources = {a["article_id"]: a["source"] for a in json.loads(listed.stdout)}
+    assert sources == {"003_a146349f20264553": "bundled", "nouvel_article": "uploaded"}
+
+    refused = run(data_dir, "remove", "003_a146349f20264553")
+    assert refused.returncode == 1 and "only uploaded articles can be removed" in refused.stderr
+    unknown = run(data_dir, "remove", "nope")
+    assert unknown.returncode == 1 and "no uploaded article 'nope'" in unknown.stderr
+    removed = run(data_dir, "remove", "nouvel_article", env={"RAG_CORPUS_DIR": str(other)})
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout == "removed nouvel_article: 3 chunks; 1 articles remain indexed\n"
+    assert json.loads(run(data_dir, "status", "--json").stdout)["articles"] == 1
+    assert not (data_dir / "uploads" / "nouvel_article.txt").exists()

@@ -22,8 +22,9 @@ from typing import Any
 import pytest
 
 from index.chunk import chunk_article
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.parse import load_corpus
+from rag.config import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -354,3 +355,61 @@ def test_two_apps_starting_on_an_empty_data_dir_index_once(zygote: Zygote, tmp_p
     _check_exact(
         zygote.run(op="inspect", data_dir=data, corpus=str(BUNDLED_CORPUS)), _view(BUNDLED_CORPUS)
     )
+
+
+# -- removing an uploaded article, killed part-way ----------------------------------------------
+
+REMOVAL_STAGES = [
+    "removal: ",  # the file was just moved out of the sources
+    "sync: lock acquired",
+    "sync: retired",
+    "sync: committed generation",
+    "sync: done",  # committed, the moved file not yet deleted
+    "completed the removal",
+    "removal: done",
+]
+
+
+def _removal_state(zygote: Zygote, data_dir: Path, corpus: Path) -> tuple[bool, bool, list[str]]:
+    """(rows of 'licornes' visible, its upload file present, leftover .removing entries)."""
+    inspected = zygote.run(op="inspect", data_dir=str(data_dir), corpus=str(corpus))
+    visible = any(m["article_id"] == "licornes" for _, _, m in inspected["visible"])
+    assert inspected["duplicates"] == [] and inspected["dense_outside_view"] == []
+    present = (data_dir / "uploads" / "licornes.txt").exists()
+    pending = data_dir / "uploads" / ".removing"
+    return visible, present, sorted(p.name for p in pending.iterdir()) if pending.exists() else []
+
+
+@pytest.mark.parametrize("stage", [*REMOVAL_STAGES, 0.0, 0.05, 0.2])
+def test_a_removal_killed_part_way_is_completed_or_never_happened(
+    zygote: Zygote, tmp_path: Path, stage: str | float
+) -> None:
+    """The file, its rows and the BM25 side (keyed by the committed revision) go together."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(BUNDLED_CORPUS / "003_a146349f20264553.txt", corpus)
+    data_dir = tmp_path / "data"
+    (data_dir / "uploads").mkdir(parents=True)
+    (data_dir / "uploads" / "licornes.txt").write_text(
+        "Recensement des licornes bleues dans le Vercors\n\n"
+        "Les gardes forestiers ont compté 412 licornes bleues au printemps 2025.\n",
+        encoding="utf-8",
+    )
+    common = {"data_dir": str(data_dir), "corpus": str(corpus)}
+    assert "licornes" in zygote.run(op="sync_sources", **common)["indexed"]
+    kill: dict[str, Any] = {"die_at": stage} if isinstance(stage, str) else {"kill_after": stage}
+    answer = zygote.send(op="remove", article_id="licornes", **common, **kill)
+    assert answer["killed"] or not isinstance(stage, str), f"never reached {stage!r}"
+    visible, present, pending = _removal_state(zygote, data_dir, corpus)
+    if answer["killed"]:
+        # Killed: either nothing happened, or the removal is pending/complete, never half.
+        assert (visible, present) in {(True, True), (True, False), (False, False)}
+        assert present or pending or not visible
+    else:
+        assert (visible, present, pending) == (False, False, [])
+    # What app.py does at start: an interrupted removal is completed.
+    zygote.run(op="assistant", **common)
+    visible, present, pending = _removal_state(zygote, data_dir, corpus)
+    assert visible == present and pending == []
+    if answer["killed"] and isinstance(stage, str):  # every named stage is after the move
+        assert not visible

@@ -215,35 +215,6 @@ def test_no_temporary_dirs_left(model_dir: Path) -> None:
     assert {"model.safetensors", "tokenizer.json", "modules.json", ".complete"} <= names
 
 
-def _fake_build(path: Path, content: str, *, complete: bool) -> None:
-    path.mkdir()
-    (path / "weights").write_text(content)
-    if complete:
-        (path / e5_convert.MARKER_NAME).write_text("{}")
-
-
-@pytest.mark.unit
-def test_install_keeps_the_first_finished_model(tmp_path: Path) -> None:
-    dest = tmp_path / "model"
-    _fake_build(dest, "winner", complete=True)
-    tmp = tmp_path / ".model.tmp-1"
-    _fake_build(tmp, "loser", complete=True)
-    e5_convert._install(tmp, dest)
-    assert (dest / "weights").read_text() == "winner"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
-
-
-@pytest.mark.unit
-def test_install_replaces_an_incomplete_leftover(tmp_path: Path) -> None:
-    dest = tmp_path / "model"
-    _fake_build(dest, "partial", complete=False)
-    tmp = tmp_path / ".model.tmp-1"
-    _fake_build(tmp, "fresh", complete=True)
-    e5_convert._install(tmp, dest)
-    assert (dest / "weights").read_text() == "fresh"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
-
-
 @pytest.mark.unit
 def test_unsupported_dtype_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="dtype"):

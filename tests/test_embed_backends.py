@@ -16,12 +16,13 @@ import pytest
 
 from evals.core import DEFAULT_GOLD, evaluate, load_questions
 from index.chunk import chunk_article
-from index.config import BUILTIN_E5, BUNDLED_CORPUS, Settings
+from index.config import BUILTIN_E5, BUNDLED_CORPUS
 from index.embed import Embedder
 from index.errors import EmbedderError
 from index.parse import load_corpus
 from index.store import ArticleStore
 from rag import Assistant
+from rag.config import Settings
 from rag.support import SupportJudge
 
 

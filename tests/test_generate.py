@@ -21,13 +21,23 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ValidationError
 
-from index.config import Settings
-from index.errors import GeneratorConfigError
+from index.sentences import split_sentences
 from rag import Assistant
-from rag.generate import ChatGenerator, ExtractiveGenerator, make_generator
+from rag.config import Settings
+from rag.errors import GeneratorConfigError
+from rag.generate import (
+    ChatGenerator,
+    Draft,
+    ExtractiveGenerator,
+    GenerationRequest,
+    Generator,
+    make_generator,
+)
 from rag.generate.prompts import answer_messages, rewrite_messages
+from rag.refs import short_ids
 from rag.support import SupportJudge
-from rag.verify import MARKER, CitationParser, short_ids, split_units, stream_units
+from rag.types import AnswerSentence, Citation
+from rag.verify import MARKER, CitationParser, split_units, stream_units
 
 QUESTION = "Combien de points compte le plan de paix ?"
 GOOD = "Le plan de paix compte 28 points."
@@ -534,3 +544,48 @@ def test_unreachable_endpoint_falls_back_with_a_notice(
     assert answer.verification.fallback and "unreachable" in (answer.notice or "")
     assert "LLMUnavailableError" in (answer.verification.error or "")
     assert any(e.kind == "notice" for e in events) and not answer.refused
+
+
+# --- the answer strategy interface ------------------------------------------------------------
+
+
+class QuotingReader(Generator):
+    """A stand-in for another answer strategy (e.g. a learned reader): it drafts sentences
+    carrying their citations, one of them citing a paragraph it was not given."""
+
+    name = "reader"
+
+    def draft(self, request: GenerationRequest) -> Draft:
+        source = next(p for p in request.passages if "28 points" in p.text)
+        quote = next(s for s in split_sentences(source.text) if "28 points" in s)
+        good = AnswerSentence(
+            text=quote,
+            citations=[Citation(source.article_id, source.paragraph, source.title, quote)],
+            support=0.5,
+        )
+        return Draft(units=[good, "Le plan est secret [009_deadbeef ¶99]."])
+
+
+@pytest.mark.integration
+def test_any_generator_is_verified_by_the_same_answer_loop(
+    assistant: Assistant, embedder: Any, judge: SupportJudge, given: dict[str, Any]
+) -> None:
+    reader = Assistant(
+        assistant.settings, embedder=embedder, generator=QuotingReader(), judge=judge
+    )
+    events, answer = run(reader)
+    assert not answer.refused
+    assert answer.verification.generator == "reader" and not answer.verification.fallback
+    assert "[009_deadbeef ¶99]" in answer.verification.dropped_ids
+    assert all(c.paragraph != 99 for c in answer.citations)
+    assert_verified(answer, given, judge)
+    assert deltas(events) == answer.answer
+
+
+@pytest.mark.integration
+def test_the_assistant_builds_one_extractive_generator(assistant: Assistant, make: Any) -> None:
+    assert assistant.generator is assistant.extractive
+    llm = make(Script(ModelTimeoutError("slow")))
+    assert llm.extractive.answerer is llm.answerer
+    _, answer = run(llm)
+    assert answer.verification.fallback and not answer.refused  # answered by llm.extractive

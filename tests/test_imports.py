@@ -72,6 +72,12 @@ def parse_imports(source: str, name: str, filename: str = "x.py") -> list[Import
     def visit(node: ast.AST, at_load: bool) -> None:
         for child in ast.iter_child_nodes(node):
             inside_function = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            # `if TYPE_CHECKING:` blocks never run: their imports are not made at load time.
+            inside_function = inside_function or (
+                isinstance(child, ast.If)
+                and isinstance(child.test, ast.Name)
+                and child.test.id == "TYPE_CHECKING"
+            )
             if isinstance(child, ast.Import):
                 found.extend(Import(a.name, None, child.lineno, at_load) for a in child.names)
             elif isinstance(child, ast.ImportFrom):
@@ -193,6 +199,8 @@ def test_the_checks_can_fail() -> None:
         "from .. import verify\n"
         "def late():\n"
         "    from rag.assistant import Answer\n"
+        "if TYPE_CHECKING:\n"
+        "    from rag.types import Passage\n"
     )
     found = {(i.module, i.name, i.at_load) for i in parse_imports(source, "rag.generate.x")}
     assert found == {
@@ -202,4 +210,5 @@ def test_the_checks_can_fail() -> None:
         ("rag.generate.answer", "Citation", True),
         ("rag.verify", None, True),
         ("rag.assistant", "Answer", False),
+        ("rag.types", "Passage", False),
     }

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from index.chunk import split_sentences
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
 from index.errors import (
     EmbedderError,
@@ -28,6 +28,7 @@ from index.errors import (
 )
 from index.parse import MARKUP, check_file, load_corpus, read_article
 from index.store import ArticleStore, quarantine_store
+from rag.config import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from crashkit import HashModel, hash_embedder
@@ -197,11 +198,13 @@ def test_repetitive_or_block_bomb_files_are_bounded(tmp_path: Path) -> None:
     echo.write_text("\n\n".join(["Le même paragraphe, encore et encore."] * 300), "utf-8")
     with pytest.raises(TooManyParagraphsError, match="repetitive content: 300 blocks but only 1"):
         read_article(echo, settings)
-    # One giant block is bounded by the chunk limit at indexing time.
+    # One giant block is bounded by the chunk limit at indexing time (varied sentences: one
+    # sentence copied 20,000 times is caught by the repetition rule first).
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(BUNDLED_CORPUS / f"{ARTICLE}.txt", corpus)
-    (corpus / "wall.txt").write_text(" ".join(["Un mot de plus."] * 20000), "utf-8")
+    wall = " ".join(f"Le mot numéro {i * 7919 % 100003} de plus." for i in range(20000))
+    (corpus / "wall.txt").write_text(wall, "utf-8")
     store = ArticleStore(
         Settings(data_dir=tmp_path / "data", max_chunks_per_file=100), hash_embedder()
     )

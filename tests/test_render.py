@@ -126,3 +126,21 @@ def test_same_fact_sources_say_also_reported_by() -> None:
     sources = render.answer_messages(answer)[1]["content"]
     assert "*Also reported by* Second article ¶5" in sources
     assert "*Also reported by* Premier article ¶2" in sources
+
+
+@pytest.mark.unit
+def test_labels_are_distinct_even_when_headlines_and_id_prefixes_collide() -> None:
+    from rag import unique_labels
+
+    titles = {
+        "001_8070831bbb14d085": "Plan de paix pour l'Ukraine",
+        "001_8070aaaa00000000": "Plan de paix pour l'Ukraine",
+        "001_8070bbbb00000000": "Plan de paix pour l'Ukraine",
+        "002_85cd408fc1a49feb": "Plan de paix pour l'Ukraine (001_8070aaaa)",
+        "003_a146349f20264553": "",
+    }
+    labels = unique_labels(titles)
+    assert set(labels) == set(titles)
+    assert len(set(labels.values())) == len(titles), labels
+    assert labels["003_a146349f20264553"] == "003_a146349f20264553"
+    assert all(labels[a].startswith("Plan de paix") for a in list(titles)[:3])

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
 from rag import Assistant, ParagraphRetriever
+from rag.config import Settings
 from rag.retrieve import HybridRetriever
 
 pytestmark = pytest.mark.integration

@@ -20,10 +20,11 @@ import httpx
 import pytest
 from conftest import free_port, run_rag_cli
 
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
 from index.errors import StoreError
 from rag import Assistant
+from rag.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMA = Path(sys.executable).with_name("chroma")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import index.store
+import index.store.reader
 from index.embed import Embedder
 from index.store import ArticleStore
 
@@ -28,7 +28,7 @@ def test_reads_of_the_whole_collection_are_paged(
         calls.append(kwargs.get("limit") or 0)
         return real_get(*args, **kwargs)
 
-    monkeypatch.setattr(index.store, "GET_PAGE", 7)
+    monkeypatch.setattr(index.store.reader, "GET_PAGE", 7)
     monkeypatch.setattr(store.collection, "get", counting_get)
     assert [c.chunk_id for c in store.chunks(content_only=False)] == [c.chunk_id for c in whole]
     assert len(calls) == len(whole) // 7 + 1

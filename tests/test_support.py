@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from index.config import BUNDLED_CORPUS, Settings
+from index.config import BUNDLED_CORPUS
 from index.parse import load_corpus
+from rag.config import Settings
 from rag.support import SupportJudge, Verdict, missing_facts, names, strip_markers
 
 PARAGRAPHS = {

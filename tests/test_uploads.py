@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from index.config import Settings
-from index.errors import UploadError
+from rag.config import Settings
+from rag.errors import UploadError
 from rag.feedback import FeedbackLog
 from rag.uploads import safe_article_name, save_uploads
 
@@ -151,3 +151,100 @@ def test_feedback_log_appends_json_lines(tmp_path: Path) -> None:
         log.record(" ", answer, liked=True)
     with pytest.raises(ValueError, match="answer"):
         log.record("Question ?", {"oops": 1}, liked=True)
+
+
+LICORNES_QUESTION = "Combien de licornes bleues ont été comptées dans le Vercors ?"
+
+
+def _cited(answer: Any) -> set[str]:
+    return {c.article_id for c in answer.citations}
+
+
+@pytest.mark.integration
+def test_an_upload_is_reported_added_only_when_the_index_holds_it(
+    make_settings: Any, embedder: Any, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A saved file the index does not take is rolled back and refused with the index's reason.
+
+    Here another writer drops the same text into the corpus folder between the upload's checks
+    and the sync (the timing is forced by wrapping save_uploads; the index is real).
+    """
+    import rag.assistant
+    from index.lock import index_lock
+    from rag import Assistant
+
+    settings = make_settings(corpus_dir=corpus_copy, index_lock_timeout=0)
+    assistant = Assistant(settings, embedder=embedder)
+    before = assistant.status().articles
+
+    def racing_save(files: Any, settings: Settings) -> Any:
+        result = save_uploads(files, settings)
+        (corpus_copy / "000_aaa_same_text.txt").write_bytes(ARTICLE)
+        return result
+
+    monkeypatch.setattr(rag.assistant, "save_uploads", racing_save)
+    result, report = assistant.add_articles([("licornes.txt", ARTICLE)])
+    assert result.saved == [] and report is None
+    assert "already indexed as '000_aaa_same_text'" in dict(result.rejected)["licornes.txt"]
+    assert not (settings.upload_dir / "licornes.txt").exists()  # rolled back
+    assert "licornes" not in {a.article_id for a in assistant.articles()}
+    monkeypatch.undo()
+    (corpus_copy / "000_aaa_same_text.txt").unlink()
+    assistant.index()
+    assert assistant.status().articles == before
+
+    # Indexing fails (another indexer holds the lock): the saved file is deleted again...
+    with index_lock(settings), pytest.raises(Exception, match="another indexer"):
+        assistant.add_articles([("licornes.txt", ARTICLE)])
+    assert not (settings.upload_dir / "licornes.txt").exists()
+    # ... so the same file can be uploaded again, and is then indexed and answered.
+    result, report = assistant.add_articles([("licornes.txt", ARTICLE)])
+    assert [p.name for p in result.saved] == ["licornes.txt"] and report is not None
+    assert "licornes" in _cited(assistant.ask(LICORNES_QUESTION))
+
+
+@pytest.mark.integration
+def test_remove_an_uploaded_article(make_settings: Any, embedder: Any) -> None:
+    from index.errors import ArticleRemovalError, IndexLockedError
+    from index.lock import index_lock
+    from rag import Assistant
+
+    settings = make_settings(index_lock_timeout=0)
+    assistant = Assistant(settings, embedder=embedder)
+    result, _ = assistant.add_articles([("licornes.txt", ARTICLE)])
+    assert result.saved
+    listed = {a.article_id: a for a in assistant.articles()}
+    assert len(listed) == 5
+    assert listed["licornes"].source == "uploaded" and listed["licornes"].paragraphs == 2
+    assert listed["licornes"].title.startswith("Recensement des licornes bleues")
+    bundled = listed["003_a146349f20264553"]
+    assert bundled.source == "bundled" and bundled.paragraphs == 9 and bundled.date is None
+    assert listed["000_91bb73b3830eaf78"].date == "2025-11-19"
+    assert "licornes" in _cited(assistant.ask(LICORNES_QUESTION))
+
+    # Bundled articles and unknown ids are refused with a clear message; nothing changes.
+    with pytest.raises(ArticleRemovalError, match="part of the corpus folder"):
+        assistant.remove_article("003_a146349f20264553")
+    with pytest.raises(ArticleRemovalError, match="no uploaded article 'licorne'"):
+        assistant.remove_article("licorne")
+    with pytest.raises(ArticleRemovalError, match="did you mean 'licornes'"):
+        assistant.remove_article("LICORNES")
+
+    # A failure mid-removal (the sync cannot take the lock) loses nothing.
+    with index_lock(settings), pytest.raises(IndexLockedError):
+        assistant.remove_article("licornes")
+    assert (settings.upload_dir / "licornes.txt").read_bytes() == ARTICLE
+    assert not any((settings.upload_dir / ".removing").iterdir())
+    assert "licornes" in _cited(assistant.ask(LICORNES_QUESTION))
+
+    report = assistant.remove_article("licornes")
+    assert report.removed_articles == ["licornes"] and report.removed_chunks == 2
+    assert not (settings.upload_dir / "licornes.txt").exists()
+    assert [a.article_id for a in assistant.articles()] == sorted(
+        p.stem for p in settings.corpus_dir.glob("*.txt")
+    )
+    assert "licornes" not in _cited(assistant.ask(LICORNES_QUESTION))
+    assert "licornes" not in {r.article_id for r in assistant.retriever.lexical().records}
+    # The same file can be added again.
+    result, _ = assistant.add_articles([("licornes.txt", ARTICLE)])
+    assert [p.name for p in result.saved] == ["licornes.txt"]

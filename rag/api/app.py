@@ -10,12 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from index.config import Settings
 from rag.api.auth import check_exposure, load_api_keys
 from rag.api.errors import ApiError, error_body
 from rag.api.limits import BodySizeLimit
 from rag.api.openai import openai_router
 from rag.api.service import ApiService
+from rag.config import Settings
 from rag.feedback import IssuedAnswers
 
 if TYPE_CHECKING:

@@ -16,19 +16,11 @@ import ipaddress
 from collections.abc import Callable
 from pathlib import Path
 
-from index.config import Settings
-from index.errors import RagError
+from rag.config import Settings
+from rag.errors import ApiKeyConfigError, ExposedWithoutKeysError
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 MIN_KEY_CHARS = 8
-
-
-class ExposedWithoutKeysError(RagError, ValueError):
-    """Binding a non-loopback address was refused because no API key is configured."""
-
-
-class ApiKeyConfigError(RagError, ValueError):
-    """The API keys settings cannot be used (unreadable file, key too short)."""
 
 
 def is_loopback(host: str) -> bool:

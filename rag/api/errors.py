@@ -8,15 +8,12 @@ from fastapi.responses import JSONResponse
 
 from index.errors import (
     EmbedderError,
-    GeneratorConfigError,
     IndexLockedError,
     IndexNotFoundError,
-    InvalidQuestionError,
-    LLMError,
     RagError,
     StoreError,
-    UploadError,
 )
+from rag.errors import GeneratorConfigError, InvalidQuestionError, LLMError, UploadError
 
 ERROR_TYPES = {
     400: "invalid_request_error",

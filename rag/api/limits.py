@@ -1,7 +1,7 @@
 """Per-key limits (requests in flight, requests per minute) and one request body-size cap.
 
 A caller over a limit is told so at once (HTTP 429 with ``Retry-After``) instead of queueing
-without bound; a body over ``Settings.api_max_body_bytes`` gets HTTP 413 before it is read
+without bound; a body over ``Settings.max_request_bytes`` gets HTTP 413 before it is read
 in full.
 """
 

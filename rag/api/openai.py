@@ -79,7 +79,7 @@ from rag.api.errors import ApiError
 
 if TYPE_CHECKING:
     from rag.api.service import ApiService
-    from rag.assistant import Answer, StreamEvent
+    from rag.types import Answer, StreamEvent
 
 MAX_RETRIEVE_K = 50
 
@@ -356,7 +356,7 @@ async def _sse(
     service: ApiService, body: ChatCompletionRequest, events: Iterator[StreamEvent]
 ) -> AsyncIterator[str]:
     """The answer's events as OpenAI ``chat.completion.chunk`` server-sent events."""
-    from rag.assistant import relabel_refs
+    from rag.refs import relabel_refs
 
     answer_id = service.issued.new_id()
     base = {

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from index.config import Settings
 from rag.api.auth import KeyChecker, load_api_keys
 from rag.api.errors import ApiError, library_error
 from rag.api.limits import KeyLimiter, LimitExceededError
+from rag.config import Settings
 from rag.feedback import IssuedAnswers
 
 if TYPE_CHECKING:

@@ -1,18 +1,27 @@
 """Answer generators, chosen by ``Settings.generator`` through :func:`make_generator`.
 
-- ``extractive`` (default): verbatim quotes, no LLM, no network.
+- ``extractive`` (default): verbatim quotes, no LLM, no network; also the fallback.
 - ``openai``: any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp server).
 - ``llamacpp``: a local GGUF file served by llama-cpp-python (optional extra).
 
-Whatever the generator writes is verified by :mod:`rag.verify` before the reader sees it.
+Every generator implements :class:`Generator` (``draft`` → answer units); whatever it drafts
+is verified by :mod:`rag.verify` before the reader sees it. A new answer strategy (e.g. a
+learned reader) is one more :class:`Generator` subclass.
 """
 
 from __future__ import annotations
 
-from index.config import Settings
 from index.embed import Embedder
 from rag.answer import ExtractiveAnswerer
-from rag.generate.base import ChatGenerator, GenerationRequest, Generator, classify
+from rag.config import Settings
+from rag.generate.base import (
+    AnswerUnit,
+    ChatGenerator,
+    Draft,
+    GenerationRequest,
+    Generator,
+    classify,
+)
 from rag.generate.extractive import ExtractiveGenerator
 
 
@@ -21,6 +30,7 @@ def make_generator(
     *,
     embedder: Embedder | None = None,
     answerer: ExtractiveAnswerer | None = None,
+    extractive: ExtractiveGenerator | None = None,
 ) -> Generator:
     """The generator ``settings.generator`` names.
 
@@ -28,12 +38,16 @@ def make_generator(
         settings: ``generator`` and the ``llm_*`` / ``llamacpp_*`` knobs.
         embedder: For the extractive generator when no ``answerer`` is given.
         answerer: An existing extractive answerer to reuse.
+        extractive: An existing extractive generator, returned as is for ``"extractive"``
+            (the assistant builds exactly one).
 
     Raises:
         GeneratorConfigError: missing key/URL, model file or optional dependency.
         ValueError: an unknown generator name.
     """
     if settings.generator == "extractive":
+        if extractive is not None:
+            return extractive
         if answerer is None:
             if embedder is None:
                 raise ValueError("the extractive generator needs an embedder or an answerer")
@@ -53,7 +67,9 @@ def make_generator(
 
 
 __all__ = [
+    "AnswerUnit",
     "ChatGenerator",
+    "Draft",
     "ExtractiveGenerator",
     "GenerationRequest",
     "Generator",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from index.config import Settings
-from index.errors import (
+from rag.config import Settings
+from rag.errors import (
     LLMError,
     LLMOutputError,
     LLMRateLimitError,
@@ -19,8 +19,8 @@ from index.errors import (
 )
 from rag.generate.prompts import answer_messages, rewrite_messages
 from rag.history import previous_user_question
-from rag.retrieve import Passage
-from rag.verify import has_words
+from rag.types import AnswerSentence, Passage
+from rag.verify import has_words, stream_units
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
@@ -36,23 +36,65 @@ class GenerationRequest:
         query: The standalone question used for retrieval.
         language: ``"fr"`` or ``"en"``: the answer's language.
         passages: The retrieved paragraphs: the only ones the answer may cite.
+        query_vector: The query's embedding (for generators that score sentences), or None.
+        lexical: The BM25 index of the corpus (term weights, analyzer), or None.
     """
 
     question: str
     query: str
     language: str
     passages: Sequence[Passage]
+    query_vector: Any = None
+    lexical: Any = None
+
+
+# What a generator yields: raw text with citation markers (parsed by the verifier) or a
+# sentence already carrying its citations (checked as it is).
+AnswerUnit = str | AnswerSentence
+
+
+@dataclass
+class Draft:
+    """A generator's answer before verification.
+
+    Attributes:
+        units: The answer units, in order; consumed once, lazily (a stream). Each is verified
+            by the assistant before the reader sees it.
+        support: The answer's confidence in the answerer's own scale (the extractive best
+            sentence support), or None to use the best verified sentence's support.
+        paragraph_support: How well each given paragraph ``(article_id, paragraph)`` answers
+            the question, if the generator scored them; on a refusal, paragraphs above
+            ``related_min_support`` are offered as related reading.
+    """
+
+    units: Iterable[AnswerUnit]
+    support: float | None = None
+    paragraph_support: dict[tuple[str, int], float] = field(default_factory=dict)
 
 
 class Generator:
-    """Base of every generator: a name, and whether it calls an LLM.
+    """An answer strategy: given the question and the retrieved paragraphs, draft an answer.
 
-    LLM generators implement :meth:`stream` (raw text chunks with citation markers, verified by
-    the assistant) and :meth:`rewrite`; the extractive generator composes verbatim quotes itself.
+    The interface is small on purpose (the assistant does everything else the same way for
+    every strategy: verification, streaming, notices, refusal):
+
+    - :meth:`draft` returns a :class:`Draft` whose ``units`` are sentences with citations,
+      either raw text with ``[article ¶n]`` markers or :class:`rag.types.AnswerSentence`
+      objects. The default implementation splits :meth:`stream`'s text into sentence units.
+    - :meth:`rewrite` may make a follow-up question standalone (None: the rule-based one).
+    - :meth:`describe` and :meth:`close` for reports and resources.
+
+    A generator that fails raises :class:`rag.errors.LLMError` (any other exception from an
+    LLM generator is classified into one); the assistant then answers with the extractive
+    generator and a notice.
     """
 
     name = "generator"
-    uses_llm = False
+    uses_llm = False  # informational (reports); the assistant never branches on it
+
+    def draft(self, request: GenerationRequest) -> Draft:
+        """The answer units for ``request`` (default: :meth:`stream`'s text, split)."""
+        return Draft(units=stream_units(self.stream(request)))
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         """Raw answer text, chunk by chunk.
@@ -236,4 +278,12 @@ class ChatGenerator(Generator):
         return line
 
 
-__all__ = ["ChatGenerator", "GenerationRequest", "Generator", "LLMOutputError", "classify"]
+__all__ = [
+    "AnswerUnit",
+    "ChatGenerator",
+    "Draft",
+    "GenerationRequest",
+    "Generator",
+    "LLMOutputError",
+    "classify",
+]

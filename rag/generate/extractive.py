@@ -6,21 +6,23 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.config import Settings
 from index.embed import Embedder
 from rag.answer import Composition, ExtractiveAnswerer
-from rag.generate.base import Generator
+from rag.config import Settings
+from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
-from rag.retrieve import Passage
+from rag.types import Passage
 
 
 class ExtractiveGenerator(Generator):
     """Quote the best-supported sentences of the retrieved paragraphs, each cited; or refuse.
 
-    Also the fallback of every LLM generator::
+    Its draft units are :class:`rag.types.AnswerSentence` objects (verbatim quotes with their
+    citations), verified like any generator's. It is also what the assistant answers with when
+    an LLM generator fails::
 
         generator = ExtractiveGenerator(ExtractiveAnswerer(embedder, settings))
-        generator.compose(query, query_vector, passages, lexical).sentences
+        draft = generator.draft(request)   # request.query_vector and request.lexical set
 
     Args:
         answerer: The extractive answerer to compose with.
@@ -38,6 +40,23 @@ class ExtractiveGenerator(Generator):
     def from_settings(cls, settings: Settings, embedder: Embedder) -> ExtractiveGenerator:
         """A generator with its own answerer."""
         return cls(ExtractiveAnswerer(embedder, settings))
+
+    def draft(self, request: GenerationRequest) -> Draft:
+        """The composed quotes, with the best support and each paragraph's support.
+
+        Raises:
+            ValueError: the request lacks ``query_vector`` or ``lexical``.
+        """
+        if request.query_vector is None or not isinstance(request.lexical, LexicalIndex):
+            raise ValueError("the extractive generator needs request.query_vector and .lexical")
+        composition = self.compose(
+            request.query, request.query_vector, request.passages, request.lexical
+        )
+        return Draft(
+            units=list(composition.sentences),
+            support=composition.best_support,
+            paragraph_support=composition.paragraph_support(),
+        )
 
     def compose(
         self,

@@ -22,8 +22,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from index.config import Settings
-from index.errors import GeneratorConfigError, LLMUnavailableError
+from rag.config import Settings
+from rag.errors import GeneratorConfigError, LLMUnavailableError
 from rag.generate.base import ChatGenerator, GenerationRequest
 from rag.generate.openai import chat_openai
 

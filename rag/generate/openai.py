@@ -11,8 +11,8 @@ import os
 
 from langchain_core.language_models import BaseChatModel
 
-from index.config import Settings
-from index.errors import GeneratorConfigError
+from rag.config import Settings
+from rag.errors import GeneratorConfigError
 from rag.generate.base import ChatGenerator
 
 NO_KEY = "not-needed"  # local servers ignore the key; the client insists on one

@@ -14,8 +14,8 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from rag.answer import REFUSAL
-from rag.retrieve import Passage
-from rag.verify import render_ref, short_ids
+from rag.refs import format_ref, short_ids
+from rag.types import Passage
 
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 _WRAPPER_TAG = re.compile(
@@ -48,7 +48,7 @@ def documents_block(passages: Sequence[Passage]) -> str:
     aliases = short_ids(p.article_id for p in passages)
     lines = ["<documents>"]
     for passage in passages:
-        ref = render_ref(aliases[passage.article_id], passage.paragraph)
+        ref = format_ref(aliases[passage.article_id], passage.paragraph)
         title = _escape(passage.title).replace('"', "'")
         date = f' date="{passage.date}"' if passage.date else ""
         lines.append(f'<paragraph id="[{ref}]" title="{title}"{date}>')
@@ -64,7 +64,7 @@ def answer_messages(
     """System + user messages asking for a cited answer to ``question`` from ``passages``."""
     aliases = short_ids(p.article_id for p in passages)
     example = (
-        render_ref(aliases[passages[0].article_id], passages[0].paragraph)
+        format_ref(aliases[passages[0].article_id], passages[0].paragraph)
         if passages
         else "003_a146 ¶4"
     )

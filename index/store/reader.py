@@ -1,0 +1,273 @@
+"""The read path: every read sees exactly the committed generation, in pages."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from index.errors import EmbedderError, IndexCorruptError
+from index.store.client import _map_store_errors, damage_guard
+from index.store.generations import (
+    LAYOUT,
+    GenerationState,
+    Metadata,
+    classify,
+    committed_generation,
+    logical_id,
+    visible_filter,
+)
+
+# Reads of the whole collection go in pages: one embedded-Chroma get() over more than ~32k
+# records fails with SQLite's "too many SQL variables".
+GET_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the store."""
+
+    chunk_id: str
+    text: str
+    metadata: Metadata
+
+    @property
+    def article_id(self) -> str:
+        """The article the chunk belongs to."""
+        return str(self.metadata["article_id"])
+
+    @property
+    def paragraph(self) -> int:
+        """The paragraph number the chunk belongs to."""
+        return int(self.metadata["paragraph"])
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the store holds."""
+
+    articles: int
+    paragraphs: int
+    content_paragraphs: int
+    chunks: int
+    embedder: str
+    location: str
+    collection: str
+    last_indexed: str | None
+    revision: str | None
+    generation: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON output."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class StoreAudit:
+    """Every physical row of the collection, classified against the committed generation.
+
+    ``visible`` rows are what readers see; ``superseded`` rows are the previous version of
+    changed chunks, kept for readers still on the previous generation; ``pending`` rows were
+    written by a sync that has not committed (yet, or ever: it crashed); ``foreign`` rows lack
+    the generation fields this package writes.
+    """
+
+    generation: int
+    visible: list[StoredChunk]
+    superseded: int
+    pending: int
+    garbage: int
+    foreign: int
+
+    @property
+    def duplicates(self) -> list[str]:
+        """Chunk ids that more than one visible row claims."""
+        ids = Counter(c.chunk_id for c in self.visible)
+        return sorted(i for i, n in ids.items() if n > 1)
+
+
+def _reading_order(chunk: StoredChunk) -> tuple[str, int, int]:
+    return (chunk.article_id, chunk.paragraph, int(chunk.metadata.get("part", 0)))
+
+
+class StoreReader(GenerationState):
+    """Reads of the committed generation: chunks, paragraphs, dense search, status, audit."""
+
+    def get_all(
+        self,
+        *,
+        where: Metadata | None = None,
+        include: list[str],
+        collection: Any | None = None,
+    ) -> dict[str, list[Any]]:
+        """``collection.get`` over every matching record, read in pages of ``GET_PAGE``.
+
+        ``collection`` defaults to the live one (a staging collection during a rebuild).
+        """
+        source = collection if collection is not None else self.collection
+        out: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+        offset = 0
+        while True:
+            got = source.get(where=where, include=include, limit=GET_PAGE, offset=offset)
+            out["ids"].extend(got["ids"])
+            for key in include:
+                out[key].extend(got[key] or [])
+            if len(got["ids"]) < GET_PAGE:
+                return out
+            offset += GET_PAGE
+
+    @_map_store_errors
+    @damage_guard
+    def count(self) -> int:
+        """Number of chunks readers see."""
+        generation = self.generation()
+        if not generation:
+            return 0
+        return len(self.get_all(where=visible_filter(generation), include=[])["ids"])
+
+    @_map_store_errors
+    @damage_guard
+    def check(self) -> None:
+        """Refuse a collection this index cannot use as is; each message gives the fix.
+
+        Raises:
+            EmbedderError: built with another embedder, or holds vectors of another dimension.
+            IndexCorruptError: rows without the layout this package writes (another tool, an
+                older version) or unreadable state.
+        """
+        state = self.state()
+        physical = int(self.collection.count())
+        if physical == 0:
+            return
+        fix = "run `python -m rag index --rebuild` to rebuild it"
+        where = f"the index at {self.location} (collection '{self.settings.collection}')"
+        if state.get("layout") != LAYOUT:
+            raise IndexCorruptError(
+                f"{where} holds {physical} rows not written by this indexer (no layout "
+                f"{LAYOUT} marker: another tool, an older version or a foreign copy); {fix}."
+            )
+        if state.get("embedder") != self.embedder.name or int(
+            state.get("dimension", 0) or 0
+        ) != int(self.embedder.dimension):
+            raise EmbedderError(
+                f"{where} was built with embedder '{state.get('embedder')}' "
+                f"(dim {state.get('dimension')}), not '{self.embedder.name}' "
+                f"(dim {self.embedder.dimension}); {fix}."
+            )
+        sample = self.collection.get(limit=1, include=["embeddings"])["embeddings"]
+        if sample is not None and len(sample) and len(sample[0]) != self.embedder.dimension:
+            raise EmbedderError(
+                f"{where} holds vectors of dimension {len(sample[0])} although its metadata "
+                f"says {state.get('dimension')}; it was mixed with another model's index; {fix}."
+            )
+
+    def check_embedder(self) -> None:
+        """Alias of :meth:`check` (kept for callers of the first version)."""
+        self.check()
+
+    @_map_store_errors
+    @damage_guard
+    def chunks(self, *, content_only: bool = True) -> list[StoredChunk]:
+        """Every visible chunk (only citable ones by default), ordered by article and paragraph."""
+        generation = self.generation()
+        if not generation:
+            return []
+        where = visible_filter(generation, {"is_content": True} if content_only else None)
+        got = self.get_all(where=where, include=["documents", "metadatas"])
+        rows = [
+            StoredChunk(chunk_id=logical_id(m or {}), text=d or "", metadata=dict(m or {}))
+            for d, m in zip(got["documents"], got["metadatas"], strict=True)
+        ]
+        return sorted(rows, key=_reading_order)
+
+    @_map_store_errors
+    @damage_guard
+    def paragraph_text(self, article_id: str, paragraph: int) -> str | None:
+        """Full text of one paragraph (its chunks joined), or None if unknown."""
+        generation = self.generation()
+        if not generation:
+            return None
+        got = self.collection.get(
+            where=visible_filter(
+                generation, {"$and": [{"article_id": article_id}, {"paragraph": paragraph}]}
+            ),
+            include=["documents", "metadatas"],
+        )
+        if not got["ids"]:
+            return None
+        parts = sorted(
+            zip(got["metadatas"], got["documents"], strict=True), key=lambda r: int(r[0]["part"])
+        )
+        return " ".join(doc or "" for _, doc in parts)
+
+    @_map_store_errors
+    @damage_guard
+    def dense_search(self, vector: list[float], k: int) -> list[tuple[StoredChunk, float]]:
+        """The ``k`` citable chunks nearest to a query vector, with cosine similarity."""
+        generation = self.generation()
+        physical = int(self.collection.count())
+        if not generation or not physical:
+            return []
+        # Despite its name this returns cosine *distances* for our collection.
+        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            vector,
+            k=min(k, physical),
+            filter=visible_filter(generation, {"is_content": True}),
+        )
+        return [
+            (
+                StoredChunk(
+                    chunk_id=logical_id(dict(doc.metadata)),
+                    text=doc.page_content,
+                    metadata=dict(doc.metadata),
+                ),
+                1.0 - distance,
+            )
+            for doc, distance in results
+        ]
+
+    @_map_store_errors
+    @damage_guard
+    def status(self) -> IndexStatus:
+        """Counts and provenance of the index (the committed generation)."""
+        state = self.state()
+        metas = [c.metadata for c in self.chunks(content_only=False)]
+        paragraphs = {(m["article_id"], m["paragraph"]) for m in metas}
+        content = {(m["article_id"], m["paragraph"]) for m in metas if m.get("is_content")}
+        return IndexStatus(
+            articles=len({m["article_id"] for m in metas}),
+            paragraphs=len(paragraphs),
+            content_paragraphs=len(content),
+            chunks=len(metas),
+            embedder=str(state.get("embedder", self.embedder.name)),
+            location=self.location,
+            collection=self.settings.collection,
+            last_indexed=state.get("last_indexed"),
+            revision=state.get("revision"),
+            generation=committed_generation(state),
+        )
+
+    @_map_store_errors
+    @damage_guard
+    def audit(self) -> StoreAudit:
+        """Classify every physical row (for consistency checks and tests)."""
+        generation = self.generation()
+        got = self.get_all(include=["documents", "metadatas"])
+        visible: list[StoredChunk] = []
+        counts: Counter[str] = Counter()
+        for doc, meta in zip(got["documents"], got["metadatas"], strict=True):
+            m = dict(meta or {})
+            kind = classify(m, generation)
+            if kind == "visible":
+                visible.append(StoredChunk(chunk_id=logical_id(m), text=doc or "", metadata=m))
+            else:
+                counts[kind] += 1
+        visible.sort(key=_reading_order)
+        return StoreAudit(
+            generation,
+            visible,
+            superseded=counts["superseded"],
+            pending=counts["pending"],
+            garbage=counts["garbage"],
+            foreign=counts["foreign"],
+        )
