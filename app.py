@@ -528,7 +528,7 @@ def server_app(chat_app: ChatApp, keys: list[str]) -> Any:
         public_endpoints=chat_app.public_endpoints,
         uploads=settings.allow_uploads,
         upload_suffixes=(".txt", ".md"),
-        max_upload_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.request_limit,
     )
     return root
 

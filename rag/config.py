@@ -176,10 +176,11 @@ class Settings(IndexSettings):
         120, ge=1, le=100_000, description="Requests per minute one key may make (burst = same)."
     )
     max_request_bytes: int = Field(
-        4_000_000,
+        12_000_000,
         ge=10_000,
         description="Largest HTTP request body accepted by the API and the app (bytes); larger "
-        "bodies get 413. Keep it above max_file_bytes.",
+        "bodies get 413. The limit used is at least max_file_bytes + 100 kB, so that an article "
+        "of the allowed size can still be uploaded (see request_limit).",
     )
     api_max_messages: int = Field(
         64, ge=1, le=10_000, description="Messages one chat completion request may carry."
@@ -217,6 +218,11 @@ class Settings(IndexSettings):
         if self.min_extra_support < self.min_support:
             raise ValueError("min_extra_support must be >= min_support")
         return self
+
+    @property
+    def request_limit(self) -> int:
+        """The body-size limit applied: ``max_request_bytes``, raised to fit one article."""
+        return max(self.max_request_bytes, self.max_file_bytes + 100_000)
 
     @property
     def feedback_path(self) -> Path:

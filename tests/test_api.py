@@ -34,7 +34,7 @@ LIMITED_KEY = "limited-key-0123456789abcdef"
 STARTUP_SECONDS = 300
 QUESTION = "Qui a rencontré Dmitriev à Miami ?"
 REF = re.compile(r"\[[^\[\]]+ ¶(\d+)\]")
-MAX_REQUEST_BYTES = 50_000
+MAX_REQUEST_BYTES = 12_000_000  # the default limit
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,6 @@ def server(api_data_dir: Path) -> Iterator[Server]:
         RAG_API_KEYS_FILE=str(keys_file),
         RAG_API_KEY_CONCURRENCY="24",
         RAG_API_RATE_LIMIT="10000",
-        RAG_MAX_REQUEST_BYTES=str(MAX_REQUEST_BYTES),
     ) as running:
         yield running
 
@@ -430,8 +429,8 @@ def test_bodies_over_the_limit_get_413_and_the_server_keeps_running(server: Serv
 
     def chunked() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
         yield b'{"messages": [{"role": "user", "content": "'
-        for _ in range(MAX_REQUEST_BYTES // 1000 + 5):
-            yield b"x" * 1000
+        for _ in range(MAX_REQUEST_BYTES // 65536 + 2):
+            yield b"x" * 65536
         yield b'"}]}'
 
     _error(_post(server, "/v1/chat/completions", chunked()), 413)

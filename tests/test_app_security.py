@@ -219,7 +219,7 @@ def test_uploads_only_articles_and_temp_copies_are_deleted(
         assert (
             client.post(
                 "/gradio_api/upload",
-                content=b"x" * 4_100_000,
+                content=b"x" * 12_100_000,
                 headers={"content-type": "multipart/form-data; boundary=z"},
             ).status_code
             == 413

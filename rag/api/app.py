@@ -75,7 +75,7 @@ def create_api(
     install_api(app, service)
     app.add_middleware(
         BodySizeLimit,
-        max_bytes=service.settings.max_request_bytes,
+        max_bytes=service.settings.request_limit,
         render=lambda message: error_body(413, message),
     )
     app.state.api_service = service
