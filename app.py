@@ -3,7 +3,16 @@
 Run it (offline; the first run converts the embedding model and indexes the corpus)::
 
     python app.py                        # http://127.0.0.1:7860
-    RAG_HOST=0.0.0.0 RAG_PORT=8080 RAG_DATA_DIR=/var/lib/rag python app.py
+    RAG_HOST=0.0.0.0 RAG_API_KEYS=<long random key> RAG_PORT=8080 RAG_DATA_DIR=/var/lib/rag \
+        python app.py
+
+A non-loopback ``RAG_HOST`` is refused unless API keys are set (``RAG_API_KEYS`` or
+``RAG_API_KEYS_FILE``); with keys, the page asks for one (any user name, the key as the
+password) and so does every route. The same process serves the OpenAI-compatible API at
+``/v1`` (see :mod:`rag.api.openai`), e.g. ``OpenAI(base_url="http://127.0.0.1:7860/v1",
+api_key=KEY)``. ``RAG_ALLOW_UPLOADS=false`` / ``RAG_ALLOW_FEEDBACK=false`` switch uploads and
+feedback off. Only deliberate routes answer (:class:`rag.RouteGuard`); request bodies are
+capped by ``RAG_MAX_REQUEST_BYTES``.
 
 Settings come from ``RAG_*`` environment variables (see :class:`rag.Settings`).
 
@@ -55,7 +64,7 @@ caller, so concurrent clients never share history. It returns the assistant's JS
     client.predict(api_name="/articles")    # [{"article_id", "title", "date", "paragraphs",
                                             #   "source": "bundled" | "uploaded"}, ...]
     client.predict("new", api_name="/remove")                       # "removed new …"
-    client.predict("Qui …?", result, True, "", api_name="/feedback")  # store a 👍
+    client.predict(result["answer_id"], "up", "", api_name="/feedback")  # store a 👍
 
 An empty or too long question raises ``gradio_client.exceptions.AppError`` whose message says
 what is wrong. Over plain HTTP: ``POST /gradio_api/call/chat`` with
@@ -64,14 +73,20 @@ returns ``{"event_id": ...}``; then ``GET /gradio_api/call/chat/<event_id>`` str
 result as server-sent events (``event: complete`` with ``data: [answer_dict]``, or
 ``event: error`` with the message).
 
+With keys: ``Client("http://127.0.0.1:7860/", auth=("any name", KEY))``. Feedback refers to
+an answer by the ``answer_id`` that ``/chat`` returned; ``rating`` is ``"up"`` or ``"down"``.
+
 ``/respond`` is the endpoint the page itself uses (it streams the chat messages); prefer
 ``/chat`` in programs.
 """
 
+import contextlib
 import logging
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 # rag sets the offline environment (no hub, no analytics) before gradio is imported.
 from rag import (
@@ -79,12 +94,21 @@ from rag import (
     ERROR_MARK,
     Answer,
     Assistant,
+    FeedbackError,
     FeedbackLog,
     InvalidQuestionError,
+    IssuedAnswers,
+    KeyLimiter,
     RagError,
+    RouteGuard,
     Settings,
+    check_exposure,
+    create_api,
     escape,
+    is_loopback,
     is_notice,
+    load_api_keys,
+    login_checker,
     plain_history,
     status_markdown,
     stream_messages,
@@ -92,11 +116,13 @@ from rag import (
 
 # isort: split
 import gradio as gr
+from starlette.routing import Mount
 
 from evals.ui import evaluation_tab
 
 logger = logging.getLogger("app")
 
+FEEDBACK_PER_MINUTE = 20
 ASSISTANT_ID = "assistant"
 INDEX_ID = "index"
 EXAMPLES = [
@@ -106,6 +132,12 @@ EXAMPLES = [
     "Who is Kirill Dmitriev?",
     "What does the 28-point plan ask of Ukraine?",
 ]
+
+
+def gradio_cache() -> Path:
+    """Where Gradio keeps uploaded files (``GRADIO_TEMP_DIR`` or the system temp dir)."""
+    folder = os.environ.get("GRADIO_TEMP_DIR") or str(Path(tempfile.gettempdir()) / "gradio")
+    return Path(folder).resolve()
 
 
 def log_answer(answer: Answer) -> None:
@@ -127,10 +159,27 @@ class ChatApp:
     Rendering (markdown, escaping, history) lives in :mod:`rag.render`.
     """
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(
+        self, assistant: Assistant, issued: IssuedAnswers | None = None, *, exposed: bool = False
+    ) -> None:
         self.assistant = assistant
         self.settings = assistant.settings
         self.feedback_log = FeedbackLog(self.settings.feedback_path)
+        self.issued = issued or IssuedAnswers()
+        self.exposed = exposed
+        self.feedback_limiter = KeyLimiter(concurrency=2, per_minute=FEEDBACK_PER_MINUTE)
+
+    @property
+    def public_endpoints(self) -> list[str]:
+        """The named endpoints callable over HTTP (``/gradio_api/call/<name>``)."""
+        names = ["chat", "respond", "articles"]
+        if self.settings.allow_uploads:
+            names += ["upload", "remove"]
+        if self.settings.allow_feedback:
+            names.append("feedback")
+        if not self.exposed:
+            names.append("run_evaluation")
+        return names
 
     def header(self) -> str:
         """The line about the index shown above the tabs."""
@@ -153,6 +202,7 @@ class ChatApp:
             raise gr.Error(str(exc), title="The assistant failed") from exc
         log_answer(answer)
         result = answer.to_dict()
+        result["answer_id"] = self.issued.add(message, answer)
         result["sources"] = [
             {k: v for k, v in source.items() if k != "quote"} for source in answer.sources()
         ]
@@ -175,28 +225,43 @@ class ChatApp:
                 continue
             log_answer(answer)
             # The messages after the question and the search step show this answer.
-            record = {"question": message, "answer": answer.to_dict()}
+            answer_id = self.issued.add(message, answer)
             for index in range(len(before) + 2, len(shown)):
-                answers[str(index)] = record
+                answers[str(index)] = answer_id
             yield shown, "", answers
 
     def rate(self, answers: dict[str, Any] | None, data: gr.LikeData) -> str:
-        """Store a 👍/👎 on an answer with its question and citations."""
+        """Store a 👍/👎 on an answer (found by the id the server gave it)."""
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-        record = (answers or {}).get(str(index))
-        if record is None or data.liked not in (True, False):
+        answer_id = (answers or {}).get(str(index))
+        if not isinstance(answer_id, str) or data.liked not in (True, False):
             return ""
-        self.feedback_log.record(record["question"], record["answer"], liked=bool(data.liked))
+        try:
+            self.feedback_log.rate(self.issued, answer_id, "up" if data.liked else "down")
+        except FeedbackError:
+            return "This answer is too old to be rated."
         return "Thanks, your feedback was saved."
 
     def feedback(
-        self, question: str, answer: dict[str, Any], liked: bool, comment: str = ""
+        self,
+        answer_id: str,
+        rating: Literal["up", "down"],
+        comment: str = "",
+        request: gr.Request | None = None,
     ) -> dict[str, Any]:
-        """Store a rating of an answer returned by /chat: `liked` True for 👍, False for 👎."""
+        """Rate an answer returned by /chat: its `answer_id`, `rating` "up" (👍) or "down" (👎),
+        and an optional `comment` (up to 2000 characters)."""
+        client = request.client.host if request is not None and request.client else "unknown"
         try:
-            return self.feedback_log.record(question, answer, liked=liked, comment=comment)
-        except ValueError as exc:
+            self.feedback_limiter.acquire(f"feedback:{client}")
+        except Exception as exc:
+            raise gr.Error("Too much feedback: retry in a minute.", title="Slow down") from exc
+        try:
+            return self.feedback_log.rate(self.issued, answer_id, rating, comment)
+        except FeedbackError as exc:
             raise gr.Error(str(exc), title="Invalid feedback") from exc
+        finally:
+            self.feedback_limiter.release(f"feedback:{client}")
 
     def upload(
         self,
@@ -207,6 +272,16 @@ class ChatApp:
         paths = [Path(f) for f in files or []]
         if not paths:
             return "Choose one or more article files first.", self.header()
+        try:
+            return self._add(paths, progress)
+        finally:
+            for path in paths:  # Gradio's temporary copies: indexed or refused, never kept
+                if path.resolve().is_relative_to(gradio_cache()):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                        path.parent.rmdir()  # its per-upload folder, when now empty
+
+    def _add(self, paths: list[Path], progress: gr.Progress) -> tuple[str, str]:
         progress(0, desc="Checking files")
 
         def step(done: int, total: int) -> None:
@@ -272,7 +347,8 @@ class ChatApp:
     def blocks(self) -> gr.Blocks:
         """The page: Chat, Index and Evaluation tabs, and every endpoint, queue configured."""
         settings = self.settings
-        with gr.Blocks(title="News questions — cited answers") as demo:
+        # Gradio's cached copies of uploads older than an hour are swept every 10 minutes.
+        with gr.Blocks(title="News questions — cited answers", delete_cache=(600, 3600)) as demo:
             gr.Markdown(
                 "## News questions, cited answers\n"
                 "Ask in French or English. Every answer sentence is quoted from an indexed "
@@ -290,7 +366,7 @@ class ChatApp:
                         sanitize_html=True,
                         render_markdown=True,
                         latex_delimiters=[],
-                        feedback_options=("Like", "Dislike"),
+                        feedback_options=(("Like", "Dislike") if settings.allow_feedback else None),
                         group_consecutive_messages=False,
                         buttons=["copy"],
                         placeholder="Ask a question about the articles.",
@@ -318,38 +394,47 @@ class ChatApp:
                         label="Indexed articles",
                         elem_id="articles-table",
                     )
-                    with gr.Row():
-                        choice = gr.Dropdown(
-                            choices=removable,
-                            value=None,
-                            # Checked by the handler: the choices change with every upload.
-                            allow_custom_value=True,
-                            label="Uploaded article to remove",
-                            elem_id="remove-choice",
-                            scale=4,
+                    if settings.allow_uploads:
+                        with gr.Row():
+                            choice = gr.Dropdown(
+                                choices=removable,
+                                value=None,
+                                # Checked by the handler: the choices change with every upload.
+                                allow_custom_value=True,
+                                label="Uploaded article to remove",
+                                elem_id="remove-choice",
+                                scale=4,
+                            )
+                            remove = gr.Button(
+                                "Remove from the index", variant="stop", elem_id="remove-button"
+                            )
+                        remove_report = gr.Markdown("", elem_id="remove-report")
+                        gr.Markdown(
+                            "Add articles: `.txt`/`.md` (paragraphs separated by a blank "
+                            "line, the headline first), saved web pages `.html`, `.pdf` with a "
+                            "text layer, Word `.docx`; up to "
+                            f"{settings.max_file_bytes / 1_000_000:g} MB each, "
+                            f"{settings.max_upload_files} at a time. They are indexed at once."
                         )
-                        remove = gr.Button(
-                            "Remove from the index", variant="stop", elem_id="remove-button"
+                        files = gr.File(
+                            label="Articles",
+                            file_count="multiple",
+                            file_types=list(ARTICLE_SUFFIXES),
+                            type="filepath",
+                            elem_id="upload-files",
                         )
-                    remove_report = gr.Markdown("", elem_id="remove-report")
-                    gr.Markdown(
-                        "Add articles: `.txt`/`.md` (paragraphs separated by a blank line, "
-                        "the headline first), saved web pages `.html`, `.pdf` with a text "
-                        "layer, Word `.docx`; up to "
-                        f"{settings.max_file_bytes / 1_000_000:g} MB each, "
-                        f"{settings.max_upload_files} at a time. They are indexed at once."
-                    )
-                    files = gr.File(
-                        label="Articles",
-                        file_count="multiple",
-                        file_types=list(ARTICLE_SUFFIXES),
-                        type="filepath",
-                        elem_id="upload-files",
-                    )
-                    add = gr.Button("Add to the index", variant="primary", elem_id="upload-button")
-                    upload_report = gr.Markdown("", elem_id="upload-report")
+                        add = gr.Button(
+                            "Add to the index", variant="primary", elem_id="upload-button"
+                        )
+                        upload_report = gr.Markdown("", elem_id="upload-report")
+                    else:
+                        gr.Markdown("Uploads and removals are switched off on this server.")
                 with gr.Tab("Evaluation", id="evaluation"):
-                    evaluation_tab(self.assistant)
+                    evaluation_tab(
+                        self.assistant,
+                        out_dir=settings.data_dir / "reports",
+                        runnable=not self.exposed,
+                    )
             textbox.submit(
                 self.respond,
                 [textbox, chatbot, answers],
@@ -366,23 +451,25 @@ class ChatApp:
                 queue=False,
                 api_visibility="private",
             )
-            chatbot.like(self.rate, [answers], rated, queue=False, api_visibility="private")
-            add.click(
-                self.upload,
-                files,
-                [upload_report, header],
-                api_name="upload",
-                concurrency_id=INDEX_ID,
-                concurrency_limit=1,
-            ).then(self.index_view, None, [table, choice], api_visibility="private")
-            remove.click(
-                self.remove,
-                choice,
-                [remove_report, header],
-                api_name="remove",
-                concurrency_id=INDEX_ID,
-                concurrency_limit=1,
-            ).then(self.index_view, None, [table, choice], api_visibility="private")
+            if settings.allow_feedback:
+                chatbot.like(self.rate, [answers], rated, queue=False, api_visibility="private")
+            if settings.allow_uploads:
+                add.click(
+                    self.upload,
+                    files,
+                    [upload_report, header],
+                    api_name="upload",
+                    concurrency_id=INDEX_ID,
+                    concurrency_limit=1,
+                ).then(self.index_view, None, [table, choice], api_visibility="private")
+                remove.click(
+                    self.remove,
+                    choice,
+                    [remove_report, header],
+                    api_name="remove",
+                    concurrency_id=INDEX_ID,
+                    concurrency_limit=1,
+                ).then(self.index_view, None, [table, choice], api_visibility="private")
             gr.api(self.articles, api_name="articles", queue=False)
             gr.api(
                 self.chat,
@@ -390,9 +477,13 @@ class ChatApp:
                 concurrency_id=ASSISTANT_ID,
                 concurrency_limit=settings.chat_concurrency,
             )
-            gr.api(self.feedback, api_name="feedback", queue=False)
+            if settings.allow_feedback:
+                gr.api(self.feedback, api_name="feedback", queue=False)
             demo.load(self.header, None, header, api_visibility="private", queue=False)
-            demo.load(self.index_view, None, [table, choice], api_visibility="private")
+            if settings.allow_uploads:
+                demo.load(self.index_view, None, [table, choice], api_visibility="private")
+            else:
+                demo.load(lambda: self.index_view()[0], None, table, api_visibility="private")
         demo.queue(
             max_size=settings.chat_queue_size, default_concurrency_limit=settings.chat_concurrency
         )
@@ -405,29 +496,71 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return ChatApp(assistant).blocks()
 
 
-def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
-    """Serve the app on ``settings.host``/``settings.port`` with offline-safe options."""
-    return demo.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        share=False,
-        show_error=True,
+def server_app(chat_app: ChatApp, keys: list[str]) -> Any:
+    """One ASGI app: the service API at ``/v1`` and the chat page at ``/``, behind the route
+    allowlist and one body-size limit; with keys, the page asks for one (any user name, a
+    key as the password).
+    """
+    settings = chat_app.settings
+    demo = chat_app.blocks()
+    root = create_api(chat_app.assistant, settings, issued=chat_app.issued)
+    gr.mount_gradio_app(
+        root,
+        demo,
+        path="/",
+        auth=login_checker(keys) if keys else None,
+        auth_message="Sign in with any user name and an API key as the password." if keys else None,
+        show_error=False,  # our gr.Error messages still show; never an exception's text
         ssr_mode=False,
         mcp_server=False,
         pwa=False,
+        footer_links=[],
         # Gradio stops huge uploads itself; smaller oversized ones get our specific message.
         max_file_size=max(2 * settings.max_file_bytes, 10_000_000),
-        **kwargs,
     )
+    gradio_app = next(route.app for route in root.routes if isinstance(route, Mount))
+
+    def logged_in(cookies: dict[str, str]) -> bool:
+        # Gradio keeps its login tokens in App.tokens, sent back as access-token-* cookies.
+        tokens = getattr(gradio_app, "tokens", {})
+        return any(k.startswith("access-token") and v in tokens for k, v in cookies.items())
+
+    root.add_middleware(
+        RouteGuard,
+        logged_in=logged_in if keys else None,
+        public_endpoints=chat_app.public_endpoints,
+        uploads=settings.allow_uploads,
+        upload_suffixes=ARTICLE_SUFFIXES,
+        max_upload_bytes=settings.request_limit,
+    )
+    return root
 
 
 def main() -> None:
-    """Load the assistant (indexing the corpus on first run) and serve the chat."""
+    """Load the assistant (indexing the corpus on first run) and serve the chat and the API.
+
+    A non-loopback ``RAG_HOST`` without API keys is refused before anything is loaded.
+    """
+    import uvicorn
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    try:
+        keys = load_api_keys(settings)
+        check_exposure(settings.host, keys)
+    except RagError as exc:
+        raise SystemExit(f"error: {exc}") from exc
     logger.info("loading the assistant (the first run builds the index)…")
     assistant = Assistant(settings)
-    launch(build_app(assistant), settings)
+    chat_app = ChatApp(assistant, exposed=not is_loopback(settings.host))
+    uvicorn.run(
+        server_app(chat_app, keys),
+        host=settings.host,
+        port=settings.port,
+        server_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )
 
 
 if __name__ == "__main__":

@@ -129,12 +129,19 @@ def plot_path(report: dict[str, Any] | None, out_dir: Path) -> str | None:
     return str(path) if report is not None and path.exists() else None
 
 
-def evaluation_tab(assistant: Assistant, *, out_dir: Path | None = None) -> None:
+def evaluation_tab(
+    assistant: Assistant, *, out_dir: Path | None = None, runnable: bool = True
+) -> None:
     """Build the Evaluation tab's components in the current Gradio context.
+
+    The report is loaded when the page loads (not written into the page's config, which
+    anyone can read); until a run writes one to ``out_dir``, the report of ``evals/reports``
+    (``python -m evals``) is shown.
 
     Args:
         assistant: The assistant whose current index is evaluated.
-        out_dir: Where reports are read and written; default ``evals/reports``.
+        out_dir: Where runs write their reports; default ``evals/reports``.
+        runnable: Whether the tab has the button that runs the evaluation.
     """
     import gradio as gr
 
@@ -142,17 +149,20 @@ def evaluation_tab(assistant: Assistant, *, out_dir: Path | None = None) -> None
 
     folder = out_dir or DEFAULT_OUT
 
-    def views(report: dict[str, Any] | None) -> tuple[Any, ...]:
+    def views(report: dict[str, Any] | None, where: Path = folder) -> tuple[Any, ...]:
         return (
             summary_markdown(report),
             metric_rows(report),
             kind_rows(report),
-            plot_path(report, folder),
+            plot_path(report, where),
             failures_markdown(report),
         )
 
     def refresh() -> tuple[Any, ...]:
-        return views(load_report(folder))
+        report = load_report(folder)
+        if report is None and folder != DEFAULT_OUT:  # nothing run here yet: the CLI's report
+            return views(load_report(DEFAULT_OUT), DEFAULT_OUT)
+        return views(report)
 
     def run(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         progress(0.0, desc="starting")
@@ -161,31 +171,31 @@ def evaluation_tab(assistant: Assistant, *, out_dir: Path | None = None) -> None
         )
         return views(report)
 
-    initial = load_report(folder)
-    summary = gr.Markdown(summary_markdown(initial))
-    button = gr.Button("Run the evaluation on the current index", variant="primary")
+    summary = gr.Markdown(summary_markdown(None))
+    button = gr.Button(
+        "Run the evaluation on the current index", variant="primary", visible=runnable
+    )
     with gr.Row():
         metrics = gr.Dataframe(
-            value=metric_rows(initial),
+            value=[],
             headers=["metric", "value", "bar", "LangChain"],
             label="Metrics",
             interactive=False,
             wrap=True,
         )
-        plot = gr.Image(
-            value=plot_path(initial, folder), type="filepath", label="Metrics by kind and latency"
-        )
+        plot = gr.Image(value=None, type="filepath", label="Metrics by kind and latency")
     kinds = gr.Dataframe(
-        value=kind_rows(initial),
+        value=[],
         headers=["kind", *KIND_COLUMNS],
         label="By kind",
         interactive=False,
     )
-    failures = gr.Markdown(failures_markdown(initial), sanitize_html=True)
+    failures = gr.Markdown("", sanitize_html=True)
     outputs = [summary, metrics, kinds, plot, failures]
-    button.click(
-        run, None, outputs, api_name="run_evaluation", concurrency_limit=1, show_progress="full"
-    )
+    if runnable:
+        button.click(
+            run, None, outputs, api_name="run_evaluation", concurrency_limit=1, show_progress="full"
+        )
     # A report written by `python -m evals` meanwhile shows up on page reload.
     root = gr.context.Context.root_block
     if root is not None:

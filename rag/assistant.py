@@ -23,7 +23,13 @@ from index.store import ArticleStore, IndexReport, IndexStatus
 from rag.answer import REFUSAL, ExtractiveAnswerer
 from rag.config import Settings
 from rag.errors import GeneratorConfigError, LLMError
-from rag.generate import ExtractiveGenerator, GenerationRequest, Generator, make_generator
+from rag.generate import (
+    ExtractiveGenerator,
+    GenerationRequest,
+    Generator,
+    ReaderGenerator,
+    make_generator,
+)
 from rag.generate.base import classify
 from rag.history import standalone_question, validate_history
 from rag.lexical import LexicalIndex
@@ -31,7 +37,15 @@ from rag.question import clean_question
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever, ParagraphRetriever
 from rag.text import detect_language
-from rag.types import Answer, AnswerSentence, Citation, Passage, StreamEvent, VerificationReport
+from rag.types import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    Passage,
+    ShortAnswer,
+    StreamEvent,
+    VerificationReport,
+)
 from rag.uploads import Upload, UploadResult, save_uploads
 from rag.vectors import SentenceVectors
 from rag.verify import Judge, Verifier
@@ -90,13 +104,20 @@ class Assistant:
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self.store = ArticleStore(self.settings, self.embedder)
         # One cache of sentence vectors for retrieval, answering and the support judge.
-        self.vectors = SentenceVectors(self.embedder)
+        self.vectors = SentenceVectors(self.embedder, stored=self.store.sentence_vectors)
         self.retriever = HybridRetriever(
             self.store, self.embedder, self.settings, vectors=self.vectors
         )
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings, vectors=self.vectors)
         self.extractive = ExtractiveGenerator(self.answerer)
-        self.generator = generator or make_generator(self.settings, extractive=self.extractive)
+        self.reader = ReaderGenerator(self.answerer)
+        # The LLM-free strategy: answers when nothing is retrieved and when an LLM fails.
+        self.offline: Generator = (
+            self.extractive if self.settings.generator == "extractive" else self.reader
+        )
+        self.generator = generator or make_generator(
+            self.settings, extractive=self.extractive, reader=self.reader
+        )
         self._judge = judge
         self._index_lock = threading.Lock()
         self._labels: tuple[LexicalIndex, dict[str, str]] | None = None
@@ -209,7 +230,7 @@ class Assistant:
         Computed once per index revision (the BM25 side is rebuilt exactly then), not per
         question.
         """
-        lexical = self.retriever.lexical()
+        lexical = self.retriever.served()
         cached = self._labels
         if cached is None or cached[0] is not lexical:
             titles = {r.article_id: r.title for r in lexical.records}
@@ -290,7 +311,10 @@ class Assistant:
         query = self._standalone(text, turns)
         yield StreamEvent(kind="status", text=query)
         query_vector = self.embedder.encode_queries([query])[0]
-        passages = self.retriever.retrieve(query, self.settings.k_answer, query_vector=query_vector)
+        snapshot = self.store.snapshot()  # the store's state, read once for this question
+        passages = self.retriever.retrieve(
+            query, self.settings.k_answer, query_vector=query_vector, snapshot=snapshot
+        )
         report = VerificationReport(
             generator=self.generator.name, policy=self.settings.unsupported_policy
         )
@@ -301,12 +325,13 @@ class Assistant:
             language=language,
             passages=passages,
             query_vector=query_vector,
-            lexical=self.retriever.lexical(),
+            lexical=self.retriever.lexical(snapshot, wait=False),
         )
-        # With nothing retrieved there is nothing for a generator to read: the extractive
-        # answerer refuses (with its related passages) without calling anyone.
-        generator = self.generator if passages else self.extractive
-        fallback = None if isinstance(generator, ExtractiveGenerator) else self.extractive
+        # With nothing retrieved there is nothing for a generator to read: the LLM-free
+        # strategy refuses (with its related passages) without calling anyone.
+        generator = self.generator if passages else self.offline
+        offline = isinstance(generator, ExtractiveGenerator | ReaderGenerator)
+        fallback = None if offline else self.offline
         yield from self._answer(context, generator, request, fallback)
 
     def _answer(
@@ -359,6 +384,7 @@ class Assistant:
             yield StreamEvent(kind="notice", text=context.report.notice)
         if context.lines:
             yield from context.release_held()
+        context.short_answer = _verified_short_answer(draft.short_answer, context.sentences)
         context.support = (
             draft.support
             if draft.support is not None
@@ -391,6 +417,24 @@ def _index_reason(report: IndexReport, path: Path) -> str:
     if path.stem in report.duplicates:
         reasons.append(f"the same text is already indexed as '{report.duplicates[path.stem]}'")
     return "; ".join(reasons) or "the index did not take it (see `python -m rag index`)"
+
+
+def _verified_short_answer(
+    short: ShortAnswer | None, sentences: Sequence[AnswerSentence]
+) -> ShortAnswer | None:
+    """The short answer if the sentence it is taken from was kept, with that citation."""
+    if short is None:
+        return None
+    cited = short.citation
+    for sentence in sentences:
+        for citation in sentence.citations:
+            if (
+                citation.article_id == cited.article_id
+                and citation.paragraph == cited.paragraph
+                and short.text in sentence.text
+            ):
+                return ShortAnswer(text=short.text, kind=short.kind, citation=citation)
+    return None
 
 
 def _short_reason(error: LLMError) -> str:
@@ -438,6 +482,7 @@ class _Context:
         self.held: list[tuple[AnswerSentence, str]] = []
         self.support = 0.0
         self.paragraph_support: dict[tuple[str, int], float] = {}
+        self.short_answer: ShortAnswer | None = None
 
     def add(self, sentence: AnswerSentence, line: str) -> StreamEvent:
         """Append a verified (or marked) sentence; the delta event that shows it."""
@@ -511,6 +556,7 @@ class _Context:
                 support=self.support,
                 seconds=time.perf_counter() - self.started,
                 verification=self.report,
+                short_answer=self.short_answer,
             ),
         )
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m rag index | ask | status | articles | remove``.
+"""Command line: ``python -m rag index | ask | status | articles | remove | serve``.
 
 Exit codes: 0 success, 1 error (message on stderr), 2 usage error, 3 indexed but some files
 were skipped.
@@ -127,6 +127,10 @@ def ask(
     if as_json:
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
+    if answer.short_answer is not None:
+        short = answer.short_answer
+        opening, closing = ("« ", " »") if answer.language == "fr" else ("“", "”")
+        typer.echo(f"{opening}{short.text}{closing} [{short.citation.ref}]")
     typer.echo(answer.answer)
     for citation in answer.citations:
         typer.echo(f"  [{citation.ref}] {citation.title}")
@@ -208,6 +212,33 @@ def remove(
             else ""
         )
     )
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Address to bind (default: $RAG_HOST or 127.0.0.1)."),
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port (default: $RAG_PORT or 7860).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve the OpenAI-compatible API (/v1/chat/completions, /v1/models, /v1/retrieve).
+
+    A non-loopback address is refused unless API keys are set (RAG_API_KEYS or
+    RAG_API_KEYS_FILE).
+    """
+    import logging
+
+    from rag.api import serve as serve_api
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        serve_api(_settings(data_dir), host=host, port=port)
+    except RagError as exc:
+        raise _fail(str(exc)) from exc
 
 
 def main() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from index.config import IndexSettings
 
@@ -87,11 +89,21 @@ class Settings(IndexSettings):
     max_question_chars: int = Field(4000, ge=10)
     auto_index: bool = Field(True, description="Index corpus_dir when the store is empty.")
 
-    generator: Literal["extractive", "openai", "llamacpp"] = Field(
-        "extractive",
-        description="Who writes answers: 'extractive' (verbatim quotes, no LLM), 'openai' (any "
+    generator: Literal["reader", "extractive", "openai", "llamacpp"] = Field(
+        "reader",
+        description="Who writes answers: 'reader' (the learned reader picks the verbatim "
+        "sentence that answers, with a short answer for factoid questions; no LLM), "
+        "'extractive' (the earlier similarity-threshold quoting, no LLM), 'openai' (any "
         "OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp server) or 'llamacpp' (a "
-        "local GGUF file, needs llama-cpp-python[server]).",
+        "local GGUF file, needs llama-cpp-python[server]). LLM generators fall back to the "
+        "reader when they fail.",
+    )
+    reader_refusal: Literal["support", "reader"] = Field(
+        "support",
+        description="When the reader refuses: 'support' (the extractive answerer's bars, "
+        "min_support / min_support_cross_lingual: the operating point the CI gate holds) or "
+        "'reader' (below the reader model's answerability threshold, trained for ≤ 8% false "
+        "refusals: fewer false refusals, more answers to unanswerable questions).",
     )
     llm_base_url: str | None = Field(
         None,
@@ -156,7 +168,50 @@ class Settings(IndexSettings):
     host: str = Field("127.0.0.1", description="Address the chat app binds to.")
     port: int = Field(7860, ge=0, le=65535, description="Port of the chat app (0 = any free).")
 
-    @field_validator("llamacpp_model_path", mode="before")
+    # Service API and exposure (rag/api, app.py).
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        repr=False,
+        description="Keys that may call the service API and the chat (bearer tokens): "
+        "RAG_API_KEYS='key1,key2' or a JSON list. Required to bind a non-loopback address.",
+    )
+    api_keys_file: Path | None = Field(
+        None,
+        description="File of API keys, one per line ('#' starts a comment); added to api_keys.",
+    )
+    api_key_concurrency: int = Field(
+        4, ge=1, le=256, description="Requests one key may have in flight; more get HTTP 429."
+    )
+    api_rate_limit: int = Field(
+        120, ge=1, le=100_000, description="Requests per minute one key may make (burst = same)."
+    )
+    max_request_bytes: int = Field(
+        12_000_000,
+        ge=10_000,
+        description="Largest HTTP request body accepted by the API and the app (bytes); larger "
+        "bodies get 413. The limit used is at least max_file_bytes + 100 kB, so that an article "
+        "of the allowed size can still be uploaded (see request_limit).",
+    )
+    api_max_messages: int = Field(
+        64, ge=1, le=10_000, description="Messages one chat completion request may carry."
+    )
+    api_model_name: str = Field(
+        "grounded-news", min_length=1, max_length=200, description="Model id the API reports."
+    )
+    allow_uploads: bool = Field(True, description="Accept article uploads (False = read-only).")
+    allow_feedback: bool = Field(True, description="Accept 👍/👎 feedback (False = read-only).")
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        """Keys from the environment: a JSON list or comma-separated; blanks dropped."""
+        if isinstance(value, str):
+            text = value.strip()
+            items = json.loads(text) if text.startswith("[") else text.split(",")
+            return [str(item).strip() for item in items if str(item).strip()]
+        return value
+
+    @field_validator("llamacpp_model_path", "api_keys_file", mode="before")
     @classmethod
     def _expand_model_path(cls, value: object) -> object:
         return Path(value).expanduser() if isinstance(value, str | Path) else value
@@ -173,6 +228,11 @@ class Settings(IndexSettings):
         if self.min_extra_support < self.min_support:
             raise ValueError("min_extra_support must be >= min_support")
         return self
+
+    @property
+    def request_limit(self) -> int:
+        """The body-size limit applied: ``max_request_bytes``, raised to fit one article."""
+        return max(self.max_request_bytes, self.max_file_bytes + 100_000)
 
     @property
     def feedback_path(self) -> Path:

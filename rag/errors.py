@@ -36,6 +36,14 @@ class GeneratorConfigError(RagError, ValueError):
     """The generator settings are inconsistent or its optional dependency is missing."""
 
 
+class ExposedWithoutKeysError(RagError, ValueError):
+    """Binding a non-loopback address was refused because no API key is configured."""
+
+
+class ApiKeyConfigError(RagError, ValueError):
+    """The API keys settings cannot be used (unreadable file, key too short)."""
+
+
 class UploadError(RagError, ValueError):
     """An uploaded article was refused (type, size, name or content); the message says why."""
 

@@ -6,11 +6,14 @@ import hashlib
 import logging
 import math
 import pickle
+import shutil
+import time
+import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -19,7 +22,9 @@ from rag.text import Analyzer
 
 logger = logging.getLogger(__name__)
 # Bump when the pickled layout of LexicalIndex changes: old files are then ignored.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
+# A staging folder older than this is a dead writer's leftover.
+STALE_STAGING_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,58 @@ class ParagraphRecord:
         return (self.article_id, self.paragraph)
 
 
+class RecordColumns(Sequence[ParagraphRecord]):
+    """Paragraph records stored as columns, each record made when it is read.
+
+    What a loaded index keeps: one list per field (no object per paragraph), so loading 100k
+    paragraphs costs one unpickling, not 100k record constructions.
+    """
+
+    def __init__(self, columns: tuple[list[Any], ...]) -> None:
+        self.columns = columns
+        if len({len(c) for c in columns}) > 1:
+            raise ValueError("record columns of different lengths")
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    @overload
+    def __getitem__(self, index: int) -> ParagraphRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ParagraphRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> ParagraphRecord | list[ParagraphRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return ParagraphRecord(*(column[index] for column in self.columns))
+
+    def __iter__(self) -> Iterator[ParagraphRecord]:
+        for row in zip(*self.columns, strict=True):
+            yield ParagraphRecord(*row)
+
+
+class RecordsByKey(Mapping[tuple[str, int], ParagraphRecord]):
+    """``(article_id, paragraph)`` -> record, over :class:`RecordColumns`."""
+
+    def __init__(self, records: RecordColumns) -> None:
+        self.records = records
+        ids, numbers = records.columns[0], records.columns[1]
+        self._rows = {key: row for row, key in enumerate(zip(ids, numbers, strict=True))}
+
+    def __getitem__(self, key: tuple[str, int]) -> ParagraphRecord:
+        return self.records[self._rows[key]]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 class LexicalIndex:
     """A BM25 index of paragraphs plus the IDF of every term.
 
@@ -50,15 +107,17 @@ class LexicalIndex:
         analyzer: Tokeniser shared with the queries.
     """
 
+    records: Sequence[ParagraphRecord]
+    by_key: Mapping[tuple[str, int], ParagraphRecord]
+
     def __init__(self, records: Sequence[ParagraphRecord], analyzer: Analyzer) -> None:
         import bm25s
 
         self.records = list(records)
         self.analyzer = analyzer
         docs = [analyzer.terms(f"{r.title} {r.text}") for r in self.records]
-        self.doc_terms = [set(terms) for terms in docs]
         n = max(len(docs), 1)
-        df = Counter(t for terms in self.doc_terms for t in terms)
+        df = Counter(t for terms in docs for t in set(terms))
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._bm25 = bm25s.BM25()
@@ -66,16 +125,75 @@ class LexicalIndex:
             self._bm25.index([terms or ["∅"] for terms in docs], show_progress=False)
         self.by_key = {r.key: r for r in self.records}
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["analyzer"] = self.analyzer.language  # the stemmer object does not pickle
-        del state["by_key"]
-        return state
+    @classmethod
+    def _restored(
+        cls,
+        records: RecordColumns,
+        analyzer: Analyzer,
+        idf: dict[str, float],
+        max_idf: float,
+        bm25: Any,
+    ) -> LexicalIndex:
+        index = cls.__new__(cls)
+        index.records = records
+        index.analyzer = analyzer
+        index.idf = idf
+        index.max_idf = max_idf
+        index._bm25 = bm25
+        index.by_key = RecordsByKey(records)
+        return index
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state["analyzer"] = Analyzer(state["analyzer"])
-        self.__dict__.update(state)
-        self.by_key = {r.key: r for r in self.records}
+    def save_arrays(self, arrays: Path) -> None:
+        """Write the BM25 score arrays to the folder ``arrays`` (memory-mapped by :meth:`load`)."""
+        arrays.mkdir(parents=True, exist_ok=True)
+        if self.records:
+            self._bm25.save(str(arrays), show_progress=False)
+
+    def save_records(self, path: Path) -> None:
+        """Write the records and term statistics to ``path`` (atomically), as plain columns."""
+        columns = (
+            [r.article_id for r in self.records],
+            [r.paragraph for r in self.records],
+            [r.text for r in self.records],
+            [r.title for r in self.records],
+            [r.date for r in self.records],
+            [r.source for r in self.records],
+            [r.url for r in self.records],
+            [r.author for r in self.records],
+            [r.page for r in self.records],
+        )
+        state = {
+            "format": CACHE_FORMAT,
+            "language": self.analyzer.language,
+            "columns": columns,
+            "idf": self.idf,
+            "max_idf": self.max_idf,
+        }
+        with atomic_file(path) as handle:
+            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def load(cls, path: Path, arrays: Path) -> LexicalIndex:
+        """The index written by :meth:`save`; the BM25 score arrays are memory-mapped.
+
+        Raises:
+            ValueError: the files are not an index of this format.
+        """
+        import bm25s
+
+        with path.open("rb") as handle:
+            state = pickle.load(handle)
+        if not isinstance(state, dict) or state.get("format") != CACHE_FORMAT:
+            raise ValueError(f"{path} is not a BM25 index of format {CACHE_FORMAT}")
+        records = RecordColumns(tuple(state["columns"]))
+        bm25 = (
+            bm25s.BM25.load(str(arrays), mmap=True, show_progress=False)
+            if records
+            else bm25s.BM25()
+        )
+        return cls._restored(
+            records, Analyzer(state["language"]), state["idf"], state["max_idf"], bm25
+        )
 
     def term_weight(self, term: str) -> float:
         """IDF of a term; terms the corpus never uses get the highest weight."""
@@ -97,13 +215,15 @@ class LexicalIndex:
 
 
 class LexicalCache:
-    """BM25 indexes on disk, one file per collection revision.
+    """BM25 indexes on disk, one per collection revision.
 
     Processes that share a store (or a Chroma server) and see the same revision load the
     same index instead of rebuilding it; a new revision (any sync that changed something)
-    gets a new file and the old ones of that collection are removed. The files are pickles
-    written by this code into our own data folder: do not point ``folder`` at files from
-    elsewhere::
+    gets new files and the older ones of that collection are removed. Each revision is a
+    pickle of the records and term statistics (``bm25-v2-….pkl``, plain lists and dicts) next
+    to a folder of the BM25 score arrays (``….bm25/``), which are memory-mapped on load, so
+    loading costs little more than reading the paragraph texts. The files are written by
+    this code into our own data folder: do not point ``folder`` at files from elsewhere::
 
         cache = LexicalCache(Path(".rag/lexical"))
         index = cache.load("http://db:8000", "articles", revision) or build()
@@ -122,35 +242,63 @@ class LexicalCache:
         return f"bm25-v{CACHE_FORMAT}-{digest}-"
 
     def path(self, location: str, collection: str, revision: str) -> Path:
-        """The file for one revision of one collection."""
+        """The records file of one revision of one collection."""
         safe = "".join(c for c in revision if c.isalnum())[:64]
         return self.folder / f"{self._prefix(location, collection)}{safe}.pkl"
 
+    @staticmethod
+    def arrays(path: Path) -> Path:
+        """The folder of BM25 arrays that goes with a records file."""
+        return path.with_suffix(".bm25")
+
+    def exists(self, location: str, collection: str, revision: str) -> bool:
+        """Whether that revision is on disk (no read)."""
+        return self.path(location, collection, revision).is_file()
+
     def load(self, location: str, collection: str, revision: str) -> LexicalIndex | None:
-        """The stored index of that revision, or None (missing or unreadable file)."""
+        """The stored index of that revision, or None (missing or unreadable files)."""
         path = self.path(location, collection, revision)
         try:
-            with path.open("rb") as handle:
-                index = pickle.load(handle)
+            return LexicalIndex.load(path, self.arrays(path))
         except FileNotFoundError:
             return None
         except Exception as exc:  # truncated or stale file: rebuild rather than fail
             logger.warning("ignoring unreadable BM25 cache %s: %s", path, exc)
             return None
-        return index if isinstance(index, LexicalIndex) else None
 
     def save(self, location: str, collection: str, revision: str, index: LexicalIndex) -> None:
-        """Store ``index`` atomically and drop older revisions of the collection.
+        """Store ``index`` (the arrays first, the records file last, each atomically) and drop
+        older revisions of the collection.
 
         Failing to write (read-only or full disk) only costs a rebuild next time.
         """
         path = self.path(location, collection, revision)
+        arrays = self.arrays(path)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            with atomic_file(path) as handle:
-                pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            for old in self.folder.glob(f"{self._prefix(location, collection)}*.pkl"):
-                if old != path:
-                    old.unlink(missing_ok=True)
+            staging = arrays.with_name(f"{arrays.name}.{uuid.uuid4().hex}.tmp")
+            index.save_arrays(staging)
+            if arrays.exists():  # another process saved the same revision: keep its arrays
+                shutil.rmtree(staging, ignore_errors=True)
+            else:
+                try:
+                    staging.rename(arrays)
+                except OSError:  # lost a race to another process: same content
+                    shutil.rmtree(staging, ignore_errors=True)
+            index.save_records(path)  # last: its presence means the revision is complete
+            self._sweep(self._prefix(location, collection), keep=(path, arrays))
         except OSError as exc:
             logger.warning("cannot write the BM25 cache %s: %s", path, exc)
+
+    def _sweep(self, prefix: str, keep: tuple[Path, ...]) -> None:
+        """Drop other revisions of the collection, and staging folders of dead writers."""
+        now = time.time()
+        for old in self.folder.glob(f"{prefix}*"):
+            if old in keep:
+                continue
+            if old.name.endswith(".tmp") and now - old.stat().st_mtime < STALE_STAGING_SECONDS:
+                continue  # maybe another process writing right now
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)

@@ -26,12 +26,13 @@ from index.formats import safe_url
 from rag.assistant import Assistant
 from rag.errors import InvalidQuestionError
 from rag.history import validate_history
-from rag.refs import format_ref, relabel_refs
+from rag.refs import format_ref, neutralise_refs, relabel_refs
 from rag.types import Answer, Citation, Passage
 
 logger = logging.getLogger(__name__)
 
 REFUSED_MARKS = {"fr": "**Pas de réponse** — ", "en": "**No answer** — "}
+SHORT_QUOTES = {"fr": ("« ", " »"), "en": ("“", "”")}
 INVALID_MARK = "**Invalid question** — "
 ERROR_MARK = "**Error** — "
 NOTICE_MARKS = (INVALID_MARK, ERROR_MARK)
@@ -184,12 +185,41 @@ def related_markdown(passages: Sequence[Passage]) -> str:
     return "\n\n".join(lines)
 
 
+def short_answer_line(answer: Answer, labels: Mapping[str, str]) -> str | None:
+    """``**« 28 points »** — « quote » [headline ¶7]`` for an answer with a short answer.
+
+    Quotation marks follow the question's language (« » in French, “ ” in English).
+    """
+    short = answer.short_answer
+    if short is None or answer.refused:
+        return None
+    opening, closing = SHORT_QUOTES.get(answer.language, SHORT_QUOTES["en"])
+    quote = neutralise_refs(short.citation.quote)
+    return (
+        f"**{opening}{escape(short.text)}{closing}** — {opening}{escape(quote)}{closing} "
+        f"[{_ref(short.citation, labels)}]"
+    )
+
+
 def answer_text(answer: Answer, labels: Mapping[str, str]) -> str:
-    """The answer's markdown: readable citations, and where the articles disagree."""
+    """The answer's markdown: the short answer first, readable citations, disagreements."""
     if answer.refused:
         mark = REFUSED_MARKS.get(answer.language, REFUSED_MARKS["en"])
         return mark + escape(answer.answer)
-    text = escape(relabel_refs(answer.answer, dict(labels)))
+    lines = answer.answer.split("\n")
+    shown = [escape(relabel_refs(line, dict(labels))) for line in lines]
+    first = short_answer_line(answer, labels)
+    if first is not None and answer.short_answer is not None:
+        # The sentence holding the short answer is shown once, led by it.
+        quote = answer.short_answer.citation.quote
+        index = next(
+            (i for i, s in enumerate(answer.sentences) if s.text == quote),
+            None,
+        )
+        if index is not None and len(lines) == len(answer.sentences):
+            shown.pop(index)
+        shown.insert(0, first)
+    text = "\n".join(shown)
     note = DIFFERENCE_NOTES.get(answer.language, DIFFERENCE_NOTES["en"])
     for claim, other in answer.differences():
         text += "\n\n" + note.format(a=_ref(claim, labels), b=_ref(other, labels))

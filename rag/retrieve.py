@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,12 +16,14 @@ from pydantic import ConfigDict, Field
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
 from index.sentences import split_sentences
-from index.store import ArticleStore
+from index.store import ArticleStore, Snapshot, StoredChunk
 from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
 from rag.text import Analyzer, corpus_language
 from rag.types import Passage
 from rag.vectors import SentenceVectors
+
+logger = logging.getLogger(__name__)
 
 
 class HybridRetriever:
@@ -51,30 +54,86 @@ class HybridRetriever:
         self._lexical: LexicalIndex | None = None
         self._revision: str | None = None
         self._lock = threading.Lock()
+        self._building: threading.Thread | None = None
         self._cache = (
             LexicalCache(settings.data_dir / "lexical") if settings.lexical_cache else None
         )
         self.vectors = vectors if vectors is not None else SentenceVectors(embedder)
 
-    def lexical(self) -> LexicalIndex:
-        """The BM25 index for the store's current revision.
+    def lexical(self, snapshot: Snapshot | None = None, *, wait: bool = True) -> LexicalIndex:
+        """The BM25 index for the store's current revision (or that of ``snapshot``).
+
+        Loaded from its on-disk file when some process already built it (the score arrays
+        memory-mapped), else built from the store. With ``wait=False`` (the question path)
+        nothing is ever built in the caller's thread once an index is loaded: a revision not
+        on disk yet is built in a background thread while the previous revision keeps
+        serving (dense hits on paragraphs it does not know are still returned).
 
         Raises:
             IndexNotFoundError: the store holds no citable paragraph.
         """
-        revision = self.store.revision()
+        revision = (snapshot or self.store.snapshot()).revision
         with self._lock:
-            if self._lexical is None or revision != self._revision:
-                self._lexical = self._load_or_build(revision)
-                self._revision = revision
-            return self._lexical
+            current = self._lexical
+            if current is not None and revision == self._revision:
+                return current
+            if current is not None and not wait:
+                loaded = self._load_cached(revision)
+                if loaded is None:
+                    self._build_in_background(revision)
+                    return current
+                self._lexical, self._revision = loaded, revision
+                return loaded
+        # Load or build outside the lock: questions keep being served meanwhile.
+        built = self._load_or_build(revision)
+        with self._lock:
+            self._lexical, self._revision = built, revision
+            return built
+
+    def served(self) -> LexicalIndex:
+        """The BM25 index questions are being answered from (no store read once loaded)."""
+        current = self._lexical
+        return current if current is not None else self.lexical()
+
+    def _load_cached(self, revision: str | None) -> LexicalIndex | None:
+        if self._cache is None or not revision:
+            return None
+        key = (self.store.location, self.settings.collection)
+        if not self._cache.exists(*key, revision):
+            return None
+        return self._cache.load(*key, revision)
+
+    def _build_in_background(self, revision: str | None) -> None:
+        """Start building ``revision``'s index in a thread (one at a time), unless running."""
+        if self._building is not None and self._building.is_alive():
+            return
+        serving = self._revision  # called under self._lock
+
+        def build() -> None:
+            try:
+                built = self._load_or_build(revision)
+            except Exception:  # the next question retries; never break the one being served
+                logger.exception("building the BM25 index in the background failed")
+                return
+            with self._lock:
+                # Only if nothing newer was loaded meanwhile (e.g. from another process's file).
+                if self._revision == serving:
+                    self._lexical, self._revision = built, revision
+
+        self._building = threading.Thread(target=build, name="bm25-build", daemon=True)
+        self._building.start()
+
+    def wait_for_background(self, timeout: float | None = None) -> None:
+        """Wait for a background BM25 build to finish (tests, benchmarks, shutdown)."""
+        thread = self._building
+        if thread is not None:
+            thread.join(timeout)
 
     def _load_or_build(self, revision: str | None) -> LexicalIndex:
         key = (self.store.location, self.settings.collection)
-        if self._cache is not None and revision:
-            cached = self._cache.load(*key, revision)
-            if cached is not None:
-                return cached
+        cached = self._load_cached(revision)
+        if cached is not None:
+            return cached
         built = self._build_lexical()
         if self._cache is not None and revision and revision == self.store.revision():
             self._cache.save(*key, revision, built)
@@ -94,29 +153,31 @@ class HybridRetriever:
             texts.setdefault(key, []).append(chunk.text)
             meta.setdefault(key, chunk.metadata)
         records = [
-            ParagraphRecord(
-                article_id=key[0],
-                paragraph=key[1],
-                text=" ".join(parts),
-                title=str(meta[key].get("title", "")),
-                date=str(meta[key].get("date") or "") or None,
-                source=str(meta[key].get("source", "")),
-                url=str(meta[key].get("url") or "") or None,
-                author=str(meta[key].get("author") or "") or None,
-                page=int(meta[key]["page"]) if meta[key].get("page") else None,
-            )
-            for key, parts in texts.items()
+            _record(key[0], key[1], " ".join(parts), meta[key]) for key, parts in texts.items()
         ]
         language = corpus_language(r.text for r in records)
         return LexicalIndex(records, Analyzer(language))
 
     def retrieve(
-        self, query: str, k: int, *, query_vector: Sequence[float] | None = None
+        self,
+        query: str,
+        k: int,
+        *,
+        query_vector: Sequence[float] | None = None,
+        snapshot: Snapshot | None = None,
     ) -> list[Passage]:
-        """The ``k`` best paragraphs for ``query``, best first."""
+        """The ``k`` best paragraphs for ``query``, best first.
+
+        Args:
+            query: The search text.
+            k: How many paragraphs.
+            query_vector: The query's vector when the caller already has it.
+            snapshot: The store's state read once for this question (read here when None).
+        """
         if k < 1:
             raise ValueError("k must be >= 1")
-        lexical = self.lexical()
+        snapshot = snapshot or self.store.snapshot()
+        lexical = self.lexical(snapshot, wait=False)
         by_key = lexical.by_key
         vector = (
             np.asarray(query_vector, dtype=float).tolist()
@@ -142,10 +203,13 @@ class HybridRetriever:
             return fused[record.key]
 
         rank = 0
-        for chunk, similarity in self.store.dense_search(vector, self.settings.k_dense):
+        dense = self.store.dense_search(
+            vector, self.settings.k_dense, generation=snapshot.generation
+        )
+        for chunk, similarity in dense:
             record = by_key.get((chunk.article_id, chunk.paragraph))
-            if record is None:  # store changed since the lexical cache; next call rebuilds it
-                continue
+            if record is None:  # newer than the BM25 index being served: the chunk itself
+                record = _record_of(chunk)
             passage = entry(record)
             if passage.dense_score is None:
                 rank += 1
@@ -184,6 +248,27 @@ class HybridRetriever:
             head[i].score += 1.0 / (self.settings.rrf_k + rank)
         head.sort(key=lambda p: (-p.score, -(p.dense_score or 0.0)))
         return head + ranked[self.settings.rerank_depth :]
+
+
+def _record(article_id: str, paragraph: int, text: str, meta: Mapping[str, Any]) -> ParagraphRecord:
+    """A paragraph record from its text and a chunk's stored metadata (URL, author and page
+    only when the chunk has them)."""
+    return ParagraphRecord(
+        article_id=article_id,
+        paragraph=paragraph,
+        text=text,
+        title=str(meta.get("title", "")),
+        date=str(meta.get("date") or "") or None,
+        source=str(meta.get("source", "")),
+        url=str(meta.get("url") or "") or None,
+        author=str(meta.get("author") or "") or None,
+        page=int(meta["page"]) if meta.get("page") else None,
+    )
+
+
+def _record_of(chunk: StoredChunk) -> ParagraphRecord:
+    """A paragraph record from one stored chunk (for paragraphs the BM25 index lacks yet)."""
+    return _record(chunk.article_id, chunk.paragraph, chunk.text, chunk.metadata)
 
 
 class ParagraphRetriever(BaseRetriever):

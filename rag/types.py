@@ -144,6 +144,25 @@ class AnswerSentence:
 
 
 @dataclass
+class ShortAnswer:
+    """The direct answer to a factoid question: a span of one cited sentence.
+
+    Attributes:
+        text: The person, date, number, place or organisation, verbatim from ``citation.quote``.
+        kind: ``"person"``, ``"date"``, ``"number"``, ``"place"`` or ``"organisation"``.
+        citation: The cited sentence it is taken from.
+    """
+
+    text: str
+    kind: str
+    citation: Citation
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"text", "kind", "citation": {...}}``."""
+        return {"text": self.text, "kind": self.kind, "citation": self.citation.to_dict()}
+
+
+@dataclass
 class VerificationReport:
     """What verification did to one answer (``Answer.verification``).
 
@@ -196,8 +215,10 @@ class Answer:
 
     ``to_dict()`` gives the public shape: ``{"answer", "refused", "citations": [{"article_id",
     "paragraph", "title", "quote"}]}`` plus ``language``, ``query`` (the standalone question
-    used for retrieval) and ``verification`` (what citation verification dropped, reassigned,
-    removed or marked, and the fallback notice: :class:`rag.verify.VerificationReport`).
+    used for retrieval), ``verification`` (what citation verification dropped, reassigned,
+    removed or marked, and the fallback notice: :class:`rag.verify.VerificationReport`) and
+    ``short_answer`` (for a factoid question, the person/date/number/place/organisation that
+    answers it, a span of a cited sentence, with that citation; else None).
     """
 
     answer: str
@@ -210,6 +231,7 @@ class Answer:
     support: float = 0.0
     seconds: float = 0.0
     verification: VerificationReport = field(default_factory=VerificationReport)
+    short_answer: ShortAnswer | None = None
 
     @property
     def notice(self) -> str | None:
@@ -293,6 +315,7 @@ class Answer:
             "differences": [
                 {"claim": a.to_dict(), "other": b.to_dict()} for a, b in self.differences()
             ],
+            "short_answer": self.short_answer.to_dict() if self.short_answer else None,
         }
 
 
@@ -319,6 +342,7 @@ __all__ = [
     "AnswerSentence",
     "Citation",
     "Passage",
+    "ShortAnswer",
     "StreamEvent",
     "VerificationReport",
 ]

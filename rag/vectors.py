@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.embed import Embedder
+from index.store.sentence_vectors import SentenceVectorStore
 
 DEFAULT_SIZE = 20000
 
@@ -26,16 +27,29 @@ class SentenceVectors:
         vectors = SentenceVectors(embedder)
         matrix = vectors.encode(["Un plan en 28 points.", "Trump a reçu Zelensky."])
 
+    Texts not in the cache are looked up in ``stored`` (the vectors computed at index time, see
+    :mod:`index.store.sentence_vectors`) before anything is embedded, so a question over an
+    indexed corpus embeds only itself.
+
     Args:
         embedder: The embedder whose ``encode_passages`` computes missing vectors.
         size: Most texts kept (least recently used dropped first).
+        stored: The index-time sentence vectors of the same embedder, read first.
     """
 
-    def __init__(self, embedder: Embedder, size: int = DEFAULT_SIZE) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        size: int = DEFAULT_SIZE,
+        *,
+        stored: SentenceVectorStore | None = None,
+    ) -> None:
         if size < 1:
             raise ValueError("size must be >= 1")
         self.embedder = embedder
         self.size = size
+        self.stored = stored
+        self.embedded = 0  # texts embedded by this cache (neither cached nor stored)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -55,10 +69,16 @@ class SentenceVectors:
                     self._cache.move_to_end(text)
                     found[text] = vector
         missing = [t for t in dict.fromkeys(texts) if t not in found]
+        fresh: dict[str, np.ndarray] = {}
+        if missing and self.stored is not None:
+            fresh.update(self.stored.get(missing))
+            missing = [t for t in missing if t not in fresh]
         if missing:
-            computed = self.embedder.encode_passages(missing)
+            fresh.update(zip(missing, self.embedder.encode_passages(missing), strict=True))
+        if fresh:
             with self._lock:
-                for text, vector in zip(missing, computed, strict=True):
+                self.embedded += len(missing)
+                for text, vector in fresh.items():
                     self._cache[text] = vector
                     found[text] = vector
                 while len(self._cache) > self.size:

@@ -369,14 +369,20 @@ def test_upload_over_the_paragraph_cap_is_refused_and_not_announced(
 def test_feedback_is_stored_with_the_answer(client: Client, app_server: Any) -> None:
     question = "Qui a rencontré Dmitriev à Miami ?"
     answer = client.predict(question, api_name="/chat")
-    entry = client.predict(question, answer, False, "trop long", api_name="/feedback")
+    entry = client.predict(answer["answer_id"], "down", "trop long", api_name="/feedback")
     assert entry["rating"] == "down" and entry["comment"] == "trop long"
     lines = (app_server.data_dir / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     stored = json.loads(lines[-1])
     assert stored["question"] == question
     assert stored["answer"] == answer["answer"]
+    assert stored["answer_id"] == answer["answer_id"]
     assert [c["paragraph"] for c in stored["citations"]] == [
         c["paragraph"] for c in answer["citations"]
     ]
-    with pytest.raises(AppError, match="question"):
-        client.predict("  ", answer, True, "", api_name="/feedback")
+    # Only answers the server gave can be rated, with one of the two ratings.
+    with pytest.raises(AppError, match="unknown answer id"):
+        client.predict("0" * 32, "up", "", api_name="/feedback")
+    with pytest.raises(AppError, match="rating"):
+        client.predict(answer["answer_id"], "yes", "", api_name="/feedback")
+    with pytest.raises(AppError, match="comment"):
+        client.predict(answer["answer_id"], "up", "x" * 2001, api_name="/feedback")

@@ -31,6 +31,7 @@ from rag.generate import (
     ExtractiveGenerator,
     GenerationRequest,
     Generator,
+    ReaderGenerator,
     make_generator,
 )
 from rag.generate.prompts import answer_messages, rewrite_messages
@@ -482,9 +483,13 @@ def test_failed_rewrite_falls_back_to_the_rule_based_one(make: Any, given: dict[
 
 
 @pytest.mark.integration
-def test_extractive_generator_answers_are_verified_too(assistant: Assistant) -> None:
-    assert isinstance(assistant.generator, ExtractiveGenerator)
-    answer = assistant.ask(QUESTION)
+def test_extractive_generator_answers_are_verified_too(
+    assistant: Assistant, embedder: Any, judge: SupportJudge
+) -> None:
+    settings = assistant.settings.model_copy(update={"generator": "extractive"})
+    extractive = Assistant(settings, embedder=embedder, judge=judge)
+    assert isinstance(extractive.generator, ExtractiveGenerator)
+    answer = extractive.ask(QUESTION)
     assert not answer.refused
     report = answer.to_dict()["verification"]
     assert report["generator"] == "extractive"
@@ -496,7 +501,10 @@ def test_extractive_generator_answers_are_verified_too(assistant: Assistant) -> 
 
 @pytest.mark.integration
 def test_factory_builds_each_generator(embedder: Any) -> None:
-    assert isinstance(make_generator(Settings(), embedder=embedder), ExtractiveGenerator)
+    assert isinstance(make_generator(Settings(), embedder=embedder), ReaderGenerator)
+    assert isinstance(
+        make_generator(Settings(generator="extractive"), embedder=embedder), ExtractiveGenerator
+    )
     generator = make_generator(
         Settings(generator="openai", llm_base_url="http://127.0.0.1:9/v1", llm_timeout=7)
     )
@@ -584,8 +592,10 @@ def test_any_generator_is_verified_by_the_same_answer_loop(
 
 @pytest.mark.integration
 def test_the_assistant_builds_one_extractive_generator(assistant: Assistant, make: Any) -> None:
-    assert assistant.generator is assistant.extractive
+    # The default strategy is the reader; it shares the one extractive answerer.
+    assert assistant.generator is assistant.reader is assistant.offline
+    assert assistant.reader.answerer is assistant.answerer
     llm = make(Script(ModelTimeoutError("slow")))
     assert llm.extractive.answerer is llm.answerer
     _, answer = run(llm)
-    assert answer.verification.fallback and not answer.refused  # answered by llm.extractive
+    assert answer.verification.fallback and not answer.refused  # answered by llm.offline

@@ -15,7 +15,7 @@ are read from their own modules: patch them there.
 from __future__ import annotations
 
 from index.store.client import ChromaCollections, damage_guard, make_chroma_client, quarantine_store
-from index.store.generations import LAYOUT, Metadata, row_id, visible_filter
+from index.store.generations import LAYOUT, Metadata, Snapshot, row_id, visible_filter
 from index.store.reader import IndexStatus, StoreAudit, StoredChunk, StoreReader
 from index.store.writer import IndexReport, StoreWriter
 
@@ -26,6 +26,7 @@ __all__ = [
     "IndexReport",
     "IndexStatus",
     "Metadata",
+    "Snapshot",
     "StoreAudit",
     "StoreReader",
     "StoreWriter",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from index.chunk import Chunk
@@ -73,6 +74,43 @@ def committed_generation(state: Metadata) -> int:
     return int(state.get("committed", 0) or 0)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What readers see, read once (one collection-metadata read, one HTTP call to a server).
+
+    A question reads it once and passes it down (retrieval, BM25 revision, dense search), so
+    nothing on the question path reads the store's state twice.
+
+    Attributes:
+        generation: The committed generation (0 = nothing committed yet).
+        revision: Changes whenever a sync commits (cache key of the BM25 index).
+        chunks: Visible chunks as recorded by the last commit (None: written by a version that
+            did not record it).
+        content_chunks: Visible citable chunks, likewise.
+    """
+
+    generation: int
+    revision: str | None
+    chunks: int | None = None
+    content_chunks: int | None = None
+
+    @classmethod
+    def from_state(cls, state: Metadata) -> Snapshot:
+        """The snapshot recorded in a collection's metadata."""
+        revision = state.get("revision")
+
+        def optional_int(key: str) -> int | None:
+            value = state.get(key)
+            return int(value) if isinstance(value, int | float) else None
+
+        return cls(
+            generation=committed_generation(state),
+            revision=str(revision) if revision else None,
+            chunks=optional_int("chunks"),
+            content_chunks=optional_int("content_chunks"),
+        )
+
+
 class GenerationState(ChromaCollections):
     """Reads the committed-generation state of the live collection."""
 
@@ -89,6 +127,10 @@ class GenerationState(ChromaCollections):
         if fresh.id != self.collection.id:  # swapped by a rebuild: follow it
             self.vectorstore = self._open_vectorstore()
         return dict(fresh.metadata or {})
+
+    def snapshot(self) -> Snapshot:
+        """Generation, revision and counts in one read of the collection's metadata."""
+        return Snapshot.from_state(self.state())
 
     def generation(self) -> int:
         """The committed generation readers see (0 = nothing committed yet)."""

@@ -21,6 +21,10 @@ from index.store.generations import (
 # Reads of the whole collection go in pages: one embedded-Chroma get() over more than ~32k
 # records fails with SQLite's "too many SQL variables".
 GET_PAGE = 5000
+# Dense search fetches this many times k (plus the margin) unfiltered, then keeps the citable
+# visible rows (see StoreReader.dense_search).
+DENSE_OVERFETCH = 2
+DENSE_MARGIN = 10
 
 
 @dataclass(frozen=True)
@@ -119,11 +123,21 @@ class StoreReader(GenerationState):
     @_map_store_errors
     @damage_guard
     def count(self) -> int:
-        """Number of chunks readers see."""
-        generation = self.generation()
-        if not generation:
+        """Number of chunks readers see.
+
+        Read from the commit's metadata (one call, whatever the size of the corpus); only a
+        collection committed by a version that did not record it is counted id by id.
+        """
+        snapshot = self.snapshot()
+        if not snapshot.generation:
             return 0
-        return len(self.get_all(where=visible_filter(generation), include=[])["ids"])
+        if snapshot.chunks is not None:
+            # One row read (O(1)): a collection whose data files are damaged fails here, as
+            # the id scan used to, instead of at the first question.
+            if not self.collection.get(limit=1, include=[])["ids"]:
+                return 0
+            return snapshot.chunks
+        return len(self.get_all(where=visible_filter(snapshot.generation), include=[])["ids"])
 
     @_map_store_errors
     @damage_guard
@@ -202,29 +216,63 @@ class StoreReader(GenerationState):
 
     @_map_store_errors
     @damage_guard
-    def dense_search(self, vector: list[float], k: int) -> list[tuple[StoredChunk, float]]:
-        """The ``k`` citable chunks nearest to a query vector, with cosine similarity."""
-        generation = self.generation()
-        physical = int(self.collection.count())
-        if not generation or not physical:
+    def dense_search(
+        self, vector: list[float], k: int, *, generation: int | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """The ``k`` citable chunks nearest to a query vector, with cosine similarity.
+
+        The nearest neighbours are searched without a metadata filter (a ``where`` makes
+        Chroma collect every matching id first: work proportional to the collection) and the
+        rows readers must not see (flagged blocks, superseded or pending rows) are dropped
+        here; ``DENSE_OVERFETCH`` × ``k`` are fetched for that. Only when too few citable
+        rows remain is the search repeated with the filter.
+
+        Args:
+            vector: The query vector.
+            k: How many chunks.
+            generation: The committed generation to read (read from the store when None:
+                pass the question's :class:`~index.store.generations.Snapshot` to save a call).
+        """
+        if generation is None:
+            generation = self.generation()
+        if not generation or k < 1:
             return []
-        # Despite its name this returns cosine *distances* for our collection.
-        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            vector,
-            k=min(k, physical),
-            filter=visible_filter(generation, {"is_content": True}),
+        fetch = k * DENSE_OVERFETCH + DENSE_MARGIN
+        got = self.collection.query(
+            query_embeddings=[list(map(float, vector))],
+            n_results=fetch,
+            include=["documents", "metadatas", "distances"],
         )
-        return [
-            (
-                StoredChunk(
-                    chunk_id=logical_id(dict(doc.metadata)),
-                    text=doc.page_content,
-                    metadata=dict(doc.metadata),
-                ),
-                1.0 - distance,
-            )
-            for doc, distance in results
+        rows = self._dense_rows(got)
+        found = [
+            (chunk, similarity)
+            for chunk, similarity in rows
+            if chunk.metadata.get("is_content")
+            and classify(chunk.metadata, generation) == "visible"
         ]
+        if len(found) < k and len(rows) >= fetch:  # the neighbourhood is mostly hidden rows
+            got = self.collection.query(
+                query_embeddings=[list(map(float, vector))],
+                n_results=k,
+                where=visible_filter(generation, {"is_content": True}),
+                include=["documents", "metadatas", "distances"],
+            )
+            found = self._dense_rows(got)
+        return found[:k]
+
+    @staticmethod
+    def _dense_rows(got: dict[str, Any]) -> list[tuple[StoredChunk, float]]:
+        # Cosine *distances* for our collection: similarity = 1 - distance.
+        documents = (got.get("documents") or [[]])[0] or []
+        metadatas = (got.get("metadatas") or [[]])[0] or []
+        distances = (got.get("distances") or [[]])[0] or []
+        out = []
+        for doc, meta, distance in zip(documents, metadatas, distances, strict=True):
+            m = dict(meta or {})
+            out.append(
+                (StoredChunk(chunk_id=logical_id(m), text=doc or "", metadata=m), 1.0 - distance)
+            )
+        return out
 
     @_map_store_errors
     @damage_guard

@@ -14,9 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.chunk import Chunk, chunk_article
 from index.errors import EmbedderError, IndexCorruptError
 from index.lock import index_lock
+from index.manifest import Manifest, roots_of, scan, settings_key
 from index.parse import CorpusLoad, FileIssue, load_corpus
 from index.store.client import _map_store_errors
 from index.store.generations import (
@@ -27,10 +30,14 @@ from index.store.generations import (
     row_id,
 )
 from index.store.reader import StoreReader
+from index.store.sentence_vectors import SentenceVectorStore, texts_of
 
 logger = logging.getLogger(__name__)
 
-UPSERT_BATCH = 128
+UPSERT_BATCH = 128  # chunks embedded per call
+# Rows written per Chroma upsert: one call per 128 rows costs ~2x the time of one per 1024.
+WRITE_BATCH = 1024
+SENTENCE_BATCH = 256
 DELETE_BATCH = 1000
 
 
@@ -56,12 +63,39 @@ class IndexReport:
     generation: int = 0
     lock_wait_seconds: float = 0.0
     recovered_rows: int = 0
+    embedded_sentences: int = 0
+    sentence_seconds: float = 0.0
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
         """Whether the store was modified."""
         return bool(self.embedded_chunks or self.metadata_updated or self.removed_chunks)
+
+
+def _report_to(report: IndexReport) -> dict[str, Any]:
+    """What a manifest keeps of a sync's report (to repeat it when nothing changed)."""
+    return {
+        "folder": str(report.folder),
+        "articles": report.articles,
+        "paragraphs": report.paragraphs,
+        "chunks": report.chunks,
+        "issues": [[str(i.path), i.message, i.level] for i in report.issues],
+        "duplicates": dict(report.duplicates),
+    }
+
+
+def _report_from(recorded: dict[str, Any], generation: int) -> IndexReport:
+    """The report of a sync that found nothing to do, from the manifest of the last one."""
+    return IndexReport(
+        folder=Path(str(recorded.get("folder", ""))),
+        articles=int(recorded.get("articles", 0)),
+        paragraphs=int(recorded.get("paragraphs", 0)),
+        chunks=int(recorded.get("chunks", 0)),
+        issues=[FileIssue(Path(p), m, level) for p, m, level in recorded.get("issues", [])],
+        duplicates=dict(recorded.get("duplicates", {})),
+        generation=generation,
+    )
 
 
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -117,6 +151,18 @@ class StoreWriter(StoreReader):
             IndexLockedError: another indexer kept the data dir's lock too long.
         """
         started = time.perf_counter()
+        manifest = Manifest.for_store(self.settings, self.location)
+        key = settings_key(self.settings, self.embedder, LAYOUT)
+        files = scan(roots_of(folder))
+        if not rebuild and files is not None:
+            self.check()  # another embedder or a foreign index is refused on every path
+            snapshot = self.snapshot()
+            recorded = manifest.unchanged(files, snapshot.revision, key)
+            if recorded is not None:  # no file read, parsed or compared with Chroma's rows
+                report = _report_from(recorded, snapshot.generation)
+                report.seconds = time.perf_counter() - started
+                logger.debug("sync: unchanged (manifest)")
+                return report
         load = load_corpus(folder, self.settings)
         wanted, rejected = self._wanted_chunks(load)
         with index_lock(self.settings) as waited:
@@ -129,6 +175,10 @@ class StoreWriter(StoreReader):
                 report = self._apply(self.collection, load, wanted, progress, on_progress)
         report.issues.extend(rejected)
         report.lock_wait_seconds = waited
+        if files is not None:
+            manifest.save(files, self.snapshot().revision, key, _report_to(report))
+        else:
+            manifest.forget()
         report.seconds = time.perf_counter() - started
         logger.debug("sync: done")
         return report
@@ -230,6 +280,10 @@ class StoreWriter(StoreReader):
         report.embedded_chunks = len(embedded)
         report.embedded_paragraphs = len({(c.article_id, c.paragraph) for c in embedded})
         report.metadata_updated = len(copied) + len(revive)
+        # 3b. Sentence vectors of the new paragraphs, before the commit makes them visible.
+        clock = time.perf_counter()
+        report.embedded_sentences = self._write_sentence_vectors(new, wanted)
+        report.sentence_seconds = time.perf_counter() - clock
         # 4. Retire what the new generation no longer holds (still visible until the commit).
         retire = [
             i
@@ -244,12 +298,22 @@ class StoreWriter(StoreReader):
         current = {c.article_id for c in wanted} | load.unreadable_ids
         report.removed_articles = sorted({str(rows[i].get("article_id")) for i in retire} - current)
         changed = bool(new or revive or resumed or retire)
+        kept_only = kept_ids - set(by_row)
+        visible_chunks = len(by_row) + len(kept_only)
+        content_chunks = sum(1 for c in by_row.values() if c.is_content) + sum(
+            1 for i in kept_only if rows[i].get("is_content")
+        )
+        counts_stale = (
+            state.get("chunks") != visible_chunks or state.get("content_chunks") != content_chunks
+        )
         # 5. Commit: one metadata write switches every reader to the new generation.
-        if changed or not committed:
+        if changed or not committed or counts_stale:
             collection.modify(
                 metadata={
                     **state,
                     "layout": LAYOUT,
+                    "chunks": visible_chunks,
+                    "content_chunks": content_chunks,
                     "embedder": self.embedder.name,
                     "dimension": int(self.embedder.dimension),
                     "committed": target,
@@ -272,6 +336,40 @@ class StoreWriter(StoreReader):
         for batch in _batches(old, DELETE_BATCH):
             collection.delete(ids=batch)
         return report
+
+    @property
+    def sentence_vectors(self) -> SentenceVectorStore:
+        """The side store of sentence vectors of this store's embedder (see
+        :mod:`index.store.sentence_vectors`)."""
+        store = getattr(self, "_sentence_vectors", None)
+        if store is None or store.dimension != int(self.embedder.dimension):
+            store = SentenceVectorStore.for_embedder(
+                self.settings.data_dir, self.embedder.name, int(self.embedder.dimension)
+            )
+            self._sentence_vectors = store
+        return store
+
+    def _write_sentence_vectors(self, new: list[Chunk], wanted: list[Chunk]) -> int:
+        """Embed the sentences (and text) of the citable paragraphs ``new`` touches that the
+        side store lacks; returns how many texts were embedded."""
+        if not self.settings.sentence_vectors or not new:
+            return 0
+        touched = {(c.article_id, c.paragraph) for c in new if c.is_content}
+        parts: dict[tuple[str, int], list[Chunk]] = {}
+        for chunk in wanted:
+            key = (chunk.article_id, chunk.paragraph)
+            if key in touched:
+                parts.setdefault(key, []).append(chunk)
+        texts: list[str] = []
+        for chunks in parts.values():
+            chunks.sort(key=lambda c: c.part)
+            texts.extend(texts_of(" ".join(c.text for c in chunks)))
+        store = self.sentence_vectors
+        todo = sorted(store.missing(texts), key=len)  # similar lengths batch with little padding
+        for batch in _batches(todo, SENTENCE_BATCH):
+            store.put(batch, self.embedder.encode_passages(batch))
+        logger.debug("sync: embedded %d sentence texts", len(todo))
+        return len(todo)
 
     def _write_rows(
         self,
@@ -303,13 +401,22 @@ class StoreWriter(StoreReader):
         if embedded:
             from tqdm.auto import tqdm
 
+            # Similar lengths in one batch: little padding for the model.
+            embedded.sort(key=lambda c: len(c.embed_text))
+
             done = 0
             with tqdm(
                 total=len(embedded), unit="chunk", desc="Embedding", disable=not progress
             ) as bar:
+                pending: list[Chunk] = []
+                pending_vectors: list[Any] = []
                 for batch in _batches(embedded, UPSERT_BATCH):
                     vectors = self.embedder.encode_passages([c.embed_text for c in batch])
-                    self._add(collection, batch, vectors, generation)
+                    pending.extend(batch)
+                    pending_vectors.extend(vectors)
+                    if len(pending) >= WRITE_BATCH or done + len(batch) >= len(embedded):
+                        self._add(collection, pending, np.asarray(pending_vectors), generation)
+                        pending, pending_vectors = [], []
                     done += len(batch)
                     bar.update(len(batch))
                     logger.debug("sync: embedded %d/%d", done, len(embedded))

@@ -1,6 +1,8 @@
 """Answer generators, chosen by ``Settings.generator`` through :func:`make_generator`.
 
-- ``extractive`` (default): verbatim quotes, no LLM, no network; also the fallback.
+- ``reader`` (default): the learned reader (:mod:`rag.reader`) picks the verbatim sentence
+  that answers, or refuses; no LLM, no network; also the fallback of the LLM generators.
+- ``extractive``: verbatim quotes chosen by similarity and a support threshold.
 - ``openai``: any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp server).
 - ``llamacpp``: a local GGUF file served by llama-cpp-python (optional extra).
 
@@ -23,6 +25,7 @@ from rag.generate.base import (
     classify,
 )
 from rag.generate.extractive import ExtractiveGenerator
+from rag.generate.reader import ReaderGenerator
 
 
 def make_generator(
@@ -31,6 +34,7 @@ def make_generator(
     embedder: Embedder | None = None,
     answerer: ExtractiveAnswerer | None = None,
     extractive: ExtractiveGenerator | None = None,
+    reader: ReaderGenerator | None = None,
 ) -> Generator:
     """The generator ``settings.generator`` names.
 
@@ -40,11 +44,20 @@ def make_generator(
         answerer: An existing extractive answerer to reuse.
         extractive: An existing extractive generator, returned as is for ``"extractive"``
             (the assistant builds exactly one).
+        reader: An existing reader generator, returned as is for ``"reader"``.
 
     Raises:
         GeneratorConfigError: missing key/URL, model file or optional dependency.
         ValueError: an unknown generator name.
     """
+    if settings.generator == "reader":
+        if reader is not None:
+            return reader
+        if answerer is None:
+            if embedder is None:
+                raise ValueError("the reader generator needs an embedder or an answerer")
+            answerer = ExtractiveAnswerer(embedder, settings)
+        return ReaderGenerator(answerer)
     if settings.generator == "extractive":
         if extractive is not None:
             return extractive
@@ -62,7 +75,8 @@ def make_generator(
 
         return LlamaCppGenerator(settings)
     raise ValueError(
-        f"unknown generator {settings.generator!r}; use 'extractive', 'openai' or 'llamacpp'"
+        f"unknown generator {settings.generator!r}; "
+        "use 'reader', 'extractive', 'openai' or 'llamacpp'"
     )
 
 
@@ -73,6 +87,7 @@ __all__ = [
     "ExtractiveGenerator",
     "GenerationRequest",
     "Generator",
+    "ReaderGenerator",
     "classify",
     "make_generator",
 ]

@@ -19,7 +19,7 @@ from rag.errors import (
 )
 from rag.generate.prompts import answer_messages, rewrite_messages
 from rag.history import previous_user_question
-from rag.types import AnswerSentence, Passage
+from rag.types import AnswerSentence, Passage, ShortAnswer
 from rag.verify import has_words, stream_units
 
 BACKOFF_BASE = 0.5
@@ -65,11 +65,14 @@ class Draft:
         paragraph_support: How well each given paragraph ``(article_id, paragraph)`` answers
             the question, if the generator scored them; on a refusal, paragraphs above
             ``related_min_support`` are offered as related reading.
+        short_answer: The short answer (a span of one drafted sentence, with its citation),
+            or None; kept only if that sentence survives verification.
     """
 
     units: Iterable[AnswerUnit]
     support: float | None = None
     paragraph_support: dict[tuple[str, int], float] = field(default_factory=dict)
+    short_answer: ShortAnswer | None = None
 
 
 class Generator:

@@ -1,0 +1,154 @@
+"""Sentence vectors computed at index time, so a question embeds only itself.
+
+Retrieval reranks paragraphs by their best sentence, the extractive answerer scores every
+sentence of the retrieved paragraphs and the support judge compares a cited sentence with its
+paragraph and the paragraph's sentences: all of them need passage vectors of sentences.
+:meth:`StoreWriter.sync <index.store.writer.StoreWriter.sync>` computes them for every citable
+paragraph it embeds (the paragraph's sentences, :func:`texts_of`) and
+keeps them here; ``rag.vectors.SentenceVectors`` reads this store before embedding anything.
+
+Chroma metadata cannot hold vectors, and a second Chroma collection would build an HNSW graph
+nobody searches; so this is a side store keyed by the SHA-256 of the text: one SQLite file per
+embedder (``data_dir/sentence-vectors/<embedder>-<dimension>.sqlite``, WAL mode: readers never
+wait on the indexer). Content-addressed, it holds no revision: a vector is right for its text
+under its embedder forever, and an edited paragraph only adds the vectors of its new
+sentences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.sentences import split_sentences
+
+logger = logging.getLogger(__name__)
+
+# Most texts per SELECT ... IN (...) (SQLite's variable limit is 32766 on current builds).
+LOOKUP_BATCH = 900
+
+
+def text_key(text: str) -> bytes:
+    """The store key of a text: the first 16 bytes of its SHA-256."""
+    return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+
+
+def texts_of(paragraph: str) -> list[str]:
+    """What question time embeds for one citable paragraph: its sentences (the paragraph
+    itself when it has none).
+
+    The whole paragraph is embedded at question time only by the support judge of LLM
+    answers (extractive answers are quotes and skip it); storing it too would double the
+    model work of this step (the sentences of a paragraph already add up to its length).
+    """
+    return list(dict.fromkeys(split_sentences(paragraph))) or [paragraph]
+
+
+class SentenceVectorStore:
+    """Unit passage vectors of texts, by text hash, in one SQLite file (thread-safe).
+
+    ::
+
+        store = SentenceVectorStore(Path(".rag/sentence-vectors/e5-384.sqlite"), 384)
+        store.put(["Un plan en 28 points."], vectors)
+        store.get(["Un plan en 28 points.", "unknown"])  # {"Un plan en 28 points.": array}
+
+    Args:
+        path: The SQLite file (created with its folder on first write).
+        dimension: Length of the vectors.
+    """
+
+    def __init__(self, path: Path, dimension: int) -> None:
+        if dimension < 1:
+            raise ValueError("dimension must be >= 1")
+        self.path = Path(path)
+        self.dimension = int(dimension)
+        self._local = threading.local()
+
+    @classmethod
+    def for_embedder(cls, data_dir: Path, name: str, dimension: int) -> SentenceVectorStore:
+        """The store of one embedder under ``data_dir``."""
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:120]
+        return cls(Path(data_dir) / "sentence-vectors" / f"{safe}-{dimension}.sqlite", dimension)
+
+    def _connection(self, *, create: bool) -> sqlite3.Connection | None:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection
+        if not create and not self.path.exists():
+            return None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=30.0)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        # A rowid table: ~2.1 kB a 384-d row on disk; WITHOUT ROWID puts these large rows
+        # on overflow pages (~4.7 kB a row).
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
+        )
+        self._local.connection = connection
+        return connection
+
+    def __len__(self) -> int:
+        connection = self._connection(create=False)
+        if connection is None:
+            return 0
+        return int(connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+
+    def get(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of those texts that have one."""
+        wanted = {text_key(t): t for t in dict.fromkeys(texts)}
+        if not wanted:
+            return {}
+        try:
+            connection = self._connection(create=False)
+            if connection is None:
+                return {}
+            found: dict[str, np.ndarray] = {}
+            keys = list(wanted)
+            for start in range(0, len(keys), LOOKUP_BATCH):
+                batch = keys[start : start + LOOKUP_BATCH]
+                marks = ",".join("?" * len(batch))
+                for key, blob in connection.execute(
+                    f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch
+                ):
+                    vector = np.frombuffer(blob, dtype=np.float32)
+                    if vector.shape[0] == self.dimension:
+                        found[wanted[bytes(key)]] = vector
+            return found
+        except sqlite3.Error as exc:  # unreadable side store: embed at question time instead
+            logger.warning("cannot read sentence vectors from %s: %s", self.path, exc)
+            return {}
+
+    def missing(self, texts: Iterable[str]) -> list[str]:
+        """The texts (deduplicated, in order) that have no stored vector."""
+        unique = list(dict.fromkeys(texts))
+        found = self.get(unique)
+        return [t for t in unique if t not in found]
+
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Store one vector per text (rows of ``vectors``)."""
+        if len(texts) != len(vectors):
+            raise ValueError(f"{len(texts)} texts but {len(vectors)} vectors")
+        if not texts:
+            return
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape[1] != self.dimension:
+            raise ValueError(f"vectors must have {self.dimension} columns, not {matrix.shape}")
+        connection = self._connection(create=True)
+        assert connection is not None
+        with connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                [(text_key(t), row.tobytes()) for t, row in zip(texts, matrix, strict=True)],
+            )
+
+
+__all__ = ["SentenceVectorStore", "text_key", "texts_of"]

@@ -1,0 +1,263 @@
+"""The default generator: the learned reader picks the sentence that answers, or refuses.
+
+Like the extractive generator it only quotes retrieved sentences verbatim, each cited; unlike
+it, the sentence is chosen by :class:`rag.reader.Reader` (a trained model over similarity,
+answer type, names, overlap, …). For a factoid question the draft carries the short answer (a
+span of the chosen sentence).
+
+Refusal follows ``settings.reader_refusal``: the extractive answerer's support bars (default)
+or the reader's answerability threshold.
+
+No padding: one sentence answers, plus only what the reader says adds answer content —
+another article stating the same fact (corroboration) or other figures (a disagreement), and
+the next-best sentence of another paragraph when the reader rates it close to the best (half
+its probability for a question that asks two things or what several articles say; 80% for
+any other question: the reader cannot tell which of the two answers).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from index.parse import fold
+from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
+from rag.generate.base import Draft, GenerationRequest, Generator
+from rag.lexical import LexicalIndex
+from rag.reader import Reader, Reading, ScoredSentence
+from rag.text import detect_language
+from rag.types import AnswerSentence, Citation, ShortAnswer
+
+# A second sentence (of another paragraph) is added when the reader rates it at least this share
+# of the best sentence's probability: for a question asking two things or several articles, and,
+# for any question, when the reader cannot tell the two apart. On the train split the second
+# rule lifted fact accuracy 0.690 -> 0.701 for 1.15 sentences per answer.
+SECOND_SENTENCE_SHARE = 0.5
+UNSURE_SHARE = 0.8
+# Another article's sentence holding the same short answer corroborates it when the reader
+# rates it at least this share of the best sentence.
+SAME_ANSWER_SHARE = 0.2
+KIND_NAMES = {
+    "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
+}  # fmt: skip
+# Questions that ask for two things or for what several articles say.
+_MULTI_PART = re.compile(
+    r"\?.*\?|,\s*(?:et|and)\s+(?:qui|quand|où|combien|pourquoi|comment|quel\w*|que|qu['’]"
+    r"|who|when|where|how|why|what|which)\b"
+    r"|\b(?:les|des|deux|différents|plusieurs) (?:articles|sources|médias)\b"
+    r"|\b(?:the|both|several|different|each) (?:articles|sources|outlets|reports)\b"
+    r"|\bselon les (?:articles|sources)\b|\bdo the articles\b|\bdisagree\b|\bdivergent\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_several(question: str) -> bool:
+    """Whether a question asks two things or what several articles say."""
+    return bool(_MULTI_PART.search(question))
+
+
+def extractive_margin(
+    answerer: ExtractiveAnswerer, query: str, pool: Sequence[Candidate], lexical: LexicalIndex
+) -> float:
+    """The extractive answerer's best support minus its refusal bar for this query's language."""
+    same_language = detect_language(query) == lexical.analyzer.language
+    settings = answerer.settings
+    bar = settings.min_support if same_language else settings.min_support_cross_lingual
+    return (pool[0].support if pool else 0.0) - bar
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _citation(candidate: Candidate) -> Citation:
+    return Citation(
+        article_id=candidate.passage.article_id,
+        paragraph=candidate.passage.paragraph,
+        title=candidate.passage.title,
+        quote=candidate.text,
+        date=candidate.passage.date,
+    )
+
+
+class ReaderGenerator(Generator):
+    """Answer with the sentence the reader picks (verbatim, cited), or refuse.
+
+    ::
+
+        generator = ReaderGenerator(ExtractiveAnswerer(embedder, settings))
+        draft = generator.draft(request)   # request.query_vector and request.lexical set
+        draft.short_answer                 # « 28 points » for "Combien de points … ?"
+
+    Args:
+        answerer: The extractive answerer: its candidates, sentence vectors (shared cache) and
+            its corroboration / disagreement tests are reused.
+        reader: The reader (default: the committed model, sharing the answerer's vectors).
+    """
+
+    name = "reader"
+    uses_llm = False
+
+    def __init__(self, answerer: ExtractiveAnswerer, reader: Reader | None = None) -> None:
+        if not isinstance(answerer, ExtractiveAnswerer):
+            raise ValueError("answerer must be an ExtractiveAnswerer")
+        self.answerer = answerer
+        self.reader = reader or Reader(embedder=answerer.embedder)
+
+    def describe(self) -> str:
+        """``reader`` and what its model was trained on."""
+        trained = self.reader.model.meta.get("trained_on")
+        return f"{self.name} ({trained})" if trained else self.name
+
+    def read(self, request: GenerationRequest, pool: Sequence[Candidate]) -> Reading:
+        """The reader's scores for the request's passages (``pool``: the answerer's scores)."""
+        margin = extractive_margin(self.answerer, request.query, pool, request.lexical)
+        return self.reader.read(
+            request.query,
+            request.language,
+            request.query_vector,
+            request.passages,
+            vectors=self.answerer.vectors.encode,
+            extractive_margin=margin,
+        )
+
+    def draft(self, request: GenerationRequest) -> Draft:
+        """The answering sentence(s) with citations and the short answer; none to refuse.
+
+        Raises:
+            ValueError: the request lacks ``query_vector`` or ``lexical``.
+        """
+        if request.query_vector is None or not isinstance(request.lexical, LexicalIndex):
+            raise ValueError("the reader generator needs request.query_vector and .lexical")
+        lexical = request.lexical
+        pool = self.answerer.score(request.query, request.query_vector, request.passages, lexical)
+        reading = self.read(request, pool)
+        # Related reading on a refusal: paragraphs by today's support scale (settings' bar).
+        paragraph_support: dict[tuple[str, int], float] = {}
+        for sentence in pool:
+            key = sentence.key
+            paragraph_support[key] = max(paragraph_support.get(key, 0.0), sentence.support)
+        if self.answerer.settings.reader_refusal == "reader":
+            answerable = reading.answerable
+        else:
+            answerable = reading.candidate_set.extractive_margin >= 0
+        if not answerable or reading.best is None:
+            return Draft(
+                units=[], support=reading.answerability, paragraph_support=paragraph_support
+            )
+        by_text = {(c.key, c.text): c for c in pool}
+        chosen = [reading.best]
+        several = asks_for_several(request.question) or asks_for_several(request.query)
+        second = self._second(reading, by_text, SECOND_SENTENCE_SHARE if several else UNSURE_SHARE)
+        if second is not None:
+            chosen.append(second)
+        units: list[AnswerSentence] = []
+        short: ShortAnswer | None = None
+        for position, scored in enumerate(chosen):
+            candidate = by_text.get((scored.candidate.key, scored.candidate.text))
+            if candidate is None:  # pragma: no cover - both split the same passages
+                continue
+            main = _citation(candidate)
+            support = reading.answerability
+            units.append(
+                AnswerSentence(text=_cap(candidate.text), citations=[main], support=support)
+            )
+            if position == 0 and reading.short_answer is not None:
+                span = reading.short_answer
+                quote = _cap(candidate.text)
+                short = ShortAnswer(
+                    text=quote[span.start : span.end],
+                    kind=KIND_NAMES.get(span.kind, span.kind.lower()),
+                    citation=Citation(
+                        main.article_id, main.paragraph, main.title, quote, main.date
+                    ),
+                )
+            corroborating = self.answerer.corroborating(candidate, pool, lexical)
+            if position == 0 and short is not None:
+                corroborating += self._same_answer(
+                    reading, short.text, candidate, corroborating, by_text
+                )
+            for other in corroborating:
+                units.append(
+                    AnswerSentence(
+                        text=_cap(other.text),
+                        citations=[_citation(other)],
+                        support=support,
+                        corroborates=True,
+                    )
+                )
+            for other in self.answerer.differing(candidate, pool, lexical):
+                units.append(
+                    AnswerSentence(
+                        text=_cap(other.text),
+                        citations=[_citation(other)],
+                        support=support,
+                        differs_from=main,
+                    )
+                )
+        return Draft(
+            units=units,
+            support=reading.answerability,
+            paragraph_support=paragraph_support,
+            short_answer=short,
+        )
+
+    def _same_answer(
+        self,
+        reading: Reading,
+        answer: str,
+        chosen: Candidate,
+        already: Sequence[Candidate],
+        by_text: dict[tuple[tuple[str, int], str], Candidate],
+    ) -> list[Candidate]:
+        """Other articles' best sentences stating the same short answer (corroboration).
+
+        One per article, among the sentences the reader rates at least ``SAME_ANSWER_SHARE``
+        of the best; the short answer must appear in the sentence.
+        """
+        best = reading.sentences[0].probability
+        seen = {chosen.passage.article_id} | {c.passage.article_id for c in already}
+        needle = fold(answer)
+        found: list[Candidate] = []
+        for scored in reading.sentences[1:]:
+            if len(found) + len(already) >= MAX_CORROBORATING:
+                break
+            if scored.probability < SAME_ANSWER_SHARE * best:
+                break
+            article = scored.candidate.passage.article_id
+            if article in seen or needle not in fold(scored.candidate.text):
+                continue
+            other = by_text.get((scored.candidate.key, scored.candidate.text))
+            if other is not None:
+                seen.add(article)
+                found.append(other)
+        return found
+
+    def _second(
+        self,
+        reading: Reading,
+        by_text: dict[tuple[tuple[str, int], str], Candidate],
+        share: float,
+    ) -> ScoredSentence | None:
+        """The next-best sentence of another paragraph, if the reader rates it ``share`` close."""
+        best = reading.sentences[0]
+        first = by_text.get((best.candidate.key, best.candidate.text))
+        for scored in reading.sentences[1:]:
+            if scored.probability < share * best.probability:
+                return None
+            if scored.candidate.key == best.candidate.key:
+                continue
+            other = by_text.get((scored.candidate.key, scored.candidate.text))
+            if (
+                first is not None
+                and other is not None
+                and first.vector is not None
+                and other.vector is not None
+                and float(first.vector @ other.vector) >= self.answerer.settings.corroboration
+            ):
+                continue  # the same statement: corroboration handles it
+            return scored
+        return None
+
+
+__all__ = ["ReaderGenerator", "asks_for_several", "extractive_margin"]

@@ -1,0 +1,354 @@
+"""The reader: which sentence answers the question, whether any does, and the short answer.
+
+::
+
+    reader = Reader(embedder=embedder)             # model from rag/reader/model.json
+    reading = reader.read(question, "fr", query_vector, passages)
+    reading.answerable, reading.answerability       # refuse or not
+    reading.best.candidate.text, reading.best.score # the answering sentence
+    reading.short_answer                            # « 28 points », a span of that sentence
+
+Sentences are scored by a linear model over general features (:mod:`rag.reader.features`):
+e5 similarity and its rank and margin, lemma and cross-lingual stem overlap, answer-type
+match, novelty, coverage of the question's names and numbers, retrieval rank and score,
+neighbouring sentences. A second linear model reads the question-level evidence (best score,
+names of the question absent from every retrieved paragraph, …) into an answerability
+probability. Both are trained by :mod:`rag.reader.train` and stored as JSON.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.reader.features import (
+    DATE,
+    NUMBER,
+    PERSON,
+    PLACE,
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    Annotation,
+    Annotator,
+    Candidate,
+    CandidateSet,
+    Entity,
+    QuestionInfo,
+    analyze_question,
+    answer_type,
+    candidate_sentences,
+    context_text,
+    new_typed_entities,
+    question_features,
+    sentence_features,
+)
+from rag.reader.model import DEFAULT_MODEL, ReaderModel, ReaderModelError
+from rag.text import Analyzer
+from rag.types import Passage
+
+VectorSource = Callable[[Sequence[str]], np.ndarray]
+# A short answer is given only when its entity beats the next candidate by this much.
+AMBIGUITY_MARGIN = 0.25
+_WORD_AFTER = re.compile(r"[\s\u00a0\u202f]*([^\W\d][\w’'-]*)", re.UNICODE)
+
+
+@dataclass
+class ShortAnswer:
+    """The person, date, number, place or organisation answering a factoid question.
+
+    ``text`` is ``sentence[start:end]`` of the chosen sentence.
+    """
+
+    text: str
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass
+class ScoredSentence:
+    """A candidate sentence with the reader's score and its share of the question's mass."""
+
+    candidate: Candidate
+    score: float
+    probability: float
+    cosine: float
+    annotation: Annotation
+
+
+@dataclass
+class Reading:
+    """What the reader made of one question and its retrieved passages.
+
+    Attributes:
+        question: The analysed question.
+        sentences: Every candidate sentence, best first.
+        answerability: Probability that the retrieved text answers the question.
+        threshold: The model's refusal threshold.
+        short_answer: The short answer in the best sentence (factoid questions), or None.
+        candidate_set: The features behind the scores.
+    """
+
+    question: QuestionInfo
+    sentences: list[ScoredSentence]
+    answerability: float
+    threshold: float
+    short_answer: ShortAnswer | None
+    candidate_set: CandidateSet
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the reader thinks the passages answer the question."""
+        return bool(self.sentences) and self.answerability >= self.threshold
+
+    @property
+    def best(self) -> ScoredSentence | None:
+        """The best sentence, if any."""
+        return self.sentences[0] if self.sentences else None
+
+
+class Reader:
+    """Scores candidate sentences and the question's answerability with a trained model.
+
+    Args:
+        model: The trained model (default: the committed ``rag/reader/model.json``).
+        embedder: Embeds candidate sentences (anything with ``encode_passages``); not needed
+            when ``read`` is given a vector source.
+        annotator: spaCy annotator to share (created if None).
+        cache_size: Sentence vectors kept in memory (LRU by text).
+    """
+
+    def __init__(
+        self,
+        model: ReaderModel | None = None,
+        *,
+        embedder: Any = None,
+        annotator: Annotator | None = None,
+        cache_size: int = 20000,
+    ) -> None:
+        self.model = model or ReaderModel.load(DEFAULT_MODEL)
+        self.embedder = embedder
+        self.annotator = annotator or Annotator(cache_size=cache_size)
+        self.analyzer = Analyzer("fr")
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of sentences (cached by text)."""
+        if self.embedder is None:
+            raise ReaderModelError("the reader has no embedder: pass vectors= to read()")
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            vectors = self.embedder.encode_passages(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._vectors[text] = np.asarray(vector, dtype=np.float32)
+                while len(self._vectors) > self._cache_size:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            return np.stack([self._vectors[t] for t in texts])
+
+    def candidate_set(
+        self,
+        question: str,
+        language: str,
+        query_vector: np.ndarray,
+        passages: Sequence[Passage],
+        *,
+        vectors: VectorSource | None = None,
+        extractive_margin: float = 0.0,
+    ) -> CandidateSet:
+        """The candidates of the passages and their feature rows.
+
+        ``extractive_margin`` is the extractive answerer's best support minus its refusal bar
+        (:class:`rag.answer.ExtractiveAnswerer`), an answerability feature.
+        """
+        info = analyze_question(question, language, self.annotator)
+        candidates = candidate_sentences(passages)
+        if not candidates:
+            empty = sentence_features(info, [], np.zeros(0), [])
+            empty.extractive_margin = extractive_margin
+            return empty
+        texts = [c.text for c in candidates]
+        contexts = [context_text(candidates, i) for i in range(len(candidates))]
+        unique = list(dict.fromkeys([*texts, *contexts]))
+        matrix = np.asarray((vectors or self.sentence_vectors)(unique), dtype=np.float64)
+        similarity = dict(zip(unique, matrix @ np.asarray(query_vector, np.float64), strict=True))
+        cosines = np.array([similarity[t] for t in texts])
+        context_cosines = np.array([similarity[t] for t in contexts])
+        annotations = self.annotator.annotate_many(texts)
+        query_terms = set(self.analyzer.terms(question))
+        stem_coverage = [
+            len(query_terms & set(self.analyzer.terms(t))) / len(query_terms) if query_terms else 0
+            for t in texts
+        ]
+        found = sentence_features(
+            info, candidates, cosines, annotations, stem_coverage, context_cosines
+        )
+        found.extractive_margin = extractive_margin
+        return found
+
+    def read(
+        self,
+        question: str,
+        language: str,
+        query_vector: np.ndarray,
+        passages: Sequence[Passage],
+        *,
+        vectors: VectorSource | None = None,
+        extractive_margin: float = 0.0,
+    ) -> Reading:
+        """Score every candidate sentence of ``passages`` and the question's answerability.
+
+        Args:
+            question: The (cleaned, standalone) question.
+            language: ``"fr"`` or ``"en"``.
+            query_vector: The question's e5 query embedding.
+            passages: The retrieved paragraphs, best first.
+            vectors: Embeds sentences (default: the reader's embedder, cached).
+            extractive_margin: The extractive answerer's best support minus its bar.
+        """
+        cset = self.candidate_set(
+            question,
+            language,
+            query_vector,
+            passages,
+            vectors=vectors,
+            extractive_margin=extractive_margin,
+        )
+        return self.reading(cset)
+
+    def reading(self, cset: CandidateSet) -> Reading:
+        """Apply the model to a candidate set."""
+        n = len(cset.candidates)
+        scores = self.model.sentence.score(cset.features, SENTENCE_FEATURES) if n else np.zeros(0)
+        row = question_features(cset, scores)
+        answerability = float(self.model.answerability(row[None, :], QUESTION_FEATURES)[0])
+        order = np.argsort(-scores, kind="stable") if n else np.zeros(0, dtype=int)
+        if n:
+            shifted = np.exp(scores - scores.max())
+            probabilities = shifted / shifted.sum()
+        else:
+            probabilities = np.zeros(0)
+        sentences = [
+            ScoredSentence(
+                candidate=cset.candidates[i],
+                score=float(scores[i]),
+                probability=float(probabilities[i]),
+                cosine=float(cset.cosines[i]),
+                annotation=cset.annotations[i],
+            )
+            for i in order
+        ]
+        short = (
+            extract_short_answer(
+                cset.question, sentences[0].candidate.text, sentences[0].annotation
+            )
+            if sentences
+            else None
+        )
+        return Reading(cset.question, sentences, answerability, self.model.threshold, short, cset)
+
+
+def _number_unit(sentence: str, entity: Entity) -> int:
+    """End offset of a number plus the noun that follows it (``28 points``)."""
+    if entity.label != NUMBER or entity.text.endswith("%"):
+        return entity.end
+    match = _WORD_AFTER.match(sentence, entity.end)
+    if not match:
+        return entity.end
+    word = match.group(1)
+    if word.lower() in {"de", "d", "des", "du", "et", "à", "a", "en", "le", "la", "les", "sur"}:
+        # "2 millions de personnes": keep the quantity's noun after "de".
+        after = _WORD_AFTER.match(sentence, match.end())
+        if (
+            word.lower() in {"de", "d"}
+            and after
+            and entity.text.lower().endswith(("millions", "milliards"))
+        ):
+            return after.end(1)
+        return entity.end
+    return match.end(1)
+
+
+def _question_anchors(question: QuestionInfo, annotation: Annotation) -> list[int]:
+    """Offsets of the sentence's tokens that are words or names of the question."""
+    wanted = set(question.lemmas) | {alt for key in question.keys for alt in key}
+    return [start for word, _, start, _ in annotation.pos if len(word) > 2 and word in wanted]
+
+
+def extract_short_answer(
+    question: QuestionInfo, sentence: str, annotation: Annotation
+) -> ShortAnswer | None:
+    """The span of ``sentence`` answering a factoid question (None for other questions).
+
+    The candidates are the sentence's entities of the expected type that the question does not
+    already name; a person's full name beats a lone surname, a date with a day beats a bare
+    month, a number is given with the noun it counts.
+    """
+    kind = question.answer_type
+    entities = new_typed_entities(annotation, question, kind)
+    if kind is None or not entities:
+        return None
+    focus = question.focus
+    anchors = _question_anchors(question, annotation)
+    scored: list[tuple[float, Entity, int]] = []
+    for order, entity in enumerate(entities):
+        end = _number_unit(sentence, entity)
+        value = -0.01 * order  # earlier first
+        if anchors:  # near the words the sentence shares with the question
+            distance = min(abs(entity.start - a) for a in anchors)
+            value -= 0.3 * min(distance / 80, 2.0)
+        span = sentence[entity.start : end]
+        if kind == PERSON:
+            value += 0.5 * min(len(entity.text.split()), 3)
+        elif kind == DATE:
+            value += 0.1 * len(entity.text.split()) + (0.5 if re.search(r"\d", span) else 0.0)
+        elif kind == PLACE:
+            before = sentence[max(0, entity.start - 5) : entity.start].lower()
+            if re.search(r"(?:\bà|\ben|\bau|\baux|\bdans)\s+(?:l['’])?$", before):
+                value += 0.5  # "à Miami", "en Turquie": a place where something happens
+        elif kind == NUMBER:
+            unit = span[len(entity.text) :].strip().lower()
+            if focus and unit and unit[:4] == focus[:4]:
+                value += 1.0
+            stems = {lemma[:4] for lemma in question.lemmas if lemma}
+            if unit and unit[:4] in stems:
+                value += 0.5
+            if re.fullmatch(r"(?:19|20)\d{2}", entity.text):
+                value -= 0.5
+        scored.append((value, entity, end))
+    scored.sort(key=lambda item: -item[0])
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < AMBIGUITY_MARGIN:
+        return None  # two candidates nearly tie: a wrong short answer in bold misleads
+    _, entity, end = scored[0]
+    text = sentence[entity.start : end].strip(" ,;:.")
+    start = sentence.index(text, entity.start)
+    return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "Reader",
+    "ReaderModel",
+    "ReaderModelError",
+    "Reading",
+    "ScoredSentence",
+    "ShortAnswer",
+    "answer_type",
+    "extract_short_answer",
+]
+
+
+def model_path() -> Path:
+    """Where the committed model lives."""
+    return DEFAULT_MODEL

@@ -1,0 +1,830 @@
+"""Features of (question, candidate sentence) pairs for the reader.
+
+Everything here is general language knowledge (French and English question words, a few
+dozen nouns that name a kind of answer, month names) plus spaCy's French pipeline for lemmas
+and named entities and regexes for dates and numbers. Nothing depends on the words of a
+particular corpus.
+
+A question is analysed once (:class:`QuestionInfo`: expected answer type, content lemmas, the
+names and numbers it mentions); each candidate sentence of the retrieved paragraphs is
+annotated once per text (:class:`Annotation`, kept in a bounded LRU cache), and
+:func:`sentence_features` turns both into one row per candidate, columns named by
+:data:`SENTENCE_FEATURES`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from index.parse import fold
+from index.sentences import sentence_spans
+from rag.answer import MIN_SENTENCE_WORDS, clean_sentence
+from rag.text import stopwords
+from rag.types import Passage
+
+SPACY_MODEL = "fr_core_news_sm"
+# Components the reader needs: lemmas (morphologizer + lemmatizer) and entities (ner).
+SPACY_EXCLUDE = ("parser", "senter")
+
+_WORD = re.compile(r"[\w’']+", re.UNICODE)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+# ---------------------------------------------------------------- dates and numbers (regex)
+_MONTHS_FR = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
+    "novembre|décembre|decembre"
+)
+_WEEKDAYS_FR = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+_DATE = re.compile(
+    rf"\b(?:du\s+)?\d{{1,2}}(?:er)?\s+(?:au|-|–|et)\s+\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})"
+    rf"(?:\s+(?:19|20)\d{{2}})?\b"
+    rf"|\b(?:(?:{_WEEKDAYS_FR})\s+)?(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS_FR})(?:\s+(?:19|20)\d{{2}})?\b"
+    rf"|\b(?:{_WEEKDAYS_FR})(?:\s+(?:soir|matin|dernier|prochain))?\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b(?:en|depuis|dès|avant|après|jusqu'en)\s+(?:19|20)\d{2}\b"
+    r"|\b(?:19|20)\d{2}\b"
+    r"|\b(?:hier|aujourd'hui|aujourd’hui|demain|cette semaine|la semaine (?:dernière|prochaine)"
+    r"|le mois (?:dernier|prochain)|l'an dernier|l’an dernier|l'année dernière|l’année dernière"
+    r"|cet été|l'été dernier|l’été dernier|cet automne|ce week-end)\b",
+    re.I,
+)
+_NUMBER_WORDS = (
+    "deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|"
+    "vingt|trente|quarante|cinquante|soixante|cent|cents|mille|dizaine|dizaines|douzaine|"
+    "vingtaine|trentaine|centaine|centaines|millier|milliers|million|millions|milliard|milliards"
+)
+_NUMBER = re.compile(
+    r"\b\d+(?:[\s\u00a0\u202f]\d{3})*(?:[.,]\d+)?(?:\s*(?:%|pour cent|milliards?|millions?|mille))?"
+    rf"|\b(?:{_NUMBER_WORDS})\b",
+    re.I,
+)
+_DIGITS = re.compile(r"\d+")
+
+# ---------------------------------------------------------------- answer types of questions
+PERSON, PLACE, ORG, DATE, NUMBER = "PER", "LOC", "ORG", "DATE", "NUMBER"
+ANSWER_TYPES = (PERSON, PLACE, ORG, DATE, NUMBER)
+# Entity labels that satisfy each answer type (spaCy fr: PER LOC ORG MISC; regex: DATE NUMBER).
+_SATISFIES = {
+    PERSON: {"PER"},
+    PLACE: {"LOC"},
+    ORG: {"ORG", "MISC"},
+    DATE: {"DATE"},
+    NUMBER: {"NUMBER"},
+}
+# The small French model often tags a lone surname MISC (Ushakov) and a lone outlet name PER
+# (Bloomberg): a one-word entity of these labels also satisfies the type.
+_SATISFIES_ONE_WORD = {PERSON: {"MISC"}, ORG: {"PER"}}
+
+
+def satisfies(entity: Entity, kind: str) -> bool:
+    """Whether an entity can be the answer to a question of type ``kind``."""
+    if entity.label in _SATISFIES[kind]:
+        return True
+    return entity.label in _SATISFIES_ONE_WORD.get(kind, set()) and " " not in entity.text
+
+
+# Nouns that name the kind of answer after "quel(le)" / "which" / "what".
+_FOCUS_TYPES: dict[str, str] = {}
+for _type, _nouns in {
+    PERSON: "responsable responsables président présidente dirigeant dirigeante ministre homme "
+    "femme personne personnes émissaire envoyé envoyée négociateur négociatrice chef conseiller "
+    "conseillère diplomate porte-parole secrétaire ambassadeur ambassadrice général leader "
+    "patron journaliste auteur député sénateur official officials president leader minister "
+    "envoy person man woman negotiator adviser advisor spokesman spokeswoman spokesperson "
+    "diplomat secretary ambassador general author journalist senator chief head",
+    PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment country city "
+    "capital place region territory town state hotel building venue",
+    ORG: "organisation organisme journal journaux média médias agence entreprise société "
+    "institution alliance parti quotidien groupe gouvernement newspaper paper organisation "
+    "organization agency company media outlet alliance party group institution",
+    DATE: "date jour année mois moment période semaine day year month date week",
+    NUMBER: "nombre montant pourcentage chiffre somme quantité total âge number amount "
+    "percentage figure total age",
+}.items():
+    for _noun in _nouns.split():
+        _FOCUS_TYPES.setdefault(fold(_noun), _type)
+
+_EN_MONTHS = {
+    "january": "janvier", "february": "fevrier", "march": "mars", "april": "avril",
+    "may": "mai", "june": "juin", "july": "juillet", "august": "aout",
+    "september": "septembre", "october": "octobre", "november": "novembre",
+    "december": "decembre", "monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi",
+    "thursday": "jeudi", "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche",
+}  # fmt: skip
+# English names of places and bodies whose French name shares no prefix with them.
+_EN_NAMES = {
+    "united states": ("etats-unis", "americain", "washington"),
+    "united kingdom": ("royaume-uni", "britannique", "londres"),
+    "white house": ("maison blanche",),
+    "european union": ("union europeenne", "ue", "europeen"),
+    "kyiv": ("kiev",),
+    "us": ("etats-unis", "americain", "washington"),
+    "usa": ("etats-unis", "americain"),
+    "uk": ("royaume-uni", "britannique"),
+    "eu": ("ue", "europeen", "union europeenne"),
+    "germany": ("allemagne", "allemand", "berlin"),
+    "german": ("allemagne", "allemand"),
+    "britain": ("britannique", "royaume-uni"),
+    "british": ("britannique", "royaume-uni"),
+    "gaza": ("gaza",),
+    "turkey": ("turquie", "turc"),
+    "turkish": ("turquie", "turc"),
+    "switzerland": ("suisse",),
+    "swiss": ("suisse",),
+    "hungary": ("hongrie", "hongrois"),
+    "poland": ("pologne", "polonais"),
+    "spain": ("espagne", "espagnol"),
+    "italy": ("italie", "italien"),
+    "greece": ("grece", "grec"),
+    "netherlands": ("pays-bas", "neerlandais"),
+    "egypt": ("egypte", "egyptien"),
+    "saudi": ("saoudite", "saoudien"),
+    "arabia": ("arabie",),
+}  # fmt: skip
+_FR_EXTRA_STOP = {
+    "est-ce", "qu'est-ce", "est", "ce", "apres", "avant", "selon", "pourquoi", "comment",
+    "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "combien", "quand", "qui", "ou",
+    "que", "quoi", "dans", "pour", "contre", "depuis", "entre", "chez", "sans", "sous", "sur",
+    "vers", "avec", "par", "et", "mais", "donc", "or", "ni", "car", "le", "la", "les", "un",
+    "une", "des", "du", "de", "au", "aux", "en", "il", "elle", "ils", "elles", "on", "nous",
+    "vous", "je", "tu", "y", "a", "t", "l", "d", "s", "n", "m", "c", "j", "qu",
+}  # fmt: skip
+_EN_QUESTION = {
+    "who", "whom", "whose", "what", "which", "when", "where", "why", "how", "is", "are", "was",
+    "were", "does", "did", "do", "has", "have", "had", "according", "in", "on", "at", "to",
+    "the", "a", "an", "and", "or", "of", "for", "with", "by", "from", "about", "after",
+    "before", "during", "since", "i", "if", "can", "could", "would", "should", "will",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=100_000)
+def _fold(word: str) -> str:
+    return fold(word)
+
+
+@lru_cache(maxsize=1)
+def _stop() -> frozenset[str]:
+    lists = stopwords()
+    return lists["fr"] | lists["en"] | frozenset(_FR_EXTRA_STOP) | frozenset(_EN_QUESTION)
+
+
+# ---------------------------------------------------------------- candidates
+@dataclass
+class Candidate:
+    """A sentence of a retrieved paragraph.
+
+    Attributes:
+        passage: The paragraph it belongs to.
+        passage_rank: 0-based retrieval rank of that paragraph.
+        position: 0-based index among the paragraph's candidate sentences.
+        count: How many candidate sentences the paragraph has.
+        text: The sentence (cleaned of leading markers, otherwise verbatim).
+        start: Offset of the sentence in the paragraph's text.
+    """
+
+    passage: Passage
+    passage_rank: int
+    position: int
+    count: int
+    text: str
+    start: int = 0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The paragraph it belongs to."""
+        return self.passage.key
+
+
+def candidate_sentences(passages: Sequence[Passage]) -> list[Candidate]:
+    """Every citable sentence of the passages (at least 4 words, not a question)."""
+    found: list[Candidate] = []
+    for rank, passage in enumerate(passages):
+        mine: list[Candidate] = []
+        for start, end in sentence_spans(passage.text):
+            text = clean_sentence(passage.text[start:end])
+            if len(text.split()) >= MIN_SENTENCE_WORDS and not text.endswith("?"):
+                mine.append(Candidate(passage, rank, len(mine), 0, text, start))
+        for candidate in mine:
+            candidate.count = len(mine)
+        found.extend(mine)
+    return found
+
+
+def context_text(candidates: Sequence[Candidate], index: int) -> str:
+    """The sentence with the one before it in its paragraph (who "il" is, what "ce plan" is)."""
+    candidate = candidates[index]
+    if candidate.position == 0 or index == 0:
+        return candidate.text
+    return f"{candidates[index - 1].text} {candidate.text}"
+
+
+def texts_to_embed(passages: Sequence[Passage]) -> list[str]:
+    """Every text the reader embeds for these passages: sentences and sentence-in-context."""
+    candidates = candidate_sentences(passages)
+    texts = [c.text for c in candidates]
+    texts += [context_text(candidates, i) for i in range(len(candidates))]
+    return list(dict.fromkeys(texts))
+
+
+# ---------------------------------------------------------------- annotation (spaCy + regex)
+@dataclass(frozen=True)
+class Entity:
+    """A typed span of a text: PER/LOC/ORG/MISC (spaCy) or DATE/NUMBER (regex)."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the reader knows about one text.
+
+    Attributes:
+        words: Folded word tokens, in order.
+        lemmas: Folded lemmas of the content words.
+        entities: Named entities, dates and numbers.
+        nouns: Folded lemmas of nouns, in order (for the question's focus noun).
+        pos: ``(folded token, POS)`` pairs in order.
+    """
+
+    words: tuple[str, ...]
+    lemmas: frozenset[str]
+    entities: tuple[Entity, ...]
+    pos: tuple[tuple[str, str, int, int], ...] = ()
+
+
+_CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X"}
+
+
+_ELIDED_HEAD = re.compile(r"^(?:[ldjnmsc]|qu)[’']", re.IGNORECASE)
+_ELIDED_TAIL = re.compile(r"\s+(?:[ldjnmsc]|qu)[’']$", re.IGNORECASE)
+
+
+def clean_entity(text: str, label: str, start: int) -> Entity | None:
+    """A named entity without elided words stuck to it (``Axios qu’`` → ``Axios``).
+
+    The small French model sometimes tags a lone ``d’`` or lower-case words: an entity must
+    start with a capital letter and hold at least two letters.
+    """
+    head = _ELIDED_HEAD.match(text)
+    if head:
+        text, start = text[head.end() :], start + head.end()
+    tail = _ELIDED_TAIL.search(text)
+    if tail:
+        text = text[: tail.start()]
+    stripped = text.strip(' ,;:.«»"“”()')
+    if not stripped:
+        return None
+    start += text.index(stripped)
+    if not stripped[0].isupper() or sum(c.isalpha() for c in stripped) < 2:
+        return None
+    return Entity(stripped, label, start, start + len(stripped))
+
+
+def regex_entities(text: str) -> list[Entity]:
+    """Dates and numbers found by regex (a number inside a date is not a number)."""
+    dates = [Entity(m.group(0), DATE, m.start(), m.end()) for m in _DATE.finditer(text)]
+    numbers = [
+        Entity(m.group(0).strip(), NUMBER, m.start(), m.start() + len(m.group(0).rstrip()))
+        for m in _NUMBER.finditer(text)
+        if not any(d.start <= m.start() < d.end for d in dates)
+    ]
+    return dates + numbers
+
+
+class Annotator:
+    """spaCy's French pipeline (lemmas and entities only), with a bounded LRU cache by text.
+
+    Args:
+        model: The spaCy package name (its weights ship inside the wheel: loads offline).
+        cache_size: How many texts' annotations to keep.
+    """
+
+    def __init__(self, model: str = SPACY_MODEL, *, cache_size: int = 20000) -> None:
+        self.model = model
+        self.cache_size = cache_size
+        self._nlp: Any = None
+        self._cache: OrderedDict[str, Annotation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def nlp(self) -> Any:
+        """The spaCy pipeline, loaded on first use."""
+        if self._nlp is None:
+            import spacy
+
+            self._nlp = spacy.load(self.model, exclude=list(SPACY_EXCLUDE))
+        return self._nlp
+
+    def _build(self, text: str, doc: Any) -> Annotation:
+        stop = _stop()
+        words = tuple(_fold(w) for w in _TOKEN.findall(text))
+        lemmas = frozenset(
+            lemma
+            for token in doc
+            if token.pos_ in _CONTENT_POS
+            for lemma in [fold(token.lemma_ or token.text).strip("'’-")]
+            if lemma and lemma not in stop and (len(lemma) > 1 or lemma.isdigit())
+        )
+        entities = [
+            entity
+            for e in doc.ents
+            if e.label_ in {"PER", "LOC", "ORG", "MISC"}
+            for entity in [clean_entity(e.text, e.label_, e.start_char)]
+            if entity is not None
+        ]
+        entities += regex_entities(text)
+        pos = tuple(
+            (fold(t.text), t.pos_, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space
+        )
+        return Annotation(words, lemmas, tuple(entities), pos)
+
+    def annotate_many(self, texts: Sequence[str]) -> list[Annotation]:
+        """Annotations of ``texts`` (cached ones reused; the others run through spaCy)."""
+        with self._lock:
+            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+            for text in found:
+                self._cache.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            docs = [self.nlp(missing[0])] if len(missing) == 1 else self.nlp.pipe(missing)
+            for text, doc in zip(missing, docs, strict=True):
+                found[text] = self._build(text, doc)
+            with self._lock:
+                for text in missing:
+                    self._cache[text] = found[text]
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return [found[t] for t in texts]
+
+    def annotate(self, text: str) -> Annotation:
+        """The annotation of one text."""
+        return self.annotate_many([text])[0]
+
+
+# ---------------------------------------------------------------- question analysis
+@dataclass
+class QuestionInfo:
+    """What the reader needs to know about the question.
+
+    Attributes:
+        text: The question.
+        language: ``"fr"`` or ``"en"``.
+        answer_type: PER, LOC, ORG, DATE, NUMBER or None (a why/how/what question).
+        focus: The noun after quel/which/what, folded, if any.
+        lemmas: Content lemmas (French questions) or content words (English ones).
+        keys: Names and numbers the question mentions, each as alternatives (folded).
+        annotation: The spaCy annotation of the question.
+    """
+
+    text: str
+    language: str
+    answer_type: str | None
+    focus: str | None
+    lemmas: frozenset[str]
+    keys: list[tuple[str, ...]] = field(default_factory=list)
+    annotation: Annotation | None = None
+
+
+_FR_TYPE_RULES = (
+    (re.compile(r"\bcombien\b|\bquel âge\b", re.I), NUMBER),
+    (re.compile(r"\bquand\b|\bà quelle (?:date|époque|heure)\b|\bdepuis quand\b", re.I), DATE),
+    (re.compile(r"\ben quelle année\b|\bquel jour\b|\bquelle année\b", re.I), DATE),
+    (re.compile(r"(?:^|\s|d['’])où\b|\bd['’]où\b", re.I), PLACE),
+    (re.compile(r"^\s*(?:(?:à|a|par|pour|avec|de|chez|contre|selon|auprès de)\s+)?qui\b", re.I),
+     PERSON),
+    (re.compile(r"\bqui (?:est|sont|était|étaient) (?:le|la|les|l['’])\b", re.I), PERSON),
+    (re.compile(r"\bqui est-ce qui\b|\bqui a\b|\bqui ont\b", re.I), PERSON),
+)  # fmt: skip
+_EN_TYPE_RULES = (
+    (re.compile(r"\bhow (?:many|much|long|old)\b", re.I), NUMBER),
+    (re.compile(r"\bwhen\b|\bwhat (?:date|day|year|month)\b|\bwhich (?:date|day|year|month)\b",
+                re.I), DATE),
+    (re.compile(r"\bwhere\b", re.I), PLACE),
+    (re.compile(r"\bwho(?:m|se)?\b", re.I), PERSON),
+)  # fmt: skip
+_FR_FOCUS = re.compile(r"\b(?:quel|quelle|quels|quelles|lequel|laquelle)\s+(.*)", re.I)
+_EN_FOCUS = re.compile(r"\b(?:which|what)\s+(.*)", re.I)
+_FR_ADJ_BEFORE = {
+    "haut", "haute", "grand", "grande", "principal", "principale", "autre", "seul", "seule",
+    "nouveau", "nouvelle", "premier", "premiere", "dernier", "derniere", "ancien", "ancienne",
+    "petit", "petite", "type", "sorte", "genre",
+}  # fmt: skip
+_EN_ADJ_BEFORE = {"senior", "top", "other", "new", "former", "main", "first", "last", "kind",
+                  "sort", "type", "of", "us", "american", "russian", "ukrainian", "european",
+                  "high", "ranking", "high-ranking", "key"}  # fmt: skip
+
+
+def _focus(text: str, language: str) -> str | None:
+    match = (_EN_FOCUS if language == "en" else _FR_FOCUS).search(text)
+    if not match:
+        return None
+    skip = _EN_ADJ_BEFORE if language == "en" else _FR_ADJ_BEFORE
+    for word in _WORD.findall(match.group(1))[:4]:
+        folded = fold(word)
+        if word[:1].isupper():
+            continue  # a name ("which Axios journalist"): the focus noun comes after
+        if folded in skip or (language == "en" and folded in {"is", "was", "are", "did", "does"}):
+            if language == "en" and folded in {"is", "was", "are", "did", "does"}:
+                return None
+            continue
+        return folded
+    return None
+
+
+def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
+    """The expected answer type of a question and its focus noun.
+
+    ``qui``/``who`` → PER, ``quand``/``when`` → DATE, ``combien``/``how many`` → NUMBER,
+    ``où``/``where`` → LOC, ``quel pays``/``which newspaper`` → the focus noun's type.
+    """
+    focus = _focus(text, language)
+    if focus is not None:
+        singular = focus[:-1] if focus.endswith("s") and focus[:-1] in _FOCUS_TYPES else focus
+        if singular in _FOCUS_TYPES:
+            return _FOCUS_TYPES[singular], focus
+    for pattern, kind in _EN_TYPE_RULES if language == "en" else _FR_TYPE_RULES:
+        if pattern.search(text):
+            return kind, focus
+    return None, focus
+
+
+def _is_name(annotation: Annotation | None, start: int) -> bool:
+    """Whether spaCy reads the token at ``start`` as a proper noun or inside an entity."""
+    if annotation is None:
+        return False
+    if any(
+        e.start <= start < e.end and e.label in {"PER", "LOC", "ORG"} for e in annotation.entities
+    ):
+        return True
+    return any(s == start and pos == "PROPN" for _, pos, s, _ in annotation.pos)
+
+
+def _name_keys(text: str, annotation: Annotation | None, language: str) -> list[tuple[str, ...]]:
+    """The names and numbers of a question, each a tuple of folded alternatives."""
+    stop = _stop()
+    keys: list[tuple[str, ...]] = []
+    seen: set[str] = set()
+    folded_text = fold(text)
+    for english, french in _EN_NAMES.items():
+        if len(english) > 3 and re.search(rf"\b{re.escape(english)}\b", folded_text):
+            keys.append(french)
+            seen.update(english.split())
+    words = list(_WORD.finditer(text))
+    for index, match in enumerate(words):
+        word = match.group(0).strip("'’")
+        for number, part in enumerate(re.split(r"[’'-]", word)):
+            if not part or not part[0].isupper() or len(part) < 2:
+                continue
+            folded = fold(part)
+            if folded in stop or folded in seen:
+                continue
+            if index == 0 and number == 0 and not _is_name(annotation, match.start()):
+                continue  # a capital that only starts the question ("Sait-on", "Ajoute")
+            if folded in _EN_MONTHS:
+                alternatives: tuple[str, ...] = (_EN_MONTHS[folded],)
+            elif folded in _EN_NAMES:
+                alternatives = (folded, *_EN_NAMES[folded])
+            elif len(part) <= 3 and part.isupper() and folded not in _EN_NAMES:
+                alternatives = (folded,)
+            else:
+                alternatives = (folded,)
+            seen.add(folded)
+            keys.append(alternatives)
+    for number in _DIGITS.findall(text):
+        if number not in seen:
+            seen.add(number)
+            keys.append((number,))
+    return keys
+
+
+def analyze_question(text: str, language: str, annotator: Annotator) -> QuestionInfo:
+    """Answer type, focus noun, content lemmas and names/numbers of a question."""
+    kind, focus = answer_type(text, language)
+    annotation = annotator.annotate(text)
+    if language == "en":
+        stop = _stop()
+        lemmas = frozenset(w for w in annotation.words if w not in stop and len(w) > 2)
+    else:
+        lemmas = annotation.lemmas
+    return QuestionInfo(
+        text=text,
+        language=language,
+        answer_type=kind,
+        focus=focus,
+        lemmas=lemmas,
+        keys=_name_keys(text, annotation, language),
+        annotation=annotation,
+    )
+
+
+# ---------------------------------------------------------------- matching helpers
+def _prefix_match(a: str, b: str) -> bool:
+    """Same word or the same stem across languages (``ukrainian``/``ukrainien``)."""
+    if a == b:
+        return True
+    shared = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        shared += 1
+    return shared >= 4 and shared >= 0.6 * min(len(a), len(b))
+
+
+_SKELETON_RULES = (("tch", "ch"), ("ch", "sh"), ("ou", "u"), ("y", "i"), ("w", "v"), ("k", "c"))
+
+
+@lru_cache(maxsize=100_000)
+def skeleton(word: str) -> str:
+    """A transliteration-blind key of a name: Ouchakov/Ushakov, Poutine/Putin, Zelenski/Zelensky.
+
+    French and English spellings of one foreign name differ in ``ou``/``u``, ``ch``/``sh``,
+    ``i``/``y``: rewrite those, drop doubled letters and every vowel after the first letter.
+    """
+    text = word
+    for old, new in _SKELETON_RULES:
+        text = text.replace(old, new)
+    squeezed = "".join(c for i, c in enumerate(text) if i == 0 or c != text[i - 1])
+    return squeezed[:1] + "".join(c for c in squeezed[1:] if c not in "aeiou")
+
+
+class WordSet:
+    """Folded words of a text, indexed by their first four letters for cognate look-ups."""
+
+    def __init__(self, words: Sequence[str], text: str | None = None) -> None:
+        self.words = set(words)
+        # Words in order, space-padded, for multi-word names ("maison blanche").
+        self.text = text if text is not None else " " + " ".join(words) + " "
+        self.by_prefix: dict[str, list[str]] = {}
+        for word in self.words:
+            self.by_prefix.setdefault(word[:4], []).append(word)
+        self._skeletons: set[str] | None = None
+
+    def skeletons(self) -> set[str]:
+        """Transliteration-blind keys of the longer words (built on first use)."""
+        if self._skeletons is None:
+            self._skeletons = {skeleton(w) for w in self.words if len(w) >= 5}
+        return self._skeletons
+
+    def has(self, word: str) -> bool:
+        """The word itself or a word sharing its stem (see :func:`_prefix_match`)."""
+        if word in self.words:
+            return True
+        if len(word) < 4:
+            return False
+        if any(_prefix_match(word, w) for w in self.by_prefix.get(word[:4], ())):
+            return True
+        key = skeleton(word) if len(word) >= 5 else ""
+        return len(key) >= 3 and key in self.skeletons()
+
+
+def key_found(alternatives: tuple[str, ...], words: WordSet, text: str) -> bool:
+    """Whether one of a key's alternatives occurs in a text (its word set and folded words)."""
+    for alternative in alternatives:
+        if " " in alternative or "-" in alternative:
+            if " " + alternative.replace("-", " ") + " " in text:
+                return True
+            continue
+        if alternative.isdigit():
+            if alternative in words.words:
+                return True
+            continue
+        if words.has(alternative):
+            return True
+    return False
+
+
+def _cognate_coverage(question_words: Iterable[str], words: WordSet) -> float:
+    """Share of the question's long words that share a stem with a word of the text."""
+    long_words = [w for w in set(question_words) if len(w) >= 5]
+    if not long_words:
+        return 0.0
+    return sum(words.has(w) for w in long_words) / len(long_words)
+
+
+@lru_cache(maxsize=4096)
+def _paragraph_words(text: str) -> WordSet:
+    return WordSet([_fold(w) for w in _TOKEN.findall(text)])
+
+
+def _span_words(text: str) -> set[str]:
+    return {_fold(w) for w in _TOKEN.findall(text)}
+
+
+# ---------------------------------------------------------------- features
+SENTENCE_FEATURES = (
+    "cos", "cos_gap", "cos_margin", "cos_rank", "cos_z",
+    "stem_cov", "lemma_cov", "lemma_cov_par", "cognate_cov",
+    "novelty", "new_entities",
+    "type_match", "type_match_par", "type_any",
+    "key_sent", "key_par",
+    "p_rank", "p_dense", "p_score", "first", "neigh_cos", "par_best", "ctx_cos", "ctx_gain",
+    "en_cos", "en_cognate", "en_key_sent",
+)  # fmt: skip
+QUESTION_FEATURES = (
+    "best", "best_margin", "best_cos", "best_lemma_cov", "best_cognate",
+    "key_pool", "missing_keys", "has_keys", "type_pool", "has_type", "top_type_match",
+    "p_dense_top", "is_en", "lemma_pool", "cognate_par", "top_key_par", "best_lemma_par",
+    "best_support", "extractive_margin",
+)  # fmt: skip
+
+
+@dataclass
+class CandidateSet:
+    """Candidates of one question with their features (one row each)."""
+
+    question: QuestionInfo
+    candidates: list[Candidate]
+    features: np.ndarray  # (n, len(SENTENCE_FEATURES))
+    annotations: list[Annotation]
+    cosines: np.ndarray
+    key_pool: float = 1.0
+    missing_keys: int = 0
+    type_pool: float = 0.0
+    lemma_pool: float = 0.0
+    cognate_par: float = 0.0
+    # Today's extractive answerer's best support minus its refusal bar (IDF-weighted term
+    # coverage, per-language bar), when the caller has it.
+    extractive_margin: float = 0.0
+
+    def column(self, name: str) -> np.ndarray:
+        """One feature column by name."""
+        return self.features[:, SENTENCE_FEATURES.index(name)]
+
+
+def new_typed_entities(
+    annotation: Annotation, question: QuestionInfo, kind: str | None
+) -> list[Entity]:
+    """Entities of the expected type in a sentence that the question does not already name."""
+    if kind is None:
+        return []
+    found = []
+    for entity in annotation.entities:
+        if not satisfies(entity, kind):
+            continue
+        words = _span_words(entity.text)
+        if words and all(
+            any(key_found(k, WordSet([w]), f" {w} ") for k in question.keys) for w in words
+        ):
+            continue  # the question already names it
+        if words and words <= question.lemmas:
+            continue
+        found.append(entity)
+    return found
+
+
+def sentence_features(
+    question: QuestionInfo,
+    candidates: Sequence[Candidate],
+    cosines: np.ndarray,
+    annotations: Sequence[Annotation],
+    stem_coverage: Sequence[float] | None = None,
+    context_cosines: np.ndarray | None = None,
+) -> CandidateSet:
+    """The feature rows of one question's candidates (see :data:`SENTENCE_FEATURES`)."""
+    n = len(candidates)
+    features = np.zeros((n, len(SENTENCE_FEATURES)), dtype=np.float64)
+    result = CandidateSet(question, list(candidates), features, list(annotations), cosines)
+    if n == 0:
+        return result
+    col = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+    is_en = 1.0 if question.language == "en" else 0.0
+    order = np.argsort(-cosines, kind="stable")
+    ranks = np.empty(n, dtype=int)
+    ranks[order] = np.arange(n)
+    sorted_cos = cosines[order]
+    best = float(sorted_cos[0])
+    spread = float(cosines.std()) or 1.0
+    # Paragraph-level aggregates.
+    by_paragraph: dict[tuple[str, int], list[int]] = {}
+    for i, c in enumerate(candidates):
+        by_paragraph.setdefault(c.key, []).append(i)
+    paragraph_words: dict[tuple[str, int], WordSet] = {}
+    paragraph_lemmas: dict[tuple[str, int], set[str]] = {}
+    paragraph_typed: dict[tuple[str, int], int] = {}
+    typed = [new_typed_entities(a, question, question.answer_type) for a in annotations]
+    for key, members in by_paragraph.items():
+        paragraph_words[key] = _paragraph_words(candidates[members[0]].passage.text)
+        paragraph_lemmas[key] = set().union(*(annotations[i].lemmas for i in members))
+        paragraph_typed[key] = sum(bool(typed[i]) for i in members)
+    pool_words = WordSet(
+        sorted(set().union(*(w.words for w in paragraph_words.values()))),
+        "".join(w.text for w in paragraph_words.values()),
+    )
+    pool_text = pool_words.text
+    keys = question.keys
+    if keys:
+        in_pool = [key_found(k, pool_words, pool_text) for k in keys]
+        result.key_pool = sum(in_pool) / len(keys)
+        result.missing_keys = len(keys) - sum(in_pool)
+    top_score = max((c.passage.score for c in candidates), default=0.0) or 1.0
+    q_lemmas = question.lemmas
+    q_words = [w for w in (question.annotation.words if question.annotation else ())
+               if w not in _stop()]  # fmt: skip
+    q_known = set(q_words) | q_lemmas
+    for i, (c, a) in enumerate(zip(candidates, annotations, strict=True)):
+        row = features[i]
+        cos = float(cosines[i])
+        rank = int(ranks[i])
+        row[col["cos"]] = cos
+        row[col["cos_gap"]] = cos - best
+        below = sorted_cos[rank + 1] if rank + 1 < n else sorted_cos[rank] - 0.05
+        row[col["cos_margin"]] = cos - float(below)
+        row[col["cos_rank"]] = 1.0 / (1 + rank)
+        row[col["cos_z"]] = (cos - float(cosines.mean())) / spread
+        row[col["stem_cov"]] = stem_coverage[i] if stem_coverage is not None else 0.0
+        if q_lemmas:
+            row[col["lemma_cov"]] = len(q_lemmas & a.lemmas) / len(q_lemmas)
+            row[col["lemma_cov_par"]] = len(q_lemmas & paragraph_lemmas[c.key]) / len(q_lemmas)
+        words = WordSet(a.words)
+        row[col["cognate_cov"]] = _cognate_coverage(q_words, words)
+        if a.lemmas:
+            row[col["novelty"]] = len(a.lemmas - q_lemmas) / len(a.lemmas)
+        fresh = [e for e in a.entities if not _span_words(e.text) <= q_known]
+        row[col["new_entities"]] = min(len(fresh), 4) / 4
+        if question.answer_type is not None:
+            row[col["type_match"]] = 1.0 if typed[i] else 0.0
+            row[col["type_match_par"]] = 1.0 if paragraph_typed[c.key] else 0.0
+            kind = question.answer_type
+            row[col["type_any"]] = 1.0 if any(satisfies(e, kind) for e in a.entities) else 0.0
+        if keys:
+            row[col["key_sent"]] = sum(key_found(k, words, words.text) for k in keys) / len(keys)
+            par = paragraph_words[c.key]
+            row[col["key_par"]] = sum(key_found(k, par, par.text) for k in keys) / len(keys)
+        else:
+            row[col["key_sent"]] = row[col["key_par"]] = 1.0
+        row[col["p_rank"]] = 1.0 / (1 + c.passage_rank)
+        row[col["p_dense"]] = c.passage.dense_score or 0.0
+        row[col["p_score"]] = c.passage.score / top_score
+        row[col["first"]] = 1.0 if c.position == 0 else 0.0
+        members = by_paragraph[c.key]
+        neighbours = [
+            float(cosines[j]) for j in members if abs(candidates[j].position - c.position) == 1
+        ]
+        row[col["neigh_cos"]] = (max(neighbours) - cos) if neighbours else 0.0
+        row[col["par_best"]] = max(float(cosines[j]) for j in members) - cos
+        if context_cosines is not None:
+            row[col["ctx_cos"]] = float(context_cosines[i]) - float(context_cosines.max())
+            row[col["ctx_gain"]] = float(context_cosines[i]) - cos
+        row[col["en_cos"]] = is_en * cos
+        row[col["en_cognate"]] = is_en * row[col["cognate_cov"]]
+        row[col["en_key_sent"]] = is_en * row[col["key_sent"]]
+    result.type_pool = float(features[:, col["type_match"]].max())
+    pool_lemmas = set().union(*paragraph_lemmas.values())
+    if question.language == "en":
+        result.lemma_pool = _cognate_coverage(q_words, pool_words)
+    elif q_lemmas:
+        result.lemma_pool = len(q_lemmas & (pool_lemmas | pool_words.words)) / len(q_lemmas)
+    result.cognate_par = max(_cognate_coverage(q_words, w) for w in paragraph_words.values())
+    return result
+
+
+def question_features(candidate_set: CandidateSet, scores: np.ndarray) -> np.ndarray:
+    """The answerability row of one question (see :data:`QUESTION_FEATURES`).
+
+    Args:
+        candidate_set: The question's candidates and their features.
+        scores: The sentence model's score of each candidate.
+    """
+    row = np.zeros(len(QUESTION_FEATURES), dtype=np.float64)
+    col = {name: i for i, name in enumerate(QUESTION_FEATURES)}
+    question = candidate_set.question
+    row[col["is_en"]] = 1.0 if question.language == "en" else 0.0
+    row[col["has_keys"]] = 1.0 if question.keys else 0.0
+    row[col["has_type"]] = 1.0 if question.answer_type else 0.0
+    row[col["key_pool"]] = candidate_set.key_pool
+    row[col["missing_keys"]] = min(candidate_set.missing_keys, 3)
+    if len(scores) == 0:
+        row[col["best"]] = -5.0
+        row[col["key_pool"]] = 0.0
+        return row
+    order = np.argsort(-scores, kind="stable")
+    top = int(order[0])
+    row[col["best"]] = float(scores[top])
+    row[col["best_margin"]] = float(scores[top] - scores[order[1]]) if len(scores) > 1 else 1.0
+    row[col["best_cos"]] = float(candidate_set.cosines.max())
+    row[col["best_lemma_cov"]] = float(candidate_set.column("lemma_cov")[order[:3]].max())
+    row[col["best_cognate"]] = float(candidate_set.column("cognate_cov")[order[:3]].max())
+    row[col["type_pool"]] = candidate_set.type_pool
+    row[col["top_type_match"]] = float(candidate_set.column("type_match")[top])
+    row[col["p_dense_top"]] = float(candidate_set.column("p_dense").max())
+    row[col["lemma_pool"]] = candidate_set.lemma_pool
+    row[col["cognate_par"]] = candidate_set.cognate_par
+    row[col["top_key_par"]] = float(candidate_set.column("key_par")[top])
+    row[col["best_lemma_par"]] = float(candidate_set.column("lemma_cov_par").max())
+    # Today's answerer's evidence: cosine plus a fifth of the stem coverage.
+    row[col["extractive_margin"]] = candidate_set.extractive_margin
+    row[col["best_support"]] = float(
+        (candidate_set.column("cos") + 0.2 * candidate_set.column("stem_cov")).max()
+    )
+    return row

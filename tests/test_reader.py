@@ -1,0 +1,189 @@
+"""The reader's features, short answers and model, on small made-up sentences (no embedder).
+
+spaCy's small French pipeline loads in a few seconds and annotates a sentence in milliseconds,
+so these are unit tests. Sentence vectors are made up: each test controls the cosine so that
+only the feature under test differs between candidates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.reader import Reader, ReaderModel, ReaderModelError, extract_short_answer
+from rag.reader.features import (
+    DATE,
+    NUMBER,
+    ORG,
+    PERSON,
+    PLACE,
+    Annotator,
+    analyze_question,
+    answer_type,
+    candidate_sentences,
+)
+from rag.reader.model import DEFAULT_MODEL
+from rag.types import Passage
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    return Annotator()
+
+
+@pytest.fixture(scope="module")
+def reader(annotator: Annotator) -> Reader:
+    return Reader(annotator=annotator)
+
+
+def passage(text: str, paragraph: int = 1, article: str = "a", score: float = 0.03) -> Passage:
+    return Passage(article_id=article, paragraph=paragraph, text=text, score=score,
+                   title="Titre", dense_score=0.85)  # fmt: skip
+
+
+def same_vectors(texts: Sequence[str]) -> np.ndarray:
+    """Every sentence at the same cosine to the query: only the other features decide."""
+    return np.tile(np.array([1.0, 0.0], dtype=np.float32), (len(texts), 1)) * 0.8
+
+
+QUERY = np.array([1.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "expected"),
+    [
+        ("Qui a rencontré Kirill Dmitriev à Miami ?", "fr", PERSON),
+        ("Avec qui Witkoff s'est-il entretenu ?", "fr", PERSON),
+        ("Quand le plan a-t-il été présenté ?", "fr", DATE),
+        ("Combien de points compte le plan ?", "fr", NUMBER),
+        ("Où les discussions ont-elles eu lieu ?", "fr", PLACE),
+        ("Dans quel pays Witkoff devait-il voir Zelensky ?", "fr", PLACE),
+        ("Quel haut responsable de l'armée a été envoyé à Kiev ?", "fr", PERSON),
+        ("Quel journal a publié les transcriptions ?", "fr", ORG),
+        ("Pourquoi le plan a-t-il été critiqué ?", "fr", None),
+        ("Who is leading the negotiations for the United States?", "en", PERSON),
+        ("When did the delegations meet in Geneva?", "en", DATE),
+        ("How many points does the plan have?", "en", NUMBER),
+        ("Where did Witkoff meet Dmitriev?", "en", PLACE),
+        ("Which newspaper published the transcripts?", "en", ORG),
+        ("Which country was Witkoff due to visit?", "en", PLACE),
+        ("What did Zelensky say about the peace plan?", "en", None),
+    ],
+)
+def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:
+    assert answer_type(question, language)[0] == expected
+
+
+def test_question_names_survive_tokenisation_slips(annotator: Annotator) -> None:
+    info = analyze_question("Est-ce que la Chine a réagi après la réunion de Genève ?", "fr",
+                            annotator)  # fmt: skip
+    keys = {alternatives[0] for alternatives in info.keys}
+    assert {"chine", "geneve"} <= keys
+    assert not keys & {"est", "ce", "apres", "est-ce"}
+    english = analyze_question("What happened in November in Geneva?", "en", annotator)
+    assert ("novembre",) in english.keys  # an English month is matched by its French name
+
+
+def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> None:
+    text = (
+        "Le plan de paix a été présenté aux Ukrainiens cette semaine. "
+        "Le plan comprend 28 points selon les responsables américains."
+    )
+    reading = reader.read(
+        "Combien de points le plan de paix présenté aux Ukrainiens comprend-il ?",
+        "fr",
+        QUERY,
+        [passage(text)],
+        vectors=same_vectors,
+    )
+    best = reading.best
+    assert best is not None
+    assert "28 points" in best.candidate.text
+    scores = {s.candidate.text[:20]: s.score for s in reading.sentences}
+    assert scores["Le plan comprend 28 "] > scores["Le plan de paix a ét"]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("Combien de points compte le plan ?",
+         "Le plan, qui comprend 28 points, a été remis à Kiev.", "28 points"),
+        ("Quand Witkoff a-t-il rencontré Umerov ?",
+         "Witkoff a rencontré Umerov le 19 novembre 2025 à Miami.", "19 novembre 2025"),
+        ("Qui a rencontré Rustem Umerov à Miami ?",
+         "À Miami, Rustem Umerov a rencontré Steve Witkoff plus tôt dans la semaine.",
+         "Steve Witkoff"),
+        ("Where did Witkoff meet Umerov?",
+         "Witkoff a rencontré Umerov à Miami mardi.", "Miami"),
+    ],
+)  # fmt: skip
+def test_short_answer_is_a_span_of_the_sentence(
+    annotator: Annotator, question: str, sentence: str, expected: str
+) -> None:
+    language = "en" if question.startswith("Where") else "fr"
+    info = analyze_question(question, language, annotator)
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert short is not None
+    assert short.text == expected
+    assert sentence[short.start : short.end] == short.text
+
+
+def test_no_short_answer_for_a_why_question(annotator: Annotator) -> None:
+    info = analyze_question("Pourquoi le voyage a-t-il été reporté ?", "fr", annotator)
+    sentence = "Le voyage a été reporté le 19 novembre à cause des combats."
+    assert extract_short_answer(info, sentence, annotator.annotate(sentence)) is None
+
+
+def test_a_name_absent_from_the_passages_lowers_answerability(reader: Reader) -> None:
+    text = (
+        "Steve Witkoff mène les négociations avec Kirill Dmitriev. "
+        "Le plan comprend 28 points et a été présenté à Kiev."
+    )
+    passages = [passage(text)]
+    present = reader.read("Quel rôle joue Kirill Dmitriev dans les négociations ?", "fr", QUERY,
+                          passages, vectors=same_vectors)  # fmt: skip
+    absent = reader.read("Quel rôle joue Emmanuel Macron dans les négociations ?", "fr", QUERY,
+                         passages, vectors=same_vectors)  # fmt: skip
+    assert absent.candidate_set.missing_keys == 2
+    assert present.candidate_set.missing_keys == 0
+    assert absent.answerability < present.answerability
+
+
+def test_candidates_skip_short_fragments_and_questions() -> None:
+    found = candidate_sentences(
+        [passage("Court. Une phrase assez longue pour compter ici. Est-ce une question ici ?")]
+    )
+    assert [c.text for c in found] == ["Une phrase assez longue pour compter ici."]
+
+
+def test_reading_is_deterministic(reader: Reader) -> None:
+    text = "Le plan comprend 28 points. Il a été rédigé à Miami par Steve Witkoff et Dmitriev."
+    first = reader.read("Qui a rédigé le plan ?", "fr", QUERY, [passage(text)],
+                        vectors=same_vectors)  # fmt: skip
+    second = reader.read("Qui a rédigé le plan ?", "fr", QUERY, [passage(text)],
+                         vectors=same_vectors)  # fmt: skip
+    assert [s.score for s in first.sentences] == [s.score for s in second.sentences]
+    assert first.answerability == second.answerability
+
+
+def test_model_file_is_json_and_matches_the_features() -> None:
+    data = json.loads(DEFAULT_MODEL.read_text(encoding="utf-8"))
+    model = ReaderModel.load(DEFAULT_MODEL)
+    assert data["meta"]["trained_on"].endswith("items)")
+    assert "split=train" in data["meta"]["trained_on"]
+    assert 0.0 < model.threshold < 1.0
+
+
+def test_bad_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ReaderModelError, match="no reader model"):
+        ReaderModel.load(tmp_path / "missing.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{", encoding="utf-8")
+    with pytest.raises(ReaderModelError, match="not JSON"):
+        ReaderModel.load(broken)

@@ -1,0 +1,82 @@
+"""The reader as the assistant's default answer strategy, end to end on the bundled corpus.
+
+Real embedder, real index, the committed reader model: short answers, refusals, the answer
+frame in the question's language, and no padding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rag import Assistant, answer_messages
+from rag.generate import ReaderGenerator
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_reader_is_the_default_strategy(assistant: Assistant) -> None:
+    assert isinstance(assistant.generator, ReaderGenerator)
+    answer = assistant.ask("Combien de points compte le plan de paix ?")
+    assert answer.verification.generator == "reader"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Combien de points compte le plan de paix ?", "How many points does the peace plan have?"],
+)
+def test_a_factoid_question_gets_a_short_answer_with_its_citation(
+    assistant: Assistant, question: str
+) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    short = answer.to_dict()["short_answer"]
+    assert short is not None and short["kind"] == "number"
+    assert short["text"].startswith("28")
+    # A span of the cited sentence, and that citation is one of the answer's.
+    assert short["text"] in short["citation"]["quote"]
+    cited = {(c["article_id"], c["paragraph"]) for c in answer.to_dict()["citations"]}
+    assert (short["citation"]["article_id"], short["citation"]["paragraph"]) in cited
+
+
+def test_the_chat_shows_the_short_answer_first_in_the_question_language(
+    assistant: Assistant,
+) -> None:
+    french = answer_messages(assistant.ask("Combien de points compte le plan de paix ?"))
+    assert french[0]["content"].startswith("**« 28")
+    english = answer_messages(assistant.ask("How many points does the peace plan have?"))
+    assert english[0]["content"].startswith("**“28")
+
+
+@pytest.mark.parametrize(
+    ("question", "refusal"),
+    [
+        ("Quel rôle la Chine joue-t-elle dans l'élaboration du plan ?", "Je ne trouve pas"),
+        ("What did NATO Secretary General Mark Rutte say about the plan?", "I could not find"),
+    ],
+)
+def test_a_question_about_someone_absent_from_the_articles_is_refused(
+    assistant: Assistant, question: str, refusal: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and answer.answer.startswith(refusal)
+    assert answer.short_answer is None and answer.to_dict()["short_answer"] is None
+
+
+def test_a_single_fact_is_answered_by_one_sentence_and_its_own_corroborations(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Dans quel pays Witkoff devait-il voir le président ukrainien ?")
+    assert not answer.refused
+    main = [s for s in answer.sentences if not s.corroborates and s.differs_from is None]
+    assert len(main) == 1
+    assert "Turquie" in main[0].text
+    assert answer.short_answer is not None and answer.short_answer.text == "Turquie"
+
+
+def test_verification_keeps_every_citation_to_a_given_paragraph(assistant: Assistant) -> None:
+    answer: Any = assistant.ask("Qui a démenti qu'une rencontre soit prévue avec Driscoll ?")
+    given = {p.key for p in answer.passages}
+    assert all((c.article_id, c.paragraph) in given for c in answer.citations)
+    assert answer.verification.dropped_ids == []

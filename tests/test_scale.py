@@ -1,0 +1,342 @@
+"""Scale (issue 14): nothing proportional to the corpus on the question path.
+
+Behaviour only, never timings: which store calls a question makes, what it embeds, what a
+re-index reads, where BM25 comes from.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from crashkit import hash_embedder
+
+import index.parse
+import index.store.writer as writer_module
+from index.config import BUNDLED_CORPUS, IndexSettings
+from index.embed import Embedder
+from index.manifest import FileState, Manifest, scan
+from index.sentences import split_sentences
+from index.store import ArticleStore
+from index.store.reader import StoreReader
+from index.store.sentence_vectors import SentenceVectorStore, texts_of
+from rag import Assistant
+from rag.config import Settings
+from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
+from rag.retrieve import HybridRetriever
+from rag.text import Analyzer
+from rag.vectors import SentenceVectors
+
+QUESTION = "Qui a rencontré Dmitriev à Miami ?"
+
+
+class CallCounter:
+    """Counts calls of chosen methods of one object (the real methods still run)."""
+
+    def __init__(self, target: Any, names: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: collections.Counter[str] = collections.Counter()
+        for name in names:
+            method = getattr(target, name)
+
+            def counted(*args: Any, _method: Any = method, _name: str = name, **kw: Any) -> Any:
+                self.calls[_name] += 1
+                return _method(*args, **kw)
+
+            monkeypatch.setattr(target, name, counted)
+
+
+# ---------------------------------------------------------------- unit: the parts
+
+
+@pytest.mark.unit
+def test_sentence_vector_store_round_trip(tmp_path: Path) -> None:
+    store = SentenceVectorStore.for_embedder(tmp_path, "some/model", 4)
+    assert store.get(["a"]) == {} and len(store) == 0  # nothing written: no file either
+    assert not store.path.exists()
+    vectors = np.eye(4, dtype=np.float32)[:2]
+    store.put(["Un plan en 28 points.", "Trump a reçu Zelensky."], vectors)
+    found = store.get(["Trump a reçu Zelensky.", "inconnu", "Un plan en 28 points."])
+    assert set(found) == {"Un plan en 28 points.", "Trump a reçu Zelensky."}
+    assert np.array_equal(found["Trump a reçu Zelensky."], vectors[1])
+    assert store.missing(["inconnu", "Un plan en 28 points.", "inconnu"]) == ["inconnu"]
+    assert len(SentenceVectorStore(store.path, 4)) == 2  # another reader of the same file
+    with pytest.raises(ValueError, match="columns"):
+        store.put(["x"], np.zeros((1, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="1 texts but 2 vectors"):
+        store.put(["x"], vectors)
+
+
+@pytest.mark.unit
+def test_texts_of_a_paragraph_are_its_sentences() -> None:
+    paragraph = "Le plan compte 28 points. Kiev l'a reçu jeudi."
+    assert texts_of(paragraph) == split_sentences(paragraph)
+    assert len(texts_of(paragraph)) == 2
+    assert texts_of("Une seule phrase.") == ["Une seule phrase."]
+
+
+@pytest.mark.unit
+def test_sentence_vectors_read_the_index_time_store_before_embedding(tmp_path: Path) -> None:
+    embedder = hash_embedder()
+    stored = SentenceVectorStore.for_embedder(tmp_path, embedder.name, embedder.dimension)
+    known = ["Une phrase indexée.", "Une autre phrase indexée."]
+    stored.put(known, embedder.encode_passages(known))
+    asked: list[str] = []
+    encode = embedder.encode_passages
+
+    def spy(texts: Any, **kw: Any) -> np.ndarray:
+        asked.extend(texts)
+        return encode(texts, **kw)
+
+    embedder.encode_passages = spy  # type: ignore[method-assign]
+    vectors = SentenceVectors(embedder, stored=stored)
+    matrix = vectors.encode([*known, "Une phrase nouvelle."])
+    assert asked == ["Une phrase nouvelle."]  # only what the index never saw
+    assert vectors.embedded == 1
+    assert np.allclose(matrix, encode([*known, "Une phrase nouvelle."]), atol=1e-6)
+
+
+@pytest.mark.unit
+def test_bm25_is_saved_and_loaded_memory_mapped(tmp_path: Path) -> None:
+    records = [
+        ParagraphRecord("a", 1, "Le plan de paix compte 28 points.", "Plan", None, "a.txt"),
+        ParagraphRecord("a", 2, "Witkoff a rencontré Dmitriev à Miami.", "Plan", None, "a.txt"),
+        ParagraphRecord("b", 1, "La Turquie accueille des pourparlers.", "Turquie", "2025", "b"),
+    ]
+    built = LexicalIndex(records, Analyzer("fr"))
+    cache = LexicalCache(tmp_path / "lexical")
+    cache.save("here", "articles", "rev1", built)
+    loaded = cache.load("here", "articles", "rev1")
+    assert loaded is not None
+    assert list(loaded.records) == built.records
+    assert loaded.by_key[("a", 2)] == built.by_key[("a", 2)] and ("z", 1) not in loaded.by_key
+    assert isinstance(loaded._bm25.scores["data"], np.memmap)
+    for query in ("Dmitriev Miami", "plan de paix", "Turquie"):
+        assert [(r.key, round(s, 6)) for r, s in loaded.search(query, 2)] == [
+            (r.key, round(s, 6)) for r, s in built.search(query, 2)
+        ]
+    assert loaded.term_weight("dmitriev") == built.term_weight("dmitriev")
+    cache.save("here", "articles", "rev2", built)  # a new revision replaces the old files
+    names = sorted(p.name.rsplit("-", 1)[1] for p in (tmp_path / "lexical").iterdir())
+    assert names == ["rev2.bm25", "rev2.pkl"]
+
+
+@pytest.mark.unit
+def test_manifest_says_unchanged_only_when_nothing_changed(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (corpus / name).write_text(f"Titre {name}\n\nUn paragraphe.\n", encoding="utf-8")
+    manifest = Manifest(tmp_path / "manifest.json")
+    files = scan([corpus])
+    assert files is not None
+    manifest.save(files, "rev1", "key", {"articles": 2})
+    assert manifest.unchanged(scan([corpus]) or [], "rev1", "key") == {"articles": 2}
+    assert manifest.unchanged(files, "rev2", "key") is None  # the store moved on
+    assert manifest.unchanged(files, "rev1", "other settings") is None
+    # Same bytes, new mtime: hashed (not parsed), unchanged, and the new stat is remembered.
+    stat = (corpus / "a.txt").stat()
+    os.utime(corpus / "a.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    assert manifest.unchanged(scan([corpus]) or [], "rev1", "key") == {"articles": 2}
+    touched = next(f for f in scan([corpus]) or [] if f.path.endswith("a.txt"))
+    assert FileState(touched.path, touched.size, touched.mtime_ns) in [
+        FileState(p, s, m)
+        for p, s, m, _ in manifest._read()["files"]  # type: ignore[index]
+    ]
+    (corpus / "b.txt").write_text("Titre\n\nUn autre paragraphe.\n", encoding="utf-8")
+    assert manifest.unchanged(scan([corpus]) or [], "rev1", "key") is None
+    (corpus / "c.txt").write_text("Titre\n\nNouveau.\n", encoding="utf-8")
+    assert manifest.unchanged(scan([corpus]) or [], "rev1", "key") is None
+    assert scan([tmp_path / "missing"]) is None
+
+
+# ---------------------------------------------------------------- integration: the store
+
+
+@pytest.mark.integration
+def test_reindex_of_an_unchanged_corpus_reads_no_file_and_no_row(
+    make_settings: Any, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings: IndexSettings = make_settings(corpus_dir=corpus_copy)
+    store = ArticleStore(settings, hash_embedder())
+    first = store.sync(corpus_copy)
+    revision = store.revision()
+    reads = CallCounter(index.parse, ["read_article"], monkeypatch)
+    rows = CallCounter(StoreReader, ["get_all"], monkeypatch)
+    opened: list[str] = []
+    real_open = Path.open
+
+    def spy_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", spy_open)
+    again = store.sync(corpus_copy)
+    assert reads.calls["read_article"] == 0
+    assert rows.calls["get_all"] == 0
+    assert not [p for p in opened if p.startswith(str(corpus_copy))]
+    assert (again.articles, again.paragraphs, again.chunks) == (
+        first.articles,
+        first.paragraphs,
+        first.chunks,
+    )
+    assert not again.changed and store.revision() == revision
+
+    # A changed file takes the full path; its paragraphs only are re-embedded.
+    victim = sorted(corpus_copy.glob("*.txt"))[0]
+    victim.write_text(victim.read_text(encoding="utf-8") + "\nUn paragraphe ajouté.\n", "utf-8")
+    changed = store.sync(corpus_copy)
+    assert reads.calls["read_article"] == len(list(corpus_copy.glob("*.txt")))
+    assert changed.embedded_paragraphs == 1
+    assert store.revision() != revision
+    # A deleted file too.
+    victim.unlink()
+    removed = store.sync(corpus_copy)
+    assert removed.removed_articles == [victim.stem]
+
+
+@pytest.mark.integration
+def test_counts_come_from_the_commit_not_an_id_scan(
+    make_settings: Any, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(corpus_dir=corpus_copy)
+    store = ArticleStore(settings, hash_embedder())
+    assert store.count() == 0
+    store.sync(corpus_copy)
+    scanned = len(store.audit().visible)
+    rows = CallCounter(StoreReader, ["get_all"], monkeypatch)
+    assert store.count() == scanned > 0
+    snapshot = store.snapshot()
+    assert snapshot.chunks == scanned
+    assert snapshot.content_chunks == len(store.chunks(content_only=True))
+    assert rows.calls["get_all"] == 1  # the chunks() call above, not count()/snapshot()
+
+
+@pytest.mark.integration
+def test_sync_stores_sentence_vectors_of_every_citable_paragraph(
+    make_settings: Any, corpus_copy: Path
+) -> None:
+    settings = make_settings(corpus_dir=corpus_copy)
+    store = ArticleStore(settings, hash_embedder())
+    report = store.sync(corpus_copy)
+    paragraphs: dict[tuple[str, int], list[str]] = {}
+    for chunk in store.chunks(content_only=True):
+        paragraphs.setdefault((chunk.article_id, chunk.paragraph), []).append(chunk.text)
+    texts = [t for parts in paragraphs.values() for t in texts_of(" ".join(parts))]
+    assert store.sentence_vectors.missing(texts) == []
+    assert report.embedded_sentences == len(set(texts))
+    # Nothing new: nothing embedded again.
+    victim = sorted(corpus_copy.glob("*.txt"))[0]
+    victim.write_text(victim.read_text(encoding="utf-8") + "\n\nUne phrase neuve ici.\n", "utf-8")
+    assert store.sync(corpus_copy).embedded_sentences == 1
+    off = make_settings(
+        corpus_dir=corpus_copy, data_dir=settings.data_dir / "off", sentence_vectors=False
+    )
+    assert ArticleStore(off, hash_embedder()).sync(corpus_copy).embedded_sentences == 0
+
+
+# ---------------------------------------------------------------- integration: a question
+
+
+@pytest.mark.integration
+def test_a_question_reads_the_store_state_once_and_embeds_only_itself(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=BUNDLED_CORPUS)
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ask(QUESTION)  # warm: BM25 loaded
+    store_calls = CallCounter(
+        assistant.store,
+        ["state", "get_all", "chunks", "count", "audit", "status", "dense_search"],
+        monkeypatch,
+    )
+    queries = CallCounter(assistant.embedder, ["encode_queries"], monkeypatch)
+    passages_embedded: list[str] = []
+    encode = assistant.embedder.encode_passages
+
+    def spy(texts: Any, **kw: Any) -> np.ndarray:
+        passages_embedded.extend(texts)
+        return encode(texts, **kw)
+
+    monkeypatch.setattr(assistant.embedder, "encode_passages", spy)
+    builds = CallCounter(HybridRetriever, ["_build_lexical"], monkeypatch)
+
+    found = assistant.retrieve("plan en 28 points", 5)
+    assert found
+    assert passages_embedded == []  # the rerank's sentences come from the index
+    answer = assistant.ask("Combien de points compte le plan ?")
+    assert not answer.refused
+    assert store_calls.calls["state"] == 2  # once per question
+    assert store_calls.calls["dense_search"] == 2
+    for name in ("get_all", "chunks", "count", "audit", "status"):
+        assert store_calls.calls[name] == 0, name
+    assert builds.calls["_build_lexical"] == 0
+    assert queries.calls["encode_queries"] <= 2
+    indexed = {t for p in answer.passages for t in texts_of(p.text)}
+    assert not indexed & set(passages_embedded)  # only texts the index never saw
+
+
+@pytest.mark.integration
+def test_bm25_is_loaded_from_disk_and_a_new_revision_is_built_in_the_background(
+    make_settings: Any, corpus_copy: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(corpus_dir=corpus_copy)
+    first = Assistant(settings, embedder=embedder)  # indexes and saves BM25 for the revision
+    builds = CallCounter(HybridRetriever, ["_build_lexical"], monkeypatch)
+    second = Assistant(settings, embedder=embedder)  # another process on this machine
+    assert second.retrieve("Dmitriev Miami", 3)
+    assert builds.calls["_build_lexical"] == 0  # loaded, memory-mapped
+    assert isinstance(second.retriever.served()._bm25.scores["data"], np.memmap)
+    old = second.retriever.served()
+
+    # Another writer commits a new revision without building BM25 (as `python -m rag index`
+    # from a process without lexical cache would): questions keep being served by the old
+    # index while the new one is built in the background, never in the question's thread.
+    (corpus_copy / "zz_new.txt").write_text(
+        "Un navire polaire accoste à Brest\n\nLe navire Albatros a accosté mercredi à Brest "
+        "avec quarante-deux scientifiques à bord.\n",
+        encoding="utf-8",
+    )
+    ArticleStore(settings, embedder).sync(corpus_copy)
+    question_threads: list[str] = []
+    build = HybridRetriever._build_lexical
+
+    def slow_build(self: HybridRetriever) -> Any:
+        import threading
+
+        question_threads.append(threading.current_thread().name)
+        time.sleep(1.0)
+        return build(self)
+
+    monkeypatch.setattr(HybridRetriever, "_build_lexical", slow_build)
+    second.retriever._cache = None  # nothing on disk for the new revision
+    passages = second.retrieve("navire Albatros quarante-deux scientifiques Brest", 3)
+    assert second.retriever.served() is old  # still serving the previous revision
+    assert "zz_new" in [p.article_id for p in passages]  # found by the dense side meanwhile
+    second.retriever.wait_for_background(60)
+    assert question_threads == ["bm25-build"]
+    second.retrieve("navire Albatros", 3)
+    assert "zz_new" in {r.article_id for r in second.retriever.served().records}
+    assert first.retrieve("navire Albatros", 1)[0].article_id == "zz_new"
+
+
+@pytest.mark.integration
+def test_index_writes_manifest_and_reindex_is_reported_unchanged(
+    make_settings: Any, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(corpus_dir=corpus_copy)
+    store = ArticleStore(settings, hash_embedder())
+    store.sync(corpus_copy)
+    applied = CallCounter(writer_module.StoreWriter, ["_apply"], monkeypatch)
+    store.sync(corpus_copy)
+    assert applied.calls["_apply"] == 0
+    store.sync(corpus_copy, rebuild=True)  # a rebuild never trusts the manifest
+    assert applied.calls["_apply"] == 1
+    store.reset()  # the store forgot everything: the manifest's revision no longer matches
+    store.sync(corpus_copy)
+    assert applied.calls["_apply"] == 2
+    assert store.count() > 0
