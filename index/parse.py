@@ -47,7 +47,6 @@ from index.ids import id_key
 
 # Every suffix a reader exists for: .txt, .md, .html, .htm, .pdf, .docx.
 ARTICLE_SUFFIXES = SUPPORTED_SUFFIXES
-TEXT_SUFFIXES = (".txt", ".md")
 # The repetition rule (see check_repetition): texts of at least this many bytes that compress
 # more than this many times are one passage repeated.
 REPETITION_MIN_BYTES = 4096
