@@ -29,7 +29,8 @@ marked as not evidence. 👍/👎 under an answer are stored in ``<data dir>/fee
 "New conversation" clears the chat.
 
 *Index*: the indexed articles (title, date, paragraphs, bundled or uploaded), the removal of
-an uploaded one, and an upload of new ``.txt``/``.md`` articles (the indexer's own checks)
+an uploaded one, and an upload of new articles (``.txt``/``.md``, ``.html``, ``.pdf``,
+``.docx``; the indexer's own checks)
 indexed at once with a progress bar; a file is reported as added only once the index holds it,
 otherwise refused with the reason.
 
@@ -89,6 +90,7 @@ from typing import Any, Literal
 
 # rag sets the offline environment (no hub, no analytics) before gradio is imported.
 from rag import (
+    ARTICLE_SUFFIXES,
     ERROR_MARK,
     Answer,
     Assistant,
@@ -266,10 +268,10 @@ class ChatApp:
         files: list[str] | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple[str, str]:
-        """Check, save and index uploaded .txt/.md articles; returns a report line per file."""
+        """Check, save and index uploaded articles; returns a report line per file."""
         paths = [Path(f) for f in files or []]
         if not paths:
-            return "Choose one or more .txt or .md files first.", self.header()
+            return "Choose one or more article files first.", self.header()
         try:
             return self._add(paths, progress)
         finally:
@@ -408,15 +410,16 @@ class ChatApp:
                             )
                         remove_report = gr.Markdown("", elem_id="remove-report")
                         gr.Markdown(
-                            f"Add articles: `.txt` or `.md`, up to "
+                            "Add articles: `.txt`/`.md` (paragraphs separated by a blank "
+                            "line, the headline first), saved web pages `.html`, `.pdf` with a "
+                            "text layer, Word `.docx`; up to "
                             f"{settings.max_file_bytes / 1_000_000:g} MB each, "
-                            f"{settings.max_upload_files} at a time. Paragraphs are separated by a "
-                            "blank line; the headline comes first. They are indexed at once."
+                            f"{settings.max_upload_files} at a time. They are indexed at once."
                         )
                         files = gr.File(
                             label="Articles",
                             file_count="multiple",
-                            file_types=[".txt", ".md"],
+                            file_types=list(ARTICLE_SUFFIXES),
                             type="filepath",
                             elem_id="upload-files",
                         )
@@ -527,7 +530,7 @@ def server_app(chat_app: ChatApp, keys: list[str]) -> Any:
         logged_in=logged_in if keys else None,
         public_endpoints=chat_app.public_endpoints,
         uploads=settings.allow_uploads,
-        upload_suffixes=(".txt", ".md"),
+        upload_suffixes=ARTICLE_SUFFIXES,
         max_upload_bytes=settings.request_limit,
     )
     return root

@@ -53,6 +53,11 @@ class Chunk:
     date: str | None
     source: str
     paragraph_hash: str
+    # Where the article comes from, when its file says so; stored only when known, so the
+    # rows of text files without a source line are unchanged.
+    url: str | None = None
+    author: str | None = None
+    page: int | None = None
 
     @property
     def chunk_id(self) -> str:
@@ -75,8 +80,9 @@ class Chunk:
         return not self.flag
 
     def metadata(self) -> dict[str, str | int | bool]:
-        """Chroma metadata (scalars only; no ``None``)."""
-        return {
+        """Chroma metadata (scalars only; no ``None``): ``url``, ``author`` and ``page`` only
+        when known."""
+        found: dict[str, str | int | bool] = {
             "article_id": self.article_id,
             "paragraph": self.paragraph,
             "part": self.part,
@@ -88,6 +94,13 @@ class Chunk:
             "content_hash": self.paragraph_hash,
             "embed_hash": self.embed_hash,
         }
+        if self.url:
+            found["url"] = self.url
+        if self.author:
+            found["author"] = self.author
+        if self.page is not None:
+            found["page"] = self.page
+        return found
 
 
 def _pack(pieces: Iterable[str], max_tokens: int) -> list[str]:
@@ -138,6 +151,9 @@ def chunk_article(article: Article, max_tokens: int) -> list[Chunk]:
                     date=article.date,
                     source=str(article.source),
                     paragraph_hash=paragraph.content_hash,
+                    url=article.url,
+                    author=article.author,
+                    page=paragraph.page,
                 )
             )
     return chunks

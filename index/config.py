@@ -28,7 +28,9 @@ class IndexSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="forbid")
 
-    corpus_dir: Path = Field(BUNDLED_CORPUS, description="Folder of .txt/.md articles.")
+    corpus_dir: Path = Field(
+        BUNDLED_CORPUS, description="Folder of articles (.txt, .md, .html, .htm, .pdf, .docx)."
+    )
     data_dir: Path = Field(Path(".rag"), description="Models, the Chroma store and state.")
     chroma_path: Path | None = Field(None, description="Chroma folder; default data_dir/chroma.")
     collection: str = Field("articles", min_length=3, max_length=512, pattern=r"^[A-Za-z0-9._-]+$")
@@ -89,7 +91,12 @@ class IndexSettings(BaseSettings):
         "bytes): larger files are refused on upload and skipped by indexing, before being read.",
     )
     max_paragraphs_per_file: int = Field(
-        2000, ge=1, description="Articles with more blank-line-separated blocks are rejected."
+        2000,
+        ge=1,
+        description="Articles with more paragraphs (blocks, in any format) are rejected.",
+    )
+    max_pdf_pages: int = Field(
+        300, ge=1, description="PDF files with more pages are rejected before their text is read."
     )
     max_chunks_per_file: int = Field(
         4000, ge=1, description="Articles that cut into more chunks are rejected."

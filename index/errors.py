@@ -16,7 +16,7 @@ class CorpusNotFoundError(RagError):
 
 
 class EmptyCorpusError(RagError):
-    """The corpus folder holds no readable .txt/.md article."""
+    """The corpus folder holds no readable article file."""
 
 
 class IndexNotFoundError(RagError):

@@ -4,6 +4,10 @@ Paragraph numbers follow the project contract: the 1-based index of the non-empt
 blank-line-separated blocks of the source file, counted before any filtering, so ``¶5`` is
 always the fifth block of that file. Flagged blocks keep their number and stay in the store,
 but are never cited as evidence.
+
+``.html``/``.htm``, ``.pdf`` and ``.docx`` files are read by :mod:`index.formats` into blocks
+(what a paragraph is in each format is documented there and in the README); from then on they
+are numbered, flagged, checked and indexed exactly like text files (:func:`build_article`).
 """
 
 from __future__ import annotations
@@ -28,9 +32,21 @@ from index.errors import (
     TooManyChunksError,
     TooManyParagraphsError,
 )
+from index.formats import (
+    SOURCE,
+    SUPPORTED_SUFFIXES,
+    Block,
+    Document,
+    DocumentMetadata,
+    ReadLimits,
+    is_source_line,
+    reader_for,
+    source_url,
+)
 from index.ids import id_key
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+# Every suffix a reader exists for: .txt, .md, .html, .htm, .pdf, .docx.
+ARTICLE_SUFFIXES = SUPPORTED_SUFFIXES
 # The repetition rule (see check_repetition): texts of at least this many bytes that compress
 # more than this many times are one passage repeated.
 REPETITION_MIN_BYTES = 4096
@@ -44,6 +60,8 @@ NAVIGATION = "navigation"
 BOILERPLATE = "boilerplate"
 CAPTION = "caption"
 MARKUP = "markup"
+# A block that is only a ``source: URL`` line: it gives the article's URL, is never cited.
+SOURCE_LINE = SOURCE
 
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 _SENTENCE_END = re.compile(r"[.!?…»\"”')\]]\s*$")
@@ -93,6 +111,8 @@ class Paragraph:
     paragraph: int
     text: str
     flag: str = CONTENT
+    # The PDF page this block starts on; None for formats without pages.
+    page: int | None = None
 
     @property
     def is_content(self) -> bool:
@@ -107,7 +127,11 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Article:
-    """A parsed article: id, headline, optional date and its numbered paragraphs."""
+    """A parsed article: id, headline, optional date, URL and author, its numbered paragraphs.
+
+    ``url`` is always an http(s) URL (from the page, the PDF or DOCX text, or a ``source:``
+    line) or None; ``author`` comes from the page or the file's properties.
+    """
 
     article_id: str
     title: str
@@ -115,6 +139,8 @@ class Article:
     paragraphs: tuple[Paragraph, ...]
     date: str | None = None
     encoding: str = "utf-8"
+    url: str | None = None
+    author: str | None = None
 
     @property
     def content_paragraphs(self) -> list[Paragraph]:
@@ -229,35 +255,67 @@ def find_date(blocks: list[str]) -> str | None:
     return None
 
 
-def parse_article(article_id: str, text: str, source: Path, encoding: str = "utf-8") -> Article:
-    """Number and flag the blocks of one article's text.
+def text_document(text: str, encoding: str = "utf-8") -> Document:
+    """The blocks of a text article, with the URL of its ``source:`` line and its date.
+
+    A block that is only a ``source: https://...`` line keeps its number and is flagged
+    ``source`` (never cited); the title is picked by :func:`build_article`.
+    """
+    blocks = tuple(
+        Block(b, flag=SOURCE_LINE if is_source_line(b) else None) for b in split_blocks(text)
+    )
+    metadata = DocumentMetadata(url=source_url(text), date=find_date([b.text for b in blocks]))
+    return Document(title="", blocks=blocks, metadata=metadata, format="text", encoding=encoding)
+
+
+def build_article(article_id: str, document: Document, source: Path) -> Article:
+    """Number and flag a document's blocks: ``¶n`` is ``document.blocks[n - 1]``.
+
+    A block's own flag (from the file's structure: a heading style, a ``source:`` line) is kept,
+    the others are classified from their text (:func:`classify_block`). The headline block is
+    flagged ``title``: the one the reader names, else the early heading that shares most words
+    with the body (:func:`pick_title`). Page, URL, author and date come with the document.
 
     Raises:
-        ArticleReadError: the text holds no block at all.
+        ArticleReadError: the document holds no block at all.
     """
-    blocks = split_blocks(text)
-    if not blocks:
+    if not document.blocks:
         raise ArticleReadError("empty file: no paragraph to index")
-    flags = [classify_block(block) for block in blocks]
-    title_index = pick_title(blocks, flags)
+    texts = [b.text for b in document.blocks]
+    flags = [b.flag if b.flag is not None else classify_block(b.text) for b in document.blocks]
+    title_index = document.title_block
+    title = document.title
+    if title_index is None and not title:
+        title_index = pick_title(texts, flags)
     if title_index is not None:
         flags[title_index] = TITLE
-        title = blocks[title_index]
-    else:
-        first = next((b for b, f in zip(blocks, flags, strict=True) if f == CONTENT), blocks[0])
+        title = title or texts[title_index]
+    if not title:
+        first = next((t for t, f in zip(texts, flags, strict=True) if f == CONTENT), texts[0])
         title = " ".join(first.split())[:120]
     paragraphs = tuple(
-        Paragraph(article_id=article_id, paragraph=n, text=block, flag=flag)
-        for n, (block, flag) in enumerate(zip(blocks, flags, strict=True), start=1)
+        Paragraph(article_id=article_id, paragraph=n, text=block.text, flag=flag, page=block.page)
+        for n, (block, flag) in enumerate(zip(document.blocks, flags, strict=True), start=1)
     )
     return Article(
         article_id=article_id,
         title=title,
         source=source,
         paragraphs=paragraphs,
-        date=find_date(blocks),
-        encoding=encoding,
+        date=document.metadata.date,
+        encoding=document.encoding,
+        url=document.metadata.url,
+        author=document.metadata.author,
     )
+
+
+def parse_article(article_id: str, text: str, source: Path, encoding: str = "utf-8") -> Article:
+    """Number and flag the blocks of one article's text.
+
+    Raises:
+        ArticleReadError: the text holds no block at all.
+    """
+    return build_article(article_id, text_document(text, encoding), source)
 
 
 def size_text(size: int) -> str:
@@ -288,14 +346,12 @@ def check_file(path: Path | str, settings: IndexSettings) -> int:
         The file size in bytes.
 
     Raises:
-        ArticleReadError: not a regular file, not ``.txt``/``.md``, or not accessible.
+        ArticleReadError: not a regular file, not a supported format (``ARTICLE_SUFFIXES``),
+            or not accessible.
         FileTooLargeError: larger than ``settings.max_file_bytes``.
     """
     path = Path(path)
-    if path.suffix.lower() not in ARTICLE_SUFFIXES:
-        raise ArticleReadError(
-            f"not an article file: '{path.name}' (expected {' or '.join(ARTICLE_SUFFIXES)})"
-        )
+    reader_for(path.name)  # UnsupportedFormatError names the accepted suffixes
     try:
         info = path.stat()
     except OSError as exc:
@@ -334,7 +390,15 @@ def check_blocks(text: str, settings: IndexSettings) -> int:
     Raises:
         TooManyParagraphsError: more blocks than ``settings.max_paragraphs_per_file``.
     """
-    limit = settings.max_paragraphs_per_file
+    return count_blocks(text, settings.max_paragraphs_per_file)
+
+
+def count_blocks(text: str, limit: int) -> int:
+    """The number of blocks of ``text``, counting no further than ``limit``.
+
+    Raises:
+        TooManyParagraphsError: more than ``limit`` blocks.
+    """
     count = 0
     start = 0
     normalized = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -379,13 +443,13 @@ def check_repetition(text: str) -> None:
 
 
 def _parse_checked(raw: bytes, source: Path, settings: IndexSettings) -> Article:
+    """The file-level checks and the reading, by the reader of the file's suffix."""
+    reader = reader_for(source.name)
     check_size(len(raw), settings)
-    if not raw.strip():
-        raise ArticleReadError("empty file: no paragraph to index")
-    text, encoding = decode_bytes(raw)
-    check_blocks(text, settings)
-    check_repetition(text)
-    return parse_article(source.stem, text, source, encoding)
+    document = reader(raw, source.name, ReadLimits.from_settings(settings))
+    if document.format != "text":  # the text reader applies it to the text as it is
+        check_repetition("\n\n".join(b.text for b in document.blocks))
+    return build_article(source.stem, document, source)
 
 
 def read_article(path: Path, settings: IndexSettings | None = None) -> Article:
@@ -460,7 +524,7 @@ def content_fingerprint(article: Article) -> str:
 
 
 def article_files(folder: Path) -> list[Path]:
-    """The article files of a folder (not recursive), sorted by name."""
+    """The article files of a folder (not recursive, any supported suffix), sorted by name."""
     return sorted(
         p
         for p in folder.iterdir()
@@ -471,9 +535,11 @@ def article_files(folder: Path) -> list[Path]:
 def load_corpus(
     folder: Path | str | Sequence[Path | str], settings: IndexSettings | None = None
 ) -> CorpusLoad:
-    """Read every ``.txt``/``.md`` file of a folder (or of several folders, in order).
+    """Read every article file of a folder (or of several folders, in order): ``.txt``, ``.md``,
+    ``.html``, ``.htm``, ``.pdf``, ``.docx``.
 
-    Files that cannot be used are reported in :attr:`CorpusLoad.issues` and skipped; the other
+    Files that cannot be used (an encrypted or scanned PDF, a corrupt DOCX, a page without an
+    article...) are reported in :attr:`CorpusLoad.issues` with the reason and skipped; the other
     files are still read. Every file passes :func:`check_article`, the same gate as uploads. An
     article id (file stem) met a second time, or one that looks like an earlier id (see
     :mod:`index.ids`), is skipped. A file whose content duplicates an earlier file (by folder,
@@ -532,7 +598,7 @@ def load_corpus(
         load.articles.append(article)
         load.chunks[article.article_id] = list(checked.chunks)
     if not load.articles:
-        detail = "; ".join(f"{i.path.name}: {i.message}" for i in load.issues) or "no .txt/.md file"
+        detail = "; ".join(f"{i.path.name}: {i.message}" for i in load.issues) or "no article file"
         where = ", ".join(str(r) for r in roots)
         raise EmptyCorpusError(f"no readable article in {where} ({detail})")
     return load

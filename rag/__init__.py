@@ -18,7 +18,7 @@ from index.errors import (
     RagError,
     StoreError,
 )
-from index.parse import article_files, decode_bytes, fold, load_corpus
+from index.parse import ARTICLE_SUFFIXES, article_files, decode_bytes, fold, load_corpus
 from index.sources import ArticleInfo
 from rag.api import (
     ExposedWithoutKeysError,
@@ -64,6 +64,7 @@ from rag.types import (
 )
 
 __all__ = [
+    "ARTICLE_SUFFIXES",
     "BUNDLED_CORPUS",
     "ERROR_MARK",
     "Answer",

@@ -275,10 +275,4 @@ class ExtractiveAnswerer:
 
 
 def _citation(candidate: Candidate) -> Citation:
-    return Citation(
-        article_id=candidate.passage.article_id,
-        paragraph=candidate.passage.paragraph,
-        title=candidate.passage.title,
-        quote=candidate.text,
-        date=candidate.passage.date,
-    )
+    return Citation.of(candidate.passage, candidate.text)

@@ -46,7 +46,9 @@ def _fail(message: str) -> typer.Exit:
 
 @app.command()
 def index(
-    path: Annotated[Path | None, typer.Argument(help="Folder of .txt/.md articles.")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="Folder of articles (.txt, .md, .html, .pdf, .docx).")
+    ] = None,
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Drop the index and re-embed all.")
     ] = False,

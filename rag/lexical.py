@@ -22,7 +22,7 @@ from rag.text import Analyzer
 
 logger = logging.getLogger(__name__)
 # Bump when the pickled layout of LexicalIndex changes: old files are then ignored.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 # A staging folder older than this is a dead writer's leftover.
 STALE_STAGING_SECONDS = 600
 
@@ -37,6 +37,9 @@ class ParagraphRecord:
     title: str
     date: str | None
     source: str
+    url: str | None = None
+    author: str | None = None
+    page: int | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -47,8 +50,8 @@ class ParagraphRecord:
 class RecordColumns(Sequence[ParagraphRecord]):
     """Paragraph records stored as columns, each record made when it is read.
 
-    What a loaded index keeps: six lists (no object per paragraph), so loading 100k paragraphs
-    costs one unpickling, not 100k record constructions.
+    What a loaded index keeps: one list per field (no object per paragraph), so loading 100k
+    paragraphs costs one unpickling, not 100k record constructions.
     """
 
     def __init__(self, columns: tuple[list[Any], ...]) -> None:
@@ -68,8 +71,7 @@ class RecordColumns(Sequence[ParagraphRecord]):
     def __getitem__(self, index: int | slice) -> ParagraphRecord | list[ParagraphRecord]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        a, p, t, ti, d, so = self.columns
-        return ParagraphRecord(a[index], p[index], t[index], ti[index], d[index], so[index])
+        return ParagraphRecord(*(column[index] for column in self.columns))
 
     def __iter__(self) -> Iterator[ParagraphRecord]:
         for row in zip(*self.columns, strict=True):
@@ -156,6 +158,9 @@ class LexicalIndex:
             [r.title for r in self.records],
             [r.date for r in self.records],
             [r.source for r in self.records],
+            [r.url for r in self.records],
+            [r.author for r in self.records],
+            [r.page for r in self.records],
         )
         state = {
             "format": CACHE_FORMAT,

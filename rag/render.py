@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from index.errors import RagError
+from index.formats import safe_url
 from rag.assistant import Assistant
 from rag.errors import InvalidQuestionError
 from rag.history import validate_history
@@ -125,8 +126,27 @@ def _ref(citation: Citation | Passage, labels: Mapping[str, str]) -> str:
     )
 
 
+# Characters percent-encoded in a link target so the markdown link cannot be broken out of.
+_LINK_UNSAFE = {c: f"%{ord(c):02X}" for c in "()<>[]\"'` \\"}
+
+
+def source_link(url: object, text: str = "source ↗") -> str:
+    """A markdown link to an article's http(s) URL, or "" for any other URL.
+
+    The chat's markdown renderer opens such links in a new tab with
+    ``rel="noopener noreferrer"``; ``javascript:``, ``data:`` and other schemes never become
+    links.
+    """
+    safe = safe_url(url)
+    if safe is None:
+        return ""
+    target = "".join(_LINK_UNSAFE.get(c, c) for c in safe)
+    return f"[{escape(text)}]({target})"
+
+
 def sources_markdown(answer: Answer, labels: Mapping[str, str] | None = None) -> str:
-    """Markdown of the cited paragraphs: title, date, ¶ number, full text, same-fact reports."""
+    """Markdown of the cited paragraphs: title, date, author, ¶ number and PDF page, a link to
+    the article's URL, the full text and same-fact reports."""
     labels = labels if labels is not None else answer.labels()
     also = answer.also_reported_by()
     blocks = []
@@ -135,8 +155,15 @@ def sources_markdown(answer: Answer, labels: Mapping[str, str] | None = None) ->
         heading = f"**{number}. {title}**"
         if source["date"]:
             heading += f" · {escape(str(source['date']))}"
+        if source.get("author"):
+            heading += f" · {escape(str(source['author']))}"
         ref = format_ref(source["article_id"], source["paragraph"])
-        heading += f" · ¶{source['paragraph']}  \n`{ref}`"
+        heading += f" · ¶{source['paragraph']}"
+        if source.get("page") is not None:
+            heading += f" · p. {int(source['page'])}"
+        if link := source_link(source.get("url")):
+            heading += f" · {link}"
+        heading += f"  \n`{ref}`"
         block = f"{heading}\n\n{_quote_block(source['text'], source['quote'])}"
         others = also.get((source["article_id"], source["paragraph"]), [])
         if others:

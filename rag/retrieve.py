@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -153,15 +153,7 @@ class HybridRetriever:
             texts.setdefault(key, []).append(chunk.text)
             meta.setdefault(key, chunk.metadata)
         records = [
-            ParagraphRecord(
-                article_id=key[0],
-                paragraph=key[1],
-                text=" ".join(parts),
-                title=str(meta[key].get("title", "")),
-                date=str(meta[key].get("date") or "") or None,
-                source=str(meta[key].get("source", "")),
-            )
-            for key, parts in texts.items()
+            _record(key[0], key[1], " ".join(parts), meta[key]) for key, parts in texts.items()
         ]
         language = corpus_language(r.text for r in records)
         return LexicalIndex(records, Analyzer(language))
@@ -204,6 +196,9 @@ class HybridRetriever:
                     title=record.title,
                     date=record.date,
                     source=record.source,
+                    url=record.url,
+                    author=record.author,
+                    page=record.page,
                 )
             return fused[record.key]
 
@@ -255,17 +250,25 @@ class HybridRetriever:
         return head + ranked[self.settings.rerank_depth :]
 
 
-def _record_of(chunk: StoredChunk) -> ParagraphRecord:
-    """A paragraph record from one stored chunk (for paragraphs the BM25 index lacks yet)."""
-    meta = chunk.metadata
+def _record(article_id: str, paragraph: int, text: str, meta: Mapping[str, Any]) -> ParagraphRecord:
+    """A paragraph record from its text and a chunk's stored metadata (URL, author and page
+    only when the chunk has them)."""
     return ParagraphRecord(
-        article_id=chunk.article_id,
-        paragraph=chunk.paragraph,
-        text=chunk.text,
+        article_id=article_id,
+        paragraph=paragraph,
+        text=text,
         title=str(meta.get("title", "")),
         date=str(meta.get("date") or "") or None,
         source=str(meta.get("source", "")),
+        url=str(meta.get("url") or "") or None,
+        author=str(meta.get("author") or "") or None,
+        page=int(meta["page"]) if meta.get("page") else None,
     )
+
+
+def _record_of(chunk: StoredChunk) -> ParagraphRecord:
+    """A paragraph record from one stored chunk (for paragraphs the BM25 index lacks yet)."""
+    return _record(chunk.article_id, chunk.paragraph, chunk.text, chunk.metadata)
 
 
 class ParagraphRetriever(BaseRetriever):

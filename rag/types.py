@@ -16,6 +16,18 @@ from langchain_core.documents import Document
 from rag.refs import format_ref, format_refs, neutralise_refs, relabel_refs, unique_labels
 
 
+def origin_fields(item: Passage | Citation) -> dict[str, Any]:
+    """``url``, ``author`` and ``page`` of a passage or citation, only those that are known."""
+    found: dict[str, Any] = {}
+    if item.url:
+        found["url"] = item.url
+    if item.author:
+        found["author"] = item.author
+    if item.page is not None:
+        found["page"] = item.page
+    return found
+
+
 @dataclass
 class Passage:
     """A retrieved paragraph: the unit of citation.
@@ -35,6 +47,11 @@ class Passage:
     dense_score: float | None = None
     lexical_score: float | None = None
     ranks: dict[str, int] = field(default_factory=dict)
+    # Where the article comes from, when its file says so: an http(s) URL, the author, and the
+    # PDF page this paragraph starts on.
+    url: str | None = None
+    author: str | None = None
+    page: int | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -58,6 +75,7 @@ class Passage:
                 "date": self.date or "",
                 "source": self.source,
                 "score": self.score,
+                **origin_fields(self),
             },
         )
 
@@ -71,20 +89,40 @@ class Citation:
     title: str
     quote: str
     date: str | None = None
+    url: str | None = None
+    author: str | None = None
+    page: int | None = None
 
     @property
     def ref(self) -> str:
         """``article_id ¶n``."""
         return format_ref(self.article_id, self.paragraph)
 
+    @classmethod
+    def of(cls, passage: Passage, quote: str) -> Citation:
+        """The citation of a quote taken from ``passage`` (carries its date, URL, author, page)."""
+        return cls(
+            article_id=passage.article_id,
+            paragraph=passage.paragraph,
+            title=passage.title,
+            quote=quote,
+            date=passage.date,
+            url=passage.url,
+            author=passage.author,
+            page=passage.page,
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """The public citation dict."""
-        return {
+        """The public citation dict; ``date``, ``url``, ``author`` and ``page`` when known."""
+        found = {
             "article_id": self.article_id,
             "paragraph": self.paragraph,
             "title": self.title,
             "quote": self.quote,
         }
+        if self.date:
+            found["date"] = self.date
+        return found | origin_fields(self)
 
 
 @dataclass
@@ -243,8 +281,8 @@ class Answer:
         """The cited paragraphs in full, in citation order.
 
         Each has ``article_id``, ``paragraph``, ``title``, ``date``, ``text`` (the whole
-        paragraph, from the retrieved passage; the quote when that passage is missing) and
-        ``quote``.
+        paragraph, from the retrieved passage; the quote when that passage is missing),
+        ``quote``, and ``url``, ``author``, ``page`` (None when unknown).
         """
         passages = {p.key: p for p in self.passages}
         found: list[dict[str, Any]] = []
@@ -258,6 +296,9 @@ class Answer:
                     "date": citation.date or (passage.date if passage else None),
                     "text": passage.text if passage else citation.quote,
                     "quote": citation.quote,
+                    "url": citation.url or (passage.url if passage else None),
+                    "author": citation.author or (passage.author if passage else None),
+                    "page": passage.page if citation.page is None and passage else citation.page,
                 }
             )
         return found

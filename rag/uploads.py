@@ -11,7 +11,8 @@ together with ``Settings.corpus_dir`` (``Settings.source_dirs``)::
     from rag.uploads import save_uploads
     result = save_uploads([("note.txt", b"Titre\\n\\nUn paragraphe.")], settings)
     result.saved      # [Path(".rag/uploads/note.txt")]
-    result.rejected   # [("bad.pdf", "only .txt and .md articles are accepted, not .pdf"), ...]
+    result.rejected   # [("bad.png", "only .txt, .md, .html, .htm, .pdf, .docx articles are
+                      #   accepted, not .png"), ...]
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def safe_article_name(name: str) -> str:
     """A file name safe to create in the upload folder, from whatever the client sent.
 
     Directory parts (``../``, absolute paths, Windows drives) are dropped and unusual
-    characters replaced; the ``.txt``/``.md`` suffix is required.
+    characters replaced; an article suffix (``.txt``, ``.md``, ``.html``, ``.htm``, ``.pdf``,
+    ``.docx``) is required.
 
     Raises:
         UploadError: no usable name remains, or the type is not accepted.
@@ -72,7 +74,8 @@ def safe_article_name(name: str) -> str:
     suffix = Path(base).suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         shown = suffix or "no extension"
-        raise UploadError(f"only .txt and .md articles are accepted, not {shown}")
+        accepted = ", ".join(ARTICLE_SUFFIXES)
+        raise UploadError(f"only {accepted} articles are accepted, not {shown}")
     stem = _UNSAFE_NAME.sub("_", Path(base).stem).strip(" ._")[:MAX_NAME_CHARS]
     if not stem:
         raise UploadError(f"the file name {name!r} has no usable characters")

@@ -289,13 +289,7 @@ class Verifier:
 
     def _citation(self, key: Key, claim: str) -> Citation:
         passage = self.passages[key]
-        return Citation(
-            article_id=passage.article_id,
-            paragraph=passage.paragraph,
-            title=passage.title,
-            quote=best_quote(claim, passage.text),
-            date=passage.date,
-        )
+        return Citation.of(passage, best_quote(claim, passage.text))
 
     def check_unit(self, unit: str) -> Checked:
         """Verify one generated unit (a sentence with its markers)."""

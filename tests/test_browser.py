@@ -217,6 +217,92 @@ def test_index_tab_lists_articles_with_titles_as_text_and_removes_an_upload(
     page.get_by_role("tab", name="Chat").click()
 
 
+MAREES_URL = "https://www.example.net/marees/rapport-2025"
+
+
+def _format_uploads(folder: Path) -> list[Path]:
+    """A PDF (answer on page 2, a source: line), a saved web page and a Word file."""
+    import docx
+    from format_fixtures import make_pdf
+
+    pdf = folder / "rapport-marees.pdf"
+    pdf.write_bytes(
+        make_pdf(
+            [
+                ("Rapport sur les grandes marées de Port-Lannec", True),
+                (
+                    "Le port de Port-Lannec a connu cet automne une série de grandes marées. " * 3,
+                    False,
+                ),
+                (
+                    "Selon le rapport, la plus haute marée a atteint 7,4 mètres le 12 octobre à "
+                    "Port-Lannec, un record depuis 1998.",
+                    False,
+                ),
+                (f"source: {MAREES_URL}", False),
+            ],
+            pages_at={2},
+        )
+    )
+    html = folder / "phare-de-trevenec.html"
+    html.write_text(
+        "<html><head><title>Le phare de Trévenec repeint</title>"
+        '<link rel="canonical" href="javascript:alert(1)"></head><body>'
+        "<nav><a href='/'>Accueil</a> <a href='/mer'>Mer</a></nav><article>"
+        "<h1>Le phare de Trévenec repeint</h1>"
+        "<p>Le phare de Trévenec a été entièrement repeint en rouge et blanc au mois de "
+        "septembre, après six semaines de travaux menés par une entreprise de Brest.</p>"
+        "<p>Les visites reprendront au printemps, les mercredis et les samedis, avec un "
+        "nouveau parcours consacré aux gardiens qui y ont vécu jusqu'en 1985.</p>"
+        "</article><div class='comments'><p>Bravo aux peintres !</p></div></body></html>",
+        encoding="utf-8",
+    )
+    word = folder / "fete-du-cidre.docx"
+    document = docx.Document()
+    document.add_paragraph("La fête du cidre de Kerlouan", style="Title")
+    document.add_paragraph(
+        "La fête du cidre de Kerlouan a réuni quatre mille visiteurs le dernier dimanche "
+        "d'octobre, un chiffre en hausse par rapport à l'an dernier."
+    )
+    document.save(str(word))
+    return [pdf, html, word]
+
+
+@needs_chromium
+def test_uploads_of_each_format_are_cited_with_the_page_and_a_safe_link(
+    page: Any, tmp_path: Path
+) -> None:
+    uploads = _format_uploads(tmp_path)
+    page.get_by_role("tab", name="Index").click()
+    page.locator("#upload-files input[type=file]").set_input_files([str(p) for p in uploads])
+    files = page.locator("#upload-files")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not all(p.name in files.inner_text() for p in uploads):
+        page.wait_for_timeout(300)
+    page.locator("#upload-button").click()
+    report = page.locator("#upload-report")
+    for upload in uploads:
+        report.get_by_text(f"added {upload.name}", exact=False).wait_for(timeout=300_000)
+    page.get_by_role("tab", name="Chat").click()
+    new_conversation(page)
+    box = page.locator("#question textarea")
+    box.fill("Quelle hauteur a atteint la plus haute marée à Port-Lannec ?")
+    box.press("Enter")
+    chat = page.locator("#chat")
+    toggle = chat.get_by_text(render.SOURCES_TITLE, exact=True)
+    toggle.wait_for(timeout=180_000)
+    settle(chat)
+    toggle.click()
+    link = chat.locator(f'a[href="{MAREES_URL}"]').first
+    link.wait_for(timeout=30_000)
+    settle(chat)
+    assert "7,4 mètres" in chat.inner_text()
+    assert "p. 2" in chat.inner_text()
+    assert link.get_attribute("target") == "_blank"
+    assert {"noopener", "noreferrer"} <= set((link.get_attribute("rel") or "").split())
+    assert chat.locator('a[href^="javascript:"]').count() == 0
+
+
 @needs_chromium
 def test_page_makes_no_request_outside_loopback(page: Any) -> None:
     hosts = {

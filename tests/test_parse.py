@@ -113,14 +113,16 @@ def test_bad_files_are_skipped_with_a_reason_and_good_ones_kept(tmp_path: Path) 
     (tmp_path / "good.md").write_text("Un vrai paragraphe d'article.\n", encoding="utf-8")
     (tmp_path / "empty.txt").write_text("  \n\n", encoding="utf-8")
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "ignored.pptx").write_bytes(b"PK\x03\x04")  # not an article format
+    (tmp_path / "truncated.pdf").write_bytes(b"%PDF-1.4")  # a format read since issue 16
     load = load_corpus(tmp_path)
     assert [a.article_id for a in load.articles] == ["good"]
     reasons = {i.path.name: i.message for i in load.issues}
     assert "empty" in reasons["empty.txt"]
     assert "binary" in reasons["binary.txt"]
-    assert "ignored.pdf" not in reasons
-    assert load.unreadable_ids == {"empty", "binary"}
+    assert "not a readable PDF" in reasons["truncated.pdf"]
+    assert "ignored.pptx" not in reasons
+    assert load.unreadable_ids == {"empty", "binary", "truncated"}
 
 
 def test_missing_and_empty_folders_raise_typed_errors(tmp_path: Path) -> None:

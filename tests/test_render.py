@@ -128,6 +128,49 @@ def test_same_fact_sources_say_also_reported_by() -> None:
     assert "*Also reported by* Premier article ¶2" in sources
 
 
+def _sourced_answer(url: str | None, page: int | None = None) -> Answer:
+    quote = "Dmitriev a rencontré Witkoff à Miami."
+    passage = Passage(
+        "a1", 2, f"Intro. {quote}", 1.0, title="Titre", url=url, author="Ana Mol", page=page
+    )
+    return Answer(
+        answer=f"{quote} [a1 ¶2]",
+        refused=False,
+        citations=[Citation.of(passage, quote)],
+        passages=[passage],
+    )
+
+
+def test_sources_link_the_article_url_and_show_the_pdf_page() -> None:
+    url = "https://www.example.org/monde/plan(28)?a=1&b=2"
+    sources = render.sources_markdown(_sourced_answer(url, page=3))
+    assert "[source ↗](https://www.example.org/monde/plan%2828%29?a=1&b=2)" in sources
+    assert "p. 3" in sources and "Ana Mol" in sources
+    [citation] = _sourced_answer(url, page=3).to_dict()["citations"]
+    assert (citation["url"], citation["author"], citation["page"]) == (url, "Ana Mol", 3)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.cookie)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "JAVASCRIPT:alert(1)",
+        "https://example.org/x) [evil](javascript:alert(1)",
+    ],
+)
+def test_sources_never_link_a_url_that_is_not_plain_http(url: str) -> None:
+    sources = render.sources_markdown(_sourced_answer(url))
+    assert "](javascript" not in sources.lower() and "](data:" not in sources
+    assert "javascript:" not in render.source_link(url).lower()
+
+
+def test_citations_without_origin_keep_the_old_shape() -> None:
+    [citation] = html_answer().to_dict()["citations"]
+    assert set(citation) == {"article_id", "paragraph", "title", "quote", "date"}
+    assert "url" not in citation and "page" not in citation
+
+
 @pytest.mark.unit
 def test_labels_are_distinct_even_when_headlines_and_id_prefixes_collide() -> None:
     from rag import unique_labels

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from http.cookies import CookieError, SimpleCookie
 
+from index.formats import SUPPORTED_SUFFIXES
 from rag.api.limits import ASGIApp, Receive, Scope, Send
 
 _ALWAYS = [
@@ -81,7 +82,7 @@ class RouteGuard:
         app: ASGIApp,
         public_endpoints: Iterable[str] = (),
         uploads: bool = True,
-        upload_suffixes: Iterable[str] = (".txt", ".md"),
+        upload_suffixes: Iterable[str] = SUPPORTED_SUFFIXES,
         max_upload_bytes: int = 4_000_000,
         logged_in: Callable[[dict[str, str]], bool] | None = None,
     ) -> None:

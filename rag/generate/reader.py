@@ -17,6 +17,7 @@ any other question: the reader cannot tell which of the two answers).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
@@ -71,13 +72,7 @@ def _cap(text: str) -> str:
 
 
 def _citation(candidate: Candidate) -> Citation:
-    return Citation(
-        article_id=candidate.passage.article_id,
-        paragraph=candidate.passage.paragraph,
-        title=candidate.passage.title,
-        quote=candidate.text,
-        date=candidate.passage.date,
-    )
+    return Citation.of(candidate.passage, candidate.text)
 
 
 class ReaderGenerator(Generator):
@@ -168,9 +163,7 @@ class ReaderGenerator(Generator):
                 short = ShortAnswer(
                     text=quote[span.start : span.end],
                     kind=KIND_NAMES.get(span.kind, span.kind.lower()),
-                    citation=Citation(
-                        main.article_id, main.paragraph, main.title, quote, main.date
-                    ),
+                    citation=dataclasses.replace(main, quote=quote),
                 )
             corroborating = self.answerer.corroborating(candidate, pool, lexical)
             if position == 0 and short is not None:
