@@ -12,7 +12,17 @@ No padding: one sentence answers, plus only what the reader says adds answer con
 another article stating the same fact (corroboration) or other figures (a disagreement), and
 the next-best sentence of another paragraph when the reader rates it close to the best (half
 its probability for a question that asks two things or what several articles say; 80% for
-any other question: the reader cannot tell which of the two answers).
+any other question: the reader cannot tell which of the two answers). Three more cases add one
+sentence, each a general sign that the best sentence alone may not hold the answer:
+
+- the two scorers disagree: today's support score (:class:`rag.answer.ExtractiveAnswerer`)
+  prefers the reader's runner-up of another paragraph, rated at least ``DISAGREE_SHARE`` of the
+  best;
+- continuation: for a question asking no typed answer (what, which, why), the reader's runner-up
+  is the sentence right after the best one in the same paragraph;
+- a stronger short answer: for a factoid question, one of the next ``TYPED_FALLBACK_TOP``
+  sentences (another paragraph) holds a short answer clearly stronger than the best sentence's
+  (or the best holds none); its short answer is shown.
 """
 
 from __future__ import annotations
@@ -24,7 +34,8 @@ from index.parse import fold
 from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
 from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
-from rag.reader import Reader, Reading, ScoredSentence
+from rag.reader import AMBIGUITY_MARGIN, Reader, Reading, ScoredSentence, extract_short_answer
+from rag.reader import ShortAnswer as SpanAnswer
 from rag.text import detect_language
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
@@ -37,6 +48,13 @@ UNSURE_SHARE = 0.8
 # Another article's sentence holding the same short answer corroborates it when the reader
 # rates it at least this share of the best sentence.
 SAME_ANSWER_SHARE = 0.2
+# When today's support score (cosine + term coverage) prefers the reader's runner-up of another
+# paragraph to its best sentence and the reader rates it at least this share of the best, the two
+# scorers disagree: both sentences are quoted.
+DISAGREE_SHARE = 0.5
+# A factoid question whose best sentence holds no answer of the expected type: the best of the
+# next few sentences (another paragraph) that holds one is quoted too.
+TYPED_FALLBACK_TOP = 3
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
 }  # fmt: skip
@@ -149,6 +167,13 @@ class ReaderGenerator(Generator):
         chosen = [reading.best]
         several = asks_for_several(request.question) or asks_for_several(request.query)
         second = self._second(reading, by_text, SECOND_SENTENCE_SHARE if several else UNSURE_SHARE)
+        spans: list[SpanAnswer | None] = [reading.short_answer]
+        if second is None:
+            second = self._continuation(reading)
+        if second is None:
+            second, span = self._typed_fallback(reading)
+            if second is not None:
+                spans = [None, span]  # the stronger short answer is the other sentence's
         if second is not None:
             chosen.append(second)
         units: list[AnswerSentence] = []
@@ -162,8 +187,8 @@ class ReaderGenerator(Generator):
             units.append(
                 AnswerSentence(text=_cap(candidate.text), citations=[main], support=support)
             )
-            if position == 0 and reading.short_answer is not None:
-                span = reading.short_answer
+            span = spans[position] if position < len(spans) else None
+            if short is None and span is not None:
                 quote = _cap(candidate.text)
                 short = ShortAnswer(
                     text=quote[span.start : span.end],
@@ -243,11 +268,17 @@ class ReaderGenerator(Generator):
         best = reading.sentences[0]
         first = by_text.get((best.candidate.key, best.candidate.text))
         for scored in reading.sentences[1:]:
-            if scored.probability < share * best.probability:
+            other = by_text.get((scored.candidate.key, scored.candidate.text))
+            disputed = (
+                first is not None
+                and other is not None
+                and other.support > first.support
+                and scored.probability >= DISAGREE_SHARE * best.probability
+            )
+            if scored.probability < share * best.probability and not disputed:
                 return None
             if scored.candidate.key == best.candidate.key:
                 continue
-            other = by_text.get((scored.candidate.key, scored.candidate.text))
             if (
                 first is not None
                 and other is not None
@@ -258,6 +289,52 @@ class ReaderGenerator(Generator):
                 continue  # the same statement: corroboration handles it
             return scored
         return None
+
+    @staticmethod
+    def _continuation(reading: Reading) -> ScoredSentence | None:
+        """The reader's runner-up when it is the sentence right after the best one.
+
+        Only for a question that asks for no typed short answer (what, which, why): the
+        runner-up then continues the best sentence (« … le reflet des exigences russes. Selon
+        certaines informations, ce plan comprenait … »).
+        """
+        if reading.question.answer_type is not None or len(reading.sentences) < 2:
+            return None
+        best, runner = reading.sentences[0].candidate, reading.sentences[1].candidate
+        if runner.key != best.key:
+            return None
+        text = best.passage.text
+        start = text.find(best.text)
+        follow = text.find(runner.text)
+        if start < 0 or follow < start + len(best.text):
+            return None
+        between = text[start + len(best.text) : follow]
+        siblings = [s.candidate.text for s in reading.sentences if s.candidate.key == best.key]
+        if any(sibling in between for sibling in siblings if sibling):
+            return None
+        return reading.sentences[1]
+
+    @staticmethod
+    def _typed_fallback(reading: Reading) -> tuple[ScoredSentence | None, SpanAnswer | None]:
+        """A sentence of another paragraph holding a clearly stronger short answer than the best.
+
+        For a factoid question whose best sentence holds no answer of the expected type, or a
+        weak one (e.g. a place that is not where anything happens), the first of the next
+        ``TYPED_FALLBACK_TOP`` sentences whose short answer is ``AMBIGUITY_MARGIN`` stronger.
+        """
+        if reading.question.answer_type is None or not reading.sentences:
+            return None, None
+        best = reading.sentences[0]
+        current = reading.short_answer
+        for scored in reading.sentences[1 : 1 + TYPED_FALLBACK_TOP]:
+            if scored.candidate.key == best.candidate.key:
+                continue
+            span = extract_short_answer(reading.question, scored.candidate.text, scored.annotation)
+            if span is not None and (
+                current is None or span.strength >= current.strength + AMBIGUITY_MARGIN
+            ):
+                return scored, span
+        return None, None
 
 
 __all__ = ["ReaderGenerator", "asks_for_several", "extractive_margin"]
