@@ -12,7 +12,7 @@ No padding: one sentence answers, plus only what the reader says adds answer con
 another article stating the same fact (corroboration) or other figures (a disagreement), and
 the next-best sentence of another paragraph when the reader rates it close to the best (half
 its probability for a question that asks two things or what several articles say; 80% for
-any other question: the reader cannot tell which of the two answers). Three more cases add one
+any other question: the reader cannot tell which of the two answers). Two more cases add one
 sentence, each a general sign that the best sentence alone may not hold the answer:
 
 - the two scorers disagree: today's support score (:class:`rag.answer.ExtractiveAnswerer`)
@@ -20,9 +20,6 @@ sentence, each a general sign that the best sentence alone may not hold the answ
   best;
 - continuation: for a question asking no typed answer (what, which, why), the reader's runner-up
   is the sentence right after the best one in the same paragraph;
-- a stronger short answer: for a factoid question, one of the next ``TYPED_FALLBACK_TOP``
-  sentences (another paragraph) holds a short answer clearly stronger than the best sentence's
-  (or the best holds none); its short answer is shown.
 """
 
 from __future__ import annotations
@@ -34,8 +31,7 @@ from index.parse import fold
 from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
 from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
-from rag.reader import AMBIGUITY_MARGIN, Reader, Reading, ScoredSentence, extract_short_answer
-from rag.reader import ShortAnswer as SpanAnswer
+from rag.reader import Reader, Reading, ScoredSentence
 from rag.text import detect_language
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
@@ -52,9 +48,6 @@ SAME_ANSWER_SHARE = 0.2
 # paragraph to its best sentence and the reader rates it at least this share of the best, the two
 # scorers disagree: both sentences are quoted.
 DISAGREE_SHARE = 0.5
-# A factoid question whose best sentence holds no answer of the expected type: the best of the
-# next few sentences (another paragraph) that holds one is quoted too.
-TYPED_FALLBACK_TOP = 3
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
 }  # fmt: skip
@@ -167,13 +160,8 @@ class ReaderGenerator(Generator):
         chosen = [reading.best]
         several = asks_for_several(request.question) or asks_for_several(request.query)
         second = self._second(reading, by_text, SECOND_SENTENCE_SHARE if several else UNSURE_SHARE)
-        spans: list[SpanAnswer | None] = [reading.short_answer]
         if second is None:
             second = self._continuation(reading)
-        if second is None:
-            second, span = self._typed_fallback(reading)
-            if second is not None:
-                spans = [None, span]  # the stronger short answer is the other sentence's
         if second is not None:
             chosen.append(second)
         units: list[AnswerSentence] = []
@@ -187,8 +175,8 @@ class ReaderGenerator(Generator):
             units.append(
                 AnswerSentence(text=_cap(candidate.text), citations=[main], support=support)
             )
-            span = spans[position] if position < len(spans) else None
-            if short is None and span is not None:
+            if position == 0 and reading.short_answer is not None:
+                span = reading.short_answer
                 quote = _cap(candidate.text)
                 short = ShortAnswer(
                     text=quote[span.start : span.end],
@@ -313,28 +301,6 @@ class ReaderGenerator(Generator):
         if any(sibling in between for sibling in siblings if sibling):
             return None
         return reading.sentences[1]
-
-    @staticmethod
-    def _typed_fallback(reading: Reading) -> tuple[ScoredSentence | None, SpanAnswer | None]:
-        """A sentence of another paragraph holding a clearly stronger short answer than the best.
-
-        For a factoid question whose best sentence holds no answer of the expected type, or a
-        weak one (e.g. a place that is not where anything happens), the first of the next
-        ``TYPED_FALLBACK_TOP`` sentences whose short answer is ``AMBIGUITY_MARGIN`` stronger.
-        """
-        if reading.question.answer_type is None or not reading.sentences:
-            return None, None
-        best = reading.sentences[0]
-        current = reading.short_answer
-        for scored in reading.sentences[1 : 1 + TYPED_FALLBACK_TOP]:
-            if scored.candidate.key == best.candidate.key:
-                continue
-            span = extract_short_answer(reading.question, scored.candidate.text, scored.annotation)
-            if span is not None and (
-                current is None or span.strength >= current.strength + AMBIGUITY_MARGIN
-            ):
-                return scored, span
-        return None, None
 
 
 __all__ = ["ReaderGenerator", "asks_for_several", "extractive_margin"]

@@ -70,9 +70,6 @@ class ShortAnswer:
     kind: str
     start: int
     end: int
-    # How strongly the span looks like the answer (entity kind, place after "à"/"en", number
-    # with the asked noun, nearness to the question's words); comparable across sentences.
-    strength: float = 0.0
 
 
 @dataclass
@@ -333,10 +330,10 @@ def extract_short_answer(
     scored.sort(key=lambda item: -item[0])
     if len(scored) > 1 and scored[0][0] - scored[1][0] < AMBIGUITY_MARGIN:
         return None  # two candidates nearly tie: a wrong short answer in bold misleads
-    value, entity, end = scored[0]
+    _, entity, end = scored[0]
     text = sentence[entity.start : end].strip(" ,;:.")
     start = sentence.index(text, entity.start)
-    return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text), strength=value)
+    return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))
 
 
 __all__ = [
