@@ -12,7 +12,14 @@ No padding: one sentence answers, plus only what the reader says adds answer con
 another article stating the same fact (corroboration) or other figures (a disagreement), and
 the next-best sentence of another paragraph when the reader rates it close to the best (half
 its probability for a question that asks two things or what several articles say; 80% for
-any other question: the reader cannot tell which of the two answers).
+any other question: the reader cannot tell which of the two answers). Two more cases add one
+sentence, each a general sign that the best sentence alone may not hold the answer:
+
+- the two scorers disagree: today's support score (:class:`rag.answer.ExtractiveAnswerer`)
+  prefers the reader's runner-up of another paragraph, rated at least ``DISAGREE_SHARE`` of the
+  best;
+- continuation: for a question asking no typed answer (what, which, why), the reader's runner-up
+  is the sentence right after the best one in the same paragraph;
 """
 
 from __future__ import annotations
@@ -38,6 +45,10 @@ UNSURE_SHARE = 0.8
 # Another article's sentence holding the same short answer corroborates it when the reader
 # rates it at least this share of the best sentence.
 SAME_ANSWER_SHARE = 0.2
+# When today's support score (cosine + term coverage) prefers the reader's runner-up of another
+# paragraph to its best sentence and the reader rates it at least this share of the best, the two
+# scorers disagree: both sentences are quoted.
+DISAGREE_SHARE = 0.5
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
 }  # fmt: skip
@@ -144,6 +155,8 @@ class ReaderGenerator(Generator):
         chosen = [reading.best]
         several = asks_for_several(request.question) or asks_for_several(request.query)
         second = self._second(reading, by_text, SECOND_SENTENCE_SHARE if several else UNSURE_SHARE)
+        if second is None:
+            second = self._continuation(reading)
         if second is not None:
             chosen.append(second)
         units: list[AnswerSentence] = []
@@ -236,11 +249,17 @@ class ReaderGenerator(Generator):
         best = reading.sentences[0]
         first = by_text.get((best.candidate.key, best.candidate.text))
         for scored in reading.sentences[1:]:
-            if scored.probability < share * best.probability:
+            other = by_text.get((scored.candidate.key, scored.candidate.text))
+            disputed = (
+                first is not None
+                and other is not None
+                and other.support > first.support
+                and scored.probability >= DISAGREE_SHARE * best.probability
+            )
+            if scored.probability < share * best.probability and not disputed:
                 return None
             if scored.candidate.key == best.candidate.key:
                 continue
-            other = by_text.get((scored.candidate.key, scored.candidate.text))
             if (
                 first is not None
                 and other is not None
@@ -251,6 +270,30 @@ class ReaderGenerator(Generator):
                 continue  # the same statement: corroboration handles it
             return scored
         return None
+
+    @staticmethod
+    def _continuation(reading: Reading) -> ScoredSentence | None:
+        """The reader's runner-up when it is the sentence right after the best one.
+
+        Only for a question that asks for no typed short answer (what, which, why): the
+        runner-up then continues the best sentence (« … le reflet des exigences russes. Selon
+        certaines informations, ce plan comprenait … »).
+        """
+        if reading.question.answer_type is not None or len(reading.sentences) < 2:
+            return None
+        best, runner = reading.sentences[0].candidate, reading.sentences[1].candidate
+        if runner.key != best.key:
+            return None
+        text = best.passage.text
+        start = text.find(best.text)
+        follow = text.find(runner.text)
+        if start < 0 or follow < start + len(best.text):
+            return None
+        between = text[start + len(best.text) : follow]
+        siblings = [s.candidate.text for s in reading.sentences if s.candidate.key == best.key]
+        if any(sibling in between for sibling in siblings if sibling):
+            return None
+        return reading.sentences[1]
 
 
 __all__ = ["ReaderGenerator", "asks_for_several", "extractive_margin"]
