@@ -32,7 +32,8 @@ from index.parse import fold
 from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
 from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
-from rag.reader import Reader, Reading, ScoredSentence
+from rag.reader import Reader, Reading, ScoredSentence, extract_short_answer
+from rag.reader.features import new_typed_entities
 from rag.text import detect_language
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
@@ -49,6 +50,10 @@ SAME_ANSWER_SHARE = 0.2
 # paragraph to its best sentence and the reader rates it at least this share of the best, the two
 # scorers disagree: both sentences are quoted.
 DISAGREE_SHARE = 0.5
+# A factoid question (who/when/where/how many…) whose best sentence holds nothing of the asked
+# type is answered by the best sentence that does, if the reader rates it at least this share of
+# the best: a sentence without a place cannot say where something happened.
+TYPED_SHARE = 0.25
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
 }  # fmt: skip
@@ -153,10 +158,20 @@ class ReaderGenerator(Generator):
             )
         by_text = {(c.key, c.text): c for c in pool}
         chosen = [reading.best]
+        short_span = reading.short_answer
+        typed = self._typed_instead(reading)
+        if typed is not None:
+            chosen = [typed]
+            short_span = extract_short_answer(
+                reading.question, typed.candidate.text, typed.annotation
+            )
         several = asks_for_several(request.question) or asks_for_several(request.query)
-        second = self._second(reading, by_text, SECOND_SENTENCE_SHARE if several else UNSURE_SHARE)
-        if second is None:
-            second = self._continuation(reading)
+        second = None
+        if typed is None:
+            share = SECOND_SENTENCE_SHARE if several else UNSURE_SHARE
+            second = self._second(reading, by_text, share)
+            if second is None:
+                second = self._continuation(reading)
         if second is not None:
             chosen.append(second)
         units: list[AnswerSentence] = []
@@ -170,8 +185,8 @@ class ReaderGenerator(Generator):
             units.append(
                 AnswerSentence(text=_cap(candidate.text), citations=[main], support=support)
             )
-            if position == 0 and reading.short_answer is not None:
-                span = reading.short_answer
+            if position == 0 and short_span is not None:
+                span = short_span
                 quote = _cap(candidate.text)
                 short = ShortAnswer(
                     text=quote[span.start : span.end],
@@ -207,6 +222,22 @@ class ReaderGenerator(Generator):
             paragraph_support=paragraph_support,
             short_answer=short,
         )
+
+    @staticmethod
+    def _typed_instead(reading: Reading) -> ScoredSentence | None:
+        """For a factoid question whose best sentence holds nothing of the asked type, the best
+        sentence that does (rated at least ``TYPED_SHARE`` of the best); else None."""
+        question = reading.question
+        kind = question.answer_type
+        best = reading.sentences[0]
+        if kind is None or new_typed_entities(best.annotation, question, kind):
+            return None
+        for scored in reading.sentences[1:]:
+            if scored.probability < TYPED_SHARE * best.probability:
+                return None
+            if new_typed_entities(scored.annotation, question, kind):
+                return scored
+        return None
 
     def _same_answer(
         self,

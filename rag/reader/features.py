@@ -662,15 +662,36 @@ class CandidateSet:
         return self.features[:, SENTENCE_FEATURES.index(name)]
 
 
+# Prepositions that make a place the location of an event ("en Alaska", "à Miami", "in Geneva").
+_LOCATIVE = frozenset({"a", "en", "au", "aux", "dans", "chez", "in", "at"})
+_ARTICLES = frozenset({"l'", "l’", "le", "la", "les", "the"})
+
+
+def is_locative(annotation: Annotation, entity: Entity) -> bool:
+    """Whether ``entity`` follows a locative preposition (an article in between is allowed)."""
+    before = [token for token, _, _, end in annotation.pos if end <= entity.start]
+    if before and before[-1] in _ARTICLES:
+        before.pop()
+    return bool(before) and before[-1] in _LOCATIVE
+
+
 def new_typed_entities(
     annotation: Annotation, question: QuestionInfo, kind: str | None
 ) -> list[Entity]:
-    """Entities of the expected type in a sentence that the question does not already name."""
+    """Entities of the expected type in a sentence that the question does not already name.
+
+    For a plain where-question (``où``/``where``, no focus noun) a place counts only where the
+    sentence locates something there (after ``à``/``en``/``dans``/``in``/``at``…): in "la
+    Russie s'est montrée ouverte", Russia is an actor, not where the event took place.
+    """
     if kind is None:
         return []
+    where = kind == PLACE and question.focus is None
     found = []
     for entity in annotation.entities:
         if not satisfies(entity, kind):
+            continue
+        if where and not is_locative(annotation, entity):
             continue
         words = _span_words(entity.text)
         if words and all(
