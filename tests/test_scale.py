@@ -165,7 +165,7 @@ def test_reindex_of_an_unchanged_corpus_reads_no_file_and_no_row(
     store = ArticleStore(settings, hash_embedder())
     first = store.sync(corpus_copy)
     revision = store.revision()
-    reads = CallCounter(index.parse, ["read_article"], monkeypatch)
+    reads = CallCounter(index.parse, ["check_article"], monkeypatch)
     rows = CallCounter(StoreReader, ["get_all"], monkeypatch)
     opened: list[str] = []
     real_open = Path.open
@@ -176,7 +176,7 @@ def test_reindex_of_an_unchanged_corpus_reads_no_file_and_no_row(
 
     monkeypatch.setattr(Path, "open", spy_open)
     again = store.sync(corpus_copy)
-    assert reads.calls["read_article"] == 0
+    assert reads.calls["check_article"] == 0
     assert rows.calls["get_all"] == 0
     assert not [p for p in opened if p.startswith(str(corpus_copy))]
     assert (again.articles, again.paragraphs, again.chunks) == (
@@ -190,7 +190,7 @@ def test_reindex_of_an_unchanged_corpus_reads_no_file_and_no_row(
     victim = sorted(corpus_copy.glob("*.txt"))[0]
     victim.write_text(victim.read_text(encoding="utf-8") + "\nUn paragraphe ajouté.\n", "utf-8")
     changed = store.sync(corpus_copy)
-    assert reads.calls["read_article"] == len(list(corpus_copy.glob("*.txt")))
+    assert reads.calls["check_article"] == len(list(corpus_copy.glob("*.txt")))
     assert changed.embedded_paragraphs == 1
     assert store.revision() != revision
     # A deleted file too.
