@@ -170,6 +170,14 @@ def test_openai_sync_answers_with_citations(server: Server) -> None:
     assert completion.id == f"chatcmpl-{grounding['answer_id']}"
     assert completion.usage is not None and completion.usage.completion_tokens > 0
     assert "Dmitriev" in message.content or "Witkoff" in message.content
+    # A factoid question carries its short answer, JSON like Answer.to_dict()'s, cited.
+    short = client.chat.completions.create(
+        model="grounded-news",
+        messages=[{"role": "user", "content": "Combien de points compte le plan de paix ?"}],
+    )
+    short_answer = _grounding(short.choices[0].message.model_extra)["short_answer"]
+    assert short_answer is not None and "28" in short_answer["text"]
+    assert short_answer["citation"]["article_id"] and short_answer["citation"]["paragraph"] > 0
 
 
 def test_openai_refusal_is_marked(server: Server) -> None:

@@ -17,7 +17,7 @@ an extra field ``grounding``::
     {
       "answer_id": "3f2a…",             # id of this answer (also in the completion id)
       "refused": false,                 # true: the articles do not answer; nothing is cited
-      "short_answer": null,             # the short answer, when the assistant gives one
+      "short_answer": null,             # {text, kind, citation} for a factoid question
       "citations": [
         {"article_id": "…", "paragraph": 3, "title": "…", "quote": "…",
          "ref": "[short headline ¶3]"}  # how content refers to this paragraph
@@ -76,6 +76,7 @@ from pydantic import (
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from rag.api.errors import ApiError
+from rag.refs import format_refs
 
 if TYPE_CHECKING:
     from rag.api.service import ApiService
@@ -160,12 +161,13 @@ def grounding(answer: Answer, answer_id: str) -> dict[str, Any]:
     return {
         "answer_id": answer_id,
         "refused": answer.refused,
-        "short_answer": getattr(answer, "short_answer", None),
+        "short_answer": answer.short_answer.to_dict() if answer.short_answer else None,
         "citations": [
             {
                 **citation.to_dict(),
-                "ref": f"[{labels.get(citation.article_id, citation.article_id)} "
-                f"¶{citation.paragraph}]",
+                "ref": format_refs(
+                    [(labels.get(citation.article_id, citation.article_id), citation.paragraph)]
+                ),
             }
             for citation in answer.citations
         ],
