@@ -111,6 +111,10 @@ class Manifest:
         digest = hashlib.sha1(f"{location}\0{settings.collection}".encode()).hexdigest()[:16]
         return cls(settings.data_dir / "manifests" / f"{digest}.json")
 
+    def recorded(self) -> bool:
+        """Whether a previous sync left a manifest to compare with (no store read needed)."""
+        return self.path.is_file()
+
     def _read(self) -> dict[str, Any] | None:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))

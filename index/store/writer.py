@@ -154,7 +154,10 @@ class StoreWriter(StoreReader):
         manifest = Manifest.for_store(self.settings, self.location)
         key = settings_key(self.settings, self.embedder, LAYOUT)
         files = scan(roots_of(folder))
-        if not rebuild and files is not None:
+        # Only with a recorded sync to compare with: on a fresh data dir, reading the (empty)
+        # collection before the lock would leave this process's embedded Chroma client with
+        # segment readers that miss what a concurrent indexer writes meanwhile.
+        if not rebuild and files is not None and manifest.recorded():
             self.check()  # another embedder or a foreign index is refused on every path
             snapshot = self.snapshot()
             recorded = manifest.unchanged(files, snapshot.revision, key)
