@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from index.embed import Embedder
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -83,12 +83,7 @@ def serving(data_dir: Path, name: str, **env_overrides: str) -> Iterator[Server]
                 time.sleep(0.5)
             yield Server(url, data_dir, log_path)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=20)
+            stop_process(process)
 
 
 def _tail(path: Path) -> str:
