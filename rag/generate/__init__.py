@@ -28,6 +28,17 @@ from rag.generate.extractive import ExtractiveGenerator
 from rag.generate.reader import ReaderGenerator
 
 
+def _answerer(
+    name: str, settings: Settings, answerer: ExtractiveAnswerer | None, embedder: Embedder | None
+) -> ExtractiveAnswerer:
+    """The given answerer, or one built on ``embedder``; the LLM-free generators need one."""
+    if answerer is not None:
+        return answerer
+    if embedder is None:
+        raise ValueError(f"the {name} generator needs an embedder or an answerer")
+    return ExtractiveAnswerer(embedder, settings)
+
+
 def make_generator(
     settings: Settings,
     *,
@@ -53,19 +64,11 @@ def make_generator(
     if settings.generator == "reader":
         if reader is not None:
             return reader
-        if answerer is None:
-            if embedder is None:
-                raise ValueError("the reader generator needs an embedder or an answerer")
-            answerer = ExtractiveAnswerer(embedder, settings)
-        return ReaderGenerator(answerer)
+        return ReaderGenerator(_answerer("reader", settings, answerer, embedder))
     if settings.generator == "extractive":
         if extractive is not None:
             return extractive
-        if answerer is None:
-            if embedder is None:
-                raise ValueError("the extractive generator needs an embedder or an answerer")
-            answerer = ExtractiveAnswerer(embedder, settings)
-        return ExtractiveGenerator(answerer)
+        return ExtractiveGenerator(_answerer("extractive", settings, answerer, embedder))
     if settings.generator == "openai":
         from rag.generate.openai import OpenAIGenerator
 
