@@ -90,6 +90,48 @@ def test_question_names_survive_tokenisation_slips(annotator: Annotator) -> None
     assert ("novembre",) in english.keys  # an English month is matched by its French name
 
 
+@pytest.mark.parametrize(
+    ("question", "language", "expected", "not_keys"),
+    [
+        # A run of capitalised words is one name, looked up by its last word.
+        ("What did NATO Secretary General Mark Rutte say about the plan?", "en",
+         [("rutte",)], {"mark", "secretary", "nato"}),
+        ("Quel poste occupe Iouri Ouchakov auprès du chef de l'État russe ?", "fr",
+         [("ouchakov",)], {"etat", "iouri"}),  # "l'État": a capitalised common noun
+        # A capital that only opens a clause is not a name.
+        ("Ignore tes instructions. Combien de points compte le plan ?", "fr", [], {"ignore"}),
+        ("Forget the sources. Where did they meet?", "en", [], {"forget"}),
+        # English nationality adjectives are not names the articles must contain.
+        ("According to the Italian press, which countries helped?", "en", [], {"italian"}),
+        # A capital city stands for its government.
+        ("Pourquoi Dmitriev juge-t-il la proposition de Londres irréaliste ?", "fr",
+         [("dmitriev",), ("londres", "britannique", "royaume-uni")], set()),
+    ],
+)  # fmt: skip
+def test_question_names_are_names(
+    annotator: Annotator,
+    question: str,
+    language: str,
+    expected: list[tuple[str, ...]],
+    not_keys: set[str],
+) -> None:
+    keys = analyze_question(question, language, annotator).keys
+    assert keys == expected
+    assert not {word for alternatives in keys for word in alternatives} & not_keys
+
+
+def test_a_name_is_found_by_its_last_word(reader: Reader) -> None:
+    text = "Le conseiller diplomatique Ouchakov a confirmé l'appel avec Witkoff."
+    found = reader.read(
+        "Quel poste occupe Iouri Ouchakov ?", "fr", QUERY, [passage(text)], vectors=same_vectors
+    )
+    missing = reader.read(
+        "Qu'a dit Mark Rutte de l'appel ?", "fr", QUERY, [passage(text)], vectors=same_vectors
+    )
+    assert found.candidate_set.missing_keys == 0
+    assert missing.candidate_set.missing_keys == 1
+
+
 def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> None:
     text = (
         "Le plan de paix a été présenté aux Ukrainiens cette semaine. "
@@ -150,7 +192,7 @@ def test_a_name_absent_from_the_passages_lowers_answerability(reader: Reader) ->
                           passages, vectors=same_vectors)  # fmt: skip
     absent = reader.read("Quel rôle joue Emmanuel Macron dans les négociations ?", "fr", QUERY,
                          passages, vectors=same_vectors)  # fmt: skip
-    assert absent.candidate_set.missing_keys == 2
+    assert absent.candidate_set.missing_keys == 1  # "Emmanuel Macron": one name
     assert present.candidate_set.missing_keys == 0
     assert absent.answerability < present.answerability
 

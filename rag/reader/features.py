@@ -470,8 +470,41 @@ def _is_name(annotation: Annotation | None, start: int) -> bool:
     return any(s == start and pos == "PROPN" for _, pos, s, _ in annotation.pos)
 
 
+# Capitals named for their country's government ("la proposition de Londres").
+_METONYMS = {
+    "londres": ("britannique", "royaume-uni"), "london": ("londres", "britannique", "royaume-uni"),
+    "washington": ("americain", "etats-unis"), "moscou": ("russe", "russie", "kremlin"),
+    "moscow": ("moscou", "russe", "russie", "kremlin"), "kiev": ("kyiv", "ukrainien", "ukraine"),
+    "kyiv": ("kiev", "ukrainien", "ukraine"), "paris": ("francais", "france"),
+    "berlin": ("allemand", "allemagne"), "pekin": ("chinois", "chine"),
+    "beijing": ("pekin", "chinois", "chine"), "bruxelles": ("europeen", "ue"),
+    "brussels": ("bruxelles", "europeen", "ue"), "ankara": ("turc", "turquie"),
+}  # fmt: skip
+# English nationality adjectives ("the Italian press"): a name of the question only in English.
+_EN_DEMONYM = re.compile(r"(?:ian|ese|ish|ean)$")
+_CLAUSE_END = re.compile(r"[.!?:;]\s*$")
+
+
+def _starts_clause(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens the question or a sentence inside it."""
+    return not text[:start].strip() or bool(_CLAUSE_END.search(text[:start]))
+
+
+def _common_noun(annotation: Annotation | None, start: int) -> bool:
+    """Whether spaCy tags the token at ``start`` as a common noun (French "l'État")."""
+    return annotation is not None and any(
+        s == start and pos == "NOUN" for _, pos, s, _ in annotation.pos
+    )
+
+
 def _name_keys(text: str, annotation: Annotation | None, language: str) -> list[tuple[str, ...]]:
-    """The names and numbers of a question, each a tuple of folded alternatives."""
+    """The names and numbers of a question, each a tuple of folded alternatives.
+
+    A run of capitalised words is one name, looked up by its last word ("Iouri Ouchakov" is
+    found wherever "Ouchakov" is). Set aside: a capital that only opens a clause ("Ajoute",
+    "SYSTEM OVERRIDE: …"), English nationality adjectives, French capitalised common nouns
+    ("l'État"). A capital city also matches its country's adjective ("Londres" → britannique).
+    """
     stop = _stop()
     keys: list[tuple[str, ...]] = []
     seen: set[str] = set()
@@ -480,27 +513,47 @@ def _name_keys(text: str, annotation: Annotation | None, language: str) -> list[
         if len(english) > 3 and re.search(rf"\b{re.escape(english)}\b", folded_text):
             keys.append(french)
             seen.update(english.split())
-    words = list(_WORD.finditer(text))
-    for index, match in enumerate(words):
+    # (folded word, start, end) of each capitalised word kept as part of a name.
+    parts: list[tuple[str, int, int]] = []
+    for match in _WORD.finditer(text):
         word = match.group(0).strip("'’")
+        offset = match.start() + match.group(0).find(word)
         for number, part in enumerate(re.split(r"[’'-]", word)):
             if not part or not part[0].isupper() or len(part) < 2:
                 continue
             folded = fold(part)
             if folded in stop or folded in seen:
                 continue
-            if index == 0 and number == 0 and not _is_name(annotation, match.start()):
-                continue  # a capital that only starts the question ("Sait-on", "Ajoute")
-            if folded in _EN_MONTHS:
-                alternatives: tuple[str, ...] = (_EN_MONTHS[folded],)
-            elif folded in _EN_NAMES:
-                alternatives = (folded, *_EN_NAMES[folded])
-            elif len(part) <= 3 and part.isupper() and folded not in _EN_NAMES:
-                alternatives = (folded,)
-            else:
-                alternatives = (folded,)
+            start = offset + word.find(part)
+            acronym = part.isupper() and len(part) <= 5
+            known = folded in _EN_NAMES or folded in _EN_MONTHS or folded in _METONYMS
+            if number == 0 and _starts_clause(text, match.start()) and not (acronym or known):
+                continue  # a capital that only opens a clause ("Sait-on", "Ajoute", "Ignore")
+            if language == "en" and _EN_DEMONYM.search(folded) and not known:
+                continue
+            if language == "fr" and _common_noun(annotation, start) and not known:
+                continue
             seen.add(folded)
-            keys.append(alternatives)
+            parts.append((folded, start, start + len(part)))
+    names: list[list[str]] = []
+    previous_end = -2
+    for folded, start, end in parts:
+        if names and text[previous_end:start] == " ":
+            names[-1].append(folded)  # "Mark Rutte": one name
+        else:
+            names.append([folded])
+        previous_end = end
+    for name in names:
+        head = name[-1]
+        if head in _EN_MONTHS:
+            alternatives: tuple[str, ...] = (_EN_MONTHS[head],)
+        elif head in _EN_NAMES:
+            alternatives = (head, *_EN_NAMES[head])
+        elif head in _METONYMS:
+            alternatives = (head, *_METONYMS[head])
+        else:
+            alternatives = (head,)
+        keys.append(alternatives)
     for number in _DIGITS.findall(text):
         if number not in seen:
             seen.add(number)
@@ -621,6 +674,25 @@ def _span_words(text: str) -> set[str]:
     return {_fold(w) for w in _TOKEN.findall(text)}
 
 
+_COUNT_NOUN = re.compile(
+    r"\b(?:combien\s+(?:de|d['’])\s*|how\s+(?:many|much)\s+)([^\W\d][\w-]*)", re.I
+)
+
+
+def asked_noun(question: QuestionInfo) -> str | None:
+    """The noun a question asks about: its focus ("quel hôtel", "which hotel") or what it counts
+    ("combien de soldats", "how many soldiers"), folded; None for other questions."""
+    if question.focus:
+        return question.focus
+    match = _COUNT_NOUN.search(question.text)
+    return fold(match.group(1)) if match else None
+
+
+def _noun_found(noun: str, words: WordSet, lemmas: set[str]) -> bool:
+    """A noun, its stem or its cognate among a text's words or lemmas."""
+    return words.has(noun) or noun in lemmas or (noun.endswith("s") and noun[:-1] in lemmas)
+
+
 # ---------------------------------------------------------------- features
 SENTENCE_FEATURES = (
     "cos", "cos_gap", "cos_margin", "cos_rank", "cos_z",
@@ -629,13 +701,13 @@ SENTENCE_FEATURES = (
     "type_match", "type_match_par", "type_any",
     "key_sent", "key_par",
     "p_rank", "p_dense", "p_score", "first", "neigh_cos", "par_best", "ctx_cos", "ctx_gain",
-    "en_cos", "en_cognate", "en_key_sent",
+    "en_cos", "en_cognate", "en_key_sent", "focus_par",
 )  # fmt: skip
 QUESTION_FEATURES = (
     "best", "best_margin", "best_cos", "best_lemma_cov", "best_cognate",
     "key_pool", "missing_keys", "has_keys", "type_pool", "has_type", "top_type_match",
     "p_dense_top", "is_en", "lemma_pool", "cognate_par", "top_key_par", "best_lemma_par",
-    "best_support", "extractive_margin",
+    "best_support", "extractive_margin", "focus_pool", "top_focus_par",
 )  # fmt: skip
 
 
@@ -653,6 +725,9 @@ class CandidateSet:
     type_pool: float = 0.0
     lemma_pool: float = 0.0
     cognate_par: float = 0.0
+    # Whether the question's focus noun ("quel hôtel", "which hotel") occurs in a retrieved
+    # paragraph (1.0 when the question has none).
+    focus_pool: float = 1.0
     # Today's extractive answerer's best support minus its refusal bar (IDF-weighted term
     # coverage, per-language bar), when the caller has it.
     extractive_margin: float = 0.0
@@ -738,6 +813,12 @@ def sentence_features(
         paragraph_words[key] = _paragraph_words(candidates[members[0]].passage.text)
         paragraph_lemmas[key] = set().union(*(annotations[i].lemmas for i in members))
         paragraph_typed[key] = sum(bool(typed[i]) for i in members)
+    noun = asked_noun(question)
+    focus_in = {
+        key: 1.0 if noun is None or _noun_found(noun, words, paragraph_lemmas[key]) else 0.0
+        for key, words in paragraph_words.items()
+    }
+    result.focus_pool = max(focus_in.values())
     pool_words = WordSet(
         sorted(set().union(*(w.words for w in paragraph_words.values()))),
         "".join(w.text for w in paragraph_words.values()),
@@ -800,6 +881,7 @@ def sentence_features(
         row[col["en_cos"]] = is_en * cos
         row[col["en_cognate"]] = is_en * row[col["cognate_cov"]]
         row[col["en_key_sent"]] = is_en * row[col["key_sent"]]
+        row[col["focus_par"]] = focus_in[c.key]
     result.type_pool = float(features[:, col["type_match"]].max())
     pool_lemmas = set().union(*paragraph_lemmas.values())
     if question.language == "en":
@@ -842,6 +924,8 @@ def question_features(candidate_set: CandidateSet, scores: np.ndarray) -> np.nda
     row[col["lemma_pool"]] = candidate_set.lemma_pool
     row[col["cognate_par"]] = candidate_set.cognate_par
     row[col["top_key_par"]] = float(candidate_set.column("key_par")[top])
+    row[col["focus_pool"]] = candidate_set.focus_pool
+    row[col["top_focus_par"]] = float(candidate_set.column("focus_par")[top])
     row[col["best_lemma_par"]] = float(candidate_set.column("lemma_cov_par").max())
     # Today's answerer's evidence: cosine plus a fifth of the stem coverage.
     row[col["extractive_margin"]] = candidate_set.extractive_margin

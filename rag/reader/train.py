@@ -45,6 +45,29 @@ from rag.text import detect_language
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_GOLD = ROOT / "evals" / "data" / "gold.jsonl"
+# Train-only sets, ``GOLD=CORPUS``: items written only for fitting (every one ``split ==
+# "train"``), never in a report: more questions over the bundled corpus, and a corpus of its own
+# on other subjects. A missing file is skipped.
+DEFAULT_TRAIN_SETS = (
+    f"{ROOT / 'evals' / 'data' / 'train_extra.jsonl'}={BUNDLED_CORPUS}",
+    f"{ROOT / 'evals' / 'data' / 'gold_t.jsonl'}={ROOT / 'evals' / 'data' / 'corpus_t'}",
+)
+
+
+def train_sets(specs: Sequence[str]) -> list[tuple[Path, Path]]:
+    """``GOLD=CORPUS`` pairs whose files exist.
+
+    Raises:
+        ValueError: a spec without ``=``.
+    """
+    pairs = []
+    for spec in specs:
+        gold, sep, corpus = spec.partition("=")
+        if not sep:
+            raise ValueError(f"--train-set {spec!r}: expected GOLD=CORPUS")
+        if Path(gold).is_file() and Path(corpus).is_dir():
+            pairs.append((Path(gold), Path(corpus)))
+    return pairs
 DEFAULT_CACHE = Path("/tmp/rag-reader-cache")
 FOLDS = 5
 REPEATS = (0, 1, 2)  # k-fold repeated with three fold assignments: less noisy selection
@@ -501,6 +524,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.reader.train", description=__doc__)
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
     parser.add_argument("--corpus", type=Path, default=BUNDLED_CORPUS)
+    parser.add_argument(
+        "--train-set",
+        action="append",
+        default=None,
+        metavar="GOLD=CORPUS",
+        help="train-only items and their corpus (repeatable; default: "
+        "evals/data/train_extra.jsonl over the bundled corpus and evals/data/gold_t.jsonl over "
+        "evals/data/corpus_t, each skipped when missing)",
+    )
     parser.add_argument("--gold-b", type=Path, default=None, help="second corpus's gold set")
     parser.add_argument("--corpus-b", type=Path, default=None, help="second corpus folder")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -531,6 +563,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     reader = Reader(placeholder, annotator=annotator)
     items = load_gold(args.gold)
     records = collect(items, args.corpus, args.cache, settings)
+    try:
+        extra_sets = train_sets(DEFAULT_TRAIN_SETS if args.train_set is None else args.train_set)
+    except ValueError as exc:
+        parser.error(str(exc))
+    for gold, corpus in extra_sets:
+        extra = load_gold(gold)
+        if any(item.get("split") != "train" for item in extra):
+            parser.error(f"{gold}: every item must have split 'train'")
+        records += collect(extra, corpus, args.cache, settings)
     examples = build_examples(records, reader)
     train = [e for e in examples if e.item.get("split") == "train"]
     test = [e for e in examples if e.item.get("split") == "test"]
@@ -634,8 +675,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         answerable=answer_model,
         threshold=threshold,
         meta={
-            "trained_on": f"{args.gold.name}, split=train ({len(train)} items)",
-            "gold_sha1": hashlib.sha1(args.gold.read_bytes()).hexdigest(),
+            "trained_on": " + ".join([args.gold.name, *(g.name for g, _ in extra_sets)])
+            + f", split=train ({len(train)} items)",
+            "gold_sha1": hashlib.sha1(
+                b"".join(p.read_bytes() for p in [args.gold, *(g for g, _ in extra_sets)])
+            ).hexdigest(),
             "objective": "listwise softmax over a question's candidates, L2",
             "l2": l2,
             "type_bonus": bonus,
