@@ -1,5 +1,6 @@
-"""Data checks of the hand-written gold sets: ``gold.jsonl`` (bundled corpus) and ``gold_b.jsonl``
-(the ``corpus_b`` fixture). Schema, counts, citability, verbatim answer sentences, facts, split.
+"""Data checks of the hand-written gold sets: ``gold.jsonl`` (bundled corpus), ``gold_b.jsonl``
+(the ``corpus_b`` fixture) and ``train_extra.jsonl`` (extra fitting data over the bundled corpus's
+train articles). Schema, counts, citability, verbatim answer sentences, facts, split.
 
 No model is loaded: these only read the JSON lines and parse the corpora.
 """
@@ -21,6 +22,7 @@ from index.parse import Paragraph, fold, load_corpus
 pytestmark = pytest.mark.unit
 
 GOLD_B = DATA_DIR / "gold_b.jsonl"
+TRAIN_EXTRA = DATA_DIR / "train_extra.jsonl"
 CORPUS_B = DATA_DIR / "corpus_b"
 
 
@@ -34,14 +36,24 @@ PARAGRAPHS_A = _paragraphs(BUNDLED_CORPUS)
 PARAGRAPHS_B = _paragraphs(CORPUS_B)
 GOLD = load_questions(DEFAULT_GOLD)
 GOLDB = load_questions(GOLD_B)
-SETS = {"gold": (GOLD, PARAGRAPHS_A), "gold_b": (GOLDB, PARAGRAPHS_B)}
-ALL_ITEMS = [("gold", item) for item in GOLD] + [("gold_b", item) for item in GOLDB]
+EXTRA = load_questions(TRAIN_EXTRA)
+SETS = {
+    "gold": (GOLD, PARAGRAPHS_A),
+    "gold_b": (GOLDB, PARAGRAPHS_B),
+    "train_extra": (EXTRA, PARAGRAPHS_A),
+}
+ALL_ITEMS = [(name, item) for name, (items, _) in SETS.items() for item in items]
 
 # What the task asks of each file; "english" counts every item whose question is in English.
 MINIMUMS = {
     "gold": {"total": 250, "english": 60, "unanswerable": 40, "multi": 25, "followup": 20},
     "gold_b": {"total": 30, "english": 8, "unanswerable": 6, "multi": 4, "followup": 3},
-}
+    "train_extra": {
+        "total": 100, "english": 45, "french": 45, "unanswerable": 45, "offtopic": 5,
+        "answerable": 45, "english_answerable": 20, "french_answerable": 20, "multi": 5,
+        "followup": 0,
+    },
+}  # fmt: skip
 REQUIRED = {"id": str, "question": str, "language": str, "kind": str, "answerable": bool,
             "gold": list, "facts": list, "split": str}  # fmt: skip
 OPTIONAL = {"history": list, "forbidden": list, "note": str, "answer_sentences": list}
@@ -67,10 +79,16 @@ def _params(answerable_only: bool = False) -> list[Any]:
 def test_counts_meet_the_minimums(name: str) -> None:
     items, _ = SETS[name]
     kinds = Counter(item["kind"] for item in items)
+    answerable = [item for item in items if item["answerable"]]
     counts = {
         "total": len(items),
         "english": sum(item["language"] == "en" for item in items),
+        "french": sum(item["language"] == "fr" for item in items),
         "unanswerable": kinds["unanswerable"],
+        "offtopic": kinds["offtopic"],
+        "answerable": len(answerable),
+        "english_answerable": sum(item["language"] == "en" for item in answerable),
+        "french_answerable": sum(item["language"] == "fr" for item in answerable),
         "multi": sum(len({_article(r) for r in item["gold"]}) >= 2 for item in items),
         "followup": kinds["followup"],
     }
@@ -163,8 +181,9 @@ def test_split_rule_examples() -> None:
         expected_split({"id": "x", "gold": ["b00_0000000000000000:3"]})
 
 
-def test_ids_and_questions_are_unique_across_both_files() -> None:
-    items = GOLD + GOLDB
+def test_ids_and_questions_are_unique_across_the_files() -> None:
+    """No id or question (case, accents and spacing folded) is in two places, across all files."""
+    items = GOLD + GOLDB + EXTRA
     ids = Counter(item["id"] for item in items)
     assert [i for i, n in ids.items() if n > 1] == []
     questions = Counter(_spaces(fold(item["question"])) for item in items)
@@ -185,3 +204,20 @@ def test_gold_b_points_into_corpus_b_only() -> None:
     for item in GOLD:
         for ref in item["gold"]:
             assert _article(ref) not in articles_b, ref
+
+
+def test_train_extra_is_train_only_over_the_train_articles() -> None:
+    """``train_extra.jsonl`` is fitting data: every item is ``train``, every gold paragraph is in
+    a train article (so the split rule agrees), ids are ``tx-``, answer sentences are byte-exact.
+    """
+    assert EXTRA, TRAIN_EXTRA
+    for item in EXTRA:
+        assert item["split"] == "train", item["id"]
+        assert item["id"].startswith("tx-"), item["id"]
+        assert {_article(ref) for ref in item["gold"]} <= TRAIN_ARTICLES, item["id"]
+        if item["gold"]:
+            assert expected_split(item) == "train", item["id"]
+        for sentence in item.get("answer_sentences", []):
+            assert sentence["text"] in PARAGRAPHS_A[sentence["ref"]].text, (item["id"], sentence)
+        if not item["answerable"]:
+            assert item["kind"] in ("unanswerable", "offtopic"), item["id"]
