@@ -219,8 +219,8 @@ def test_fixture_gold_points_into_its_own_corpus_only(name: str) -> None:
                 assert not {_article(ref) for ref in item["gold"]} & articles, (other, item["id"])
 
 
-def test_gold_t_ids_and_train_only_use() -> None:
-    """Every gold_t item is a train item with a ``t-`` id; its articles date the corpus."""
+def test_gold_t_ids_and_date_lines() -> None:
+    """gold_t ids (and only they) start with ``t-``; each corpus_t file opens with its date."""
     assert all(item["id"].startswith("t-") for item in GOLDT)
     assert not any(item["id"].startswith("t-") for item in GOLD + GOLDB)
     dated = load_corpus(CORPUS_T).articles
