@@ -11,7 +11,9 @@ Rule (documented in ``evals/data/README.md``):
 * An item without gold paragraphs (unanswerable, off-topic, injection without an answer) is
   split by question: ``train`` when the first byte of the SHA-256 of its ``id`` (UTF-8) is
   below 128, else ``test`` (about 50/50, stable under reordering and additions).
-* Items over any other corpus (``gold_b.jsonl`` over ``corpus_b``) are always ``test``.
+* Items over the second corpus (``gold_b.jsonl`` over ``corpus_b``) are always ``test``.
+* Items written only for fitting (``train_extra.jsonl`` over the bundled corpus's train articles,
+  ``gold_t.jsonl`` over ``corpus_t``) are always ``train`` and never in a report.
 """
 
 from __future__ import annotations

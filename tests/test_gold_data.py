@@ -1,6 +1,7 @@
 """Data checks of the hand-written gold sets: ``gold.jsonl`` (bundled corpus), ``gold_b.jsonl``
-(the ``corpus_b`` fixture) and ``train_extra.jsonl`` (extra fitting data over the bundled corpus's
-train articles). Schema, counts, citability, verbatim answer sentences, facts, split.
+(the ``corpus_b`` fixture, test only), ``gold_t.jsonl`` (the ``corpus_t`` fixture, train only) and
+``train_extra.jsonl`` (fitting data over the bundled corpus's train articles). Schema, counts,
+citability, verbatim answer sentences, facts, split.
 
 No model is loaded: these only read the JSON lines and parse the corpora.
 """
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.unit
 GOLD_B = DATA_DIR / "gold_b.jsonl"
 TRAIN_EXTRA = DATA_DIR / "train_extra.jsonl"
 CORPUS_B = DATA_DIR / "corpus_b"
+GOLD_T = DATA_DIR / "gold_t.jsonl"
+CORPUS_T = DATA_DIR / "corpus_t"
 
 
 def _paragraphs(folder: Path) -> dict[str, Paragraph]:
@@ -34,17 +37,21 @@ def _paragraphs(folder: Path) -> dict[str, Paragraph]:
 
 PARAGRAPHS_A = _paragraphs(BUNDLED_CORPUS)
 PARAGRAPHS_B = _paragraphs(CORPUS_B)
+PARAGRAPHS_T = _paragraphs(CORPUS_T)
 GOLD = load_questions(DEFAULT_GOLD)
 GOLDB = load_questions(GOLD_B)
 EXTRA = load_questions(TRAIN_EXTRA)
+GOLDT = load_questions(GOLD_T)
 SETS = {
     "gold": (GOLD, PARAGRAPHS_A),
     "gold_b": (GOLDB, PARAGRAPHS_B),
     "train_extra": (EXTRA, PARAGRAPHS_A),
+    "gold_t": (GOLDT, PARAGRAPHS_T),
 }
 ALL_ITEMS = [(name, item) for name, (items, _) in SETS.items() for item in items]
 
-# What the task asks of each file; "english" counts every item whose question is in English.
+# What the task asks of each file; "english" counts every item whose question is in English,
+# "multi" the items whose gold spans two articles (and, separately, the items of kind multi).
 MINIMUMS = {
     "gold": {"total": 250, "english": 60, "unanswerable": 40, "multi": 25, "followup": 20},
     "gold_b": {"total": 30, "english": 8, "unanswerable": 6, "multi": 4, "followup": 3},
@@ -53,7 +60,18 @@ MINIMUMS = {
         "answerable": 45, "english_answerable": 20, "french_answerable": 20, "multi": 5,
         "followup": 0,
     },
+    "gold_t": {
+        "total": 90, "english": 40, "unanswerable": 30, "multi": 8, "followup": 6,
+        "answerable": 50, "en-cross": 15, "fr-single": 15, "disagree": 3, "offtopic": 3,
+        "injection": 2, "no_gold": 35,
+    },
 }  # fmt: skip
+# The fixture corpora besides the bundled one: gold set, file-name pattern, article count and
+# citable paragraphs per article (bounds), and the one split all their items are on.
+FIXTURES = {
+    "gold_b": (r"b\d\d_[0-9a-f]{16}", (3, 4), (6, 15), "test"),
+    "gold_t": (r"t\d\d_[0-9a-f]{16}", (4, 4), (12, 20), "train"),
+}
 REQUIRED = {"id": str, "question": str, "language": str, "kind": str, "answerable": bool,
             "gold": list, "facts": list, "split": str}  # fmt: skip
 OPTIONAL = {"history": list, "forbidden": list, "note": str, "answer_sentences": list}
@@ -91,6 +109,9 @@ def test_counts_meet_the_minimums(name: str) -> None:
         "french_answerable": sum(item["language"] == "fr" for item in answerable),
         "multi": sum(len({_article(r) for r in item["gold"]}) >= 2 for item in items),
         "followup": kinds["followup"],
+        "no_gold": sum(not item["gold"] for item in items),
+        **{kind: kinds[kind] for kind in ("en-cross", "fr-single", "disagree")},
+        "injection": kinds["injection"],
     }
     for key, minimum in MINIMUMS[name].items():
         assert counts[key] >= minimum, (name, key, counts[key], minimum)
@@ -161,7 +182,8 @@ def test_split_follows_the_rule() -> None:
             assert articles <= TRAIN_ARTICLES, item["id"]
         elif articles:
             assert articles & TEST_ARTICLES, item["id"]
-    assert all(item["split"] == "test" for item in GOLDB)
+    for name, (_, _, _, side) in FIXTURES.items():
+        assert all(item["split"] == side for item in SETS[name][0]), name
     splits = Counter((item["split"], item["answerable"]) for item in GOLD)
     for side in ("train", "test"):
         assert splits[(side, True)] >= 0.3 * len(GOLD) / 2, splits
@@ -181,29 +203,43 @@ def test_split_rule_examples() -> None:
         expected_split({"id": "x", "gold": ["b00_0000000000000000:3"]})
 
 
-def test_ids_and_questions_are_unique_across_the_files() -> None:
-    """No id or question (case, accents and spacing folded) is in two places, across all files."""
-    items = GOLD + GOLDB + EXTRA
+def test_ids_and_questions_are_unique_across_all_files() -> None:
+    items = [item for _, item in ALL_ITEMS]
     ids = Counter(item["id"] for item in items)
     assert [i for i, n in ids.items() if n > 1] == []
     questions = Counter(_spaces(fold(item["question"])) for item in items)
     assert [q for q, n in questions.items() if n > 1] == []
 
 
-def test_gold_b_points_into_corpus_b_only() -> None:
-    articles_b = {_article(ref) for ref in PARAGRAPHS_B}
-    assert 3 <= len(articles_b) <= 4
-    assert articles_b.isdisjoint(_article(ref) for ref in PARAGRAPHS_A)
-    for article in articles_b:
-        assert re.fullmatch(r"b\d\d_[0-9a-f]{16}", article), article
-        content = [r for r, p in PARAGRAPHS_B.items() if _article(r) == article and p.is_content]
-        assert 6 <= len(content) <= 15, (article, len(content))
-    for item in GOLDB:
+@pytest.mark.parametrize("name", FIXTURES)
+def test_fixture_gold_points_into_its_own_corpus_only(name: str) -> None:
+    """gold_b cites corpus_b only, gold_t corpus_t only, and gold.jsonl neither."""
+    pattern, (fewest, most), (least, longest), _ = FIXTURES[name]
+    items, paragraphs = SETS[name]
+    articles = {_article(ref) for ref in paragraphs}
+    assert fewest <= len(articles) <= most
+    others = {_article(ref) for other, (_, p) in SETS.items() if other != name for ref in p}
+    assert articles.isdisjoint(others)
+    for article in articles:
+        assert re.fullmatch(pattern, article), article
+        content = [r for r, p in paragraphs.items() if _article(r) == article and p.is_content]
+        assert least <= len(content) <= longest, (article, len(content))
+    for item in items:
         for ref in item["gold"]:
-            assert _article(ref) in articles_b, ref
-    for item in GOLD:
-        for ref in item["gold"]:
-            assert _article(ref) not in articles_b, ref
+            assert _article(ref) in articles, ref
+    for other, (other_items, _) in SETS.items():
+        if other != name:
+            for item in other_items:
+                assert not {_article(ref) for ref in item["gold"]} & articles, (other, item["id"])
+
+
+def test_gold_t_ids_and_date_lines() -> None:
+    """gold_t ids (and only they) start with ``t-``; each corpus_t file opens with its date."""
+    assert all(item["id"].startswith("t-") for item in GOLDT)
+    assert not any(item["id"].startswith("t-") for item in GOLD + GOLDB)
+    dated = load_corpus(CORPUS_T).articles
+    assert all(article.date and article.paragraphs[0].text == f"date {article.date}"
+               for article in dated)  # fmt: skip
 
 
 def test_train_extra_is_train_only_over_the_train_articles() -> None:
