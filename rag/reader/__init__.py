@@ -282,7 +282,7 @@ def _number_unit(sentence: str, entity: Entity) -> int:
 
 def _question_anchors(question: QuestionInfo, annotation: Annotation) -> list[int]:
     """Offsets of the sentence's tokens that are words or names of the question."""
-    wanted = set(question.lemmas) | {alt for key in question.keys for alt in key}
+    wanted = set(question.lemmas) | {alt for key in question.named for alt in key}
     return [start for word, _, start, _ in annotation.pos if len(word) > 2 and word in wanted]
 
 

@@ -383,7 +383,8 @@ class QuestionInfo:
         answer_type: PER, LOC, ORG, DATE, NUMBER or None (a why/how/what question).
         focus: The noun after quel/which/what, folded, if any.
         lemmas: Content lemmas (French questions) or content words (English ones).
-        keys: Names and numbers the question mentions, each as alternatives (folded).
+        keys: Names and numbers to look up in the retrieved text, each as alternatives (folded).
+        named: Every name and number the question mentions, each as alternatives (folded).
         annotation: The spaCy annotation of the question.
     """
 
@@ -393,6 +394,7 @@ class QuestionInfo:
     focus: str | None
     lemmas: frozenset[str]
     keys: list[tuple[str, ...]] = field(default_factory=list)
+    named: list[tuple[str, ...]] = field(default_factory=list)
     annotation: Annotation | None = None
 
 
@@ -497,8 +499,12 @@ def _common_noun(annotation: Annotation | None, start: int) -> bool:
     )
 
 
-def _name_keys(text: str, annotation: Annotation | None, language: str) -> list[tuple[str, ...]]:
-    """The names and numbers of a question, each a tuple of folded alternatives.
+def _name_keys(
+    text: str, annotation: Annotation | None, language: str
+) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The names and numbers of a question, each a tuple of folded alternatives: the keys to
+    look up in the retrieved text, and every word the question names (for "the question
+    already names it": each capitalised word, with its French forms).
 
     A run of capitalised words is one name, looked up by its last word ("Iouri Ouchakov" is
     found wherever "Ouchakov" is). Set aside: a capital that only opens a clause ("Ajoute",
@@ -507,15 +513,17 @@ def _name_keys(text: str, annotation: Annotation | None, language: str) -> list[
     """
     stop = _stop()
     keys: list[tuple[str, ...]] = []
+    named: list[tuple[str, ...]] = []
     seen: set[str] = set()
     folded_text = fold(text)
     for english, french in _EN_NAMES.items():
         if len(english) > 3 and re.search(rf"\b{re.escape(english)}\b", folded_text):
             keys.append(french)
+            named.append(french)
             seen.update(english.split())
     # (folded word, start, end) of each capitalised word kept as part of a name.
     parts: list[tuple[str, int, int]] = []
-    for match in _WORD.finditer(text):
+    for index, match in enumerate(_WORD.finditer(text)):
         word = match.group(0).strip("'’")
         offset = match.start() + match.group(0).find(word)
         for number, part in enumerate(re.split(r"[’'-]", word)):
@@ -525,6 +533,8 @@ def _name_keys(text: str, annotation: Annotation | None, language: str) -> list[
             if folded in stop or folded in seen:
                 continue
             start = offset + word.find(part)
+            if index or number or _is_name(annotation, match.start()):
+                named.append(_alternatives(folded))
             acronym = part.isupper() and len(part) <= 5
             known = folded in _EN_NAMES or folded in _EN_MONTHS or folded in _METONYMS
             if number == 0 and _starts_clause(text, match.start()) and not (acronym or known):
@@ -543,22 +553,24 @@ def _name_keys(text: str, annotation: Annotation | None, language: str) -> list[
         else:
             names.append([folded])
         previous_end = end
-    for name in names:
-        head = name[-1]
-        if head in _EN_MONTHS:
-            alternatives: tuple[str, ...] = (_EN_MONTHS[head],)
-        elif head in _EN_NAMES:
-            alternatives = (head, *_EN_NAMES[head])
-        elif head in _METONYMS:
-            alternatives = (head, *_METONYMS[head])
-        else:
-            alternatives = (head,)
-        keys.append(alternatives)
+    keys += [_alternatives(name[-1]) for name in names]
     for number in _DIGITS.findall(text):
         if number not in seen:
             seen.add(number)
             keys.append((number,))
-    return keys
+            named.append((number,))
+    return keys, named
+
+
+def _alternatives(word: str) -> tuple[str, ...]:
+    """A folded name and its French forms (English month, country or capital city)."""
+    if word in _EN_MONTHS:
+        return (_EN_MONTHS[word],)
+    if word in _EN_NAMES:
+        return (word, *_EN_NAMES[word])
+    if word in _METONYMS:
+        return (word, *_METONYMS[word])
+    return (word,)
 
 
 def analyze_question(text: str, language: str, annotator: Annotator) -> QuestionInfo:
@@ -570,13 +582,15 @@ def analyze_question(text: str, language: str, annotator: Annotator) -> Question
         lemmas = frozenset(w for w in annotation.words if w not in stop and len(w) > 2)
     else:
         lemmas = annotation.lemmas
+    keys, named = _name_keys(text, annotation, language)
     return QuestionInfo(
         text=text,
         language=language,
         answer_type=kind,
         focus=focus,
         lemmas=lemmas,
-        keys=_name_keys(text, annotation, language),
+        keys=keys,
+        named=named,
         annotation=annotation,
     )
 
@@ -674,25 +688,6 @@ def _span_words(text: str) -> set[str]:
     return {_fold(w) for w in _TOKEN.findall(text)}
 
 
-_COUNT_NOUN = re.compile(
-    r"\b(?:combien\s+(?:de|d['’])\s*|how\s+(?:many|much)\s+)([^\W\d][\w-]*)", re.I
-)
-
-
-def asked_noun(question: QuestionInfo) -> str | None:
-    """The noun a question asks about: its focus ("quel hôtel", "which hotel") or what it counts
-    ("combien de soldats", "how many soldiers"), folded; None for other questions."""
-    if question.focus:
-        return question.focus
-    match = _COUNT_NOUN.search(question.text)
-    return fold(match.group(1)) if match else None
-
-
-def _noun_found(noun: str, words: WordSet, lemmas: set[str]) -> bool:
-    """A noun, its stem or its cognate among a text's words or lemmas."""
-    return words.has(noun) or noun in lemmas or (noun.endswith("s") and noun[:-1] in lemmas)
-
-
 # ---------------------------------------------------------------- features
 SENTENCE_FEATURES = (
     "cos", "cos_gap", "cos_margin", "cos_rank", "cos_z",
@@ -701,13 +696,13 @@ SENTENCE_FEATURES = (
     "type_match", "type_match_par", "type_any",
     "key_sent", "key_par",
     "p_rank", "p_dense", "p_score", "first", "neigh_cos", "par_best", "ctx_cos", "ctx_gain",
-    "en_cos", "en_cognate", "en_key_sent", "focus_par",
+    "en_cos", "en_cognate", "en_key_sent",
 )  # fmt: skip
 QUESTION_FEATURES = (
     "best", "best_margin", "best_cos", "best_lemma_cov", "best_cognate",
     "key_pool", "missing_keys", "has_keys", "type_pool", "has_type", "top_type_match",
     "p_dense_top", "is_en", "lemma_pool", "cognate_par", "top_key_par", "best_lemma_par",
-    "best_support", "extractive_margin", "focus_pool", "top_focus_par",
+    "best_support", "extractive_margin",
 )  # fmt: skip
 
 
@@ -725,9 +720,6 @@ class CandidateSet:
     type_pool: float = 0.0
     lemma_pool: float = 0.0
     cognate_par: float = 0.0
-    # Whether the question's focus noun ("quel hôtel", "which hotel") occurs in a retrieved
-    # paragraph (1.0 when the question has none).
-    focus_pool: float = 1.0
     # Today's extractive answerer's best support minus its refusal bar (IDF-weighted term
     # coverage, per-language bar), when the caller has it.
     extractive_margin: float = 0.0
@@ -770,7 +762,7 @@ def new_typed_entities(
             continue
         words = _span_words(entity.text)
         if words and all(
-            any(key_found(k, WordSet([w]), f" {w} ") for k in question.keys) for w in words
+            any(key_found(k, WordSet([w]), f" {w} ") for k in question.named) for w in words
         ):
             continue  # the question already names it
         if words and words <= question.lemmas:
@@ -813,18 +805,12 @@ def sentence_features(
         paragraph_words[key] = _paragraph_words(candidates[members[0]].passage.text)
         paragraph_lemmas[key] = set().union(*(annotations[i].lemmas for i in members))
         paragraph_typed[key] = sum(bool(typed[i]) for i in members)
-    noun = asked_noun(question)
-    focus_in = {
-        key: 1.0 if noun is None or _noun_found(noun, words, paragraph_lemmas[key]) else 0.0
-        for key, words in paragraph_words.items()
-    }
-    result.focus_pool = max(focus_in.values())
     pool_words = WordSet(
         sorted(set().union(*(w.words for w in paragraph_words.values()))),
         "".join(w.text for w in paragraph_words.values()),
     )
     pool_text = pool_words.text
-    keys = question.keys
+    keys, named = question.keys, question.named
     if keys:
         in_pool = [key_found(k, pool_words, pool_text) for k in keys]
         result.key_pool = sum(in_pool) / len(keys)
@@ -859,10 +845,11 @@ def sentence_features(
             row[col["type_match_par"]] = 1.0 if paragraph_typed[c.key] else 0.0
             kind = question.answer_type
             row[col["type_any"]] = 1.0 if any(satisfies(e, kind) for e in a.entities) else 0.0
-        if keys:
-            row[col["key_sent"]] = sum(key_found(k, words, words.text) for k in keys) / len(keys)
+        # Sentence level: every name the question mentions; pool level (above): the keys.
+        if named:
+            row[col["key_sent"]] = sum(key_found(k, words, words.text) for k in named) / len(named)
             par = paragraph_words[c.key]
-            row[col["key_par"]] = sum(key_found(k, par, par.text) for k in keys) / len(keys)
+            row[col["key_par"]] = sum(key_found(k, par, par.text) for k in named) / len(named)
         else:
             row[col["key_sent"]] = row[col["key_par"]] = 1.0
         row[col["p_rank"]] = 1.0 / (1 + c.passage_rank)
@@ -881,7 +868,6 @@ def sentence_features(
         row[col["en_cos"]] = is_en * cos
         row[col["en_cognate"]] = is_en * row[col["cognate_cov"]]
         row[col["en_key_sent"]] = is_en * row[col["key_sent"]]
-        row[col["focus_par"]] = focus_in[c.key]
     result.type_pool = float(features[:, col["type_match"]].max())
     pool_lemmas = set().union(*paragraph_lemmas.values())
     if question.language == "en":
@@ -924,8 +910,6 @@ def question_features(candidate_set: CandidateSet, scores: np.ndarray) -> np.nda
     row[col["lemma_pool"]] = candidate_set.lemma_pool
     row[col["cognate_par"]] = candidate_set.cognate_par
     row[col["top_key_par"]] = float(candidate_set.column("key_par")[top])
-    row[col["focus_pool"]] = candidate_set.focus_pool
-    row[col["top_focus_par"]] = float(candidate_set.column("focus_par")[top])
     row[col["best_lemma_par"]] = float(candidate_set.column("lemma_cov_par").max())
     # Today's answerer's evidence: cosine plus a fifth of the stem coverage.
     row[col["extractive_margin"]] = candidate_set.extractive_margin
