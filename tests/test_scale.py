@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import collections
 import os
+import re
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,8 @@ from index.store.sentence_vectors import SentenceVectorStore, texts_of
 from rag import Assistant
 from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
+from rag.reader import features
+from rag.reader.regex_cache import RegexCache, plain_compile
 from rag.retrieve import HybridRetriever
 from rag.text import Analyzer
 from rag.vectors import SentenceVectors
@@ -492,3 +496,75 @@ def test_a_changed_file_is_still_checked_against_the_unchanged_ones(
     assert reads.calls["check_article"] == 5
     assert "art_05" in {r[0] for r in _rows(store)}
     assert any(i.path.name == "art_05.txt" and i.level == "error" for i in report.issues)
+
+
+# ---------------------------------------------------------------- cold start
+
+
+@pytest.mark.unit
+def test_regex_cache_gives_the_same_pattern_and_skips_the_compile(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    words = "|".join(f"(?:mot{n}[-–][a-zà-ÿ]+)" for n in range(600))
+    pattern = f"(?iu)^(?:{words}|(?P<nom>[A-ZÀ-Ý][a-zà-ÿ]+))$"
+    samples = ["MOT12-été", "mot599–x", "Dmitriev", "Élysée", "mot600-a", "mot3_a", ""]
+    plain = plain_compile(pattern)
+
+    def behaviour(compiled: re.Pattern[str]) -> list[Any]:
+        found = [compiled.match(s) for s in samples]
+        return [(m.span(), m.groupdict()) if m else None for m in found]
+
+    first = RegexCache(tmp_path / "regex", min_length=1000)
+    assert behaviour(first.compile(pattern)) == behaviour(plain)
+    assert (first.hits, first.misses) == (0, 1)
+    second = RegexCache(tmp_path / "regex", min_length=1000)
+    parses = []
+    real_parse = re._parser.parse  # type: ignore[attr-defined]
+
+    def counted_parse(*args: Any, **kw: Any) -> Any:
+        parses.append(args[0])
+        return real_parse(*args, **kw)
+
+    re._parser.parse = counted_parse  # type: ignore[attr-defined]
+    try:
+        cached = second.compile(pattern)
+    finally:
+        re._parser.parse = real_parse  # type: ignore[attr-defined]
+    assert parses == [] and (second.hits, second.misses) == (1, 0)
+    assert behaviour(cached) == behaviour(plain)
+    assert (cached.pattern, cached.flags, cached.groupindex) == (
+        plain.pattern,
+        plain.flags,
+        plain.groupindex,
+    )
+    # A damaged file is ignored (and rewritten); short patterns never touch the folder.
+    (file,) = (tmp_path / "regex").iterdir()
+    file.write_bytes(file.read_bytes()[:-10])
+    third = RegexCache(tmp_path / "regex", min_length=1000)
+    assert behaviour(third.compile(pattern)) == behaviour(plain) and third.misses == 1
+    assert "ignoring the cached regex" in caplog.text
+    assert third.compile("court").match("court") and len(list(file.parent.iterdir())) == 1
+    # Installed, re.compile goes through the cache; removed, it no longer does.
+    re.purge()
+    with third.installed():
+        assert behaviour(re.compile(pattern)) == behaviour(plain)
+    assert third.hits == 1
+    re.purge()
+    re.compile(pattern)
+    assert third.hits == 1
+
+
+@pytest.mark.integration
+def test_the_reader_pipeline_is_preloaded_with_the_regex_cache(tmp_path: Path) -> None:
+    features._PRELOADED.clear()
+    re.purge()  # a pattern already compiled in this process would not reach the cache
+    features.preload_pipeline(regex_cache=tmp_path / "regex")
+    annotator = features.Annotator()
+    nlp = annotator.nlp  # waits for the background load and takes it
+    assert features.SPACY_MODEL not in features._PRELOADED
+    assert sorted(p.suffix for p in (tmp_path / "regex").iterdir())  # the large patterns
+    assert "torch" not in sys.modules or sys.modules["torch"] is not None  # not left hidden
+    fresh = features.Annotator()
+    assert fresh.nlp is not nlp  # taken once: the next annotator loads its own
+    text = "Witkoff a rencontré Kirill Dmitriev à Miami le 24 octobre."
+    assert annotator.annotate(text) == fresh.annotate(text)
