@@ -210,6 +210,21 @@ class Manifest:
             found[state.path] = outcome
         return found
 
+    def indexed_ids(self) -> set[str]:
+        """The article ids the recorded sync indexed (file stems whose outcome says so)."""
+        data = self._read() or {}
+        outcomes = data.get("outcomes")
+        if not isinstance(outcomes, dict):
+            return set()
+        found: set[str] = set()
+        for path, row in outcomes.items():
+            try:
+                if FileOutcome.from_json(row).indexed:
+                    found.add(Path(path).stem)
+            except (TypeError, ValueError):
+                continue
+        return found
+
     def save(
         self,
         files: Iterable[FileState],

@@ -172,6 +172,7 @@ class FileOutcome:
     encoding: str = "utf-8"
     paragraphs: int = 0
     chunks: int = 0
+    content_chunks: int = 0
     indexed: bool = False
 
     def to_json(self) -> list[object]:
@@ -183,6 +184,7 @@ class FileOutcome:
             self.encoding,
             self.paragraphs,
             self.chunks,
+            self.content_chunks,
             self.indexed,
         ]
 
@@ -193,9 +195,9 @@ class FileOutcome:
         Raises:
             ValueError: not such a row.
         """
-        if not isinstance(row, list | tuple) or len(row) != 7:
+        if not isinstance(row, list | tuple) or len(row) != 8:
             raise ValueError(f"not a file outcome: {row!r}")
-        sha256, fingerprint, error, encoding, paragraphs, chunks, indexed = row
+        sha256, fingerprint, error, encoding, paragraphs, chunks, content_chunks, indexed = row
         return cls(
             str(sha256),
             None if fingerprint is None else str(fingerprint),
@@ -203,6 +205,7 @@ class FileOutcome:
             str(encoding),
             int(str(paragraphs)),
             int(str(chunks)),
+            int(str(content_chunks)),
             bool(indexed),
         )
 
@@ -654,7 +657,7 @@ def load_corpus(
             )
             continue
         seen[key] = path
-        resolved = str(path.resolve()) if known else ""
+        resolved = str(path.resolve())
         outcome = known.get(resolved)
         checked: CheckedArticle | None = None
         if outcome is None or (
@@ -682,11 +685,12 @@ def load_corpus(
                     encoding=article.encoding,
                     paragraphs=len(article.paragraphs),
                     chunks=len(checked.chunks),
+                    content_chunks=sum(1 for c in checked.chunks if c.is_content),
                 )
         if outcome.error is not None or outcome.fingerprint is None:
             load.issues.append(FileIssue(path, outcome.error or "skipped: unreadable"))
             load.unreadable_ids.add(path.stem)
-            load.outcomes[str(path.resolve())] = replace(outcome, indexed=False)
+            load.outcomes[resolved] = replace(outcome, indexed=False)
             continue
         if outcome.fingerprint in fingerprints:
             load.issues.append(
@@ -698,14 +702,14 @@ def load_corpus(
                 )
             )
             load.duplicates[path.stem] = fingerprints[outcome.fingerprint].stem
-            load.outcomes[str(path.resolve())] = replace(outcome, indexed=False)
+            load.outcomes[resolved] = replace(outcome, indexed=False)
             continue
         fingerprints[outcome.fingerprint] = path
         if outcome.encoding != "utf-8":
             load.issues.append(
                 FileIssue(path, f"not UTF-8: decoded as {outcome.encoding}", level="warning")
             )
-        load.outcomes[str(path.resolve())] = replace(outcome, indexed=True)
+        load.outcomes[resolved] = replace(outcome, indexed=True)
         if checked is None:  # known, indexed then and now: its rows stay
             load.kept[path.stem] = outcome
             continue

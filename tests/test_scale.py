@@ -398,6 +398,7 @@ def _assert_same_as_a_full_sync(
         (i.path.name, i.message, i.level) for i in full.issues
     )
     assert store.count() == fresh.count()
+    assert store.snapshot().content_chunks == fresh.snapshot().content_chunks
 
 
 @pytest.mark.integration
@@ -411,6 +412,16 @@ def test_a_changed_file_costs_only_its_own_paragraphs(
     before = _rows(store)
     reads = CallCounter(index.parse, ["check_article"], monkeypatch)
 
+    rows_read: list[int] = []
+    real_get_all = StoreReader.get_all
+
+    def spy_get_all(self: StoreReader, **kw: Any) -> Any:
+        got = real_get_all(self, **kw)
+        rows_read.append(len(got["ids"]))
+        return got
+
+    monkeypatch.setattr(StoreReader, "get_all", spy_get_all)
+
     # One file changed: it alone is read; its new paragraph is searchable, the rest untouched.
     changed = corpus / "art_05.txt"
     changed.write_text(
@@ -419,6 +430,8 @@ def test_a_changed_file_costs_only_its_own_paragraphs(
     )
     report = store.sync(corpus)
     assert reads.calls["check_article"] == 1
+    # Only the changed article's rows were read from the store, not the corpus's.
+    assert sum(rows_read) == len([r for r in before if r[0] == "art_05"]) < len(before)
     assert report.embedded_paragraphs == 1
     after = _rows(store)
     assert ("art_05", 4, "Le navire Albatros est arrivé au port.") in after

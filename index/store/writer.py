@@ -156,6 +156,7 @@ class StoreWriter(StoreReader):
         files = scan(roots_of(folder))
         known: dict[str, FileOutcome] = {}
         seen_revision: str | None = None
+        recorded_ids: set[str] = set()
         # Only with a recorded sync to compare with: on a fresh data dir, reading the (empty)
         # collection before the lock would leave this process's embedded Chroma client with
         # segment readers that miss what a concurrent indexer writes meanwhile.
@@ -171,6 +172,7 @@ class StoreWriter(StoreReader):
             # Some files changed: only those are read, the others keep their rows.
             known = manifest.known(files, snapshot.revision, key)
             seen_revision = snapshot.revision
+            recorded_ids = manifest.indexed_ids()
         load = load_corpus(folder, self.settings, known=known)
         wanted, rejected = self._wanted_chunks(load)
         with index_lock(self.settings) as waited:
@@ -186,7 +188,9 @@ class StoreWriter(StoreReader):
                 report = self._rebuild(load, wanted, progress, on_progress)
             else:
                 self.check()
-                report = self._apply(self.collection, load, wanted, progress, on_progress)
+                report = self._apply(
+                    self.collection, load, wanted, progress, on_progress, recorded=recorded_ids
+                )
         report.issues.extend(rejected)
         report.lock_wait_seconds = waited
         if files is not None:
@@ -228,14 +232,34 @@ class StoreWriter(StoreReader):
         progress: bool,
         on_progress: Callable[[int, int], None] | None,
         vector_source: Any | None = None,
+        recorded: set[str] | None = None,
     ) -> IndexReport:
-        """Bring ``collection`` to the rows of ``wanted`` as one new committed generation."""
+        """Bring ``collection`` to the rows of ``wanted`` as one new committed generation.
+
+        When ``load`` kept articles without reading them (:attr:`CorpusLoad.kept`), their
+        visible rows are not read either: only the rows of the other articles (those read now,
+        unreadable ones, and ``recorded``, the ones the previous sync indexed) and every row no
+        reader sees or that is retired, so a changed file costs its own rows, not the corpus's.
+        """
         # Fresh, not the handle's cached copy: another process may have committed meanwhile.
         fresh = self._collection_named(collection.name)
         state = dict((fresh.metadata if fresh is not None else collection.metadata) or {})
         committed = committed_generation(state)
         target = committed + 1
-        existing = self.get_all(include=["metadatas"], collection=collection)
+        where: Metadata | None = None
+        if load.kept:
+            touched = sorted(
+                ({a.article_id for a in load.articles} | load.unreadable_ids | (recorded or set()))
+                - set(load.kept)
+            )
+            where = {
+                "$or": [
+                    {"article_id": {"$in": touched or [""]}},
+                    {"added": {"$gt": committed}},
+                    {"retired": {"$gt": 0}},
+                ]
+            }
+        existing = self.get_all(where=where, include=["metadatas"], collection=collection)
         rows = {
             i: dict(m or {}) for i, m in zip(existing["ids"], existing["metadatas"], strict=True)
         }
@@ -316,10 +340,15 @@ class StoreWriter(StoreReader):
         current = {c.article_id for c in wanted} | keep_articles
         report.removed_articles = sorted({str(rows[i].get("article_id")) for i in retire} - current)
         changed = bool(new or revive or resumed or retire)
-        kept_only = kept_ids - set(by_row)
-        visible_chunks = len(by_row) + len(kept_only)
-        content_chunks = sum(1 for c in by_row.values() if c.is_content) + sum(
-            1 for i in kept_only if rows[i].get("is_content")
+        # Kept articles count by their recorded outcome (their visible rows were not read).
+        kept_only = {
+            i for i in kept_ids - set(by_row) if rows[i].get("article_id") not in load.kept
+        }
+        visible_chunks = len(by_row) + len(kept_only) + sum(o.chunks for o in load.kept.values())
+        content_chunks = (
+            sum(1 for c in by_row.values() if c.is_content)
+            + sum(1 for i in kept_only if rows[i].get("is_content"))
+            + sum(o.content_chunks for o in load.kept.values())
         )
         counts_stale = (
             state.get("chunks") != visible_chunks or state.get("content_chunks") != content_chunks
