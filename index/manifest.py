@@ -7,7 +7,14 @@ read); when every file has the same size and mtime as recorded, no file was adde
 the settings that shape chunks are the same and the store is still at the recorded revision,
 nothing can have changed: the recorded report is returned without reading, parsing or asking
 Chroma for its rows. A file whose mtime moved but whose bytes hash the same (``touch``, a copy)
-counts as unchanged too. Anything else takes the full path.
+counts as unchanged too.
+
+When some files changed, the manifest still spares the others: it also records what reading
+each file gave (:class:`index.parse.FileOutcome`: check result, content fingerprint, counts,
+whether it was indexed), and :meth:`Manifest.known` hands the outcomes of the files whose bytes
+are unchanged to :func:`index.parse.load_corpus`, which then reads and parses only the new and
+changed files (and a file that becomes indexed because the article it duplicated changed).
+The unchanged articles keep their rows.
 
 The manifest lives in ``data_dir/manifests/`` (one JSON file per store location and collection)
 and is written atomically; an unreadable one is ignored (the next sync is a full one).
@@ -27,12 +34,12 @@ from typing import Any
 from index.atomic import write_atomic
 from index.config import IndexSettings
 from index.embed import Embedder
-from index.parse import article_files
+from index.parse import FileOutcome, article_files
 
 logger = logging.getLogger(__name__)
 
 # Bump when the file layout changes: older manifests are then ignored.
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,60 @@ class Manifest:
         report = data.get("report")
         return report if isinstance(report, dict) else None
 
+    def known(
+        self, files: Iterable[FileState], revision: str | None, key: str
+    ) -> dict[str, FileOutcome]:
+        """The recorded outcomes of the files whose bytes are unchanged, by path.
+
+        Empty unless the store is still at the recorded revision with the same settings (then
+        every file indexed at that revision still has its rows). A file whose stat changed is
+        hashed: same bytes, same outcome.
+        """
+        data = self._read()
+        if data is None or not revision or data.get("revision") != revision:
+            return {}
+        if data.get("key") != key:
+            return {}
+        recorded = {f[0]: FileState(*f) for f in data.get("files", [])}
+        outcomes = data.get("outcomes")
+        if not isinstance(outcomes, dict):
+            return {}
+        found: dict[str, FileOutcome] = {}
+        for state in files:
+            before = recorded.get(state.path)
+            row = outcomes.get(state.path)
+            if before is None or row is None:
+                continue
+            try:
+                outcome = FileOutcome.from_json(row)
+            except (TypeError, ValueError):
+                continue
+            if outcome.sha256 != before.sha256:
+                continue
+            if not state.same_stat(before):
+                try:
+                    if file_digest(state.path) != before.sha256:
+                        continue
+                except OSError:
+                    continue
+            found[state.path] = outcome
+        return found
+
+    def indexed_ids(self) -> set[str]:
+        """The article ids the recorded sync indexed (file stems whose outcome says so)."""
+        data = self._read() or {}
+        outcomes = data.get("outcomes")
+        if not isinstance(outcomes, dict):
+            return set()
+        found: set[str] = set()
+        for path, row in outcomes.items():
+            try:
+                if FileOutcome.from_json(row).indexed:
+                    found.add(Path(path).stem)
+            except (TypeError, ValueError):
+                continue
+        return found
+
     def save(
         self,
         files: Iterable[FileState],
@@ -171,11 +232,15 @@ class Manifest:
         key: str,
         report: dict[str, Any],
         previous: dict[str, FileState] | None = None,
+        outcomes: dict[str, FileOutcome] | None = None,
     ) -> None:
-        """Record a completed sync: its files (hashed now), the revision it left, its report.
+        """Record a completed sync: its files (hashed now), the revision it left, its report,
+        and what reading each file gave (``outcomes``, by path, for :meth:`known`).
 
-        Hashes of files whose stat is unchanged since ``previous`` are reused, not recomputed.
+        A file's hash is that of the bytes its outcome was read from, else the recorded one when
+        its stat is unchanged since ``previous``, else computed now.
         """
+        outcomes = outcomes or {}
         if not revision:
             return
         if previous is None:
@@ -184,7 +249,10 @@ class Manifest:
         rows: list[list[Any]] = []
         for state in files:
             before = previous.get(state.path)
-            digest = before.sha256 if before is not None and before.same_stat(state) else None
+            outcome = outcomes.get(state.path)
+            digest = outcome.sha256 if outcome is not None else None
+            if digest is None and before is not None and before.same_stat(state):
+                digest = before.sha256
             if digest is None:
                 try:
                     digest = file_digest(state.path)
@@ -197,6 +265,7 @@ class Manifest:
             "key": key,
             "files": rows,
             "report": report,
+            "outcomes": {path: outcome.to_json() for path, outcome in outcomes.items()},
         }
         self._write(data)
 

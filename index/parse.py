@@ -16,8 +16,8 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.chunk import Chunk, chunk_article
@@ -157,6 +157,59 @@ class FileIssue:
     level: str = "error"
 
 
+@dataclass(frozen=True)
+class FileOutcome:
+    """What reading one file's bytes gave, so a later load can skip reading the same bytes.
+
+    Everything :func:`load_corpus` needs to place the file among the others without parsing
+    it: the check result (``error``) or the content fingerprint, the counts the index report
+    gives, and whether the load indexed the file (``indexed``: its rows are in the store).
+    """
+
+    sha256: str
+    fingerprint: str | None = None
+    error: str | None = None
+    encoding: str = "utf-8"
+    paragraphs: int = 0
+    chunks: int = 0
+    content_chunks: int = 0
+    indexed: bool = False
+
+    def to_json(self) -> list[object]:
+        """A compact JSON form (see :meth:`from_json`)."""
+        return [
+            self.sha256,
+            self.fingerprint,
+            self.error,
+            self.encoding,
+            self.paragraphs,
+            self.chunks,
+            self.content_chunks,
+            self.indexed,
+        ]
+
+    @classmethod
+    def from_json(cls, row: Sequence[object]) -> FileOutcome:
+        """The outcome :meth:`to_json` wrote.
+
+        Raises:
+            ValueError: not such a row.
+        """
+        if not isinstance(row, list | tuple) or len(row) != 8:
+            raise ValueError(f"not a file outcome: {row!r}")
+        sha256, fingerprint, error, encoding, paragraphs, chunks, content_chunks, indexed = row
+        return cls(
+            str(sha256),
+            None if fingerprint is None else str(fingerprint),
+            None if error is None else str(error),
+            str(encoding),
+            int(str(paragraphs)),
+            int(str(chunks)),
+            int(str(content_chunks)),
+            bool(indexed),
+        )
+
+
 @dataclass
 class CorpusLoad:
     """What :func:`load_corpus` read: the articles and every problem met on the way."""
@@ -170,6 +223,24 @@ class CorpusLoad:
     duplicates: dict[str, str] = field(default_factory=dict)
     # The chunks of each loaded article (cut once, by check_article).
     chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    # Articles indexed as they are without being read (bytes unchanged since the last load
+    # that indexed them): article id -> outcome. Their rows in the store stay as they are.
+    kept: dict[str, FileOutcome] = field(default_factory=dict)
+    # The outcome of every file read or kept, by resolved path (for the next load).
+    outcomes: dict[str, FileOutcome] = field(default_factory=dict)
+    # How many files were read and parsed.
+    parsed: int = 0
+
+    @property
+    def article_ids(self) -> list[str]:
+        """Every article the load indexes, read or kept, sorted."""
+        return sorted([a.article_id for a in self.articles] + list(self.kept))
+
+    @property
+    def paragraph_count(self) -> int:
+        """Numbered blocks of every article the load indexes, read or kept."""
+        read = sum(len(a.paragraphs) for a in self.articles)
+        return read + sum(o.paragraphs for o in self.kept.values())
 
 
 def fold(text: str) -> str:
@@ -533,7 +604,10 @@ def article_files(folder: Path) -> list[Path]:
 
 
 def load_corpus(
-    folder: Path | str | Sequence[Path | str], settings: IndexSettings | None = None
+    folder: Path | str | Sequence[Path | str],
+    settings: IndexSettings | None = None,
+    *,
+    known: Mapping[str, FileOutcome] | None = None,
 ) -> CorpusLoad:
     """Read every article file of a folder (or of several folders, in order): ``.txt``, ``.md``,
     ``.html``, ``.htm``, ``.pdf``, ``.docx``.
@@ -545,6 +619,16 @@ def load_corpus(
     :mod:`index.ids`), is skipped. A file whose content duplicates an earlier file (by folder,
     then name order; see :func:`content_fingerprint`) is skipped with a warning, so the article
     is indexed and cited once.
+
+    Args:
+        folder: The corpus folder, or several.
+        settings: The limits; defaults to ``IndexSettings()``.
+        known: Outcomes of files whose bytes are unchanged since the load that gave them
+            (:attr:`CorpusLoad.outcomes`, by resolved path), under the same settings. Such a
+            file is not read: its recorded check result and fingerprint take part in the id
+            and duplicate rules exactly as a fresh read would, and an article indexed then and
+            still indexed now goes to :attr:`CorpusLoad.kept`. A known file is read only when
+            it becomes indexed without having been (the article it duplicated changed or left).
 
     Raises:
         CorpusNotFoundError: a folder does not exist.
@@ -559,6 +643,7 @@ def load_corpus(
             raise CorpusNotFoundError(f"corpus folder not found: {root} (pass an existing folder)")
     root = roots[0]
     settings = settings or IndexSettings()
+    known = known or {}
     load = CorpusLoad(folder=root.resolve())
     seen: dict[str, Path] = {}  # id_key -> file
     fingerprints: dict[str, Path] = {}
@@ -572,32 +657,65 @@ def load_corpus(
             )
             continue
         seen[key] = path
-        try:
-            checked = check_article(read_limited(path, settings), path, settings)
-        except ArticleReadError as exc:
-            load.issues.append(FileIssue(path, f"skipped: {exc}"))
+        resolved = str(path.resolve())
+        outcome = known.get(resolved)
+        checked: CheckedArticle | None = None
+        if outcome is None or (
+            outcome.fingerprint is not None
+            and not outcome.indexed
+            and outcome.fingerprint not in fingerprints
+        ):
+            try:
+                raw = read_limited(path, settings)
+            except ArticleReadError as exc:  # not recorded: the next load tries again
+                load.issues.append(FileIssue(path, f"skipped: {exc}"))
+                load.unreadable_ids.add(path.stem)
+                continue
+            load.parsed += 1
+            digest = hashlib.sha256(raw).hexdigest()
+            try:
+                checked = check_article(raw, path, settings)
+            except ArticleReadError as exc:
+                outcome = FileOutcome(digest, error=f"skipped: {exc}")
+            else:
+                article = checked.article
+                outcome = FileOutcome(
+                    digest,
+                    fingerprint=checked.fingerprint,
+                    encoding=article.encoding,
+                    paragraphs=len(article.paragraphs),
+                    chunks=len(checked.chunks),
+                    content_chunks=sum(1 for c in checked.chunks if c.is_content),
+                )
+        if outcome.error is not None or outcome.fingerprint is None:
+            load.issues.append(FileIssue(path, outcome.error or "skipped: unreadable"))
             load.unreadable_ids.add(path.stem)
+            load.outcomes[resolved] = replace(outcome, indexed=False)
             continue
-        article = checked.article
-        if checked.fingerprint in fingerprints:
+        if outcome.fingerprint in fingerprints:
             load.issues.append(
                 FileIssue(
                     path,
-                    f"skipped: duplicate of {fingerprints[checked.fingerprint].name} (same "
+                    f"skipped: duplicate of {fingerprints[outcome.fingerprint].name} (same "
                     "content); indexed once as that article",
                     level="warning",
                 )
             )
-            load.duplicates[path.stem] = fingerprints[checked.fingerprint].stem
+            load.duplicates[path.stem] = fingerprints[outcome.fingerprint].stem
+            load.outcomes[resolved] = replace(outcome, indexed=False)
             continue
-        fingerprints[checked.fingerprint] = path
-        if article.encoding != "utf-8":
+        fingerprints[outcome.fingerprint] = path
+        if outcome.encoding != "utf-8":
             load.issues.append(
-                FileIssue(path, f"not UTF-8: decoded as {article.encoding}", level="warning")
+                FileIssue(path, f"not UTF-8: decoded as {outcome.encoding}", level="warning")
             )
-        load.articles.append(article)
-        load.chunks[article.article_id] = list(checked.chunks)
-    if not load.articles:
+        load.outcomes[resolved] = replace(outcome, indexed=True)
+        if checked is None:  # known, indexed then and now: its rows stay
+            load.kept[path.stem] = outcome
+            continue
+        load.articles.append(checked.article)
+        load.chunks[checked.article.article_id] = list(checked.chunks)
+    if not load.articles and not load.kept:
         detail = "; ".join(f"{i.path.name}: {i.message}" for i in load.issues) or "no article file"
         where = ", ".join(str(r) for r in roots)
         raise EmptyCorpusError(f"no readable article in {where} ({detail})")

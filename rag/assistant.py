@@ -34,6 +34,7 @@ from rag.generate.base import classify
 from rag.history import standalone_question, validate_history
 from rag.lexical import LexicalIndex
 from rag.question import clean_question
+from rag.reader.features import preload_pipeline
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever, ParagraphRetriever
 from rag.text import detect_language
@@ -101,6 +102,10 @@ class Assistant:
         if generator is not None and not isinstance(generator, Generator):
             raise ValueError(f"generator must be a rag.generate.Generator, not {generator!r}")
         self.settings = settings or Settings()
+        if self.settings.generator == "reader" and generator is None:
+            # The reader's spaCy pipeline loads in the background while the embedder, the
+            # store and BM25 open: most of a cold start to the first answer otherwise.
+            preload_pipeline(regex_cache=self.settings.data_dir / "cache" / "regex")
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self.store = ArticleStore(self.settings, self.embedder)
         # One cache of sentence vectors for retrieval, answering and the support judge.

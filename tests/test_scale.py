@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import collections
 import os
+import re
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,8 @@ from index.store.sentence_vectors import SentenceVectorStore, texts_of
 from rag import Assistant
 from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
+from rag.reader import features
+from rag.reader.regex_cache import RegexCache, plain_compile
 from rag.retrieve import HybridRetriever
 from rag.text import Analyzer
 from rag.vectors import SentenceVectors
@@ -186,11 +190,11 @@ def test_reindex_of_an_unchanged_corpus_reads_no_file_and_no_row(
     )
     assert not again.changed and store.revision() == revision
 
-    # A changed file takes the full path; its paragraphs only are re-embedded.
+    # A changed file is read alone; its paragraphs only are re-embedded.
     victim = sorted(corpus_copy.glob("*.txt"))[0]
     victim.write_text(victim.read_text(encoding="utf-8") + "\nUn paragraphe ajouté.\n", "utf-8")
     changed = store.sync(corpus_copy)
-    assert reads.calls["check_article"] == len(list(corpus_copy.glob("*.txt")))
+    assert reads.calls["check_article"] == 1
     assert changed.embedded_paragraphs == 1
     assert store.revision() != revision
     # A deleted file too.
@@ -340,3 +344,240 @@ def test_index_writes_manifest_and_reindex_is_reported_unchanged(
     store.sync(corpus_copy)
     assert applied.calls["_apply"] == 2
     assert store.count() > 0
+
+
+# ---------------------------------------------------------------- integration: one changed file
+
+
+def _article(title: str, *sentences: str) -> str:
+    return title + "\n\n" + "\n\n".join(sentences) + "\n"
+
+
+def _write_corpus(folder: Path, count: int) -> None:
+    folder.mkdir()
+    for n in range(count):
+        (folder / f"art_{n:02d}.txt").write_text(
+            _article(
+                f"Titre numéro {n} sur la région {n}",
+                f"Le conseil de la région {n} a voté un budget de {n} millions d'euros.",
+                f"La séance {n} a duré plus de trois heures selon les élus présents.",
+            ),
+            encoding="utf-8",
+        )
+
+
+def _rows(store: ArticleStore) -> set[tuple[str, int, str]]:
+    return {
+        (str(c.metadata["article_id"]), int(c.metadata["paragraph"]), c.text)
+        for c in store.chunks(content_only=False)
+    }
+
+
+def _assert_same_as_a_full_sync(
+    make_settings: Any,
+    corpus: Path,
+    store: ArticleStore,
+    report: Any,
+    name: str,
+    reads: CallCounter,
+) -> None:
+    """The incremental sync left the rows and the report a fresh full sync gives."""
+    fresh_settings = make_settings(corpus_dir=corpus, data_dir=corpus.parent / f"fresh_{name}")
+    fresh = ArticleStore(fresh_settings, hash_embedder())
+    counted = reads.calls.copy()
+    full = fresh.sync(corpus)
+    reads.calls = counted  # the reference sync's reads are not the incremental one's
+    assert _rows(store) == _rows(fresh)
+    assert (report.articles, report.paragraphs, report.chunks) == (
+        full.articles,
+        full.paragraphs,
+        full.chunks,
+    )
+    assert report.indexed == full.indexed and report.duplicates == full.duplicates
+    assert sorted((i.path.name, i.message, i.level) for i in report.issues) == sorted(
+        (i.path.name, i.message, i.level) for i in full.issues
+    )
+    assert store.count() == fresh.count()
+    assert store.snapshot().content_chunks == fresh.snapshot().content_chunks
+
+
+@pytest.mark.integration
+def test_a_changed_file_costs_only_its_own_paragraphs(
+    make_settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "many"
+    _write_corpus(corpus, 12)
+    store = ArticleStore(make_settings(corpus_dir=corpus), hash_embedder())
+    store.sync(corpus)
+    before = _rows(store)
+    reads = CallCounter(index.parse, ["check_article"], monkeypatch)
+
+    rows_read: list[int] = []
+    real_get_all = StoreReader.get_all
+
+    def spy_get_all(self: StoreReader, **kw: Any) -> Any:
+        got = real_get_all(self, **kw)
+        rows_read.append(len(got["ids"]))
+        return got
+
+    monkeypatch.setattr(StoreReader, "get_all", spy_get_all)
+
+    # One file changed: it alone is read; its new paragraph is searchable, the rest untouched.
+    changed = corpus / "art_05.txt"
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\nLe navire Albatros est arrivé au port.\n",
+        encoding="utf-8",
+    )
+    report = store.sync(corpus)
+    assert reads.calls["check_article"] == 1
+    # Only the changed article's rows were read from the store, not the corpus's.
+    assert sum(rows_read) == len([r for r in before if r[0] == "art_05"]) < len(before)
+    assert report.embedded_paragraphs == 1
+    after = _rows(store)
+    assert ("art_05", 4, "Le navire Albatros est arrivé au port.") in after
+    assert {r for r in after if r[0] != "art_05"} == {r for r in before if r[0] != "art_05"}
+    _assert_same_as_a_full_sync(make_settings, corpus, store, report, "changed", reads)
+
+    # A renamed file: the new name is read (a new path), the old id leaves the index.
+    (corpus / "art_07.txt").rename(corpus / "art_99.txt")
+    report = store.sync(corpus)
+    assert reads.calls["check_article"] == 2
+    assert report.removed_articles == ["art_07"]
+    assert report.embedded_chunks == 0  # same text: the stored vectors were reused
+    ids = {r[0] for r in _rows(store)}
+    assert "art_99" in ids and "art_07" not in ids
+    _assert_same_as_a_full_sync(make_settings, corpus, store, report, "renamed", reads)
+
+    # A removed file: nothing read, its rows retired.
+    (corpus / "art_02.txt").unlink()
+    report = store.sync(corpus)
+    assert reads.calls["check_article"] == 2
+    assert report.removed_articles == ["art_02"]
+    assert "art_02" not in {r[0] for r in _rows(store)}
+    _assert_same_as_a_full_sync(make_settings, corpus, store, report, "removed", reads)
+
+
+@pytest.mark.integration
+def test_a_changed_file_is_still_checked_against_the_unchanged_ones(
+    make_settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "many"
+    _write_corpus(corpus, 8)
+    store = ArticleStore(make_settings(corpus_dir=corpus), hash_embedder())
+    store.sync(corpus)
+    reads = CallCounter(index.parse, ["check_article"], monkeypatch)
+
+    # A changed file now duplicates an unchanged one (earlier by name): skipped, rows retired.
+    original = (corpus / "art_01.txt").read_text(encoding="utf-8")
+    (corpus / "art_06.txt").write_text(original.upper(), encoding="utf-8")
+    report = store.sync(corpus)
+    assert reads.calls["check_article"] == 1
+    assert report.duplicates == {"art_06": "art_01"}
+    assert "art_06" not in {r[0] for r in _rows(store)}
+    _assert_same_as_a_full_sync(make_settings, corpus, store, report, "dup", reads)
+
+    # The original changes: the unchanged duplicate becomes an article of its own (read now).
+    (corpus / "art_01.txt").write_text(_article("Autre titre", "Un texte neuf ici."), "utf-8")
+    report = store.sync(corpus)
+    assert reads.calls["check_article"] == 3  # art_01 (changed) and art_06 (no longer a copy)
+    assert report.duplicates == {}
+    assert {"art_01", "art_06"} <= {r[0] for r in _rows(store)}
+    _assert_same_as_a_full_sync(make_settings, corpus, store, report, "undup", reads)
+
+    # A changed file that becomes the earlier copy of an unchanged indexed one: the unchanged
+    # one (later by name) is now the duplicate, without being read.
+    (corpus / "art_00.txt").write_text(
+        (corpus / "art_03.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    report = store.sync(corpus)
+    assert reads.calls["check_article"] == 4
+    assert report.duplicates == {"art_03": "art_00"}
+    assert "art_03" not in {r[0] for r in _rows(store)}
+    _assert_same_as_a_full_sync(make_settings, corpus, store, report, "later", reads)
+
+    # A new look-alike id of an unchanged article (Cyrillic а), sorting after it: skipped
+    # unread; sorting before it, it wins and the unchanged article is skipped.
+    (corpus / "аrt_04.txt").write_text(_article("Sosie", "Un sosie de nom."), "utf-8")
+    report = store.sync(corpus)
+    assert reads.calls["check_article"] == 4
+    assert any("looks like 'art_04'" in i.message for i in report.issues)
+    _assert_same_as_a_full_sync(make_settings, corpus, store, report, "lookalike", reads)
+
+    # A changed file that fails the checks keeps its indexed rows, as on a full sync.
+    (corpus / "art_05.txt").write_bytes(b"\x00\x01binary" * 50)
+    report = store.sync(corpus)
+    assert reads.calls["check_article"] == 5
+    assert "art_05" in {r[0] for r in _rows(store)}
+    assert any(i.path.name == "art_05.txt" and i.level == "error" for i in report.issues)
+
+
+# ---------------------------------------------------------------- cold start
+
+
+@pytest.mark.unit
+def test_regex_cache_gives_the_same_pattern_and_skips_the_compile(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    words = "|".join(f"(?:mot{n}[-–][a-zà-ÿ]+)" for n in range(600))
+    pattern = f"(?iu)^(?:{words}|(?P<nom>[A-ZÀ-Ý][a-zà-ÿ]+))$"
+    samples = ["MOT12-été", "mot599–x", "Dmitriev", "Élysée", "mot600-a", "mot3_a", ""]
+    plain = plain_compile(pattern)
+
+    def behaviour(compiled: re.Pattern[str]) -> list[Any]:
+        found = [compiled.match(s) for s in samples]
+        return [(m.span(), m.groupdict()) if m else None for m in found]
+
+    first = RegexCache(tmp_path / "regex", min_length=1000)
+    assert behaviour(first.compile(pattern)) == behaviour(plain)
+    assert (first.hits, first.misses) == (0, 1)
+    second = RegexCache(tmp_path / "regex", min_length=1000)
+    parses = []
+    real_parse = re._parser.parse  # type: ignore[attr-defined]
+
+    def counted_parse(*args: Any, **kw: Any) -> Any:
+        parses.append(args[0])
+        return real_parse(*args, **kw)
+
+    re._parser.parse = counted_parse  # type: ignore[attr-defined]
+    try:
+        cached = second.compile(pattern)
+    finally:
+        re._parser.parse = real_parse  # type: ignore[attr-defined]
+    assert parses == [] and (second.hits, second.misses) == (1, 0)
+    assert behaviour(cached) == behaviour(plain)
+    assert (cached.pattern, cached.flags, cached.groupindex) == (
+        plain.pattern,
+        plain.flags,
+        plain.groupindex,
+    )
+    # A damaged file is ignored (and rewritten); short patterns never touch the folder.
+    (file,) = (tmp_path / "regex").iterdir()
+    file.write_bytes(file.read_bytes()[:-10])
+    third = RegexCache(tmp_path / "regex", min_length=1000)
+    assert behaviour(third.compile(pattern)) == behaviour(plain) and third.misses == 1
+    assert "ignoring the cached regex" in caplog.text
+    assert third.compile("court").match("court") and len(list(file.parent.iterdir())) == 1
+    # Installed, re.compile goes through the cache; removed, it no longer does.
+    re.purge()
+    with third.installed():
+        assert behaviour(re.compile(pattern)) == behaviour(plain)
+    assert third.hits == 1
+    re.purge()
+    re.compile(pattern)
+    assert third.hits == 1
+
+
+@pytest.mark.integration
+def test_the_reader_pipeline_is_preloaded_with_the_regex_cache(tmp_path: Path) -> None:
+    features._PRELOADED.clear()
+    re.purge()  # a pattern already compiled in this process would not reach the cache
+    features.preload_pipeline(regex_cache=tmp_path / "regex")
+    annotator = features.Annotator()
+    nlp = annotator.nlp  # waits for the background load and takes it
+    assert features.SPACY_MODEL not in features._PRELOADED
+    assert sorted(p.suffix for p in (tmp_path / "regex").iterdir())  # the large patterns
+    assert "torch" not in sys.modules or sys.modules["torch"] is not None  # not left hidden
+    fresh = features.Annotator()
+    assert fresh.nlp is not nlp  # taken once: the next annotator loads its own
+    text = "Witkoff a rencontré Kirill Dmitriev à Miami le 24 octobre."
+    assert annotator.annotate(text) == fresh.annotate(text)

@@ -20,7 +20,7 @@ from index.chunk import Chunk, chunk_article
 from index.errors import EmbedderError, IndexCorruptError
 from index.lock import index_lock
 from index.manifest import Manifest, roots_of, scan, settings_key
-from index.parse import CorpusLoad, FileIssue, load_corpus
+from index.parse import CorpusLoad, FileIssue, FileOutcome, load_corpus
 from index.store.client import _map_store_errors
 from index.store.generations import (
     LAYOUT,
@@ -154,6 +154,9 @@ class StoreWriter(StoreReader):
         manifest = Manifest.for_store(self.settings, self.location)
         key = settings_key(self.settings, self.embedder, LAYOUT)
         files = scan(roots_of(folder))
+        known: dict[str, FileOutcome] = {}
+        seen_revision: str | None = None
+        recorded_ids: set[str] = set()
         # Only with a recorded sync to compare with: on a fresh data dir, reading the (empty)
         # collection before the lock would leave this process's embedded Chroma client with
         # segment readers that miss what a concurrent indexer writes meanwhile.
@@ -166,20 +169,34 @@ class StoreWriter(StoreReader):
                 report.seconds = time.perf_counter() - started
                 logger.debug("sync: unchanged (manifest)")
                 return report
-        load = load_corpus(folder, self.settings)
+            # Some files changed: only those are read, the others keep their rows.
+            known = manifest.known(files, snapshot.revision, key)
+            seen_revision = snapshot.revision
+            recorded_ids = manifest.indexed_ids()
+        load = load_corpus(folder, self.settings, known=known)
         wanted, rejected = self._wanted_chunks(load)
         with index_lock(self.settings) as waited:
             logger.debug("sync: lock acquired after %.3fs", waited)
             self._finish_interrupted_rebuild()
+            if load.kept and self.snapshot().revision != seen_revision:
+                # Another indexer committed since the manifest was compared: the kept
+                # articles' rows may be gone, so every file is read.
+                logger.info("sync: the store moved on meanwhile; reading every file")
+                load = load_corpus(folder, self.settings)
+                wanted, rejected = self._wanted_chunks(load)
             if rebuild:
                 report = self._rebuild(load, wanted, progress, on_progress)
             else:
                 self.check()
-                report = self._apply(self.collection, load, wanted, progress, on_progress)
+                report = self._apply(
+                    self.collection, load, wanted, progress, on_progress, recorded=recorded_ids
+                )
         report.issues.extend(rejected)
         report.lock_wait_seconds = waited
         if files is not None:
-            manifest.save(files, self.snapshot().revision, key, _report_to(report))
+            manifest.save(
+                files, self.snapshot().revision, key, _report_to(report), outcomes=load.outcomes
+            )
         else:
             manifest.forget()
         report.seconds = time.perf_counter() - started
@@ -215,14 +232,34 @@ class StoreWriter(StoreReader):
         progress: bool,
         on_progress: Callable[[int, int], None] | None,
         vector_source: Any | None = None,
+        recorded: set[str] | None = None,
     ) -> IndexReport:
-        """Bring ``collection`` to the rows of ``wanted`` as one new committed generation."""
+        """Bring ``collection`` to the rows of ``wanted`` as one new committed generation.
+
+        When ``load`` kept articles without reading them (:attr:`CorpusLoad.kept`), their
+        visible rows are not read either: only the rows of the other articles (those read now,
+        unreadable ones, and ``recorded``, the ones the previous sync indexed) and every row no
+        reader sees or that is retired, so a changed file costs its own rows, not the corpus's.
+        """
         # Fresh, not the handle's cached copy: another process may have committed meanwhile.
         fresh = self._collection_named(collection.name)
         state = dict((fresh.metadata if fresh is not None else collection.metadata) or {})
         committed = committed_generation(state)
         target = committed + 1
-        existing = self.get_all(include=["metadatas"], collection=collection)
+        where: Metadata | None = None
+        if load.kept:
+            touched = sorted(
+                ({a.article_id for a in load.articles} | load.unreadable_ids | (recorded or set()))
+                - set(load.kept)
+            )
+            where = {
+                "$or": [
+                    {"article_id": {"$in": touched or [""]}},
+                    {"added": {"$gt": committed}},
+                    {"retired": {"$gt": 0}},
+                ]
+            }
+        existing = self.get_all(where=where, include=["metadatas"], collection=collection)
         rows = {
             i: dict(m or {}) for i, m in zip(existing["ids"], existing["metadatas"], strict=True)
         }
@@ -235,19 +272,21 @@ class StoreWriter(StoreReader):
             )
         kinds = {i: classify(m, committed) for i, m in rows.items()}
         by_row = {row_id(c): c for c in wanted}
+        # Rows that stay as they are: unreadable files' and unchanged files' (not read).
+        keep_articles = load.unreadable_ids | set(load.kept)
         kept_ids = {
             i
             for i, m in rows.items()
-            if kinds[i] == "visible" and m.get("article_id") in load.unreadable_ids
+            if kinds[i] == "visible" and m.get("article_id") in keep_articles
         }
         report = IndexReport(
             folder=load.folder,
-            articles=len(load.articles),
-            paragraphs=sum(len(a.paragraphs) for a in load.articles),
-            chunks=len(wanted),
+            articles=len(load.articles) + len(load.kept),
+            paragraphs=load.paragraph_count,
+            chunks=len(wanted) + sum(o.chunks for o in load.kept.values()),
             issues=list(load.issues),
             duplicates=dict(load.duplicates),
-            indexed=sorted(a.article_id for a in load.articles),
+            indexed=load.article_ids,
         )
         # 1. Clean what no reader can see: retired before the last commit, or left by a crash.
         drop = [
@@ -298,13 +337,18 @@ class StoreWriter(StoreReader):
                 collection.update(ids=batch, metadatas=[{"retired": target}] * len(batch))
             logger.debug("sync: retired %d rows", len(retire))
         report.removed_chunks = len(retire)
-        current = {c.article_id for c in wanted} | load.unreadable_ids
+        current = {c.article_id for c in wanted} | keep_articles
         report.removed_articles = sorted({str(rows[i].get("article_id")) for i in retire} - current)
         changed = bool(new or revive or resumed or retire)
-        kept_only = kept_ids - set(by_row)
-        visible_chunks = len(by_row) + len(kept_only)
-        content_chunks = sum(1 for c in by_row.values() if c.is_content) + sum(
-            1 for i in kept_only if rows[i].get("is_content")
+        # Kept articles count by their recorded outcome (their visible rows were not read).
+        kept_only = {
+            i for i in kept_ids - set(by_row) if rows[i].get("article_id") not in load.kept
+        }
+        visible_chunks = len(by_row) + len(kept_only) + sum(o.chunks for o in load.kept.values())
+        content_chunks = (
+            sum(1 for c in by_row.values() if c.is_content)
+            + sum(1 for i in kept_only if rows[i].get("is_content"))
+            + sum(o.content_chunks for o in load.kept.values())
         )
         counts_stale = (
             state.get("chunks") != visible_chunks or state.get("content_chunks") != content_chunks

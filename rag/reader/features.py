@@ -15,11 +15,14 @@ annotated once per text (:class:`Annotation`, kept in a bounded LRU cache), and
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +30,7 @@ import numpy as np
 from index.parse import fold
 from index.sentences import sentence_spans
 from rag.answer import MIN_SENTENCE_WORDS, clean_sentence
+from rag.reader.regex_cache import RegexCache
 from rag.text import stopwords
 from rag.types import Passage
 
@@ -302,6 +306,79 @@ def regex_entities(text: str) -> list[Entity]:
     return dates + numbers
 
 
+def _import_spacy() -> Any:
+    """``spacy``, imported without thinc's optional torch support unless torch is loaded.
+
+    thinc (spaCy's ML library) imports torch, when installed, only to offer its PyTorch
+    wrappers; the French pipeline never uses them, and importing torch is the largest part
+    of importing spaCy (about 1.5 s of a cold start). So while torch is not imported yet,
+    ``thinc.compat`` is imported with torch hidden (thinc then records ``has_torch = False``);
+    torch is unhidden right after, so a later ``import torch`` works as usual. Runs in the
+    caller's thread (see :func:`preload_pipeline`).
+    """
+    if "thinc.compat" not in sys.modules and "torch" not in sys.modules:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # import torch -> ImportError
+        try:
+            import thinc.compat  # noqa: F401
+        finally:
+            if "torch" in sys.modules and sys.modules["torch"] is None:
+                del sys.modules["torch"]
+    import spacy
+
+    return spacy
+
+
+def _load_pipeline(model: str) -> Any:
+    spacy = _import_spacy()
+    return spacy.load(model, exclude=list(SPACY_EXCLUDE))
+
+
+_PRELOADED: dict[str, Future[Any]] = {}
+_PRELOAD_LOCK = threading.Lock()
+
+
+def preload_pipeline(model: str = SPACY_MODEL, *, regex_cache: Path | None = None) -> None:
+    """Start loading the spaCy pipeline in a background thread; the next :class:`Annotator`
+    of ``model`` takes it (waiting for the load to finish if needed).
+
+    Loading takes seconds (mostly compiling the French tokenizer's exception pattern), so a
+    process that will answer a question starts it first and opens the store, loads BM25 and
+    embeds the question meanwhile. A failure is raised to the annotator that takes the
+    pipeline, as a load on first use would. Calling it again while one preload is waiting does
+    nothing.
+
+    Args:
+        model: The spaCy package.
+        regex_cache: A folder for :class:`rag.reader.regex_cache.RegexCache`: the tokenizer's
+            large pattern is compiled once and read back by later processes.
+    """
+    with _PRELOAD_LOCK:
+        if model in _PRELOADED:
+            return
+        future: Future[Any] = Future()
+        _PRELOADED[model] = future
+    _import_spacy()  # here, not in the thread: torch is hidden only while no one imports it
+
+    def load() -> None:
+        try:
+            if regex_cache is None:
+                future.set_result(_load_pipeline(model))
+                return
+            with RegexCache(regex_cache).installed():
+                future.set_result(_load_pipeline(model))
+        except BaseException as exc:  # handed to the annotator that takes the pipeline
+            future.set_exception(exc)
+
+    threading.Thread(target=load, name="spacy-preload", daemon=True).start()
+
+
+def _take_preloaded(model: str) -> Any | None:
+    """The preloaded pipeline of ``model`` (once: each later annotator loads its own)."""
+    with _PRELOAD_LOCK:
+        future = _PRELOADED.pop(model, None)
+    return None if future is None else future.result()
+
+
 class Annotator:
     """spaCy's French pipeline (lemmas and entities only), with a bounded LRU cache by text.
 
@@ -316,14 +393,16 @@ class Annotator:
         self._nlp: Any = None
         self._cache: OrderedDict[str, Annotation] = OrderedDict()
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
 
     @property
     def nlp(self) -> Any:
         """The spaCy pipeline, loaded on first use."""
         if self._nlp is None:
-            import spacy
-
-            self._nlp = spacy.load(self.model, exclude=list(SPACY_EXCLUDE))
+            with self._load_lock:
+                if self._nlp is None:
+                    preloaded = _take_preloaded(self.model)
+                    self._nlp = preloaded if preloaded is not None else _load_pipeline(self.model)
         return self._nlp
 
     def _build(self, text: str, doc: Any) -> Annotation:
