@@ -17,8 +17,8 @@ checksum, or a Python whose ``re`` internals differ, falls back to the plain com
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
-import pickle
 import re
 import sys
 import threading
@@ -29,7 +29,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 MIN_LENGTH = 10_000  # characters: only patterns whose compile is worth a file
 _PATCH_LOCK = threading.Lock()
 
@@ -76,8 +76,8 @@ class RegexCache:
             digest, payload = blob[:32], blob[32:]
             if hashlib.sha256(payload).digest() != digest:
                 raise ValueError("checksum mismatch")
-            program = pickle.loads(payload)
-            compiled = _sre.compile(pattern, *program)
+            stored = json.loads(payload)
+            compiled = _sre.compile(pattern, *stored[:4], tuple(stored[4]))
         except FileNotFoundError:
             pass
         except Exception as exc:  # damaged or foreign file: compile and write it again
@@ -94,13 +94,13 @@ class RegexCache:
             indexgroup[index] = name
         program = (
             flags | parsed.state.flags,
-            [int(op) for op in code],  # plain ints: the opcode constants do not pickle
+            [int(op) for op in code],  # plain ints: the opcode constants are int subclasses
             parsed.state.groups - 1,
             groupindex,
             tuple(indexgroup),
         )
         compiled = _sre.compile(pattern, *program)
-        self._write(path, pickle.dumps(program, protocol=pickle.HIGHEST_PROTOCOL))
+        self._write(path, json.dumps(program).encode("utf-8"))  # data only: no pickle
         return compiled
 
     def _write(self, path: Path, payload: bytes) -> None:
