@@ -229,3 +229,15 @@ def test_bad_model_file_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_text("{", encoding="utf-8")
     with pytest.raises(ReaderModelError, match="not JSON"):
         ReaderModel.load(broken)
+
+
+def test_train_sets_are_gold_corpus_pairs_that_exist(tmp_path: Path) -> None:
+    from rag.reader.train import TRAIN_SETS, train_sets
+
+    pairs = train_sets(TRAIN_SETS)
+    assert [gold.name for gold, _ in pairs] == ["train_extra.jsonl", "gold_t.jsonl"]
+    assert all(corpus.is_dir() for _, corpus in pairs)
+    with pytest.raises(ValueError, match="GOLD=CORPUS"):
+        train_sets(["evals/data/gold_t.jsonl"])
+    with pytest.raises(ValueError, match="no such"):
+        train_sets([f"{tmp_path / 'missing.jsonl'}={tmp_path}"])
