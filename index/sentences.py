@@ -8,6 +8,7 @@ what a period after ``M.`` or ``J.D.`` means.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 # Only this many characters before a period are looked at for an abbreviation: searching from
@@ -76,9 +77,46 @@ def split_sentences(text: str) -> list[str]:
     return [text[begin:end] for begin, end in sentence_spans(text)]
 
 
+_LEADING_META = re.compile(
+    r"^(?:date|publié le|published|updated)\s*:?\s*\d{4}-\d{2}-\d{2}\s+", re.I
+)
+_BULLET = re.compile(r"^[•\-–*·]\s*")
+# A citable sentence has at least this many words (shorter ones are datelines and fragments).
+MIN_SENTENCE_WORDS = 4
+
+
+def clean_sentence(sentence: str) -> str:
+    """Trim metadata markers and bullets that precede a sentence (the rest stays verbatim)."""
+    return _BULLET.sub("", _LEADING_META.sub("", sentence)).strip()
+
+
+def citable_sentences(text: str) -> list[tuple[int, str]]:
+    """``(start, sentence)`` of the sentences of a paragraph an answer may quote: cleaned (see
+    :func:`clean_sentence`), at least :data:`MIN_SENTENCE_WORDS` words, not a question (a
+    question in the text is not an answer to one)."""
+    found = []
+    for start, end in sentence_spans(text):
+        sentence = clean_sentence(text[start:end])
+        if len(sentence.split()) >= MIN_SENTENCE_WORDS and not sentence.endswith("?"):
+            found.append((start, sentence))
+    return found
+
+
+def in_context(sentences: list[str]) -> list[str]:
+    """Each sentence read with the one before it in its paragraph (the first one alone): who
+    "il" is, what "ce plan" is."""
+    if not sentences:
+        return []
+    return [sentences[0], *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
+
+
 __all__ = [
     "ABBREVIATIONS",
     "ABBREVIATION_WINDOW",
+    "MIN_SENTENCE_WORDS",
+    "citable_sentences",
+    "clean_sentence",
+    "in_context",
     "is_abbreviation",
     "sentence_spans",
     "split_sentences",

@@ -14,19 +14,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.embed import Embedder
-from index.sentences import sentence_spans
+from index.sentences import citable_sentences
 from rag.config import Settings
 from rag.lexical import LexicalIndex
 from rag.text import detect_language
 from rag.types import AnswerSentence, Citation, Passage
 from rag.vectors import SentenceVectors
 
-_LEADING_META = re.compile(
-    r"^(?:date|publié le|published|updated)\s*:?\s*\d{4}-\d{2}-\d{2}\s+", re.I
-)
-_BULLET = re.compile(r"^[•\-–*·]\s*")
 _NUMBER = re.compile(r"\d+")
-MIN_SENTENCE_WORDS = 4
 MAX_CORROBORATING = 2
 CORROBORATION_OVERLAP = 0.4
 
@@ -77,11 +72,6 @@ class Composition:
         return not self.sentences
 
 
-def clean_sentence(sentence: str) -> str:
-    """Trim metadata markers and bullets that precede a sentence (the rest stays verbatim)."""
-    return _BULLET.sub("", _LEADING_META.sub("", sentence)).strip()
-
-
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
@@ -108,11 +98,8 @@ class ExtractiveAnswerer:
         """Every citable sentence of the passages."""
         found: list[Candidate] = []
         for rank, passage in enumerate(passages):
-            for start, end in sentence_spans(passage.text):
-                text = clean_sentence(passage.text[start:end])
-                # A question in the text is not an answer to one.
-                if len(text.split()) >= MIN_SENTENCE_WORDS and not text.endswith("?"):
-                    found.append(Candidate(passage=passage, text=text, rank=rank))
+            for _, text in citable_sentences(passage.text):
+                found.append(Candidate(passage=passage, text=text, rank=rank))
         return found
 
     @staticmethod

@@ -34,6 +34,7 @@ from rag.reader import features
 from rag.reader.regex_cache import RegexCache, plain_compile
 from rag.retrieve import HybridRetriever
 from rag.text import Analyzer
+from rag.types import Passage
 from rag.vectors import SentenceVectors
 
 QUESTION = "Qui a rencontré Dmitriev à Miami ?"
@@ -76,11 +77,30 @@ def test_sentence_vector_store_round_trip(tmp_path: Path) -> None:
 
 
 @pytest.mark.unit
-def test_texts_of_a_paragraph_are_its_sentences() -> None:
-    paragraph = "Le plan compte 28 points. Kiev l'a reçu jeudi."
-    assert texts_of(paragraph) == split_sentences(paragraph)
-    assert len(texts_of(paragraph)) == 2
-    assert texts_of("Une seule phrase.") == ["Une seule phrase."]
+def test_texts_of_a_paragraph_are_its_sentences_and_each_with_the_one_before() -> None:
+    paragraph = "Le plan compte 28 points. Kiev l'a reçu jeudi soir."
+    first, second = split_sentences(paragraph)
+    assert texts_of(paragraph) == [first, second, f"{first} {second}"]
+    assert texts_of("Une seule phrase ici.") == ["Une seule phrase ici."]
+    assert texts_of("Court.") == ["Court."]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Le plan compte 28 points. Kiev l'a reçu jeudi soir. Qui l'a écrit ? Personne ne sait.",
+        "date: 2025-11-20 Le texte a été transmis à Kiev. • Les Européens ont été informés hier.",
+        "Selon M. Ouchakov, J.D. Vance a vu le plan. Il l'a lu en entier. Fin.",
+    ],
+)
+def test_every_text_the_reader_embeds_is_stored_at_index_time(paragraph: str) -> None:
+    """A question over an indexed corpus embeds only itself: whatever the answerer and the
+    reader embed for a retrieved paragraph (sentences, sentences in context) is in
+    ``texts_of`` of that paragraph, which the index embeds."""
+    passage = Passage(article_id="a", paragraph=1, text=paragraph, score=1.0, title="T")
+    asked = set(features.texts_to_embed([passage]))
+    assert asked and asked <= set(texts_of(paragraph))
 
 
 @pytest.mark.unit
@@ -280,8 +300,8 @@ def test_a_question_reads_the_store_state_once_and_embeds_only_itself(
         assert store_calls.calls[name] == 0, name
     assert builds.calls["_build_lexical"] == 0
     assert queries.calls["encode_queries"] <= 2
-    indexed = {t for p in answer.passages for t in texts_of(p.text)}
-    assert not indexed & set(passages_embedded)  # only texts the index never saw
+    # The reader's sentences and sentences-in-context were embedded at index time too.
+    assert passages_embedded == []
 
 
 @pytest.mark.integration

@@ -1,8 +1,9 @@
 """Sentence vectors computed at index time, so a question embeds only itself.
 
 Retrieval reranks paragraphs by their best sentence, the extractive answerer scores every
-sentence of the retrieved paragraphs and the support judge compares a cited sentence with its
-paragraph and the paragraph's sentences: all of them need passage vectors of sentences.
+sentence of the retrieved paragraphs, the reader also reads each sentence with the one before
+it, and the support judge compares a cited sentence with its paragraph and the paragraph's
+sentences: all of them need passage vectors of sentences.
 :meth:`StoreWriter.sync <index.store.writer.StoreWriter.sync>` computes them for every citable
 paragraph it embeds (the paragraph's sentences, :func:`texts_of`) and
 keeps them here; ``rag.vectors.SentenceVectors`` reads this store before embedding anything.
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.sentences import split_sentences
+from index.sentences import citable_sentences, in_context, split_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +43,17 @@ def text_key(text: str) -> bytes:
 
 def texts_of(paragraph: str) -> list[str]:
     """What question time embeds for one citable paragraph: its sentences (the paragraph
-    itself when it has none).
+    itself when it has none), its citable sentences as quoted (cleaned of leading markers,
+    :func:`index.sentences.citable_sentences`) and each of those read with the one before it
+    (:func:`index.sentences.in_context`, the reader's sentence-in-context feature).
 
     The whole paragraph is embedded at question time only by the support judge of LLM
-    answers (extractive answers are quotes and skip it); storing it too would double the
-    model work of this step (the sentences of a paragraph already add up to its length).
+    answers (extractive answers are quotes and skip it); storing it too would add the model
+    work of a paragraph for a rare case.
     """
-    return list(dict.fromkeys(split_sentences(paragraph))) or [paragraph]
+    citable = [text for _, text in citable_sentences(paragraph)]
+    texts = [*split_sentences(paragraph), *citable, *in_context(citable)]
+    return list(dict.fromkeys(texts)) or [paragraph]
 
 
 class SentenceVectorStore:

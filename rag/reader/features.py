@@ -28,8 +28,7 @@ from typing import Any
 import numpy as np
 
 from index.parse import fold
-from index.sentences import sentence_spans
-from rag.answer import MIN_SENTENCE_WORDS, clean_sentence
+from index.sentences import citable_sentences
 from rag.reader.regex_cache import RegexCache
 from rag.text import stopwords
 from rag.types import Passage
@@ -208,14 +207,13 @@ class Candidate:
 
 
 def candidate_sentences(passages: Sequence[Passage]) -> list[Candidate]:
-    """Every citable sentence of the passages (at least 4 words, not a question)."""
+    """Every citable sentence of the passages (:func:`index.sentences.citable_sentences`)."""
     found: list[Candidate] = []
     for rank, passage in enumerate(passages):
-        mine: list[Candidate] = []
-        for start, end in sentence_spans(passage.text):
-            text = clean_sentence(passage.text[start:end])
-            if len(text.split()) >= MIN_SENTENCE_WORDS and not text.endswith("?"):
-                mine.append(Candidate(passage, rank, len(mine), 0, text, start))
+        mine = [
+            Candidate(passage, rank, position, 0, text, start)
+            for position, (start, text) in enumerate(citable_sentences(passage.text))
+        ]
         for candidate in mine:
             candidate.count = len(mine)
         found.extend(mine)
@@ -223,7 +221,8 @@ def candidate_sentences(passages: Sequence[Passage]) -> list[Candidate]:
 
 
 def context_text(candidates: Sequence[Candidate], index: int) -> str:
-    """The sentence with the one before it in its paragraph (who "il" is, what "ce plan" is)."""
+    """The sentence with the one before it in its paragraph (who "il" is, what "ce plan" is);
+    the same text :func:`index.sentences.in_context` gives at index time."""
     candidate = candidates[index]
     if candidate.position == 0 or index == 0:
         return candidate.text

@@ -35,7 +35,7 @@ import numpy as np
 from index import offline  # noqa: F401  (offline env before heavy imports)
 from index.config import BUNDLED_CORPUS
 from index.parse import fold
-from rag.answer import clean_sentence
+from index.sentences import clean_sentence
 from rag.config import Settings
 from rag.reader import Reader
 from rag.reader.collect import collect, load_gold
