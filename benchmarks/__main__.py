@@ -181,16 +181,19 @@ def markdown(report: dict[str, Any]) -> str:
 def merged(out: Path) -> dict[str, Any]:
     """Every ``sizes-*.json`` of ``out`` in one report (the newest run of each size wins)."""
     runs: dict[int, dict[str, Any]] = {}
-    metas: list[dict[str, Any]] = []
+    metas: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(out.glob("sizes-*.json"), key=lambda p: p.stat().st_mtime):
         report = json.loads(path.read_text(encoding="utf-8"))
-        metas.append(report["meta"])
+        label = ", ".join(f"{int(run['size']):,}" for run in report["runs"])
+        metas.append((label, report["meta"]))
         for run in report["runs"]:
             run["meta"] = report["meta"]
             runs.setdefault(int(run["size"]), {}).update(run)  # sides may come from two runs
-    meta = dict(metas[-1])
-    meta["load_before"] = "; ".join(m["load_before"] for m in metas)
-    meta["load_after"] = "; ".join(m["load_after"] for m in metas)
+    used = {id(run["meta"]) for run in runs.values()}
+    shown = [(label, m) for label, m in metas if id(m) in used]  # runs no size still comes from
+    meta = dict(metas[-1][1])
+    meta["load_before"] = "; ".join(f"{label} ¶: {m['load_before']}" for label, m in shown)
+    meta["load_after"] = "; ".join(f"{label} ¶: {m['load_after']}" for label, m in shown)
     return {"meta": meta, "runs": [runs[size] for size in sorted(runs)]}
 
 
