@@ -44,7 +44,6 @@ from rag.reader.features import (
     analyze_question,
     answer_type,
     candidate_sentences,
-    context_text,
     new_typed_entities,
     question_features,
     sentence_features,
@@ -179,7 +178,7 @@ class Reader:
             empty.extractive_margin = extractive_margin
             return empty
         texts = [c.text for c in candidates]
-        contexts = [context_text(candidates, i) for i in range(len(candidates))]
+        contexts = [c.context for c in candidates]
         unique = list(dict.fromkeys([*texts, *contexts]))
         matrix = np.asarray((vectors or self.sentence_vectors)(unique), dtype=np.float64)
         similarity = dict(zip(unique, matrix @ np.asarray(query_vector, np.float64), strict=True))

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from index.parse import fold
-from index.sentences import citable_sentences
+from index.sentences import citable_sentences, in_context
 from rag.reader.regex_cache import RegexCache
 from rag.text import stopwords
 from rag.types import Passage
@@ -191,6 +191,9 @@ class Candidate:
         count: How many candidate sentences the paragraph has.
         text: The sentence (cleaned of leading markers, otherwise verbatim).
         start: Offset of the sentence in the paragraph's text.
+        context: The sentence read with the one before it in its paragraph (who "il" is, what
+            "ce plan" is; the first one alone): :func:`index.sentences.in_context`, the text
+            the index embeds too.
     """
 
     passage: Passage
@@ -199,6 +202,7 @@ class Candidate:
     count: int
     text: str
     start: int = 0
+    context: str = ""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -210,30 +214,22 @@ def candidate_sentences(passages: Sequence[Passage]) -> list[Candidate]:
     """Every citable sentence of the passages (:func:`index.sentences.citable_sentences`)."""
     found: list[Candidate] = []
     for rank, passage in enumerate(passages):
-        mine = [
-            Candidate(passage, rank, position, 0, text, start)
-            for position, (start, text) in enumerate(citable_sentences(passage.text))
-        ]
-        for candidate in mine:
-            candidate.count = len(mine)
-        found.extend(mine)
+        sentences = citable_sentences(passage.text)
+        contexts = in_context([text for _, text in sentences])
+        found.extend(
+            Candidate(passage, rank, position, len(sentences), text, start, context)
+            for position, ((start, text), context) in enumerate(
+                zip(sentences, contexts, strict=True)
+            )
+        )
     return found
-
-
-def context_text(candidates: Sequence[Candidate], index: int) -> str:
-    """The sentence with the one before it in its paragraph (who "il" is, what "ce plan" is);
-    the same text :func:`index.sentences.in_context` gives at index time."""
-    candidate = candidates[index]
-    if candidate.position == 0 or index == 0:
-        return candidate.text
-    return f"{candidates[index - 1].text} {candidate.text}"
 
 
 def texts_to_embed(passages: Sequence[Passage]) -> list[str]:
     """Every text the reader embeds for these passages: sentences and sentence-in-context."""
     candidates = candidate_sentences(passages)
     texts = [c.text for c in candidates]
-    texts += [context_text(candidates, i) for i in range(len(candidates))]
+    texts += [c.context for c in candidates]
     return list(dict.fromkeys(texts))
 
 
