@@ -17,7 +17,7 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, fields, replace
 from pathlib import Path
 
 from index.chunk import Chunk, chunk_article
@@ -177,16 +177,7 @@ class FileOutcome:
 
     def to_json(self) -> list[object]:
         """A compact JSON form (see :meth:`from_json`)."""
-        return [
-            self.sha256,
-            self.fingerprint,
-            self.error,
-            self.encoding,
-            self.paragraphs,
-            self.chunks,
-            self.content_chunks,
-            self.indexed,
-        ]
+        return list(astuple(self))
 
     @classmethod
     def from_json(cls, row: Sequence[object]) -> FileOutcome:
@@ -195,7 +186,7 @@ class FileOutcome:
         Raises:
             ValueError: not such a row.
         """
-        if not isinstance(row, list | tuple) or len(row) != 8:
+        if not isinstance(row, list | tuple) or len(row) != len(fields(cls)):
             raise ValueError(f"not a file outcome: {row!r}")
         sha256, fingerprint, error, encoding, paragraphs, chunks, content_chunks, indexed = row
         return cls(
