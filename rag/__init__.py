@@ -6,6 +6,8 @@ Front ends (``app.py``) and the evaluation (``evals/``) import only the names li
 (:mod:`rag.render`), and the few corpus helpers the evaluation needs.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from index import offline as _offline  # noqa: F401  (offline env first)
 from index.config import BUNDLED_CORPUS
 from index.embed import Embedder
@@ -20,16 +22,6 @@ from index.errors import (
 )
 from index.parse import ARTICLE_SUFFIXES, article_files, decode_bytes, fold, load_corpus
 from index.sources import ArticleInfo
-from rag.api import (
-    ExposedWithoutKeysError,
-    KeyLimiter,
-    RouteGuard,
-    check_exposure,
-    create_api,
-    is_loopback,
-    load_api_keys,
-    login_checker,
-)
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import (
@@ -51,7 +43,6 @@ from rag.render import (
     stream_messages,
     unescape,
 )
-from rag.retrieve import ParagraphRetriever
 from rag.support import SupportJudge
 from rag.types import (
     Answer,
@@ -62,6 +53,50 @@ from rag.types import (
     StreamEvent,
     VerificationReport,
 )
+
+if TYPE_CHECKING:
+    from rag.api import (
+        ExposedWithoutKeysError,
+        KeyLimiter,
+        RouteGuard,
+        check_exposure,
+        create_api,
+        is_loopback,
+        load_api_keys,
+        login_checker,
+    )
+    from rag.paragraph_retriever import ParagraphRetriever
+
+# Imported on first use: the HTTP API (FastAPI) and the LangChain retriever adapter take a few
+# tenths of a second to import, which a process that only answers questions never needs.
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "ExposedWithoutKeysError",
+            "KeyLimiter",
+            "RouteGuard",
+            "check_exposure",
+            "create_api",
+            "is_loopback",
+            "load_api_keys",
+            "login_checker",
+        ),
+        "rag.api",
+    ),
+    "ParagraphRetriever": "rag.paragraph_retriever",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rag' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ARTICLE_SUFFIXES",

@@ -6,9 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
-
-from langchain_core.runnables import Runnable, RunnableLambda
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
@@ -36,7 +34,7 @@ from rag.lexical import LexicalIndex
 from rag.question import clean_question
 from rag.reader.features import preload_pipeline
 from rag.refs import relabel_refs, short_label, unique_labels
-from rag.retrieve import HybridRetriever, ParagraphRetriever
+from rag.retrieve import HybridRetriever
 from rag.text import detect_language
 from rag.types import (
     Answer,
@@ -51,6 +49,11 @@ from rag.uploads import Upload, UploadResult, save_uploads
 from rag.vectors import SentenceVectors
 from rag.verify import Judge, Verifier
 
+if TYPE_CHECKING:
+    from langchain_core.runnables import Runnable
+
+    from rag.paragraph_retriever import ParagraphRetriever
+
 NOTICE = {
     "fallback": {
         "fr": "Le modèle de langage n'a pas pu répondre ({reason}) : "
@@ -62,7 +65,6 @@ NOTICE = {
         "en": "The language model stopped ({reason}): the answer may be incomplete.",
     },
 }
-
 
 _Unit = TypeVar("_Unit")
 
@@ -399,6 +401,8 @@ class Assistant:
 
     def as_retriever(self, k: int = 4) -> ParagraphRetriever:
         """The hybrid retriever as a LangChain ``BaseRetriever``."""
+        from rag.paragraph_retriever import ParagraphRetriever
+
         return ParagraphRetriever(engine=self.retriever, k=k)
 
     def as_runnable(self) -> Runnable[Any, dict[str, Any]]:
@@ -407,6 +411,7 @@ class Assistant:
         Input: a question string or ``{"question": str, "history": [...]}``; output:
         :meth:`Answer.to_dict`.
         """
+        from langchain_core.runnables import RunnableLambda
 
         def run(payload: Any) -> dict[str, Any]:
             if isinstance(payload, dict):

@@ -8,10 +8,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
 
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
@@ -269,25 +265,3 @@ def _record(article_id: str, paragraph: int, text: str, meta: Mapping[str, Any])
 def _record_of(chunk: StoredChunk) -> ParagraphRecord:
     """A paragraph record from one stored chunk (for paragraphs the BM25 index lacks yet)."""
     return _record(chunk.article_id, chunk.paragraph, chunk.text, chunk.metadata)
-
-
-class ParagraphRetriever(BaseRetriever):
-    """LangChain retriever over the hybrid index: one :class:`Document` per paragraph.
-
-    ::
-
-        retriever = assistant.as_retriever(k=4)
-        docs = retriever.invoke("Qui est Kirill Dmitriev ?")
-        docs[0].metadata["article_id"], docs[0].metadata["paragraph"]
-    """
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    engine: HybridRetriever
-    k: int = Field(4, ge=1)
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
-    ) -> list[Document]:
-        k = int(kwargs.get("k", self.k))
-        return [p.to_document() for p in self.engine.retrieve(query, k)]

@@ -201,3 +201,35 @@ def test_upload_then_rag_index_keeps_the_upload_then_remove_drops_it(
     assert removed.stdout == "removed nouvel_article: 3 chunks; 1 articles remain indexed\n"
     assert json.loads(run(data_dir, "status", "--json").stdout)["articles"] == 1
     assert not (data_dir / "uploads" / "nouvel_article.txt").exists()
+
+
+def test_answering_does_not_import_the_http_api_or_langchain_retrievers() -> None:
+    """``import rag`` and building the answer path leave FastAPI, ``langchain_chroma`` and
+    LangChain's retriever classes unimported (~0.7 s of a cold start); the public names that
+    need them are imported on first use and are the real objects."""
+    import subprocess
+    import sys
+
+    heavy = ["fastapi", "rag.api", "langchain_chroma", "langchain_core.retrievers"]
+    script = (
+        "import sys, json\n"
+        "import rag, rag.assistant, rag.cli, index.store\n"
+        f"before = [m for m in {heavy!r} if m in sys.modules]\n"
+        "from rag import ParagraphRetriever, create_api\n"
+        "from langchain_core.retrievers import BaseRetriever\n"
+        "from rag.api.app import create_api as real\n"
+        f"after = [m for m in {heavy!r} if m in sys.modules]\n"
+        "ok = issubclass(ParagraphRetriever, BaseRetriever) and create_api is real\n"
+        "print(json.dumps([before, after, ok]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    before, after, ok = json.loads(done.stdout.strip().splitlines()[-1])
+    assert before == []
+    assert set(after) >= {"fastapi", "rag.api", "langchain_core.retrievers"}
+    assert ok is True

@@ -123,3 +123,19 @@ def test_missing_index_raises_a_typed_error(make_settings: Any, embedder: Embedd
     assistant = Assistant(make_settings(auto_index=False), embedder=embedder)
     with pytest.raises(IndexNotFoundError, match="rag index"):
         assistant.ask("Qui est Dmitriev ?")
+
+
+def test_the_collection_is_also_a_langchain_vector_store(
+    make_settings: Any, embedder: Embedder, corpus_copy: Path
+) -> None:
+    """``store.vectorstore`` (built on first use) is ``langchain_chroma.Chroma`` over the live
+    collection: LangChain's own search finds our chunks, with our metadata."""
+    store = _store(make_settings, embedder, corpus_copy)
+    store.sync(corpus_copy)
+    vectorstore = store.vectorstore
+    assert vectorstore._collection.id == store.collection.id
+    found = vectorstore.similarity_search("Combien de points compte le plan ?", k=3)
+    assert len(found) == 3
+    assert all(doc.metadata["article_id"] and doc.metadata["paragraph"] >= 1 for doc in found)
+    store.sync(corpus_copy, rebuild=True)  # a rebuild swaps the live collection: followed
+    assert store.vectorstore._collection.id == store.collection.id

@@ -241,3 +241,50 @@ def test_train_sets_are_gold_corpus_pairs_that_exist(tmp_path: Path) -> None:
         train_sets(["evals/data/gold_t.jsonl"])
     with pytest.raises(ValueError, match="no such"):
         train_sets([f"{tmp_path / 'missing.jsonl'}={tmp_path}"])
+
+
+def test_fast_lemma_tables_read_as_spacys_own(annotator: Annotator) -> None:
+    """The pipeline loads its lemma tables as HashedTable dicts; every lookup and every lemma
+    equals what spaCy's own Table-based tables give."""
+    from spacy.lookups import Lookups
+
+    from rag.reader.lookups import HashedTable, fast_lookups
+
+    lemmatizer = annotator.nlp.get_pipe("lemmatizer")
+    fast_tables = lemmatizer.lookups
+    assert isinstance(fast_tables.get_table("lemma_lookup"), HashedTable)
+    raw = fast_tables.to_bytes()
+    slow_tables = Lookups().from_bytes(raw)
+    assert not isinstance(slow_tables.get_table("lemma_lookup"), HashedTable)
+    with fast_lookups():
+        rebuilt = Lookups().from_bytes(raw)
+    for name in slow_tables.tables:
+        slow, fast = slow_tables.get_table(name), rebuilt.get_table(name)
+        assert len(fast) == len(slow)
+        for word in ("étaient", "négociations", "plan", "Zelensky", "xyzzy", ""):
+            assert fast.get(word, "?") == slow.get(word, "?")
+            assert (word in fast) == (word in slow)
+    text = (
+        "Les négociateurs américains avaient présenté vingt-huit points ; les Européens "
+        "étaient inquiets et ont proposé des contre-propositions."
+    )
+    fast_lemmas = [t.lemma_ for t in annotator.nlp(text)]
+    lemmatizer.lookups = slow_tables
+    try:
+        slow_lemmas = [t.lemma_ for t in annotator.nlp(text)]
+    finally:
+        lemmatizer.lookups = fast_tables
+    assert fast_lemmas == slow_lemmas
+    assert "être" in fast_lemmas
+
+
+def test_hashed_table_hashes_string_keys() -> None:
+    from spacy.strings import get_string_id
+
+    from rag.reader.lookups import HashedTable
+
+    table = HashedTable("t", {"chat": ["chat"], get_string_id("chiens"): ["chien"]})
+    assert table["chat"] == ["chat"] and table.get("chiens") == ["chien"]
+    assert "chat" in table and "oiseau" not in table and table.get("oiseau", 0) == 0
+    table.set("oiseau", ["oiseau"])
+    assert table[get_string_id("oiseau")] == ["oiseau"] and table.name == "t"

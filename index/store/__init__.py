@@ -40,7 +40,8 @@ __all__ = [
 
 
 class ArticleStore(StoreWriter):
-    """Paragraph chunks in one Chroma collection, through ``langchain_chroma.Chroma``.
+    """Paragraph chunks in one Chroma collection (:attr:`collection`; :attr:`vectorstore` is
+    the same collection as a LangChain ``langchain_chroma.Chroma``).
 
     Metadata carries the article id, paragraph number, title, date, source path, flag and hashes.
     :meth:`sync` makes the collection mirror a folder, re-embedding only chunks whose text (or

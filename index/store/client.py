@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from filelock import FileLock
 
@@ -22,7 +22,13 @@ from index.config import IndexSettings
 from index.embed import Embedder
 from index.errors import IndexCorruptError, StoreError
 
+if TYPE_CHECKING:
+    from chromadb.api.collection_configuration import CreateCollectionConfiguration
+
 logger = logging.getLogger(__name__)
+
+# Every collection of ours: cosine distances in its HNSW graph.
+COLLECTION_CONFIGURATION: CreateCollectionConfiguration = {"hnsw": {"space": "cosine"}}
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -182,28 +188,52 @@ class ChromaCollections:
     def __init__(self, settings: IndexSettings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
+        self._vectorstore: Any = None
         with opening_lock(settings):
             self._client = self._make_client(settings)
-            self.vectorstore = self._open_vectorstore()
+            self._reopen()
 
     @staticmethod
     def _make_client(settings: IndexSettings) -> Any:
         return make_chroma_client(settings)
 
-    def _open_vectorstore(self, name: str | None = None) -> Any:
-        from langchain_chroma import Chroma
-
-        return Chroma(
-            collection_name=name or self.settings.collection,
-            embedding_function=self.embedder,
-            client=self._client,
-            collection_configuration={"hnsw": {"space": "cosine"}},
+    def _open_collection(self, name: str | None = None) -> Any:
+        """Get or create a collection the way ``langchain_chroma.Chroma`` does (no embedding
+        function of Chroma's own: ours embeds, and Chroma's default would download a model)."""
+        return self._client.get_or_create_collection(
+            name=name or self.settings.collection,
+            embedding_function=None,
+            configuration=COLLECTION_CONFIGURATION,
         )
+
+    def _reopen(self) -> None:
+        """Open the live collection again (after a rebuild swapped it or a reset dropped it)."""
+        self._live = self._open_collection()
+        self._vectorstore = None
 
     @property
     def collection(self) -> Any:
         """The underlying ``chromadb`` collection."""
-        return self.vectorstore._collection
+        return self._live
+
+    @property
+    def vectorstore(self) -> Any:
+        """The live collection as a LangChain ``langchain_chroma.Chroma`` vector store.
+
+        Built on first use: importing ``langchain_chroma`` (and LangChain's retriever classes
+        under it) takes ~0.3 s that a process answering questions through :attr:`collection`
+        never needs.
+        """
+        if self._vectorstore is None:
+            from langchain_chroma import Chroma
+
+            self._vectorstore = Chroma(
+                collection_name=self._live.name,
+                embedding_function=self.embedder,
+                client=self._client,
+                collection_configuration=COLLECTION_CONFIGURATION,
+            )
+        return self._vectorstore
 
     @property
     def location(self) -> str:

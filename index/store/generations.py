@@ -125,7 +125,7 @@ class GenerationState(ChromaCollections):
         if fresh is None:  # dropped underneath us: a rebuild is being swapped in
             return {}
         if fresh.id != self.collection.id:  # swapped by a rebuild: follow it
-            self.vectorstore = self._open_vectorstore()
+            self._reopen()
         return dict(fresh.metadata or {})
 
     def snapshot(self) -> Snapshot:

@@ -116,8 +116,8 @@ class StoreWriter(StoreReader):
     def reset(self) -> None:
         """Drop the collection and start empty (not crash-safe: prefer ``sync(rebuild=True)``)."""
         with index_lock(self.settings):
-            self.vectorstore.delete_collection()
-            self.vectorstore = self._open_vectorstore()
+            self._client.delete_collection(self.settings.collection)
+            self._reopen()
 
     @_map_store_errors
     def sync(
@@ -515,7 +515,7 @@ class StoreWriter(StoreReader):
         staging_name = self._staging_name()
         if self._collection_named(staging_name) is not None:
             self._client.delete_collection(staging_name)
-        staging = self._open_vectorstore(staging_name)._collection
+        staging = self._open_collection(staging_name)
         from chromadb.errors import InternalError
 
         live = self._collection_named(self.settings.collection)
@@ -561,7 +561,7 @@ class StoreWriter(StoreReader):
                 if attempt == 2:
                     raise
         logger.debug("sync: staging swapped in")
-        self.vectorstore = self._open_vectorstore()
+        self._reopen()
 
     def _finish_interrupted_rebuild(self) -> None:
         """A rebuild killed after committing its staging collection is completed; an earlier

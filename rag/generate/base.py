@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING, Any
 
 from rag.config import Settings
 from rag.errors import (
@@ -25,6 +23,9 @@ from rag.verify import has_words, stream_units
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 MAX_REWRITE_CHARS = 500
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,8 @@ class ChatGenerator(Generator):
         name: str = "chat",
         sleep: Any = time.sleep,
     ) -> None:
+        from langchain_core.language_models import BaseChatModel
+
         if not isinstance(model, BaseChatModel):
             raise ValueError(f"model must be a LangChain BaseChatModel, not {type(model).__name__}")
         self.model = model

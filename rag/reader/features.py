@@ -29,6 +29,7 @@ import numpy as np
 
 from index.parse import fold
 from index.sentences import citable_sentences, in_context
+from rag.reader.lookups import fast_lookups
 from rag.reader.regex_cache import RegexCache
 from rag.text import stopwords
 from rag.types import Passage
@@ -325,7 +326,8 @@ def _import_spacy() -> Any:
 
 def _load_pipeline(model: str) -> Any:
     spacy = _import_spacy()
-    return spacy.load(model, exclude=list(SPACY_EXCLUDE))
+    with fast_lookups():  # the lemma tables as plain dicts: ~0.4 s less per load
+        return spacy.load(model, exclude=list(SPACY_EXCLUDE))
 
 
 _PRELOADED: dict[str, Future[Any]] = {}
