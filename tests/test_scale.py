@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import os
 import re
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ from index.manifest import FileState, Manifest, scan
 from index.sentences import split_sentences
 from index.store import ArticleStore
 from index.store.reader import StoreReader
-from index.store.sentence_vectors import SentenceVectorStore, texts_of
+from index.store.sentence_vectors import SentenceVectorStore, text_key, texts_of, texts_rule
 from rag import Assistant
 from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
@@ -179,6 +180,43 @@ def test_manifest_says_unchanged_only_when_nothing_changed(tmp_path: Path) -> No
 
 
 # ---------------------------------------------------------------- integration: the store
+
+
+@pytest.mark.integration
+def test_a_sync_completes_the_sentence_vectors_of_an_index_built_under_an_older_rule(
+    make_settings: Any, corpus_copy: Path
+) -> None:
+    """An index whose side store was filled under another ``texts_rule`` (an older version
+    stored sentences only) gets the missing texts of every citable paragraph at its next sync,
+    even an unchanged-corpus sync answered from the manifest; then nothing is embedded."""
+    settings: IndexSettings = make_settings(corpus_dir=corpus_copy)
+    store = ArticleStore(settings, hash_embedder())
+    store.sync(corpus_copy)
+    side = store.sentence_vectors
+    assert side.rule() == texts_rule()  # a first sync embeds every paragraph's texts
+    paragraphs: dict[tuple[str, int], str] = {}
+    for chunk in store.chunks():  # in reading order
+        key = (chunk.article_id, chunk.paragraph)
+        paragraphs[key] = f"{paragraphs[key]} {chunk.text}" if key in paragraphs else chunk.text
+    expected = {t for text in paragraphs.values() for t in texts_of(text)}
+    contexts = [t for text in paragraphs.values() for t in texts_of(text)[-1:]]
+    assert not side.missing(expected)
+    # An older version's store: the in-context texts missing, no rule recorded.
+    connection = sqlite3.connect(side.path)
+    with connection:
+        connection.executemany(
+            "DELETE FROM vectors WHERE key = ?", [(text_key(t),) for t in contexts]
+        )
+        connection.execute("DELETE FROM meta")
+    connection.close()
+    missing = side.missing(expected)
+    assert missing and side.rule() is None
+    report = store.sync(corpus_copy)  # unchanged files: the manifest's fast path
+    assert report.embedded_paragraphs == 0
+    assert report.embedded_sentences == len(missing)
+    assert not side.missing(expected) and side.rule() == texts_rule()
+    again = store.sync(corpus_copy)
+    assert again.embedded_sentences == 0
 
 
 @pytest.mark.integration

@@ -36,6 +36,22 @@ logger = logging.getLogger(__name__)
 LOOKUP_BATCH = 900
 
 
+# A paragraph that exercises the sentence rules (markers, quotes, short fragments, numbers):
+# what texts_of gives for it fingerprints the rule a store's vectors were computed under.
+_RULE_PROBE = (
+    "— Le plan, selon « Le Monde », comprend 28 points. Oui. Kiev a répondu le 23 novembre : "
+    "« Nous ne céderons pas. » M. Witkoff (envoyé spécial) a rencontré M. Dmitriev à Miami ; "
+    "les Européens, eux, ont proposé 24 points ? Rien n'est signé..."
+)
+_RULE_VERSION = "1"
+
+
+def texts_rule() -> str:
+    """A fingerprint of :func:`texts_of`: it changes when the texts a paragraph stores do."""
+    probe = "\n".join(texts_of(_RULE_PROBE))
+    return _RULE_VERSION + ":" + hashlib.sha256(probe.encode("utf-8")).hexdigest()[:16]
+
+
 def text_key(text: str) -> bytes:
     """The store key of a text: the first 16 bytes of its SHA-256."""
     return hashlib.sha256(text.encode("utf-8")).digest()[:16]
@@ -98,6 +114,7 @@ class SentenceVectorStore:
         connection.execute(
             "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
         )
+        connection.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
         self._local.connection = connection
         return connection
 
@@ -138,6 +155,30 @@ class SentenceVectorStore:
         found = self.get(unique)
         return [t for t in unique if t not in found]
 
+    def rule(self) -> str | None:
+        """The :func:`texts_rule` under which every citable paragraph's texts were stored,
+        or None (never recorded: a store older than the record, or a sync not finished)."""
+        try:
+            connection = self._connection(create=False)
+            if connection is None:
+                return None
+            row = connection.execute("SELECT value FROM meta WHERE name = 'rule'").fetchone()
+        except sqlite3.Error:
+            return None
+        return None if row is None else str(row[0])
+
+    def set_rule(self, rule: str | None) -> None:
+        """Record (or, with None, forget) the rule every citable paragraph is stored under."""
+        connection = self._connection(create=True)
+        assert connection is not None
+        with connection:
+            if rule is None:
+                connection.execute("DELETE FROM meta WHERE name = 'rule'")
+            else:
+                connection.execute(
+                    "INSERT OR REPLACE INTO meta (name, value) VALUES ('rule', ?)", (rule,)
+                )
+
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Store one vector per text (rows of ``vectors``)."""
         if len(texts) != len(vectors):
@@ -156,4 +197,4 @@ class SentenceVectorStore:
             )
 
 
-__all__ = ["SentenceVectorStore", "text_key", "texts_of"]
+__all__ = ["SentenceVectorStore", "text_key", "texts_of", "texts_rule"]

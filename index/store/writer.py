@@ -30,7 +30,7 @@ from index.store.generations import (
     row_id,
 )
 from index.store.reader import StoreReader
-from index.store.sentence_vectors import SentenceVectorStore, texts_of
+from index.store.sentence_vectors import SentenceVectorStore, texts_of, texts_rule
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +166,7 @@ class StoreWriter(StoreReader):
             recorded = manifest.unchanged(files, snapshot.revision, key)
             if recorded is not None:  # no file read, parsed or compared with Chroma's rows
                 report = _report_from(recorded, snapshot.generation)
+                self._complete_sentence_vectors(report)
                 report.seconds = time.perf_counter() - started
                 logger.debug("sync: unchanged (manifest)")
                 return report
@@ -184,13 +185,22 @@ class StoreWriter(StoreReader):
                 logger.info("sync: the store moved on meanwhile; reading every file")
                 load = load_corpus(folder, self.settings)
                 wanted, rejected = self._wanted_chunks(load)
+            # A first or rebuilding sync embeds the sentences of every paragraph it stores.
+            fresh = rebuild
             if rebuild:
                 report = self._rebuild(load, wanted, progress, on_progress)
             else:
                 self.check()
+                fresh = not self.generation()
                 report = self._apply(
                     self.collection, load, wanted, progress, on_progress, recorded=recorded_ids
                 )
+            if fresh and self.settings.sentence_vectors:
+                self.sentence_vectors.set_rule(texts_rule())
+            elif not self.settings.sentence_vectors and report.embedded_chunks:
+                self.sentence_vectors.set_rule(None)  # paragraphs stored without sentences
+            else:
+                self._complete_sentence_vectors(report)
         report.issues.extend(rejected)
         report.lock_wait_seconds = waited
         if files is not None:
@@ -411,12 +421,37 @@ class StoreWriter(StoreReader):
         for chunks in parts.values():
             chunks.sort(key=lambda c: c.part)
             texts.extend(texts_of(" ".join(c.text for c in chunks)))
+        return self._embed_missing(texts)
+
+    def _embed_missing(self, texts: list[str]) -> int:
+        """Embed and store the texts the side store lacks; returns how many."""
         store = self.sentence_vectors
         todo = sorted(store.missing(texts), key=len)  # similar lengths batch with little padding
         for batch in _batches(todo, SENTENCE_BATCH):
             store.put(batch, self.embedder.encode_passages(batch))
         logger.debug("sync: embedded %d sentence texts", len(todo))
         return len(todo)
+
+    def _complete_sentence_vectors(self, report: IndexReport) -> None:
+        """Store the texts of every citable paragraph when the side store was filled under
+        another :func:`~index.store.sentence_vectors.texts_rule` (an index built by an older
+        version) or never recorded one: once, so that afterwards a question embeds only
+        itself. One read of the store's row when the rule is current."""
+        store = self.sentence_vectors
+        rule = texts_rule()
+        if not self.settings.sentence_vectors or store.rule() == rule:
+            return
+        clock = time.perf_counter()
+        parts: dict[tuple[str, int], list[str]] = {}
+        for chunk in self.chunks(content_only=True):  # in reading order: parts in order
+            parts.setdefault((chunk.article_id, chunk.paragraph), []).append(chunk.text)
+        texts = [t for chunks in parts.values() for t in texts_of(" ".join(chunks))]
+        embedded = self._embed_missing(texts)
+        store.set_rule(rule)
+        if embedded:
+            logger.info("sync: stored %d sentence texts missing from an older index", embedded)
+        report.embedded_sentences += embedded
+        report.sentence_seconds += time.perf_counter() - clock
 
     def _write_rows(
         self,
