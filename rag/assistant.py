@@ -333,6 +333,7 @@ class Assistant:
             passages=passages,
             query_vector=query_vector,
             lexical=self.retriever.lexical(snapshot, wait=False),
+            article_notes=self.retriever.article_notes((p.article_id for p in passages), snapshot),
         )
         # With nothing retrieved there is nothing for a generator to read: the LLM-free
         # strategy refuses (with its related passages) without calling anyone.

@@ -98,12 +98,15 @@ class Settings(IndexSettings):
         "local GGUF file, needs llama-cpp-python[server]). LLM generators fall back to the "
         "reader when they fail.",
     )
-    reader_refusal: Literal["support", "reader"] = Field(
+    reader_refusal: Literal["support", "reader", "support_names"] = Field(
         "support",
         description="When the reader refuses: 'support' (the extractive answerer's bars, "
-        "min_support / min_support_cross_lingual: the operating point the CI gate holds) or "
+        "min_support / min_support_cross_lingual: the operating point the CI gate holds), "
         "'reader' (below the reader model's answerability threshold, trained for ≤ 8% false "
-        "refusals: fewer false refusals, more answers to unanswerable questions).",
+        "refusals: fewer false refusals, more answers to unanswerable questions) or "
+        "'support_names' (the support bars, and also when a name or number of the question "
+        "appears nowhere in the retrieved articles, footers and titles included: refuses "
+        "more unanswerable questions and a few more answerable ones).",
     )
     llm_base_url: str | None = Field(
         None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,7 @@ class HybridRetriever:
         self.settings = settings
         self._lexical: LexicalIndex | None = None
         self._revision: str | None = None
+        self._notes: tuple[str | None, dict[str, str]] | None = None
         self._lock = threading.Lock()
         self._building: threading.Thread | None = None
         self._cache = (
@@ -153,6 +154,20 @@ class HybridRetriever:
         ]
         language = corpus_language(r.text for r in records)
         return LexicalIndex(records, Analyzer(language))
+
+    def article_notes(
+        self, article_ids: Iterable[str], snapshot: Snapshot | None = None
+    ) -> dict[str, str]:
+        """The text of the non-citable blocks (title, footer, ``source:`` line…) of these
+        articles, for the reader's "does the retrieved text name it" look-ups; read from the
+        store once per revision."""
+        revision = (snapshot or self.store.snapshot()).revision
+        cached = self._notes
+        if cached is None or cached[0] != revision:
+            cached = (revision, self.store.flagged_text())
+            self._notes = cached
+        notes = cached[1]
+        return {a: notes[a] for a in dict.fromkeys(article_ids) if a in notes}
 
     def retrieve(
         self,

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.reader import Reader, ReaderModel, ReaderModelError, extract_short_answer
+from rag.generate.reader import refusal_allows
+from rag.reader import Reader, ReaderModel, ReaderModelError, Reading, extract_short_answer
+from rag.reader.collect import corpus_notes
 from rag.reader.features import (
     DATE,
     NUMBER,
@@ -288,3 +290,68 @@ def test_hashed_table_hashes_string_keys() -> None:
     assert "chat" in table and "oiseau" not in table and table.get("oiseau", 0) == 0
     table.set("oiseau", ["oiseau"])
     assert table[get_string_id("oiseau")] == ["oiseau"] and table.name == "t"
+
+
+FOOTER_TEXT = "Le plan de paix compte 28 points, selon une source proche des négociations."
+
+
+def test_a_name_only_in_a_non_citable_block_of_a_retrieved_article_is_not_missing(
+    reader: Reader,
+) -> None:
+    question = "Selon Mena News, combien de points compte le plan de paix ?"
+    passages = [passage(FOOTER_TEXT, article="a")]
+    footer = {"a": "Recevez notre newsletter et les alertes de Mena News"}
+    bare = reader.read(question, "fr", QUERY, passages, vectors=same_vectors)
+    with_footer = reader.read(
+        question, "fr", QUERY, passages, vectors=same_vectors, article_notes=footer
+    )
+    # Another article's footer does not count: only the retrieved articles' own blocks.
+    elsewhere = reader.read(
+        question, "fr", QUERY, passages, vectors=same_vectors, article_notes={"b": footer["a"]}
+    )
+    assert bare.candidate_set.missing_keys == 1
+    assert elsewhere.candidate_set.missing_keys == 1
+    assert with_footer.candidate_set.missing_keys == 0
+    assert with_footer.candidate_set.key_pool == 1.0
+    # Footers widen only the look-up of names in the pool, never a sentence's own features.
+    assert np.array_equal(bare.candidate_set.features, with_footer.candidate_set.features)
+
+
+def _reading_with(reader: Reader, question: str, margin: float) -> Reading:
+    return reader.read(
+        question, "fr", QUERY, [passage(FOOTER_TEXT)], vectors=same_vectors,
+        extractive_margin=margin,
+    )  # fmt: skip
+
+
+def test_support_names_refuses_when_a_name_is_absent_even_with_support(reader: Reader) -> None:
+    reading = _reading_with(reader, "Combien de points compte le plan selon Emmanuel Macron ?", 0.1)
+    assert reading.candidate_set.missing_keys == 1
+    assert refusal_allows("support", reading)  # the support bar alone would answer
+    assert not refusal_allows("support_names", reading)
+
+
+def test_support_names_answers_when_supported_and_every_name_is_found(reader: Reader) -> None:
+    supported = _reading_with(reader, "Combien de points compte le plan de paix ?", 0.1)
+    unsupported = _reading_with(reader, "Combien de points compte le plan de paix ?", -0.1)
+    assert supported.candidate_set.missing_keys == 0
+    assert refusal_allows("support_names", supported)
+    assert not refusal_allows("support_names", unsupported)
+
+
+def test_an_unknown_refusal_policy_is_a_clear_error(reader: Reader) -> None:
+    reading = _reading_with(reader, "Combien de points compte le plan de paix ?", 0.1)
+    with pytest.raises(ValueError, match="reader_refusal"):
+        refusal_allows("sometimes", reading)
+
+
+def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:
+    (tmp_path / "x1.txt").write_text(
+        "Un titre assez long pour être le titre de l'article\n\n"
+        f"{FOOTER_TEXT} Le texte continue avec une deuxième phrase de contenu.\n\n"
+        "Recevez notre newsletter et les alertes de Mena News\n",
+        encoding="utf-8",
+    )
+    notes = corpus_notes(tmp_path)
+    assert "Mena News" in notes["x1"]
+    assert "28 points" not in notes["x1"]

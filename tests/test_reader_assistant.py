@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from index.config import BUNDLED_CORPUS
 from rag import Assistant, answer_messages
 from rag.generate import ReaderGenerator
+from rag.reader.collect import corpus_notes
 
 pytestmark = pytest.mark.integration
 
@@ -80,3 +82,25 @@ def test_verification_keeps_every_citation_to_a_given_paragraph(assistant: Assis
     given = {p.key for p in answer.passages}
     assert all((c.article_id, c.paragraph) in given for c in answer.citations)
     assert answer.verification.dropped_ids == []
+
+
+def test_the_reader_reads_names_in_the_retrieved_articles_footers(assistant: Assistant) -> None:
+    article = "001_8070831bbb14d085"  # "… les alertes de Mena News" is a boilerplate block
+    notes = assistant.retriever.article_notes([article, "no-such-article"])
+    assert set(notes) == {article}
+    assert "Mena News" in notes[article]
+    assert "du 24 au 26 octobre" not in notes[article]  # a citable paragraph (¶5) is not a note
+    # The index's notes are the blocks the training data reads from the files.
+    assert notes[article].split() == corpus_notes(BUNDLED_CORPUS)[article].split()
+    query = "Quel média, Mena News, relaie le plan en 28 points ?"
+    passages = assistant.retrieve(query, 5)
+    generator = assistant.generator
+    assert isinstance(generator, ReaderGenerator)
+    vector = assistant.embedder.encode_queries([query])[0]
+    cset = generator.reader.candidate_set(
+        query, "fr", vector, passages, vectors=generator.answerer.vectors.encode,
+        article_notes=assistant.retriever.article_notes(p.article_id for p in passages),
+    )  # fmt: skip
+    assert any(p.article_id == article for p in passages)
+    assert "Mena News" not in " ".join(p.text for p in passages)  # only in the footer
+    assert cset.missing_keys == 0

@@ -196,6 +196,31 @@ class StoreReader(GenerationState):
 
     @_map_store_errors
     @damage_guard
+    def flagged_text(self) -> dict[str, str]:
+        """Per article, the text of its non-citable blocks (title, headings, footer, ``source:``
+        line…), joined in reading order: stored, never cited, but still the article's words
+        (a publisher named only in a footer is named by the article)."""
+        generation = self.generation()
+        if not generation:
+            return {}
+        got = self.get_all(
+            where=visible_filter(generation, {"is_content": False}),
+            include=["documents", "metadatas"],
+        )
+        rows = sorted(
+            (
+                StoredChunk(chunk_id=logical_id(m or {}), text=d or "", metadata=dict(m or {}))
+                for d, m in zip(got["documents"], got["metadatas"], strict=True)
+            ),
+            key=_reading_order,
+        )
+        texts: dict[str, list[str]] = {}
+        for chunk in rows:
+            texts.setdefault(chunk.article_id, []).append(chunk.text)
+        return {article: "\n".join(parts) for article, parts in texts.items()}
+
+    @_map_store_errors
+    @damage_guard
     def paragraph_text(self, article_id: str, paragraph: int) -> str | None:
         """Full text of one paragraph (its chunks joined), or None if unknown."""
         generation = self.generation()

@@ -39,6 +39,8 @@ class GenerationRequest:
         passages: The retrieved paragraphs: the only ones the answer may cite.
         query_vector: The query's embedding (for generators that score sentences), or None.
         lexical: The BM25 index of the corpus (term weights, analyzer), or None.
+        article_notes: Per retrieved article, the text of its non-citable blocks (title,
+            footer, ``source:`` line): never cited, only looked up for the question's names.
     """
 
     question: str
@@ -47,6 +49,7 @@ class GenerationRequest:
     passages: Sequence[Passage]
     query_vector: Any = None
     lexical: Any = None
+    article_notes: Mapping[str, str] = field(default_factory=dict)
 
 
 # What a generator yields: raw text with citation markers (parsed by the verifier) or a

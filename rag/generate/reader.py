@@ -5,8 +5,9 @@ it, the sentence is chosen by :class:`rag.reader.Reader` (a trained model over s
 answer type, names, overlap, …). For a factoid question the draft carries the short answer (a
 span of the chosen sentence).
 
-Refusal follows ``settings.reader_refusal``: the extractive answerer's support bars (default)
-or the reader's answerability threshold.
+Refusal follows ``settings.reader_refusal`` (:func:`refusal_allows`): the extractive answerer's
+support bars (default), the reader's answerability threshold, or the support bars plus "every
+name of the question occurs in the retrieved articles".
 
 No padding: one sentence answers, plus only what the reader says adds answer content —
 another article stating the same fact (corroboration) or other figures (a disagreement), and
@@ -83,6 +84,26 @@ def extractive_margin(
     return (pool[0].support if pool else 0.0) - bar
 
 
+def refusal_allows(policy: str, reading: Reading) -> bool:
+    """Whether a refusal policy (``settings.reader_refusal``) lets the reader answer.
+
+    - ``"reader"``: the reader model's answerability reaches its threshold;
+    - ``"support"``: the extractive answerer's best support reaches its bar
+      (``extractive_margin >= 0``);
+    - ``"support_names"``: that, and every name or number of the question occurs in the
+      retrieved articles (their paragraphs, titles and footers: ``missing_keys == 0``).
+    """
+    candidate_set = reading.candidate_set
+    if policy == "reader":
+        return reading.answerable
+    supported = candidate_set.extractive_margin >= 0
+    if policy == "support":
+        return supported
+    if policy == "support_names":
+        return supported and candidate_set.missing_keys == 0
+    raise ValueError(f"unknown reader_refusal policy {policy!r}")
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
@@ -130,6 +151,7 @@ class ReaderGenerator(Generator):
             request.passages,
             vectors=self.answerer.vectors.encode,
             extractive_margin=margin,
+            article_notes=request.article_notes,
         )
 
     def draft(self, request: GenerationRequest) -> Draft:
@@ -148,10 +170,7 @@ class ReaderGenerator(Generator):
         for sentence in pool:
             key = sentence.key
             paragraph_support[key] = max(paragraph_support.get(key, 0.0), sentence.support)
-        if self.answerer.settings.reader_refusal == "reader":
-            answerable = reading.answerable
-        else:
-            answerable = reading.candidate_set.extractive_margin >= 0
+        answerable = refusal_allows(self.answerer.settings.reader_refusal, reading)
         if not answerable or reading.best is None:
             return Draft(
                 units=[], support=reading.answerability, paragraph_support=paragraph_support
@@ -327,4 +346,4 @@ class ReaderGenerator(Generator):
         return reading.sentences[1]
 
 
-__all__ = ["ReaderGenerator", "asks_for_several", "extractive_margin"]
+__all__ = ["ReaderGenerator", "asks_for_several", "extractive_margin", "refusal_allows"]

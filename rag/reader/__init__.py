@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,11 +165,14 @@ class Reader:
         *,
         vectors: VectorSource | None = None,
         extractive_margin: float = 0.0,
+        article_notes: Mapping[str, str] | None = None,
     ) -> CandidateSet:
         """The candidates of the passages and their feature rows.
 
         ``extractive_margin`` is the extractive answerer's best support minus its refusal bar
-        (:class:`rag.answer.ExtractiveAnswerer`), an answerability feature.
+        (:class:`rag.answer.ExtractiveAnswerer`), an answerability feature. ``article_notes``:
+        per article, the text of its non-citable blocks, where the question's names are also
+        looked up (see :func:`rag.reader.features.sentence_features`).
         """
         info = analyze_question(question, language, self.annotator)
         candidates = candidate_sentences(passages)
@@ -191,7 +194,7 @@ class Reader:
             for t in texts
         ]
         found = sentence_features(
-            info, candidates, cosines, annotations, stem_coverage, context_cosines
+            info, candidates, cosines, annotations, stem_coverage, context_cosines, article_notes
         )
         found.extractive_margin = extractive_margin
         return found
@@ -205,6 +208,7 @@ class Reader:
         *,
         vectors: VectorSource | None = None,
         extractive_margin: float = 0.0,
+        article_notes: Mapping[str, str] | None = None,
     ) -> Reading:
         """Score every candidate sentence of ``passages`` and the question's answerability.
 
@@ -215,6 +219,7 @@ class Reader:
             passages: The retrieved paragraphs, best first.
             vectors: Embeds sentences (default: the reader's embedder, cached).
             extractive_margin: The extractive answerer's best support minus its bar.
+            article_notes: Per article, the text of its non-citable blocks (title, footer).
         """
         cset = self.candidate_set(
             question,
@@ -223,6 +228,7 @@ class Reader:
             passages,
             vectors=vectors,
             extractive_margin=extractive_margin,
+            article_notes=article_notes,
         )
         return self.reading(cset)
 

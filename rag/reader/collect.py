@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from index.errors import ArticleReadError
+from index.parse import read_article
 from rag.config import Settings
 from rag.history import standalone_question
 from rag.reader.features import texts_to_embed
@@ -39,6 +41,24 @@ def corpus_digest(corpus_dir: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def corpus_notes(corpus_dir: Path) -> dict[str, str]:
+    """Per article of a corpus folder, the text of its non-citable blocks (title, footer,
+    ``source:`` line…), as the index stores them (:meth:`index.store.StoreReader.flagged_text`).
+    Unreadable files are skipped (the index skips them too)."""
+    notes: dict[str, str] = {}
+    for path in sorted(Path(corpus_dir).glob("*")):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        try:
+            article = read_article(path)
+        except ArticleReadError:
+            continue
+        flagged = [p.text for p in article.paragraphs if p.flag]
+        if flagged:
+            notes[article.article_id] = "\n".join(flagged)
+    return notes
+
+
 def load_gold(path: Path) -> list[dict[str, Any]]:
     """The gold items of a JSON-lines file (blank lines skipped)."""
     return [
@@ -49,7 +69,8 @@ def load_gold(path: Path) -> list[dict[str, Any]]:
 def collect(
     items: list[dict[str, Any]], corpus_dir: Path, cache_dir: Path, settings: Settings | None = None
 ) -> list[dict[str, Any]]:
-    """Per item: ``query``, ``query_vector``, ``passages`` and candidate ``vectors`` by text.
+    """Per item: ``query``, ``query_vector``, ``passages``, candidate ``vectors`` by text and
+    ``article_notes`` (the retrieved articles' non-citable blocks, see :func:`corpus_notes`).
 
     Retrieval results and vectors are cached under ``cache_dir`` keyed by the corpus digest,
     the settings that shape retrieval and the query.
@@ -76,6 +97,7 @@ def collect(
             texts = json.loads((folder / "vector_texts.json").read_text(encoding="utf-8"))
             vectors = {t: data["v"][i] for i, t in enumerate(texts)}
     assistant = None
+    notes = corpus_notes(corpus_dir)
     out: list[dict[str, Any]] = []
     for item in items:
         query = standalone_question(item["question"], item.get("history"))
@@ -135,6 +157,9 @@ def collect(
                 "query_vector": np.asarray(entry["query_vector"], dtype=np.float32),
                 "passages": passages,
                 EXTRACTIVE_KEY: float(entry[EXTRACTIVE_KEY]),
+                "article_notes": {
+                    a: notes[a] for a in dict.fromkeys(p.article_id for p in passages) if a in notes
+                },
             }
         )
     index_file.write_text(json.dumps(cached, ensure_ascii=False), encoding="utf-8")

@@ -18,7 +18,7 @@ import re
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -854,8 +854,15 @@ def sentence_features(
     annotations: Sequence[Annotation],
     stem_coverage: Sequence[float] | None = None,
     context_cosines: np.ndarray | None = None,
+    article_notes: Mapping[str, str] | None = None,
 ) -> CandidateSet:
-    """The feature rows of one question's candidates (see :data:`SENTENCE_FEATURES`)."""
+    """The feature rows of one question's candidates (see :data:`SENTENCE_FEATURES`).
+
+    ``article_notes`` (article id → the text of its non-citable blocks: title, footer,
+    ``source:`` line) widens only the pool-level look-up of the question's names
+    (``key_pool``, ``missing_keys``): a publisher named only in the footer of a retrieved
+    article is not missing from the retrieved text.
+    """
     n = len(candidates)
     features = np.zeros((n, len(SENTENCE_FEATURES)), dtype=np.float64)
     result = CandidateSet(question, list(candidates), features, list(annotations), cosines)
@@ -881,9 +888,12 @@ def sentence_features(
         paragraph_words[key] = _paragraph_words(candidates[members[0]].passage.text)
         paragraph_lemmas[key] = set().union(*(annotations[i].lemmas for i in members))
         paragraph_typed[key] = sum(bool(typed[i]) for i in members)
+    pool_sets = list(paragraph_words.values())
+    if article_notes:
+        articles = dict.fromkeys(c.passage.article_id for c in candidates)
+        pool_sets += [_paragraph_words(article_notes[a]) for a in articles if article_notes.get(a)]
     pool_words = WordSet(
-        sorted(set().union(*(w.words for w in paragraph_words.values()))),
-        "".join(w.text for w in paragraph_words.values()),
+        sorted(set().union(*(w.words for w in pool_sets))), "".join(w.text for w in pool_sets)
     )
     pool_text = pool_words.text
     keys, named = question.keys, question.named

@@ -176,6 +176,7 @@ def build_examples(records: list[dict[str, Any]], reader: Reader) -> list[Exampl
             record["passages"],
             vectors=lookup,
             extractive_margin=float(record.get("extractive_margin", 0.0)),
+            article_notes=record.get("article_notes"),
         )
         labels = label_candidates(record, cset)
         baseline = (
