@@ -49,7 +49,9 @@ class HybridRetriever:
         self.settings = settings
         self._lexical: LexicalIndex | None = None
         self._revision: str | None = None
+        # Per revision: article id -> its non-citable text ("" when it has none).
         self._notes: tuple[str | None, dict[str, str]] | None = None
+        self._notes_lock = threading.Lock()
         self._lock = threading.Lock()
         self._building: threading.Thread | None = None
         self._cache = (
@@ -159,15 +161,19 @@ class HybridRetriever:
         self, article_ids: Iterable[str], snapshot: Snapshot | None = None
     ) -> dict[str, str]:
         """The text of the non-citable blocks (title, footer, ``source:`` line…) of these
-        articles, for the reader's "does the retrieved text name it" look-ups; read from the
-        store once per revision."""
-        revision = (snapshot or self.store.snapshot()).revision
-        cached = self._notes
-        if cached is None or cached[0] != revision:
-            cached = (revision, self.store.flagged_text())
-            self._notes = cached
-        notes = cached[1]
-        return {a: notes[a] for a in dict.fromkeys(article_ids) if a in notes}
+        articles, for the reader's "does the retrieved text name it" look-ups. Read for the
+        articles not seen yet at this revision (one small read, whatever the corpus size)."""
+        state = snapshot or self.store.snapshot()
+        wanted = list(dict.fromkeys(article_ids))
+        with self._notes_lock:
+            if self._notes is None or self._notes[0] != state.revision:
+                self._notes = (state.revision, {})
+            notes = self._notes[1]
+        new = [a for a in wanted if a not in notes]
+        if new:
+            found = self.store.flagged_text(new, generation=state.generation)
+            notes.update({a: found.get(a, "") for a in new})
+        return {a: notes[a] for a in wanted if notes.get(a)}
 
     def retrieve(
         self,

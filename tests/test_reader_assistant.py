@@ -88,6 +88,9 @@ def test_the_reader_reads_names_in_the_retrieved_articles_footers(assistant: Ass
     article = "001_8070831bbb14d085"  # "… les alertes de Mena News" is a boilerplate block
     notes = assistant.retriever.article_notes([article, "no-such-article"])
     assert set(notes) == {article}
+    # Read for the asked articles only (a question never reads the whole corpus's notes).
+    assert set(assistant.store.flagged_text([article])) == {article}
+    assert len(assistant.store.flagged_text()) > 1
     assert "Mena News" in notes[article]
     assert "du 24 au 26 octobre" not in notes[article]  # a citable paragraph (¶5) is not a note
     # The index's notes are the blocks the training data reads from the files.

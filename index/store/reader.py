@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,16 +197,26 @@ class StoreReader(GenerationState):
 
     @_map_store_errors
     @damage_guard
-    def flagged_text(self) -> dict[str, str]:
+    def flagged_text(
+        self, article_ids: Collection[str] | None = None, *, generation: int | None = None
+    ) -> dict[str, str]:
         """Per article, the text of its non-citable blocks (title, headings, footer, ``source:``
         line…), joined in reading order: stored, never cited, but still the article's words
-        (a publisher named only in a footer is named by the article)."""
-        generation = self.generation()
-        if not generation:
+        (a publisher named only in a footer is named by the article).
+
+        Args:
+            article_ids: Only these articles (one small read); None = every article.
+            generation: The committed generation the caller already read (else read now).
+        """
+        if generation is None:
+            generation = self.generation()
+        if not generation or (article_ids is not None and not article_ids):
             return {}
+        only: Metadata = {"is_content": False}
+        if article_ids is not None:
+            only = {"$and": [only, {"article_id": {"$in": sorted(article_ids)}}]}
         got = self.get_all(
-            where=visible_filter(generation, {"is_content": False}),
-            include=["documents", "metadatas"],
+            where=visible_filter(generation, only), include=["documents", "metadatas"]
         )
         rows = sorted(
             (
