@@ -175,22 +175,25 @@ class StoreWriter(StoreReader):
             recorded_ids = manifest.indexed_ids()
         load = load_corpus(folder, self.settings, known=known)
         wanted, rejected = self._wanted_chunks(load)
-        with index_lock(self.settings) as waited:
-            logger.debug("sync: lock acquired after %.3fs", waited)
-            self._finish_interrupted_rebuild()
-            if load.kept and self.snapshot().revision != seen_revision:
-                # Another indexer committed since the manifest was compared: the kept
-                # articles' rows may be gone, so every file is read.
-                logger.info("sync: the store moved on meanwhile; reading every file")
-                load = load_corpus(folder, self.settings)
-                wanted, rejected = self._wanted_chunks(load)
-            if rebuild:
-                report = self._rebuild(load, wanted, progress, on_progress)
-            else:
-                self.check()
-                report = self._apply(
-                    self.collection, load, wanted, progress, on_progress, recorded=recorded_ids
-                )
+        try:
+            with index_lock(self.settings) as waited:
+                logger.debug("sync: lock acquired after %.3fs", waited)
+                self._finish_interrupted_rebuild()
+                if load.kept and self.snapshot().revision != seen_revision:
+                    # Another indexer committed since the manifest was compared: the kept
+                    # articles' rows may be gone, so every file is read.
+                    logger.info("sync: the store moved on meanwhile; reading every file")
+                    load = load_corpus(folder, self.settings)
+                    wanted, rejected = self._wanted_chunks(load)
+                if rebuild:
+                    report = self._rebuild(load, wanted, progress, on_progress)
+                else:
+                    self.check()
+                    report = self._apply(
+                        self.collection, load, wanted, progress, on_progress, recorded=recorded_ids
+                    )
+        finally:
+            self.embedder.release()  # e.g. the auto backend's ONNX session, loaded for this sync
         report.issues.extend(rejected)
         report.lock_wait_seconds = waited
         if files is not None:
@@ -413,6 +416,7 @@ class StoreWriter(StoreReader):
             texts.extend(texts_of(" ".join(c.text for c in chunks)))
         store = self.sentence_vectors
         todo = sorted(store.missing(texts), key=len)  # similar lengths batch with little padding
+        self.embedder.expect_passages(len(todo))
         for batch in _batches(todo, SENTENCE_BATCH):
             store.put(batch, self.embedder.encode_passages(batch))
         logger.debug("sync: embedded %d sentence texts", len(todo))
@@ -450,6 +454,7 @@ class StoreWriter(StoreReader):
 
             # Similar lengths in one batch: little padding for the model.
             embedded.sort(key=lambda c: len(c.embed_text))
+            self.embedder.expect_passages(len(embedded))  # auto: ONNX for a large ingest
 
             done = 0
             with tqdm(
