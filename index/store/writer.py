@@ -166,7 +166,10 @@ class StoreWriter(StoreReader):
             recorded = manifest.unchanged(files, snapshot.revision, key)
             if recorded is not None:  # no file read, parsed or compared with Chroma's rows
                 report = _report_from(recorded, snapshot.generation)
-                self._complete_sentence_vectors(report)
+                try:
+                    self._complete_sentence_vectors(report)
+                finally:
+                    self.embedder.release()
                 report.seconds = time.perf_counter() - started
                 logger.debug("sync: unchanged (manifest)")
                 return report
@@ -176,31 +179,34 @@ class StoreWriter(StoreReader):
             recorded_ids = manifest.indexed_ids()
         load = load_corpus(folder, self.settings, known=known)
         wanted, rejected = self._wanted_chunks(load)
-        with index_lock(self.settings) as waited:
-            logger.debug("sync: lock acquired after %.3fs", waited)
-            self._finish_interrupted_rebuild()
-            if load.kept and self.snapshot().revision != seen_revision:
-                # Another indexer committed since the manifest was compared: the kept
-                # articles' rows may be gone, so every file is read.
-                logger.info("sync: the store moved on meanwhile; reading every file")
-                load = load_corpus(folder, self.settings)
-                wanted, rejected = self._wanted_chunks(load)
-            # A first or rebuilding sync embeds the sentences of every paragraph it stores.
-            fresh = rebuild
-            if rebuild:
-                report = self._rebuild(load, wanted, progress, on_progress)
-            else:
-                self.check()
-                fresh = not self.generation()
-                report = self._apply(
-                    self.collection, load, wanted, progress, on_progress, recorded=recorded_ids
-                )
-            if fresh and self.settings.sentence_vectors:
-                self.sentence_vectors.set_rule(texts_rule())
-            elif not self.settings.sentence_vectors and report.embedded_chunks:
-                self.sentence_vectors.set_rule(None)  # paragraphs stored without sentences
-            else:
-                self._complete_sentence_vectors(report)
+        try:
+            with index_lock(self.settings) as waited:
+                logger.debug("sync: lock acquired after %.3fs", waited)
+                self._finish_interrupted_rebuild()
+                if load.kept and self.snapshot().revision != seen_revision:
+                    # Another indexer committed since the manifest was compared: the kept
+                    # articles' rows may be gone, so every file is read.
+                    logger.info("sync: the store moved on meanwhile; reading every file")
+                    load = load_corpus(folder, self.settings)
+                    wanted, rejected = self._wanted_chunks(load)
+                # A first or rebuilding sync embeds the sentences of every paragraph it stores.
+                fresh = rebuild
+                if rebuild:
+                    report = self._rebuild(load, wanted, progress, on_progress)
+                else:
+                    self.check()
+                    fresh = not self.generation()
+                    report = self._apply(
+                        self.collection, load, wanted, progress, on_progress, recorded=recorded_ids
+                    )
+                if fresh and self.settings.sentence_vectors:
+                    self.sentence_vectors.set_rule(texts_rule())
+                elif not self.settings.sentence_vectors and report.embedded_chunks:
+                    self.sentence_vectors.set_rule(None)  # paragraphs stored without sentences
+                else:
+                    self._complete_sentence_vectors(report)
+        finally:
+            self.embedder.release()  # e.g. the auto backend's ONNX session, loaded for this sync
         report.issues.extend(rejected)
         report.lock_wait_seconds = waited
         if files is not None:
@@ -427,6 +433,8 @@ class StoreWriter(StoreReader):
         """Embed and store the texts the side store lacks; returns how many."""
         store = self.sentence_vectors
         todo = sorted(store.missing(texts), key=len)  # similar lengths batch with little padding
+        if todo:
+            self.embedder.expect_passages(len(todo))
         for batch in _batches(todo, SENTENCE_BATCH):
             store.put(batch, self.embedder.encode_passages(batch))
         logger.debug("sync: embedded %d sentence texts", len(todo))
@@ -485,6 +493,7 @@ class StoreWriter(StoreReader):
 
             # Similar lengths in one batch: little padding for the model.
             embedded.sort(key=lambda c: len(c.embed_text))
+            self.embedder.expect_passages(len(embedded))  # auto: ONNX for a large ingest
 
             done = 0
             with tqdm(
