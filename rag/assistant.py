@@ -326,14 +326,15 @@ class Assistant:
             generator=self.generator.name, policy=self.settings.unsupported_policy
         )
         context = _Context(text, query, language, started, passages, report)
+        lexical = self.retriever.lexical(snapshot, wait=False)
         request = GenerationRequest(
             question=text,
             query=query,
             language=language,
             passages=passages,
             query_vector=query_vector,
-            lexical=self.retriever.lexical(snapshot, wait=False),
-            article_notes=self.retriever.article_notes((p.article_id for p in passages), snapshot),
+            lexical=lexical,
+            article_notes=self.retriever.article_notes((p.article_id for p in passages), lexical),
         )
         # With nothing retrieved there is nothing for a generator to read: the LLM-free
         # strategy refuses (with its related passages) without calling anyone.

@@ -22,7 +22,7 @@ from rag.text import Analyzer
 
 logger = logging.getLogger(__name__)
 # Bump when the pickled layout of LexicalIndex changes: old files are then ignored.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 # A staging folder older than this is a dead writer's leftover.
 STALE_STAGING_SECONDS = 600
 
@@ -102,19 +102,33 @@ class RecordsByKey(Mapping[tuple[str, int], ParagraphRecord]):
 class LexicalIndex:
     """A BM25 index of paragraphs plus the IDF of every term.
 
+    It also keeps each article's *notes*: the text of its stored but non-citable blocks (title,
+    footer, ``source:`` line), not searched, read by the reader's "does the retrieved text name
+    it" check. They are read from the store with the paragraphs, once per revision, so a
+    question never reads the store for them.
+
     Args:
         records: The paragraphs to index.
         analyzer: Tokeniser shared with the queries.
+        notes: Per article id, its non-citable text.
     """
 
     records: Sequence[ParagraphRecord]
     by_key: Mapping[tuple[str, int], ParagraphRecord]
+    notes: Mapping[str, str]
 
-    def __init__(self, records: Sequence[ParagraphRecord], analyzer: Analyzer) -> None:
+    def __init__(
+        self,
+        records: Sequence[ParagraphRecord],
+        analyzer: Analyzer,
+        *,
+        notes: Mapping[str, str] | None = None,
+    ) -> None:
         import bm25s
 
         self.records = list(records)
         self.analyzer = analyzer
+        self.notes = dict(notes or {})
         docs = [analyzer.terms(f"{r.title} {r.text}") for r in self.records]
         n = max(len(docs), 1)
         df = Counter(t for terms in docs for t in set(terms))
@@ -133,10 +147,12 @@ class LexicalIndex:
         idf: dict[str, float],
         max_idf: float,
         bm25: Any,
+        notes: dict[str, str],
     ) -> LexicalIndex:
         index = cls.__new__(cls)
         index.records = records
         index.analyzer = analyzer
+        index.notes = notes
         index.idf = idf
         index.max_idf = max_idf
         index._bm25 = bm25
@@ -168,6 +184,7 @@ class LexicalIndex:
             "columns": columns,
             "idf": self.idf,
             "max_idf": self.max_idf,
+            "notes": dict(self.notes),
         }
         with atomic_file(path) as handle:
             pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -192,7 +209,12 @@ class LexicalIndex:
             else bm25s.BM25()
         )
         return cls._restored(
-            records, Analyzer(state["language"]), state["idf"], state["max_idf"], bm25
+            records,
+            Analyzer(state["language"]),
+            state["idf"],
+            state["max_idf"],
+            bm25,
+            dict(state["notes"]),
         )
 
     def term_weight(self, term: str) -> float:
@@ -220,8 +242,8 @@ class LexicalCache:
     Processes that share a store (or a Chroma server) and see the same revision load the
     same index instead of rebuilding it; a new revision (any sync that changed something)
     gets new files and the older ones of that collection are removed. Each revision is a
-    pickle of the records and term statistics (``bm25-v2-….pkl``, plain lists and dicts) next
-    to a folder of the BM25 score arrays (``….bm25/``), which are memory-mapped on load, so
+    pickle of the records, term statistics and article notes (``bm25-v4-….pkl``, plain lists
+    and dicts) next to a folder of the BM25 score arrays (``….bm25/``), memory-mapped on load, so
     loading costs little more than reading the paragraph texts. The files are written by
     this code into our own data folder: do not point ``folder`` at files from elsewhere::
 

@@ -49,9 +49,6 @@ class HybridRetriever:
         self.settings = settings
         self._lexical: LexicalIndex | None = None
         self._revision: str | None = None
-        # Per revision: article id -> its non-citable text ("" when it has none).
-        self._notes: tuple[str | None, dict[str, str]] | None = None
-        self._notes_lock = threading.Lock()
         self._lock = threading.Lock()
         self._building: threading.Thread | None = None
         self._cache = (
@@ -139,7 +136,12 @@ class HybridRetriever:
         return built
 
     def _build_lexical(self) -> LexicalIndex:
-        chunks = self.store.chunks(content_only=True)
+        stored = self.store.chunks(content_only=False)  # in reading order
+        chunks = [c for c in stored if c.metadata.get("is_content")]
+        notes: dict[str, list[str]] = {}
+        for chunk in stored:
+            if not chunk.metadata.get("is_content"):
+                notes.setdefault(chunk.article_id, []).append(chunk.text)
         if not chunks:
             raise IndexNotFoundError(
                 f"no indexed article in {self.store.location} "
@@ -155,25 +157,21 @@ class HybridRetriever:
             _record(key[0], key[1], " ".join(parts), meta[key]) for key, parts in texts.items()
         ]
         language = corpus_language(r.text for r in records)
-        return LexicalIndex(records, Analyzer(language))
+        return LexicalIndex(
+            records,
+            Analyzer(language),
+            notes={article: "\n".join(parts) for article, parts in notes.items()},
+        )
 
     def article_notes(
-        self, article_ids: Iterable[str], snapshot: Snapshot | None = None
+        self, article_ids: Iterable[str], lexical: LexicalIndex | None = None
     ) -> dict[str, str]:
         """The text of the non-citable blocks (title, footer, ``source:`` line…) of these
-        articles, for the reader's "does the retrieved text name it" look-ups. Read for the
-        articles not seen yet at this revision (one small read, whatever the corpus size)."""
-        state = snapshot or self.store.snapshot()
-        wanted = list(dict.fromkeys(article_ids))
-        with self._notes_lock:
-            if self._notes is None or self._notes[0] != state.revision:
-                self._notes = (state.revision, {})
-            notes = self._notes[1]
-        new = [a for a in wanted if a not in notes]
-        if new:
-            found = self.store.flagged_text(new, generation=state.generation)
-            notes.update({a: found.get(a, "") for a in new})
-        return {a: notes[a] for a in wanted if notes.get(a)}
+        articles, for the reader's "does the retrieved text name it" look-ups: kept with the
+        BM25 index of the revision being served (``lexical``, else :meth:`served`), so a
+        question reads nothing from the store for them."""
+        notes = (lexical if lexical is not None else self.served()).notes
+        return {a: notes[a] for a in dict.fromkeys(article_ids) if notes.get(a)}
 
     def retrieve(
         self,

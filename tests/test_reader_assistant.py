@@ -13,6 +13,7 @@ import pytest
 from index.config import BUNDLED_CORPUS
 from rag import Assistant, answer_messages
 from rag.generate import ReaderGenerator
+from rag.lexical import LexicalCache
 from rag.reader.collect import corpus_notes
 
 pytestmark = pytest.mark.integration
@@ -88,9 +89,14 @@ def test_the_reader_reads_names_in_the_retrieved_articles_footers(assistant: Ass
     article = "001_8070831bbb14d085"  # "… les alertes de Mena News" is a boilerplate block
     notes = assistant.retriever.article_notes([article, "no-such-article"])
     assert set(notes) == {article}
-    # Read for the asked articles only (a question never reads the whole corpus's notes).
-    assert set(assistant.store.flagged_text([article])) == {article}
-    assert len(assistant.store.flagged_text()) > 1
+    # Kept with the BM25 index of the revision (a question reads nothing for them), saved and
+    # loaded with it.
+    lexical = assistant.retriever.served()
+    assert len(lexical.notes) > 1 and lexical.notes[article] == notes[article]
+    cache = LexicalCache(assistant.settings.data_dir / "lexical")
+    cache.save("test-location", "articles", "rev", lexical)
+    loaded = cache.load("test-location", "articles", "rev")
+    assert loaded is not None and loaded.notes == lexical.notes
     assert "Mena News" in notes[article]
     assert "du 24 au 26 octobre" not in notes[article]  # a citable paragraph (¶5) is not a note
     # The index's notes are the blocks the training data reads from the files.

@@ -132,12 +132,13 @@ def test_bm25_is_saved_and_loaded_memory_mapped(tmp_path: Path) -> None:
         ParagraphRecord("a", 2, "Witkoff a rencontré Dmitriev à Miami.", "Plan", None, "a.txt"),
         ParagraphRecord("b", 1, "La Turquie accueille des pourparlers.", "Turquie", "2025", "b"),
     ]
-    built = LexicalIndex(records, Analyzer("fr"))
+    built = LexicalIndex(records, Analyzer("fr"), notes={"a": "Plan\nsource: Mena News"})
     cache = LexicalCache(tmp_path / "lexical")
     cache.save("here", "articles", "rev1", built)
     loaded = cache.load("here", "articles", "rev1")
     assert loaded is not None
     assert list(loaded.records) == built.records
+    assert loaded.notes == {"a": "Plan\nsource: Mena News"}
     assert loaded.by_key[("a", 2)] == built.by_key[("a", 2)] and ("z", 1) not in loaded.by_key
     assert isinstance(loaded._bm25.scores["data"], np.memmap)
     for query in ("Dmitriev Miami", "plan de paix", "Turquie"):
@@ -327,17 +328,24 @@ def test_a_question_reads_the_store_state_once_and_embeds_only_itself(
     monkeypatch.setattr(assistant.embedder, "encode_passages", spy)
     builds = CallCounter(HybridRetriever, ["_build_lexical"], monkeypatch)
 
+    collection_reads = CallCounter(assistant.store.collection, ["get"], monkeypatch)
+
     found = assistant.retrieve("plan en 28 points", 5)
     assert found
     assert passages_embedded == []  # the rerank's sentences come from the index
     answer = assistant.ask("Combien de points compte le plan ?")
     assert not answer.refused
-    assert store_calls.calls["state"] == 2  # once per question
-    assert store_calls.calls["dense_search"] == 2
+    # Articles no earlier question retrieved: still nothing read but the ANN search (their
+    # non-citable notes come with the BM25 index).
+    other = assistant.ask("Quelles conversations Bloomberg a-t-il publiées ?")
+    assert {p.article_id for p in other.passages} - {p.article_id for p in answer.passages}
+    assert store_calls.calls["state"] == 3  # once per question
+    assert store_calls.calls["dense_search"] == 3
+    assert collection_reads.calls["get"] == 0
     for name in ("get_all", "chunks", "count", "audit", "status"):
         assert store_calls.calls[name] == 0, name
     assert builds.calls["_build_lexical"] == 0
-    assert queries.calls["encode_queries"] <= 2
+    assert queries.calls["encode_queries"] <= 3  # one per question
     # The reader's sentences and sentences-in-context were embedded at index time too.
     assert passages_embedded == []
 

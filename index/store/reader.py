@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,41 +193,6 @@ class StoreReader(GenerationState):
             for d, m in zip(got["documents"], got["metadatas"], strict=True)
         ]
         return sorted(rows, key=_reading_order)
-
-    @_map_store_errors
-    @damage_guard
-    def flagged_text(
-        self, article_ids: Collection[str] | None = None, *, generation: int | None = None
-    ) -> dict[str, str]:
-        """Per article, the text of its non-citable blocks (title, headings, footer, ``source:``
-        line…), joined in reading order: stored, never cited, but still the article's words
-        (a publisher named only in a footer is named by the article).
-
-        Args:
-            article_ids: Only these articles (one small read); None = every article.
-            generation: The committed generation the caller already read (else read now).
-        """
-        if generation is None:
-            generation = self.generation()
-        if not generation or (article_ids is not None and not article_ids):
-            return {}
-        only: Metadata = {"is_content": False}
-        if article_ids is not None:
-            only = {"$and": [only, {"article_id": {"$in": sorted(article_ids)}}]}
-        got = self.get_all(
-            where=visible_filter(generation, only), include=["documents", "metadatas"]
-        )
-        rows = sorted(
-            (
-                StoredChunk(chunk_id=logical_id(m or {}), text=d or "", metadata=dict(m or {}))
-                for d, m in zip(got["documents"], got["metadatas"], strict=True)
-            ),
-            key=_reading_order,
-        )
-        texts: dict[str, list[str]] = {}
-        for chunk in rows:
-            texts.setdefault(chunk.article_id, []).append(chunk.text)
-        return {article: "\n".join(parts) for article, parts in texts.items()}
 
     @_map_store_errors
     @damage_guard

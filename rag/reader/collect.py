@@ -43,7 +43,7 @@ def corpus_digest(corpus_dir: Path) -> str:
 
 def corpus_notes(corpus_dir: Path) -> dict[str, str]:
     """Per article of a corpus folder, the text of its non-citable blocks (title, footer,
-    ``source:`` line…), as the index stores them (:meth:`index.store.StoreReader.flagged_text`).
+    ``source:`` line…), as the index keeps them (:attr:`rag.lexical.LexicalIndex.notes`).
     Unreadable files are skipped (the index skips them too)."""
     notes: dict[str, str] = {}
     for path in sorted(Path(corpus_dir).glob("*")):
