@@ -234,10 +234,21 @@ class CorpusLoad:
         return read + sum(o.paragraphs for o in self.kept.values())
 
 
+class _CombiningMarks(dict[int, int | None]):
+    """``str.translate`` table that deletes combining marks, filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_DROP_COMBINING = _CombiningMarks()
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents, for matching that ignores both."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKD", text.casefold()).translate(_DROP_COMBINING)
 
 
 def decode_bytes(raw: bytes) -> tuple[str, str]:

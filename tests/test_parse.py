@@ -130,3 +130,21 @@ def test_missing_and_empty_folders_raise_typed_errors(tmp_path: Path) -> None:
         load_corpus(tmp_path / "nope")
     with pytest.raises(EmptyCorpusError, match="no readable article"):
         load_corpus(tmp_path)
+
+
+def test_fold_drops_exactly_the_combining_marks_of_every_character() -> None:
+    """``fold`` (a cached translate table) equals the plain per-character rule on every code
+    point up to U+2FFFF, and folds case and accents."""
+    import unicodedata
+
+    from index.parse import fold
+
+    def reference(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+    every = "".join(chr(c) for c in range(0x30000) if not 0xD800 <= c <= 0xDFFF)
+    for start in range(0, len(every), 4096):
+        block = every[start : start + 4096]
+        assert fold(block) == reference(block)
+    assert fold("Élysée CŒUR Ångström") == "elysee cœur angstrom"

@@ -25,8 +25,11 @@ _PATCH_LOCK = threading.Lock()
 
 
 def _string_id(key: Any) -> Any:
+    """spaCy's ``get_string_id`` (resolved once: a per-call import costs more than the hash)."""
+    global _string_id
     from spacy.strings import get_string_id
 
+    _string_id = get_string_id
     return get_string_id(key)
 
 
