@@ -317,6 +317,8 @@ class Assistant:
     ) -> Iterator[StreamEvent]:
         query = self._standalone(text, turns)
         yield StreamEvent(kind="status", text=query)
+        if self.generator is self.reader:  # the question is read while it is embedded
+            self.reader.prepare(query)
         query_vector = self.embedder.encode_queries([query])[0]
         snapshot = self.store.snapshot()  # the store's state, read once for this question
         passages = self.retriever.retrieve(

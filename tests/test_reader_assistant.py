@@ -113,3 +113,26 @@ def test_the_reader_reads_names_in_the_retrieved_articles_footers(assistant: Ass
     assert any(p.article_id == article for p in passages)
     assert "Mena News" not in " ".join(p.text for p in passages)  # only in the footer
     assert cset.missing_keys == 0
+
+
+def test_the_question_is_read_in_a_worker_while_it_is_embedded(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader's spaCy analysis of the question runs in the prepare worker (overlapping the
+    query embedding and the retrieval), once: the reader's own analysis reuses it."""
+    import threading
+
+    annotator = assistant.reader.reader.annotator
+    built: list[tuple[str, str]] = []
+    build = annotator._build
+
+    def spy(text: str, doc: Any) -> Any:
+        built.append((text, threading.current_thread().name))
+        return build(text, doc)
+
+    monkeypatch.setattr(annotator, "_build", spy)
+    question = "Quel pays a proposé d'accueillir des pourparlers, selon le ministre ?"
+    answer = assistant.ask(question)
+    assert answer.passages
+    mine = [name for text, name in built if text == question]
+    assert len(mine) == 1 and mine[0].startswith("reader-prepare")
