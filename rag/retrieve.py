@@ -12,7 +12,7 @@ import numpy as np
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
 from index.sentences import split_sentences
-from index.store import ArticleStore, Snapshot, StoredChunk
+from index.store import ArticleStore, Snapshot, StoredChunk, paragraph_texts
 from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
 from rag.text import Analyzer, corpus_language
@@ -147,14 +147,12 @@ class HybridRetriever:
                 f"no indexed article in {self.store.location} "
                 f"(collection '{self.settings.collection}'); run `python -m rag index [FOLDER]`."
             )
-        texts: dict[tuple[str, int], list[str]] = {}
         meta: dict[tuple[str, int], dict[str, Any]] = {}
         for chunk in chunks:
-            key = (chunk.article_id, chunk.paragraph)
-            texts.setdefault(key, []).append(chunk.text)
-            meta.setdefault(key, chunk.metadata)
+            meta.setdefault((chunk.article_id, chunk.paragraph), chunk.metadata)
         records = [
-            _record(key[0], key[1], " ".join(parts), meta[key]) for key, parts in texts.items()
+            _record(key[0], key[1], text, meta[key])
+            for key, text in paragraph_texts(chunks).items()
         ]
         language = corpus_language(r.text for r in records)
         return LexicalIndex(

@@ -16,7 +16,13 @@ from __future__ import annotations
 
 from index.store.client import ChromaCollections, damage_guard, make_chroma_client, quarantine_store
 from index.store.generations import LAYOUT, Metadata, Snapshot, row_id, visible_filter
-from index.store.reader import IndexStatus, StoreAudit, StoredChunk, StoreReader
+from index.store.reader import (
+    IndexStatus,
+    StoreAudit,
+    StoredChunk,
+    StoreReader,
+    paragraph_texts,
+)
 from index.store.writer import IndexReport, StoreWriter
 
 __all__ = [
@@ -33,6 +39,7 @@ __all__ = [
     "StoredChunk",
     "damage_guard",
     "make_chroma_client",
+    "paragraph_texts",
     "quarantine_store",
     "row_id",
     "visible_filter",

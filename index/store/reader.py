@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,15 @@ class StoreAudit:
 
 def _reading_order(chunk: StoredChunk) -> tuple[str, int, int]:
     return (chunk.article_id, chunk.paragraph, int(chunk.metadata.get("part", 0)))
+
+
+def paragraph_texts(chunks: Iterable[StoredChunk]) -> dict[tuple[str, int], str]:
+    """Each paragraph's text, ``(article id, paragraph)`` → its chunks joined by a space (the
+    chunks in reading order, as :meth:`StoreReader.chunks` gives them)."""
+    parts: dict[tuple[str, int], list[str]] = {}
+    for chunk in chunks:
+        parts.setdefault((chunk.article_id, chunk.paragraph), []).append(chunk.text)
+    return {key: " ".join(texts) for key, texts in parts.items()}
 
 
 class StoreReader(GenerationState):

@@ -18,6 +18,7 @@ sentences.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -46,6 +47,7 @@ _RULE_PROBE = (
 _RULE_VERSION = "1"
 
 
+@functools.cache
 def texts_rule() -> str:
     """A fingerprint of :func:`texts_of`: it changes when the texts a paragraph stores do."""
     probe = "\n".join(texts_of(_RULE_PROBE))

@@ -29,7 +29,7 @@ from index.store.generations import (
     committed_generation,
     row_id,
 )
-from index.store.reader import StoreReader
+from index.store.reader import StoreReader, paragraph_texts
 from index.store.sentence_vectors import SentenceVectorStore, texts_of, texts_rule
 
 logger = logging.getLogger(__name__)
@@ -450,10 +450,8 @@ class StoreWriter(StoreReader):
         if not self.settings.sentence_vectors or store.rule() == rule:
             return
         clock = time.perf_counter()
-        parts: dict[tuple[str, int], list[str]] = {}
-        for chunk in self.chunks(content_only=True):  # in reading order: parts in order
-            parts.setdefault((chunk.article_id, chunk.paragraph), []).append(chunk.text)
-        texts = [t for chunks in parts.values() for t in texts_of(" ".join(chunks))]
+        paragraphs = paragraph_texts(self.chunks(content_only=True)).values()
+        texts = [t for paragraph in paragraphs for t in texts_of(paragraph)]
         embedded = self._embed_missing(texts)
         store.set_rule(rule)
         if embedded:
