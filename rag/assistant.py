@@ -110,6 +110,13 @@ class Assistant:
             preload_pipeline(regex_cache=self.settings.data_dir / "cache" / "regex")
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self.store = ArticleStore(self.settings, self.embedder)
+        committed = self.store.count(probe=False)  # from the commit's metadata
+        if committed:
+            # Layout and embedder from the metadata now; the row-level checks, Chroma's first
+            # read of the collection (it loads the vector index), in the background while the
+            # process starts: the first search waits for them.
+            self.store.check_metadata()
+            self.store.warm_up()
         # One cache of sentence vectors for retrieval, answering and the support judge.
         self.vectors = SentenceVectors(self.embedder, stored=self.store.sentence_vectors)
         self.retriever = HybridRetriever(
@@ -128,10 +135,11 @@ class Assistant:
         self._judge = judge
         self._index_lock = threading.Lock()
         self._labels: tuple[LexicalIndex, dict[str, str]] | None = None
-        if self.store.count() == 0 and self.settings.auto_index:
+        if committed == 0 and self.settings.auto_index:
             self.index()
         else:
-            self.store.check_embedder()
+            if not committed:
+                self.store.check_embedder()
             if pending_removals(self.settings):  # a removal was interrupted: finish it
                 self.index()
 

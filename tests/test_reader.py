@@ -122,6 +122,19 @@ def test_question_names_are_names(
     assert not {word for alternatives in keys for word in alternatives} & not_keys
 
 
+def test_an_english_acronym_is_found_by_its_french_form(reader: Reader) -> None:
+    text = "Kiev renoncerait à adhérer à l'OTAN, selon le plan."
+    nato = reader.read("What does the plan say about NATO?", "en", QUERY, [passage(text)],
+                       vectors=same_vectors)  # fmt: skip
+    un = reader.read("What does the plan say about the UN?", "en", QUERY, [passage(text)],
+                     vectors=same_vectors)  # fmt: skip
+    assert nato.candidate_set.missing_keys == 0
+    # "UN" is looked up as ONU, never as the French article "un" of every paragraph.
+    assert un.candidate_set.missing_keys == 1
+    lower = analyze_question("Un accord a-t-il été signé ?", "fr", reader.annotator)
+    assert lower.keys == []
+
+
 def test_a_name_is_found_by_its_last_word(reader: Reader) -> None:
     text = "Le conseiller diplomatique Ouchakov a confirmé l'appel avec Witkoff."
     found = reader.read(

@@ -10,6 +10,7 @@ import os
 import random
 import shutil
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,55 @@ def test_a_wrong_embedder_dimension_is_detected_and_never_mixed(tmp_path: Path) 
     vectors = store.collection.get(include=["embeddings"])["embeddings"]
     assert {len(v) for v in vectors} == {16}
     _exact(store, BUNDLED_CORPUS)
+
+
+def test_an_assistant_reads_no_row_while_it_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chroma's first read of a collection loads its vector index (~0.4 s at 100k
+    paragraphs): it runs in the store's warm-up thread, with get() first (count() would hold
+    Python's lock for the whole load)."""
+    from chromadb.api.models.Collection import Collection
+
+    from rag import Assistant
+
+    settings = _settings(tmp_path, BUNDLED_CORPUS, auto_index=False)
+    ArticleStore(settings, hash_embedder()).sync(BUNDLED_CORPUS)
+    _as_a_new_process(settings)
+    reads: list[tuple[str, str]] = []
+    real_get, real_count = Collection.get, Collection.count
+
+    def get(self: Collection, *args: Any, **kwargs: Any) -> Any:
+        reads.append(("get", threading.current_thread().name))
+        return real_get(self, *args, **kwargs)
+
+    def count(self: Collection) -> int:
+        reads.append(("count", threading.current_thread().name))
+        return real_count(self)
+
+    monkeypatch.setattr(Collection, "get", get)
+    monkeypatch.setattr(Collection, "count", count)
+    assistant = Assistant(settings, embedder=hash_embedder())
+    assistant.store._await_warm_up()
+    assert reads[0] == ("get", "store-warm-up")
+    assert {thread for _, thread in reads} == {"store-warm-up"}
+    assert assistant.retrieve("mot1 plan", 3)  # the store answers once warmed up
+
+
+def test_a_forged_dimension_found_by_the_warm_up_is_raised_by_the_first_question(
+    tmp_path: Path,
+) -> None:
+    from rag import Assistant
+
+    settings = _settings(tmp_path, BUNDLED_CORPUS, auto_index=False)
+    ArticleStore(settings, hash_embedder()).sync(BUNDLED_CORPUS)
+    other = Embedder(SmallHash(), name="hash-test-embedder")  # type: ignore[arg-type]
+    store = ArticleStore(settings, other)
+    store.collection.modify(metadata={**store.state(), "dimension": 16})
+    _as_a_new_process(settings)
+    assistant = Assistant(settings, embedder=other)  # the metadata agrees: it opens
+    with pytest.raises(EmbedderError, match="vectors of dimension 32"):
+        assistant.retrieve("Combien de points compte le plan ?", 3)
 
 
 def test_stray_files_in_the_chroma_dir_are_ignored(tmp_path: Path) -> None:

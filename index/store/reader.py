@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +28,9 @@ GET_PAGE = 5000
 # visible rows (see StoreReader.dense_search).
 DENSE_OVERFETCH = 2
 DENSE_MARGIN = 10
+REBUILD_FIX = "run `python -m rag index --rebuild` to rebuild it"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,9 @@ def paragraph_texts(chunks: Iterable[StoredChunk]) -> dict[tuple[str, int], str]
 class StoreReader(GenerationState):
     """Reads of the committed generation: chunks, paragraphs, dense search, status, audit."""
 
+    # A running warm_up(): its thread and what its check raised.
+    _warm_up: tuple[threading.Thread, list[BaseException]] | None = None
+
     def get_all(
         self,
         *,
@@ -132,22 +140,60 @@ class StoreReader(GenerationState):
 
     @_map_store_errors
     @damage_guard
-    def count(self) -> int:
+    def count(self, *, probe: bool = True) -> int:
         """Number of chunks readers see.
 
         Read from the commit's metadata (one call, whatever the size of the corpus); only a
         collection committed by a version that did not record it is counted id by id.
+
+        Args:
+            probe: Also read one row, so that a collection whose data files are damaged fails
+                here, as the id scan used to, rather than at the first question. That read is
+                Chroma's first touch of the collection (it loads the vector index: ~0.4 s at
+                100k paragraphs); :meth:`warm_up` does it in the background instead.
         """
         snapshot = self.snapshot()
         if not snapshot.generation:
             return 0
         if snapshot.chunks is not None:
-            # One row read (O(1)): a collection whose data files are damaged fails here, as
-            # the id scan used to, instead of at the first question.
-            if not self.collection.get(limit=1, include=[])["ids"]:
+            if probe and not self.collection.get(limit=1, include=[])["ids"]:
                 return 0
             return snapshot.chunks
         return len(self.get_all(where=visible_filter(snapshot.generation), include=[])["ids"])
+
+    def warm_up(self) -> None:
+        """Run :meth:`check` in a background thread: Chroma's first read of the collection.
+
+        The first read of a collection loads its vector index (~0.4 s at 100k paragraphs) in
+        Chroma's native code, without Python's lock: started when a process opens the store,
+        it overlaps the rest of its start (spaCy, BM25, the question's embedding) instead of
+        delaying it. What the check raises is raised by the next :meth:`dense_search`, which
+        waits for it (the search would wait for the same load anyway).
+        """
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                # get() loads the vector index without Python's lock; count(), which check()
+                # calls first, would hold it for the whole load (~0.45 s at 100k).
+                self.collection.get(limit=1, include=[])
+                self.check()
+            except Exception as exc:  # raised again on the question path
+                failure.append(exc)
+
+        thread = threading.Thread(target=run, name="store-warm-up", daemon=True)
+        self._warm_up = (thread, failure)
+        thread.start()
+
+    def _await_warm_up(self) -> None:
+        pending = self._warm_up
+        if pending is None:
+            return
+        thread, failure = pending
+        thread.join()
+        if failure:
+            raise failure[0]
+        self._warm_up = None
 
     @_map_store_errors
     @damage_guard
@@ -163,26 +209,40 @@ class StoreReader(GenerationState):
         physical = int(self.collection.count())
         if physical == 0:
             return
-        fix = "run `python -m rag index --rebuild` to rebuild it"
-        where = f"the index at {self.location} (collection '{self.settings.collection}')"
+        self._check_state(state, physical)
+        sample = self.collection.get(limit=1, include=["embeddings"])["embeddings"]
+        if sample is not None and len(sample) and len(sample[0]) != self.embedder.dimension:
+            raise EmbedderError(
+                f"{self._where()} holds vectors of dimension {len(sample[0])} although its "
+                f"metadata says {state.get('dimension')}; it was mixed with another model's "
+                f"index; {REBUILD_FIX}."
+            )
+
+    @_map_store_errors
+    def check_metadata(self) -> None:
+        """The part of :meth:`check` read from the collection's metadata alone (layout,
+        embedder, dimension), for a collection committed by this indexer: no row is read, so
+        Chroma does not load the vector index (see :meth:`warm_up`)."""
+        self._check_state(self.state(), None)
+
+    def _where(self) -> str:
+        return f"the index at {self.location} (collection '{self.settings.collection}')"
+
+    def _check_state(self, state: Metadata, physical: int | None) -> None:
         if state.get("layout") != LAYOUT:
+            rows = f"{physical} rows" if physical is not None else "rows"
             raise IndexCorruptError(
-                f"{where} holds {physical} rows not written by this indexer (no layout "
-                f"{LAYOUT} marker: another tool, an older version or a foreign copy); {fix}."
+                f"{self._where()} holds {rows} not written by this indexer (no layout "
+                f"{LAYOUT} marker: another tool, an older version or a foreign copy); "
+                f"{REBUILD_FIX}."
             )
         if state.get("embedder") != self.embedder.name or int(
             state.get("dimension", 0) or 0
         ) != int(self.embedder.dimension):
             raise EmbedderError(
-                f"{where} was built with embedder '{state.get('embedder')}' "
+                f"{self._where()} was built with embedder '{state.get('embedder')}' "
                 f"(dim {state.get('dimension')}), not '{self.embedder.name}' "
-                f"(dim {self.embedder.dimension}); {fix}."
-            )
-        sample = self.collection.get(limit=1, include=["embeddings"])["embeddings"]
-        if sample is not None and len(sample) and len(sample[0]) != self.embedder.dimension:
-            raise EmbedderError(
-                f"{where} holds vectors of dimension {len(sample[0])} although its metadata "
-                f"says {state.get('dimension')}; it was mixed with another model's index; {fix}."
+                f"(dim {self.embedder.dimension}); {REBUILD_FIX}."
             )
 
     def check_embedder(self) -> None:
@@ -243,6 +303,7 @@ class StoreReader(GenerationState):
             generation: The committed generation to read (read from the store when None:
                 pass the question's :class:`~index.store.generations.Snapshot` to save a call).
         """
+        self._await_warm_up()
         if generation is None:
             generation = self.generation()
         if not generation or k < 1:

@@ -153,6 +153,13 @@ _EN_NAMES = {
     "saudi": ("saoudite", "saoudien"),
     "arabia": ("arabie",),
 }  # fmt: skip
+# English acronyms of international bodies whose French one differs, with every form to look
+# up (only when written in capitals: "UN" is not the French article "un", nor "WHO" "who").
+_EN_ACRONYMS = {
+    "nato": ("nato", "otan", "alliance atlantique"), "un": ("onu", "nations unies"),
+    "imf": ("imf", "fmi"), "who": ("oms",), "wto": ("wto", "omc"), "ecb": ("ecb", "bce"),
+    "iaea": ("iaea", "aiea"), "opec": ("opec", "opep"), "icc": ("icc", "cpi"),
+}  # fmt: skip
 _FR_EXTRA_STOP = {
     "est-ce", "qu'est-ce", "est", "ce", "apres", "avant", "selon", "pourquoi", "comment",
     "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "combien", "quand", "qui", "ou",
@@ -597,8 +604,8 @@ def _name_keys(
             keys.append(french)
             named.append(french)
             seen.update(english.split())
-    # (folded word, start, end) of each capitalised word kept as part of a name.
-    parts: list[tuple[str, int, int]] = []
+    # (folded word, start, end, acronym) of each capitalised word kept as part of a name.
+    parts: list[tuple[str, int, int, bool]] = []
     for index, match in enumerate(_WORD.finditer(text)):
         word = match.group(0).strip("'’")
         offset = match.start() + match.group(0).find(word)
@@ -606,12 +613,12 @@ def _name_keys(
             if not part or not part[0].isupper() or len(part) < 2:
                 continue
             folded = fold(part)
-            if folded in stop or folded in seen:
+            acronym = part.isupper() and len(part) <= 5
+            if folded in seen or (folded in stop and not (acronym and folded in _EN_ACRONYMS)):
                 continue
             start = offset + word.find(part)
             if index or number or _is_name(annotation, match.start()):
-                named.append(_alternatives(folded))
-            acronym = part.isupper() and len(part) <= 5
+                named.append(_alternatives(folded, acronym=acronym))
             known = folded in _EN_NAMES or folded in _EN_MONTHS or folded in _METONYMS
             if number == 0 and _starts_clause(text, match.start()) and not (acronym or known):
                 continue  # a capital that only opens a clause ("Sait-on", "Ajoute", "Ignore")
@@ -620,16 +627,16 @@ def _name_keys(
             if language == "fr" and _common_noun(annotation, start) and not known:
                 continue
             seen.add(folded)
-            parts.append((folded, start, start + len(part)))
-    names: list[list[str]] = []
+            parts.append((folded, start, start + len(part), acronym))
+    names: list[list[tuple[str, bool]]] = []
     previous_end = -2
-    for folded, start, end in parts:
+    for folded, start, end, acronym in parts:
         if names and text[previous_end:start] == " ":
-            names[-1].append(folded)  # "Mark Rutte": one name
+            names[-1].append((folded, acronym))  # "Mark Rutte": one name
         else:
-            names.append([folded])
+            names.append([(folded, acronym)])
         previous_end = end
-    keys += [_alternatives(name[-1]) for name in names]
+    keys += [_alternatives(*name[-1]) for name in names]
     for number in _DIGITS.findall(text):
         if number not in seen:
             seen.add(number)
@@ -638,8 +645,11 @@ def _name_keys(
     return keys, named
 
 
-def _alternatives(word: str) -> tuple[str, ...]:
-    """A folded name and its French forms (English month, country or capital city)."""
+def _alternatives(word: str, acronym: bool = False) -> tuple[str, ...]:
+    """A folded name and its French forms (English month, country, capital city, or the
+    acronym of an international body when written in capitals: NATO → OTAN)."""
+    if acronym and word in _EN_ACRONYMS:
+        return _EN_ACRONYMS[word]
     if word in _EN_MONTHS:
         return (_EN_MONTHS[word],)
     if word in _EN_NAMES:
