@@ -94,6 +94,8 @@ _DATELINE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Unicode category Cc (C0, DEL, C1) but tab, newline, form feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 # Active content a web page would run or embed: such a block is stored as text, never cited.
 _ACTIVE_MARKUP = re.compile(
     r"<\s*/?\s*(script|style|iframe|object|embed|form|svg|meta|link)\b|javascript:|"
@@ -264,7 +266,7 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
+        controls = len(_CONTROL.findall(text))
         if controls > max(2, len(text) // 100):
             raise ArticleReadError("binary file (control characters), not a text article")
         return text, "utf-8" if encoding == "utf-8-sig" else encoding
@@ -288,7 +290,7 @@ def classify_block(block: str) -> str:
     if len(lines) >= 2 and not any(_SENTENCE_END.search(line) for line in lines):
         return NAVIGATION
     # A short block with a call to action, or a longer one made of several, is site furniture.
-    calls = len(_BOILERPLATE.findall(block))
+    calls = len(_BOILERPLATE.findall(block)) if len(words) <= 45 else 0
     if (calls and len(words) <= 15) or (calls >= 2 and len(words) <= 45):
         return BOILERPLATE
     if len(words) <= 60 and _CAPTION.search(block):

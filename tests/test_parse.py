@@ -132,6 +132,29 @@ def test_missing_and_empty_folders_raise_typed_errors(tmp_path: Path) -> None:
         load_corpus(tmp_path)
 
 
+def test_the_control_character_count_is_unicode_category_cc_but_layout_ones() -> None:
+    """decode_bytes counts control characters with one regex: the same characters as
+    ``unicodedata.category(c) == "Cc"`` minus tab, newline, form feed and carriage return,
+    on every code point."""
+    import unicodedata
+
+    from index.parse import _CONTROL
+
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        expected = unicodedata.category(char) == "Cc" and char not in "\n\r\t\f"
+        assert bool(_CONTROL.fullmatch(char)) == expected, hex(code)
+
+
+def test_long_blocks_are_never_boilerplate() -> None:
+    # The call-to-action rule only reads blocks of 45 words or fewer.
+    long_block = " ".join(["Abonnez-vous à la newsletter, cliquez ici."] * 10)
+    assert classify_block(long_block) == CONTENT
+    assert classify_block("Abonnez-vous à la newsletter, cliquez ici.") == BOILERPLATE
+
+
 def test_fold_drops_exactly_the_combining_marks_of_every_character() -> None:
     """``fold`` (a cached translate table) equals the plain per-character rule on every code
     point up to U+2FFFF, and folds case and accents."""
