@@ -263,7 +263,7 @@ def test_fast_lemma_tables_read_as_spacys_own(annotator: Annotator) -> None:
     equals what spaCy's own Table-based tables give."""
     from spacy.lookups import Lookups
 
-    from rag.reader.lookups import HashedTable, fast_lookups
+    from rag.reader.lookups import HashedTable, IndexedList, fast_lookups
 
     lemmatizer = annotator.nlp.get_pipe("lemmatizer")
     fast_tables = lemmatizer.lookups
@@ -291,6 +291,13 @@ def test_fast_lemma_tables_read_as_spacys_own(annotator: Annotator) -> None:
         lemmatizer.lookups = fast_tables
     assert fast_lemmas == slow_lemmas
     assert "être" in fast_lemmas
+    # The known lemmas of each part of speech answer "in" from a set, and serialize as lists.
+    index = rebuilt.get_table("lemma_index")
+    nouns, slow_nouns = index.get("noun"), slow_tables.get_table("lemma_index").get("noun")
+    assert isinstance(nouns, IndexedList) and list(nouns) == list(slow_nouns)
+    for word in ("négociation", "plan", "xyzzy", ""):
+        assert (word in nouns) == (word in slow_nouns)
+    assert Lookups().from_bytes(rebuilt.to_bytes()).get_table("lemma_index").get("noun") == nouns
 
 
 def test_hashed_table_hashes_string_keys() -> None:
