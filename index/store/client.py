@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 COLLECTION_CONFIGURATION: CreateCollectionConfiguration = {"hnsw": {"space": "cosine"}}
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+# How every "this index cannot be used as is" message ends.
+REBUILD_FIX = "run `python -m rag index --rebuild` to rebuild it"
 
 
 def make_chroma_client(settings: IndexSettings) -> Any:
@@ -127,9 +129,7 @@ def damage_guard(method: _F) -> _F:
             return method(self, *args, **kwargs)
         except InternalError as exc:
             raise IndexCorruptError(
-                f"the index at {self.location} (collection "
-                f"'{self.settings.collection}') is damaged: {exc}; run "
-                "`python -m rag index --rebuild` to rebuild it."
+                f"{self.index_description} is damaged: {exc}; {REBUILD_FIX}."
             ) from exc
 
     return cast(_F, wrapper)
@@ -239,6 +239,11 @@ class ChromaCollections:
     def location(self) -> str:
         """The server URL or the embedded folder, for messages and cache keys."""
         return self.settings.chroma_location
+
+    @property
+    def index_description(self) -> str:
+        """The index and its collection, as error messages name them."""
+        return f"the index at {self.location} (collection '{self.settings.collection}')"
 
     def _collection_named(self, name: str) -> Any | None:
         from chromadb.errors import NotFoundError

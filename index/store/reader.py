@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.errors import EmbedderError, IndexCorruptError
-from index.store.client import _map_store_errors, damage_guard
+from index.store.client import REBUILD_FIX, _map_store_errors, damage_guard
 from index.store.generations import (
     LAYOUT,
     GenerationState,
@@ -28,7 +28,6 @@ GET_PAGE = 5000
 # visible rows (see StoreReader.dense_search).
 DENSE_OVERFETCH = 2
 DENSE_MARGIN = 10
-REBUILD_FIX = "run `python -m rag index --rebuild` to rebuild it"
 
 logger = logging.getLogger(__name__)
 
@@ -213,9 +212,9 @@ class StoreReader(GenerationState):
         sample = self.collection.get(limit=1, include=["embeddings"])["embeddings"]
         if sample is not None and len(sample) and len(sample[0]) != self.embedder.dimension:
             raise EmbedderError(
-                f"{self._where()} holds vectors of dimension {len(sample[0])} although its "
-                f"metadata says {state.get('dimension')}; it was mixed with another model's "
-                f"index; {REBUILD_FIX}."
+                f"{self.index_description} holds vectors of dimension {len(sample[0])} "
+                f"although its metadata says {state.get('dimension')}; it was mixed with another "
+                f"model's index; {REBUILD_FIX}."
             )
 
     @_map_store_errors
@@ -225,14 +224,11 @@ class StoreReader(GenerationState):
         Chroma does not load the vector index (see :meth:`warm_up`)."""
         self._check_state(self.state(), None)
 
-    def _where(self) -> str:
-        return f"the index at {self.location} (collection '{self.settings.collection}')"
-
     def _check_state(self, state: Metadata, physical: int | None) -> None:
         if state.get("layout") != LAYOUT:
             rows = f"{physical} rows" if physical is not None else "rows"
             raise IndexCorruptError(
-                f"{self._where()} holds {rows} not written by this indexer (no layout "
+                f"{self.index_description} holds {rows} not written by this indexer (no layout "
                 f"{LAYOUT} marker: another tool, an older version or a foreign copy); "
                 f"{REBUILD_FIX}."
             )
@@ -240,7 +236,7 @@ class StoreReader(GenerationState):
             state.get("dimension", 0) or 0
         ) != int(self.embedder.dimension):
             raise EmbedderError(
-                f"{self._where()} was built with embedder '{state.get('embedder')}' "
+                f"{self.index_description} was built with embedder '{state.get('embedder')}' "
                 f"(dim {state.get('dimension')}), not '{self.embedder.name}' "
                 f"(dim {self.embedder.dimension}); {REBUILD_FIX}."
             )
