@@ -111,19 +111,38 @@ class ExtractiveAnswerer:
             return 0.0
         return sum(lexical.term_weight(t) for t in unique if t in terms) / total
 
+    def bar(self, query: str, lexical: LexicalIndex, *, translated: bool = False) -> float:
+        """The first answer sentence's support bar for ``query``: ``min_support`` in the
+        corpus's language, otherwise ``min_support_translated`` when the term coverage was read
+        from a translation of the question, ``min_support_cross_lingual`` when it was not."""
+        if detect_language(query) == lexical.analyzer.language:
+            return self.settings.min_support
+        if translated:
+            return self.settings.min_support_translated
+        return self.settings.min_support_cross_lingual
+
     def score(
         self,
         query: str,
         query_vector: np.ndarray,
         passages: Sequence[Passage],
         lexical: LexicalIndex,
+        *,
+        terms_query: str | None = None,
     ) -> list[Candidate]:
-        """Score every candidate sentence; best first."""
+        """Score every candidate sentence; best first.
+
+        ``terms_query``: a second reading of the query's terms (the question translated into
+        the corpus's language, :mod:`rag.translate`); the coverage is the better of the two
+        readings, so a poor translation never lowers it.
+        """
         found = self.candidates(passages)
         if not found:
             return []
         vectors = self.vectors.encode([c.text for c in found])
-        query_terms = lexical.analyzer.terms(query)
+        readings = [lexical.analyzer.terms(query)]
+        if terms_query:
+            readings.append(lexical.analyzer.terms(terms_query))
         paragraph_terms: dict[tuple[str, int], set[str]] = {}
         for candidate, vector in zip(found, vectors, strict=True):
             candidate.vector = vector
@@ -131,9 +150,9 @@ class ExtractiveAnswerer:
             if candidate.key not in paragraph_terms:
                 paragraph_terms[candidate.key] = set(lexical.analyzer.terms(candidate.passage.text))
             candidate.terms = set(lexical.analyzer.terms(candidate.text))
-            candidate.coverage = self.coverage(query_terms, candidate.terms, lexical)
-            candidate.paragraph_coverage = self.coverage(
-                query_terms, paragraph_terms[candidate.key], lexical
+            candidate.coverage = max(self.coverage(r, candidate.terms, lexical) for r in readings)
+            candidate.paragraph_coverage = max(
+                self.coverage(r, paragraph_terms[candidate.key], lexical) for r in readings
             )
             candidate.support = self.support(candidate)
         return sorted(found, key=lambda c: -c.support)
@@ -204,14 +223,16 @@ class ExtractiveAnswerer:
         query_vector: np.ndarray,
         passages: Sequence[Passage],
         lexical: LexicalIndex,
+        *,
+        terms_query: str | None = None,
     ) -> Composition:
-        """Pick up to ``max_answer_sentences`` supported sentences, or none (a refusal)."""
-        ranked = self.score(query, query_vector, passages, lexical)
+        """Pick up to ``max_answer_sentences`` supported sentences, or none (a refusal).
+
+        ``terms_query``: see :meth:`score`.
+        """
+        ranked = self.score(query, query_vector, passages, lexical, terms_query=terms_query)
         result = Composition(candidates=ranked, best_support=ranked[0].support if ranked else 0.0)
-        same_language = detect_language(query) == lexical.analyzer.language
-        first_bar = (
-            self.settings.min_support if same_language else self.settings.min_support_cross_lingual
-        )
+        first_bar = self.bar(query, lexical, translated=bool(terms_query))
         if not ranked or ranked[0].support < first_bar:
             return result
         chosen: list[Candidate] = []

@@ -36,6 +36,7 @@ from rag.reader.features import preload_pipeline
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever
 from rag.text import detect_language
+from rag.translate import ApertiumTranslator, terms_query, translator_for
 from rag.types import (
     Answer,
     AnswerSentence,
@@ -133,6 +134,7 @@ class Assistant:
             self.settings, extractive=self.extractive, reader=self.reader
         )
         self._judge = judge
+        self.translator = translator_for(self.settings.question_translation)
         self._index_lock = threading.Lock()
         self._labels: tuple[LexicalIndex, dict[str, str]] | None = None
         if committed == 0 and self.settings.auto_index:
@@ -313,8 +315,11 @@ class Assistant:
         return self._judge
 
     def close(self) -> None:
-        """Release the generator's resources (e.g. a local llama.cpp server)."""
+        """Release the generator's resources (e.g. a local llama.cpp server) and the
+        translator's pipelines."""
         self.generator.close()
+        if isinstance(self.translator, ApertiumTranslator):
+            self.translator.close()
 
     def _standalone(self, text: str, turns: list[dict[str, Any]]) -> str:
         rewritten = self.generator.rewrite(text, turns) if turns else None
@@ -345,6 +350,9 @@ class Assistant:
             query_vector=query_vector,
             lexical=lexical,
             article_notes=self.retriever.article_notes((p.article_id for p in passages), lexical),
+            terms_query=terms_query(
+                self.translator, query, detect_language(query), lexical.analyzer.language
+            ),
         )
         # With nothing retrieved there is nothing for a generator to read: the LLM-free
         # strategy refuses (with its related passages) without calling anyone.

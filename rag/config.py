@@ -52,6 +52,19 @@ class Settings(IndexSettings):
         description="Bar when the question's language differs from the corpus's (no term "
         "overlap to lean on).",
     )
+    min_support_translated: float = Field(
+        0.853,
+        ge=0.0,
+        le=3.0,
+        description="Bar when the question's language differs from the corpus's and its term "
+        "coverage was read from an offline translation (question_translation).",
+    )
+    question_translation: Literal["auto", "apertium", "off"] = Field(
+        "auto",
+        description="Translate a question written in another language than the corpus's, for "
+        "term coverage only (never shown or cited): 'auto' uses Debian's apertium when it is "
+        "installed, 'apertium' requires it, 'off' never translates.",
+    )
     min_extra_support: float = Field(
         0.93, ge=0.0, le=3.0, description="Bar for a second or third answer sentence."
     )

@@ -41,6 +41,9 @@ class GenerationRequest:
         lexical: The BM25 index of the corpus (term weights, analyzer), or None.
         article_notes: Per retrieved article, the text of its non-citable blocks (title,
             footer, ``source:`` line): never cited, only looked up for the question's names.
+        terms_query: The query in the corpus's language when it is written in another one
+            (an offline translation, :mod:`rag.translate`, plus the query's names), whose
+            terms the term coverage reads; None to read ``query`` itself. Never shown.
     """
 
     question: str
@@ -50,6 +53,7 @@ class GenerationRequest:
     query_vector: Any = None
     lexical: Any = None
     article_notes: Mapping[str, str] = field(default_factory=dict)
+    terms_query: str | None = None
 
 
 # What a generator yields: raw text with citation markers (parsed by the verifier) or a

@@ -50,7 +50,11 @@ class ExtractiveGenerator(Generator):
         if request.query_vector is None or not isinstance(request.lexical, LexicalIndex):
             raise ValueError("the extractive generator needs request.query_vector and .lexical")
         composition = self.compose(
-            request.query, request.query_vector, request.passages, request.lexical
+            request.query,
+            request.query_vector,
+            request.passages,
+            request.lexical,
+            terms_query=request.terms_query,
         )
         return Draft(
             units=list(composition.sentences),
@@ -64,6 +68,13 @@ class ExtractiveGenerator(Generator):
         query_vector: np.ndarray,
         passages: Sequence[Passage],
         lexical: LexicalIndex,
+        *,
+        terms_query: str | None = None,
     ) -> Composition:
-        """The answerer's composition (sentences with citations, or none: a refusal)."""
-        return self.answerer.compose(query, query_vector, passages, lexical)
+        """The answerer's composition (sentences with citations, or none: a refusal).
+
+        ``terms_query``: see :meth:`rag.answer.ExtractiveAnswerer.score`.
+        """
+        return self.answerer.compose(
+            query, query_vector, passages, lexical, terms_query=terms_query
+        )

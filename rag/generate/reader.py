@@ -38,7 +38,6 @@ from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
 from rag.reader import Reader, Reading, ScoredSentence, extract_short_answer
 from rag.reader.features import new_typed_entities
-from rag.text import detect_language
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
 # A second sentence (of another paragraph) is added when the reader rates it at least this share
@@ -82,12 +81,16 @@ def asks_for_several(question: str) -> bool:
 
 
 def extractive_margin(
-    answerer: ExtractiveAnswerer, query: str, pool: Sequence[Candidate], lexical: LexicalIndex
+    answerer: ExtractiveAnswerer,
+    query: str,
+    pool: Sequence[Candidate],
+    lexical: LexicalIndex,
+    *,
+    translated: bool = False,
 ) -> float:
-    """The extractive answerer's best support minus its refusal bar for this query's language."""
-    same_language = detect_language(query) == lexical.analyzer.language
-    settings = answerer.settings
-    bar = settings.min_support if same_language else settings.min_support_cross_lingual
+    """The extractive answerer's best support minus its refusal bar for this query's language
+    (``translated``: the pool's term coverage was read from a translation of the query)."""
+    bar = answerer.bar(query, lexical, translated=translated)
     return (pool[0].support if pool else 0.0) - bar
 
 
@@ -175,7 +178,13 @@ class ReaderGenerator(Generator):
     def read(self, request: GenerationRequest, pool: Sequence[Candidate]) -> Reading:
         """The reader's scores for the request's passages (``pool``: the answerer's scores)."""
         self._wait_prepared(request.query)
-        margin = extractive_margin(self.answerer, request.query, pool, request.lexical)
+        margin = extractive_margin(
+            self.answerer,
+            request.query,
+            pool,
+            request.lexical,
+            translated=bool(request.terms_query),
+        )
         return self.reader.read(
             request.query,
             request.language,
@@ -195,7 +204,13 @@ class ReaderGenerator(Generator):
         if request.query_vector is None or not isinstance(request.lexical, LexicalIndex):
             raise ValueError("the reader generator needs request.query_vector and .lexical")
         lexical = request.lexical
-        pool = self.answerer.score(request.query, request.query_vector, request.passages, lexical)
+        pool = self.answerer.score(
+            request.query,
+            request.query_vector,
+            request.passages,
+            lexical,
+            terms_query=request.terms_query,
+        )
         reading = self.read(request, pool)
         # Related reading on a refusal: paragraphs by today's support scale (settings' bar).
         paragraph_support: dict[tuple[str, int], float] = {}

@@ -1,0 +1,169 @@
+"""Offline translation of questions (rag.translate): names, policies, the apertium pipelines.
+
+The apertium tests run Debian's real apertium (``apt-get install apertium apertium-en-es
+apertium-fr-es``; ``.ci/run`` installs it) and are skipped, saying so, where it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.translate import (
+    ApertiumTranslator,
+    question_names,
+    terms_query,
+    translator_for,
+)
+
+APERTIUM = ApertiumTranslator.installed()
+needs_apertium = pytest.mark.skipif(
+    not APERTIUM,
+    reason="apertium is not installed (apt-get install apertium apertium-en-es apertium-fr-es)",
+)
+
+
+class WordForWord:
+    """A stand-in translator for the unit tests (they may start no process)."""
+
+    def __init__(self, table: dict[str, str] | None) -> None:
+        self.table = table
+        self.calls: list[tuple[str, str, str]] = []
+
+    def supports(self, source: str, target: str) -> bool:
+        return (source, target) == ("en", "fr")
+
+    def translate(self, text: str, source: str, target: str) -> str | None:
+        self.calls.append((text, source, target))
+        if self.table is None:
+            return None
+        return " ".join(self.table.get(w.strip("?").lower(), w) for w in text.split())
+
+
+@pytest.mark.unit
+def test_question_names_are_capitalised_words_inside_the_question() -> None:
+    assert question_names("What is Trump's plan for Ukraine?") == ["Trump", "Ukraine"]
+    # "And" starts a sentence: not a name.
+    assert question_names("Who met Witkoff in Miami? And Dmitriev?") == [
+        "Witkoff",
+        "Miami",
+        "Dmitriev",
+    ]
+    assert question_names("How many points are there?") == []
+
+
+@pytest.mark.unit
+def test_terms_query_is_the_translation_followed_by_the_names() -> None:
+    translator = WordForWord({"who": "qui", "met": "a rencontré", "in": "à"})
+    got = terms_query(translator, "Who met Trump in Miami?", "en", "fr")
+    assert got == "qui a rencontré Trump à Miami? Trump Miami"
+    assert translator.calls == [("Who met Trump in Miami?", "en", "fr")]
+
+
+@pytest.mark.unit
+def test_terms_query_is_none_when_nothing_is_to_translate_or_it_fails() -> None:
+    translator = WordForWord({})
+    assert terms_query(translator, "Qui a rencontré Witkoff ?", "fr", "fr") is None
+    assert terms_query(translator, "Qui a rencontré Witkoff ?", "fr", "en") is None  # no pair
+    assert terms_query(None, "Who met Witkoff?", "en", "fr") is None
+    assert translator.calls == []
+    assert terms_query(WordForWord(None), "Who met Witkoff?", "en", "fr") is None
+
+
+@pytest.mark.unit
+def test_translator_policies(tmp_path: Path) -> None:
+    assert translator_for("off") is None
+    with pytest.raises(ValueError, match="unknown question_translation"):
+        translator_for("google")
+    empty = tmp_path / "modes"
+    empty.mkdir()
+    assert translator_for("auto", modes_dir=empty) is None
+    with pytest.raises(ValueError, match="apt-get install apertium"):
+        translator_for("apertium", modes_dir=empty)
+    assert not ApertiumTranslator(modes_dir=empty).supports("en", "fr")
+    assert ApertiumTranslator(modes_dir=empty).translate("Who?", "en", "fr") is None
+    with pytest.raises(ValueError, match="timeout"):
+        ApertiumTranslator(timeout=0)
+
+
+@pytest.mark.unit
+def test_the_setting_is_validated() -> None:
+    from pydantic import ValidationError
+
+    from rag.config import Settings
+
+    assert Settings().question_translation == "auto"
+    with pytest.raises(ValidationError):
+        Settings(question_translation="google")
+
+
+@pytest.mark.integration
+@needs_apertium
+def test_apertium_translates_english_questions_into_french() -> None:
+    translator = ApertiumTranslator()
+    try:
+        got = translator.translate("How many points does the peace plan include?", "en", "fr")
+        assert got is not None
+        assert "points" in got and "plan de paix" in got
+        # apertium's stream format escapes these characters: they come back as written.
+        odd = translator.translate("Is the [draft] plan 50/50 <final>?", "en", "fr")
+        assert odd is not None and "[" in odd and "50/50" in odd and "\\" not in odd
+        started = time.perf_counter()
+        again = translator.translate("How many points does the peace plan include?", "en", "fr")
+        assert again == got and time.perf_counter() - started < 0.05  # from the cache
+        assert translator.translate("Qui dirige les négociations ?", "fr", "en")
+    finally:
+        translator.close()
+
+
+@pytest.mark.integration
+@needs_apertium
+def test_a_killed_pipeline_is_restarted_and_a_broken_one_gives_none(tmp_path: Path) -> None:
+    translator = ApertiumTranslator()
+    try:
+        assert translator.translate("Who leads the talks?", "en", "fr")
+        for pipeline in list(translator._pipelines.values()):
+            assert pipeline._process is not None
+            os.killpg(pipeline._process.pid, signal.SIGKILL)
+            pipeline._process.wait()
+        assert translator.translate("Who leads the negotiations?", "en", "fr")
+    finally:
+        translator.close()
+    # A mode whose transducer file is missing: the hop fails, the question stays untranslated.
+    modes = tmp_path / "modes"
+    modes.mkdir()
+    for name in ("eng-spa", "es-fr"):
+        (modes / f"{name}.mode").write_text(f"lt-proc '{tmp_path / 'missing.bin'}'\n")
+    broken = ApertiumTranslator(modes_dir=modes, timeout=2.0)
+    assert broken.supports("en", "fr")
+    assert broken.translate("Who leads the talks?", "en", "fr") is None
+    broken.close()
+
+
+@pytest.mark.integration
+@needs_apertium
+def test_english_question_coverage_reads_the_translation(assistant: object) -> None:
+    """The term coverage of an English question over the French articles comes from its
+    translation: the sentence stating the plan's points covers more of it."""
+    from rag import Assistant
+
+    assert isinstance(assistant, Assistant)
+    assert assistant.translator is not None
+    question = "How many points does the peace plan include?"
+    vector = assistant.embedder.encode_queries([question])[0]
+    passages = assistant.retriever.retrieve(question, 6, query_vector=vector)
+    lexical = assistant.retriever.lexical()
+    translated = terms_query(assistant.translator, question, "en", lexical.analyzer.language)
+    assert translated is not None and "points" in translated
+    plain = assistant.answerer.score(question, vector, passages, lexical)
+    read = assistant.answerer.score(question, vector, passages, lexical, terms_query=translated)
+    assert max(c.coverage for c in read) > max(c.coverage for c in plain)
+    bar = assistant.answerer.bar(question, lexical, translated=True)
+    assert bar == assistant.settings.min_support_translated
+    assert assistant.answerer.bar(question, lexical) == assistant.settings.min_support_cross_lingual
+    answer = assistant.ask(question)
+    assert not answer.refused and "28" in answer.answer
