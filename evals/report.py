@@ -218,6 +218,10 @@ def run_all(
         "commit": git_commit(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "embedder": assistant.embedder.name,
+        # Whether English questions were read through a translation (README, English questions).
+        "question_translation": type(assistant.translator).__name__
+        if assistant.translator is not None
+        else "none",
         "settings": json.loads(assistant.settings.model_dump_json()),
         "gold": str(gold),
         "gold_b": str(gold_b) if second else None,
@@ -328,6 +332,8 @@ def markdown(report: dict[str, Any]) -> str:
             else f"; second corpus skipped: {report['corpus_b'].get('skipped')})"
         ),
         f"- **headline metrics, bars and the per-kind table: {report['scope']}**",
+        f"- question translation: {report.get('question_translation', 'none')} "
+        "(apertium when installed; English questions read better with it)",
         "- settings: "
         + ", ".join(
             f"`{k}={v}`"
