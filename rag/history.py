@@ -3,6 +3,13 @@
 Without an LLM the rewrite is deliberately simple: a short question that leans on the previous
 turn (a pronoun, "et …", "and …") is completed with the previous user question. Only user
 turns are read, so a forged assistant turn cannot steer retrieval.
+
+A message often wraps its question in other sentences: a greeting ("Bonjour !"), a preamble
+("J'ai une question sur le plan de paix."), an instruction ("Réponds en une phrase.", or one
+that tries to steer the answer). Read whole, they pull retrieval and the support score away
+from what is asked, so :func:`question_focus` keeps the sentences that ask (end with ``?``)
+when they stand on their own, and the whole message when they lean on the rest ("Witkoff a vu
+Dmitriev à Miami. Quand était-ce ?").
 """
 
 from __future__ import annotations
@@ -10,6 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from index.sentences import split_sentences
+from rag.text import Analyzer
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _ANAPHORA = {
@@ -24,12 +34,41 @@ _ANAPHORA = {
 MAX_FOLLOWUP_WORDS = 14
 # Content parts (Gradio's) nest a few levels; anything deeper is refused, not walked.
 MAX_CONTENT_DEPTH = 8
+# A sentence that asks ends with a question mark (then maybe closing quotes or brackets).
+_ASKS = re.compile(r"\?[\"'»”)\]\s]*$")
+# French inversion after a named subject ("Dmitriev a-t-il") repeats the name: it does not lean
+# on the context the way "Qu'ont-ils décidé ?" does.
+_INVERSION = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
+_NAME = re.compile(r"(?<=[\s'’])[^\W\d_a-zà-ÿ][\w-]+")
+# The asking sentences stand alone when they name at least this many content terms.
+MIN_FOCUS_TERMS = 2
 
 
 def is_followup(question: str) -> bool:
     """Whether a question reads as a continuation of the conversation."""
     words = [w.casefold() for w in _TOKEN.findall(question)]
     return 0 < len(words) <= MAX_FOLLOWUP_WORDS and any(w in _ANAPHORA for w in words)
+
+
+def question_focus(message: str) -> str:
+    """The sentences of ``message`` that ask, when other sentences surround them and they
+    stand on their own (at least :data:`MIN_FOCUS_TERMS` content terms, no word that leans on
+    what came before); else the whole message.
+
+    >>> question_focus("Bonjour ! Qui dirige les négociations pour les États-Unis ?")
+    'Qui dirige les négociations pour les États-Unis ?'
+    >>> question_focus("Witkoff a vu Dmitriev à Miami. Quand était-ce ?")
+    'Witkoff a vu Dmitriev à Miami. Quand était-ce ?'
+    """
+    sentences = split_sentences(message)
+    asking = [sentence for sentence in sentences if _ASKS.search(sentence)]
+    if not asking or len(asking) == len(sentences):
+        return message
+    focus = " ".join(asking)
+    leaning = is_followup(_INVERSION.sub("", focus) if _NAME.search(focus) else focus)
+    if leaning or len(Analyzer("fr").terms(focus)) < MIN_FOCUS_TERMS:
+        return message
+    return focus
 
 
 def previous_user_question(history: Sequence[Mapping[str, Any]] | None) -> str | None:
@@ -43,7 +82,11 @@ def previous_user_question(history: Sequence[Mapping[str, Any]] | None) -> str |
 
 
 def standalone_question(question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
-    """The question to retrieve with: the follow-up completed with the previous question."""
+    """The question to retrieve with: the message's :func:`question_focus`, or the follow-up
+    completed with the previous question."""
+    focus = question_focus(question)
+    if focus != question:
+        return focus
     previous = previous_user_question(history)
     if previous is None or not is_followup(question):
         return question
