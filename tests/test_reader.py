@@ -76,6 +76,17 @@ QUERY = np.array([1.0, 0.0])
         ("Which newspaper published the transcripts?", "en", ORG),
         ("Which country was Witkoff due to visit?", "en", PLACE),
         ("What did Zelensky say about the peace plan?", "en", None),
+        # asking who a named person is: a description, not another person
+        ("Qui est Kirill Dmitriev ?", "fr", None),
+        ("Qui était Iouri Ouchakov ?", "fr", None),
+        ("Who is Yuri Ushakov?", "en", None),
+        ("who is Daniel Driscoll, and where did he go?", "en", None),
+        ("Qui est le négociateur russe ?", "fr", PERSON),
+        ("Who is Witkoff's counterpart?", "en", PERSON),
+        ("Who is Witkoff meeting in Miami?", "en", PERSON),
+        ("Et qui est Kirill Dmitriev ?", "fr", None),
+        # a follow-up's query: the question, then the previous one in brackets
+        ("Quand a-t-il appelé Ouchakov ? (Qui est Kirill Dmitriev ?)", "fr", DATE),
     ],
 )
 def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:

@@ -67,6 +67,21 @@ def test_a_question_about_someone_absent_from_the_articles_is_refused(
     assert answer.short_answer is None and answer.to_dict()["short_answer"] is None
 
 
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [("Qui est Kirill Dmitriev ?", "Dmitriev"), ("Who is Yuri Ushakov?", "Ushakov")],
+)
+def test_asking_who_someone_is_gets_no_other_person_as_the_short_answer(
+    assistant: Assistant, question: str, named: str
+) -> None:
+    """ "Who is X?" asks for a description of X: before, the short answer was another person of
+    the quoted sentence ("Steve Witkoff" for Dmitriev and for Ushakov)."""
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert answer.short_answer is None
+    assert any(named in sentence.text for sentence in answer.sentences)
+
+
 def test_a_single_fact_is_answered_by_one_sentence_and_its_own_corroborations(
     assistant: Assistant,
 ) -> None:

@@ -498,6 +498,14 @@ _EN_TYPE_RULES = (
     (re.compile(r"\bwhere\b", re.I), PLACE),
     (re.compile(r"\bwho(?:m|se)?\b", re.I), PERSON),
 )  # fmt: skip
+# "Qui est Kirill Dmitriev ?" / "Who is Yuri Ushakov?" ask who that person is (a role, a
+# description), not for a person: the only person in the answer is the one already named.
+# Anchored at the start: a follow-up's query ends with the previous question in brackets.
+_IDENTITY = re.compile(
+    r"^\s*(?i:(?:et|and|mais|but|alors|so),?\s+)?"
+    r"(?i:qui\s+(?:est|était|sont|étaient)(?:-(?:il|elle|ce))?|who\s+(?:is|was|are|were))\s+"
+    r"(?:(?:[A-ZÀ-Ý][\w'’.-]*|de|du|van|von|al|bin|ben)\s*)*[A-ZÀ-Ý][\w'’.-]*\s*(?:[?,]|$)"
+)
 _FR_FOCUS = re.compile(r"\b(?:quel|quelle|quels|quelles|lequel|laquelle)\s+(.*)", re.I)
 _EN_FOCUS = re.compile(r"\b(?:which|what)\s+(.*)", re.I)
 _FR_ADJ_BEFORE = {
@@ -531,9 +539,12 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
     """The expected answer type of a question and its focus noun.
 
     ``qui``/``who`` → PER, ``quand``/``when`` → DATE, ``combien``/``how many`` → NUMBER,
-    ``où``/``where`` → LOC, ``quel pays``/``which newspaper`` → the focus noun's type.
+    ``où``/``where`` → LOC, ``quel pays``/``which newspaper`` → the focus noun's type; none for
+    "qui est <nom> ?" / "who is <name>?", which asks for a description of the person named.
     """
     focus = _focus(text, language)
+    if _IDENTITY.match(text):
+        return None, focus
     if focus is not None:
         singular = focus[:-1] if focus.endswith("s") and focus[:-1] in _FOCUS_TYPES else focus
         if singular in _FOCUS_TYPES:
