@@ -9,7 +9,8 @@ A message often wraps its question in other sentences: a greeting ("Bonjour !"),
 that tries to steer the answer). Read whole, they pull retrieval and the support score away
 from what is asked, so :func:`question_focus` keeps the sentences that ask (end with ``?``)
 when they stand on their own, and the whole message when they lean on the rest ("Witkoff a vu
-Dmitriev à Miami. Quand était-ce ?").
+Dmitriev à Miami. Quand était-ce ?"). A polite request around the question ("Peux-tu me dire
+combien … ?", "Tell me who …") is dropped too (:func:`without_request`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,24 @@ _INVERSION = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<=[\s'’])[^\W\d_a-zà-ÿ][\w-]+")
 # The asking sentences stand alone when they name at least this many content terms.
 MIN_FOCUS_TERMS = 2
+# A polite request that wraps the question ("Peux-tu me dire …", "Can you tell me …"): words
+# that are not what is asked, and that hide the question word (qui, combien…) from the reader.
+_REQUEST = re.compile(
+    r"^\s*(?:"
+    r"(?:est-ce que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu|pourriez-vous"
+    r"|sais-tu|savez-vous)\s+(?:me\s+|nous\s+)?(?:dire|expliquer|indiquer|préciser|rappeler)\s+"
+    r"|(?:dis|dites|explique|expliquez|indique|indiquez|précise|précisez|rappelle|rappelez)"
+    r"-(?:moi|nous)\s+"
+    r"|(?:je\s+(?:voudrais|veux|souhaiterais|souhaite|aimerais)|j['’]aimerais)\s+(?:bien\s+)?"
+    r"(?:savoir|comprendre)\s+"
+    r"|(?:sais-tu|savez-vous)\s+"
+    r"|(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell|remind)\s+(?:me|us)\s+"
+    r"|(?:please\s+)?(?:tell|remind)\s+(?:me|us)\s+"
+    r"|(?:i['’]d|i\s+would|i)\s+(?:like|want|wish)\s+to\s+know\s+"
+    r"|do\s+you\s+know\s+"
+    r")",
+    re.IGNORECASE,
+)
 
 
 def is_followup(question: str) -> bool:
@@ -81,16 +100,27 @@ def previous_user_question(history: Sequence[Mapping[str, Any]] | None) -> str |
     return None
 
 
+def without_request(question: str) -> str:
+    """``question`` without a polite request around it ("Peux-tu me dire combien … ?" →
+    "combien … ?", "Can you tell me who …" → "who …"), or as it is."""
+    match = _REQUEST.match(question)
+    if match is None or not question[match.end() :].strip():
+        return question
+    return question[match.end() :]
+
+
 def standalone_question(question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
-    """The question to retrieve with: the message's :func:`question_focus`, or the follow-up
-    completed with the previous question."""
+    """The question to retrieve with: the message's :func:`question_focus` without a polite
+    request around it (:func:`without_request`), or the follow-up completed with the previous
+    question."""
     focus = question_focus(question)
     if focus != question:
-        return focus
+        return without_request(focus)
+    query = without_request(question)
     previous = previous_user_question(history)
-    if previous is None or not is_followup(question):
-        return question
-    return f"{question} ({previous})"
+    if previous is None or not is_followup(query):
+        return query
+    return f"{query} ({previous})"
 
 
 def validate_history(history: Any) -> list[dict[str, Any]]:

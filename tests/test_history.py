@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.sentences import split_sentences
-from rag.history import is_followup, question_focus, standalone_question
+from rag.history import is_followup, question_focus, standalone_question, without_request
 
 pytestmark = pytest.mark.unit
 
@@ -80,4 +80,34 @@ def test_a_follow_up_still_reads_the_previous_question() -> None:
     # a focus that stands alone does not need the history
     assert standalone_question("Merci ! Qui est Kirill Dmitriev ?", history) == (
         "Qui est Kirill Dmitriev ?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "query"),
+    [
+        (
+            "Peux-tu me dire combien de points compte le plan ?",
+            "combien de points compte le plan ?",
+        ),
+        ("Dis-moi qui dirige les négociations.", "qui dirige les négociations."),
+        ("Est-ce que vous pouvez m'indiquer où ?", "Est-ce que vous pouvez m'indiquer où ?"),
+        ("J'aimerais savoir quand il a appelé.", "quand il a appelé."),
+        ("Can you tell me how many points the plan has?", "how many points the plan has?"),
+        ("I'd like to know when Witkoff spoke to Ushakov.", "when Witkoff spoke to Ushakov."),
+        ("Tell me.", "Tell me."),  # nothing would be left
+        ("Qui dirige les négociations ?", "Qui dirige les négociations ?"),
+    ],
+)
+def test_a_polite_request_around_the_question_is_dropped(message: str, query: str) -> None:
+    assert without_request(message) == query
+
+
+def test_the_request_is_dropped_from_the_focus_and_before_a_follow_up() -> None:
+    history = [{"role": "user", "content": "Qui est Kirill Dmitriev ?"}]
+    assert standalone_question(
+        "Bonjour. Peux-tu me dire combien de points compte le plan ?", None
+    ) == ("combien de points compte le plan ?")
+    assert standalone_question("Dis-moi ce qu'il a dit.", history) == (
+        "ce qu'il a dit. (Qui est Kirill Dmitriev ?)"
     )
