@@ -32,6 +32,11 @@ _ANAPHORA = {
     "he", "she", "they", "him", "her", "them", "his", "hers", "their", "it", "its", "this",
     "that", "those", "these", "there", "and", "also", "then",
 }  # fmt: skip
+# Within one message, "Et …"/"And …" after thanks or a greeting only links to what was said
+# before; the words that point back at something (pronouns, "là", "y") are what make the
+# asking sentences lean on the rest of the message.
+_CONNECTIVES = {"et", "aussi", "ensuite", "alors", "and", "also", "then"}
+_POINTING = frozenset(_ANAPHORA - _CONNECTIVES)
 MAX_FOLLOWUP_WORDS = 14
 # Content parts (Gradio's) nest a few levels; anything deeper is refused, not walked.
 MAX_CONTENT_DEPTH = 8
@@ -46,27 +51,27 @@ MIN_FOCUS_TERMS = 2
 # A polite request that wraps the question ("Peux-tu me dire …", "Can you tell me …"): words
 # that are not what is asked, and that hide the question word (qui, combien…) from the reader.
 _REQUEST = re.compile(
-    r"^\s*(?:"
+    r"^\s*(?:(?:and|then|so|now|et|alors|puis|maintenant),?\s+)?(?:"
     r"(?:est-ce que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu|pourriez-vous"
-    r"|sais-tu|savez-vous)\s+(?:me\s+|nous\s+)?(?:dire|expliquer|indiquer|préciser|rappeler)\s+"
+    r"|sais-tu|savez-vous)\s+(?:me\s+|nous\s+)?(?:dire|expliquer|indiquer|préciser|rappeler)"
     r"|(?:dis|dites|explique|expliquez|indique|indiquez|précise|précisez|rappelle|rappelez)"
-    r"-(?:moi|nous)\s+"
+    r"-(?:moi|nous)"
     r"|(?:je\s+(?:voudrais|veux|souhaiterais|souhaite|aimerais)|j['’]aimerais)\s+(?:bien\s+)?"
-    r"(?:savoir|comprendre)\s+"
-    r"|(?:sais-tu|savez-vous)\s+"
-    r"|(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell|remind)\s+(?:me|us)\s+"
-    r"|(?:please\s+)?(?:tell|remind)\s+(?:me|us)\s+"
-    r"|(?:i['’]d|i\s+would|i)\s+(?:like|want|wish)\s+to\s+know\s+"
-    r"|do\s+you\s+know\s+"
-    r")",
+    r"(?:savoir|comprendre)"
+    r"|sais-tu|savez-vous"
+    r"|(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
+    r"|(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
+    r"|(?:i['’]d|i\s+would|i)\s+(?:like|want|wish)\s+to\s+know"
+    r"|do\s+you\s+know"
+    r")(?:\s*[:,]\s*|\s+)",
     re.IGNORECASE,
 )
 
 
-def is_followup(question: str) -> bool:
+def is_followup(question: str, *, leaning_words: frozenset[str] | set[str] = _ANAPHORA) -> bool:
     """Whether a question reads as a continuation of the conversation."""
     words = [w.casefold() for w in _TOKEN.findall(question)]
-    return 0 < len(words) <= MAX_FOLLOWUP_WORDS and any(w in _ANAPHORA for w in words)
+    return 0 < len(words) <= MAX_FOLLOWUP_WORDS and any(w in leaning_words for w in words)
 
 
 def question_focus(message: str) -> str:
@@ -84,7 +89,9 @@ def question_focus(message: str) -> str:
     if not asking or len(asking) == len(sentences):
         return message
     focus = " ".join(asking)
-    leaning = is_followup(_INVERSION.sub("", focus) if _NAME.search(focus) else focus)
+    leaning = is_followup(
+        _INVERSION.sub("", focus) if _NAME.search(focus) else focus, leaning_words=_POINTING
+    )
     if leaning or len(Analyzer("fr").terms(focus)) < MIN_FOCUS_TERMS:
         return message
     return focus

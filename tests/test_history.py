@@ -45,6 +45,10 @@ def test_messages_split_into_sentences(text: str, sentences: list[str]) -> None:
             "Combien de points compte le plan ?",
         ),
         ("Bonjour. Quel rôle Dmitriev a-t-il joué ?", "Quel rôle Dmitriev a-t-il joué ?"),
+        (
+            "Merci pour ta réponse. Et combien de points compte le plan ?",
+            "Et combien de points compte le plan ?",
+        ),
     ],
 )
 def test_the_focus_is_the_question_that_stands_alone(message: str, focus: str) -> None:
@@ -95,6 +99,8 @@ def test_a_follow_up_still_reads_the_previous_question() -> None:
         ("J'aimerais savoir quand il a appelé.", "quand il a appelé."),
         ("Can you tell me how many points the plan has?", "how many points the plan has?"),
         ("I'd like to know when Witkoff spoke to Ushakov.", "when Witkoff spoke to Ushakov."),
+        ("Then tell me: where did Witkoff meet Umerov?", "where did Witkoff meet Umerov?"),
+        ("Dis-moi, qui dirige ?", "qui dirige ?"),
         ("Tell me.", "Tell me."),  # nothing would be left
         ("Qui dirige les négociations ?", "Qui dirige les négociations ?"),
     ],
