@@ -23,20 +23,20 @@ from index.sentences import split_sentences
 from rag.text import Analyzer
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_ANAPHORA = {
+# Words that point back at something said before (pronouns, "là", "y").
+_POINTING = frozenset({
     # French
     "il", "elle", "ils", "elles", "lui", "leur", "leurs", "celui", "celle", "ceux", "celles",
     "cela", "ça", "ca", "dernier", "derniere", "dernière", "son", "sa", "ses", "y", "là", "la-bas",
-    "et", "aussi", "ensuite", "alors",
     # English
     "he", "she", "they", "him", "her", "them", "his", "hers", "their", "it", "its", "this",
-    "that", "those", "these", "there", "and", "also", "then",
-}  # fmt: skip
-# Within one message, "Et …"/"And …" after thanks or a greeting only links to what was said
-# before; the words that point back at something (pronouns, "là", "y") are what make the
-# asking sentences lean on the rest of the message.
-_CONNECTIVES = {"et", "aussi", "ensuite", "alors", "and", "also", "then"}
-_POINTING = frozenset(_ANAPHORA - _CONNECTIVES)
+    "that", "those", "these", "there",
+})  # fmt: skip
+# Words that continue a conversation ("Et …", "And …"). Within one message, after thanks or a
+# greeting, they only link to what was said before: the pointing words alone make the asking
+# sentences lean on the rest of the message.
+_CONNECTIVES = frozenset({"et", "aussi", "ensuite", "alors", "and", "also", "then"})
+_ANAPHORA = _POINTING | _CONNECTIVES
 MAX_FOLLOWUP_WORDS = 14
 # Content parts (Gradio's) nest a few levels; anything deeper is refused, not walked.
 MAX_CONTENT_DEPTH = 8
@@ -68,7 +68,7 @@ _REQUEST = re.compile(
 )
 
 
-def is_followup(question: str, *, leaning_words: frozenset[str] | set[str] = _ANAPHORA) -> bool:
+def is_followup(question: str, *, leaning_words: frozenset[str] = _ANAPHORA) -> bool:
     """Whether a question reads as a continuation of the conversation."""
     words = [w.casefold() for w in _TOKEN.findall(question)]
     return 0 < len(words) <= MAX_FOLLOWUP_WORDS and any(w in leaning_words for w in words)

@@ -190,10 +190,12 @@ class _Tagger:
         return out.decode("utf-8", errors="replace")
 
     def close(self) -> None:
+        """Stop the process started for the next unit and the thread that starts them."""
         future, self._next = self._next, None
         if future is not None:
             with contextlib.suppress(OSError):
                 _stop(future.result())
+        self._worker.shutdown(wait=True)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
