@@ -111,15 +111,24 @@ class Settings(IndexSettings):
         "local GGUF file, needs llama-cpp-python[server]). LLM generators fall back to the "
         "reader when they fail.",
     )
-    reader_refusal: Literal["support", "reader", "support_names"] = Field(
-        "support",
+    reader_refusal: Literal["support", "reader", "support_names", "typed"] = Field(
+        "typed",
         description="When the reader refuses: 'support' (the extractive answerer's bars, "
         "min_support / min_support_cross_lingual: the operating point the CI gate holds), "
         "'reader' (below the reader model's answerability threshold, trained for ≤ 8% false "
         "refusals: fewer false refusals, more answers to unanswerable questions) or "
         "'support_names' (the support bars, and also when a name or number of the question "
         "appears nowhere in the retrieved articles, footers and titles included: refuses "
-        "more unanswerable questions and a few more answerable ones).",
+        "more unanswerable questions and a few more answerable ones) or 'typed' (a who/when/"
+        "where/how-many question is answered only by a sentence holding a person, date, place "
+        "or number it does not name, and then down to typed_support_slack below the bars).",
+    )
+    typed_support_slack: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="With reader_refusal='typed': how far below the support bar a factoid "
+        "question whose answer sentence holds an entity of the asked type is still answered.",
     )
     llm_base_url: str | None = Field(
         None,

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.generate.reader import refusal_allows
+from rag.generate.reader import holds_asked_type, refusal_allows
 from rag.reader import Reader, ReaderModel, ReaderModelError, Reading, extract_short_answer
 from rag.reader.collect import corpus_notes
 from rag.reader.features import (
@@ -87,6 +87,18 @@ QUERY = np.array([1.0, 0.0])
         ("Et qui est Kirill Dmitriev ?", "fr", None),
         # a follow-up's query: the question, then the previous one in brackets
         ("Quand a-t-il appelé Ouchakov ? (Qui est Kirill Dmitriev ?)", "fr", DATE),
+        # a when/where/who after an untyped interrogative opens a clause of the question
+        ("Pourquoi ne sait-on pas quand Trump et Poutine se reverront ?", "fr", None),
+        ("À quel stade en était le projet quand la Maison Blanche l'a appris ?", "fr", None),
+        ("Comment le Kremlin a-t-il réagi quand la fuite a été publiée ?", "fr", None),
+        ("Did Ushakov know where the leak had come from?", "en", None),
+        ("What did Dmitriev say when he met Witkoff?", "en", None),
+        ("Why did the talks fail when they met in Geneva?", "en", None),
+        # … but not before one that asks for a type
+        ("Dans quelle ville se sont-ils vus quand Witkoff est venu ?", "fr", PLACE),
+        ("Quels sont les villages où l'eau a été coupée ?", "fr", PLACE),
+        ("How long did the talks last when they met in Miami?", "en", NUMBER),
+        ("Selon Axios, quand le plan a-t-il été rédigé ?", "fr", DATE),
     ],
 )
 def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:
@@ -368,6 +380,54 @@ def test_support_names_answers_when_supported_and_every_name_is_found(reader: Re
     assert supported.candidate_set.missing_keys == 0
     assert refusal_allows("support_names", supported)
     assert not refusal_allows("support_names", unsupported)
+
+
+DATED_TEXT = "Le plan de paix a été présenté à Washington le 19 novembre par Steve Witkoff."
+
+
+def _typed_reading(reader: Reader, question: str, text: str, margin: float) -> Reading:
+    return reader.read(
+        question, "fr", QUERY, [passage(text)], vectors=same_vectors, extractive_margin=margin
+    )
+
+
+def test_typed_refuses_a_date_question_whose_sentences_hold_no_date(reader: Reader) -> None:
+    reading = _typed_reading(reader, "Quand le plan a-t-il été présenté ?", FOOTER_TEXT, 0.1)
+    assert reading.question.answer_type == "DATE"
+    assert refusal_allows("support", reading)  # the support bar alone would answer
+    assert not holds_asked_type(reading)
+    assert not refusal_allows("typed", reading)
+
+
+def test_typed_answers_a_date_question_whose_sentence_holds_a_date(reader: Reader) -> None:
+    supported = _typed_reading(reader, "Quand le plan a-t-il été présenté ?", DATED_TEXT, 0.1)
+    below = _typed_reading(reader, "Quand le plan a-t-il été présenté ?", DATED_TEXT, -0.03)
+    assert holds_asked_type(supported)
+    assert refusal_allows("typed", supported)
+    # Below the support bar only within the slack.
+    assert not refusal_allows("typed", below)
+    assert refusal_allows("typed", below, typed_slack=0.05)
+    assert not refusal_allows("typed", below, typed_slack=0.02)
+
+
+def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Reader) -> None:
+    # "28" is in the question: the sentence restates it and holds no other number.
+    reading = _typed_reading(reader, "Combien de pays ont signé les 28 points ?", FOOTER_TEXT, 0.1)
+    assert reading.question.answer_type == "NUMBER"
+    assert not refusal_allows("typed", reading)
+
+
+def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reader) -> None:
+    # A person is often named by a role ("une source proche des négociations"), which no
+    # entity tagger marks: who-questions are not gated.
+    who = _typed_reading(reader, "Qui a parlé des 28 points du plan ?", FOOTER_TEXT, 0.1)
+    why = _typed_reading(reader, "Pourquoi le plan compte-t-il 28 points ?", FOOTER_TEXT, 0.1)
+    low = _typed_reading(reader, "Pourquoi le plan compte-t-il 28 points ?", FOOTER_TEXT, -0.01)
+    assert who.question.answer_type == "PER" and not holds_asked_type(who)
+    assert why.question.answer_type is None
+    for reading in (who, why):
+        assert refusal_allows("typed", reading) == refusal_allows("support", reading) is True
+    assert not refusal_allows("typed", low, typed_slack=0.05)
 
 
 def test_an_unknown_refusal_policy_is_a_clear_error(reader: Reader) -> None:

@@ -6,8 +6,10 @@ answer type, names, overlap, …). For a factoid question the draft carries the 
 span of the chosen sentence).
 
 Refusal follows ``settings.reader_refusal`` (:func:`refusal_allows`): the extractive answerer's
-support bars (default), the reader's answerability threshold, or the support bars plus "every
-name of the question occurs in the retrieved articles".
+support bars plus, for a question asking a date, number, place or organisation, "the answer
+sentence holds one" (``"typed"``, default); the support bars alone; the reader's answerability
+threshold; or the support bars plus "every name of the question occurs in the retrieved
+articles".
 
 No padding: one sentence answers, plus only what the reader says adds answer content —
 another article stating the same fact (corroboration) or other figures (a disagreement), and
@@ -37,7 +39,7 @@ from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
 from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
 from rag.reader import Reader, Reading, ScoredSentence, extract_short_answer
-from rag.reader.features import new_typed_entities
+from rag.reader.features import PERSON, new_typed_entities
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
 # A second sentence (of another paragraph) is added when the reader rates it at least this share
@@ -94,19 +96,41 @@ def extractive_margin(
     return (pool[0].support if pool else 0.0) - bar
 
 
-def refusal_allows(policy: str, reading: Reading) -> bool:
+def holds_asked_type(reading: Reading) -> bool:
+    """Whether a factoid question's answer sentence holds a new entity of the asked type: the
+    best sentence, or the one :meth:`ReaderGenerator._typed_instead` would quote instead."""
+    best = reading.best
+    kind = reading.question.answer_type
+    if best is None or kind is None:
+        return False
+    if new_typed_entities(best.annotation, reading.question, kind):
+        return True
+    return ReaderGenerator._typed_instead(reading) is not None
+
+
+def refusal_allows(policy: str, reading: Reading, *, typed_slack: float = 0.0) -> bool:
     """Whether a refusal policy (``settings.reader_refusal``) lets the reader answer.
 
     - ``"reader"``: the reader model's answerability reaches its threshold;
     - ``"support"``: the extractive answerer's best support reaches its bar
       (``extractive_margin >= 0``);
     - ``"support_names"``: that, and every name or number of the question occurs in the
-      retrieved articles (their paragraphs, titles and footers: ``missing_keys == 0``).
+      retrieved articles (their paragraphs, titles and footers: ``missing_keys == 0``);
+    - ``"typed"``: a question asking for a date, number, place or organisation is answered
+      only when the answer sentence holds one the question does not already name
+      (:func:`holds_asked_type`), and then down to ``typed_slack`` below the support bar;
+      any other question, a who-question included, by the support bar alone: a person is
+      also named by a role or a pronoun ("un responsable de la Maison Blanche", "il"),
+      which no entity tagger marks as a person.
     """
     candidate_set = reading.candidate_set
     if policy == "reader":
         return reading.answerable
+    if policy == "typed" and reading.question.answer_type not in (None, PERSON):
+        return candidate_set.extractive_margin >= -typed_slack and holds_asked_type(reading)
     supported = candidate_set.extractive_margin >= 0
+    if policy == "typed":
+        return supported
     if policy == "support":
         return supported
     if policy == "support_names":
@@ -217,7 +241,10 @@ class ReaderGenerator(Generator):
         for sentence in pool:
             key = sentence.key
             paragraph_support[key] = max(paragraph_support.get(key, 0.0), sentence.support)
-        answerable = refusal_allows(self.answerer.settings.reader_refusal, reading)
+        settings = self.answerer.settings
+        answerable = refusal_allows(
+            settings.reader_refusal, reading, typed_slack=settings.typed_support_slack
+        )
         if not answerable or reading.best is None:
             return Draft(
                 units=[], support=reading.answerability, paragraph_support=paragraph_support
@@ -393,4 +420,10 @@ class ReaderGenerator(Generator):
         return reading.sentences[1]
 
 
-__all__ = ["ReaderGenerator", "asks_for_several", "extractive_margin", "refusal_allows"]
+__all__ = [
+    "ReaderGenerator",
+    "asks_for_several",
+    "extractive_margin",
+    "holds_asked_type",
+    "refusal_allows",
+]

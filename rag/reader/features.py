@@ -545,14 +545,44 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
     focus = _focus(text, language)
     if _IDENTITY.match(text):
         return None, focus
+    typed_focus = None
     if focus is not None:
         singular = focus[:-1] if focus.endswith("s") and focus[:-1] in _FOCUS_TYPES else focus
-        if singular in _FOCUS_TYPES:
-            return _FOCUS_TYPES[singular], focus
-    for pattern, kind in _EN_TYPE_RULES if language == "en" else _FR_TYPE_RULES:
-        if pattern.search(text):
-            return kind, focus
-    return None, focus
+        typed_focus = _FOCUS_TYPES.get(singular)
+    rules = _EN_TYPE_RULES if language == "en" else _FR_TYPE_RULES
+    matched = [(m.start(), kind) for pattern, kind in rules if (m := pattern.search(text))]
+    untyped = _untyped_start(text, language, focus, typed_focus)
+    if untyped is not None and all(untyped < start for start, _ in matched):
+        return None, focus  # "Pourquoi ne sait-on pas quand …": the type asks why, not when
+    if typed_focus is not None:
+        return typed_focus, focus
+    return (matched[0][1], focus) if matched else (None, focus)
+
+
+# Interrogatives that ask no typed answer; a "quand"/"where" after one opens a clause of the
+# question ("Pourquoi ne sait-on pas quand …", "Did Ushakov know where …"), not what it asks.
+_FR_UNTYPED = re.compile(r"\b(?:pourquoi|comment)\b|^\s*est-ce que\b", re.I)
+_EN_UNTYPED = re.compile(
+    r"\b(?:why|how)\b(?!\s+(?:many|much|long|old|far|often|soon)\b)"
+    r"|^\s*(?:do|does|did|is|are|was|were|can|could|will|would|has|have|had|should)\b",
+    re.I,
+)
+_FR_COPULA = {"est", "sont", "etait", "etaient", "sera", "seront", "serait", "seraient"}
+
+
+def _untyped_start(
+    text: str, language: str, focus: str | None, typed_focus: str | None
+) -> int | None:
+    """Where the question's first interrogative asking no typed answer starts, if any: why,
+    how, a yes/no opening, or which/quel + a noun of no answer type (``quel stade``)."""
+    starts = [m.start() for m in (_EN_UNTYPED if language == "en" else _FR_UNTYPED).finditer(text)]
+    focus_match = (_EN_FOCUS if language == "en" else _FR_FOCUS).search(text)
+    # English "which/what" without a noun ("what did …") asks nothing typed either; French
+    # "quel est/sont …" names its noun after the verb, which is not read here.
+    no_noun = language == "en" if focus is None else focus not in _FR_COPULA
+    if focus_match and typed_focus is None and no_noun:
+        starts.append(focus_match.start())
+    return min(starts) if starts else None
 
 
 def _is_name(annotation: Annotation | None, start: int) -> bool:
