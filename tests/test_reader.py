@@ -27,6 +27,7 @@ from rag.reader.features import (
     analyze_question,
     answer_type,
     candidate_sentences,
+    new_typed_entities,
 )
 from rag.reader.model import DEFAULT_MODEL
 from rag.types import Passage
@@ -99,6 +100,12 @@ QUERY = np.array([1.0, 0.0])
         ("Quels sont les villages où l'eau a été coupée ?", "fr", PLACE),
         ("How long did the talks last when they met in Miami?", "en", NUMBER),
         ("Selon Axios, quand le plan a-t-il été rédigé ?", "fr", DATE),
+        # an English compound names its kind last; plurals in -ies; an auxiliary is no noun
+        ("Which news agency confirmed the report?", "en", ORG),
+        ("What media outlet first revealed the plan?", "en", ORG),
+        ("Which peace plan did Trump copy?", "en", None),
+        ("Which countries helped draft the plan?", "en", PLACE),
+        ("What have Ukrainian officials reported?", "en", None),
     ],
 )
 def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:
@@ -415,6 +422,29 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
     reading = _typed_reading(reader, "Combien de pays ont signé les 28 points ?", FOOTER_TEXT, 0.1)
     assert reading.question.answer_type == "NUMBER"
     assert not refusal_allows("typed", reading)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "sentence", "expected"),
+    [
+        ("Quel âge a Kirill Dmitriev ?", "fr", "Il a tenu trois jours de discussions.", []),
+        ("Quel âge ont les suspects ?", "fr", "Deux hommes âgés de 29 et 41 ans ont été arrêtés.",
+         ["41"]),
+        ("How old is the envoy?", "en", "L'envoyé, 68 ans, a rencontré 3 ministres.", ["68"]),
+        ("How long did the talks last?", "en", "Le plan comprend 28 points.", []),
+        ("Combien de temps a duré la réunion ?", "fr", "La réunion de 12 pays a duré deux heures.",
+         ["deux"]),
+        # any other number question takes any number it does not already name
+        ("Combien de points compte le plan ?", "fr", "Le plan comprend 28 points.", ["28"]),
+    ],
+)  # fmt: skip
+def test_how_old_and_how_long_take_only_numbers_of_age_or_time(
+    annotator: Annotator, question: str, language: str, sentence: str, expected: list[str]
+) -> None:
+    info = analyze_question(question, language, annotator)
+    entities = new_typed_entities(annotator.annotate(sentence), info, info.answer_type)
+    assert info.answer_type == NUMBER
+    assert [e.text for e in entities] == expected
 
 
 def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reader) -> None:

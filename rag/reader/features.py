@@ -469,6 +469,8 @@ class QuestionInfo:
         keys: Names and numbers to look up in the retrieved text, each as alternatives (folded).
         named: Every name and number the question mentions, each as alternatives (folded).
         annotation: The spaCy annotation of the question.
+        measure: ``"age"`` or ``"duration"`` for a how-old / how-long question, whose number
+            must come with a unit of that measure (``41 ans``, ``trois jours``).
     """
 
     text: str
@@ -479,6 +481,37 @@ class QuestionInfo:
     keys: list[tuple[str, ...]] = field(default_factory=list)
     named: list[tuple[str, ...]] = field(default_factory=list)
     annotation: Annotation | None = None
+    measure: str | None = None
+
+
+# How-old and how-long questions ask for a number with a unit of age or of time; a number of
+# something else ("trois jours" for "quel âge a-t-il ?", "28 points" for "how long …") does not
+# answer them.
+_MEASURES = (
+    ("age", re.compile(r"\bquel [âa]ge\b|\b[âa]g[ée]e?s? de combien\b|\bhow old\b|\bwhat age\b",
+                       re.I)),
+    ("duration", re.compile(r"\bcombien de temps\b|\bquelle (?:est |était |a été )?la durée\b"
+                            r"|\bhow long\b|\bfor how many (?:days|hours|weeks|months|years)\b",
+                            re.I)),
+)  # fmt: skip
+_YEARS = "an ans annee annees year years"
+_MEASURE_UNITS = {
+    "age": frozenset(_YEARS.split()),
+    "duration": frozenset(
+        f"""{_YEARS} seconde secondes minute minutes heure heures jour jours journee journees
+        semaine semaines mois second seconds hour hours day days week weeks month months""".split()
+    ),
+}
+
+
+def asked_measure(text: str) -> str | None:
+    """``"age"`` for a how-old question, ``"duration"`` for a how-long one, else None."""
+    return next((name for name, pattern in _MEASURES if pattern.search(text)), None)
+
+
+def _unit_after(annotation: Annotation, entity: Entity) -> str | None:
+    """The folded word right after a number (its unit: ``jours`` in ``trois jours``)."""
+    return next((word for word, _, start, _ in annotation.pos if start >= entity.end), None)
 
 
 _FR_TYPE_RULES = (
@@ -518,21 +551,43 @@ _EN_ADJ_BEFORE = {"senior", "top", "other", "new", "former", "main", "first", "l
                   "high", "ranking", "high-ranking", "key"}  # fmt: skip
 
 
+_EN_AUXILIARIES = frozenset(
+    {"is", "was", "are", "were", "be", "been", "do", "does", "did", "have", "has", "had", "can",
+     "could", "will", "would", "should", "may", "might", "must"}
+)  # fmt: skip
+
+
 def _focus(text: str, language: str) -> str | None:
     match = (_EN_FOCUS if language == "en" else _FR_FOCUS).search(text)
     if not match:
         return None
     skip = _EN_ADJ_BEFORE if language == "en" else _FR_ADJ_BEFORE
-    for word in _WORD.findall(match.group(1))[:4]:
+    words = _WORD.findall(match.group(1))[:4]
+    for i, word in enumerate(words):
         folded = fold(word)
         if word[:1].isupper():
             continue  # a name ("which Axios journalist"): the focus noun comes after
-        if folded in skip or (language == "en" and folded in {"is", "was", "are", "did", "does"}):
-            if language == "en" and folded in {"is", "was", "are", "did", "does"}:
-                return None
+        if language == "en" and folded in _EN_AUXILIARIES:
+            return None  # "what did …", "which have …": no noun names the answer's kind
+        if folded in skip:
             continue
+        if language == "en" and _singular(folded) not in _FOCUS_TYPES:
+            # An English compound names its kind last: "which news agency", "media outlet".
+            for following in words[i + 1 : i + 3]:
+                head = fold(following)
+                if head in _stop():
+                    break
+                if _singular(head) in _FOCUS_TYPES:
+                    return head
         return folded
     return None
+
+
+def _singular(noun: str) -> str:
+    """The singular of a plural focus noun (``countries`` → ``country``), else ``noun``."""
+    if noun.endswith("ies") and noun[:-3] + "y" in _FOCUS_TYPES:
+        return noun[:-3] + "y"
+    return noun[:-1] if noun.endswith("s") and noun[:-1] in _FOCUS_TYPES else noun
 
 
 def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
@@ -547,8 +602,7 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
         return None, focus
     typed_focus = None
     if focus is not None:
-        singular = focus[:-1] if focus.endswith("s") and focus[:-1] in _FOCUS_TYPES else focus
-        typed_focus = _FOCUS_TYPES.get(singular)
+        typed_focus = _FOCUS_TYPES.get(_singular(focus))
     rules = _EN_TYPE_RULES if language == "en" else _FR_TYPE_RULES
     matched = [(m.start(), kind) for pattern, kind in rules if (m := pattern.search(text))]
     untyped = _untyped_start(text, language, focus, typed_focus)
@@ -719,6 +773,7 @@ def analyze_question(text: str, language: str, annotator: Annotator) -> Question
         keys=keys,
         named=named,
         annotation=annotation,
+        measure=asked_measure(text) if kind == NUMBER else None,
     )
 
 
@@ -874,6 +929,9 @@ def new_typed_entities(
 ) -> list[Entity]:
     """Entities of the expected type in a sentence that the question does not already name.
 
+    A how-old or how-long question (``question.measure``) takes only numbers followed by a
+    unit of age or time.
+
     For a plain where-question (``où``/``where``, no focus noun) a place counts only where the
     sentence locates something there (after ``à``/``en``/``dans``/``in``/``at``…): in "la
     Russie s'est montrée ouverte", Russia is an actor, not where the event took place.
@@ -881,11 +939,14 @@ def new_typed_entities(
     if kind is None:
         return []
     where = kind == PLACE and question.focus is None
+    units = _MEASURE_UNITS.get(question.measure or "")
     found = []
     for entity in annotation.entities:
         if not satisfies(entity, kind):
             continue
         if where and not is_locative(annotation, entity):
+            continue
+        if units is not None and _unit_after(annotation, entity) not in units:
             continue
         words = _span_words(entity.text)
         if words and all(
