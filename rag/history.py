@@ -38,6 +38,8 @@ _POINTING = frozenset({
 _CONNECTIVES = frozenset({"et", "aussi", "ensuite", "alors", "and", "also", "then"})
 _ANAPHORA = _POINTING | _CONNECTIVES
 MAX_FOLLOWUP_WORDS = 14
+# A follow-up of a follow-up carries the questions it leans on, this many back.
+FOLLOWUP_TURNS = 2
 # Content parts (Gradio's) nest a few levels; anything deeper is refused, not walked.
 MAX_CONTENT_DEPTH = 8
 # A sentence that asks ends with a question mark (then maybe closing quotes or brackets).
@@ -99,12 +101,21 @@ def question_focus(message: str) -> str:
 
 def previous_user_question(history: Sequence[Mapping[str, Any]] | None) -> str | None:
     """The last user message of the history, if any."""
-    for message in reversed(history or []):
+    return _previous_turn(history)[0]
+
+
+def _previous_turn(
+    history: Sequence[Mapping[str, Any]] | None,
+) -> tuple[str | None, Sequence[Mapping[str, Any]]]:
+    """The last user message of the history and the history before it."""
+    history = history or []
+    for index in range(len(history) - 1, -1, -1):
+        message = history[index]
         if message.get("role") == "user" and isinstance(message.get("content"), str):
             content = message["content"].strip()
             if content:
-                return content
-    return None
+                return content, history[:index]
+    return None, []
 
 
 def without_request(question: str) -> str:
@@ -116,18 +127,35 @@ def without_request(question: str) -> str:
     return question[match.end() :]
 
 
-def standalone_question(question: str, history: Sequence[Mapping[str, Any]] | None) -> str:
+def standalone_question(
+    question: str, history: Sequence[Mapping[str, Any]] | None, *, turns: int = FOLLOWUP_TURNS
+) -> str:
     """The question to retrieve with: the message's :func:`question_focus` without a polite
     request around it (:func:`without_request`), or the follow-up completed with the previous
-    question."""
+    question, itself completed the same way when it was a follow-up too (up to ``turns``
+    questions back): "Et quand ?" after "Où a-t-il rencontré Witkoff ?" after "Qui est Kirill
+    Dmitriev ?" reads "Et quand ? (Où a-t-il rencontré Witkoff ? Qui est Kirill Dmitriev ?)".
+
+    >>> standalone_question("Et quand ?", [{"role": "user", "content": "Où est-il allé ?"}])
+    'Et quand ? (Où est-il allé ?)'
+    """
+    query, context = _with_context(question, history, turns)
+    return f"{query} ({' '.join(context)})" if context else query
+
+
+def _with_context(
+    question: str, history: Sequence[Mapping[str, Any]] | None, turns: int
+) -> tuple[str, list[str]]:
+    """The message's query and the earlier questions a follow-up leans on, latest first."""
     focus = question_focus(question)
     if focus != question:
-        return without_request(focus)
+        return without_request(focus), []
     query = without_request(question)
-    previous = previous_user_question(history)
-    if previous is None or not is_followup(query):
-        return query
-    return f"{query} ({previous})"
+    previous, earlier = _previous_turn(history)
+    if previous is None or turns < 1 or not is_followup(query):
+        return query, []
+    previous_query, previous_context = _with_context(previous, earlier, turns - 1)
+    return query, [previous_query, *previous_context]
 
 
 def validate_history(history: Any) -> list[dict[str, Any]]:

@@ -117,3 +117,32 @@ def test_the_request_is_dropped_from_the_focus_and_before_a_follow_up() -> None:
     assert standalone_question("Dis-moi ce qu'il a dit.", history) == (
         "ce qu'il a dit. (Qui est Kirill Dmitriev ?)"
     )
+
+
+def test_a_follow_up_of_a_follow_up_carries_the_question_both_lean_on() -> None:
+    history = [
+        {"role": "user", "content": "Qui est Kirill Dmitriev ?"},
+        {"role": "assistant", "content": "L'envoyé spécial russe."},
+        {"role": "user", "content": "Où a-t-il rencontré Witkoff ?"},
+        {"role": "assistant", "content": "À Miami."},
+    ]
+    assert standalone_question("Et quand ?", history) == (
+        "Et quand ? (Où a-t-il rencontré Witkoff ? Qui est Kirill Dmitriev ?)"
+    )
+    # two questions back at most; a question that stands alone ends the chain
+    longer = [
+        {"role": "user", "content": "Combien de points compte le plan ?"},
+        *history[:2],
+        {"role": "user", "content": "Et où l'a-t-il vu ?"},
+        {"role": "user", "content": "Et avec qui ?"},
+    ]
+    assert standalone_question("Et quand ?", longer) == (
+        "Et quand ? (Et avec qui ? Et où l'a-t-il vu ?)"
+    )
+    assert standalone_question("Et quand ?", history, turns=1) == (
+        "Et quand ? (Où a-t-il rencontré Witkoff ?)"
+    )
+    # brackets of the question itself are kept
+    assert standalone_question("Et lui (Witkoff) ?", history[:2]) == (
+        "Et lui (Witkoff) ? (Qui est Kirill Dmitriev ?)"
+    )
