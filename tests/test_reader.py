@@ -434,16 +434,43 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
         ("How long did the talks last?", "en", "Le plan comprend 28 points.", []),
         ("Combien de temps a duré la réunion ?", "fr", "La réunion de 12 pays a duré deux heures.",
          ["deux"]),
+        ("How much money does the fund manage?", "en", "Il a tenu trois jours de discussions.",
+         []),
+        ("How much money does the fund manage?", "en", "Le fonds gère 10 milliards de dollars.",
+         ["10 milliards"]),
+        ("Quel montant a été collecté ?", "fr", "Elle a recueilli 23 000 euros en trois jours.",
+         ["23 000"]),
+        ("How much did the works cost?", "en", "They cost $5 million over 3 years.", ["5 million"]),
         # any other number question takes any number it does not already name
         ("Combien de points compte le plan ?", "fr", "Le plan comprend 28 points.", ["28"]),
     ],
 )  # fmt: skip
-def test_how_old_and_how_long_take_only_numbers_of_age_or_time(
+def test_how_old_how_long_and_how_much_take_only_numbers_of_their_measure(
     annotator: Annotator, question: str, language: str, sentence: str, expected: list[str]
 ) -> None:
     info = analyze_question(question, language, annotator)
     entities = new_typed_entities(annotator.annotate(sentence), info, info.answer_type)
     assert info.answer_type == NUMBER
+    assert [e.text for e in entities] == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("En quelle année est né le peintre ?", "Il a été volé dans la nuit de samedi à dimanche.",
+         []),
+        ("En quelle année est né le peintre ?", "Le peintre, né en 1891, a peint la toile.",
+         ["1891"]),
+        # a when-question takes any date
+        ("Quand la toile a-t-elle été volée ?", "Elle a été volée samedi.", ["samedi"]),
+    ],
+)  # fmt: skip
+def test_a_what_year_question_takes_only_a_date_with_a_year(
+    annotator: Annotator, question: str, sentence: str, expected: list[str]
+) -> None:
+    info = analyze_question(question, "fr", annotator)
+    entities = new_typed_entities(annotator.annotate(sentence), info, info.answer_type)
+    assert info.answer_type == DATE
     assert [e.text for e in entities] == expected
 
 

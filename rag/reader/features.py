@@ -469,8 +469,9 @@ class QuestionInfo:
         keys: Names and numbers to look up in the retrieved text, each as alternatives (folded).
         named: Every name and number the question mentions, each as alternatives (folded).
         annotation: The spaCy annotation of the question.
-        measure: ``"age"`` or ``"duration"`` for a how-old / how-long question, whose number
-            must come with a unit of that measure (``41 ans``, ``trois jours``).
+        measure: What a number or date question measures (:func:`asked_measure`): its answer
+            must come with a unit of that measure (``41 ans``, ``trois jours``, ``6 millions
+            d'euros``) or, for a year, hold one.
     """
 
     text: str
@@ -484,15 +485,21 @@ class QuestionInfo:
     measure: str | None = None
 
 
-# How-old and how-long questions ask for a number with a unit of age or of time; a number of
-# something else ("trois jours" for "quel âge a-t-il ?", "28 points" for "how long …") does not
-# answer them.
+# How-old, how-long and how-much-money questions ask for a number with a unit of age, time or
+# currency, what-year questions for a date with a year; a number of something else ("trois
+# jours" for "quel âge a-t-il ?", "28 points" for "how long …") does not answer them.
 _MEASURES = (
     ("age", re.compile(r"\bquel [âa]ge\b|\b[âa]g[ée]e?s? de combien\b|\bhow old\b|\bwhat age\b",
                        re.I)),
     ("duration", re.compile(r"\bcombien de temps\b|\bquelle (?:est |était |a été )?la durée\b"
                             r"|\bhow long\b|\bfor how many (?:days|hours|weeks|months|years)\b",
                             re.I)),
+    ("money", re.compile(r"\bcombien d['’]argent\b|\bcombien (?:co[uû]te|co[uû]tait|co[uû]tera"
+                         r"|a co[uû]t[ée])\b|\bquel (?:montant|prix|budget|co[uû]t)\b"
+                         r"|\bquelle somme\b|\bhow much (?:money|cash|funding)\b"
+                         r"|\bhow much\b.*\b(?:cost|costs|pay|paid|spend|spent|worth|earn|earned"
+                         r"|raise|raised|invest|invested)\b|\bwhat (?:amount|sum|price)\b", re.I)),
+    ("year", re.compile(r"\b(?:en )?quelle année\b|\b(?:in )?(?:what|which) year\b", re.I)),
 )  # fmt: skip
 _YEARS = "an ans annee annees year years"
 _MEASURE_UNITS = {
@@ -501,17 +508,54 @@ _MEASURE_UNITS = {
         f"""{_YEARS} seconde secondes minute minutes heure heures jour jours journee journees
         semaine semaines mois second seconds hour hours day days week weeks month months""".split()
     ),
-}
+    "money": frozenset(
+        {"euro", "euros", "€", "dollar", "dollars", "$", "livre", "livres", "sterling", "franc",
+         "francs", "rouble", "roubles", "hryvnia", "hryvnias", "yuan", "yen", "pound", "pounds",
+         "usd", "eur"}
+    ),
+}  # fmt: skip
+# Words between a number and its currency: "6 millions d'euros", "5 billion dollars".
+_SCALE_WORDS = frozenset(
+    {"de", "d", "d'", "d’", "of", "million", "millions", "milliard", "milliards", "billion",
+     "billions", "mille", "thousand"}
+)  # fmt: skip
+_CURRENCY_SIGNS = frozenset("$€£")
+_YEAR = re.compile(r"\b(?:1[0-9]|20)\d{2}\b")
 
 
-def asked_measure(text: str) -> str | None:
-    """``"age"`` for a how-old question, ``"duration"`` for a how-long one, else None."""
-    return next((name for name, pattern in _MEASURES if pattern.search(text)), None)
+def asked_measure(text: str, kind: str | None) -> str | None:
+    """What a number or date question measures: ``"age"`` (how old), ``"duration"`` (how
+    long), ``"money"`` (how much money, what amount) for a number; ``"year"`` (what year) for a
+    date; else None."""
+    for name, pattern in _MEASURES:
+        if (name == "year") == (kind == DATE) and kind in (NUMBER, DATE) and pattern.search(text):
+            return name
+    return None
 
 
-def _unit_after(annotation: Annotation, entity: Entity) -> str | None:
-    """The folded word right after a number (its unit: ``jours`` in ``trois jours``)."""
-    return next((word for word, _, start, _ in annotation.pos if start >= entity.end), None)
+def _unit_after(
+    annotation: Annotation, entity: Entity, skip: frozenset[str] = frozenset()
+) -> str | None:
+    """The folded word right after a number (its unit: ``jours`` in ``trois jours``), past the
+    words of ``skip`` (``millions d'`` before ``euros``)."""
+    for word, _, start, _ in annotation.pos:
+        if start >= entity.end and word not in skip:
+            return word
+    return None
+
+
+def _has_measure(annotation: Annotation, entity: Entity, measure: str) -> bool:
+    """Whether a number or date of a sentence is of the asked measure: a year holds one, an
+    amount of money has its currency after it or a currency sign before it, an age or a
+    duration has its unit after it."""
+    if measure == "year":
+        return bool(_YEAR.search(entity.text))
+    if measure == "money":
+        before = [word for word, _, _, end in annotation.pos if end <= entity.start]
+        if before and before[-1] in _CURRENCY_SIGNS:
+            return True
+        return _unit_after(annotation, entity, _SCALE_WORDS) in _MEASURE_UNITS["money"]
+    return _unit_after(annotation, entity) in _MEASURE_UNITS[measure]
 
 
 _FR_TYPE_RULES = (
@@ -773,7 +817,7 @@ def analyze_question(text: str, language: str, annotator: Annotator) -> Question
         keys=keys,
         named=named,
         annotation=annotation,
-        measure=asked_measure(text) if kind == NUMBER else None,
+        measure=asked_measure(text, kind),
     )
 
 
@@ -929,8 +973,8 @@ def new_typed_entities(
 ) -> list[Entity]:
     """Entities of the expected type in a sentence that the question does not already name.
 
-    A how-old or how-long question (``question.measure``) takes only numbers followed by a
-    unit of age or time.
+    A question that asks a measure (``question.measure``: an age, a duration, an amount of
+    money, a year) takes only numbers or dates of that measure.
 
     For a plain where-question (``où``/``where``, no focus noun) a place counts only where the
     sentence locates something there (after ``à``/``en``/``dans``/``in``/``at``…): in "la
@@ -939,14 +983,14 @@ def new_typed_entities(
     if kind is None:
         return []
     where = kind == PLACE and question.focus is None
-    units = _MEASURE_UNITS.get(question.measure or "")
     found = []
     for entity in annotation.entities:
-        if not satisfies(entity, kind):
+        year = question.measure == "year" and bool(_YEAR.fullmatch(entity.text))
+        if not satisfies(entity, kind) and not year:
             continue
         if where and not is_locative(annotation, entity):
             continue
-        if units is not None and _unit_after(annotation, entity) not in units:
+        if question.measure and not _has_measure(annotation, entity, question.measure):
             continue
         words = _span_words(entity.text)
         if words and all(
