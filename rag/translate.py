@@ -343,6 +343,23 @@ def question_names(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+# English do-support before its subject ("How did the Kremlin react"): apertium renders it as
+# a verb of its own ("Qu'est-ce que il a fait le Kremlin il réagit"), a word no article uses.
+_DO_SUPPORT = re.compile(
+    r"\b(?:[Dd]o|[Dd]oes|[Dd]id)\s+(?=(?:the|a|an|he|she|it|they|we|you|I|this|that|these|those"
+    r"|[A-Z][\w’'-]*)\b[\w’'-]*\s+\w)",
+)
+
+
+def without_do_support(question: str) -> str:
+    """An English question without the auxiliary *do* before its subject, for translation.
+
+    >>> without_do_support("How did the Kremlin react to the leak?")
+    'How the Kremlin react to the leak?'
+    """
+    return _DO_SUPPORT.sub("", question)
+
+
 def terms_query(
     translator: Translator | None, query: str, language: str, corpus_language: str
 ) -> str | None:
@@ -353,7 +370,8 @@ def terms_query(
         return None
     if not translator.supports(language, corpus_language):
         return None
-    translated = translator.translate(query, language, corpus_language)
+    source = without_do_support(query) if language == "en" else query
+    translated = translator.translate(source, language, corpus_language)
     if not translated:
         return None
     return " ".join([translated, *question_names(query)])
@@ -390,4 +408,5 @@ __all__ = [
     "question_names",
     "terms_query",
     "translator_for",
+    "without_do_support",
 ]

@@ -67,6 +67,26 @@ def test_terms_query_is_the_translation_followed_by_the_names() -> None:
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize(
+    ("question", "sent"),
+    [
+        ("How did the Kremlin react to the leak?", "How the Kremlin react to the leak?"),
+        ("Does Russia feel left out?", "Russia feel left out?"),
+        ("What did he say about it?", "What he say about it?"),
+        ("What does Dmitriev's fund do?", "What Dmitriev's fund do?"),
+        # "do" as the main verb, or not before a subject, stays
+        ("What did the envoys do in Miami?", "What the envoys do in Miami?"),
+        ("Who did it?", "Who did it?"),
+        ("What do officials expect?", "What do officials expect?"),
+    ],
+)
+def test_an_english_question_is_translated_without_do_support(question: str, sent: str) -> None:
+    translator = WordForWord({})
+    terms_query(translator, question, "en", "fr")
+    assert translator.calls == [(sent, "en", "fr")]
+
+
+@pytest.mark.unit
 def test_terms_query_is_none_when_nothing_is_to_translate_or_it_fails() -> None:
     translator = WordForWord({})
     assert terms_query(translator, "Qui a rencontré Witkoff ?", "fr", "fr") is None
