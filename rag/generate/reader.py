@@ -129,9 +129,7 @@ def refusal_allows(policy: str, reading: Reading, *, typed_slack: float = 0.0) -
     if policy == "typed" and reading.question.answer_type not in (None, PERSON):
         return candidate_set.extractive_margin >= -typed_slack and holds_asked_type(reading)
     supported = candidate_set.extractive_margin >= 0
-    if policy == "typed":
-        return supported
-    if policy == "support":
+    if policy in ("support", "typed"):
         return supported
     if policy == "support_names":
         return supported and candidate_set.missing_keys == 0
