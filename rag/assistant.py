@@ -351,7 +351,11 @@ class Assistant:
             lexical=lexical,
             article_notes=self.retriever.article_notes((p.article_id for p in passages), lexical),
             terms_query=terms_query(
-                self.translator, query, detect_language(query), lexical.analyzer.language
+                self.translator,
+                query,
+                detect_language(query),
+                lexical.analyzer.language,
+                known=lexical.knows,
             ),
         )
         # With nothing retrieved there is nothing for a generator to read: the LLM-free

@@ -217,6 +217,10 @@ class LexicalIndex:
             dict(state["notes"]),
         )
 
+    def knows(self, word: str) -> bool:
+        """Whether the corpus uses every term of ``word`` (one with no term, a stopword, too)."""
+        return all(term in self.idf for term in self.analyzer.terms(word))
+
     def term_weight(self, term: str) -> float:
         """IDF of a term; terms the corpus never uses get the highest weight."""
         return self.idf.get(term, self.max_idf)

@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
@@ -331,16 +332,31 @@ class ApertiumTranslator:
 _WORD = re.compile(r"[^\W\d_][\w’'-]*")
 
 
+def _name_matches(text: str) -> Iterator[re.Match[str]]:
+    """Capitalised words not at the text's start nor after a sentence end."""
+    for match in _WORD.finditer(text):
+        before = text[: match.start()].rstrip()
+        if match.group(0)[0].isupper() and before and before[-1] not in '.?!:«"(':
+            yield match
+
+
 def question_names(text: str) -> list[str]:
     """Capitalised words of a question not at its start nor after a sentence end: names,
     which the translation may mistake for words (``Trump`` → ``triomphe``)."""
-    names = []
-    for match in _WORD.finditer(text):
-        word = match.group(0)
-        before = text[: match.start()].rstrip()
-        if word[0].isupper() and before and before[-1] not in '.?!:«"(':
-            names.append(re.split(r"['’]", word)[0])
+    names = [re.split(r"['’]", m.group(0))[0] for m in _name_matches(text)]
     return list(dict.fromkeys(names))
+
+
+def _without_unknown_names(translated: str, known: Callable[[str], bool]) -> str:
+    """``translated`` without the capitalised words (not at its start) that ``known`` rejects.
+
+    >>> _without_unknown_names("Quel plan de Triomphe a Moscou ?", lambda w: w != "Triomphe")
+    'Quel plan de  a Moscou ?'
+    """
+    drop = [m.span() for m in _name_matches(translated) if not known(m.group(0))]
+    for start, end in reversed(drop):
+        translated = translated[:start] + translated[end:]
+    return translated
 
 
 # English do-support before its subject ("How did the Kremlin react"): apertium renders it as
@@ -361,11 +377,21 @@ def without_do_support(question: str) -> str:
 
 
 def terms_query(
-    translator: Translator | None, query: str, language: str, corpus_language: str
+    translator: Translator | None,
+    query: str,
+    language: str,
+    corpus_language: str,
+    *,
+    known: Callable[[str], bool] | None = None,
 ) -> str | None:
     """The text whose terms stand for ``query`` in the corpus's language: its translation
     followed by its names (kept as written), or None when it is in the corpus's language or
-    cannot be translated."""
+    cannot be translated.
+
+    ``known`` (a word the corpus uses?): when given, a capitalised word inside the translation
+    that the corpus never uses is dropped: the translation of a name taken for a word
+    (``Trump`` → ``Triomphe``, ``US`` → ``EE.UU.``); the name itself follows as written.
+    """
     if translator is None or language == corpus_language:
         return None
     if not translator.supports(language, corpus_language):
@@ -374,6 +400,8 @@ def terms_query(
     translated = translator.translate(source, language, corpus_language)
     if not translated:
         return None
+    if known is not None:
+        translated = _without_unknown_names(translated, known)
     return " ".join([translated, *question_names(query)])
 
 

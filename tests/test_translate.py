@@ -67,6 +67,29 @@ def test_terms_query_is_the_translation_followed_by_the_names() -> None:
 
 
 @pytest.mark.unit
+def test_a_name_translated_as_a_word_the_corpus_never_uses_is_dropped() -> None:
+    # apertium reads "Trump" as the noun trump (atout, triomphe); the name follows as written.
+    translator = WordForWord({"who": "qui", "met": "a rencontré", "trump": "Triomphe", "in": "à"})
+    corpus_words = {"qui", "rencontré", "trump", "russie", "miami"}
+    got = terms_query(
+        translator, "Who met Trump in Miami?", "en", "fr", known=lambda w: w.lower() in corpus_words
+    )
+    assert got is not None
+    assert "Triomphe" not in got
+    assert got.split() == ["qui", "a", "rencontré", "à", "Miami?", "Trump", "Miami"]
+    # Without the corpus's words, nothing is dropped.
+    assert "Triomphe" in (terms_query(translator, "Who met Trump in Miami?", "en", "fr") or "")
+
+
+@pytest.mark.unit
+def test_only_capitalised_words_inside_the_translation_are_dropped() -> None:
+    translator = WordForWord({"when": "Quand", "did": "", "russia": "Russie", "react": "réagit"})
+    got = terms_query(translator, "When did Russia react?", "en", "fr", known=lambda w: False)
+    # "Quand" opens the translation (not a name); "réagit" is not capitalised: both stay.
+    assert got is not None and got.split() == ["Quand", "réagit", "Russia"]
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("question", "sent"),
     [
