@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.generate.reader import holds_asked_type, refusal_allows
+from rag.generate.reader import holds_asked_type, holds_new_name, refusal_allows
 from rag.reader import Reader, ReaderModel, ReaderModelError, Reading, extract_short_answer
 from rag.reader.collect import corpus_notes
 from rag.reader.features import (
+    ANY_NAME,
     DATE,
     NUMBER,
     ORG,
@@ -26,6 +27,7 @@ from rag.reader.features import (
     Annotator,
     analyze_question,
     answer_type,
+    asked_name,
     candidate_sentences,
     new_typed_entities,
 )
@@ -485,6 +487,52 @@ def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reade
     for reading in (who, why):
         assert refusal_allows("typed", reading) == refusal_allows("support", reading) is True
     assert not refusal_allows("typed", low, typed_slack=0.05)
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("Comment s'appellent les deux hommes interpellés ?", PERSON),
+        ("Comment se nomme le négociateur russe ?", PERSON),
+        ("Comment s'appelle l'envoyé américain ?", PERSON),
+        ("What is the name of the museum's night watchman?", PERSON),
+        ("Quel est le nom du musée ?", ANY_NAME),
+        ("What was the stolen painting called?", ANY_NAME),
+        ("Qui a appelé Witkoff ?", None),
+        ("Comment le Kremlin a-t-il réagi ?", None),
+        ("What did Dmitriev call the plan?", None),
+    ],
+)
+def test_a_question_asking_for_a_name(question: str, asked: str | None) -> None:
+    assert asked_name(question) == asked
+
+
+def test_typed_refuses_a_name_question_whose_sentence_names_no_one_new(reader: Reader) -> None:
+    question = "Comment s'appelle l'envoyé qui a présenté le plan de paix ?"
+    nameless = _typed_reading(reader, question, FOOTER_TEXT, 0.1)
+    named = _typed_reading(reader, question, DATED_TEXT, 0.1)
+    below = _typed_reading(reader, question, DATED_TEXT, -0.01)
+    assert nameless.question.asks_name
+    assert refusal_allows("support", nameless)  # the support bar alone would answer
+    assert not holds_new_name(nameless) and not refusal_allows("typed", nameless)
+    assert holds_new_name(named) and refusal_allows("typed", named)  # Steve Witkoff
+    assert not refusal_allows("typed", below)
+
+
+def test_a_person_s_name_is_not_given_by_a_place_or_a_court(reader: Reader) -> None:
+    question = "Comment s'appellent les deux hommes interpellés ?"
+    court = "Deux hommes ont été interpellés jeudi à Nantes, a annoncé le parquet de Rennes."
+    reading = _typed_reading(reader, question, court, 0.1)
+    assert reading.question.asks_name == PERSON
+    assert not holds_new_name(reading) and not refusal_allows("typed", reading)
+
+
+def test_a_name_the_question_gives_is_not_a_new_name(reader: Reader) -> None:
+    reading = _typed_reading(
+        reader, "Comment s'appelle le plan présenté par Steve Witkoff à Washington ?",
+        DATED_TEXT, 0.1,
+    )  # fmt: skip
+    assert reading.question.asks_name and not holds_new_name(reading)
 
 
 def test_an_unknown_refusal_policy_is_a_clear_error(reader: Reader) -> None:

@@ -39,7 +39,7 @@ from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
 from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
 from rag.reader import Reader, Reading, ScoredSentence, extract_short_answer
-from rag.reader.features import PERSON, new_typed_entities
+from rag.reader.features import PERSON, new_names, new_typed_entities
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
 # A second sentence (of another paragraph) is added when the reader rates it at least this share
@@ -108,6 +108,13 @@ def holds_asked_type(reading: Reading) -> bool:
     return ReaderGenerator._typed_instead(reading) is not None
 
 
+def holds_new_name(reading: Reading) -> bool:
+    """Whether the best sentence holds a name the question does not (a question asking for a
+    name: ``Comment s'appellent les deux hommes … ?``)."""
+    best = reading.best
+    return best is not None and bool(new_names(best.annotation, reading.question))
+
+
 def refusal_allows(policy: str, reading: Reading, *, typed_slack: float = 0.0) -> bool:
     """Whether a refusal policy (``settings.reader_refusal``) lets the reader answer.
 
@@ -121,7 +128,9 @@ def refusal_allows(policy: str, reading: Reading, *, typed_slack: float = 0.0) -
       (:func:`holds_asked_type`), and then down to ``typed_slack`` below the support bar;
       any other question, a who-question included, by the support bar alone: a person is
       also named by a role or a pronoun ("un responsable de la Maison Blanche", "il"),
-      which no entity tagger marks as a person.
+      which no entity tagger marks as a person; a question asking for a name
+      (``question.asks_name``: "Comment s'appelle …", "What is the name of …") needs the bar
+      and a name in the best sentence that the question does not name (:func:`holds_new_name`).
     """
     candidate_set = reading.candidate_set
     if policy == "reader":
@@ -129,6 +138,8 @@ def refusal_allows(policy: str, reading: Reading, *, typed_slack: float = 0.0) -
     if policy == "typed" and reading.question.answer_type not in (None, PERSON):
         return candidate_set.extractive_margin >= -typed_slack and holds_asked_type(reading)
     supported = candidate_set.extractive_margin >= 0
+    if policy == "typed" and reading.question.asks_name:
+        return supported and holds_new_name(reading)
     if policy in ("support", "typed"):
         return supported
     if policy == "support_names":
@@ -423,5 +434,6 @@ __all__ = [
     "asks_for_several",
     "extractive_margin",
     "holds_asked_type",
+    "holds_new_name",
     "refusal_allows",
 ]

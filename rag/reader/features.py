@@ -74,6 +74,7 @@ _DIGITS = re.compile(r"\d+")
 
 # ---------------------------------------------------------------- answer types of questions
 PERSON, PLACE, ORG, DATE, NUMBER = "PER", "LOC", "ORG", "DATE", "NUMBER"
+ANY_NAME = "NAME"  # what a question asking for a name of no known kind needs
 ANSWER_TYPES = (PERSON, PLACE, ORG, DATE, NUMBER)
 # Entity labels that satisfy each answer type (spaCy fr: PER LOC ORG MISC; regex: DATE NUMBER).
 _SATISFIES = {
@@ -472,6 +473,9 @@ class QuestionInfo:
         measure: What a number or date question measures (:func:`asked_measure`): its answer
             must come with a unit of that measure (``41 ans``, ``trois jours``, ``6 millions
             d'euros``) or, for a year, hold one.
+        asks_name: The question asks for a name (:func:`asked_name`): ``PER`` (a person's)
+            or ``NAME`` (any); its answer must hold one the question does not already name
+            (:func:`new_names`).
     """
 
     text: str
@@ -483,6 +487,53 @@ class QuestionInfo:
     named: list[tuple[str, ...]] = field(default_factory=list)
     annotation: Annotation | None = None
     measure: str | None = None
+    asks_name: str | None = None
+
+
+# "Comment s'appelle …", "quel est le nom de …", "what is the name of …": the answer is a name;
+# group 1 is what is named.
+_ASKS_NAME = re.compile(
+    r"\bcomment (?:s['’]appel(?:le|lent|ait|aient|lera)|se nomm(?:e|ent|ait|aient))\s+(.*)"
+    r"|\bquels? (?:est|sont|était|étaient) (?:le |les )?noms? (?:de |du |des |d['’])?(.*)"
+    r"|\bsous quel nom\b(.*)"
+    r"|\bwhat (?:is|was|are|were) (?:the |his |her |their |its )?names? (?:of )?(.*)"
+    r"|\bwhat (?:is|was|are|were) ((?:he|she|it|they|the \w+(?: \w+)?)) called\b",
+    re.I,
+)
+# Who is named: a person, whose name only a person entity gives (a place or a court named in
+# the sentence does not name "les deux hommes").
+_NAMED_PERSON_WORDS = """homme femme personne responsable fonctionnaire gardien suspect maire
+    directeur
+    directrice policier juge procureur procureure magistrat magistrate porte-parole président
+    présidente dirigeant dirigeante ministre envoyé émissaire négociateur conseiller journaliste
+    auteur man woman person official watchman guard suspect mayor director officer judge
+    prosecutor spokesman spokeswoman spokesperson president leader minister envoy negotiator
+    adviser advisor journalist author"""
+_NAMED_PERSONS = frozenset(fold(noun) for noun in _NAMED_PERSON_WORDS.split())
+_ELISION = re.compile(r"^[a-z]{1,2}['’]")
+
+
+def asked_name(text: str) -> str | None:
+    """What a question asking for a name needs in its answer: ``PER`` when it names a person
+    (``Comment s'appellent les deux hommes … ?``), ``NAME`` (any name) otherwise; None for a
+    question that asks no name.
+
+    >>> asked_name("Comment s'appellent les deux hommes interpellés ?")
+    'PER'
+    >>> asked_name("Quel est le nom du musée ?")
+    'NAME'
+    >>> asked_name("Qui a appelé Witkoff ?") is None
+    True
+    """
+    match = _ASKS_NAME.search(text)
+    if match is None:
+        return None
+    named = next((group for group in match.groups() if group is not None), "")
+    for word in _WORD.findall(named)[:5]:  # "the museum's night watchman", "le haut fonctionnaire"
+        folded = _ELISION.sub("", fold(word))
+        if folded in _NAMED_PERSONS or folded.rstrip("sx") in _NAMED_PERSONS:
+            return PERSON
+    return ANY_NAME
 
 
 # How-old, how-long and how-much-money questions ask for a number with a unit of age, time or
@@ -818,6 +869,7 @@ def analyze_question(text: str, language: str, annotator: Annotator) -> Question
         named=named,
         annotation=annotation,
         measure=asked_measure(text, kind),
+        asks_name=asked_name(text),
     )
 
 
@@ -992,15 +1044,34 @@ def new_typed_entities(
             continue
         if question.measure and not _has_measure(annotation, entity, question.measure):
             continue
-        words = _span_words(entity.text)
-        if words and all(
-            any(key_found(k, WordSet([w]), f" {w} ") for k in question.named) for w in words
-        ):
-            continue  # the question already names it
-        if words and words <= question.lemmas:
-            continue
-        found.append(entity)
+        if not _named_by(question, entity):
+            found.append(entity)
     return found
+
+
+def _named_by(question: QuestionInfo, entity: Entity) -> bool:
+    """Whether the question already names an entity (its names, numbers or words)."""
+    words = _span_words(entity.text)
+    if words and all(
+        any(key_found(k, WordSet([w]), f" {w} ") for k in question.named) for w in words
+    ):
+        return True
+    return bool(words) and words <= question.lemmas
+
+
+_NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
+
+
+def new_names(annotation: Annotation, question: QuestionInfo) -> list[Entity]:
+    """Names in a sentence that the question does not already name, of the kind it asks
+    (``question.asks_name``): a person's (``PER``) or any (persons, places, organisations)."""
+    if question.asks_name == PERSON:
+        return new_typed_entities(annotation, question, PERSON)
+    return [
+        entity
+        for entity in annotation.entities
+        if entity.label in _NAME_LABELS and not _named_by(question, entity)
+    ]
 
 
 def sentence_features(
