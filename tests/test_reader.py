@@ -443,8 +443,18 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
         ("Quel montant a été collecté ?", "fr", "Elle a recueilli 23 000 euros en trois jours.",
          ["23 000"]),
         ("How much did the works cost?", "en", "They cost $5 million over 3 years.", ["5 million"]),
+        # a count of things takes no number of days or euros
+        ("How many times has he been to Moscow?", "en", "Il a tenu trois jours de discussions.",
+         []),
+        ("Combien de trains ont été supprimés ?", "fr",
+         "Elle a perdu 6 millions d'euros en trois jours et 263 trains ont été supprimés.",
+         ["263"]),
+        ("Combien de jours la grève a-t-elle duré ?", "fr", "Elle a duré trois jours.",
+         ["trois"]),
         # any other number question takes any number it does not already name
         ("Combien de points compte le plan ?", "fr", "Le plan comprend 28 points.", ["28"]),
+        ("À combien s'élève le préjudice ?", "fr", "Il est estimé à 6 millions d'euros.",
+         ["6 millions"]),
     ],
 )  # fmt: skip
 def test_how_old_how_long_and_how_much_take_only_numbers_of_their_measure(

@@ -472,7 +472,8 @@ class QuestionInfo:
         annotation: The spaCy annotation of the question.
         measure: What a number or date question measures (:func:`asked_measure`): its answer
             must come with a unit of that measure (``41 ans``, ``trois jours``, ``6 millions
-            d'euros``) or, for a year, hold one.
+            d'euros``), for a year hold one, for a count of things have no unit of time or
+            money.
         asks_name: The question asks for a name (:func:`asked_name`): ``PER`` (a person's)
             or ``NAME`` (any); its answer must hold one the question does not already name
             (:func:`new_names`).
@@ -571,16 +572,29 @@ _SCALE_WORDS = frozenset(
      "billions", "mille", "thousand"}
 )  # fmt: skip
 _CURRENCY_SIGNS = frozenset("$€£")
+_TIME_OR_MONEY = _MEASURE_UNITS["duration"] | _MEASURE_UNITS["money"]
 _YEAR = re.compile(r"\b(?:1[0-9]|20)\d{2}\b")
+
+
+# "Combien de trains", "how many times": a count of things; group 1 is what is counted.
+_COUNT = re.compile(r"\bcombien (?:de |d['’])(.*)|\bhow many (.*)", re.I)
 
 
 def asked_measure(text: str, kind: str | None) -> str | None:
     """What a number or date question measures: ``"age"`` (how old), ``"duration"`` (how
     long), ``"money"`` (how much money, what amount) for a number; ``"year"`` (what year) for a
-    date; else None."""
+    date; ``"count"`` for a number of things that are neither time nor money (``combien de
+    trains``, ``how many times``); else None."""
+    if kind not in (NUMBER, DATE):
+        return None
     for name, pattern in _MEASURES:
-        if (name == "year") == (kind == DATE) and kind in (NUMBER, DATE) and pattern.search(text):
+        if (name == "year") == (kind == DATE) and pattern.search(text):
             return name
+    count = _COUNT.search(text) if kind == NUMBER else None
+    if count is not None:
+        counted = [fold(w) for w in _WORD.findall(count.group(1) or count.group(2))[:3]]
+        if not any(w in _TIME_OR_MONEY or w.rstrip("s") in _TIME_OR_MONEY for w in counted):
+            return "count"
     return None
 
 
@@ -606,6 +620,8 @@ def _has_measure(annotation: Annotation, entity: Entity, measure: str) -> bool:
         if before and before[-1] in _CURRENCY_SIGNS:
             return True
         return _unit_after(annotation, entity, _SCALE_WORDS) in _MEASURE_UNITS["money"]
+    if measure == "count":  # "trois jours", "6 millions d'euros" count no trains
+        return _unit_after(annotation, entity, _SCALE_WORDS) not in _TIME_OR_MONEY
     return _unit_after(annotation, entity) in _MEASURE_UNITS[measure]
 
 
@@ -652,8 +668,8 @@ _EN_AUXILIARIES = frozenset(
 )  # fmt: skip
 
 
-def _focus(text: str, language: str) -> str | None:
-    match = (_EN_FOCUS if language == "en" else _FR_FOCUS).search(text)
+def _focus(match: re.Match[str] | None, language: str) -> str | None:
+    """The focus noun after a quel/which/what (``match``: :data:`_FR_FOCUS`/:data:`_EN_FOCUS`)."""
     if not match:
         return None
     skip = _EN_ADJ_BEFORE if language == "en" else _FR_ADJ_BEFORE
@@ -692,7 +708,8 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
     ``où``/``where`` → LOC, ``quel pays``/``which newspaper`` → the focus noun's type; none for
     "qui est <nom> ?" / "who is <name>?", which asks for a description of the person named.
     """
-    focus = _focus(text, language)
+    focus_match = (_EN_FOCUS if language == "en" else _FR_FOCUS).search(text)
+    focus = _focus(focus_match, language)
     if _IDENTITY.match(text):
         return None, focus
     typed_focus = None
@@ -700,7 +717,7 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
         typed_focus = _FOCUS_TYPES.get(_singular(focus))
     rules = _EN_TYPE_RULES if language == "en" else _FR_TYPE_RULES
     matched = [(m.start(), kind) for pattern, kind in rules if (m := pattern.search(text))]
-    untyped = _untyped_start(text, language, focus, typed_focus)
+    untyped = _untyped_start(text, language, focus_match, focus, typed_focus)
     if untyped is not None and all(untyped < start for start, _ in matched):
         return None, focus  # "Pourquoi ne sait-on pas quand …": the type asks why, not when
     if typed_focus is not None:
@@ -713,19 +730,22 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
 _FR_UNTYPED = re.compile(r"\b(?:pourquoi|comment)\b|^\s*est-ce que\b", re.I)
 _EN_UNTYPED = re.compile(
     r"\b(?:why|how)\b(?!\s+(?:many|much|long|old|far|often|soon)\b)"
-    r"|^\s*(?:do|does|did|is|are|was|were|can|could|will|would|has|have|had|should)\b",
+    rf"|^\s*(?:{'|'.join(sorted(_EN_AUXILIARIES))})\b",  # a yes/no question
     re.I,
 )
 _FR_COPULA = {"est", "sont", "etait", "etaient", "sera", "seront", "serait", "seraient"}
 
 
 def _untyped_start(
-    text: str, language: str, focus: str | None, typed_focus: str | None
+    text: str,
+    language: str,
+    focus_match: re.Match[str] | None,
+    focus: str | None,
+    typed_focus: str | None,
 ) -> int | None:
     """Where the question's first interrogative asking no typed answer starts, if any: why,
     how, a yes/no opening, or which/quel + a noun of no answer type (``quel stade``)."""
     starts = [m.start() for m in (_EN_UNTYPED if language == "en" else _FR_UNTYPED).finditer(text)]
-    focus_match = (_EN_FOCUS if language == "en" else _FR_FOCUS).search(text)
     # English "which/what" without a noun ("what did …") asks nothing typed either; French
     # "quel est/sont …" names its noun after the verb, which is not read here.
     no_noun = language == "en" if focus is None else focus not in _FR_COPULA
