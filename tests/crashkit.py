@@ -75,11 +75,15 @@ class _DieAt(logging.Handler):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _wait_for_stage(log: Path, stage: str, timeout: float = 60.0) -> None:
+def _wait_for_stage(log: Path, stage: str, pid: int, timeout: float = 60.0) -> None:
+    """Until the child logs ``stage``, exits (a run with nothing to do never logs it) or
+    ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if log.exists() and stage in log.read_text(encoding="utf-8"):
             return
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return  # exited (not reaped: _reap still collects its status)
         time.sleep(0.002)
 
 
@@ -204,7 +208,7 @@ def serve() -> None:
         kill_after = cmd.get("kill_after")
         if kill_after is not None:
             if cmd.get("kill_from"):  # count the delay from a logged stage, not from the fork
-                _wait_for_stage(Path(cmd["stage_log"]), str(cmd["kill_from"]))
+                _wait_for_stage(Path(cmd["stage_log"]), str(cmd["kill_from"]), pid)
             time.sleep(float(kill_after))
             os.kill(pid, signal.SIGKILL)  # a no-op if the child already exited
         print(json.dumps(_reap(pid, out)), flush=True)
