@@ -210,6 +210,14 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
          "Steve Witkoff"),
         ("Where did Witkoff meet Umerov?",
          "Witkoff a rencontré Umerov à Miami mardi.", "Miami"),
+        # the person the question names by surname is not the answer
+        ("Quel émissaire américain comptait voir Zelensky en Turquie ?",
+         "Steve Witkoff avait prévu de rencontrer le président Volodymyr Zelensky en Turquie.",
+         "Steve Witkoff"),
+        # who said it: the person next to the question's verb, not the longest name
+        ("Qui a précisé que le plan reposait sur les principes arrêtés en Alaska ?",
+         "Dmitriev a précisé que le plan s'appuyait sur les principes convenus par Trump et le "
+         "dirigeant russe Vladimir Poutine en Alaska.", "Dmitriev"),
     ],
 )  # fmt: skip
 def test_short_answer_is_a_span_of_the_sentence(

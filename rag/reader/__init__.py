@@ -44,6 +44,7 @@ from rag.reader.features import (
     analyze_question,
     answer_type,
     candidate_sentences,
+    names_person,
     new_typed_entities,
     question_features,
     sentence_features,
@@ -286,9 +287,25 @@ def _number_unit(sentence: str, entity: Entity) -> int:
 
 
 def _question_anchors(question: QuestionInfo, annotation: Annotation) -> list[int]:
-    """Offsets of the sentence's tokens that are words or names of the question."""
+    """Offsets of the sentence's tokens that are words or names of the question, or share the
+    first five letters of one of its lemmas (``précisé`` for ``préciser``)."""
     wanted = set(question.lemmas) | {alt for key in question.named for alt in key}
-    return [start for word, _, start, _ in annotation.pos if len(word) > 2 and word in wanted]
+    stems = {lemma[:5] for lemma in question.lemmas if len(lemma) >= 5}
+    return [
+        start
+        for word, _, start, _ in annotation.pos
+        if len(word) > 2 and (word in wanted or (len(word) >= 5 and word[:5] in stems))
+    ]
+
+
+def _subject_of(annotation: Annotation, entity: Entity, anchors: list[int]) -> bool:
+    """Whether the entity is followed, past auxiliaries and adverbs, by a verb of the question: its
+    subject (``Dmitriev a précisé`` for "Qui a précisé … ?")."""
+    for _, pos, start, _ in annotation.pos:
+        if start < entity.end or pos in ("AUX", "ADV"):
+            continue
+        return pos == "VERB" and start in anchors
+    return False
 
 
 def extract_short_answer(
@@ -297,8 +314,9 @@ def extract_short_answer(
     """The span of ``sentence`` answering a factoid question (None for other questions).
 
     The candidates are the sentence's entities of the expected type that the question does not
-    already name; a person's full name beats a lone surname, a date with a day beats a bare
-    month, a number is given with the noun it counts.
+    already name, the nearest to the question's words first; a person's full name stands for
+    a lone surname of the same person, a date with a day beats a bare month, a number is given
+    with the noun it counts.
     """
     kind = question.answer_type
     entities = new_typed_entities(annotation, question, kind)
@@ -306,6 +324,12 @@ def extract_short_answer(
         return None
     focus = question.focus
     anchors = _question_anchors(question, annotation)
+    if kind == PERSON:  # "Kirill Dmitriev … Dmitriev": one person, named in full
+        entities = [e for e in entities if not names_person(question, e)]
+        last_names = {e.text.split()[-1] for e in entities if " " in e.text}
+        entities = [e for e in entities if " " in e.text or e.text not in last_names]
+        if not entities:
+            return None
     scored: list[tuple[float, Entity, int]] = []
     for order, entity in enumerate(entities):
         end = _number_unit(sentence, entity)
@@ -314,9 +338,9 @@ def extract_short_answer(
             distance = min(abs(entity.start - a) for a in anchors)
             value -= 0.3 * min(distance / 80, 2.0)
         span = sentence[entity.start : end]
-        if kind == PERSON:
-            value += 0.5 * min(len(entity.text.split()), 3)
-        elif kind == DATE:
+        if kind == PERSON and _subject_of(annotation, entity, anchors):
+            value += 0.5  # "Dmitriev a précisé …" for "Qui a précisé … ?"
+        if kind == DATE:
             value += 0.1 * len(entity.text.split()) + (0.5 if re.search(r"\d", span) else 0.0)
         elif kind == PLACE:
             before = sentence[max(0, entity.start - 5) : entity.start].lower()

@@ -1069,14 +1069,23 @@ def new_typed_entities(
     return found
 
 
+def _named_words(question: QuestionInfo, words: set[str]) -> set[str]:
+    return {w for w in words if any(key_found(k, WordSet([w]), f" {w} ") for k in question.named)}
+
+
 def _named_by(question: QuestionInfo, entity: Entity) -> bool:
     """Whether the question already names an entity (its names, numbers or words)."""
     words = _span_words(entity.text)
-    if words and all(
-        any(key_found(k, WordSet([w]), f" {w} ") for k in question.named) for w in words
-    ):
+    if words and _named_words(question, words) == words:
         return True
     return bool(words) and words <= question.lemmas
+
+
+def names_person(question: QuestionInfo, entity: Entity) -> bool:
+    """Whether the question names a person entity by any of their names ("Zelensky" names
+    "Volodymyr Zelensky")."""
+    named = _named_words(question, _span_words(entity.text))
+    return entity.label == "PER" and any(len(word) > 2 for word in named)
 
 
 _NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
