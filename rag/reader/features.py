@@ -504,10 +504,9 @@ _ASKS_NAME = re.compile(
 # Who is named: a person, whose name only a person entity gives (a place or a court named in
 # the sentence does not name "les deux hommes").
 _NAMED_PERSON_WORDS = """homme femme personne responsable fonctionnaire gardien suspect maire
-    directeur
-    directrice policier juge procureur procureure magistrat magistrate porte-parole président
-    présidente dirigeant dirigeante ministre envoyé émissaire négociateur conseiller journaliste
-    auteur man woman person official watchman guard suspect mayor director officer judge
+    directeur directrice policier juge procureur procureure magistrat magistrate porte-parole
+    président présidente dirigeant dirigeante ministre envoyé émissaire négociateur conseiller
+    journaliste auteur man woman person official watchman guard mayor director officer judge
     prosecutor spokesman spokeswoman spokesperson president leader minister envoy negotiator
     adviser advisor journalist author"""
 _NAMED_PERSONS = frozenset(fold(noun) for noun in _NAMED_PERSON_WORDS.split())
@@ -1084,8 +1083,9 @@ def _named_by(question: QuestionInfo, entity: Entity) -> bool:
 def names_person(question: QuestionInfo, entity: Entity) -> bool:
     """Whether the question names a person entity by any of their names ("Zelensky" names
     "Volodymyr Zelensky")."""
-    named = _named_words(question, _span_words(entity.text))
-    return entity.label == "PER" and any(len(word) > 2 for word in named)
+    if entity.label != "PER":
+        return False
+    return any(len(word) > 2 for word in _named_words(question, _span_words(entity.text)))
 
 
 _NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
