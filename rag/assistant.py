@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -136,6 +137,8 @@ class Assistant:
         self._judge = judge
         self.translator = translator_for(self.settings.question_translation)
         self._index_lock = threading.Lock()
+        self._translation_pool: ThreadPoolExecutor | None = None
+        self._translation_lock = threading.Lock()
         self._labels: tuple[LexicalIndex, dict[str, str]] | None = None
         if committed == 0 and self.settings.auto_index:
             self.index()
@@ -318,6 +321,9 @@ class Assistant:
         """Release the generator's resources (e.g. a local llama.cpp server) and the
         translator's pipelines."""
         self.generator.close()
+        if self._translation_pool is not None:
+            self._translation_pool.shutdown(wait=True)
+            self._translation_pool = None
         if isinstance(self.translator, ApertiumTranslator):
             self.translator.close()
 
@@ -330,10 +336,13 @@ class Assistant:
     ) -> Iterator[StreamEvent]:
         query = self._standalone(text, turns)
         yield StreamEvent(kind="status", text=query)
-        if self.generator is self.reader:  # the question is read while it is embedded
+        snapshot = self.store.snapshot()  # the store's state, read once for this question
+        lexical = self.retriever.lexical(snapshot, wait=False)
+        # The question is read and translated while it is embedded and searched.
+        translation = self._start_terms_query(query, lexical)
+        if self.generator is self.reader:
             self.reader.prepare(query)
         query_vector = self.embedder.encode_queries([query])[0]
-        snapshot = self.store.snapshot()  # the store's state, read once for this question
         passages = self.retriever.retrieve(
             query, self.settings.k_answer, query_vector=query_vector, snapshot=snapshot
         )
@@ -341,7 +350,6 @@ class Assistant:
             generator=self.generator.name, policy=self.settings.unsupported_policy
         )
         context = _Context(text, query, language, started, passages, report)
-        lexical = self.retriever.lexical(snapshot, wait=False)
         request = GenerationRequest(
             question=text,
             query=query,
@@ -350,13 +358,7 @@ class Assistant:
             query_vector=query_vector,
             lexical=lexical,
             article_notes=self.retriever.article_notes((p.article_id for p in passages), lexical),
-            terms_query=terms_query(
-                self.translator,
-                query,
-                detect_language(query),
-                lexical.analyzer.language,
-                known=lexical.knows,
-            ),
+            terms_query=translation.result(),
         )
         # With nothing retrieved there is nothing for a generator to read: the LLM-free
         # strategy refuses (with its related passages) without calling anyone.
@@ -364,6 +366,23 @@ class Assistant:
         offline = isinstance(generator, ExtractiveGenerator | ReaderGenerator)
         fallback = None if offline else self.offline
         yield from self._answer(context, generator, request, fallback)
+
+    def _start_terms_query(self, query: str, lexical: LexicalIndex) -> Future[str | None]:
+        """:func:`rag.translate.terms_query` of ``query``, in a worker thread when the
+        question needs translating (apertium runs as child processes: ~15-20 ms of waiting)."""
+        language = detect_language(query)
+        corpus_language = lexical.analyzer.language
+        if self.translator is None or language == corpus_language:
+            done: Future[str | None] = Future()
+            done.set_result(None)
+            return done
+        with self._translation_lock:
+            if self._translation_pool is None:
+                self._translation_pool = ThreadPoolExecutor(1, thread_name_prefix="translate")
+            pool = self._translation_pool
+        return pool.submit(
+            terms_query, self.translator, query, language, corpus_language, known=lexical.knows
+        )
 
     def _answer(
         self,

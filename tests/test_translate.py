@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -225,9 +227,12 @@ def test_a_translation_does_not_depend_on_the_questions_before_it(tmp_path: Path
 
 @pytest.mark.integration
 @needs_apertium
-def test_english_question_coverage_reads_the_translation(assistant: object) -> None:
+def test_english_question_coverage_reads_the_translation(
+    assistant: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The term coverage of an English question over the French articles comes from its
-    translation: the sentence stating the plan's points covers more of it."""
+    translation: the sentence stating the plan's points covers more of it. The assistant
+    translates in a worker thread, while the question is embedded and searched."""
     from rag import Assistant
 
     assert isinstance(assistant, Assistant)
@@ -244,5 +249,15 @@ def test_english_question_coverage_reads_the_translation(assistant: object) -> N
     bar = assistant.answerer.bar(question, lexical, translated=True)
     assert bar == assistant.settings.min_support_translated
     assert assistant.answerer.bar(question, lexical) == assistant.settings.min_support_cross_lingual
+    threads: list[str] = []
+
+    def spy(*args: Any, **kwargs: Any) -> str | None:
+        threads.append(threading.current_thread().name)
+        return terms_query(*args, **kwargs)
+
+    monkeypatch.setattr("rag.assistant.terms_query", spy)
     answer = assistant.ask(question)
     assert not answer.refused and "28" in answer.answer
+    assert len(threads) == 1 and threads[0].startswith("translate")
+    assert not assistant.ask("Combien de points compte le plan ?").refused
+    assert len(threads) == 1  # a question in the corpus's language is not translated
