@@ -22,7 +22,7 @@ from rag.text import Analyzer
 
 logger = logging.getLogger(__name__)
 # Bump when the pickled layout of LexicalIndex changes: old files are then ignored.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 # A staging folder older than this is a dead writer's leftover.
 STALE_STAGING_SECONDS = 600
 
@@ -107,15 +107,23 @@ class LexicalIndex:
     it" check. They are read from the store with the paragraphs, once per revision, so a
     question never reads the store for them.
 
+    It also keeps the store ids of the citable rows (chunks) of the revision it was built from,
+    so a dense search of that revision reads only ids and distances from the store
+    (:meth:`record_of_row`).
+
     Args:
         records: The paragraphs to index.
         analyzer: Tokeniser shared with the queries.
         notes: Per article id, its non-citable text.
+        rows: Store row id -> ``(article_id, paragraph)`` of every citable row of ``revision``.
+        revision: The store revision the records were read from (None: unknown).
     """
 
     records: Sequence[ParagraphRecord]
     by_key: Mapping[tuple[str, int], ParagraphRecord]
     notes: Mapping[str, str]
+    rows: Mapping[str, int]
+    revision: str | None
 
     def __init__(
         self,
@@ -123,12 +131,17 @@ class LexicalIndex:
         analyzer: Analyzer,
         *,
         notes: Mapping[str, str] | None = None,
+        rows: Mapping[str, tuple[str, int]] | None = None,
+        revision: str | None = None,
     ) -> None:
         import bm25s
 
         self.records = list(records)
         self.analyzer = analyzer
         self.notes = dict(notes or {})
+        position = {r.key: i for i, r in enumerate(self.records)}
+        self.rows = {row: position[key] for row, key in (rows or {}).items() if key in position}
+        self.revision = revision
         docs = [analyzer.terms(f"{r.title} {r.text}") for r in self.records]
         n = max(len(docs), 1)
         df = Counter(t for terms in docs for t in set(terms))
@@ -148,11 +161,15 @@ class LexicalIndex:
         max_idf: float,
         bm25: Any,
         notes: dict[str, str],
+        rows: dict[str, int],
+        revision: str | None,
     ) -> LexicalIndex:
         index = cls.__new__(cls)
         index.records = records
         index.analyzer = analyzer
         index.notes = notes
+        index.rows = rows
+        index.revision = revision
         index.idf = idf
         index.max_idf = max_idf
         index._bm25 = bm25
@@ -185,6 +202,8 @@ class LexicalIndex:
             "idf": self.idf,
             "max_idf": self.max_idf,
             "notes": dict(self.notes),
+            "rows": dict(self.rows),
+            "revision": self.revision,
         }
         with atomic_file(path) as handle:
             pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -215,7 +234,15 @@ class LexicalIndex:
             state["max_idf"],
             bm25,
             dict(state["notes"]),
+            dict(state["rows"]),
+            state["revision"],
         )
+
+    def record_of_row(self, row_id: str) -> ParagraphRecord | None:
+        """The paragraph of a store row, if the row is citable and visible at :attr:`revision`
+        (None for any other row)."""
+        position = self.rows.get(row_id)
+        return None if position is None else self.records[position]
 
     def knows(self, word: str) -> bool:
         """Whether the corpus uses every term of ``word`` (one with no term, a stopword, too)."""

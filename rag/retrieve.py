@@ -13,6 +13,7 @@ from index.embed import Embedder
 from index.errors import IndexNotFoundError
 from index.sentences import split_sentences
 from index.store import ArticleStore, Snapshot, StoredChunk, paragraph_texts
+from index.store.reader import DENSE_MARGIN, DENSE_OVERFETCH
 from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
 from rag.text import Analyzer, corpus_language
@@ -136,7 +137,8 @@ class HybridRetriever:
         return built
 
     def _build_lexical(self) -> LexicalIndex:
-        stored = self.store.chunks(content_only=False)  # in reading order
+        snapshot = self.store.snapshot()  # the revision the rows below are read at
+        stored = self.store.chunks(content_only=False, generation=snapshot.generation)
         chunks = [c for c in stored if c.metadata.get("is_content")]
         notes: dict[str, list[str]] = {}
         for chunk in stored:
@@ -159,6 +161,8 @@ class HybridRetriever:
             records,
             Analyzer(language),
             notes={article: "\n".join(parts) for article, parts in notes.items()},
+            rows={c.row_id: (c.article_id, c.paragraph) for c in chunks if c.row_id},
+            revision=snapshot.revision,
         )
 
     def article_notes(
@@ -191,7 +195,6 @@ class HybridRetriever:
             raise ValueError("k must be >= 1")
         snapshot = snapshot or self.store.snapshot()
         lexical = self.lexical(snapshot, wait=False)
-        by_key = lexical.by_key
         vector = (
             np.asarray(query_vector, dtype=float).tolist()
             if query_vector is not None
@@ -216,13 +219,7 @@ class HybridRetriever:
             return fused[record.key]
 
         rank = 0
-        dense = self.store.dense_search(
-            vector, self.settings.k_dense, generation=snapshot.generation
-        )
-        for chunk, similarity in dense:
-            record = by_key.get((chunk.article_id, chunk.paragraph))
-            if record is None:  # newer than the BM25 index being served: the chunk itself
-                record = _record_of(chunk)
+        for record, similarity in self._dense(vector, snapshot, lexical):
             passage = entry(record)
             if passage.dense_score is None:
                 rank += 1
@@ -240,6 +237,36 @@ class HybridRetriever:
         if self.settings.rerank_depth > 0:
             ranked = self._rerank_by_sentence(ranked, np.asarray(vector, dtype=np.float32))
         return ranked[:k]
+
+    def _dense(
+        self, vector: list[float], snapshot: Snapshot, lexical: LexicalIndex
+    ) -> list[tuple[ParagraphRecord, float]]:
+        """The ``k_dense`` citable chunks nearest to the query, as their paragraphs' records.
+
+        When ``lexical`` was built from the snapshot's revision, its row ids tell the visible
+        citable rows: only ids and distances are read from the store. Otherwise (a newer
+        revision whose BM25 index is still being built), or when the neighbourhood is mostly
+        hidden rows, the store's filtered :meth:`~index.store.StoreReader.dense_search`.
+        """
+        k = self.settings.k_dense
+        if lexical.rows and lexical.revision is not None and lexical.revision == snapshot.revision:
+            fetch = k * DENSE_OVERFETCH + DENSE_MARGIN
+            hits = self.store.nearest_rows(vector, fetch)
+            found = [
+                (record, similarity)
+                for row, similarity in hits
+                if (record := lexical.record_of_row(row)) is not None
+            ]
+            if len(found) >= k or len(hits) < fetch:
+                return found[:k]
+        by_key = lexical.by_key
+        return [
+            # A chunk newer than the BM25 index being served stands for its paragraph.
+            (by_key.get((chunk.article_id, chunk.paragraph)) or _record_of(chunk), similarity)
+            for chunk, similarity in self.store.dense_search(
+                vector, k, generation=snapshot.generation
+            )
+        ]
 
     def _rerank_by_sentence(self, ranked: list[Passage], vector: np.ndarray) -> list[Passage]:
         """Add a best-sentence similarity ranking to the fused score of the top paragraphs."""

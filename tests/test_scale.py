@@ -132,13 +132,23 @@ def test_bm25_is_saved_and_loaded_memory_mapped(tmp_path: Path) -> None:
         ParagraphRecord("a", 2, "Witkoff a rencontré Dmitriev à Miami.", "Plan", None, "a.txt"),
         ParagraphRecord("b", 1, "La Turquie accueille des pourparlers.", "Turquie", "2025", "b"),
     ]
-    built = LexicalIndex(records, Analyzer("fr"), notes={"a": "Plan\nsource: Mena News"})
+    rows = {"a:1:0#x": ("a", 1), "a:2:0#y": ("a", 2), "a:2:1#z": ("a", 2), "c:1:0#w": ("c", 1)}
+    built = LexicalIndex(
+        records, Analyzer("fr"), notes={"a": "Plan\nsource: Mena News"}, rows=rows, revision="r1"
+    )
     cache = LexicalCache(tmp_path / "lexical")
     cache.save("here", "articles", "rev1", built)
     loaded = cache.load("here", "articles", "rev1")
     assert loaded is not None
     assert list(loaded.records) == built.records
     assert loaded.notes == {"a": "Plan\nsource: Mena News"}
+    # Row ids of the revision: a row of a paragraph it does not hold ("c") is not one of them.
+    assert loaded.revision == built.revision == "r1"
+    for bm25 in (built, loaded):
+        assert bm25.record_of_row("a:2:1#z") == records[1]
+        assert bm25.record_of_row("a:1:0#x") == records[0]
+        assert bm25.record_of_row("c:1:0#w") is None
+        assert bm25.record_of_row("a:1:0#old") is None
     assert loaded.by_key[("a", 2)] == built.by_key[("a", 2)] and ("z", 1) not in loaded.by_key
     assert isinstance(loaded._bm25.scores["data"], np.memmap)
     for query in ("Dmitriev Miami", "plan de paix", "Turquie"):
@@ -314,9 +324,17 @@ def test_a_question_reads_the_store_state_once_and_embeds_only_itself(
     assistant.ask(QUESTION)  # warm: BM25 loaded
     store_calls = CallCounter(
         assistant.store,
-        ["state", "get_all", "chunks", "count", "audit", "status", "dense_search"],
+        ["state", "get_all", "chunks", "count", "audit", "status", "dense_search", "nearest_rows"],
         monkeypatch,
     )
+    query_includes: list[list[str]] = []
+    query = assistant.store.collection.query
+
+    def spy_query(*args: Any, **kwargs: Any) -> Any:
+        query_includes.append(list(kwargs.get("include", [])))
+        return query(*args, **kwargs)
+
+    monkeypatch.setattr(assistant.store.collection, "query", spy_query)
     queries = CallCounter(assistant.embedder, ["encode_queries"], monkeypatch)
     passages_embedded: list[str] = []
     encode = assistant.embedder.encode_passages
@@ -340,7 +358,11 @@ def test_a_question_reads_the_store_state_once_and_embeds_only_itself(
     other = assistant.ask("Quelles conversations Bloomberg a-t-il publiées ?")
     assert {p.article_id for p in other.passages} - {p.article_id for p in answer.passages}
     assert store_calls.calls["state"] == 3  # once per question
-    assert store_calls.calls["dense_search"] == 3
+    # One ANN search each, reading ids and distances only: the BM25 index of the revision
+    # knows which rows are citable and visible, and holds their paragraphs.
+    assert store_calls.calls["nearest_rows"] == 3
+    assert store_calls.calls["dense_search"] == 0
+    assert query_includes == [["distances"]] * 3
     assert collection_reads.calls["get"] == 0
     for name in ("get_all", "chunks", "count", "audit", "status"):
         assert store_calls.calls[name] == 0, name
@@ -392,6 +414,34 @@ def test_bm25_is_loaded_from_disk_and_a_new_revision_is_built_in_the_background(
     second.retrieve("navire Albatros", 3)
     assert "zz_new" in {r.article_id for r in second.retriever.served().records}
     assert first.retrieve("navire Albatros", 1)[0].article_id == "zz_new"
+
+
+@pytest.mark.integration
+def test_dense_search_by_row_ids_sees_only_the_visible_citable_rows(
+    make_settings: Any, corpus_copy: Path, embedder: Embedder
+) -> None:
+    settings = make_settings(corpus_dir=corpus_copy)
+    assistant = Assistant(settings, embedder=embedder)
+    victim = sorted(corpus_copy.glob("*.txt"))[0]
+    blocks = victim.read_text(encoding="utf-8").split("\n\n")
+    old_text = blocks[4]
+    blocks[4] = "Le navire Albatros a accosté mercredi à Brest avec quarante-deux scientifiques."
+    victim.write_text("\n\n".join(blocks), encoding="utf-8")
+    assistant.index()  # the old version of the paragraph stays as a superseded row
+    store = assistant.store
+    audit = store.audit()
+    assert audit.superseded >= 1
+    lexical = assistant.retriever.lexical()
+    assert lexical.revision == store.snapshot().revision
+    citable = {c.row_id for c in audit.visible if c.metadata.get("is_content")}
+    assert set(lexical.rows) == citable
+    # The nearest row to the old text is its superseded version: read by id, then dropped.
+    nearest = store.nearest_rows(embedder.embed_query(old_text), 5)
+    assert nearest[0][0] not in citable
+    passages = assistant.retrieve(old_text, 5)
+    assert all(old_text not in p.text for p in passages)
+    found = assistant.retrieve("navire Albatros Brest scientifiques", 3)
+    assert (victim.stem, 5) in [p.key for p in found]
 
 
 @pytest.mark.integration

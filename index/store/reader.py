@@ -39,6 +39,7 @@ class StoredChunk:
     chunk_id: str
     text: str
     metadata: Metadata
+    row_id: str = ""  # the store's id of this version of the chunk (``row_id``)
 
     @property
     def article_id(self) -> str:
@@ -247,16 +248,26 @@ class StoreReader(GenerationState):
 
     @_map_store_errors
     @damage_guard
-    def chunks(self, *, content_only: bool = True) -> list[StoredChunk]:
-        """Every visible chunk (only citable ones by default), ordered by article and paragraph."""
-        generation = self.generation()
+    def chunks(
+        self, *, content_only: bool = True, generation: int | None = None
+    ) -> list[StoredChunk]:
+        """Every visible chunk (only citable ones by default), ordered by article and paragraph.
+
+        Args:
+            content_only: Only the citable chunks.
+            generation: The committed generation to read (read from the store when None).
+        """
+        if generation is None:
+            generation = self.generation()
         if not generation:
             return []
         where = visible_filter(generation, {"is_content": True} if content_only else None)
         got = self.get_all(where=where, include=["documents", "metadatas"])
         rows = [
-            StoredChunk(chunk_id=logical_id(m or {}), text=d or "", metadata=dict(m or {}))
-            for d, m in zip(got["documents"], got["metadatas"], strict=True)
+            StoredChunk(
+                chunk_id=logical_id(m or {}), text=d or "", metadata=dict(m or {}), row_id=i
+            )
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
         return sorted(rows, key=_reading_order)
 
@@ -327,18 +338,38 @@ class StoreReader(GenerationState):
             found = self._dense_rows(got)
         return found[:k]
 
+    @_map_store_errors
+    @damage_guard
+    def nearest_rows(self, vector: list[float], n: int) -> list[tuple[str, float]]:
+        """Store ids and cosine similarities of the ``n`` rows nearest to a query vector.
+
+        Any row: hidden, superseded and non-citable ones included. Nothing but the ids and
+        distances is read (a row's metadata and text cost ~0.1 ms each to read back), so the
+        caller tells visible citable rows by their ids: the retriever does it with the row ids
+        kept with the BM25 index of the same revision (:meth:`dense_search` otherwise).
+        """
+        self._await_warm_up()
+        if n < 1:
+            return []
+        got = self.collection.query(
+            query_embeddings=[list(map(float, vector))], n_results=n, include=["distances"]
+        )
+        ids = (got.get("ids") or [[]])[0] or []
+        distances = (got.get("distances") or [[]])[0] or []
+        return [(row, 1.0 - distance) for row, distance in zip(ids, distances, strict=True)]
+
     @staticmethod
     def _dense_rows(got: dict[str, Any]) -> list[tuple[StoredChunk, float]]:
         # Cosine *distances* for our collection: similarity = 1 - distance.
         documents = (got.get("documents") or [[]])[0] or []
         metadatas = (got.get("metadatas") or [[]])[0] or []
         distances = (got.get("distances") or [[]])[0] or []
+        ids = (got.get("ids") or [[]])[0] or [""] * len(distances)
         out = []
-        for doc, meta, distance in zip(documents, metadatas, distances, strict=True):
+        for row, doc, meta, distance in zip(ids, documents, metadatas, distances, strict=True):
             m = dict(meta or {})
-            out.append(
-                (StoredChunk(chunk_id=logical_id(m), text=doc or "", metadata=m), 1.0 - distance)
-            )
+            chunk = StoredChunk(chunk_id=logical_id(m), text=doc or "", metadata=m, row_id=row)
+            out.append((chunk, 1.0 - distance))
         return out
 
     @_map_store_errors
@@ -370,11 +401,13 @@ class StoreReader(GenerationState):
         got = self.get_all(include=["documents", "metadatas"])
         visible: list[StoredChunk] = []
         counts: Counter[str] = Counter()
-        for doc, meta in zip(got["documents"], got["metadatas"], strict=True):
+        for row, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
             m = dict(meta or {})
             kind = classify(m, generation)
             if kind == "visible":
-                visible.append(StoredChunk(chunk_id=logical_id(m), text=doc or "", metadata=m))
+                visible.append(
+                    StoredChunk(chunk_id=logical_id(m), text=doc or "", metadata=m, row_id=row)
+                )
             else:
                 counts[kind] += 1
         visible.sort(key=_reading_order)
