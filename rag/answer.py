@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +44,7 @@ class Candidate:
     coverage: float = 0.0
     paragraph_coverage: float = 0.0
     support: float = 0.0
-    terms: set[str] = field(default_factory=set)
+    terms: AbstractSet[str] = field(default_factory=frozenset)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -103,7 +104,9 @@ class ExtractiveAnswerer:
         return found
 
     @staticmethod
-    def coverage(query_terms: Sequence[str], terms: set[str], lexical: LexicalIndex) -> float:
+    def coverage(
+        query_terms: Sequence[str], terms: AbstractSet[str], lexical: LexicalIndex
+    ) -> float:
         """IDF-weighted share of the query's terms found in ``terms``."""
         unique = set(query_terms)
         total = sum(lexical.term_weight(t) for t in unique)
@@ -143,13 +146,13 @@ class ExtractiveAnswerer:
         readings = [lexical.analyzer.terms(query)]
         if terms_query:
             readings.append(lexical.analyzer.terms(terms_query))
-        paragraph_terms: dict[tuple[str, int], set[str]] = {}
+        paragraph_terms: dict[tuple[str, int], AbstractSet[str]] = {}
         for candidate, vector in zip(found, vectors, strict=True):
             candidate.vector = vector
             candidate.dense = float(vector @ query_vector)
             if candidate.key not in paragraph_terms:
-                paragraph_terms[candidate.key] = set(lexical.analyzer.terms(candidate.passage.text))
-            candidate.terms = set(lexical.analyzer.terms(candidate.text))
+                paragraph_terms[candidate.key] = lexical.analyzer.term_set(candidate.passage.text)
+            candidate.terms = lexical.analyzer.term_set(candidate.text)
             candidate.coverage = max(self.coverage(r, candidate.terms, lexical) for r in readings)
             candidate.paragraph_coverage = max(
                 self.coverage(r, paragraph_terms[candidate.key], lexical) for r in readings

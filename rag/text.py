@@ -44,6 +44,10 @@ def detect_language(text: str) -> str:
     return "fr" if fr > en else "en"
 
 
+# Texts whose term sets an Analyzer remembers (sentences and paragraphs of answered questions).
+TERM_SET_CACHE = 20_000
+
+
 @lru_cache(maxsize=4)
 def _stemmer(language: str) -> object:
     import Stemmer
@@ -65,12 +69,25 @@ class Analyzer:
         lists = stopwords()
         self._stop = lists["fr"] | lists["en"]
         self._stem = _stemmer(language)
+        self._term_sets: dict[str, frozenset[str]] = {}
 
     def terms(self, text: str) -> list[str]:
         """Stemmed content terms of ``text``, in order (with repeats)."""
         words = [fold(w) for w in _TOKEN.findall(text)]
         kept = [w for w in words if w not in self._stop and (len(w) > 1 or w.isdigit())]
         return list(self._stem.stemWords(kept))  # type: ignore[attr-defined]
+
+    def term_set(self, text: str) -> frozenset[str]:
+        """The distinct terms of ``text``, remembered: the sentences and paragraphs a question
+        reads are read again by the next questions (and twice by each: support and reader).
+        At most ``TERM_SET_CACHE`` texts are kept (then the memory starts over)."""
+        found = self._term_sets.get(text)
+        if found is None:
+            found = frozenset(self.terms(text))
+            if len(self._term_sets) >= TERM_SET_CACHE:
+                self._term_sets.clear()
+            self._term_sets[text] = found
+        return found
 
 
 def corpus_language(texts: Iterable[str]) -> str:

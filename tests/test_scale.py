@@ -162,6 +162,23 @@ def test_bm25_is_saved_and_loaded_memory_mapped(tmp_path: Path) -> None:
 
 
 @pytest.mark.unit
+def test_term_sets_are_the_terms_remembered_within_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    analyzer = Analyzer("fr")
+    text = "Les négociateurs ont négocié le plan de paix en 28 points à Miami."
+    found = analyzer.term_set(text)
+    assert found == set(analyzer.terms(text)) and "28" in found and "le" not in found
+    assert analyzer.term_set(text) is found  # read once, remembered
+    monkeypatch.setattr("rag.text.TERM_SET_CACHE", 3)
+    others = [f"Phrase numéro {n} sur le plan." for n in range(5)]
+    for other in others:
+        assert analyzer.term_set(other) == set(analyzer.terms(other))
+    assert len(analyzer._term_sets) <= 3  # bounded: the memory starts over when full
+    assert analyzer.term_set(text) == found
+
+
+@pytest.mark.unit
 def test_manifest_says_unchanged_only_when_nothing_changed(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

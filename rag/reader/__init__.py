@@ -191,7 +191,7 @@ class Reader:
         annotations = self.annotator.annotate_many(texts)
         query_terms = set(self.analyzer.terms(question))
         stem_coverage = [
-            len(query_terms & set(self.analyzer.terms(t))) / len(query_terms) if query_terms else 0
+            len(query_terms & self.analyzer.term_set(t)) / len(query_terms) if query_terms else 0
             for t in texts
         ]
         found = sentence_features(
