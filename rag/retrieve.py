@@ -13,7 +13,6 @@ from index.embed import Embedder
 from index.errors import IndexNotFoundError
 from index.sentences import split_sentences
 from index.store import ArticleStore, Snapshot, StoredChunk, paragraph_texts
-from index.store.reader import DENSE_MARGIN, DENSE_OVERFETCH
 from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
 from rag.text import Analyzer, corpus_language
@@ -250,15 +249,13 @@ class HybridRetriever:
         """
         k = self.settings.k_dense
         if lexical.rows and lexical.revision is not None and lexical.revision == snapshot.revision:
-            fetch = k * DENSE_OVERFETCH + DENSE_MARGIN
-            hits = self.store.nearest_rows(vector, fetch)
-            found = [
-                (record, similarity)
-                for row, similarity in hits
-                if (record := lexical.record_of_row(row)) is not None
-            ]
-            if len(found) >= k or len(hits) < fetch:
-                return found[:k]
+            found = self.store.dense_search_among(vector, k, lexical.rows)
+            if found is not None:
+                return [
+                    (record, similarity)
+                    for row, similarity in found
+                    if (record := lexical.record_of_row(row)) is not None
+                ]
         by_key = lexical.by_key
         return [
             # A chunk newer than the BM25 index being served stands for its paragraph.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -357,6 +357,22 @@ class StoreReader(GenerationState):
         ids = (got.get("ids") or [[]])[0] or []
         distances = (got.get("distances") or [[]])[0] or []
         return [(row, 1.0 - distance) for row, distance in zip(ids, distances, strict=True)]
+
+    def dense_search_among(
+        self, vector: list[float], k: int, citable: Container[str]
+    ) -> list[tuple[str, float]] | None:
+        """The ids and cosine similarities of the ``k`` rows nearest to a query vector among
+        ``citable`` (the ids of the rows a reader may cite), read by :meth:`nearest_rows`:
+        ids and distances only, ``DENSE_OVERFETCH`` × ``k`` fetched as in
+        :meth:`dense_search`. None when the neighbourhood is mostly other rows: search with
+        :meth:`dense_search` then.
+        """
+        fetch = k * DENSE_OVERFETCH + DENSE_MARGIN
+        hits = self.nearest_rows(vector, fetch)
+        found = [(row, similarity) for row, similarity in hits if row in citable]
+        if len(found) < k and len(hits) >= fetch:
+            return None
+        return found[:k]
 
     @staticmethod
     def _dense_rows(got: dict[str, Any]) -> list[tuple[StoredChunk, float]]:
