@@ -130,6 +130,23 @@ class Settings(IndexSettings):
         description="With reader_refusal='typed': how far below the support bar a factoid "
         "question whose answer sentence holds an entity of the asked type is still answered.",
     )
+    confident_reading_probability: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="With reader_refusal='typed': the reader's probability for its best sentence "
+        "at which a question is answered down to confident_reading_slack below the support bar, "
+        "when that sentence is in the top-ranked paragraph and every name and number of the "
+        "question occurs in the retrieved articles. Chosen on train items only. 1.0 turns the "
+        "rule off.",
+    )
+    confident_reading_slack: float = Field(
+        0.03,
+        ge=0.0,
+        le=1.0,
+        description="How far below the support bar a confident reading is still answered "
+        "(see confident_reading_probability).",
+    )
     llm_base_url: str | None = Field(
         None,
         description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (None = OpenAI).",

@@ -7,6 +7,7 @@ only the feature under test differs between candidates.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,8 +15,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.generate.reader import holds_asked_type, holds_new_name, refusal_allows
-from rag.reader import Reader, ReaderModel, ReaderModelError, Reading, extract_short_answer
+from rag.generate.reader import (
+    ReaderGenerator,
+    holds_asked_type,
+    holds_new_name,
+    refusal_allows,
+)
+from rag.reader import (
+    Reader,
+    ReaderModel,
+    ReaderModelError,
+    Reading,
+    ScoredSentence,
+    extract_short_answer,
+)
 from rag.reader.collect import corpus_notes
 from rag.reader.features import (
     ANY_NAME,
@@ -557,6 +570,87 @@ def test_an_unknown_refusal_policy_is_a_clear_error(reader: Reader) -> None:
     reading = _reading_with(reader, "Combien de points compte le plan de paix ?", 0.1)
     with pytest.raises(ValueError, match="reader_refusal"):
         refusal_allows("sometimes", reading)
+
+
+def _sure_of_best(reading: Reading, probability: float, passage_rank: int = 0) -> Reading:
+    """The same reading with the reader rating its best sentence ``probability``, found in the
+    paragraph of retrieval rank ``passage_rank``."""
+    best = reading.sentences[0]
+    candidate = dataclasses.replace(best.candidate, passage_rank=passage_rank)
+    sure = dataclasses.replace(best, candidate=candidate, probability=probability)
+    return dataclasses.replace(reading, sentences=[sure, *reading.sentences[1:]])
+
+
+CONFIDENT = {"confident_probability": 0.7, "confident_slack": 0.03}
+
+
+def test_a_confident_reading_answers_a_little_below_the_support_bar(reader: Reader) -> None:
+    why = "Pourquoi le plan compte-t-il 28 points ?"
+    below = _typed_reading(reader, why, FOOTER_TEXT, -0.02)
+    assert not refusal_allows("typed", _sure_of_best(below, 0.9))  # the rule is off by default
+    assert refusal_allows("typed", _sure_of_best(below, 0.9), **CONFIDENT)
+    # Not when the reader is unsure, when retrieval ranked another paragraph first, or too far
+    # below the bar; never under another policy.
+    assert not refusal_allows("typed", _sure_of_best(below, 0.5), **CONFIDENT)
+    assert not refusal_allows("typed", _sure_of_best(below, 0.9, passage_rank=1), **CONFIDENT)
+    far = _typed_reading(reader, why, FOOTER_TEXT, -0.05)
+    assert not refusal_allows("typed", _sure_of_best(far, 0.9), **CONFIDENT)
+    assert not refusal_allows("support", _sure_of_best(below, 0.9), **CONFIDENT)
+
+
+def test_a_confident_reading_still_needs_the_question_s_names_and_its_answer_type(
+    reader: Reader,
+) -> None:
+    absent = _typed_reading(reader, "Pourquoi Emmanuel Macron critique-t-il le plan ?", FOOTER_TEXT,
+                            -0.01)  # fmt: skip
+    assert absent.candidate_set.missing_keys == 1
+    assert not refusal_allows("typed", _sure_of_best(absent, 0.9), **CONFIDENT)
+    no_date = _typed_reading(reader, "Quand le plan a-t-il été présenté ?", FOOTER_TEXT, -0.01)
+    dated = _typed_reading(reader, "Quand le plan a-t-il été présenté ?", DATED_TEXT, -0.01)
+    assert not refusal_allows("typed", _sure_of_best(no_date, 0.9), **CONFIDENT)
+    assert refusal_allows("typed", _sure_of_best(dated, 0.9), **CONFIDENT)
+
+
+ANTECEDENT_TEXT = (
+    "Dmitriev a révélé qu'un document écrit serait prêt avant le sommet. "
+    "Il a rejeté les comparaisons avec l'initiative britannique."
+)
+
+
+def _sentence(reading: Reading, start: str) -> ScoredSentence:
+    return next(s for s in reading.sentences if s.candidate.text.startswith(start))
+
+
+def test_who_il_is_comes_from_the_sentence_before_it(reader: Reader) -> None:
+    question = "Qui a rejeté les comparaisons avec l'initiative britannique ?"
+    reading = _typed_reading(reader, question, ANTECEDENT_TEXT, 0.1)
+    antecedent = ReaderGenerator._antecedent(reading, _sentence(reading, "Il a rejeté"))
+    assert antecedent is not None and antecedent.candidate.text.startswith("Dmitriev")
+    short = extract_short_answer(reading.question, antecedent.candidate.text,
+                                 antecedent.annotation)  # fmt: skip
+    assert short is not None and short.text == "Dmitriev"
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        # not a who-question
+        ("Qu'a rejeté l'envoyé russe ?", ANTECEDENT_TEXT),
+        # an impersonal "il" stands for no one
+        ("Qui a rejeté les comparaisons avec l'initiative britannique ?",
+         "Dmitriev a révélé qu'un document écrit serait prêt avant le sommet. "
+         "Il s'agit des comparaisons avec l'initiative britannique."),
+        # the sentence already names the person
+        ("Qui a rejeté les comparaisons avec l'initiative britannique ?",
+         "Dmitriev a révélé qu'un document écrit serait prêt avant le sommet. "
+         "Il a, selon Steve Witkoff, rejeté les comparaisons avec l'initiative britannique."),
+    ],
+)  # fmt: skip
+def test_no_antecedent_is_added_when_the_answer_needs_none(
+    reader: Reader, question: str, text: str
+) -> None:
+    reading = _typed_reading(reader, question, text, 0.1)
+    assert ReaderGenerator._antecedent(reading, _sentence(reading, "Il ")) is None
 
 
 def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:

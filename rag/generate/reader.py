@@ -73,6 +73,13 @@ _MULTI_PART = re.compile(
 )
 
 
+# A sentence opening on a subject pronoun ("Il a rejeté …"), not an impersonal "il".
+_SUBJECT_PRONOUN = re.compile(
+    r"(?:il|elle|ils|elles|he|she|they)\b(?!\s+(?:s['’]agit|y a|faut|semble|para[iî]t|"
+    r"a (?:également |aussi |déjà )?été|est (?:possible|probable|clair|question))\b)",
+    re.IGNORECASE,
+)
+
 # Questions started by ReaderGenerator.prepare and not read yet, at most.
 MAX_PREPARED = 64
 
@@ -115,7 +122,37 @@ def holds_new_name(reading: Reading) -> bool:
     return best is not None and bool(new_names(best.annotation, reading.question))
 
 
-def refusal_allows(policy: str, reading: Reading, *, typed_slack: float = 0.0) -> bool:
+def confident_reading(reading: Reading, *, probability: float, slack: float) -> bool:
+    """Whether the reader is sure enough of its best sentence to answer a little below the
+    support bar: it rates the sentence at least ``probability``, the sentence is in the
+    paragraph retrieval ranked first (reader and retrieval agree), the support is at most
+    ``slack`` below the bar, and every name and number of the question occurs in the retrieved
+    articles (``missing_keys == 0``).
+
+    The support score (cosine + term coverage) and the reader's probability disagree most on
+    paraphrases; where the support is just under its bar, this agreement separates answerable
+    from unanswerable train items better than the support alone (settings'
+    ``confident_reading_probability``).
+    """
+    best = reading.best
+    candidate_set = reading.candidate_set
+    return (
+        best is not None
+        and best.candidate.passage_rank == 0
+        and best.probability >= probability
+        and candidate_set.extractive_margin >= -slack
+        and candidate_set.missing_keys == 0
+    )
+
+
+def refusal_allows(
+    policy: str,
+    reading: Reading,
+    *,
+    typed_slack: float = 0.0,
+    confident_probability: float = 1.0,
+    confident_slack: float = 0.0,
+) -> bool:
     """Whether a refusal policy (``settings.reader_refusal``) lets the reader answer.
 
     - ``"reader"``: the reader model's answerability reaches its threshold;
@@ -131,13 +168,20 @@ def refusal_allows(policy: str, reading: Reading, *, typed_slack: float = 0.0) -
       which no entity tagger marks as a person; a question asking for a name
       (``question.asks_name``: "Comment s'appelle …", "What is the name of …") needs the bar
       and a name in the best sentence that the question does not name (:func:`holds_new_name`).
+      With ``"typed"``, a :func:`confident_reading` (``confident_probability``,
+      ``confident_slack``; off at probability 1 and slack 0) stands in for the support bar;
+      the type and name tests still apply.
     """
     candidate_set = reading.candidate_set
     if policy == "reader":
         return reading.answerable
+    confident = policy == "typed" and confident_reading(
+        reading, probability=confident_probability, slack=confident_slack
+    )
     if policy == "typed" and reading.question.answer_type not in (None, PERSON):
-        return candidate_set.extractive_margin >= -typed_slack and holds_asked_type(reading)
-    supported = candidate_set.extractive_margin >= 0
+        typed_bar = candidate_set.extractive_margin >= -typed_slack
+        return (typed_bar or confident) and holds_asked_type(reading)
+    supported = candidate_set.extractive_margin >= 0 or confident
     if policy == "typed" and reading.question.asks_name:
         return supported and holds_new_name(reading)
     if policy in ("support", "typed"):
@@ -252,7 +296,11 @@ class ReaderGenerator(Generator):
             paragraph_support[key] = max(paragraph_support.get(key, 0.0), sentence.support)
         settings = self.answerer.settings
         answerable = refusal_allows(
-            settings.reader_refusal, reading, typed_slack=settings.typed_support_slack
+            settings.reader_refusal,
+            reading,
+            typed_slack=settings.typed_support_slack,
+            confident_probability=settings.confident_reading_probability,
+            confident_slack=settings.confident_reading_slack,
         )
         if not answerable or reading.best is None:
             return Draft(
@@ -267,9 +315,15 @@ class ReaderGenerator(Generator):
             short_span = extract_short_answer(
                 reading.question, typed.candidate.text, typed.annotation
             )
+        antecedent = self._antecedent(reading, chosen[0])
+        if antecedent is not None:
+            chosen.insert(0, antecedent)
+            short_span = extract_short_answer(
+                reading.question, antecedent.candidate.text, antecedent.annotation
+            )
         several = asks_for_several(request.question) or asks_for_several(request.query)
         second = None
-        if typed is None:
+        if typed is None and antecedent is None:
             share = SECOND_SENTENCE_SHARE if several else UNSURE_SHARE
             second = self._second(reading, by_text, share)
             if second is None:
@@ -338,6 +392,29 @@ class ReaderGenerator(Generator):
             if scored.probability < TYPED_SHARE * best.probability:
                 return None
             if new_typed_entities(scored.annotation, question, kind):
+                return scored
+        return None
+
+    @staticmethod
+    def _antecedent(reading: Reading, chosen: ScoredSentence) -> ScoredSentence | None:
+        """Who "il" is: for a who-question answered by a sentence that opens on a subject
+        pronoun and names no person the question does not (« Il a rejeté les comparaisons … »),
+        the nearest earlier sentence of the same paragraph that does (« Dmitriev a révélé
+        … »); else None. It is quoted first and gives the short answer."""
+        question = reading.question
+        sentence = chosen.candidate
+        if question.answer_type != PERSON or not _SUBJECT_PRONOUN.match(sentence.text):
+            return None
+        if new_typed_entities(chosen.annotation, question, PERSON):
+            return None
+        earlier = [
+            scored
+            for scored in reading.sentences
+            if scored.candidate.key == sentence.key
+            and scored.candidate.position < sentence.position
+        ]
+        for scored in sorted(earlier, key=lambda s: -s.candidate.position):
+            if new_typed_entities(scored.annotation, question, PERSON):
                 return scored
         return None
 
@@ -432,6 +509,7 @@ class ReaderGenerator(Generator):
 __all__ = [
     "ReaderGenerator",
     "asks_for_several",
+    "confident_reading",
     "extractive_margin",
     "holds_asked_type",
     "holds_new_name",
