@@ -653,6 +653,51 @@ def test_no_antecedent_is_added_when_the_answer_needs_none(
     assert ReaderGenerator._antecedent(reading, _sentence(reading, "Il ")) is None
 
 
+def _rated(reading: Reading, ratings: dict[str, float]) -> Reading:
+    """The reading with its sentences rated (by their first words) and ordered by ``ratings``."""
+    rated = [
+        dataclasses.replace(_sentence(reading, start), probability=probability)
+        for start, probability in sorted(ratings.items(), key=lambda item: -item[1])
+    ]
+    return dataclasses.replace(reading, sentences=rated)
+
+
+COUNTS_TEXT = (
+    "Mardi, 61 % des contrôleurs étaient en grève. "
+    "Selon la direction, 212 trains ont été supprimés."
+)
+
+
+def test_a_how_many_question_is_answered_by_the_number_of_what_it_counts(reader: Reader) -> None:
+    reading = _typed_reading(
+        reader, "Combien de trains ont été supprimés mardi ?", COUNTS_TEXT, 0.1
+    )
+    assert reading.question.counted == ("trains",)
+    instead = ReaderGenerator._counted_instead(_rated(reading, {"Mardi": 0.6, "Selon": 0.3}))
+    assert instead is not None and instead.candidate.text.startswith("Selon")
+    short = extract_short_answer(reading.question, instead.candidate.text, instead.annotation)
+    assert short is not None and short.text.startswith("212")
+    # Not when the reader rates it far below the best, nor when the best already counts trains.
+    assert ReaderGenerator._counted_instead(_rated(reading, {"Mardi": 0.9, "Selon": 0.1})) is None
+    assert ReaderGenerator._counted_instead(_rated(reading, {"Selon": 0.6, "Mardi": 0.3})) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "counted"),
+    [
+        ("Combien de trains ont été supprimés ?", "fr", ("trains",)),
+        ("How many replacement coaches were laid on?", "en", ("replacement", "coaches")),
+        ("Combien de jours la grève a-t-elle duré ?", "fr", ()),  # a duration, not a count
+        ("Combien le fonds gère-t-il ?", "fr", ()),
+        ("Qui a supprimé les trains ?", "fr", ()),
+    ],
+)
+def test_what_a_how_many_question_counts(
+    annotator: Annotator, question: str, language: str, counted: tuple[str, ...]
+) -> None:
+    assert analyze_question(question, language, annotator).counted == counted
+
+
 def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:
     (tmp_path / "x1.txt").write_text(
         "Un titre assez long pour être le titre de l'article\n\n"

@@ -39,7 +39,13 @@ from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
 from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
 from rag.reader import Reader, Reading, ScoredSentence, extract_short_answer
-from rag.reader.features import PERSON, new_names, new_typed_entities
+from rag.reader.features import (
+    NUMBER,
+    PERSON,
+    counts_asked_thing,
+    new_names,
+    new_typed_entities,
+)
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
 # A second sentence (of another paragraph) is added when the reader rates it at least this share
@@ -309,7 +315,7 @@ class ReaderGenerator(Generator):
         by_text = {(c.key, c.text): c for c in pool}
         chosen = [reading.best]
         short_span = reading.short_answer
-        typed = self._typed_instead(reading)
+        typed = self._typed_instead(reading) or self._counted_instead(reading)
         if typed is not None:
             chosen = [typed]
             short_span = extract_short_answer(
@@ -392,6 +398,30 @@ class ReaderGenerator(Generator):
             if scored.probability < TYPED_SHARE * best.probability:
                 return None
             if new_typed_entities(scored.annotation, question, kind):
+                return scored
+        return None
+
+    @staticmethod
+    def _counted_instead(reading: Reading) -> ScoredSentence | None:
+        """For a how-many question whose best sentence counts something else (« 61 % des
+        contrôleurs » for "Combien de trains … ?"), the best sentence with a number of the
+        counted thing (« 212 trains ont été supprimés »), rated at least ``TYPED_SHARE`` of the
+        best; else None."""
+        question = reading.question
+        if not question.counted:
+            return None
+
+        def counts(scored: ScoredSentence) -> bool:
+            numbers = new_typed_entities(scored.annotation, question, NUMBER)
+            return any(counts_asked_thing(scored.annotation, question, n) for n in numbers)
+
+        best = reading.sentences[0]
+        if counts(best):
+            return None
+        for scored in reading.sentences[1:]:
+            if scored.probability < TYPED_SHARE * best.probability:
+                return None
+            if counts(scored):
                 return scored
         return None
 

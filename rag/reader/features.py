@@ -477,6 +477,8 @@ class QuestionInfo:
         asks_name: The question asks for a name (:func:`asked_name`): ``PER`` (a person's)
             or ``NAME`` (any); its answer must hold one the question does not already name
             (:func:`new_names`).
+        counted: For a count of things (``measure == "count"``), the first words of what is
+            counted, folded (``trains`` in "Combien de trains ont été supprimés ?").
     """
 
     text: str
@@ -489,6 +491,7 @@ class QuestionInfo:
     annotation: Annotation | None = None
     measure: str | None = None
     asks_name: str | None = None
+    counted: tuple[str, ...] = ()
 
 
 # "Comment s'appelle …", "quel est le nom de …", "what is the name of …": the answer is a name;
@@ -622,6 +625,24 @@ def _has_measure(annotation: Annotation, entity: Entity, measure: str) -> bool:
     if measure == "count":  # "trois jours", "6 millions d'euros" count no trains
         return _unit_after(annotation, entity, _SCALE_WORDS) not in _TIME_OR_MONEY
     return _unit_after(annotation, entity) in _MEASURE_UNITS[measure]
+
+
+def counted_words(text: str, measure: str | None) -> tuple[str, ...]:
+    """The first words (at most three, stop words aside) of what a how-many question counts,
+    folded: ``("trains",)`` for "Combien de trains ont été supprimés ?"; empty unless
+    ``measure`` is ``"count"``."""
+    count = _COUNT.search(text) if measure == "count" else None
+    if count is None:
+        return ()
+    words = [fold(w) for w in _WORD.findall(count.group(1) or count.group(2))[:3]]
+    return tuple(w for w in words if len(w) > 2 and w not in _stop())
+
+
+def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: Entity) -> bool:
+    """Whether a number of a sentence counts what the question counts: the word after it (past
+    scale words) is one of ``question.counted`` or shares its stem (``212 trains``)."""
+    unit = _unit_after(annotation, entity, _SCALE_WORDS)
+    return unit is not None and any(_prefix_match(unit, word) for word in question.counted)
 
 
 _FR_TYPE_RULES = (
@@ -887,8 +908,9 @@ def analyze_question(text: str, language: str, annotator: Annotator) -> Question
         keys=keys,
         named=named,
         annotation=annotation,
-        measure=asked_measure(text, kind),
+        measure=(measure := asked_measure(text, kind)),
         asks_name=asked_name(text),
+        counted=counted_words(text, measure),
     )
 
 
