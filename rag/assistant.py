@@ -30,7 +30,7 @@ from rag.generate import (
     make_generator,
 )
 from rag.generate.base import classify
-from rag.history import standalone_question, validate_history
+from rag.history import own_question, standalone_question, validate_history
 from rag.lexical import LexicalIndex
 from rag.question import clean_question
 from rag.reader.features import preload_pipeline
@@ -359,6 +359,7 @@ class Assistant:
             lexical=lexical,
             article_notes=self.retriever.article_notes((p.article_id for p in passages), lexical),
             terms_query=translation.result(),
+            asked=_own_words(text, turns, query),
         )
         # With nothing retrieved there is nothing for a generator to read: the LLM-free
         # strategy refuses (with its related passages) without calling anyone.
@@ -462,6 +463,16 @@ class Assistant:
             return self.ask(payload).to_dict()
 
         return RunnableLambda(run, name="grounded_answer")
+
+
+def _own_words(text: str, turns: list[dict[str, Any]], query: str) -> str | None:
+    """The question in its own words when ``query`` is it completed with earlier questions
+    (:func:`rag.history.standalone_question`); None when the query is the question itself or
+    an LLM's rewrite."""
+    if not turns:
+        return None
+    own = own_question(text, turns)
+    return own if own != query and query.startswith(own) else None
 
 
 def _index_reason(report: IndexReport, path: Path) -> str:

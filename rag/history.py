@@ -143,6 +143,18 @@ def standalone_question(
     return f"{query} ({' '.join(context)})" if context else query
 
 
+def own_question(
+    question: str, history: Sequence[Mapping[str, Any]] | None, *, turns: int = FOLLOWUP_TURNS
+) -> str:
+    """The part of :func:`standalone_question` that is the message's own question, without the
+    earlier questions a follow-up is completed with.
+
+    >>> own_question("Et où ?", [{"role": "user", "content": "Combien de suspects ?"}])
+    'Et où ?'
+    """
+    return _with_context(question, history, turns)[0]
+
+
 def _with_context(
     question: str, history: Sequence[Mapping[str, Any]] | None, turns: int
 ) -> tuple[str, list[str]]:

@@ -698,6 +698,18 @@ def test_what_a_how_many_question_counts(
     assert analyze_question(question, language, annotator).counted == counted
 
 
+def test_a_follow_up_asks_for_what_its_own_words_ask(reader: Reader) -> None:
+    query = "Et où sont-ils retenus ? (Combien de suspects ont été arrêtés ?)"
+    whole = _typed_reading(reader, query, DATED_TEXT, 0.1)
+    own = reader.read(
+        query, "fr", QUERY, [passage(DATED_TEXT)], vectors=same_vectors,
+        extractive_margin=0.1, asked="Et où sont-ils retenus ?",
+    )  # fmt: skip
+    assert whole.question.answer_type == NUMBER  # "combien" of the earlier question
+    assert own.question.answer_type == PLACE
+    assert own.question.lemmas == whole.question.lemmas  # its words still help find it
+
+
 def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:
     (tmp_path / "x1.txt").write_text(
         "Un titre assez long pour être le titre de l'article\n\n"

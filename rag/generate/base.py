@@ -44,6 +44,9 @@ class GenerationRequest:
         terms_query: The query in the corpus's language when it is written in another one
             (an offline translation, :mod:`rag.translate`, plus the query's names), whose
             terms the term coverage reads; None to read ``query`` itself. Never shown.
+        asked: For a follow-up whose ``query`` was completed with the earlier questions it
+            leans on, the question in its own words (what it asks for — a person, a place —
+            is read from it, not from the earlier questions); None when ``query`` is it.
     """
 
     question: str
@@ -54,6 +57,7 @@ class GenerationRequest:
     lexical: Any = None
     article_notes: Mapping[str, str] = field(default_factory=dict)
     terms_query: str | None = None
+    asked: str | None = None
 
 
 # What a generator yields: raw text with citation markers (parsed by the verifier) or a

@@ -276,6 +276,7 @@ class ReaderGenerator(Generator):
             vectors=self.answerer.vectors.encode,
             extractive_margin=margin,
             article_notes=request.article_notes,
+            asked=request.asked,
         )
 
     def draft(self, request: GenerationRequest) -> Draft:

@@ -167,15 +167,18 @@ class Reader:
         vectors: VectorSource | None = None,
         extractive_margin: float = 0.0,
         article_notes: Mapping[str, str] | None = None,
+        asked: str | None = None,
     ) -> CandidateSet:
         """The candidates of the passages and their feature rows.
 
         ``extractive_margin`` is the extractive answerer's best support minus its refusal bar
         (:class:`rag.answer.ExtractiveAnswerer`), an answerability feature. ``article_notes``:
         per article, the text of its non-citable blocks, where the question's names are also
-        looked up (see :func:`rag.reader.features.sentence_features`).
+        looked up (see :func:`rag.reader.features.sentence_features`). ``asked``: a follow-up
+        in its own words, without the earlier questions ``question`` was completed with
+        (:func:`rag.reader.features.analyze_question`).
         """
-        info = analyze_question(question, language, self.annotator)
+        info = analyze_question(question, language, self.annotator, asked=asked)
         candidates = candidate_sentences(passages)
         if not candidates:
             empty = sentence_features(info, [], np.zeros(0), [])
@@ -210,6 +213,7 @@ class Reader:
         vectors: VectorSource | None = None,
         extractive_margin: float = 0.0,
         article_notes: Mapping[str, str] | None = None,
+        asked: str | None = None,
     ) -> Reading:
         """Score every candidate sentence of ``passages`` and the question's answerability.
 
@@ -221,6 +225,8 @@ class Reader:
             vectors: Embeds sentences (default: the reader's embedder, cached).
             extractive_margin: The extractive answerer's best support minus its bar.
             article_notes: Per article, the text of its non-citable blocks (title, footer).
+            asked: The question in its own words when ``question`` is a follow-up completed
+                with earlier questions: what it asks for is read from it.
         """
         cset = self.candidate_set(
             question,
@@ -230,6 +236,7 @@ class Reader:
             vectors=vectors,
             extractive_margin=extractive_margin,
             article_notes=article_notes,
+            asked=asked,
         )
         return self.reading(cset)
 

@@ -889,9 +889,18 @@ def _alternatives(word: str, acronym: bool = False) -> tuple[str, ...]:
     return (word,)
 
 
-def analyze_question(text: str, language: str, annotator: Annotator) -> QuestionInfo:
-    """Answer type, focus noun, content lemmas and names/numbers of a question."""
-    kind, focus = answer_type(text, language)
+def analyze_question(
+    text: str, language: str, annotator: Annotator, *, asked: str | None = None
+) -> QuestionInfo:
+    """Answer type, focus noun, content lemmas and names/numbers of a question.
+
+    ``asked``: the question in its own words when ``text`` is a follow-up completed with the
+    earlier questions it leans on ("Et où sont-ils retenus ? (Combien de suspects ont été
+    arrêtés ?)"): what is asked (a place, not a number) is read from it alone; the lemmas and
+    names from the whole ``text``.
+    """
+    own = asked or text
+    kind, focus = answer_type(own, language)
     annotation = annotator.annotate(text)
     if language == "en":
         stop = _stop()
@@ -908,9 +917,9 @@ def analyze_question(text: str, language: str, annotator: Annotator) -> Question
         keys=keys,
         named=named,
         annotation=annotation,
-        measure=(measure := asked_measure(text, kind)),
-        asks_name=asked_name(text),
-        counted=counted_words(text, measure),
+        measure=(measure := asked_measure(own, kind)),
+        asks_name=asked_name(own),
+        counted=counted_words(own, measure),
     )
 
 
