@@ -596,6 +596,9 @@ def test_a_confident_reading_answers_a_little_below_the_support_bar(reader: Read
     far = _typed_reading(reader, why, FOOTER_TEXT, -0.05)
     assert not refusal_allows("typed", _sure_of_best(far, 0.9), **CONFIDENT)
     assert not refusal_allows("support", _sure_of_best(below, 0.9), **CONFIDENT)
+    # Probability 1 turns it off, even for a lone sentence (which the reader rates 1).
+    off = {"confident_probability": 1.0, "confident_slack": 0.03}
+    assert not refusal_allows("typed", _sure_of_best(below, 1.0), **off)
 
 
 def test_a_confident_reading_still_needs_the_question_s_names_and_its_answer_type(

@@ -7,9 +7,10 @@ span of the chosen sentence).
 
 Refusal follows ``settings.reader_refusal`` (:func:`refusal_allows`): the extractive answerer's
 support bars plus, for a question asking a date, number, place or organisation, "the answer
-sentence holds one" (``"typed"``, default); the support bars alone; the reader's answerability
-threshold; or the support bars plus "every name of the question occurs in the retrieved
-articles".
+sentence holds one" (``"typed"``, default; a confident reading of the top paragraph is also
+answered a little under the bars, :func:`confident_reading`); the support bars alone; the
+reader's answerability threshold; or the support bars plus "every name of the question occurs
+in the retrieved articles".
 
 No padding: one sentence answers, plus only what the reader says adds answer content —
 another article stating the same fact (corroboration) or other figures (a disagreement), and
@@ -143,7 +144,8 @@ def confident_reading(reading: Reading, *, probability: float, slack: float) -> 
     best = reading.best
     candidate_set = reading.candidate_set
     return (
-        best is not None
+        probability < 1.0  # 1 turns the rule off (a lone candidate sentence has probability 1)
+        and best is not None
         and best.candidate.passage_rank == 0
         and best.probability >= probability
         and candidate_set.extractive_margin >= -slack
@@ -175,7 +177,7 @@ def refusal_allows(
       (``question.asks_name``: "Comment s'appelle …", "What is the name of …") needs the bar
       and a name in the best sentence that the question does not name (:func:`holds_new_name`).
       With ``"typed"``, a :func:`confident_reading` (``confident_probability``,
-      ``confident_slack``; off at probability 1 and slack 0) stands in for the support bar;
+      ``confident_slack``; off at probability 1, the default) stands in for the support bar;
       the type and name tests still apply.
     """
     candidate_set = reading.candidate_set
