@@ -327,14 +327,21 @@ class Assistant:
         if isinstance(self.translator, ApertiumTranslator):
             self.translator.close()
 
-    def _standalone(self, text: str, turns: list[dict[str, Any]]) -> str:
+    def _standalone(self, text: str, turns: list[dict[str, Any]]) -> tuple[str, str | None]:
+        """The query to retrieve with, and the question in its own words when the query
+        completes it with earlier questions (a follow-up); None when the query is the question
+        itself or an LLM's rewrite."""
         rewritten = self.generator.rewrite(text, turns) if turns else None
-        return rewritten or standalone_question(text, turns)
+        if rewritten:
+            return rewritten, None
+        query = standalone_question(text, turns)
+        own = own_question(text, turns) if turns else query
+        return query, (own if own != query else None)
 
     def _stream(
         self, text: str, turns: list[dict[str, Any]], language: str, started: float
     ) -> Iterator[StreamEvent]:
-        query = self._standalone(text, turns)
+        query, asked = self._standalone(text, turns)
         yield StreamEvent(kind="status", text=query)
         snapshot = self.store.snapshot()  # the store's state, read once for this question
         lexical = self.retriever.lexical(snapshot, wait=False)
@@ -359,7 +366,7 @@ class Assistant:
             lexical=lexical,
             article_notes=self.retriever.article_notes((p.article_id for p in passages), lexical),
             terms_query=translation.result(),
-            asked=_own_words(text, turns, query),
+            asked=asked,
         )
         # With nothing retrieved there is nothing for a generator to read: the LLM-free
         # strategy refuses (with its related passages) without calling anyone.
@@ -463,16 +470,6 @@ class Assistant:
             return self.ask(payload).to_dict()
 
         return RunnableLambda(run, name="grounded_answer")
-
-
-def _own_words(text: str, turns: list[dict[str, Any]], query: str) -> str | None:
-    """The question in its own words when ``query`` is it completed with earlier questions
-    (:func:`rag.history.standalone_question`); None when the query is the question itself or
-    an LLM's rewrite."""
-    if not turns:
-        return None
-    own = own_question(text, turns)
-    return own if own != query and query.startswith(own) else None
 
 
 def _index_reason(report: IndexReport, path: Path) -> str:

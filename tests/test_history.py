@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from index.sentences import split_sentences
-from rag.assistant import _own_words
 from rag.history import (
     is_followup,
     own_question,
@@ -102,12 +101,9 @@ def test_a_follow_up_s_own_words_are_kept_apart_from_the_earlier_question() -> N
     query = standalone_question("Et où sont-ils retenus ?", history)
     assert query == "Et où sont-ils retenus ? (Combien de suspects ont été arrêtés ?)"
     assert own_question("Et où sont-ils retenus ?", history) == "Et où sont-ils retenus ?"
-    assert _own_words("Et où sont-ils retenus ?", history, query) == "Et où sont-ils retenus ?"
-    # a question that stands alone, or an LLM's rewrite, is its own words
+    # a question that stands alone is its own words
     alone = "Où sont retenus les deux suspects ?"
-    assert _own_words(alone, history, standalone_question(alone, history)) is None
-    assert _own_words("Et où ?", history, "Où sont retenus les suspects ?") is None
-    assert _own_words("Et où ?", [], "Et où ?") is None
+    assert own_question(alone, history) == standalone_question(alone, history) == alone
 
 
 @pytest.mark.parametrize(

@@ -151,3 +151,32 @@ def test_the_question_is_read_in_a_worker_while_it_is_embedded(
     assert answer.passages
     mine = [name for text, name in built if text == question]
     assert len(mine) == 1 and mine[0].startswith("reader-prepare")
+
+
+def test_a_follow_up_is_read_for_what_its_own_words_ask(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A follow-up is retrieved together with the question it leans on, but the reader reads
+    what it asks (here a place, where the earlier question asked a number) from its own words."""
+    readings: list[Any] = []
+    read = assistant.reader.read
+
+    def spy(request: Any, pool: Any) -> Any:
+        reading = read(request, pool)
+        readings.append((request, reading))
+        return reading
+
+    monkeypatch.setattr(assistant.reader, "read", spy)
+    history = [
+        {"role": "user", "content": "Combien de points compte le plan de paix ?"},
+        {"role": "assistant", "content": "28 points."},
+    ]
+    assistant.ask("Et où a-t-il été discuté ?", history=history)
+    request, reading = readings[-1]
+    assert (
+        request.query == "Et où a-t-il été discuté ? (Combien de points compte le plan de paix ?)"
+    )
+    assert request.asked == "Et où a-t-il été discuté ?"
+    assert reading.question.answer_type == "LOC"
+    assistant.ask("Combien de points compte le plan de paix ?")  # no history: nothing apart
+    assert readings[-1][0].asked is None
