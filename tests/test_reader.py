@@ -38,10 +38,12 @@ from rag.reader.features import (
     PERSON,
     PLACE,
     Annotator,
+    Entity,
     analyze_question,
     answer_type,
     asked_name,
     candidate_sentences,
+    named_after,
     new_typed_entities,
 )
 from rag.reader.model import DEFAULT_MODEL
@@ -711,6 +713,36 @@ def test_a_follow_up_asks_for_what_its_own_words_ask(reader: Reader) -> None:
     assert whole.question.answer_type == NUMBER  # "combien" of the earlier question
     assert own.question.answer_type == PLACE
     assert own.question.lemmas == whole.question.lemmas  # its words still help find it
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "label"),
+    [
+        ("Le vol a eu lieu au musée Ferrand-Lacoste, a annoncé le parquet.", "Ferrand-Lacoste",
+         "ORG"),
+        ("Deux hommes ont été interpellés, a annoncé vendredi le parquet de Lorvan.", "Lorvan",
+         "LOC"),
+    ],
+)  # fmt: skip
+def test_a_name_after_a_museum_or_a_court_is_no_person(
+    annotator: Annotator, text: str, name: str, label: str
+) -> None:
+    entity = Entity(name, "PER", text.index(name), text.index(name) + len(name))
+    assert named_after(text, entity).label == label
+    person = "Dmitriev a rencontré Witkoff au musée."
+    witkoff = Entity("Witkoff", "PER", person.index("Witkoff"), person.index("Witkoff") + 7)
+    assert named_after(person, witkoff).label == "PER"
+
+
+def test_the_names_of_two_suspects_are_not_a_court_s_town(reader: Reader) -> None:
+    question = "Comment s'appellent les deux hommes interpellés à Nantes ?"
+    court = (
+        "Deux hommes âgés de 29 et 41 ans ont été interpellés jeudi matin à Nantes dans "
+        "l'enquête sur le vol commis au musée Ferrand-Lacoste, a annoncé vendredi le parquet "
+        "de Lorvan."
+    )
+    reading = _typed_reading(reader, question, court, 0.1)
+    assert not holds_new_name(reading) and not refusal_allows("typed", reading)
 
 
 def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:

@@ -299,6 +299,41 @@ def clean_entity(text: str, label: str, start: int) -> Entity | None:
     return Entity(stripped, label, start, start + len(stripped))
 
 
+# A person's name right after one of these nouns names a place or a body after that person
+# ("le musée Ferrand-Lacoste", "le lycée Victor-Hugo", "rue Jean-Jaurès"), not the person.
+_NAMED_AFTER = re.compile(
+    r"\b(?:musée|fondation|lycée|collège|école|université|institut|hôpital|clinique|stade|gare|"
+    r"aéroport|rue|avenue|boulevard|place|quai|pont|centre|prix|salle|théâtre|galerie|parc|"
+    r"museum|foundation|school|college|university|hospital|airport|street|square|prize|"
+    r"gallery|park)\s+$",
+    re.IGNORECASE,
+)
+
+
+# A name after one of these nouns and "de" is the town or area they serve ("le parquet de
+# Lorvan", "le maire de Saint-Aurèle", "la gare de Vernay"), which the small model may tag as
+# a person.
+_TOWN_OF = re.compile(
+    r"\b(?:parquet|tribunal|procureure?|préfecture|préfète?|mairie|maire|ville|commune|région|"
+    r"département|diocèse|évêque|gare|port|aéroport|académie|rectorat|agglomération|"
+    r"métropole)\s+(?:de\s+|d['’]\s*)$",
+    re.IGNORECASE,
+)
+
+
+def named_after(text: str, entity: Entity) -> Entity:
+    """A person's name (``PER``) of ``text`` relabelled when its context says it is not a
+    person: an organisation (``ORG``) after a noun of :data:`_NAMED_AFTER`, a place (``LOC``)
+    after one of :data:`_TOWN_OF`; any other entity unchanged."""
+    if entity.label != "PER":
+        return entity
+    if _NAMED_AFTER.search(text, 0, entity.start):
+        return Entity(entity.text, "ORG", entity.start, entity.end)
+    if _TOWN_OF.search(text, 0, entity.start):
+        return Entity(entity.text, "LOC", entity.start, entity.end)
+    return entity
+
+
 def regex_entities(text: str) -> list[Entity]:
     """Dates and numbers found by regex (a number inside a date is not a number)."""
     dates = [Entity(m.group(0), DATE, m.start(), m.end()) for m in _DATE.finditer(text)]
@@ -421,7 +456,7 @@ class Annotator:
             if lemma and lemma not in stop and (len(lemma) > 1 or lemma.isdigit())
         )
         entities = [
-            entity
+            named_after(text, entity)
             for e in doc.ents
             if e.label_ in {"PER", "LOC", "ORG", "MISC"}
             for entity in [clean_entity(e.text, e.label_, e.start_char)]
