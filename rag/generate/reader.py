@@ -32,7 +32,7 @@ import dataclasses
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from index.parse import fold
@@ -394,15 +394,11 @@ class ReaderGenerator(Generator):
         sentence that does (rated at least ``TYPED_SHARE`` of the best); else None."""
         question = reading.question
         kind = question.answer_type
-        best = reading.sentences[0]
-        if kind is None or new_typed_entities(best.annotation, question, kind):
+        if kind is None:
             return None
-        for scored in reading.sentences[1:]:
-            if scored.probability < TYPED_SHARE * best.probability:
-                return None
-            if new_typed_entities(scored.annotation, question, kind):
-                return scored
-        return None
+        return ReaderGenerator._instead(
+            reading, lambda scored: bool(new_typed_entities(scored.annotation, question, kind))
+        )
 
     @staticmethod
     def _counted_instead(reading: Reading) -> ScoredSentence | None:
@@ -418,13 +414,21 @@ class ReaderGenerator(Generator):
             numbers = new_typed_entities(scored.annotation, question, NUMBER)
             return any(counts_asked_thing(scored.annotation, question, n) for n in numbers)
 
+        return ReaderGenerator._instead(reading, counts)
+
+    @staticmethod
+    def _instead(
+        reading: Reading, holds: Callable[[ScoredSentence], bool]
+    ) -> ScoredSentence | None:
+        """When the best sentence does not ``hold`` what the question asks, the best runner-up
+        that does, rated at least ``TYPED_SHARE`` of the best; else None."""
         best = reading.sentences[0]
-        if counts(best):
+        if holds(best):
             return None
         for scored in reading.sentences[1:]:
             if scored.probability < TYPED_SHARE * best.probability:
                 return None
-            if counts(scored):
+            if holds(scored):
                 return scored
         return None
 
