@@ -30,7 +30,7 @@ from rag.generate import (
     make_generator,
 )
 from rag.generate.base import classify
-from rag.history import own_question, standalone_question, validate_history
+from rag.history import standalone_parts, validate_history
 from rag.lexical import LexicalIndex
 from rag.question import clean_question
 from rag.reader.features import preload_pipeline
@@ -332,11 +332,7 @@ class Assistant:
         completes it with earlier questions (a follow-up); None when the query is the question
         itself or an LLM's rewrite."""
         rewritten = self.generator.rewrite(text, turns) if turns else None
-        if rewritten:
-            return rewritten, None
-        query = standalone_question(text, turns)
-        own = own_question(text, turns) if turns else query
-        return query, (own if own != query else None)
+        return (rewritten, None) if rewritten else standalone_parts(text, turns)
 
     def _stream(
         self, text: str, turns: list[dict[str, Any]], language: str, started: float

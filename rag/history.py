@@ -139,20 +139,20 @@ def standalone_question(
     >>> standalone_question("Et quand ?", [{"role": "user", "content": "Où est-il allé ?"}])
     'Et quand ? (Où est-il allé ?)'
     """
-    query, context = _with_context(question, history, turns)
-    return f"{query} ({' '.join(context)})" if context else query
+    return standalone_parts(question, history, turns=turns)[0]
 
 
-def own_question(
+def standalone_parts(
     question: str, history: Sequence[Mapping[str, Any]] | None, *, turns: int = FOLLOWUP_TURNS
-) -> str:
-    """The part of :func:`standalone_question` that is the message's own question, without the
-    earlier questions a follow-up is completed with.
+) -> tuple[str, str | None]:
+    """:func:`standalone_question`, and the message's own question when the standalone one
+    completes it with earlier questions (None when it is the question alone).
 
-    >>> own_question("Et où ?", [{"role": "user", "content": "Combien de suspects ?"}])
-    'Et où ?'
+    >>> standalone_parts("Et où ?", [{"role": "user", "content": "Combien de suspects ?"}])
+    ('Et où ? (Combien de suspects ?)', 'Et où ?')
     """
-    return _with_context(question, history, turns)[0]
+    query, context = _with_context(question, history, turns)
+    return (f"{query} ({' '.join(context)})", query) if context else (query, None)
 
 
 def _with_context(

@@ -7,8 +7,8 @@ import pytest
 from index.sentences import split_sentences
 from rag.history import (
     is_followup,
-    own_question,
     question_focus,
+    standalone_parts,
     standalone_question,
     without_request,
 )
@@ -100,10 +100,14 @@ def test_a_follow_up_s_own_words_are_kept_apart_from_the_earlier_question() -> N
     ]
     query = standalone_question("Et où sont-ils retenus ?", history)
     assert query == "Et où sont-ils retenus ? (Combien de suspects ont été arrêtés ?)"
-    assert own_question("Et où sont-ils retenus ?", history) == "Et où sont-ils retenus ?"
-    # a question that stands alone is its own words
+    assert standalone_parts("Et où sont-ils retenus ?", history) == (
+        query,
+        "Et où sont-ils retenus ?",
+    )
+    # a question that stands alone has no part apart
     alone = "Où sont retenus les deux suspects ?"
-    assert own_question(alone, history) == standalone_question(alone, history) == alone
+    assert standalone_parts(alone, history) == (standalone_question(alone, history), None)
+    assert standalone_parts(alone, history)[0] == alone
 
 
 @pytest.mark.parametrize(
