@@ -19,6 +19,7 @@ from rag.generate.reader import (
     ReaderGenerator,
     holds_asked_type,
     holds_new_name,
+    quotes_speaker,
     refusal_allows,
 )
 from rag.reader import (
@@ -42,9 +43,11 @@ from rag.reader.features import (
     analyze_question,
     answer_type,
     asked_name,
+    asked_speaker,
     candidate_sentences,
     named_after,
     new_typed_entities,
+    speaks,
 )
 from rag.reader.model import DEFAULT_MODEL
 from rag.types import Passage
@@ -755,3 +758,64 @@ def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:
     notes = corpus_notes(tmp_path)
     assert "Mena News" in notes["x1"]
     assert "28 points" not in notes["x1"]
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        ("Qu'a déclaré Zelensky lorsqu'il a reçu le texte du plan ?", "zelensky"),
+        ("Qu'a dit le chancelier Friedrich Merz du plan négocié par Witkoff ?", "merz"),
+        ("Que pense Dmitriev de l'initiative de Londres ?", "dmitriev"),
+        ("Qu'est-ce que Zelensky a dit ?", "zelensky"),
+        ("What did Zelensky say about the peace plan?", "zelensky"),
+        ("And what has Putin himself said publicly about the plan?", "putin"),
+        # A role, a pronoun or a name inside a longer subject: no named speaker.
+        ("What did the US official say about the timing of the plan?", None),
+        ("What did the director of the Louvre say?", None),
+        ("Qu'a dit l'envoyé russe au sujet de ses homologues américains ?", None),
+        ("Qu'a déclaré le ministre des Transports ?", None),
+        ("Et qu'a-t-il dit ?", None),
+        ("Qui a déclaré que le plan était irréaliste ?", None),
+    ],
+)
+def test_a_question_asking_what_a_named_person_said(question: str, speaker: str | None) -> None:
+    assert asked_speaker(question) == speaker
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker", "expected"),
+    [
+        ("« Nous ne céderons pas », a déclaré Volodymyr Zelensky à Kiev.", "zelensky", True),
+        ("Selon Dmitriev, le texte pourra encore évoluer.", "dmitriev", True),
+        ("D'après Dmitriev, le texte pourra encore évoluer.", "dmitriev", True),
+        ("Pour Karim Benhaddou, cette offre « ne règle rien ».", "benhaddou", True),
+        ("« C'est un effort », a assuré la directrice régionale de SNCF Voyageurs, Nathalie "
+         "Perrin, à la sortie.", "perrin", True),
+        # Named as a complement, as the object of another verb, or in a sentence quoting no one.
+        ("Un fonctionnaire a indiqué que Witkoff avait discuté du plan avec le conseiller de "
+         "Zelensky, Roustem Oumierov.", "zelensky", False),
+        ("Il a néanmoins rencontré Rustem Umerov à Miami, confirmant la poursuite des "
+         "discussions.", "umerov", False),
+        ("Cette initiative est menée par l'envoyé américain Steve Witkoff.", "witkoff", False),
+        # Not named as a person: a pronoun or a role may stand for them.
+        ("Il a déclaré que le plan était irréaliste.", "dmitriev", None),
+    ],
+)  # fmt: skip
+def test_a_sentence_quotes_the_speaker_only_when_it_names_them_as_the_one_speaking(
+    annotator: Annotator, sentence: str, speaker: str, expected: bool | None
+) -> None:
+    assert speaks(sentence, annotator.annotate(sentence), speaker) is expected
+
+
+def test_typed_refuses_what_a_person_said_with_a_sentence_where_they_do_not_speak(
+    reader: Reader,
+) -> None:
+    question = "Qu'a déclaré Zelensky au sujet du plan de paix ?"
+    other = "Witkoff a discuté du plan de paix avec le conseiller de Zelensky, Roustem Oumierov."
+    own = "« Ce plan de paix doit être discuté avec nous », a déclaré Zelensky."
+    refused = _typed_reading(reader, question, other, 0.1)
+    answered = _typed_reading(reader, question, own, 0.1)
+    assert refused.question.speaker == "zelensky"
+    assert refusal_allows("support", refused)  # the support bar alone would answer
+    assert not quotes_speaker(refused) and not refusal_allows("typed", refused)
+    assert quotes_speaker(answered) and refusal_allows("typed", answered)

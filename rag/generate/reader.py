@@ -46,6 +46,7 @@ from rag.reader.features import (
     counts_asked_thing,
     new_names,
     new_typed_entities,
+    speaks,
 )
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
@@ -129,6 +130,19 @@ def holds_new_name(reading: Reading) -> bool:
     return best is not None and bool(new_names(best.annotation, reading.question))
 
 
+def quotes_speaker(reading: Reading) -> bool:
+    """Whether the best sentence may hold the words the question asks for: a question asking
+    what a named person said (``question.speaker``: "Qu'a déclaré Zelensky … ?") is not
+    answered by a sentence that names that person only as a complement or reports no speech
+    ("… le conseiller à la sécurité nationale de Zelensky …"); a sentence that does not name
+    them as a person ("il", a role) is left to the other checks (:func:`speaks`)."""
+    best = reading.best
+    speaker = reading.question.speaker
+    if best is None or speaker is None:
+        return True
+    return speaks(best.candidate.text, best.annotation, speaker) is not False
+
+
 def confident_reading(reading: Reading, *, probability: float, slack: float) -> bool:
     """Whether the reader is sure enough of its best sentence to answer a little below the
     support bar: it rates the sentence at least ``probability``, the sentence is in the
@@ -186,6 +200,8 @@ def refusal_allows(
     confident = policy == "typed" and confident_reading(
         reading, probability=confident_probability, slack=confident_slack
     )
+    if policy == "typed" and not quotes_speaker(reading):
+        return False
     if policy == "typed" and reading.question.answer_type not in (None, PERSON):
         typed_bar = candidate_set.extractive_margin >= -typed_slack
         return (typed_bar or confident) and holds_asked_type(reading)

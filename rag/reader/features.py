@@ -514,6 +514,8 @@ class QuestionInfo:
             (:func:`new_names`).
         counted: For a count of things (``measure == "count"``), the first words of what is
             counted, folded (``trains`` in "Combien de trains ont été supprimés ?").
+        speaker: For a question asking what a named person said or thinks, the last word of
+            their name, folded (``zelensky`` in "Qu'a déclaré Zelensky …", :func:`asked_speaker`).
     """
 
     text: str
@@ -527,6 +529,7 @@ class QuestionInfo:
     measure: str | None = None
     asks_name: str | None = None
     counted: tuple[str, ...] = ()
+    speaker: str | None = None
 
 
 # "Comment s'appelle …", "quel est le nom de …", "what is the name of …": the answer is a name;
@@ -572,6 +575,128 @@ def asked_name(text: str) -> str | None:
         if folded in _NAMED_PERSONS or folded.rstrip("sx") in _NAMED_PERSONS:
             return PERSON
     return ANY_NAME
+
+
+# "Qu'a déclaré Zelensky …", "Que pense Dmitriev …", "What did Zelensky say …": the words of a
+# named person are asked; group "who" starts with (French) or is (English) the speaker.
+_SAY_PAST = (
+    r"(?:dit|déclaré|affirmé|estimé|expliqué|annoncé|répondu|indiqué|assuré|confié|souligné"
+    r"|précisé|pensé|jugé|ajouté|écrit|confirmé|révélé|raconté|reconnu|avoué|suggéré)"
+)
+_SAY_PRESENT = r"(?:dit|disent|pense|pensent|déclare|déclarent|affirme|affirment|estime|estiment"
+_SAY_PRESENT += r"|répond|répondent|explique|expliquent|juge|jugent)"
+_SAY_EN = (
+    r"(?:say|said|tell|told|declare|declared|state|stated|think|thought|believe|believed|claim"
+    r"|claimed|explain|explained|announce|announced|write|wrote|reply|replied|answer|answered"
+    r"|add|added|reveal|revealed|admit|admitted)"
+)
+_ASKS_SPEECH = (
+    re.compile(rf"^qu['’]\s*(?:a|ont|avait|avaient|aurait)(?:-t-(?:il|elle|on))?\s+{_SAY_PAST}"
+               r"\s+(?P<who>.+)", re.I),
+    re.compile(rf"^que\s+{_SAY_PRESENT}\s+(?P<who>.+)", re.I),
+    re.compile(rf"^qu['’]est-ce qu(?:e\s+|['’]\s*)(?P<who>.+?)\s+(?:a|avait|ont)\s+{_SAY_PAST}\b",
+               re.I),
+    re.compile(rf"^que\s+(?P<who>.+?)\s+(?:a|avait|ont)-t-(?:il|elle|ils|elles)\s+{_SAY_PAST}\b",
+               re.I),
+    re.compile(rf"^what\s+(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+{_SAY_EN}\b", re.I),
+)  # fmt: skip
+# The speaker: an optional article, at most two lower-case words with no preposition among
+# them ("le chancelier", "the Ukrainian"), then a capitalised name ("Friedrich Merz").
+_SPEAKER = re.compile(
+    r"^(?:(?:le|la|les|l['’]|the)\s+)?(?P<title>(?:[a-zà-ÿ][\w-]*\s+){0,2}?)"
+    r"(?P<name>[A-ZÀ-Ý][\w-]*(?:\s+[A-ZÀ-Ý][\w-]*)*)(?P<rest>.*)$"
+)
+_NOT_TITLE_WORDS = "de du des au aux à a en sur pour par avec of to for from in on at by about with"
+_NOT_TITLES = frozenset(_NOT_TITLE_WORDS.split())
+_HIMSELF = re.compile(r"^\s+(?:himself|herself|themselves|lui-même|elle-même)\b", re.I)
+
+
+def asked_speaker(text: str) -> str | None:
+    """The named person whose words a question asks for, as the last word of their name,
+    folded; None when the question asks no one's words or names the speaker by a role.
+
+    >>> asked_speaker("Qu'a déclaré Zelensky lorsqu'il a reçu le texte du plan ?")
+    'zelensky'
+    >>> asked_speaker("What did the US official say about the timing?") is None
+    True
+    """
+    question = re.sub(r"^(?:et|and|so|mais|but)\b[\s,]*", "", text.strip(), flags=re.I)
+    for pattern in _ASKS_SPEECH:
+        match = pattern.search(question)
+        if match is None:
+            continue
+        speaker = _SPEAKER.match(match.group("who").strip())
+        if speaker is None or _NOT_TITLES & set(speaker.group("title").lower().split()):
+            return None
+        rest = speaker.group("rest")
+        english = pattern is _ASKS_SPEECH[-1]
+        if english and rest.strip() and not _HIMSELF.match(rest):
+            return None  # "the US official": the name is not the whole subject
+        if not english and rest[:1].isalnum():
+            return None
+        return fold(speaker.group("name").split()[-1])
+    return None
+
+
+# A sentence quoting someone: a verb of saying or thinking (prefixes of folded words), or
+# quotation marks. A word taken for one by mistake only lets the answer through.
+_SPEECH_FORMS = """dit dits dite dites dis disent disait disaient dira diront dirait dire say
+    says said saying tell tells told thinks thought"""
+_SPEECH_WORDS = frozenset(_SPEECH_FORMS.split())
+_SPEECH_STEM_WORDS = """declar affirm estim expliqu annonc repond repondu indiqu assur confie confia
+    soulign
+    precis pens juge jugea ajout rappel reconn confirm revel denonc avert insist admet admis
+    dement qualifi reagi ecri racont promet promis critiqu salu regrett felicit deplor plaid
+    reclam exig accus souhait esper evoqu martel previen prevenu temoign comment interrog
+    repet conced suggere suggera avou laiss fait-savoir state declared added adds explain
+    announc think believ claim warn argu noted notes confirm denied denies deny repli reply
+    respond urge urged wrote write stress suggest predict describ admit acknowledg"""
+_SPEECH_STEMS = tuple(_SPEECH_STEM_WORDS.split())
+_QUOTE_MARKS = frozenset('«»“”"')
+_SPEECH_TOKEN = re.compile(r"\w[\w-]*|[«»“”\",;:()]", re.UNICODE)
+# Before a name, a word that makes it a source ("selon Dmitriev") or a complement ("de Zelensky").
+_SOURCE_BEFORE = frozenset({"selon", "pour"})
+_COMPLEMENTS = "de d du des avec a au aux contre chez entre sur of with to from about against at"
+_COMPLEMENT_BEFORE = frozenset(_COMPLEMENTS.split())
+_BEFORE_WORDS = _SOURCE_BEFORE | _COMPLEMENT_BEFORE | {"apres", "according"}
+
+
+def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
+    """Whether ``speaker`` (a folded last name) is the one a sentence quotes: named as a
+    person and as a source ("selon Dmitriev", "pour Karim Benhaddou"), or, in a sentence that
+    reports speech, neither as a complement ("le conseiller de Zelensky", "avec Kirill
+    Dmitriev") nor as the object of another verb ("il a rencontré Rustem Umerov").
+    None when the sentence does not name them as a person (a pronoun or a role may).
+    """
+    persons = [e for e in annotation.entities if e.label == PERSON]
+    tokens = [(m.group(), m.start()) for m in _SPEECH_TOKEN.finditer(sentence)]
+    folded = [fold(token) for token, _ in tokens]
+    places = [
+        i
+        for i, (word, (_, start)) in enumerate(zip(folded, tokens, strict=True))
+        if word == speaker and any(e.start <= start < e.end for e in persons)
+    ]
+    if not places:
+        return None
+    speech = [
+        token in _QUOTE_MARKS or word in _SPEECH_WORDS or word.startswith(_SPEECH_STEMS)
+        for (token, _), word in zip(tokens, folded, strict=True)
+    ]
+    verbs = {start for _, pos, start, _ in annotation.pos if pos == "VERB"}
+    for i in places:
+        j = i - 1
+        while j >= 0 and tokens[j][0][:1].isupper() and folded[j] not in _BEFORE_WORDS:
+            j -= 1  # first names, "M." (not "Selon" opening the sentence)
+        before = folded[j] if j >= 0 else ""
+        if before in _SOURCE_BEFORE or (
+            j >= 1 and (folded[j - 1], before) in {("d", "apres"), ("according", "to")}
+        ):
+            return True
+        if before in _COMPLEMENT_BEFORE or (tokens[j][1] in verbs and not speech[j]):
+            continue  # "le conseiller de Zelensky", "il a rencontré Rustem Umerov"
+        if any(speech):
+            return True
+    return False
 
 
 # How-old, how-long and how-much-money questions ask for a number with a unit of age, time or
@@ -955,6 +1080,7 @@ def analyze_question(
         measure=(measure := asked_measure(own, kind)),
         asks_name=asked_name(own),
         counted=counted_words(own, measure),
+        speaker=asked_speaker(own),
     )
 
 
