@@ -20,6 +20,7 @@ from rag.generate.reader import (
     holds_asked_type,
     holds_new_name,
     quotes_speaker,
+    reads_reason,
     refusal_allows,
 )
 from rag.reader import (
@@ -44,7 +45,9 @@ from rag.reader.features import (
     answer_type,
     asked_name,
     asked_speaker,
+    asks_reason,
     candidate_sentences,
+    gives_reason,
     named_after,
     new_typed_entities,
     speaks,
@@ -819,3 +822,48 @@ def test_typed_refuses_what_a_person_said_with_a_sentence_where_they_do_not_spea
     assert refusal_allows("support", refused)  # the support bar alone would answer
     assert not quotes_speaker(refused) and not refusal_allows("typed", refused)
     assert quotes_speaker(answered) and refusal_allows("typed", answered)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Pourquoi le voyage a-t-il été reporté ?", True),
+        ("Et pour quelle raison l'émissaire juge-t-il la proposition irréaliste ?", True),
+        ("Why did Witkoff postpone his trip?", True),
+        ("Qui a reporté le voyage ?", False),
+        ("Comment le Kremlin a-t-il réagi ?", False),
+    ],
+)
+def test_a_why_question(question: str, expected: bool) -> None:
+    assert asks_reason(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Il a reporté le voyage car la réunion avait été annulée.", True),
+        ("Le voyage a été reporté en raison de la météo.", True),
+        ("La date reste incertaine, les plans ayant été mis en attente.", True),
+        ("Le tableau est fiché, ce qui rend sa revente impossible.", True),
+        ("Les syndicats ont appelé à la grève pour obtenir des embauches.", True),
+        ("The trip was postponed because the talks had stalled.", True),
+        # What happened, not why.
+        ("Witkoff avait prévu de rencontrer Zelensky en Turquie, mais a reporté le voyage.", False),
+        ("Les discussions se sont tenues à Miami du 24 au 26 octobre.", False),
+        ("Le plan de paix a été présenté pour la première fois à Miami.", False),
+    ],
+)
+def test_a_sentence_gives_a_reason(annotator: Annotator, sentence: str, expected: bool) -> None:
+    assert gives_reason(sentence, annotator.annotate(sentence)) is expected
+
+
+def test_typed_refuses_a_why_question_whose_sentence_gives_no_reason(reader: Reader) -> None:
+    question = "Pourquoi Witkoff a-t-il reporté son voyage en Turquie ?"
+    fact = "Witkoff devait se rendre en Turquie le 19 novembre, mais a reporté son voyage."
+    cause = "Witkoff a reporté son voyage en Turquie car les discussions avaient pris du retard."
+    refused = _typed_reading(reader, question, fact, 0.1)
+    answered = _typed_reading(reader, question, cause, 0.1)
+    assert refused.question.asks_reason
+    assert refusal_allows("support", refused)  # the support bar alone would answer
+    assert not reads_reason(refused) and not refusal_allows("typed", refused)
+    assert reads_reason(answered) and refusal_allows("typed", answered)

@@ -44,6 +44,7 @@ from rag.reader.features import (
     NUMBER,
     PERSON,
     counts_asked_thing,
+    gives_reason,
     new_names,
     new_typed_entities,
     speaks,
@@ -143,6 +144,22 @@ def quotes_speaker(reading: Reading) -> bool:
     return speaks(best.candidate.text, best.annotation, speaker) is not False
 
 
+def reads_reason(reading: Reading) -> bool:
+    """Whether the best sentence may answer a why-question (``question.asks_reason``): it gives
+    a cause or a purpose (:func:`gives_reason`); « … mais a reporté le voyage » states what
+    happened, not why. The sentence right after it, when the answer would quote it too
+    (:meth:`ReaderGenerator._continuation`), may give the reason instead."""
+    best = reading.best
+    if best is None or not reading.question.asks_reason:
+        return True
+    follow = ReaderGenerator._continuation(reading)
+    return any(
+        gives_reason(scored.candidate.text, scored.annotation)
+        for scored in (best, follow)
+        if scored is not None
+    )
+
+
 def confident_reading(reading: Reading, *, probability: float, slack: float) -> bool:
     """Whether the reader is sure enough of its best sentence to answer a little below the
     support bar: it rates the sentence at least ``probability``, the sentence is in the
@@ -200,7 +217,7 @@ def refusal_allows(
     confident = policy == "typed" and confident_reading(
         reading, probability=confident_probability, slack=confident_slack
     )
-    if policy == "typed" and not quotes_speaker(reading):
+    if policy == "typed" and not (quotes_speaker(reading) and reads_reason(reading)):
         return False
     if policy == "typed" and reading.question.answer_type not in (None, PERSON):
         typed_bar = candidate_set.extractive_margin >= -typed_slack

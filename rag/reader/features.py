@@ -14,6 +14,7 @@ annotated once per text (:class:`Annotation`, kept in a bounded LRU cache), and
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 import threading
@@ -516,6 +517,8 @@ class QuestionInfo:
             counted, folded (``trains`` in "Combien de trains ont été supprimés ?").
         speaker: For a question asking what a named person said or thinks, the last word of
             their name, folded (``zelensky`` in "Qu'a déclaré Zelensky …", :func:`asked_speaker`).
+        asks_reason: A why-question (:func:`asks_reason`): its answer gives a cause or a
+            purpose (:func:`gives_reason`).
     """
 
     text: str
@@ -530,6 +533,7 @@ class QuestionInfo:
     asks_name: str | None = None
     counted: tuple[str, ...] = ()
     speaker: str | None = None
+    asks_reason: bool = False
 
 
 # "Comment s'appelle …", "quel est le nom de …", "what is the name of …": the answer is a name;
@@ -695,6 +699,53 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
         if before in _COMPLEMENT_BEFORE or (tokens[j][1] in verbs and not speech[j]):
             continue  # "le conseiller de Zelensky", "il a rencontré Rustem Umerov"
         if any(speech):
+            return True
+    return False
+
+
+_ASKS_REASON = re.compile(
+    r"^\W*(?:(?:et|and|so|mais|but)\b[\s,]*)?(?:pourquoi|pour quelle(?:s)? raisons?|why|for what"
+    r" reasons?|how come)\b",
+    re.I,
+)
+# What gives a cause or a purpose, as folded words and word pairs: conjunctions (car, parce
+# que, because), nouns (raison, cause), a present participle (« … ayant été mis en attente »),
+# "pour" or "to" before a verb. Generous on purpose: a word taken for a cause by mistake only
+# lets the answer through.
+_REASON_WORD_LIST = """car puisque puisqu raison raisons cause causes motif motifs afin ayant
+    etant donc ainsi pourquoi explique expliquent expliquant justifie justifiant faute because
+    since as due owing thanks therefore hence reason reasons caused why explains explained
+    explaining given amid following so after"""
+_REASON_WORDS = frozenset(_REASON_WORD_LIST.split())
+_REASON_PAIR_LIST = """parce+que parce+qu raison+de cause+de grace+a fait+de vu+que ce+qui
+    suite+a effet+, compte+tenu vue+de but+de pour+que sorte+que depuis+que tant+que
+    si+bien in+order so+that as+a result+of"""
+_REASON_PAIRS = frozenset(tuple(pair.split("+")) for pair in _REASON_PAIR_LIST.split())
+_REASON_TOKEN = re.compile(r"\w+|,", re.UNICODE)
+
+
+def asks_reason(text: str) -> bool:
+    """Whether a question asks why (``pourquoi``, ``pour quelle raison``, ``why``).
+
+    >>> asks_reason("Pourquoi le voyage a-t-il été reporté ?"), asks_reason("Who went?")
+    (True, False)
+    """
+    return _ASKS_REASON.search(text) is not None
+
+
+def gives_reason(sentence: str, annotation: Annotation) -> bool:
+    """Whether a sentence gives a cause or a purpose: a causal word or phrase (``car``, ``parce
+    que``, ``en raison de``, ``ce qui``, ``because``, ``due to``), a present participle
+    (``ayant``, ``étant``), or ``pour``/``afin de``/``to`` before a verb.
+    """
+    words = [fold(token) for token in _REASON_TOKEN.findall(sentence)]
+    if any(word in _REASON_WORDS for word in words):
+        return True
+    if any(pair in _REASON_PAIRS for pair in itertools.pairwise(words)):
+        return True
+    verbs = [start for _, pos, start, _ in annotation.pos if pos in ("VERB", "AUX")]
+    for match in re.finditer(r"\b(?:pour|to)\s+(?:ne\s+pas\s+|not\s+)?(\w)", sentence, re.I):
+        if match.start(1) in verbs:
             return True
     return False
 
@@ -1081,6 +1132,7 @@ def analyze_question(
         asks_name=asked_name(own),
         counted=counted_words(own, measure),
         speaker=asked_speaker(own),
+        asks_reason=asks_reason(own),
     )
 
 
