@@ -792,6 +792,8 @@ def test_a_question_asking_what_a_named_person_said(question: str, speaker: str 
         ("Selon Dmitriev, le texte pourra encore évoluer.", "dmitriev", True),
         ("D'après Dmitriev, le texte pourra encore évoluer.", "dmitriev", True),
         ("Pour Karim Benhaddou, cette offre « ne règle rien ».", "benhaddou", True),
+        ("Selon la transcription publiée par Bloomberg, Witkoff conseille Ushakov sur la façon "
+         "de présenter le plan.", "witkoff", True),
         ("« C'est un effort », a assuré la directrice régionale de SNCF Voyageurs, Nathalie "
          "Perrin, à la sortie.", "perrin", True),
         # Named as a complement, as the object of another verb, or in a sentence quoting no one.

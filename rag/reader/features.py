@@ -654,7 +654,10 @@ _SPEECH_STEM_WORDS = """declar affirm estim expliqu annonc repond repondu indiqu
     reclam exig accus souhait esper evoqu martel previen prevenu temoign comment interrog
     repet conced suggere suggera avou laiss fait-savoir state declared added adds explain
     announc think believ claim warn argu noted notes confirm denied denies deny repli reply
-    respond urge urged wrote write stress suggest predict describ admit acknowledg"""
+    respond urge urged wrote write stress suggest predict describ admit acknowledg conseill
+    recommand propos demand exhort invit appel ordonn menac object retorqu repliqu protest
+    nuanc signal mention cit pretend soutien soutenu soutenai maintien maintenu advis
+    recommend ask call order threaten retort mention cite maintain"""
 _SPEECH_STEMS = tuple(_SPEECH_STEM_WORDS.split())
 _QUOTE_MARKS = frozenset('«»“”"')
 _SPEECH_TOKEN = re.compile(r"\w[\w-]*|[«»“”\",;:()]", re.UNICODE)
