@@ -519,11 +519,12 @@ def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reade
     # A person is often named by a role ("une source proche des négociations"), which no
     # entity tagger marks: who-questions are not gated.
     who = _typed_reading(reader, "Qui a parlé des 28 points du plan ?", FOOTER_TEXT, 0.1)
-    why = _typed_reading(reader, "Pourquoi le plan compte-t-il 28 points ?", FOOTER_TEXT, 0.1)
-    low = _typed_reading(reader, "Pourquoi le plan compte-t-il 28 points ?", FOOTER_TEXT, -0.01)
+    # (A why-question also needs a sentence that gives a reason: see reads_reason.)
+    how = _typed_reading(reader, "Comment le plan est-il organisé ?", FOOTER_TEXT, 0.1)
+    low = _typed_reading(reader, "Comment le plan est-il organisé ?", FOOTER_TEXT, -0.01)
     assert who.question.answer_type == "PER" and not holds_asked_type(who)
-    assert why.question.answer_type is None
-    for reading in (who, why):
+    assert how.question.answer_type is None
+    for reading in (who, how):
         assert refusal_allows("typed", reading) == refusal_allows("support", reading) is True
     assert not refusal_allows("typed", low, typed_slack=0.05)
 
@@ -593,15 +594,15 @@ CONFIDENT = {"confident_probability": 0.7, "confident_slack": 0.03}
 
 
 def test_a_confident_reading_answers_a_little_below_the_support_bar(reader: Reader) -> None:
-    why = "Pourquoi le plan compte-t-il 28 points ?"
-    below = _typed_reading(reader, why, FOOTER_TEXT, -0.02)
+    how = "Comment le plan est-il organisé ?"
+    below = _typed_reading(reader, how, FOOTER_TEXT, -0.02)
     assert not refusal_allows("typed", _sure_of_best(below, 0.9))  # the rule is off by default
     assert refusal_allows("typed", _sure_of_best(below, 0.9), **CONFIDENT)
     # Not when the reader is unsure, when retrieval ranked another paragraph first, or too far
     # below the bar; never under another policy.
     assert not refusal_allows("typed", _sure_of_best(below, 0.5), **CONFIDENT)
     assert not refusal_allows("typed", _sure_of_best(below, 0.9, passage_rank=1), **CONFIDENT)
-    far = _typed_reading(reader, why, FOOTER_TEXT, -0.05)
+    far = _typed_reading(reader, how, FOOTER_TEXT, -0.05)
     assert not refusal_allows("typed", _sure_of_best(far, 0.9), **CONFIDENT)
     assert not refusal_allows("support", _sure_of_best(below, 0.9), **CONFIDENT)
     # Probability 1 turns it off, even for a lone sentence (which the reader rates 1).
