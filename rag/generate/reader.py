@@ -209,7 +209,9 @@ def refusal_allows(
       and a name in the best sentence that the question does not name (:func:`holds_new_name`).
       With ``"typed"``, a :func:`confident_reading` (``confident_probability``,
       ``confident_slack``; off at probability 1, the default) stands in for the support bar;
-      the type and name tests still apply.
+      the type and name tests still apply. Whatever its type, a question asking what a named
+      person said needs a best sentence where that person speaks (:func:`quotes_speaker`), a
+      why-question one that gives a reason (:func:`reads_reason`).
     """
     candidate_set = reading.candidate_set
     if policy == "reader":
@@ -583,5 +585,7 @@ __all__ = [
     "extractive_margin",
     "holds_asked_type",
     "holds_new_name",
+    "quotes_speaker",
+    "reads_reason",
     "refusal_allows",
 ]
