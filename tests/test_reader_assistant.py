@@ -55,6 +55,30 @@ def test_the_chat_shows_the_short_answer_first_in_the_question_language(
 @pytest.mark.parametrize(
     ("question", "refusal"),
     [
+        # The articles name Zelensky, but report nothing he said: the sentence that names him
+        # as the adviser's employer is not his words.
+        ("What did Zelensky say about the peace plan?", "I could not find"),
+        # They report no criticism in Europe: a Dmitriev quote on European security gives no
+        # reason for one.
+        ("Pourquoi le plan a-t-il été critiqué en Europe ?", "Je ne trouve pas"),
+    ],
+)
+def test_a_sentence_about_the_question_that_does_not_say_it_is_no_answer(
+    assistant: Assistant, question: str, refusal: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and answer.answer.startswith(refusal) and not answer.citations
+
+
+def test_what_a_named_person_said_is_answered_with_their_words(assistant: Assistant) -> None:
+    answer = assistant.ask("Qu'a déclaré Dmitriev au sujet du plan ?")
+    assert not answer.refused
+    assert "Dmitriev" in answer.sentences[0].text
+
+
+@pytest.mark.parametrize(
+    ("question", "refusal"),
+    [
         ("Quel rôle la Chine joue-t-elle dans l'élaboration du plan ?", "Je ne trouve pas"),
         ("What did NATO Secretary General Mark Rutte say about the plan?", "I could not find"),
     ],
