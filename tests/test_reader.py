@@ -803,6 +803,9 @@ def test_a_question_asking_what_a_named_person_said(question: str, speaker: str 
         ("Il a néanmoins rencontré Rustem Umerov à Miami, confirmant la poursuite des "
          "discussions.", "umerov", False),
         ("Cette initiative est menée par l'envoyé américain Steve Witkoff.", "witkoff", False),
+        # The one spoken to is not the speaker.
+        ("Selon Bloomberg, Witkoff conseille Iouri Ouchakov sur la façon de présenter le plan.",
+         "ouchakov", False),
         # Not named as a person: a pronoun or a role may stand for them.
         ("Il a déclaré que le plan était irréaliste.", "dmitriev", None),
     ],
@@ -853,6 +856,10 @@ def test_a_why_question(question: str, expected: bool) -> None:
         # What happened, not why.
         ("Witkoff avait prévu de rencontrer Zelensky en Turquie, mais a reporté le voyage.", False),
         ("Les discussions se sont tenues à Miami du 24 au 26 octobre.", False),
+        (
+            "Il a néanmoins rencontré Rustem Umerov, confirmant ainsi la poursuite des discussions.",
+            False,
+        ),
         ("Le plan de paix a été présenté pour la première fois à Miami.", False),
     ],
 )

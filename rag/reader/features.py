@@ -665,6 +665,7 @@ _SPEECH_TOKEN = re.compile(r"\w[\w-]*|[«»“”\",;:()]", re.UNICODE)
 _SOURCE_BEFORE = frozenset({"selon", "pour"})
 _COMPLEMENTS = "de d du des avec a au aux contre chez entre sur of with to from about against at"
 _COMPLEMENT_BEFORE = frozenset(_COMPLEMENTS.split())
+_AUXILIARIES = frozenset({"a", "ont", "avait", "avaient", "aurait", "has", "had", "have"})
 _BEFORE_WORDS = _SOURCE_BEFORE | _COMPLEMENT_BEFORE | {"apres", "according"}
 
 
@@ -675,7 +676,7 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
     Dmitriev") nor as the object of another verb ("il a rencontré Rustem Umerov").
     None when the sentence does not name them as a person (a pronoun or a role may).
     """
-    persons = [e for e in annotation.entities if e.label == PERSON]
+    persons = [e for e in annotation.entities if satisfies(e, PERSON)]  # "Ushakov" may be MISC
     tokens = [(m.group(), m.start()) for m in _SPEECH_TOKEN.finditer(sentence)]
     folded = [fold(token) for token, _ in tokens]
     places = [
@@ -701,9 +702,21 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
             return True
         if before in _COMPLEMENT_BEFORE or (tokens[j][1] in verbs and not speech[j]):
             continue  # "le conseiller de Zelensky", "il a rencontré Rustem Umerov"
+        if j >= 0 and speech[j] and not _inverted(tokens, j):
+            continue  # "Witkoff conseille Ushakov": the one spoken to
         if any(speech):
             return True
     return False
+
+
+def _inverted(tokens: Sequence[tuple[str, int]], verb: int) -> bool:
+    """Whether the speech verb at ``verb`` follows its quote, its subject after it ("», a
+    déclaré Zelensky", ", explique Dmitriev"): a comma or quotation mark right before it or
+    before its auxiliary."""
+    j = verb - 1
+    if j >= 0 and tokens[j][0].lower() in _AUXILIARIES:
+        j -= 1
+    return j >= 0 and (tokens[j][0] in _QUOTE_MARKS or tokens[j][0] == ",")
 
 
 _ASKS_REASON = re.compile(
@@ -716,7 +729,7 @@ _ASKS_REASON = re.compile(
 # "pour" or "to" before a verb. Generous on purpose: a word taken for a cause by mistake only
 # lets the answer through.
 _REASON_WORD_LIST = """car puisque puisqu raison raisons cause causes motif motifs afin ayant
-    etant donc ainsi pourquoi explique expliquent expliquant justifie justifiant faute because
+    etant donc pourquoi explique expliquent expliquant justifie justifiant faute because
     since as due owing thanks therefore hence reason reasons caused why explains explained
     explaining given amid following so after"""
 _REASON_WORDS = frozenset(_REASON_WORD_LIST.split())
