@@ -773,6 +773,12 @@ def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:
         ("Qu'est-ce que Zelensky a dit ?", "zelensky"),
         ("What did Zelensky say about the peace plan?", "zelensky"),
         ("And what has Putin himself said publicly about the plan?", "putin"),
+        # How someone reacted, or whether they did.
+        ("Steve Witkoff a-t-il réagi à la publication de son échange ?", "witkoff"),
+        ("Comment Emmanuel Macron a-t-il réagi à ce plan de paix ?", "macron"),
+        ("How did Zelensky react to the plan?", "zelensky"),
+        ("Did Witkoff respond to the leak?", "witkoff"),
+        ("And how did the SUD-Rail spokesman react to that?", None),
         # A role, a pronoun or a name inside a longer subject: no named speaker.
         ("What did the US official say about the timing of the plan?", None),
         ("What did the director of the Louvre say?", None),
@@ -857,7 +863,7 @@ def test_a_why_question(question: str, expected: bool) -> None:
         ("Witkoff avait prévu de rencontrer Zelensky en Turquie, mais a reporté le voyage.", False),
         ("Les discussions se sont tenues à Miami du 24 au 26 octobre.", False),
         (
-            "Il a néanmoins rencontré Rustem Umerov, confirmant ainsi la poursuite des discussions.",
+            "Il a rencontré Rustem Umerov, confirmant ainsi la poursuite des discussions.",
             False,
         ),
         ("Le plan de paix a été présenté pour la première fois à Miami.", False),

@@ -594,15 +594,26 @@ _SAY_EN = (
     r"|claimed|explain|explained|announce|announced|write|wrote|reply|replied|answer|answered"
     r"|add|added|reveal|revealed|admit|admitted)"
 )
+_REACTED = r"(?:réagi|répondu|commenté)"
+_REACT_EN = r"(?:react|respond|reply|replie|answer|comment)(?:ed|d)?"
+# (pattern, whole): with ``whole``, the name must be the whole subject ("who" ends before the
+# verb); without it, the speaker opens "who" and the rest of the question follows.
 _ASKS_SPEECH = (
-    re.compile(rf"^qu['’]\s*(?:a|ont|avait|avaient|aurait)(?:-t-(?:il|elle|on))?\s+{_SAY_PAST}"
-               r"\s+(?P<who>.+)", re.I),
-    re.compile(rf"^que\s+{_SAY_PRESENT}\s+(?P<who>.+)", re.I),
-    re.compile(rf"^qu['’]est-ce qu(?:e\s+|['’]\s*)(?P<who>.+?)\s+(?:a|avait|ont)\s+{_SAY_PAST}\b",
-               re.I),
-    re.compile(rf"^que\s+(?P<who>.+?)\s+(?:a|avait|ont)-t-(?:il|elle|ils|elles)\s+{_SAY_PAST}\b",
-               re.I),
-    re.compile(rf"^what\s+(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+{_SAY_EN}\b", re.I),
+    (re.compile(rf"^qu['’]\s*(?:a|ont|avait|avaient|aurait)(?:-t-(?:il|elle|on))?\s+{_SAY_PAST}"
+                r"\s+(?P<who>.+)", re.I), False),
+    (re.compile(rf"^que\s+{_SAY_PRESENT}\s+(?P<who>.+)", re.I), False),
+    (re.compile(rf"^qu['’]est-ce qu(?:e\s+|['’]\s*)(?P<who>.+?)\s+(?:a|avait|ont)\s+{_SAY_PAST}\b",
+                re.I), True),
+    (re.compile(rf"^que\s+(?P<who>.+?)\s+(?:a|avait|ont)-t-(?:il|elle|ils|elles)\s+{_SAY_PAST}\b",
+                re.I), True),
+    (re.compile(rf"^what\s+(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+{_SAY_EN}\b", re.I), True),
+    # How someone reacted, or whether they did: "Comment Macron a-t-il réagi ?", "Steve
+    # Witkoff a-t-il réagi à … ?", "How did Zelensky react?", "Did Witkoff respond?"
+    (re.compile(rf"^comment\s+(?P<who>.+?)\s+(?:a|ont|avait)-t-(?:il|elle|ils|elles)\s+{_REACTED}\b",
+                re.I), True),
+    (re.compile(rf"^(?P<who>[^?]+?)\s+(?:a|avait)-t-(?:il|elle)\s+{_REACTED}\b", re.I), True),
+    (re.compile(rf"^how\s+(?:did|does|has|have|had)\s+(?P<who>.+?)\s+{_REACT_EN}\b", re.I), True),
+    (re.compile(rf"^(?:did|has|have|had)\s+(?P<who>.+?)\s+{_REACT_EN}\b", re.I), True),
 )  # fmt: skip
 # The speaker: an optional article, at most two lower-case words with no preposition among
 # them ("le chancelier", "the Ukrainian"), then a capitalised name ("Friedrich Merz").
@@ -625,7 +636,7 @@ def asked_speaker(text: str) -> str | None:
     True
     """
     question = re.sub(r"^(?:et|and|so|mais|but)\b[\s,]*", "", text.strip(), flags=re.I)
-    for pattern in _ASKS_SPEECH:
+    for pattern, whole in _ASKS_SPEECH:
         match = pattern.search(question)
         if match is None:
             continue
@@ -633,10 +644,9 @@ def asked_speaker(text: str) -> str | None:
         if speaker is None or _NOT_TITLES & set(speaker.group("title").lower().split()):
             return None
         rest = speaker.group("rest")
-        english = pattern is _ASKS_SPEECH[-1]
-        if english and rest.strip() and not _HIMSELF.match(rest):
+        if whole and rest.strip() and not _HIMSELF.match(rest):
             return None  # "the US official": the name is not the whole subject
-        if not english and rest[:1].isalnum():
+        if not whole and rest[:1].isalnum():
             return None
         return fold(speaker.group("name").split()[-1])
     return None
