@@ -798,6 +798,8 @@ def test_a_question_asking_what_a_named_person_said(question: str, speaker: str 
         ("« Nous ne céderons pas », a déclaré Volodymyr Zelensky à Kiev.", "zelensky", True),
         ("Selon Dmitriev, le texte pourra encore évoluer.", "dmitriev", True),
         ("D'après Dmitriev, le texte pourra encore évoluer.", "dmitriev", True),
+        # A name opening the sentence has no word before it (not the sentence's last one).
+        ("Zelensky a déclaré que l'Ukraine résisterait.", "zelensky", True),
         ("Pour Karim Benhaddou, cette offre « ne règle rien ».", "benhaddou", True),
         ("Selon la transcription publiée par Bloomberg, Witkoff conseille Ushakov sur la façon "
          "de présenter le plan.", "witkoff", True),

@@ -710,7 +710,7 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
             j >= 1 and (folded[j - 1], before) in {("d", "apres"), ("according", "to")}
         ):
             return True
-        if before in _COMPLEMENT_BEFORE or (tokens[j][1] in verbs and not speech[j]):
+        if before in _COMPLEMENT_BEFORE or (j >= 0 and tokens[j][1] in verbs and not speech[j]):
             continue  # "le conseiller de Zelensky", "il a rencontré Rustem Umerov"
         if j >= 0 and speech[j] and not _inverted(tokens, j):
             continue  # "Witkoff conseille Ushakov": the one spoken to
