@@ -581,6 +581,10 @@ def asked_name(text: str) -> str | None:
     return ANY_NAME
 
 
+# A follow-up may open on a conjunction ("Et pourquoi … ?", "So what did … say?"): skipped
+# before reading what the question asks.
+_LEADING_CONJUNCTION = r"(?:et|and|so|mais|but)\b[\s,]*"
+
 # "Qu'a déclaré Zelensky …", "Que pense Dmitriev …", "What did Zelensky say …": the words of a
 # named person are asked; group "who" starts with (French) or is (English) the speaker.
 _SAY_PAST = (
@@ -635,7 +639,7 @@ def asked_speaker(text: str) -> str | None:
     >>> asked_speaker("What did the US official say about the timing?") is None
     True
     """
-    question = re.sub(r"^(?:et|and|so|mais|but)\b[\s,]*", "", text.strip(), flags=re.I)
+    question = re.sub(rf"^{_LEADING_CONJUNCTION}", "", text.strip(), flags=re.I)
     for pattern, whole in _ASKS_SPEECH:
         match = pattern.search(question)
         if match is None:
@@ -658,16 +662,15 @@ _SPEECH_FORMS = """dit dits dite dites dis disent disait disaient dira diront di
     says said saying tell tells told thinks thought"""
 _SPEECH_WORDS = frozenset(_SPEECH_FORMS.split())
 _SPEECH_STEM_WORDS = """declar affirm estim expliqu annonc repond repondu indiqu assur confie confia
-    soulign
-    precis pens juge jugea ajout rappel reconn confirm revel denonc avert insist admet admis
+    soulign precis pens juge jugea ajout rappel reconn confirm revel denonc avert insist admet admis
     dement qualifi reagi ecri racont promet promis critiqu salu regrett felicit deplor plaid
     reclam exig accus souhait esper evoqu martel previen prevenu temoign comment interrog
     repet conced suggere suggera avou laiss fait-savoir state declared added adds explain
-    announc think believ claim warn argu noted notes confirm denied denies deny repli reply
+    announc think believ claim warn argu noted notes denied denies deny repli reply
     respond urge urged wrote write stress suggest predict describ admit acknowledg conseill
     recommand propos demand exhort invit appel ordonn menac object retorqu repliqu protest
     nuanc signal mention cit pretend soutien soutenu soutenai maintien maintenu advis
-    recommend ask call order threaten retort mention cite maintain"""
+    recommend ask call order threaten retort cite maintain"""
 _SPEECH_STEMS = tuple(_SPEECH_STEM_WORDS.split())
 _QUOTE_MARKS = frozenset('«»“”"')
 _SPEECH_TOKEN = re.compile(r"\w[\w-]*|[«»“”\",;:()]", re.UNICODE)
@@ -730,7 +733,7 @@ def _inverted(tokens: Sequence[tuple[str, int]], verb: int) -> bool:
 
 
 _ASKS_REASON = re.compile(
-    r"^\W*(?:(?:et|and|so|mais|but)\b[\s,]*)?(?:pourquoi|pour quelle(?:s)? raisons?|why|for what"
+    rf"^\W*(?:{_LEADING_CONJUNCTION})?(?:pourquoi|pour quelle(?:s)? raisons?|why|for what"
     r" reasons?|how come)\b",
     re.I,
 )
