@@ -43,10 +43,12 @@ from rag.reader.features import (
     Entity,
     analyze_question,
     answer_type,
+    asked_identity,
     asked_name,
     asked_speaker,
     asks_reason,
     candidate_sentences,
+    describes,
     gives_reason,
     named_after,
     new_typed_entities,
@@ -885,3 +887,68 @@ def test_typed_refuses_a_why_question_whose_sentence_gives_no_reason(reader: Rea
     assert refusal_allows("support", refused)  # the support bar alone would answer
     assert not reads_reason(refused) and not refusal_allows("typed", refused)
     assert reads_reason(answered) and refusal_allows("typed", answered)
+
+
+@pytest.mark.parametrize(
+    ("question", "identity"),
+    [
+        ("Qui est Iouri Ouchakov ?", "ouchakov"),
+        ("Who is Yuri Ushakov?", "ushakov"),
+        ("Et qui est Kirill Dmitriev ?", "dmitriev"),
+        ("Who is J.D. Vance?", "vance"),
+        ("Qui est le conseiller de Zelensky ?", None),  # a role: asks for a person
+        ("Qui a signé le plan ?", None),
+        ("Qu'a déclaré Zelensky ?", None),
+    ],
+)  # fmt: skip
+def test_a_question_asking_who_a_named_person_is(question: str, identity: str | None) -> None:
+    assert asked_identity(question) == identity
+    if identity:  # a description, not a person, answers it
+        assert answer_type(question, "en" if question.startswith("Who") else "fr")[0] is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a title before the name, spelled another way than in the question
+        ("La conversation a eu lieu avec l'assistant du président russe pour les affaires "
+         "internationales Yuri Ushakov.", True),
+        # an apposition
+        ("Witkoff a rencontré Iouri Ouchakov, conseiller diplomatique du Kremlin, à Moscou.", True),
+        # a copula
+        ("Iouri Ouchakov est un diplomate russe de longue date.", True),
+        # only named: an honorific, a verb, a complement
+        ("M. Ouchakov a déclaré qu'il ne savait pas d'où provenait la fuite.", False),
+        ("La conversation a eu lieu entre Ouchakov et Kirill Dmitriev.", False),
+        ("Ouchakov, a-t-il précisé, ne savait rien.", False),
+        # another person described
+        ("Kirill Dmitriev, l'envoyé spécial russe, a parlé à Ouchakov.", False),
+    ],
+)  # fmt: skip
+def test_a_sentence_describes_the_person_asked_about(
+    annotator: Annotator, sentence: str, expected: bool
+) -> None:
+    question = analyze_question("Qui est Iouri Ouchakov ?", "fr", annotator)
+    assert describes(annotator.annotate(sentence), question) is expected
+
+
+IDENTITY_TEXT = (
+    "M. Ouchakov a déclaré qu'il ne savait pas d'où provenait la fuite. "
+    "La conversation a eu lieu avec l'assistant du président russe pour les affaires "
+    "internationales Yuri Ushakov."
+)
+
+
+def test_who_a_person_is_is_answered_by_the_sentence_that_describes_them(reader: Reader) -> None:
+    reading = _typed_reading(reader, "Qui est Iouri Ouchakov ?", IDENTITY_TEXT, 0.1)
+    # However low the reader rates it: the description shares few words with the question.
+    instead = ReaderGenerator._described_instead(_rated(reading, {"M. Ouchakov": 0.98, "La": 0.02}))
+    assert instead is not None and instead.candidate.text.startswith("La conversation")
+    # Not when the best sentence describes him already, nor for another kind of question.
+    assert (
+        ReaderGenerator._described_instead(_rated(reading, {"La": 0.6, "M. Ouchakov": 0.4})) is None
+    )
+    other = _typed_reading(reader, "Qu'a déclaré Iouri Ouchakov ?", IDENTITY_TEXT, 0.1)
+    assert (
+        ReaderGenerator._described_instead(_rated(other, {"M. Ouchakov": 0.9, "La": 0.1})) is None
+    )

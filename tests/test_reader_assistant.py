@@ -106,6 +106,21 @@ def test_asking_who_someone_is_gets_no_other_person_as_the_short_answer(
     assert any(named in sentence.text for sentence in answer.sentences)
 
 
+def test_asking_who_someone_is_quotes_the_sentence_that_says_who_they_are(
+    assistant: Assistant,
+) -> None:
+    """The best-rated sentences only name Ouchakov (« M. Ouchakov a déclaré … », « entre
+    Ouchakov et … »); the one that says who he is spells him "Yuri Ushakov"."""
+    answer = assistant.ask("Qui est Iouri Ouchakov ?")
+    assert not answer.refused
+    assert "l’assistant du président russe" in answer.sentences[0].text
+    assert (answer.citations[0].article_id, answer.citations[0].paragraph) == (
+        "003_a146349f20264553",
+        4,
+    )
+    assert len(answer.sentences) == 1  # no padding
+
+
 def test_a_single_fact_is_answered_by_one_sentence_and_its_own_corroborations(
     assistant: Assistant,
 ) -> None:

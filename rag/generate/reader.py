@@ -44,6 +44,7 @@ from rag.reader.features import (
     NUMBER,
     PERSON,
     counts_asked_thing,
+    describes,
     gives_reason,
     new_names,
     new_typed_entities,
@@ -353,7 +354,11 @@ class ReaderGenerator(Generator):
         by_text = {(c.key, c.text): c for c in pool}
         chosen = [reading.best]
         short_span = reading.short_answer
-        typed = self._typed_instead(reading) or self._counted_instead(reading)
+        typed = (
+            self._typed_instead(reading)
+            or self._counted_instead(reading)
+            or self._described_instead(reading)
+        )
         if typed is not None:
             chosen = [typed]
             short_span = extract_short_answer(
@@ -452,16 +457,30 @@ class ReaderGenerator(Generator):
         return ReaderGenerator._instead(reading, counts)
 
     @staticmethod
+    def _described_instead(reading: Reading) -> ScoredSentence | None:
+        """For "Qui est Iouri Ouchakov ?" whose best sentence only names him (« M. Ouchakov a
+        déclaré … »), the best candidate that says who he is (« l'assistant du président russe
+        … Yuri Ushakov », :func:`describes`), however the reader rates it: the words that
+        describe someone are seldom the question's (here not even the same spelling); else
+        None."""
+        question = reading.question
+        if question.identity is None:
+            return None
+        return ReaderGenerator._instead(
+            reading, lambda scored: describes(scored.annotation, question), share=0.0
+        )
+
+    @staticmethod
     def _instead(
-        reading: Reading, holds: Callable[[ScoredSentence], bool]
+        reading: Reading, holds: Callable[[ScoredSentence], bool], share: float = TYPED_SHARE
     ) -> ScoredSentence | None:
         """When the best sentence does not ``hold`` what the question asks, the best runner-up
-        that does, rated at least ``TYPED_SHARE`` of the best; else None."""
+        that does, rated at least ``share`` of the best; else None."""
         best = reading.sentences[0]
         if holds(best):
             return None
         for scored in reading.sentences[1:]:
-            if scored.probability < TYPED_SHARE * best.probability:
+            if scored.probability < share * best.probability:
                 return None
             if holds(scored):
                 return scored

@@ -519,6 +519,9 @@ class QuestionInfo:
             their name, folded (``zelensky`` in "Qu'a déclaré Zelensky …", :func:`asked_speaker`).
         asks_reason: A why-question (:func:`asks_reason`): its answer gives a cause or a
             purpose (:func:`gives_reason`).
+        identity: For "Qui est Iouri Ouchakov ?" / "Who is Yuri Ushakov?", the last word of
+            the name, folded (:func:`asked_identity`): its answer describes that person
+            (:func:`describes`).
     """
 
     text: str
@@ -534,6 +537,7 @@ class QuestionInfo:
     counted: tuple[str, ...] = ()
     speaker: str | None = None
     asks_reason: bool = False
+    identity: str | None = None
 
 
 # "Comment s'appelle …", "quel est le nom de …", "what is the name of …": the answer is a name;
@@ -908,8 +912,21 @@ _EN_TYPE_RULES = (
 _IDENTITY = re.compile(
     r"^\s*(?i:(?:et|and|mais|but|alors|so),?\s+)?"
     r"(?i:qui\s+(?:est|était|sont|étaient)(?:-(?:il|elle|ce))?|who\s+(?:is|was|are|were))\s+"
-    r"(?:(?:[A-ZÀ-Ý][\w'’.-]*|de|du|van|von|al|bin|ben)\s*)*[A-ZÀ-Ý][\w'’.-]*\s*(?:[?,]|$)"
+    r"(?:(?:[A-ZÀ-Ý][\w'’.-]*|de|du|van|von|al|bin|ben)\s*)*(?P<last>[A-ZÀ-Ý][\w'’.-]*)\s*(?:[?,]|$)"
 )
+
+
+def asked_identity(text: str) -> str | None:
+    """For "Qui est Iouri Ouchakov ?" / "Who is Yuri Ushakov?", the last word of the name,
+    folded (``ouchakov``); None for any other question.
+
+    >>> asked_identity("Qui est Iouri Ouchakov ?"), asked_identity("Qui a signé ?")
+    ('ouchakov', None)
+    """
+    match = _IDENTITY.match(text)
+    return fold(match.group("last")).strip(".'’") if match else None
+
+
 _FR_FOCUS = re.compile(r"\b(?:quel|quelle|quels|quelles|lequel|laquelle)\s+(.*)", re.I)
 _EN_FOCUS = re.compile(r"\b(?:which|what)\s+(.*)", re.I)
 _FR_ADJ_BEFORE = {
@@ -970,7 +987,7 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
     """
     focus_match = (_EN_FOCUS if language == "en" else _FR_FOCUS).search(text)
     focus = _focus(focus_match, language)
-    if _IDENTITY.match(text):
+    if asked_identity(text) is not None:
         return None, focus
     typed_focus = None
     if focus is not None:
@@ -1162,6 +1179,7 @@ def analyze_question(
         counted=counted_words(own, measure),
         speaker=asked_speaker(own),
         asks_reason=asks_reason(own),
+        identity=asked_identity(own),
     )
 
 
@@ -1362,6 +1380,51 @@ def names_person(question: QuestionInfo, entity: Entity) -> bool:
 
 
 _NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
+
+
+# What may follow a name and a comma in an apposition that says who they are (« Rustem Umerov,
+# secrétaire du Conseil … », « Dmitriev, PDG du Fonds … »), not a verb (« …, a déclaré »).
+_APPOSITION_POS = frozenset({"DET", "NOUN", "ADJ", "PROPN"})
+_TITLE_BEFORE_POS = frozenset({"NOUN", "ADJ"})
+_COPULAS = frozenset({"est", "etait", "is", "was"})
+_NOT_APPOSITION = _AUXILIARIES | _COPULAS | {"qui", "who", "selon", "according"}
+_HONORIFICS = frozenset({"m", "m.", "mme", "mlle", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr"})
+
+
+def describes(annotation: Annotation, question: QuestionInfo) -> bool:
+    """Whether a sentence says who the person a "Qui est … ?" question names is
+    (``question.identity``): the name
+    with an apposition (« Rustem Umerov, secrétaire du Conseil … »), a title right before it
+    (« l'assistant du président russe pour les affaires internationales Yuri Ushakov », « le
+    porte-parole Dmitri Peskov ») or a copula after it (« Witkoff est un promoteur … », « …,
+    qui est … »). The last name is matched as the question's other names are ("Ouchakov"
+    finds "Yuri Ushakov"); « M. Ouchakov a déclaré … » does not describe him.
+    """
+    if question.identity is None:
+        return False
+    name = _alternatives(question.identity)
+    tokens = annotation.pos
+    for entity in annotation.entities:
+        if entity.label not in _NAME_LABELS:
+            continue
+        words = WordSet(sorted(_span_words(entity.text)))
+        if not key_found(name, words, f" {' '.join(words.words)} "):
+            continue
+        before = [t for t in tokens if t[3] <= entity.start]
+        after = [t for t in tokens if t[2] >= entity.end]
+        if before and before[-1][0] not in _BEFORE_WORDS | _HONORIFICS:
+            word, pos = before[-1][0], before[-1][1]
+            if pos in _TITLE_BEFORE_POS or word in _NAMED_PERSONS:
+                return True
+        if len(after) >= 2 and after[0][0] == ",":
+            word, pos = after[1][0], after[1][1]
+            if pos in _APPOSITION_POS and word not in _NOT_APPOSITION:
+                return True
+            if word in ("qui", "who") and len(after) >= 3 and after[2][0] in _COPULAS:
+                return True
+        if len(after) >= 2 and after[0][0] in _COPULAS and after[1][1] == "DET":
+            return True
+    return False
 
 
 def new_names(annotation: Annotation, question: QuestionInfo) -> list[Entity]:
