@@ -162,6 +162,26 @@ def test_bm25_is_saved_and_loaded_memory_mapped(tmp_path: Path) -> None:
 
 
 @pytest.mark.unit
+def test_an_article_s_repeated_fields_are_saved_once(tmp_path: Path) -> None:
+    """An article's title and source repeat on each of its paragraphs: written once, read back
+    as one object, not one per paragraph (a smaller file and a faster load at 100k)."""
+    records = [
+        ParagraphRecord("a", n, f"Paragraphe {n} du plan de paix.", "".join(["Le ", "plan"]),
+                        "2025-11-20", "".join(["a", ".txt"]))
+        for n in range(1, 4)
+    ]  # fmt: skip
+    assert records[0].title is not records[1].title  # equal strings, distinct objects
+    cache = LexicalCache(tmp_path / "lexical")
+    cache.save("here", "articles", "rev1", LexicalIndex(records, Analyzer("fr"), revision="r1"))
+    loaded = cache.load("here", "articles", "rev1")
+    assert loaded is not None and list(loaded.records) == records
+    titles = {id(r.title) for r in loaded.records}
+    sources = {id(r.source) for r in loaded.records}
+    assert len(titles) == 1 and len(sources) == 1
+    assert len(loaded.by_key) == 3 and loaded.by_key[("a", 3)] == records[2]
+
+
+@pytest.mark.unit
 def test_term_sets_are_the_terms_remembered_within_a_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
