@@ -1393,12 +1393,12 @@ _HONORIFICS = frozenset({"m", "m.", "mme", "mlle", "mr", "mr.", "mrs", "mrs.", "
 
 def describes(annotation: Annotation, question: QuestionInfo) -> bool:
     """Whether a sentence says who the person a "Qui est … ?" question names is
-    (``question.identity``): the name
-    with an apposition (« Rustem Umerov, secrétaire du Conseil … »), a title right before it
-    (« l'assistant du président russe pour les affaires internationales Yuri Ushakov », « le
-    porte-parole Dmitri Peskov ») or a copula after it (« Witkoff est un promoteur … », « …,
-    qui est … »). The last name is matched as the question's other names are ("Ouchakov"
-    finds "Yuri Ushakov"); « M. Ouchakov a déclaré … » does not describe him.
+    (``question.identity``): the name with an apposition (« Rustem Umerov, secrétaire du
+    Conseil … »), a title right before it (« l'assistant du président russe pour les affaires
+    internationales Yuri Ushakov », « le porte-parole Dmitri Peskov ») or a copula after it
+    (« Witkoff est un promoteur … », « …, qui est … »). The last name is matched as the
+    question's other names are ("Ouchakov" finds "Yuri Ushakov"); « M. Ouchakov a déclaré … »
+    does not describe him.
     """
     if question.identity is None:
         return False
@@ -1407,8 +1407,8 @@ def describes(annotation: Annotation, question: QuestionInfo) -> bool:
     for entity in annotation.entities:
         if entity.label not in _NAME_LABELS:
             continue
-        words = WordSet(sorted(_span_words(entity.text)))
-        if not key_found(name, words, f" {' '.join(words.words)} "):
+        words = _paragraph_words(entity.text)
+        if not key_found(name, words, words.text):
             continue
         before = [t for t in tokens if t[3] <= entity.start]
         after = [t for t in tokens if t[2] >= entity.end]
