@@ -205,16 +205,17 @@ class StoreWriter(StoreReader):
                     self.sentence_vectors.set_rule(None)  # paragraphs stored without sentences
                 else:
                     self._complete_sentence_vectors(report)
+                report.issues.extend(rejected)
+                report.lock_wait_seconds = waited
+                # Under the lock, so the revision recorded is the one this sync committed.
+                if files is not None:
+                    revision = self.snapshot().revision
+                    manifest.save(files, revision, key, _report_to(report), outcomes=load.outcomes)
+                else:
+                    manifest.forget()
+                logger.debug("sync: releasing the lock")
         finally:
             self.embedder.release()  # e.g. the auto backend's ONNX session, loaded for this sync
-        report.issues.extend(rejected)
-        report.lock_wait_seconds = waited
-        if files is not None:
-            manifest.save(
-                files, self.snapshot().revision, key, _report_to(report), outcomes=load.outcomes
-            )
-        else:
-            manifest.forget()
         report.seconds = time.perf_counter() - started
         logger.debug("sync: done")
         return report
