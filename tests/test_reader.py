@@ -52,6 +52,7 @@ from rag.reader.features import (
     gives_reason,
     named_after,
     new_typed_entities,
+    regex_entities,
     speaks,
 )
 from rag.reader.model import DEFAULT_MODEL
@@ -131,6 +132,11 @@ QUERY = np.array([1.0, 0.0])
         ("Which peace plan did Trump copy?", "en", None),
         ("Which countries helped draft the plan?", "en", PLACE),
         ("What have Ukrainian officials reported?", "en", None),
+        # a time of day is asked like a date, in both languages
+        ("À quelle heure le gardien a-t-il donné l'alerte ?", "fr", DATE),
+        ("Vers quelle heure les voleurs sont-ils entrés ?", "fr", DATE),
+        ("At what time did the guard raise the alarm?", "en", DATE),
+        ("What time did the guard raise the alarm?", "en", DATE),
     ],
 )
 def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:
@@ -233,6 +239,11 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
          "Steve Witkoff"),
         ("Where did Witkoff meet Umerov?",
          "Witkoff a rencontré Umerov à Miami mardi.", "Miami"),
+        # a time of day is the answer to "à quelle heure" / "at what time"
+        ("À quelle heure le gardien a-t-il donné l'alerte ?",
+         "C'est lors de sa ronde, à 4 h 15, que le gardien a donné l'alerte.", "4 h 15"),
+        ("At what time did the guard raise the alarm?",
+         "Le gardien a donné l'alerte à 16h30, selon la police.", "16h30"),
         # the person the question names by surname is not the answer
         ("Quel émissaire américain comptait voir Zelensky en Turquie ?",
          "Steve Witkoff avait prévu de rencontrer le président Volodymyr Zelensky en Turquie.",
@@ -246,12 +257,28 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
 def test_short_answer_is_a_span_of_the_sentence(
     annotator: Annotator, question: str, sentence: str, expected: str
 ) -> None:
-    language = "en" if question.startswith("Where") else "fr"
+    language = "en" if question.startswith(("Where", "At what")) else "fr"
     info = analyze_question(question, language, annotator)
     short = extract_short_answer(info, sentence, annotator.annotate(sentence))
     assert short is not None
     assert short.text == expected
     assert sentence[short.start : short.end] == short.text
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Le gardien a donné l'alerte à 4 h 15.", ["4 h 15"]),
+        ("Le train part à 16h30 et arrive vers minuit.", ["16h30", "vers minuit"]),
+        ("Un véhicule a été vu entre 3 heures et 4 h 30.", ["entre 3 heures", "4 h 30"]),
+        # a number of hours is a duration, not a time of day
+        ("La réunion a duré 3 heures.", []),
+    ],
+)
+def test_times_of_day_are_dates(text: str, dates: list[str]) -> None:
+    found = regex_entities(text)
+    assert [e.text for e in found if e.label == DATE] == dates
+    assert all(text[e.start : e.end] == e.text for e in found)
 
 
 def test_no_short_answer_for_a_why_question(annotator: Annotator) -> None:

@@ -54,6 +54,10 @@ _DATE = re.compile(
     rf"|\b(?:(?:{_WEEKDAYS_FR})\s+)?(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS_FR})(?:\s+(?:19|20)\d{{2}})?\b"
     rf"|\b(?:{_WEEKDAYS_FR})(?:\s+(?:soir|matin|dernier|prochain))?\b"
     r"|\b\d{4}-\d{2}-\d{2}\b"
+    # A time of day: "4 h 15", "16h30", "vers 3 heures" (not "3 heures" alone: a duration).
+    r"|\b(?:[01]?\d|2[0-3])\s?h(?:\s?[0-5]\d)?\b"
+    r"|\b(?:à|vers|entre|dès|avant|après|jusqu'à|jusqu’à)\s+"
+    r"(?:(?:[01]?\d|2[0-3])\s?heures?(?:\s?[0-5]\d)?|midi|minuit)\b"
     r"|\b(?:en|depuis|dès|avant|après|jusqu'en)\s+(?:19|20)\d{2}\b"
     r"|\b(?:19|20)\d{2}\b"
     r"|\b(?:hier|aujourd'hui|aujourd’hui|demain|cette semaine|la semaine (?:dernière|prochaine)"
@@ -111,7 +115,7 @@ for _type, _nouns in {
     ORG: "organisation organisme journal journaux média médias agence entreprise société "
     "institution alliance parti quotidien groupe gouvernement newspaper paper organisation "
     "organization agency company media outlet alliance party group institution",
-    DATE: "date jour année mois moment période semaine day year month date week",
+    DATE: "date jour année mois moment période semaine heure day year month date week time hour",
     NUMBER: "nombre montant pourcentage chiffre somme quantité total âge number amount "
     "percentage figure total age",
 }.items():
