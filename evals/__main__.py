@@ -16,6 +16,7 @@ temporary store). The report also gives every metric per split and per language.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import tomllib
@@ -27,6 +28,9 @@ import typer
 from rag import Assistant, RagError, Settings  # first: sets the offline env
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+EVAL_TRANSLATION_TIMEOUT = 60.0
 
 
 def parse_overrides(pairs: list[str], generator: str | None) -> dict[str, Any]:
@@ -50,6 +54,15 @@ def parse_overrides(pairs: list[str], generator: str | None) -> dict[str, Any]:
         overrides[key] = value
     if generator is not None:
         overrides["generator"] = generator
+    return overrides
+
+
+def with_eval_defaults(overrides: dict[str, Any]) -> dict[str, Any]:
+    """``overrides`` plus what evaluating changes by default: a translation waits
+    ``EVAL_TRANSLATION_TIMEOUT`` per hop (one that times out on a busy machine would change
+    answers from run to run), unless ``--set`` or ``RAG_TRANSLATION_TIMEOUT`` says otherwise."""
+    if "RAG_TRANSLATION_TIMEOUT" not in os.environ:
+        overrides.setdefault("translation_timeout", EVAL_TRANSLATION_TIMEOUT)
     return overrides
 
 
@@ -103,7 +116,7 @@ def main(
     splits = SPLITS if split == "all" else (split,)
     second_gold = (gold_b or DEFAULT_GOLD_B) if corpus_b else None
     second_corpus = corpus_b_dir or DEFAULT_CORPUS_B
-    overrides = parse_overrides(settings_set or [], generator)
+    overrides = with_eval_defaults(parse_overrides(settings_set or [], generator))
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     console = Console(stderr=True)

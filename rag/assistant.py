@@ -135,7 +135,9 @@ class Assistant:
             self.settings, extractive=self.extractive, reader=self.reader
         )
         self._judge = judge
-        self.translator = translator_for(self.settings.question_translation)
+        self.translator = translator_for(
+            self.settings.question_translation, timeout=self.settings.translation_timeout
+        )
         self._index_lock = threading.Lock()
         self._translation_pool: ThreadPoolExecutor | None = None
         self._translation_lock = threading.Lock()

@@ -65,6 +65,14 @@ class Settings(IndexSettings):
         "term coverage only (never shown or cited): 'auto' uses Debian's apertium when it is "
         "installed, 'apertium' requires it, 'off' never translates.",
     )
+    translation_timeout: float = Field(
+        2.0,
+        gt=0.0,
+        le=600.0,
+        description="Seconds to wait for each hop of a question's translation before reading "
+        "it untranslated (a busy machine can take longer; `python -m evals` waits 60 s so its "
+        "figures do not depend on the load).",
+    )
     min_extra_support: float = Field(
         0.93, ge=0.0, le=3.0, description="Bar for a second or third answer sentence."
     )

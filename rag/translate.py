@@ -405,11 +405,14 @@ def terms_query(
     return " ".join([translated, *question_names(query)])
 
 
-def translator_for(policy: str, *, modes_dir: Path = MODES_DIR) -> Translator | None:
+def translator_for(
+    policy: str, *, modes_dir: Path = MODES_DIR, timeout: float = 2.0
+) -> Translator | None:
     """The translator a ``question_translation`` setting asks for.
 
     ``"auto"``: apertium when it is installed, else none; ``"apertium"``: apertium, and an
-    error when it is not installed; ``"off"``: none.
+    error when it is not installed; ``"off"``: none. ``timeout``: seconds per hop (settings'
+    ``translation_timeout``).
 
     Raises:
         ValueError: an unknown policy, or ``"apertium"`` without apertium installed.
@@ -418,7 +421,7 @@ def translator_for(policy: str, *, modes_dir: Path = MODES_DIR) -> Translator | 
         return None
     if policy not in {"auto", "apertium"}:
         raise ValueError(f"unknown question_translation {policy!r}: use auto, apertium or off")
-    translator = ApertiumTranslator(modes_dir=modes_dir)
+    translator = ApertiumTranslator(modes_dir=modes_dir, timeout=timeout)
     if translator.supports("en", "fr") or translator.supports("fr", "en"):
         return translator
     if policy == "apertium":

@@ -163,6 +163,22 @@ def test_cli_overrides_are_parsed() -> None:
     assert parse_overrides(["generator=openai"], "extractive") == {"generator": "extractive"}
 
 
+@pytest.mark.unit
+def test_evals_wait_for_a_slow_translation_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evals.__main__ import EVAL_TRANSLATION_TIMEOUT, with_eval_defaults
+    from rag import Settings
+
+    monkeypatch.delenv("RAG_TRANSLATION_TIMEOUT", raising=False)
+    assert Settings().translation_timeout == 2.0  # the product's own default
+    waited = Settings(**with_eval_defaults({}))
+    assert waited.translation_timeout == EVAL_TRANSLATION_TIMEOUT > 2.0
+    assert with_eval_defaults({"translation_timeout": "3"})["translation_timeout"] == "3"
+    monkeypatch.setenv("RAG_TRANSLATION_TIMEOUT", "5")
+    assert Settings(**with_eval_defaults({})).translation_timeout == 5.0
+
+
 # --- The metric functions on made-up answers ---------------------------------------------------
 
 PLAN_SENTENCE = "Le plan de paix comprend 28 points, selon Axios."

@@ -845,6 +845,11 @@ def test_a_question_asking_what_a_named_person_said(question: str, speaker: str 
          "ouchakov", False),
         # Not named as a person: a pronoun or a role may stand for them.
         ("Il a déclaré que le plan était irréaliste.", "dmitriev", None),
+        # An English question's spelling of the name finds the article's.
+        ("M. Ouchakov a déclaré qu'il ne savait pas d'où provenait la fuite.", "ushakov", True),
+        ("« Nous refusons », a déclaré Volodymyr Zelenski.", "zelensky", True),
+        ("Selon Bloomberg, Witkoff conseille Iouri Ouchakov sur la façon de présenter le plan.",
+         "ushakov", False),
     ],
 )  # fmt: skip
 def test_a_sentence_quotes_the_speaker_only_when_it_names_them_as_the_one_speaking(
@@ -865,6 +870,35 @@ def test_typed_refuses_what_a_person_said_with_a_sentence_where_they_do_not_spea
     assert refusal_allows("support", refused)  # the support bar alone would answer
     assert not quotes_speaker(refused) and not refusal_allows("typed", refused)
     assert quotes_speaker(answered) and refusal_allows("typed", answered)
+
+
+SPEAKER_TEXT = (
+    "Selon la transcription publiée par Bloomberg, Witkoff conseille Ushakov sur la façon de "
+    "présenter le plan. M. Ouchakov a déclaré qu'il ne savait pas d'où provenait la fuite."
+)
+
+
+def test_what_a_person_said_is_answered_by_a_runner_up_where_they_speak(reader: Reader) -> None:
+    reading = reader.read(
+        "What did Ushakov say about the leak?",
+        "en",
+        QUERY,
+        [passage(SPEAKER_TEXT)],
+        vectors=same_vectors,
+        extractive_margin=0.1,
+    )
+    assert reading.question.speaker == "ushakov"
+    rated = _rated(reading, {"Selon": 0.7, "M. Ouchakov": 0.3})
+    instead = ReaderGenerator._speaker_instead(rated)
+    assert instead is not None and instead.candidate.text.startswith("M. Ouchakov")
+    assert quotes_speaker(rated) and refusal_allows("typed", rated)
+    # Not when the reader rates it far below the best sentence: then the question is refused.
+    far = _rated(reading, {"Selon": 0.97, "M. Ouchakov": 0.03})
+    assert ReaderGenerator._speaker_instead(far) is None
+    assert not quotes_speaker(far) and not refusal_allows("typed", far)
+    # Not when the best sentence gives their words already.
+    own = _rated(reading, {"M. Ouchakov": 0.6, "Selon": 0.4})
+    assert ReaderGenerator._speaker_instead(own) is None and quotes_speaker(own)
 
 
 @pytest.mark.parametrize(

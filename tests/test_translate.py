@@ -261,3 +261,12 @@ def test_english_question_coverage_reads_the_translation(
     assert len(threads) == 1 and threads[0].startswith("translate")
     assert not assistant.ask("Combien de points compte le plan ?").refused
     assert len(threads) == 1  # a question in the corpus's language is not translated
+
+
+@needs_apertium
+@pytest.mark.unit
+def test_the_translator_waits_as_long_as_settings_say() -> None:
+    translator = translator_for("auto", timeout=7.5)
+    assert isinstance(translator, ApertiumTranslator) and translator.timeout == 7.5
+    default = translator_for("auto")
+    assert isinstance(default, ApertiumTranslator) and default.timeout == 2.0

@@ -137,12 +137,15 @@ def quotes_speaker(reading: Reading) -> bool:
     what a named person said (``question.speaker``: "Qu'a déclaré Zelensky … ?") is not
     answered by a sentence that names that person only as a complement or reports no speech
     ("… le conseiller à la sécurité nationale de Zelensky …"); a sentence that does not name
-    them as a person ("il", a role) is left to the other checks (:func:`speaks`)."""
+    them as a person ("il", a role) is left to the other checks (:func:`speaks`). A runner-up
+    where they speak may answer instead (:meth:`ReaderGenerator._speaker_instead`)."""
     best = reading.best
     speaker = reading.question.speaker
     if best is None or speaker is None:
         return True
-    return speaks(best.candidate.text, best.annotation, speaker) is not False
+    if speaks(best.candidate.text, best.annotation, speaker) is not False:
+        return True
+    return ReaderGenerator._speaker_instead(reading) is not None
 
 
 def reads_reason(reading: Reading) -> bool:
@@ -358,6 +361,7 @@ class ReaderGenerator(Generator):
             self._typed_instead(reading)
             or self._counted_instead(reading)
             or self._described_instead(reading)
+            or self._speaker_instead(reading)
         )
         if typed is not None:
             chosen = [typed]
@@ -468,6 +472,23 @@ class ReaderGenerator(Generator):
             return None
         return ReaderGenerator._instead(
             reading, lambda scored: describes(scored.annotation, question), share=0.0
+        )
+
+    @staticmethod
+    def _speaker_instead(reading: Reading) -> ScoredSentence | None:
+        """For a question asking what a named person said ("What did Ushakov say about the
+        leak?") whose best sentence names that person without their words (« Witkoff conseille
+        Ushakov … »), the best runner-up where that person speaks (« M. Ouchakov a déclaré
+        … »), rated at least ``TYPED_SHARE`` of the best; else None."""
+        speaker = reading.question.speaker
+        best = reading.best
+        if speaker is None or best is None:
+            return None
+        if speaks(best.candidate.text, best.annotation, speaker) is not False:
+            return None
+        return ReaderGenerator._instead(
+            reading,
+            lambda scored: speaks(scored.candidate.text, scored.annotation, speaker) is True,
         )
 
     @staticmethod

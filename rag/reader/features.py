@@ -700,10 +700,13 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
     persons = [e for e in annotation.entities if satisfies(e, PERSON)]  # "Ushakov" may be MISC
     tokens = [(m.group(), m.start()) for m in _SPEECH_TOKEN.finditer(sentence)]
     folded = [fold(token) for token, _ in tokens]
+    # Matched as the question's other names are: an English question's "Ushakov" is the
+    # article's « Ouchakov ».
+    name = WordSet([speaker])
     places = [
         i
         for i, (word, (_, start)) in enumerate(zip(folded, tokens, strict=True))
-        if word == speaker and any(e.start <= start < e.end for e in persons)
+        if (word == speaker or name.has(word)) and any(e.start <= start < e.end for e in persons)
     ]
     if not places:
         return None
