@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from index.config import IndexSettings
+from rag.translate import DEFAULT_TIMEOUT
 
 
 class Settings(IndexSettings):
@@ -66,7 +67,7 @@ class Settings(IndexSettings):
         "installed, 'apertium' requires it, 'off' never translates.",
     )
     translation_timeout: float = Field(
-        2.0,
+        DEFAULT_TIMEOUT,
         gt=0.0,
         le=600.0,
         description="Seconds to wait for each hop of a question's translation before reading "

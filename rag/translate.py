@@ -42,6 +42,8 @@ from typing import Protocol
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_TIMEOUT = 2.0  # seconds per hop (settings' translation_timeout)
+
 MODES_DIR = Path("/usr/share/apertium/modes")
 # (source, target) -> the apertium modes of each hop.
 HOPS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -260,7 +262,11 @@ class ApertiumTranslator:
     """
 
     def __init__(
-        self, *, modes_dir: Path = MODES_DIR, timeout: float = 2.0, cache_size: int = 1024
+        self,
+        *,
+        modes_dir: Path = MODES_DIR,
+        timeout: float = DEFAULT_TIMEOUT,
+        cache_size: int = 1024,
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
@@ -406,7 +412,7 @@ def terms_query(
 
 
 def translator_for(
-    policy: str, *, modes_dir: Path = MODES_DIR, timeout: float = 2.0
+    policy: str, *, modes_dir: Path = MODES_DIR, timeout: float = DEFAULT_TIMEOUT
 ) -> Translator | None:
     """The translator a ``question_translation`` setting asks for.
 

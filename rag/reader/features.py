@@ -706,7 +706,7 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
     places = [
         i
         for i, (word, (_, start)) in enumerate(zip(folded, tokens, strict=True))
-        if (word == speaker or name.has(word)) and any(e.start <= start < e.end for e in persons)
+        if name.has(word) and any(e.start <= start < e.end for e in persons)
     ]
     if not places:
         return None
