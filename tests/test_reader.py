@@ -137,6 +137,10 @@ QUERY = np.array([1.0, 0.0])
         ("Vers quelle heure les voleurs sont-ils entrés ?", "fr", DATE),
         ("At what time did the guard raise the alarm?", "en", DATE),
         ("What time did the guard raise the alarm?", "en", DATE),
+        # a proportion or a share is a number
+        ("Quelle proportion des vols a été annulée ?", "fr", NUMBER),
+        ("What share of the vote did she get?", "en", NUMBER),
+        ("What did they share with the press?", "en", None),
     ],
 )
 def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:

@@ -116,8 +116,8 @@ for _type, _nouns in {
     "institution alliance parti quotidien groupe gouvernement newspaper paper organisation "
     "organization agency company media outlet alliance party group institution",
     DATE: "date jour année mois moment période semaine heure day year month date week time hour",
-    NUMBER: "nombre montant pourcentage chiffre somme quantité total âge number amount "
-    "percentage figure total age",
+    NUMBER: "nombre montant pourcentage proportion chiffre somme quantité total âge number amount "
+    "percentage proportion share figure total age",
 }.items():
     for _noun in _nouns.split():
         _FOCUS_TYPES.setdefault(fold(_noun), _type)
