@@ -47,6 +47,7 @@ from rag.reader.features import (
     asked_name,
     asked_speaker,
     asks_reason,
+    asks_source,
     candidate_sentences,
     describes,
     gives_reason,
@@ -854,6 +855,23 @@ def test_a_question_asking_what_a_named_person_said(question: str, speaker: str 
         ("« Nous refusons », a déclaré Volodymyr Zelenski.", "zelensky", True),
         ("Selon Bloomberg, Witkoff conseille Iouri Ouchakov sur la façon de présenter le plan.",
          "ushakov", False),
+        # A name in apposition to a complement is spoken of; one whose role a speech verb
+        # governs, before or after it, speaks.
+        ("Un fonctionnaire a indiqué que Witkoff avait discuté avec le conseiller de Zelensky, "
+         "Roustem Oumierov, lors d'une réunion à Miami.", "oumierov", False),
+        ("« Rien n'a changé », a déclaré le porte-parole du Kremlin, Dmitri Peskov.", "peskov",
+         True),
+        ("Le porte-parole du Kremlin, Dmitri Peskov, a déclaré que rien n'avait changé.",
+         "peskov", True),
+        # After an article, the word before it decides: "de l'Ukraine" is a complement.
+        # (spaCy's small model takes this « Ukraine » for a person.)
+        ("Un ensemble de propositions avait déjà émergé, exigeant de l’Ukraine qu’elle renonce "
+         "formellement à son adhésion à l’OTAN et reconnaisse implicitement la souveraineté russe "
+         "sur les régions occupées, propositions qui figuraient dans un projet datant d’avril "
+         "2025.", "ukraine", False),
+        # The agent of a passive speech verb speaks.
+        ("L'objectif a été exposé à Axios par l'envoyé spécial russe Kirill Dmitriev : « La "
+         "sécurité doit être durable. »", "dmitriev", True),
     ],
 )  # fmt: skip
 def test_a_sentence_quotes_the_speaker_only_when_it_names_them_as_the_one_speaking(
@@ -903,6 +921,75 @@ def test_what_a_person_said_is_answered_by_a_runner_up_where_they_speak(reader: 
     # Not when the best sentence gives their words already.
     own = _rated(reading, {"M. Ouchakov": 0.6, "Selon": 0.4})
     assert ReaderGenerator._speaker_instead(own) is None and quotes_speaker(own)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Qui a fait savoir que le voyage était reporté ?", True),
+        ("Qui a expliqué que le plan tiendrait compte des inquiétudes russes ?", True),
+        ("Selon qui le plan est-il prêt ?", True),
+        ("Who told Axios that Witkoff had met Zelensky's adviser?", True),
+        ("And who announced the strike?", True),
+        # who did something else, or whom someone saw
+        ("Qui a rencontré Witkoff à Miami ?", False),
+        ("Qui le responsable américain espère-t-il associer au plan ?", False),
+        ("Who leads the talks for Russia?", False),
+    ],
+)
+def test_a_question_asking_who_said_something(question: str, expected: bool) -> None:
+    assert asks_source(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # The speaker is a role: no person of the sentence is the answer.
+        ("Qui a fait savoir que Witkoff avait repoussé son voyage ?",
+         "Witkoff a reporté sa rencontre avec Volodymyr Zelensky, selon des responsables "
+         "ukrainiens.", None),
+        ("Who told Axios that Witkoff had discussed the plan with Zelensky's adviser?",
+         "Un fonctionnaire ukrainien a indiqué que Witkoff avait discuté du plan avec le "
+         "conseiller de Zelensky, Roustem Oumierov, lors d'une réunion.", None),
+        # The person who speaks is.
+        ("Qui a expliqué que le plan tiendrait compte des inquiétudes russes ?",
+         "Le plan a été exposé à Axios par l'envoyé spécial russe Kirill Dmitriev : « Nous "
+         "voulons une sécurité durable. »", "Kirill Dmitriev"),
+    ],
+)  # fmt: skip
+def test_who_said_it_is_answered_by_the_one_who_speaks(
+    annotator: Annotator, question: str, sentence: str, expected: str | None
+) -> None:
+    language = "en" if question.startswith("Who") else "fr"
+    info = analyze_question(question, language, annotator)
+    assert info.asks_source
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert (short.text if short else None) == expected
+
+
+SOURCE_TEXT = (
+    "Un ensemble de propositions avait déjà émergé, exigeant de l'Ukraine qu'elle renonce à "
+    "l'OTAN. Le plan a été exposé à Axios par l'envoyé spécial russe Kirill Dmitriev : « Nous "
+    "voulons une sécurité durable. »"
+)
+
+
+def test_who_said_it_is_answered_by_a_runner_up_that_quotes_someone(reader: Reader) -> None:
+    reading = reader.read(
+        "Qui a expliqué que le plan tiendrait compte des inquiétudes russes ?",
+        "fr",
+        QUERY,
+        [passage(SOURCE_TEXT)],
+        vectors=same_vectors,
+        extractive_margin=0.1,
+    )
+    rated = _rated(reading, {"Un ensemble": 0.6, "Le plan": 0.4})
+    instead = ReaderGenerator._source_instead(rated)
+    assert instead is not None and instead.candidate.text.startswith("Le plan")
+    # Not when the best sentence quotes someone already, nor far below the best.
+    assert ReaderGenerator._source_instead(_rated(reading, {"Le plan": 0.6, "Un": 0.4})) is None
+    far = _rated(reading, {"Un ensemble": 0.97, "Le plan": 0.03})
+    assert ReaderGenerator._source_instead(far) is None
 
 
 @pytest.mark.parametrize(

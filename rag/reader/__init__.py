@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from index.parse import fold
 from rag.reader.features import (
     DATE,
     NUMBER,
@@ -48,6 +49,7 @@ from rag.reader.features import (
     new_typed_entities,
     question_features,
     sentence_features,
+    speaks,
 )
 from rag.reader.model import DEFAULT_MODEL, ReaderModel, ReaderModelError
 from rag.text import Analyzer
@@ -315,6 +317,22 @@ def _subject_of(annotation: Annotation, entity: Entity, anchors: list[int]) -> b
     return False
 
 
+def _quoted(sentence: str, annotation: Annotation, entity: Entity) -> bool:
+    """Whether the sentence quotes the person ``entity`` names (:func:`speaks`)."""
+    words = entity.text.split()
+    return bool(words) and speaks(sentence, annotation, fold(words[-1])) is True
+
+
+def quotes_new_person(question: QuestionInfo, sentence: str, annotation: Annotation) -> bool:
+    """Whether the sentence quotes a person the question does not name: an answer to "Qui a
+    indiqué … ?" (``question.asks_source``) that names who spoke."""
+    return any(
+        _quoted(sentence, annotation, entity)
+        for entity in new_typed_entities(annotation, question, PERSON)
+        if not names_person(question, entity)
+    )
+
+
 def extract_short_answer(
     question: QuestionInfo, sentence: str, annotation: Annotation
 ) -> ShortAnswer | None:
@@ -335,6 +353,8 @@ def extract_short_answer(
         entities = [e for e in entities if not names_person(question, e)]
         last_names = {e.text.split()[-1] for e in entities if " " in e.text}
         entities = [e for e in entities if " " in e.text or e.text not in last_names]
+        if question.asks_source:  # "Qui a indiqué … ?": the one who speaks, often a role
+            entities = [e for e in entities if _quoted(sentence, annotation, e)]
         if not entities:
             return None
     scored: list[tuple[float, Entity, int]] = []
@@ -382,6 +402,7 @@ __all__ = [
     "ShortAnswer",
     "answer_type",
     "extract_short_answer",
+    "quotes_new_person",
 ]
 
 

@@ -526,6 +526,9 @@ class QuestionInfo:
         identity: For "Qui est Iouri Ouchakov ?" / "Who is Yuri Ushakov?", the last word of
             the name, folded (:func:`asked_identity`): its answer describes that person
             (:func:`describes`).
+        asks_source: The question asks who said or reported something ("Qui a indiqué que
+            … ?", "Who told Axios …?", :func:`asks_source`): its short answer is a person
+            the sentence quotes (:func:`speaks`), not one it speaks of.
     """
 
     text: str
@@ -542,6 +545,7 @@ class QuestionInfo:
     speaker: str | None = None
     asks_reason: bool = False
     identity: str | None = None
+    asks_source: bool = False
 
 
 # "Comment s'appelle …", "quel est le nom de …", "what is the name of …": the answer is a name;
@@ -595,10 +599,11 @@ _LEADING_CONJUNCTION = r"(?:et|and|so|mais|but)\b[\s,]*"
 
 # "Qu'a déclaré Zelensky …", "Que pense Dmitriev …", "What did Zelensky say …": the words of a
 # named person are asked; group "who" starts with (French) or is (English) the speaker.
-_SAY_PAST = (
-    r"(?:dit|déclaré|affirmé|estimé|expliqué|annoncé|répondu|indiqué|assuré|confié|souligné"
-    r"|précisé|pensé|jugé|ajouté|écrit|confirmé|révélé|raconté|reconnu|avoué|suggéré)"
+_SAY_PAST_WORDS = (
+    r"dit|déclaré|affirmé|estimé|expliqué|annoncé|répondu|indiqué|assuré|confié|souligné"
+    r"|précisé|pensé|jugé|ajouté|écrit|confirmé|révélé|raconté|reconnu|avoué|suggéré"
 )
+_SAY_PAST = rf"(?:{_SAY_PAST_WORDS})"
 _SAY_PRESENT = r"(?:dit|disent|pense|pensent|déclare|déclarent|affirme|affirment|estime|estiment"
 _SAY_PRESENT += r"|répond|répondent|explique|expliquent|juge|jugent)"
 _SAY_EN = (
@@ -664,6 +669,30 @@ def asked_speaker(text: str) -> str | None:
     return None
 
 
+_ASKS_SOURCE = re.compile(
+    rf"^(?:{_LEADING_CONJUNCTION})?(?:"
+    r"(?:selon|d['’]après)\s+qui\b|according\s+to\s+whom\b"
+    rf"|qui\s+(?:l['’]\s*|les?\s+|leur\s+|lui\s+)?(?:a|ont|avait|avaient|aurait)\s+"
+    rf"(?:fait\s+savoir|rapporté|{_SAY_PAST_WORDS})\b"
+    rf"|qui\s+{_SAY_PRESENT}\b"
+    r"|who\s+(?:has\s+|had\s+|first\s+)?(?:said|told|stated|declared|explained|announced|"
+    r"reported|confirmed|revealed|claimed|added|wrote|made\s+it\s+known|let\s+it\s+be\s+known"
+    r"|says|tells|claims)\b)",
+    re.I,
+)
+
+
+def asks_source(text: str) -> bool:
+    """Whether a question asks who said or reported something: « Qui a indiqué que … ? »,
+    « Selon qui … ? », "Who told Axios …?" (the answer is the speaker, often a role such as
+    « un fonctionnaire ukrainien », not a person the quoted words are about).
+
+    >>> asks_source("Qui a fait savoir que le voyage est reporté ?"), asks_source("Qui a-t-il vu ?")
+    (True, False)
+    """
+    return _ASKS_SOURCE.search(text.strip()) is not None
+
+
 # A sentence quoting someone: a verb of saying or thinking (prefixes of folded words), or
 # quotation marks. A word taken for one by mistake only lets the answer through.
 _SPEECH_FORMS = """dit dits dite dites dis disent disait disaient dira diront dirait dire say
@@ -687,6 +716,7 @@ _SOURCE_BEFORE = frozenset({"selon", "pour"})
 _COMPLEMENTS = "de d du des avec a au aux contre chez entre sur of with to from about against at"
 _COMPLEMENT_BEFORE = frozenset(_COMPLEMENTS.split())
 _AUXILIARIES = frozenset({"a", "ont", "avait", "avaient", "aurait", "has", "had", "have"})
+_ARTICLE_WORDS = frozenset({"l", "le", "la", "les", "the"})
 _BEFORE_WORDS = _SOURCE_BEFORE | _COMPLEMENT_BEFORE | {"apres", "according"}
 
 
@@ -719,17 +749,79 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
         j = i - 1
         while j >= 0 and tokens[j][0][:1].isupper() and folded[j] not in _BEFORE_WORDS:
             j -= 1  # first names, "M." (not "Selon" opening the sentence)
+        while j >= 1 and folded[j] in _ARTICLE_WORDS:
+            j -= 1  # "de l'Ukraine", "selon le Kremlin": the word before the article
         before = folded[j] if j >= 0 else ""
         if before in _SOURCE_BEFORE or (
             j >= 1 and (folded[j - 1], before) in {("d", "apres"), ("according", "to")}
         ):
             return True
+        if any(speech) and _passive_agent(tokens, folded, j):
+            return True  # "… a été exposé à Axios par l'envoyé spécial russe Kirill Dmitriev"
         if before in _COMPLEMENT_BEFORE or (j >= 0 and tokens[j][1] in verbs and not speech[j]):
             continue  # "le conseiller de Zelensky", "il a rencontré Rustem Umerov"
+        if before == "," and not _apposition_speaks(tokens, folded, speech, verbs, j, i):
+            continue  # "… avec le conseiller de Zelensky, Roustem Oumierov, lors d'une réunion"
         if j >= 0 and speech[j] and not _inverted(tokens, j):
             continue  # "Witkoff conseille Ushakov": the one spoken to
         if any(speech):
             return True
+    return False
+
+
+# How many lower-case words of a role may stand between "par"/"by" and a name.
+_AGENT_ROLE_WORDS = 4
+
+
+def _passive_agent(tokens: Sequence[tuple[str, int]], folded: Sequence[str], j: int) -> bool:
+    """Whether the words before a name (up to ``tokens[j]``) are "par"/"by" and at most
+    :data:`_AGENT_ROLE_WORDS` lower-case words of a role: the agent of a passive verb, who
+    made the statement « exposé à Axios par l'envoyé spécial russe Kirill Dmitriev »."""
+    for k in range(j, max(-1, j - _AGENT_ROLE_WORDS - 1), -1):
+        if folded[k] in {"par", "by"}:
+            return True
+        if not tokens[k][0][:1].islower():
+            return False
+    return False
+
+
+# Words that open a clause or a complement between a speech verb and a role: the role after
+# them is not the speaker (« a indiqué que Witkoff avait discuté avec le conseiller de … »).
+_CLAUSE_WORDS = frozenset({"que", "qu", "that", "avec", "with", "de", "du", "des", "of"})
+# How far back from an apposition's comma its role may begin after an inverted speech verb
+# (« a déclaré le porte-parole du Kremlin, Dmitri Peskov »).
+_ROLE_TOKENS = 8
+
+
+def _apposition_speaks(
+    tokens: Sequence[tuple[str, int]],
+    folded: Sequence[str],
+    speech: Sequence[bool],
+    verbs: set[int],
+    comma: int,
+    name: int,
+) -> bool:
+    """Whether a name after a comma (``tokens[comma]``) may be the speaker: it opens a clause
+    (a word other than a comma follows it), a speech verb follows it (« le porte-parole du Kremlin, Dmitri Peskov, a déclaré ») or its role
+    comes right after an inverted one (« …, a déclaré le porte-parole du Kremlin, Dmitri
+    Peskov »); else it names someone spoken of (« … avec le conseiller de Zelensky, Roustem
+    Oumierov, lors d'une réunion »). ``verbs``: where the sentence's verbs start (the noun
+    « conseiller » is no speech verb)."""
+
+    def says(k: int) -> bool:
+        return speech[k] and tokens[k][1] in verbs
+
+    k = name + 1
+    if k < len(tokens) and tokens[k][0] != ",":
+        return True  # no apposition: the name opens a clause (« Selon X, Witkoff conseille »)
+    k += 1
+    if k < len(tokens) and folded[k] in _AUXILIARIES:
+        k += 1
+    if k < len(tokens) and says(k):
+        return True
+    for v in range(comma - 1, max(-1, comma - 1 - _ROLE_TOKENS), -1):
+        if says(v):
+            return not any(word in _CLAUSE_WORDS for word in folded[v + 1 : v + 3])
     return False
 
 
@@ -1187,6 +1279,7 @@ def analyze_question(
         speaker=asked_speaker(own),
         asks_reason=asks_reason(own),
         identity=asked_identity(own),
+        asks_source=asks_source(own),
     )
 
 
