@@ -967,31 +967,6 @@ def test_who_said_it_is_answered_by_the_one_who_speaks(
     assert (short.text if short else None) == expected
 
 
-SOURCE_TEXT = (
-    "Un ensemble de propositions avait déjà émergé, exigeant de l'Ukraine qu'elle renonce à "
-    "l'OTAN. Le plan a été exposé à Axios par l'envoyé spécial russe Kirill Dmitriev : « Nous "
-    "voulons une sécurité durable. »"
-)
-
-
-def test_who_said_it_is_answered_by_a_runner_up_that_quotes_someone(reader: Reader) -> None:
-    reading = reader.read(
-        "Qui a expliqué que le plan tiendrait compte des inquiétudes russes ?",
-        "fr",
-        QUERY,
-        [passage(SOURCE_TEXT)],
-        vectors=same_vectors,
-        extractive_margin=0.1,
-    )
-    rated = _rated(reading, {"Un ensemble": 0.6, "Le plan": 0.4})
-    instead = ReaderGenerator._source_instead(rated)
-    assert instead is not None and instead.candidate.text.startswith("Le plan")
-    # Not when the best sentence quotes someone already, nor far below the best.
-    assert ReaderGenerator._source_instead(_rated(reading, {"Le plan": 0.6, "Un": 0.4})) is None
-    far = _rated(reading, {"Un ensemble": 0.97, "Le plan": 0.03})
-    assert ReaderGenerator._source_instead(far) is None
-
-
 @pytest.mark.parametrize(
     ("question", "expected"),
     [

@@ -39,7 +39,7 @@ from index.parse import fold
 from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
 from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
-from rag.reader import Reader, Reading, ScoredSentence, extract_short_answer, quotes_new_person
+from rag.reader import Reader, Reading, ScoredSentence, extract_short_answer
 from rag.reader.features import (
     NUMBER,
     PERSON,
@@ -362,7 +362,6 @@ class ReaderGenerator(Generator):
             or self._counted_instead(reading)
             or self._described_instead(reading)
             or self._speaker_instead(reading)
-            or self._source_instead(reading)
         )
         if typed is not None:
             chosen = [typed]
@@ -490,20 +489,6 @@ class ReaderGenerator(Generator):
         return ReaderGenerator._instead(
             reading,
             lambda scored: speaks(scored.candidate.text, scored.annotation, speaker) is True,
-        )
-
-    @staticmethod
-    def _source_instead(reading: Reading) -> ScoredSentence | None:
-        """For a question asking who said something ("Qui a expliqué que … ?") whose best
-        sentence quotes no one the question does not name, the best runner-up that does
-        (« … exposé à Axios par l'envoyé spécial russe Kirill Dmitriev »), rated at least
-        ``TYPED_SHARE`` of the best; else None."""
-        question = reading.question
-        if not question.asks_source or question.answer_type != PERSON or reading.best is None:
-            return None
-        return ReaderGenerator._instead(
-            reading,
-            lambda scored: quotes_new_person(question, scored.candidate.text, scored.annotation),
         )
 
     @staticmethod

@@ -323,16 +323,6 @@ def _quoted(sentence: str, annotation: Annotation, entity: Entity) -> bool:
     return bool(words) and speaks(sentence, annotation, fold(words[-1])) is True
 
 
-def quotes_new_person(question: QuestionInfo, sentence: str, annotation: Annotation) -> bool:
-    """Whether the sentence quotes a person the question does not name: an answer to "Qui a
-    indiqué … ?" (``question.asks_source``) that names who spoke."""
-    return any(
-        _quoted(sentence, annotation, entity)
-        for entity in new_typed_entities(annotation, question, PERSON)
-        if not names_person(question, entity)
-    )
-
-
 def extract_short_answer(
     question: QuestionInfo, sentence: str, annotation: Annotation
 ) -> ShortAnswer | None:
@@ -402,7 +392,6 @@ __all__ = [
     "ShortAnswer",
     "answer_type",
     "extract_short_answer",
-    "quotes_new_person",
 ]
 
 

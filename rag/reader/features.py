@@ -802,8 +802,9 @@ def _apposition_speaks(
     name: int,
 ) -> bool:
     """Whether a name after a comma (``tokens[comma]``) may be the speaker: it opens a clause
-    (a word other than a comma follows it), a speech verb follows it (« le porte-parole du Kremlin, Dmitri Peskov, a déclaré ») or its role
-    comes right after an inverted one (« …, a déclaré le porte-parole du Kremlin, Dmitri
+    (a word other than a comma follows it: « Selon Bloomberg, Witkoff conseille … »), a
+    speech verb follows it (« le porte-parole du Kremlin, Dmitri Peskov, a déclaré ») or its
+    role comes right after an inverted one (« …, a déclaré le porte-parole du Kremlin, Dmitri
     Peskov »); else it names someone spoken of (« … avec le conseiller de Zelensky, Roustem
     Oumierov, lors d'une réunion »). ``verbs``: where the sentence's verbs start (the noun
     « conseiller » is no speech verb)."""
