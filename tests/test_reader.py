@@ -286,6 +286,29 @@ def test_times_of_day_are_dates(text: str, dates: list[str]) -> None:
     assert all(text[e.start : e.end] == e.text for e in found)
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # A number of something else is no count of the asked thing.
+        ("Combien d'autocars remplacent les trains depuis mercredi ?",
+         "L'intersyndicale affirme que 263 trains ont été supprimés mardi.", None),
+        ("Combien de trains ont été annulés le premier jour de la grève ?",
+         "En milieu de journée, 61 % des contrôleurs étaient en grève.", None),
+        # The asked thing, or a number with no noun after it, is.
+        ("Combien de trains ont été supprimés mardi ?",
+         "L'intersyndicale affirme que 263 trains ont été supprimés mardi.", "263 trains"),
+        ("Combien de trains ont circulé mardi ?",
+         "Mardi, 40 % des trains ont circulé.", "40 %"),
+    ],
+)  # fmt: skip
+def test_a_count_of_something_else_is_no_short_answer(
+    annotator: Annotator, question: str, sentence: str, expected: str | None
+) -> None:
+    info = analyze_question(question, "fr", annotator)
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert (short.text if short else None) == expected
+
+
 def test_no_short_answer_for_a_why_question(annotator: Annotator) -> None:
     info = analyze_question("Pourquoi le voyage a-t-il été reporté ?", "fr", annotator)
     sentence = "Le voyage a été reporté le 19 novembre à cause des combats."

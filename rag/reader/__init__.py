@@ -45,6 +45,7 @@ from rag.reader.features import (
     analyze_question,
     answer_type,
     candidate_sentences,
+    counts_other_thing,
     names_person,
     new_typed_entities,
     question_features,
@@ -377,6 +378,8 @@ def extract_short_answer(
     if len(scored) > 1 and scored[0][0] - scored[1][0] < AMBIGUITY_MARGIN:
         return None  # two candidates nearly tie: a wrong short answer in bold misleads
     _, entity, end = scored[0]
+    if kind == NUMBER and counts_other_thing(annotation, question, entity):
+        return None  # "Combien d'autocars … ?" is not answered by « 263 trains »
     text = sentence[entity.start : end].strip(" ,;:.")
     start = sentence.index(text, entity.start)
     return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))

@@ -989,6 +989,31 @@ def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: E
     return unit is not None and any(_prefix_match(unit, word) for word in question.counted)
 
 
+# How many words after a number its counted noun may come (« 61 % des contrôleurs »).
+_COUNTED_NOUN_WINDOW = 3
+
+
+def counts_other_thing(annotation: Annotation, question: QuestionInfo, entity: Entity) -> bool:
+    """Whether a number of a sentence counts something other than what the question counts:
+    the first noun after it (within :data:`_COUNTED_NOUN_WINDOW` words) is none of
+    ``question.counted`` and shares no stem with them (« 263 trains » or « 61 % des
+    contrôleurs » for "Combien d'autocars … ?"). False when nothing is counted or no noun
+    follows; only for a question in the articles' language, since the words are compared
+    as they are (an English "coaches" against a French « autocars » would always differ)."""
+    if not question.counted or question.language == "en":
+        return False
+    seen = 0
+    for word, pos, start, _ in annotation.pos:
+        if start < entity.end:
+            continue
+        if pos in ("NOUN", "PROPN"):
+            return not any(_prefix_match(word, counted) for counted in question.counted)
+        seen += 1
+        if seen >= _COUNTED_NOUN_WINDOW:
+            break
+    return False
+
+
 _FR_TYPE_RULES = (
     (re.compile(r"\bcombien\b|\bquel âge\b", re.I), NUMBER),
     (re.compile(r"\bquand\b|\bà quelle (?:date|époque|heure)\b|\bdepuis quand\b", re.I), DATE),
