@@ -55,6 +55,7 @@ from rag.reader.features import (
     new_typed_entities,
     regex_entities,
     speaks,
+    with_known_persons,
 )
 from rag.reader.model import DEFAULT_MODEL
 from rag.types import Passage
@@ -307,6 +308,27 @@ def test_a_count_of_something_else_is_no_short_answer(
     info = analyze_question(question, "fr", annotator)
     short = extract_short_answer(info, sentence, annotator.annotate(sentence))
     assert (short.text if short else None) == expected
+
+
+def test_a_surname_alone_is_a_person_when_another_sentence_names_them_in_full(
+    annotator: Annotator,
+) -> None:
+    texts = [
+        "Steve Witkoff mène les négociations avec Kirill Dmitriev, l'envoyé spécial russe.",
+        "Dmitriev, PDG du Fonds russe d'investissement direct, a confirmé à Axios ces discussions.",
+    ]
+    alone = annotator.annotate(texts[1])
+    assert not any(e.text == "Dmitriev" and e.label == "PER" for e in alone.entities)
+    known = with_known_persons(texts, [annotator.annotate(t) for t in texts])
+    persons = [e for e in known[1].entities if e.label == "PER"]
+    assert [e.text for e in persons] == ["Dmitriev"] and persons[0].start == 0
+    assert annotator.annotate(texts[1]) == alone  # the cached annotation is left as it was
+    info = analyze_question("Qui est à la tête du Fonds russe d'investissement direct ?", "fr",
+                            annotator)  # fmt: skip
+    short = extract_short_answer(info, texts[1], known[1])
+    assert short is not None and short.text == "Dmitriev"
+    # Without a full name elsewhere, nothing is added.
+    assert with_known_persons(texts[1:], [alone]) == [alone]
 
 
 def test_no_short_answer_for_a_why_question(annotator: Annotator) -> None:

@@ -51,6 +51,7 @@ from rag.reader.features import (
     question_features,
     sentence_features,
     speaks,
+    with_known_persons,
 )
 from rag.reader.model import DEFAULT_MODEL, ReaderModel, ReaderModelError
 from rag.text import Analyzer
@@ -194,7 +195,7 @@ class Reader:
         similarity = dict(zip(unique, matrix @ np.asarray(query_vector, np.float64), strict=True))
         cosines = np.array([similarity[t] for t in texts])
         context_cosines = np.array([similarity[t] for t in contexts])
-        annotations = self.annotator.annotate_many(texts)
+        annotations = with_known_persons(texts, self.annotator.annotate_many(texts))
         query_terms = set(self.analyzer.terms(question))
         stem_coverage = [
             len(query_terms & self.analyzer.term_set(t)) / len(query_terms) if query_terms else 0

@@ -14,6 +14,7 @@ annotated once per text (:class:`Annotation`, kept in a bounded LRU cache), and
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import sys
@@ -494,6 +495,48 @@ class Annotator:
     def annotate(self, text: str) -> Annotation:
         """The annotation of one text."""
         return self.annotate_many([text])[0]
+
+
+_CAPITALISED_WORD = re.compile(r"\b[A-ZÀ-Ý][\w-]+", re.UNICODE)
+
+
+def with_known_persons(texts: Sequence[str], annotations: Sequence[Annotation]) -> list[Annotation]:
+    """The annotations with each person's surname tagged wherever it stands alone.
+
+    The small model finds « Kirill Dmitriev » in one sentence and misses the lone
+    « Dmitriev » that opens another (« Dmitriev, PDG du Fonds … ») or calls it a place:
+    the last word of a person named in full (two words or more) in any of ``texts`` (the
+    sentences of the retrieved paragraphs) is a person wherever it appears capitalised,
+    outside a longer entity. Annotations stay shared (cached) objects: changed ones are copies.
+    """
+    surnames = {
+        entity.text.split()[-1]
+        for annotation in annotations
+        for entity in annotation.entities
+        if entity.label == "PER" and " " in entity.text
+    }
+    surnames = {name for name in surnames if len(name) > 2 and name[:1].isupper()}
+    if not surnames:
+        return list(annotations)
+    found = []
+    for text, annotation in zip(texts, annotations, strict=True):
+        entities = list(annotation.entities)
+        changed = False
+        for match in _CAPITALISED_WORD.finditer(text):
+            if match.group() not in surnames:
+                continue
+            start, end = match.span()
+            inside = [e for e in entities if e.start <= start and end <= e.end]
+            if any(e.label == "PER" or (e.end - e.start) > (end - start) for e in inside):
+                continue
+            entities = [e for e in entities if e not in inside]
+            entities.append(Entity(match.group(), "PER", start, end))
+            changed = True
+        if changed:
+            entities.sort(key=lambda e: e.start)
+            annotation = dataclasses.replace(annotation, entities=tuple(entities))
+        found.append(annotation)
+    return found
 
 
 # ---------------------------------------------------------------- question analysis
