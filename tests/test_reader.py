@@ -143,6 +143,10 @@ QUERY = np.array([1.0, 0.0])
         ("Quelle proportion des vols a été annulée ?", "fr", NUMBER),
         ("What share of the vote did she get?", "en", NUMBER),
         ("What did they share with the press?", "en", None),
+        # an idiom asks no kind of thing: a mood is not a state
+        ("Dans quel état d'esprit le responsable russe a-t-il accueilli le projet ?", "fr", None),
+        ("In what state of mind was the Russian official?", "en", None),
+        ("Dans quel état américain se trouve Miami ?", "fr", PLACE),
     ],
 )
 def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:

@@ -1113,9 +1113,17 @@ _EN_AUXILIARIES = frozenset(
 )  # fmt: skip
 
 
+# A focus noun that opens an idiom names no kind of answer: « quel état d'esprit » asks a
+# mood, not a state; "what state of mind" neither.
+_FOCUS_IDIOM = re.compile(
+    r"^(?:[ée]tat\s+(?:d['’]\s*esprit|de\s+sant[ée]|d['’]\s*[âa]me)|state\s+of\s+(?:mind|health))\b",
+    re.I,
+)
+
+
 def _focus(match: re.Match[str] | None, language: str) -> str | None:
     """The focus noun after a quel/which/what (``match``: :data:`_FR_FOCUS`/:data:`_EN_FOCUS`)."""
-    if not match:
+    if not match or _FOCUS_IDIOM.match(match.group(1)):
         return None
     skip = _EN_ADJ_BEFORE if language == "en" else _FR_ADJ_BEFORE
     words = _WORD.findall(match.group(1))[:4]
