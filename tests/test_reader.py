@@ -258,6 +258,10 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
         ("Quel émissaire américain comptait voir Zelensky en Turquie ?",
          "Steve Witkoff avait prévu de rencontrer le président Volodymyr Zelensky en Turquie.",
          "Steve Witkoff"),
+        # an organisation's name with the complement the small model cuts off
+        ("Quelle entreprise publique russe Kirill Dmitriev dirige-t-il ?",
+         "Dmitriev, PDG du Fonds russe d’investissement direct et figure de proue des "
+         "pourparlers, a confirmé ces discussions.", "Fonds russe d’investissement direct"),
         # who said it: the person next to the question's verb, not the longest name
         ("Qui a précisé que le plan reposait sur les principes arrêtés en Alaska ?",
          "Dmitriev a précisé que le plan s'appuyait sur les principes convenus par Trump et le "

@@ -297,6 +297,30 @@ def _number_unit(sentence: str, entity: Entity) -> int:
     return match.end(1)
 
 
+_OF_WORDS = frozenset({"de", "d'", "d’", "du", "des"})
+_OF_ARTICLES = frozenset({"l'", "l’", "la", "le", "les"})
+
+
+def _name_tail(sentence: str, annotation: Annotation, entity: Entity) -> int:
+    """End offset of an organisation's name with the complement the small model cuts off
+    (« Fonds russe » + « d'investissement direct »): "de" (and an article), then lower-case
+    nouns and adjectives."""
+    if entity.label != "ORG":
+        return entity.end
+    after = [token for token in annotation.pos if token[2] >= entity.end]
+    if not after or after[0][0] not in _OF_WORDS:
+        return entity.end
+    position = 1
+    if position < len(after) and after[position][0] in _OF_ARTICLES:
+        position += 1
+    end = entity.end
+    for _, pos, start, stop in after[position:]:
+        if pos not in ("NOUN", "ADJ") or not sentence[start : start + 1].islower():
+            break
+        end = stop
+    return end
+
+
 def _question_anchors(question: QuestionInfo, annotation: Annotation) -> list[int]:
     """Offsets of the sentence's tokens that are words or names of the question, or share the
     first five letters of one of its lemmas (``précisé`` for ``préciser``)."""
@@ -351,7 +375,11 @@ def extract_short_answer(
             return None
     scored: list[tuple[float, Entity, int]] = []
     for order, entity in enumerate(entities):
-        end = _number_unit(sentence, entity)
+        end = (
+            _number_unit(sentence, entity)
+            if kind == NUMBER
+            else _name_tail(sentence, annotation, entity)
+        )
         value = -0.01 * order  # earlier first
         if anchors:  # near the words the sentence shares with the question
             distance = min(abs(entity.start - a) for a in anchors)
