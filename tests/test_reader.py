@@ -258,6 +258,13 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
         ("Quel émissaire américain comptait voir Zelensky en Turquie ?",
          "Steve Witkoff avait prévu de rencontrer le président Volodymyr Zelensky en Turquie.",
          "Steve Witkoff"),
+        # the number that counts the asked thing, accents aside (« catégories »)
+        ("Combien de catégories compte le plan ?",
+         "Le plan, qui comprend 28 points répartis en quatre catégories, vise à aborder des "
+         "questions essentielles.", "quatre catégories"),
+        ("Combien de points compte le plan ?",
+         "Le plan, qui comprend 28 points répartis en quatre catégories, vise à aborder des "
+         "questions essentielles.", "28 points"),
         # an organisation's name with the complement the small model cuts off
         ("Quelle entreprise publique russe Kirill Dmitriev dirige-t-il ?",
          "Dmitriev, PDG du Fonds russe d’investissement direct et figure de proue des "

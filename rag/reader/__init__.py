@@ -45,6 +45,7 @@ from rag.reader.features import (
     analyze_question,
     answer_type,
     candidate_sentences,
+    counts_asked_thing,
     counts_other_thing,
     names_person,
     new_typed_entities,
@@ -394,9 +395,11 @@ def extract_short_answer(
             if re.search(r"(?:\bà|\ben|\bau|\baux|\bdans)\s+(?:l['’])?$", before):
                 value += 0.5  # "à Miami", "en Turquie": a place where something happens
         elif kind == NUMBER:
-            unit = span[len(entity.text) :].strip().lower()
+            unit = fold(span[len(entity.text) :].strip())  # « catégories » as « categories »
             if focus and unit and unit[:4] == focus[:4]:
                 value += 1.0
+            elif counts_asked_thing(annotation, question, entity):
+                value += 1.0  # « quatre catégories » for "Combien de catégories … ?"
             stems = {lemma[:4] for lemma in question.lemmas if lemma}
             if unit and unit[:4] in stems:
                 value += 0.5
