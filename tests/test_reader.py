@@ -729,6 +729,22 @@ def _sentence(reading: Reading, start: str) -> ScoredSentence:
     return next(s for s in reading.sentences if s.candidate.text.startswith(start))
 
 
+REFERS_BACK_TEXT = (
+    "Aucune rencontre entre Daniel Driscoll et des représentants russes n'est prévue. "
+    "Dmitri Peskov l'a affirmé, démentant les rumeurs. "
+    "Le porte-parole du Kremlin a rappelé que rien n'avait changé depuis l'Alaska."
+)
+
+
+def test_a_sentence_that_refers_back_brings_the_one_before_it(reader: Reader) -> None:
+    reading = _typed_reading(reader, "What did Peskov say about the plan?", REFERS_BACK_TEXT, 0.1)
+    referent = ReaderGenerator._referent(reading, _sentence(reading, "Dmitri Peskov"))
+    assert referent is not None and referent.candidate.text.startswith("Aucune rencontre")
+    # A sentence that says something itself, or opens its paragraph, brings nothing.
+    assert ReaderGenerator._referent(reading, _sentence(reading, "Le porte-parole")) is None
+    assert ReaderGenerator._referent(reading, _sentence(reading, "Aucune")) is None
+
+
 def test_who_il_is_comes_from_the_sentence_before_it(reader: Reader) -> None:
     question = "Qui a rejeté les comparaisons avec l'initiative britannique ?"
     reading = _typed_reading(reader, question, ANTECEDENT_TEXT, 0.1)

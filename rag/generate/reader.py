@@ -86,6 +86,14 @@ _MULTI_PART = re.compile(
 
 
 # A sentence opening on a subject pronoun ("Il a rejeté …"), not an impersonal "il".
+# A sentence whose words are those of the sentence before it: « Dmitri Peskov l'a affirmé »,
+# « C'est ce que rapporte Axios », "That is what … said".
+_REFERS_BACK = re.compile(
+    r"\bl['’](?:a|ont|avait|avaient)\s+(?:\w+\s+)?(?:affirmé|confirmé|déclaré|dit|indiqué|"
+    r"annoncé|assuré|rapporté|précisé|souligné|expliqué|révélé|démenti|reconnu|écrit)\b"
+    r"|^(?:c['’]est|ce sont|voilà)\s+ce\s+qu|^(?:this|that)\s+(?:is|was)\s+what\b",
+    re.IGNORECASE,
+)
 _SUBJECT_PRONOUN = re.compile(
     r"(?:il|elle|ils|elles|he|she|they)\b(?!\s+(?:s['’]agit|y a|faut|semble|para[iî]t|"
     r"a (?:également |aussi |déjà )?été|est (?:possible|probable|clair|question))\b)",
@@ -372,11 +380,16 @@ class ReaderGenerator(Generator):
                 reading.question, typed.candidate.text, typed.annotation
             )
         antecedent = self._antecedent(reading, chosen[0])
+        referent = None if antecedent is not None else self._referent(reading, chosen[0])
+        short_position = 0
         if antecedent is not None:
             chosen.insert(0, antecedent)
             short_span = extract_short_answer(
                 reading.question, antecedent.candidate.text, antecedent.annotation
             )
+        elif referent is not None:
+            chosen.insert(0, referent)  # what « Dmitri Peskov l'a affirmé » affirms, first
+            short_position = 1
         several = asks_for_several(request.question) or asks_for_several(request.query)
         second = None
         if typed is None and antecedent is None:
@@ -397,7 +410,7 @@ class ReaderGenerator(Generator):
             units.append(
                 AnswerSentence(text=_cap(candidate.text), citations=[main], support=support)
             )
-            if position == 0 and short_span is not None:
+            if position == short_position and short_span is not None:
                 span = short_span
                 quote = _cap(candidate.text)
                 short = ShortAnswer(
@@ -406,7 +419,7 @@ class ReaderGenerator(Generator):
                     citation=dataclasses.replace(main, quote=quote),
                 )
             corroborating = self.answerer.corroborating(candidate, pool, lexical)
-            if position == 0 and short is not None:
+            if position == short_position and short is not None:
                 corroborating += self._same_answer(
                     reading, short.text, candidate, corroborating, by_text
                 )
@@ -547,6 +560,20 @@ class ReaderGenerator(Generator):
         ]
         for scored in sorted(earlier, key=lambda s: -s.candidate.position):
             if new_typed_entities(scored.annotation, question, PERSON):
+                return scored
+        return None
+
+    @staticmethod
+    def _referent(reading: Reading, chosen: ScoredSentence) -> ScoredSentence | None:
+        """What a sentence that refers back says (:data:`_REFERS_BACK`: « Dmitri Peskov l'a
+        affirmé », « C'est ce que rapporte Axios »): the sentence right before it in its
+        paragraph, quoted first; else None."""
+        sentence = chosen.candidate
+        if sentence.position == 0 or not _REFERS_BACK.search(sentence.text):
+            return None
+        for scored in reading.sentences:
+            other = scored.candidate
+            if other.key == sentence.key and other.position == sentence.position - 1:
                 return scored
         return None
 
