@@ -85,7 +85,6 @@ _MULTI_PART = re.compile(
 )
 
 
-# A sentence opening on a subject pronoun ("Il a rejeté …"), not an impersonal "il".
 # A sentence whose words are those of the sentence before it: « Dmitri Peskov l'a affirmé »,
 # « C'est ce que rapporte Axios », "That is what … said".
 _REFERS_BACK = re.compile(
@@ -94,6 +93,7 @@ _REFERS_BACK = re.compile(
     r"|^(?:c['’]est|ce sont|voilà)\s+ce\s+qu|^(?:this|that)\s+(?:is|was)\s+what\b",
     re.IGNORECASE,
 )
+# A sentence opening on a subject pronoun ("Il a rejeté …"), not an impersonal "il".
 _SUBJECT_PRONOUN = re.compile(
     r"(?:il|elle|ils|elles|he|she|they)\b(?!\s+(?:s['’]agit|y a|faut|semble|para[iî]t|"
     r"a (?:également |aussi |déjà )?été|est (?:possible|probable|clair|question))\b)",
