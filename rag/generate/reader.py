@@ -46,11 +46,9 @@ from rag.reader.features import (
     counts_asked_thing,
     describes,
     gives_reason,
-    key_found,
     new_names,
     new_typed_entities,
     speaks,
-    text_words,
 )
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
@@ -372,7 +370,6 @@ class ReaderGenerator(Generator):
             or self._counted_instead(reading)
             or self._described_instead(reading)
             or self._speaker_instead(reading)
-            or self._named_instead(reading)
         )
         if typed is not None:
             chosen = [typed]
@@ -506,23 +503,6 @@ class ReaderGenerator(Generator):
             reading,
             lambda scored: speaks(scored.candidate.text, scored.annotation, speaker) is True,
         )
-
-    @staticmethod
-    def _named_instead(reading: Reading) -> ScoredSentence | None:
-        """When a runner-up (rated at least ``TYPED_SHARE`` of the best) holds, read with the
-        sentence before it, every name or number of the question the best sentence holds and
-        one more (« … renonce à son adhésion à l'OTAN » for « Que demande le plan à l'Ukraine
-        au sujet de l'OTAN ? » against « Le plan … la paix en Ukraine … »), that runner-up."""
-        keys = reading.question.keys
-        if not keys or reading.best is None:
-            return None
-
-        def covered(scored: ScoredSentence) -> frozenset[int]:
-            words = text_words(scored.candidate.context or scored.candidate.text)
-            return frozenset(i for i, key in enumerate(keys) if key_found(key, words, words.text))
-
-        best = covered(reading.best)
-        return ReaderGenerator._instead(reading, lambda scored: covered(scored) > best)
 
     @staticmethod
     def _instead(

@@ -1287,8 +1287,8 @@ def _name_keys(
                 continue  # a capital that only opens a clause ("Sait-on", "Ajoute", "Ignore")
             if language == "en" and _EN_DEMONYM.search(folded) and not known:
                 continue
-            if language == "fr" and _common_noun(annotation, start) and not (known or acronym):
-                continue  # "l'État" (an acronym, « l'OTAN », is a name whatever its tag)
+            if language == "fr" and _common_noun(annotation, start) and not known:
+                continue
             seen.add(folded)
             parts.append((folded, start, start + len(part), acronym))
     names: list[list[tuple[str, bool]]] = []
@@ -1445,8 +1445,7 @@ def _cognate_coverage(question_words: Iterable[str], words: WordSet) -> float:
 
 
 @lru_cache(maxsize=4096)
-def text_words(text: str) -> WordSet:
-    """The folded words of a text, for :func:`key_found`."""
+def _paragraph_words(text: str) -> WordSet:
     return WordSet([_fold(w) for w in _TOKEN.findall(text)])
 
 
@@ -1585,7 +1584,7 @@ def describes(annotation: Annotation, question: QuestionInfo) -> bool:
     for entity in annotation.entities:
         if entity.label not in _NAME_LABELS:
             continue
-        words = text_words(entity.text)
+        words = _paragraph_words(entity.text)
         if not key_found(name, words, words.text):
             continue
         before = [t for t in tokens if t[3] <= entity.start]
@@ -1655,13 +1654,13 @@ def sentence_features(
     paragraph_typed: dict[tuple[str, int], int] = {}
     typed = [new_typed_entities(a, question, question.answer_type) for a in annotations]
     for key, members in by_paragraph.items():
-        paragraph_words[key] = text_words(candidates[members[0]].passage.text)
+        paragraph_words[key] = _paragraph_words(candidates[members[0]].passage.text)
         paragraph_lemmas[key] = set().union(*(annotations[i].lemmas for i in members))
         paragraph_typed[key] = sum(bool(typed[i]) for i in members)
     pool_sets = list(paragraph_words.values())
     if article_notes:
         articles = dict.fromkeys(c.passage.article_id for c in candidates)
-        pool_sets += [text_words(article_notes[a]) for a in articles if article_notes.get(a)]
+        pool_sets += [_paragraph_words(article_notes[a]) for a in articles if article_notes.get(a)]
     pool_words = WordSet(
         sorted(set().union(*(w.words for w in pool_sets))), "".join(w.text for w in pool_sets)
     )
