@@ -804,6 +804,67 @@ def test_a_how_many_question_is_answered_by_the_number_of_what_it_counts(reader:
     assert ReaderGenerator._counted_instead(_rated(reading, {"Selon": 0.6, "Mardi": 0.3})) is None
 
 
+def test_the_number_of_the_counted_thing_comes_before_any_number(reader: Reader) -> None:
+    text = (
+        "Le trafic des trains était perturbé mardi. "
+        "Mardi, 61 % des contrôleurs étaient en grève. "
+        "Selon la direction, 212 trains ont été supprimés."
+    )
+    reading = _typed_reading(reader, "Combien de trains ont été supprimés mardi ?", text, 0.1)
+    rated = _rated(reading, {"Le trafic": 0.6, "Mardi": 0.5, "Selon": 0.4})
+    # The best sentence holds no number: any number would do for the type alone.
+    typed = ReaderGenerator._typed_instead(rated)
+    assert typed is not None and typed.candidate.text.startswith("Mardi")
+    instead = ReaderGenerator._answers_instead(rated)
+    assert instead is not None and instead.candidate.text.startswith("Selon")
+
+
+def test_an_entity_tagged_of_the_asked_type_beats_a_lone_name_that_may_be_one(
+    reader: Reader,
+) -> None:
+    text = (
+        "Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction. "
+        "Dmitriev, PDG du Fonds russe d'investissement direct, a confirmé ces discussions."
+    )
+    question = "Quelle organisation Kirill Dmitriev dirige-t-il ?"
+    reading = _typed_reading(reader, question, text, 0.1)
+    assert reading.question.answer_type == "ORG"
+
+    def with_trump_as(label: str) -> Reading:
+        best = _sentence(reading, "Steve")
+        start = best.candidate.text.index("Trump")
+        entities = tuple(e for e in best.annotation.entities if e.text != "Trump")
+        annotation = dataclasses.replace(
+            best.annotation, entities=(*entities, Entity("Trump", label, start, start + 5))
+        )
+        rated = _rated(reading, {"Steve": 0.5, "Dmitriev": 0.2})
+        first = dataclasses.replace(rated.sentences[0], annotation=annotation)
+        return dataclasses.replace(rated, sentences=[first, *rated.sentences[1:]])
+
+    # A lone name tagged PER may be an outlet (« Bloomberg »): it answers when nothing better is
+    # near, but a runner-up with an entity tagged ORG answers instead.
+    instead = ReaderGenerator._typed_instead(with_trump_as("PER"))
+    assert instead is not None and instead.candidate.text.startswith("Dmitriev")
+    assert ReaderGenerator._typed_instead(with_trump_as("ORG")) is None
+
+
+def test_a_lone_name_called_a_person_most_often_is_a_person_everywhere(
+    annotator: Annotator,
+) -> None:
+    texts = ["Le président Trump veut la paix.", "Un envoyé de Trump dirige le processus."]
+    annotations = [annotator.annotate(t) for t in texts]
+    per, other = Entity("Trump", "PER", 13, 18), Entity("Trump", "ORG", 13, 18)
+    annotations = [
+        dataclasses.replace(annotations[0], entities=(per,)),
+        dataclasses.replace(annotations[1], entities=(other,)),
+    ]
+    # One vote each: nothing changes.
+    assert with_known_persons(texts, annotations) == annotations
+    twice = [*texts, texts[0]]
+    known = with_known_persons(twice, [*annotations, annotations[0]])
+    assert [(e.text, e.label) for e in known[1].entities] == [("Trump", "PER")]
+
+
 @pytest.mark.parametrize(
     ("question", "language", "counted"),
     [

@@ -49,6 +49,7 @@ from rag.reader.features import (
     new_names,
     new_typed_entities,
     speaks,
+    tagged_as,
 )
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
@@ -365,12 +366,7 @@ class ReaderGenerator(Generator):
         by_text = {(c.key, c.text): c for c in pool}
         chosen = [reading.best]
         short_span = reading.short_answer
-        typed = (
-            self._typed_instead(reading)
-            or self._counted_instead(reading)
-            or self._described_instead(reading)
-            or self._speaker_instead(reading)
-        )
+        typed = self._answers_instead(reading)
         if typed is not None:
             chosen = [typed]
             short_span = extract_short_answer(
@@ -446,6 +442,19 @@ class ReaderGenerator(Generator):
         )
 
     @staticmethod
+    def _answers_instead(reading: Reading) -> ScoredSentence | None:
+        """The runner-up quoted instead of a best sentence that lacks what the question asks:
+        the number of the counted thing first (a how-many question's best sentence without a
+        number would otherwise give way to any number, « 61 % des contrôleurs » for "Combien
+        de trains … ?"), then the asked type, a description, the speaker; else None."""
+        return (
+            ReaderGenerator._counted_instead(reading)
+            or ReaderGenerator._typed_instead(reading)
+            or ReaderGenerator._described_instead(reading)
+            or ReaderGenerator._speaker_instead(reading)
+        )
+
+    @staticmethod
     def _typed_instead(reading: Reading) -> ScoredSentence | None:
         """For a factoid question whose best sentence holds nothing of the asked type, the best
         sentence that does (rated at least ``TYPED_SHARE`` of the best); else None."""
@@ -453,6 +462,20 @@ class ReaderGenerator(Generator):
         kind = question.answer_type
         if kind is None:
             return None
+
+        def tagged(scored: ScoredSentence) -> bool:
+            return any(
+                tagged_as(entity, kind)
+                for entity in new_typed_entities(scored.annotation, question, kind)
+            )
+
+        best = reading.sentences[0]
+        if new_typed_entities(best.annotation, question, kind) and not tagged(best):
+            # « Trump » (a lone name the model tagged PER) for "Which organisation …?": a
+            # runner-up with an entity tagged of the asked type answers instead.
+            stronger = ReaderGenerator._instead(reading, tagged)
+            if stronger is not None:
+                return stronger
         return ReaderGenerator._instead(
             reading, lambda scored: bool(new_typed_entities(scored.annotation, question, kind))
         )
