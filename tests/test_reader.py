@@ -753,6 +753,21 @@ def test_who_il_is_comes_from_the_sentence_before_it(reader: Reader) -> None:
     assert short is not None and short.text == "Dmitriev"
 
 
+def test_who_il_is_when_the_sentence_names_the_asked_person_in_another_spelling(
+    reader: Reader,
+) -> None:
+    text = (
+        "Steve Witkoff a reporté son voyage en Turquie. "
+        "Il a néanmoins rencontré Rustem Umerov à Miami."
+    )
+    reading = _typed_reading(reader, "Qui a rencontré Oumierov ?", text, 0.1)
+    chosen = _sentence(reading, "Il a")
+    assert any(e.text == "Rustem Umerov" and e.label == "PER" for e in chosen.annotation.entities)
+    # « Rustem Umerov » is the question's « Oumierov »: the sentence names no one else.
+    antecedent = ReaderGenerator._antecedent(reading, chosen)
+    assert antecedent is not None and antecedent.candidate.text.startswith("Steve Witkoff")
+
+
 @pytest.mark.parametrize(
     ("question", "text"),
     [

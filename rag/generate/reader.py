@@ -47,6 +47,7 @@ from rag.reader.features import (
     describes,
     gives_reason,
     new_names,
+    new_persons,
     new_typed_entities,
     speaks,
     tagged_as,
@@ -553,7 +554,7 @@ class ReaderGenerator(Generator):
         sentence = chosen.candidate
         if question.answer_type != PERSON or not _SUBJECT_PRONOUN.match(sentence.text):
             return None
-        if new_typed_entities(chosen.annotation, question, PERSON):
+        if new_persons(chosen.annotation, question):
             return None
         earlier = [
             scored
@@ -562,7 +563,7 @@ class ReaderGenerator(Generator):
             and scored.candidate.position < sentence.position
         ]
         for scored in sorted(earlier, key=lambda s: -s.candidate.position):
-            if new_typed_entities(scored.annotation, question, PERSON):
+            if new_persons(scored.annotation, question):
                 return scored
         return None
 

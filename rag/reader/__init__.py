@@ -47,7 +47,7 @@ from rag.reader.features import (
     candidate_sentences,
     counts_asked_thing,
     counts_other_thing,
-    names_person,
+    new_persons,
     new_typed_entities,
     question_features,
     sentence_features,
@@ -367,7 +367,7 @@ def extract_short_answer(
     focus = question.focus
     anchors = _question_anchors(question, annotation)
     if kind == PERSON:  # "Kirill Dmitriev … Dmitriev": one person, named in full
-        entities = [e for e in entities if not names_person(question, e)]
+        entities = new_persons(annotation, question)
         last_names = {e.text.split()[-1] for e in entities if " " in e.text}
         entities = [e for e in entities if " " in e.text or e.text not in last_names]
         if question.asks_source:  # "Qui a indiqué … ?": the one who speaks, often a role

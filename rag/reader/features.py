@@ -1571,6 +1571,16 @@ def names_person(question: QuestionInfo, entity: Entity) -> bool:
     return any(len(word) > 2 for word in _named_words(question, _span_words(entity.text)))
 
 
+def new_persons(annotation: Annotation, question: QuestionInfo) -> list[Entity]:
+    """The persons of a sentence that the question does not name by any of their names
+    (« Rustem Umerov » is named by "Qui a rencontré Oumierov ?")."""
+    return [
+        entity
+        for entity in new_typed_entities(annotation, question, PERSON)
+        if not names_person(question, entity)
+    ]
+
+
 _NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
 
 
