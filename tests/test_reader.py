@@ -303,6 +303,26 @@ def test_times_of_day_are_dates(text: str, dates: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # The verb counts the part: the whole (« des six bijoux ») is its complement.
+        ("Combien de bijoux ont été retrouvés ?", "Quatre des six bijoux"),
+        # Unless the question asks what the words after the whole say of it.
+        ("Combien de bijoux ont été volés ?", "six bijoux"),
+    ],
+)
+def test_the_part_of_a_partitive_is_what_the_verb_counts(
+    annotator: Annotator, question: str, expected: str
+) -> None:
+    sentence = "Quatre des six bijoux volés ont été retrouvés lors d'une perquisition."
+    annotation = annotator.annotate(sentence)
+    assert [e.text for e in annotation.entities if e.label == NUMBER] == ["Quatre", "six"]
+    info = analyze_question(question, "fr", annotator)
+    short = extract_short_answer(info, sentence, annotation)
+    assert short is not None and short.text == expected
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "expected"),
     [
         # A number of something else is no count of the asked thing.

@@ -18,6 +18,7 @@ probability. Both are trained by :mod:`rag.reader.train` and stored as JSON.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections import OrderedDict
@@ -298,6 +299,23 @@ def _number_unit(sentence: str, entity: Entity) -> int:
     return match.end(1)
 
 
+# Between the part and the whole of a partitive (« Quatre des six bijoux »).
+_PARTITIVE = re.compile(r"[\s\u00a0\u202f]+(?:des|d['’]entre (?:les|eux|elles)|parmi les|of the)"
+                        r"[\s\u00a0\u202f]+", re.IGNORECASE)  # fmt: skip
+
+
+def partitives(sentence: str, annotation: Annotation) -> dict[Entity, Entity]:
+    """Each whole of a partitive mapped to its part: « six » to « Quatre » in « Quatre des six
+    bijoux ont été retrouvés ». The part is what the sentence's verb counts; the whole is a
+    complement."""
+    numbers = [e for e in annotation.entities if e.label == NUMBER]
+    found = {}
+    for part, whole in itertools.pairwise(numbers):
+        if _PARTITIVE.fullmatch(sentence[part.end : whole.start]):
+            found[whole] = part
+    return found
+
+
 _OF_WORDS = frozenset({"de", "d'", "d’", "du", "des"})
 _OF_ARTICLES = frozenset({"l'", "l’", "la", "le", "les"})
 
@@ -375,6 +393,15 @@ def extract_short_answer(
         if not entities:
             return None
     scored: list[tuple[float, Entity, int]] = []
+    wholes = partitives(sentence, annotation) if kind == NUMBER else {}
+    stems = {lemma[:4] for lemma in question.lemmas if lemma}
+    for whole in list(wholes):
+        # « Quatre des six bijoux volés » for "Combien de bijoux ont été volés ?": the words
+        # after the whole say what the question asks of it.
+        after = _WORD_AFTER.match(sentence, _number_unit(sentence, whole))
+        if after and fold(after.group(1))[:4] in stems:
+            del wholes[whole]
+    parts = {part: whole for whole, part in wholes.items()}
     for order, entity in enumerate(entities):
         end = (
             _number_unit(sentence, entity)
@@ -395,12 +422,17 @@ def extract_short_answer(
             if re.search(r"(?:\bà|\ben|\bau|\baux|\bdans)\s+(?:l['’])?$", before):
                 value += 0.5  # "à Miami", "en Turquie": a place where something happens
         elif kind == NUMBER:
-            unit = fold(span[len(entity.text) :].strip())  # « catégories » as « categories »
-            if focus and unit and unit[:4] == focus[:4]:
+            counted = parts.get(entity, entity)  # « Quatre des six bijoux » counts bijoux
+            if counted is not entity:
+                end = _number_unit(sentence, counted)
+                span = sentence[entity.start : end]
+            unit = fold(sentence[counted.end : end].strip())  # « catégories » as « categories »
+            if entity in wholes:
+                unit = ""  # the whole of a partitive counts nothing the verb says
+            elif focus and unit and unit[:4] == focus[:4]:
                 value += 1.0
-            elif counts_asked_thing(annotation, question, entity):
+            elif counts_asked_thing(annotation, question, counted):
                 value += 1.0  # « quatre catégories » for "Combien de catégories … ?"
-            stems = {lemma[:4] for lemma in question.lemmas if lemma}
             if unit and unit[:4] in stems:
                 value += 0.5
             if re.fullmatch(r"(?:19|20)\d{2}", entity.text):
