@@ -49,6 +49,7 @@ from rag.reader.features import (
     asks_reason,
     asks_source,
     candidate_sentences,
+    clean_entity,
     describes,
     gives_reason,
     named_after,
@@ -343,6 +344,16 @@ def test_a_count_of_something_else_is_no_short_answer(
     info = analyze_question(question, "fr", annotator)
     short = extract_short_answer(info, sentence, annotator.annotate(sentence))
     assert (short.text if short else None) == expected
+
+
+def test_a_day_or_month_is_no_name(annotator: Annotator) -> None:
+    text = "Jeudi, deux trains sur cinq circulaient, a indiqué Pierre Martin."
+    labels = {(e.text, e.label) for e in annotator.annotate(text).entities}
+    assert ("Pierre Martin", "PER") in labels
+    assert not any(
+        label in {"PER", "LOC", "ORG", "MISC"} for name, label in labels if name == "Jeudi"
+    )
+    assert clean_entity("Jeudi", "PER", 0) is None and clean_entity("May", "PER", 0) is not None
 
 
 def test_a_surname_alone_is_a_person_when_another_sentence_names_them_in_full(

@@ -308,7 +308,17 @@ def clean_entity(text: str, label: str, start: int) -> Entity | None:
     start += text.index(stripped)
     if not stripped[0].isupper() or sum(c.isalpha() for c in stripped) < 2:
         return None
+    if _CALENDAR_WORD.fullmatch(stripped):
+        return None  # « Jeudi, deux trains … » opens on a day, not a person
     return Entity(stripped, label, start, start + len(stripped))
+
+
+# Days and months the small model tags as names ("May" left out: also a surname).
+_CALENDAR_WORD = re.compile(
+    rf"(?:{_MONTHS_FR}|{_WEEKDAYS_FR}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"january|february|march|april|june|july|august|september|october|november|december)",
+    re.IGNORECASE,
+)
 
 
 # A person's name right after one of these nouns names a place or a body after that person
