@@ -523,7 +523,9 @@ def with_known_persons(texts: Sequence[str], annotations: Sequence[Annotation]) 
     « Dmitriev » that opens another (« Dmitriev, PDG du Fonds … ») or calls it a place:
     the last word of a person named in full (two words or more) in any of ``texts`` (the
     sentences of the retrieved paragraphs) is a person wherever it appears capitalised,
-    outside a longer entity. Annotations stay shared (cached) objects: changed ones are copies.
+    outside a longer entity; so is a one-word name the model tags PER in more of ``texts`` than
+    it tags it anything else (« Trump » tagged ORG in « un envoyé de Trump »). Annotations stay
+    shared (cached) objects: changed ones are copies.
     """
     surnames = {
         entity.text.split()[-1]
@@ -531,8 +533,6 @@ def with_known_persons(texts: Sequence[str], annotations: Sequence[Annotation]) 
         for entity in annotation.entities
         if entity.label == "PER" and " " in entity.text
     }
-    # A lone name the model calls a person more often than anything else is one everywhere
-    # (« Trump » tagged ORG in « un envoyé de Trump », PER in five other sentences).
     votes: Counter[tuple[str, bool]] = Counter(
         (entity.text, entity.label == "PER")
         for annotation in annotations
