@@ -315,8 +315,7 @@ def clean_entity(text: str, label: str, start: int) -> Entity | None:
 
 # Days and months the small model tags as names ("May" left out: also a surname).
 _CALENDAR_WORD = re.compile(
-    rf"(?:{_MONTHS_FR}|{_WEEKDAYS_FR}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"january|february|march|april|june|july|august|september|october|november|december)",
+    rf"(?:{_MONTHS_FR}|{_WEEKDAYS_FR}|{'|'.join(w for w in _EN_MONTHS if w != 'may')})",
     re.IGNORECASE,
 )
 
