@@ -108,6 +108,14 @@ def tagged_as(entity: Entity, kind: str) -> bool:
     return entity.label in _SATISFIES[kind]
 
 
+# Who is named: a person, whose name only a person entity gives (a place or a court named in
+# the sentence does not name "les deux hommes").
+_NAMED_PERSON_WORDS = """homme femme personne responsable fonctionnaire gardien suspect maire
+    directeur directrice policier juge procureur procureure magistrat magistrate porte-parole
+    président présidente dirigeant dirigeante ministre envoyé émissaire négociateur conseiller
+    journaliste auteur man woman person official watchman guard mayor director officer judge
+    prosecutor spokesman spokeswoman spokesperson president leader minister envoy negotiator
+    adviser advisor journalist author"""
 # Nouns that name the kind of answer after "quel(le)" / "which" / "what".
 _FOCUS_TYPES: dict[str, str] = {}
 for _type, _nouns in {
@@ -116,7 +124,9 @@ for _type, _nouns in {
     "conseillère diplomate porte-parole secrétaire ambassadeur ambassadrice général leader "
     "patron journaliste auteur député sénateur official officials president leader minister "
     "envoy person man woman negotiator adviser advisor spokesman spokeswoman spokesperson "
-    "diplomat secretary ambassador general author journalist senator chief head",
+    "diplomat secretary ambassador general author journalist senator chief head "
+    # People a question asks to be named (``asked_name``) are people when asked with quel/which.
+    + _NAMED_PERSON_WORDS,
     PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment country city "
     "capital place region territory town state hotel building venue",
     ORG: "organisation organisme journal journaux média médias agence entreprise société "
@@ -625,14 +635,6 @@ _ASKS_NAME = re.compile(
     r"|\bwhat (?:is|was|are|were) ((?:he|she|it|they|the \w+(?: \w+)?)) called\b",
     re.I,
 )
-# Who is named: a person, whose name only a person entity gives (a place or a court named in
-# the sentence does not name "les deux hommes").
-_NAMED_PERSON_WORDS = """homme femme personne responsable fonctionnaire gardien suspect maire
-    directeur directrice policier juge procureur procureure magistrat magistrate porte-parole
-    président présidente dirigeant dirigeante ministre envoyé émissaire négociateur conseiller
-    journaliste auteur man woman person official watchman guard mayor director officer judge
-    prosecutor spokesman spokeswoman spokesperson president leader minister envoy negotiator
-    adviser advisor journalist author"""
 _NAMED_PERSONS = frozenset(fold(noun) for noun in _NAMED_PERSON_WORDS.split())
 _ELISION = re.compile(r"^[a-z]{1,2}['’]")
 
@@ -1199,7 +1201,9 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
         return None, focus  # "Pourquoi ne sait-on pas quand …": the type asks why, not when
     if typed_focus is not None:
         return typed_focus, focus
-    return (matched[0][1], focus) if matched else (None, focus)
+    # The interrogative that comes first is what is asked: in "Qui est le maire de la ville où
+    # …", « où » opens a relative clause.
+    return (min(matched, key=lambda m: m[0])[1], focus) if matched else (None, focus)
 
 
 # Interrogatives that ask no typed answer; a "quand"/"where" after one opens a clause of the
