@@ -248,3 +248,39 @@ def test_auto_is_the_default_backend_and_its_threshold_is_checked(
     for bad in (0, -1, "many", 10**12):
         with pytest.raises(ValueError, match="embed_onnx_min_texts"):
             Settings(embed_onnx_min_texts=bad)
+
+
+@pytest.mark.integration  # a fresh interpreter: unit tests may not start processes
+@pytest.mark.parametrize(
+    ("user_env", "expected"),
+    [
+        ({}, {"GOMP_SPINCOUNT": "100000", "OMP_WAIT_POLICY": None}),
+        ({"OMP_WAIT_POLICY": "PASSIVE"}, {"GOMP_SPINCOUNT": None, "OMP_WAIT_POLICY": "PASSIVE"}),
+        ({"GOMP_SPINCOUNT": "5"}, {"GOMP_SPINCOUNT": "5", "OMP_WAIT_POLICY": None}),
+    ],
+)
+def test_openmp_threads_spin_briefly_unless_the_user_chose(
+    user_env: dict[str, str], expected: dict[str, str | None]
+) -> None:
+    """Importing the project bounds how long idle OpenMP threads spin (a question's embedding
+    waits at every layer's barrier), and keeps a wait policy or spin count the user set.
+    Checked in a fresh interpreter: libgomp reads these once, when it starts."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    code = (
+        "import json, os, index.offline; print(json.dumps({k: os.environ.get(k) for k in "
+        "('GOMP_SPINCOUNT', 'OMP_WAIT_POLICY')}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, **user_env},
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout) == expected
