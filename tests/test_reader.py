@@ -50,6 +50,7 @@ from rag.reader.features import (
     asks_source,
     candidate_sentences,
     clean_entity,
+    coordinated_types,
     describes,
     gives_reason,
     named_after,
@@ -579,6 +580,35 @@ def test_typed_answers_a_date_question_whose_sentence_holds_a_date(reader: Reade
     assert not refusal_allows("typed", below)
     assert refusal_allows("typed", below, typed_slack=0.05)
     assert not refusal_allows("typed", below, typed_slack=0.02)
+
+
+def test_where_and_when_is_answered_by_a_date_or_a_place(reader: Reader) -> None:
+    # The place of this sentence is no locative (« la salle des fêtes de Castelbrenne »), its
+    # date answers the « quand » coordinated with the « où ».
+    text = "Une réunion publique se tiendra le 2 juillet à la salle des fêtes de Castelbrenne."
+    both = _typed_reading(reader, "Où et quand aura lieu la réunion publique ?", text, 0.1)
+    where = _typed_reading(reader, "Où aura lieu la réunion publique ?", text, 0.1)
+    assert (both.question.answer_type, both.question.also_types) == (PLACE, (DATE,))
+    assert holds_asked_type(both) and refusal_allows("typed", both)
+    assert where.question.also_types == () and not holds_asked_type(where)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "expected"),
+    [
+        ("Où et quand aura lieu la réunion ?", "fr", (DATE,)),
+        ("Quand et où aura lieu la réunion ?", "fr", (PLACE,)),
+        ("Where and when did Witkoff meet Umerov?", "en", (DATE,)),
+        ("Où, quand et combien ?", "fr", (DATE, NUMBER)),
+        ("Qui est le maire de la ville où se trouve le musée ?", "fr", ()),
+        ("Who did Witkoff meet when he went to Moscow?", "en", ()),
+        ("Pourquoi le plan a-t-il été critiqué ?", "fr", ()),
+    ],
+)
+def test_coordinated_interrogatives_ask_each_type(
+    question: str, language: str, expected: tuple[str, ...]
+) -> None:
+    assert coordinated_types(question, language) == expected
 
 
 def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Reader) -> None:

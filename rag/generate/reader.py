@@ -130,7 +130,10 @@ def holds_asked_type(reading: Reading) -> bool:
     kind = reading.question.answer_type
     if best is None or kind is None:
         return False
-    if new_typed_entities(best.annotation, reading.question, kind):
+    if any(
+        new_typed_entities(best.annotation, reading.question, asked)
+        for asked in (kind, *reading.question.also_types)
+    ):
         return True
     return ReaderGenerator._typed_instead(reading) is not None
 

@@ -582,6 +582,8 @@ class QuestionInfo:
         text: The question.
         language: ``"fr"`` or ``"en"``.
         answer_type: PER, LOC, ORG, DATE, NUMBER or None (a why/how/what question).
+        also_types: Types asked by interrogatives coordinated with the first ("Où et quand
+            … ?": DATE; :func:`coordinated_types`): an answer of any of them will do.
         focus: The noun after quel/which/what, folded, if any.
         lemmas: Content lemmas (French questions) or content words (English ones).
         keys: Names and numbers to look up in the retrieved text, each as alternatives (folded).
@@ -623,6 +625,7 @@ class QuestionInfo:
     asks_reason: bool = False
     identity: str | None = None
     asks_source: bool = False
+    also_types: tuple[str, ...] = ()
 
 
 # "Comment s'appelle …", "quel est le nom de …", "what is the name of …": the answer is a name;
@@ -1206,6 +1209,37 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
     return (min(matched, key=lambda m: m[0])[1], focus) if matched else (None, focus)
 
 
+_COORDINATION = re.compile(r"\s*(?:,|et|and|ou|or)\s*", re.I)
+
+
+def coordinated_types(text: str, language: str) -> tuple[str, ...]:
+    """The types asked by interrogatives coordinated with the question's first one ("Où et
+    quand …", "When and where …": a date), which :func:`answer_type` does not return.
+
+    >>> coordinated_types("Où et quand aura lieu la réunion ?", "fr")
+    ('DATE',)
+    >>> coordinated_types("Qui est le maire de la ville où se trouve le musée ?", "fr")
+    ()
+    """
+    rules = _EN_TYPE_RULES if language == "en" else _FR_TYPE_RULES
+    matched = sorted(
+        (m.start(), m.end(), kind) for pattern, kind in rules if (m := pattern.search(text))
+    )
+    if not matched:
+        return ()
+    found: list[str] = []
+    end, first = matched[0][1], matched[0][2]
+    for start, stop, kind in matched[1:]:
+        if start < end:
+            continue  # overlapping rules on the same words
+        if not _COORDINATION.fullmatch(text[end:start]):
+            break
+        if kind != first and kind not in found:
+            found.append(kind)
+        end = stop
+    return tuple(found)
+
+
 # Interrogatives that ask no typed answer; a "quand"/"where" after one opens a clause of the
 # question ("Pourquoi ne sait-on pas quand …", "Did Ushakov know where …"), not what it asks.
 _FR_UNTYPED = re.compile(r"\b(?:pourquoi|comment)\b|^\s*est-ce que\b", re.I)
@@ -1385,6 +1419,7 @@ def analyze_question(
         asks_reason=asks_reason(own),
         identity=asked_identity(own),
         asks_source=asks_source(own),
+        also_types=coordinated_types(own, language) if kind is not None else (),
     )
 
 
