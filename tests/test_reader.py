@@ -590,6 +590,10 @@ def test_where_and_when_is_answered_by_a_date_or_a_place(reader: Reader) -> None
     where = _typed_reading(reader, "Où aura lieu la réunion publique ?", text, 0.1)
     assert (both.question.answer_type, both.question.also_types) == (PLACE, (DATE,))
     assert holds_asked_type(both) and refusal_allows("typed", both)
+    best = both.best
+    assert best is not None
+    short = extract_short_answer(both.question, best.candidate.text, best.annotation)
+    assert short is not None and short.text == "2 juillet"
     assert where.question.also_types == () and not holds_asked_type(where)
 
 

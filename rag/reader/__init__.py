@@ -376,10 +376,13 @@ def extract_short_answer(
     The candidates are the sentence's entities of the expected type that the question does not
     already name, the nearest to the question's words first; a person's full name stands for
     a lone surname of the same person, a date with a day beats a bare month, a number is given
-    with the noun it counts.
+    with the noun it counts. For "Où et quand … ?" a date answers when no place does
+    (``question.also_types``).
     """
-    kind = question.answer_type
-    entities = new_typed_entities(annotation, question, kind)
+    kind, entities = question.answer_type, []
+    for kind in (question.answer_type, *question.also_types):
+        if entities := new_typed_entities(annotation, question, kind):
+            break
     if kind is None or not entities:
         return None
     focus = question.focus
