@@ -1197,16 +1197,23 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
     typed_focus = None
     if focus is not None:
         typed_focus = _FOCUS_TYPES.get(_singular(focus))
-    rules = _EN_TYPE_RULES if language == "en" else _FR_TYPE_RULES
-    matched = [(m.start(), kind) for pattern, kind in rules if (m := pattern.search(text))]
+    matched = _type_matches(text, language)
     untyped = _untyped_start(text, language, focus_match, focus, typed_focus)
-    if untyped is not None and all(untyped < start for start, _ in matched):
+    if untyped is not None and all(untyped < start for start, _, _ in matched):
         return None, focus  # "Pourquoi ne sait-on pas quand …": the type asks why, not when
     if typed_focus is not None:
         return typed_focus, focus
     # The interrogative that comes first is what is asked: in "Qui est le maire de la ville où
     # …", « où » opens a relative clause.
-    return (min(matched, key=lambda m: m[0])[1], focus) if matched else (None, focus)
+    return (matched[0][2], focus) if matched else (None, focus)
+
+
+def _type_matches(text: str, language: str) -> list[tuple[int, int, str]]:
+    """``(start, end, type)`` of each typed interrogative rule that matches, by position (rule
+    order on ties)."""
+    rules = _EN_TYPE_RULES if language == "en" else _FR_TYPE_RULES
+    found = [(m.start(), m.end(), kind) for pattern, kind in rules if (m := pattern.search(text))]
+    return sorted(found, key=lambda match: match[0])
 
 
 _COORDINATION = re.compile(r"\s*(?:,|et|and|ou|or)\s*", re.I)
@@ -1221,10 +1228,7 @@ def coordinated_types(text: str, language: str) -> tuple[str, ...]:
     >>> coordinated_types("Qui est le maire de la ville où se trouve le musée ?", "fr")
     ()
     """
-    rules = _EN_TYPE_RULES if language == "en" else _FR_TYPE_RULES
-    matched = sorted(
-        (m.start(), m.end(), kind) for pattern, kind in rules if (m := pattern.search(text))
-    )
+    matched = _type_matches(text, language)
     if not matched:
         return ()
     found: list[str] = []
