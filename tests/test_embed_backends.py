@@ -10,8 +10,12 @@ same vectors either way.
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -265,11 +269,6 @@ def test_openmp_threads_spin_briefly_unless_the_user_chose(
     """Importing the project bounds how long idle OpenMP threads spin (a question's embedding
     waits at every layer's barrier), and keeps a wait policy or spin count the user set.
     Checked in a fresh interpreter: libgomp reads these once, when it starts."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     code = (
         "import json, os, index.offline; print(json.dumps({k: os.environ.get(k) for k in "

@@ -127,12 +127,11 @@ def holds_asked_type(reading: Reading) -> bool:
     """Whether a factoid question's answer sentence holds a new entity of the asked type: the
     best sentence, or the one :meth:`ReaderGenerator._typed_instead` would quote instead."""
     best = reading.best
-    kind = reading.question.answer_type
-    if best is None or kind is None:
+    if best is None or reading.question.answer_type is None:
         return False
     if any(
         new_typed_entities(best.annotation, reading.question, asked)
-        for asked in (kind, *reading.question.also_types)
+        for asked in reading.question.asked_types
     ):
         return True
     return ReaderGenerator._typed_instead(reading) is not None

@@ -379,11 +379,11 @@ def extract_short_answer(
     with the noun it counts. For "Où et quand … ?" a date answers when no place does
     (``question.also_types``).
     """
-    kind, entities = question.answer_type, []
-    for kind in (question.answer_type, *question.also_types):
+    entities: list[Entity] = []
+    for kind in question.asked_types:  # the first type that the sentence holds
         if entities := new_typed_entities(annotation, question, kind):
             break
-    if kind is None or not entities:
+    if not entities:
         return None
     focus = question.focus
     anchors = _question_anchors(question, annotation)

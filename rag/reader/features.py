@@ -627,6 +627,11 @@ class QuestionInfo:
     asks_source: bool = False
     also_types: tuple[str, ...] = ()
 
+    @property
+    def asked_types(self) -> tuple[str, ...]:
+        """Every type an answer may have: :attr:`answer_type`, then :attr:`also_types`."""
+        return () if self.answer_type is None else (self.answer_type, *self.also_types)
+
 
 # "Comment s'appelle …", "quel est le nom de …", "what is the name of …": the answer is a name;
 # group 1 is what is named.
