@@ -133,8 +133,9 @@ for _type, _nouns in {
     "institution alliance parti quotidien groupe gouvernement newspaper paper organisation "
     "organization agency company media outlet alliance party group institution",
     DATE: "date jour année mois moment période semaine heure day year month date week time hour",
+    # Not "figure": "which Pentagon figure" asks for a person as often as "what figure" for a number.
     NUMBER: "nombre montant pourcentage proportion chiffre somme quantité total âge number amount "
-    "percentage proportion share figure total age",
+    "percentage proportion share total age",
 }.items():
     for _noun in _nouns.split():
         _FOCUS_TYPES.setdefault(fold(_noun), _type)
@@ -608,6 +609,11 @@ class QuestionInfo:
         asks_source: The question asks who said or reported something ("Qui a indiqué que
             … ?", "Who told Axios …?", :func:`asks_source`): its short answer is a person
             the sentence quotes (:func:`speaks`), not one it speaks of.
+        also_types: The types of interrogatives coordinated with the first one
+            (:func:`coordinated_types`).
+        asks_partner: The question asks with whom something was done ("Avec qui … ?", "Who
+            does he negotiate with?", :func:`asks_partner`): its short answer is the person
+            the sentence names after « avec » / "with".
     """
 
     text: str
@@ -626,6 +632,7 @@ class QuestionInfo:
     identity: str | None = None
     asks_source: bool = False
     also_types: tuple[str, ...] = ()
+    asks_partner: bool = False
 
     @property
     def asked_types(self) -> tuple[str, ...]:
@@ -757,6 +764,23 @@ _ASKS_SOURCE = re.compile(
     r"|says|tells|claims)\b)",
     re.I,
 )
+
+
+_ASKS_PARTNER = re.compile(
+    r"^\s*(?:(?:et|mais|and|but),?\s+)?(?:avec qui\b|with whom\b|whom?\b[^?(]*\bwith\s*\?)", re.I
+)
+
+
+def asks_partner(text: str) -> bool:
+    """Whether a question asks with whom something was done: « Avec qui s'est-il entretenu ? »,
+    "With whom …?", "Who does he negotiate with?" (its short answer is the one the sentence
+    names after « avec » / "with", not the subject nearest the question's words). Anchored at
+    the start: a follow-up's query ends with the previous question in brackets.
+
+    >>> asks_partner("Who does he negotiate with?"), asks_partner("Who negotiated the deal?")
+    (True, False)
+    """
+    return _ASKS_PARTNER.search(text) is not None
 
 
 def asks_source(text: str) -> bool:
@@ -1429,6 +1453,7 @@ def analyze_question(
         identity=asked_identity(own),
         asks_source=asks_source(own),
         also_types=coordinated_types(own, language) if kind is not None else (),
+        asks_partner=asks_partner(own),
     )
 
 
