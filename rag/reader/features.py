@@ -133,7 +133,7 @@ for _type, _nouns in {
     "institution alliance parti quotidien groupe gouvernement newspaper paper organisation "
     "organization agency company media outlet alliance party group institution",
     DATE: "date jour année mois moment période semaine heure day year month date week time hour",
-    # Not "figure": "which Pentagon figure" asks for a person as often as "what figure" for a number.
+    # Not "figure": "which Pentagon figure" asks a person as often as "what figure" a number.
     NUMBER: "nombre montant pourcentage proportion chiffre somme quantité total âge number amount "
     "percentage proportion share total age",
 }.items():
