@@ -631,6 +631,11 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
          ["41"]),
         ("How old is the envoy?", "en", "L'envoyé, 68 ans, a rencontré 3 ministres.", ["68"]),
         ("How long did the talks last?", "en", "Le plan comprend 28 points.", []),
+        # "how long" also asks a length; « combien de temps » only a duration
+        ("How long were the traffic jams?", "en", "On a relevé 17 kilomètres de bouchons.",
+         ["17"]),
+        ("Combien de temps a duré le bouchon ?", "fr", "On a relevé 17 kilomètres de bouchons.",
+         []),
         ("Combien de temps a duré la réunion ?", "fr", "La réunion de 12 pays a duré deux heures.",
          ["deux"]),
         ("How much money does the fund manage?", "en", "Il a tenu trois jours de discussions.",

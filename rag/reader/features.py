@@ -990,9 +990,10 @@ def gives_reason(sentence: str, annotation: Annotation) -> bool:
 _MEASURES = (
     ("age", re.compile(r"\bquel [âa]ge\b|\b[âa]g[ée]e?s? de combien\b|\bhow old\b|\bwhat age\b",
                        re.I)),
+    # "How long" asks for a duration or a length ("17 kilomètres de bouchons").
+    ("long", re.compile(r"\bhow long\b", re.I)),
     ("duration", re.compile(r"\bcombien de temps\b|\bquelle (?:est |était |a été )?la durée\b"
-                            r"|\bhow long\b|\bfor how many (?:days|hours|weeks|months|years)\b",
-                            re.I)),
+                            r"|\bfor how many (?:days|hours|weeks|months|years)\b", re.I)),
     ("money", re.compile(r"\bcombien d['’]argent\b|\bcombien (?:co[uû]te|co[uû]tait|co[uû]tera"
                          r"|a co[uû]t[ée])\b|\bquel (?:montant|prix|budget|co[uû]t)\b"
                          r"|\bquelle somme\b|\bhow much (?:money|cash|funding)\b"
@@ -1007,6 +1008,10 @@ _MEASURE_UNITS = {
         f"""{_YEARS} seconde secondes minute minutes heure heures jour jours journee journees
         semaine semaines mois second seconds hour hours day days week weeks month months""".split()
     ),
+    "length": frozenset(
+        {"km", "kilometre", "kilometres", "metre", "metres", "m", "cm", "centimetre",
+         "centimetres", "mile", "miles", "kilometer", "kilometers", "meter", "meters"}
+    ),
     "money": frozenset(
         {"euro", "euros", "€", "dollar", "dollars", "$", "livre", "livres", "sterling", "franc",
          "francs", "rouble", "roubles", "hryvnia", "hryvnias", "yuan", "yen", "pound", "pounds",
@@ -1019,6 +1024,7 @@ _SCALE_WORDS = frozenset(
      "billions", "mille", "thousand"}
 )  # fmt: skip
 _CURRENCY_SIGNS = frozenset("$€£")
+_MEASURE_UNITS["long"] = _MEASURE_UNITS["duration"] | _MEASURE_UNITS["length"]
 _TIME_OR_MONEY = _MEASURE_UNITS["duration"] | _MEASURE_UNITS["money"]
 _YEAR = re.compile(r"\b(?:1[0-9]|20)\d{2}\b")
 
@@ -1028,8 +1034,9 @@ _COUNT = re.compile(r"\bcombien (?:de |d['’])(.*)|\bhow many (.*)", re.I)
 
 
 def asked_measure(text: str, kind: str | None) -> str | None:
-    """What a number or date question measures: ``"age"`` (how old), ``"duration"`` (how
-    long), ``"money"`` (how much money, what amount) for a number; ``"year"`` (what year) for a
+    """What a number or date question measures: ``"age"`` (how old), ``"duration"`` (combien
+    de temps), ``"long"`` (how long: a duration or a length), ``"money"`` (how much money, what
+    amount) for a number; ``"year"`` (what year) for a
     date; ``"count"`` for a number of things that are neither time nor money (``combien de
     trains``, ``how many times``); else None."""
     if kind not in (NUMBER, DATE):
