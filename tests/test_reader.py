@@ -1101,6 +1101,12 @@ def test_a_question_asking_what_a_named_person_said(question: str, speaker: str 
          "formellement à son adhésion à l’OTAN et reconnaisse implicitement la souveraineté russe "
          "sur les régions occupées, propositions qui figuraient dans un projet datant d’avril "
          "2025.", "ukraine", False),
+        # The subject of a reported clause, whose verb is not one of saying, does not speak.
+        ("Un fonctionnaire a indiqué au portail que Witkoff avait discuté du plan.", "witkoff",
+         False),
+        ("Witkoff conseille Ushakov sur la manière dont Poutine devrait aborder Donald Trump.",
+         "poutine", False),
+        ("Selon Axios, Dmitriev a précisé que le plan était prêt.", "dmitriev", True),
         # The agent of a passive speech verb speaks.
         ("L'objectif a été exposé à Axios par l'envoyé spécial russe Kirill Dmitriev : « La "
          "sécurité doit être durable. »", "dmitriev", True),

@@ -865,8 +865,25 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
             continue  # "… avec le conseiller de Zelensky, Roustem Oumierov, lors d'une réunion"
         if j >= 0 and speech[j] and not _inverted(tokens, j):
             continue  # "Witkoff conseille Ushakov": the one spoken to
+        if any(speech[:i]) and _acts_otherwise(sentence, annotation, tokens[i][1]):
+            continue  # "… a indiqué que Witkoff avait discuté du plan": a reported clause's subject
         if any(speech):
             return True
+    return False
+
+
+def _acts_otherwise(sentence: str, annotation: Annotation, start: int) -> bool:
+    """Whether the name at ``start`` is the subject of a verb other than one of saying: the
+    first word after it, past the rest of the name, auxiliaries and adverbs, is such a verb
+    (« … la manière dont Poutine devrait aborder … », « … que Witkoff avait discuté … »)."""
+    for word, pos, begin, _ in annotation.pos:
+        if (
+            begin <= start
+            or pos in ("PROPN", "AUX", "ADV")
+            or sentence[begin : begin + 1].isupper()
+        ):
+            continue
+        return pos == "VERB" and not (word in _SPEECH_WORDS or word.startswith(_SPEECH_STEMS))
     return False
 
 
