@@ -156,6 +156,15 @@ class Settings(IndexSettings):
         description="How far below the support bar a confident reading is still answered "
         "(see confident_reading_probability).",
     )
+    role_holder_slack: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="With reader_refusal='typed': how far below the support bar a question "
+        'asking who holds a role (« Qui est le maire de … ? », "Who heads …?") is still '
+        "answered when the reader's best sentence names a person with that role. Chosen on "
+        "train items only. 0 turns the rule off.",
+    )
     llm_base_url: str | None = Field(
         None,
         description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (None = OpenAI).",

@@ -19,6 +19,7 @@ from rag.generate.reader import (
     ReaderGenerator,
     holds_asked_type,
     holds_new_name,
+    names_role_holder,
     quotes_speaker,
     reads_reason,
     refusal_allows,
@@ -57,6 +58,7 @@ from rag.reader.features import (
     named_after,
     new_typed_entities,
     regex_entities,
+    role_holder,
     speaks,
     with_known_persons,
 )
@@ -584,6 +586,80 @@ def test_typed_answers_a_date_question_whose_sentence_holds_a_date(reader: Reade
     assert not refusal_allows("typed", below)
     assert refusal_allows("typed", below, typed_slack=0.05)
     assert not refusal_allows("typed", below, typed_slack=0.02)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "expected"),
+    [
+        ("Qui est le maire de la ville où se trouve le musée ?", "fr", ("maire",)),
+        ("Qui la préside ?", "fr", ("presi",)),
+        ("Who chairs the association?", "en", ("presi",)),
+        ("Who is the museum's director?", "en", ("direc",)),
+        ("Who is the mayor of Saint-Aurèle?", "en", ("maire",)),
+        ("Quel procureur est chargé de l'enquête ?", "fr", ("procu",)),
+        # a verb of heading: any of the nouns of a head
+        ("Qui dirige le musée ?", "fr", ("direc", "dirig", "chef", "patro", "pdg", "presi",
+                                         "respo")),
+        # no role: a person who did something, a generic person noun, who a named person is
+        ("Qui a volé le tableau ?", "fr", ()),
+        ("Quel responsable a parlé à Axios ?", "fr", ()),
+        ("Which official confirmed the report?", "en", ()),
+        ("Qui est Kirill Dmitriev ?", "fr", ()),
+    ],
+)  # fmt: skip
+def test_a_question_asking_who_holds_a_role(
+    annotator: Annotator, question: str, language: str, expected: tuple[str, ...]
+) -> None:
+    assert analyze_question(question, language, annotator).role == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # in apposition after the role and its complement, or right after the role
+        ("Qui est le maire de Saint-Aurèle ?",
+         "« C'est notre histoire », a réagi le maire de Saint-Aurèle, François Kerbrat, ému.",
+         "François Kerbrat"),
+        ("Qui la préside ?", "Sa présidente, Claire Dumoulin, juge la mesure insuffisante.",
+         "Claire Dumoulin"),
+        ("Quel procureur est chargé de l'enquête ?",
+         "« Nous avons bon espoir », a déclaré le procureur Marc Olivier.", "Marc Olivier"),
+        # before it
+        ("Who heads the chamber of commerce?",
+         "Alain Mercier, président de la chambre, appelle au calme.", "Alain Mercier"),
+        # a person the sentence does not give that role, or none
+        ("Qui est le maire de Saint-Aurèle ?",
+         "Le préfet Jean Martin a rencontré les élus de Saint-Aurèle.", None),
+        ("Qui dirige le musée ?", "La directrice du musée a porté plainte dimanche.", None),
+        # a verb of heading is no role noun, whatever the tagger says
+        ("Qui dirige la délégation ?",
+         "Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction.", None),
+        ("Qui est le maire de Saint-Aurèle ?",
+         "Le maire a annoncé que Jean Martin, un conservateur, dirigerait les travaux.", None),
+    ],
+)  # fmt: skip
+def test_a_sentence_naming_the_holder_of_the_asked_role(
+    annotator: Annotator, question: str, sentence: str, expected: str | None
+) -> None:
+    info = analyze_question(question, "en" if question.startswith("Who") else "fr", annotator)
+    holder = role_holder(annotator.annotate(sentence), info)
+    assert (holder.text if holder else None) == expected
+
+
+def test_a_role_holder_is_answered_a_little_under_the_bar_and_is_the_short_answer(
+    reader: Reader,
+) -> None:
+    text = "« C'est notre histoire », a réagi le maire de Saint-Aurèle, François Kerbrat."
+    reading = _typed_reading(reader, "Qui est le maire de Saint-Aurèle ?", text, -0.04)
+    assert reading.short_answer is not None and reading.short_answer.text == "François Kerbrat"
+    assert not refusal_allows("typed", reading)  # without the slack: the support bar alone
+    assert names_role_holder(reading, 0.05)
+    assert refusal_allows("typed", reading, role_slack=0.05)
+    assert not refusal_allows("typed", reading, role_slack=0.03)  # not that far under the bar
+    other = "« C'est notre histoire », a réagi le préfet, Jean Martin, à Saint-Aurèle."
+    assert not names_role_holder(
+        _typed_reading(reader, "Qui est le maire de Saint-Aurèle ?", other, -0.04), 0.05
+    )
 
 
 def test_where_and_when_is_answered_by_a_date_or_a_place(reader: Reader) -> None:

@@ -49,6 +49,7 @@ from rag.reader.features import (
     new_names,
     new_persons,
     new_typed_entities,
+    role_holder,
     speaks,
     tagged_as,
 )
@@ -200,6 +201,22 @@ def confident_reading(reading: Reading, *, probability: float, slack: float) -> 
     )
 
 
+def names_role_holder(reading: Reading, slack: float) -> bool:
+    """Whether a question asking who holds a role (« Qui est le maire de … ? », "Who heads …?",
+    ``question.role``) is answered by its best sentence (or the runner-up quoted instead,
+    :meth:`ReaderGenerator._holder_instead`) naming a person with that role
+    (:func:`rag.reader.features.role_holder`: « … le maire de Saint-Aurèle, François Kerbrat »),
+    its support at most ``slack`` below the bar. Such a sentence often says something else
+    about the person (a quote), which the support score reads as off the question."""
+    quoted = ReaderGenerator._holder_instead(reading) or reading.best
+    return (
+        slack > 0
+        and quoted is not None
+        and reading.candidate_set.extractive_margin >= -slack
+        and role_holder(quoted.annotation, reading.question) is not None
+    )
+
+
 def refusal_allows(
     policy: str,
     reading: Reading,
@@ -207,6 +224,7 @@ def refusal_allows(
     typed_slack: float = 0.0,
     confident_probability: float = 1.0,
     confident_slack: float = 0.0,
+    role_slack: float = 0.0,
 ) -> bool:
     """Whether a refusal policy (``settings.reader_refusal``) lets the reader answer.
 
@@ -240,7 +258,11 @@ def refusal_allows(
     if policy == "typed" and reading.question.answer_type not in (None, PERSON):
         typed_bar = candidate_set.extractive_margin >= -typed_slack
         return (typed_bar or confident) and holds_asked_type(reading)
-    supported = candidate_set.extractive_margin >= 0 or confident
+    supported = (
+        candidate_set.extractive_margin >= 0
+        or confident
+        or (policy == "typed" and names_role_holder(reading, role_slack))
+    )
     if policy == "typed" and reading.question.asks_name:
         return supported and holds_new_name(reading)
     if policy in ("support", "typed"):
@@ -361,6 +383,7 @@ class ReaderGenerator(Generator):
             typed_slack=settings.typed_support_slack,
             confident_probability=settings.confident_reading_probability,
             confident_slack=settings.confident_reading_slack,
+            role_slack=settings.role_holder_slack,
         )
         if not answerable or reading.best is None:
             return Draft(
@@ -449,9 +472,11 @@ class ReaderGenerator(Generator):
         """The runner-up quoted instead of a best sentence that lacks what the question asks:
         the number of the counted thing first (a how-many question's best sentence without a
         number would otherwise give way to any number, « 61 % des contrôleurs » for "Combien
-        de trains … ?"), then the asked type, a description, the speaker; else None."""
+        de trains … ?"), the holder of the asked role, then the asked type, a description, the
+        speaker; else None."""
         return (
             ReaderGenerator._counted_instead(reading)
+            or ReaderGenerator._holder_instead(reading)
             or ReaderGenerator._typed_instead(reading)
             or ReaderGenerator._described_instead(reading)
             or ReaderGenerator._speaker_instead(reading)
@@ -481,6 +506,20 @@ class ReaderGenerator(Generator):
                 return stronger
         return ReaderGenerator._instead(
             reading, lambda scored: bool(new_typed_entities(scored.annotation, question, kind))
+        )
+
+    @staticmethod
+    def _holder_instead(reading: Reading) -> ScoredSentence | None:
+        """For a question asking who holds a role (``question.role``) whose best sentence names
+        no one with it (« Il a annoncé la fermeture du musée » for "Qui est le maire … ?"), the
+        best sentence that does (« … a réagi le maire de Saint-Aurèle, François Kerbrat »),
+        rated at least ``TYPED_SHARE`` of the best; else None."""
+        question = reading.question
+        best = reading.best
+        if not question.role or best is None or role_holder(best.annotation, question):
+            return None
+        return ReaderGenerator._instead(
+            reading, lambda scored: role_holder(scored.annotation, question) is not None
         )
 
     @staticmethod
@@ -678,6 +717,7 @@ __all__ = [
     "extractive_margin",
     "holds_asked_type",
     "holds_new_name",
+    "names_role_holder",
     "quotes_speaker",
     "reads_reason",
     "refusal_allows",

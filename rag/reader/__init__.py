@@ -51,6 +51,7 @@ from rag.reader.features import (
     new_persons,
     new_typed_entities,
     question_features,
+    role_holder,
     sentence_features,
     speaks,
     with_known_persons,
@@ -428,6 +429,7 @@ def extract_short_answer(
         if after and fold(after.group(1))[:4] in stems:
             del wholes[whole]
     parts = {part: whole for whole, part in wholes.items()}
+    holder = role_holder(annotation, question) if kind == PERSON else None
     for order, entity in enumerate(entities):
         end = (
             _number_unit(sentence, entity)
@@ -439,6 +441,10 @@ def extract_short_answer(
             distance = min(abs(entity.start - a) for a in anchors)
             value -= 0.3 * min(distance / 80, 2.0)
         span = sentence[entity.start : end]
+        if kind == PERSON and holder is not None and entity.start == holder.start:
+            value += (
+                1.0  # « le maire de Saint-Aurèle, François Kerbrat » for "Qui est le maire … ?"
+            )
         if kind == PERSON and question.asks_partner:
             if _partner(sentence, annotation, entity):
                 value += 1.0  # « … avec Kirill Dmitriev » for "Who does he negotiate with?"

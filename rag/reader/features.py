@@ -614,6 +614,10 @@ class QuestionInfo:
         asks_partner: The question asks with whom something was done ("Avec qui … ?", "Who
             does he negotiate with?", :func:`asks_partner`): its short answer is the person
             the sentence names after « avec » / "with".
+        role: For a question asking who holds a role (« Qui est le maire de … ? », « Qui
+            la préside ? », "Who heads …?", « Quelle magistrate … ? », :func:`asked_role`),
+            the first five letters of the role's French nouns: its answer is a person the
+            sentence names with that role (:func:`role_holder`).
     """
 
     text: str
@@ -633,6 +637,7 @@ class QuestionInfo:
     asks_source: bool = False
     also_types: tuple[str, ...] = ()
     asks_partner: bool = False
+    role: tuple[str, ...] = ()
 
     @property
     def asked_types(self) -> tuple[str, ...]:
@@ -1479,6 +1484,7 @@ def analyze_question(
         asks_source=asks_source(own),
         also_types=coordinated_types(own, language) if kind is not None else (),
         asks_partner=asks_partner(own),
+        role=asked_role(own, language, focus) if kind == PERSON else (),
     )
 
 
@@ -1698,6 +1704,110 @@ _TITLE_BEFORE_POS = frozenset({"NOUN", "ADJ"})
 _COPULAS = frozenset({"est", "etait", "is", "was"})
 _NOT_APPOSITION = _AUXILIARIES | _COPULAS | {"qui", "who", "selon", "according"}
 _HONORIFICS = frozenset({"m", "m.", "mme", "mlle", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr"})
+
+
+# A verb or phrase asking who holds a role, and the role's nouns (French stems, 5 letters).
+_HEAD_ROLES = ("direc", "dirig", "chef", "patro", "pdg", "presi", "respo")
+_ROLE_VERBS = (
+    (re.compile(r"\bqui\s+(?:la |le |les |l['’])?(?:dirige|dirigeait|dirigera|est à la tête|"
+                r"était à la tête)\b|\bwho\s+(?:heads|headed|leads|led|runs|ran|directs|directed|"
+                r"is (?:in charge|at the head) of|was (?:in charge|at the head) of)\b", re.I),
+     _HEAD_ROLES),
+    (re.compile(r"\bqui\s+(?:la |le |les |l['’])?(?:préside|présidait|présidera)\b"
+                r"|\bwho\s+(?:chairs|chaired|presides)\b", re.I), ("presi",)),
+)  # fmt: skip
+# "Qui est le maire de …", "Who is the mayor of …", "Who is the museum's director?".
+_ROLE_NOUN = re.compile(
+    r"\bqui\s+(?:est|était|sera)\s+(?:le |la |l['’])\s*(?P<fr>[\w-]+)"
+    r"|\bwho\s+(?:is|was|will be)\s+(?:the\s+(?:[\w-]+['’]s\s+)?|[\w-]+['’]s\s+)(?P<en>[\w-]+)",
+    re.I,
+)
+# English role nouns whose French noun starts otherwise.
+_EN_ROLES = {
+    "mayor": ("maire",), "prosecutor": ("procu",), "spokesman": ("porte",),
+    "spokeswoman": ("porte",), "spokesperson": ("porte",), "chairman": ("presi",),
+    "chairwoman": ("presi",), "chair": ("presi",), "head": _HEAD_ROLES, "chief": _HEAD_ROLES,
+    "boss": _HEAD_ROLES, "leader": ("dirig", "chef"), "ceo": ("pdg", "direc"),
+    "watchman": ("gardi",), "guard": ("gardi",), "judge": ("juge",), "lawyer": ("avoca",),
+}  # fmt: skip
+# Person nouns that name no role ("quel homme", "which official").
+_NO_ROLE = frozenset(
+    {"homme", "femme", "personne", "personnes", "responsable", "responsables", "fonctionnaire",
+     "suspect", "man", "woman", "person", "people", "official", "officials"}
+)  # fmt: skip
+
+
+# The nouns of a person's role a sentence may name them with (folded, singular).
+_ROLE_NOUNS = (
+    frozenset(noun for noun, kind in _FOCUS_TYPES.items() if kind == PERSON)
+    | _NAMED_PERSONS
+    | {"pdg", "patronne", "cheffe", "procureure", "gouverneur", "gouverneure", "commandant",
+       "administrateur", "administratrice", "conservateur", "conservatrice", "dirigeante"}
+) - _NO_ROLE  # fmt: skip
+
+
+def _role_stems(noun: str, language: str) -> tuple[str, ...]:
+    folded = fold(noun).rstrip("s") if language == "en" else fold(noun)
+    if folded in _NO_ROLE or (folded not in _NAMED_PERSONS and _FOCUS_TYPES.get(folded) != PERSON):
+        return ()
+    if language == "en" and folded in _EN_ROLES:
+        return _EN_ROLES[folded]
+    return (folded[:5],)
+
+
+def asked_role(text: str, language: str, focus: str | None) -> tuple[str, ...]:
+    """The role a question asks the holder of, as French stems (see :attr:`QuestionInfo.role`):
+    « Qui dirige le musée ? » → directeur, dirigeant, chef…; "Who is the mayor of …?" →
+    ``maire``; « Quelle magistrate … ? » → ``magis``; () for any other question.
+
+    >>> asked_role("Qui la préside ?", "fr", None), asked_role("Qui a signé ?", "fr", None)
+    (('presi',), ())
+    """
+    for pattern, stems in _ROLE_VERBS:
+        if pattern.search(text):
+            return stems
+    match = _ROLE_NOUN.search(text)
+    if match:
+        return _role_stems(match.group("fr") or match.group("en"), language)
+    if focus is not None and _FOCUS_TYPES.get(_singular(focus)) == PERSON:
+        return _role_stems(_singular(focus), language)
+    return ()
+
+
+def role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:
+    """The person a sentence names with the role the question asks about
+    (``question.role``), the question not naming them: in apposition after the role and its
+    complement (« la directrice du musée, Anne-Sophie Rival », « Sa présidente, Claire
+    Dumoulin »), right after it (« la procureure Isabelle Carré ») or before it (« Alain
+    Mercier, président de la chambre »). None when the sentence names no such person."""
+    if not question.role:
+        return None
+    persons = new_persons(annotation, question)
+    if not persons:
+        return None
+    tokens = annotation.pos
+    for index, (word, _, start, end) in enumerate(tokens):
+        if word.rstrip("s") not in _ROLE_NOUNS or not word.startswith(question.role):
+            continue  # not « dirige » (a verb the small model may tag as a noun)
+        for person in persons:
+            if person.start >= end:  # after the role: next to it, or after its complement's comma
+                between = [t for t in tokens[index + 1 :] if t[3] <= person.start]
+                if not between or (
+                    len(between) <= _ROLE_COMPLEMENT_TOKENS
+                    and between[-1][0] == ","
+                    and all(t[0] != "," for t in between[:-1])
+                ):
+                    return person
+            elif person.end <= start:  # « Alain Mercier, président de … »
+                between = [t for t in tokens[:index] if t[2] >= person.end]
+                if between and between[0][0] == "," and all(t[1] == "DET" for t in between[1:]):
+                    return person
+    return None
+
+
+# How many tokens a role's complement may take before the comma of its apposition
+# (« la procureure de la République de Lorvan, Isabelle Carré »).
+_ROLE_COMPLEMENT_TOKENS = 8
 
 
 def describes(annotation: Annotation, question: QuestionInfo) -> bool:
