@@ -628,6 +628,17 @@ def test_a_question_asking_who_holds_a_role(
         ("Qui est le maire de Saint-Aurèle ?",
          "Le préfet Jean Martin a rencontré les élus de Saint-Aurèle.", None),
         ("Qui dirige le musée ?", "La directrice du musée a porté plainte dimanche.", None),
+        # what the role is of, when the question says it in words, is the sentence's too
+        ("Qui préside la région ?", "Sa présidente, Claire Dumoulin, juge la mesure insuffisante.",
+         None),
+        ("Qui préside la région ?",
+         "La séance aura lieu en présence du président de la région, Olivier Fabre.",
+         "Olivier Fabre"),
+        ("Who heads the chamber of commerce?",
+         "Alain Mercier, président de l'association, appelle au calme.", None),
+        ("Who is the museum's director?",
+         "« Ils savaient ce qu'ils cherchaient », estime la directrice du musée, Anne-Sophie "
+         "Rival.", "Anne-Sophie Rival"),
         # a verb of heading is no role noun, whatever the tagger says
         ("Qui dirige la délégation ?",
          "Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction.", None),

@@ -618,6 +618,9 @@ class QuestionInfo:
             la préside ? », "Who heads …?", « Quelle magistrate … ? », :func:`asked_role`),
             the first five letters of the role's French nouns: its answer is a person the
             sentence names with that role (:func:`role_holder`).
+        role_of: What the asked role is of (« la région » in « Qui préside la région ? »), as
+            folded content words (:func:`role_complement`); empty when the question does not
+            say it in words (« Qui la préside ? », « le maire de la ville où … »).
     """
 
     text: str
@@ -638,6 +641,7 @@ class QuestionInfo:
     also_types: tuple[str, ...] = ()
     asks_partner: bool = False
     role: tuple[str, ...] = ()
+    role_of: tuple[str, ...] = ()
 
     @property
     def asked_types(self) -> tuple[str, ...]:
@@ -1483,7 +1487,8 @@ def analyze_question(
         asks_source=asks_source(own),
         also_types=coordinated_types(own, language) if kind is not None else (),
         asks_partner=asks_partner(own),
-        role=asked_role(own, language, focus) if kind == PERSON else (),
+        role=(role := asked_role(own, language, focus) if kind == PERSON else ()),
+        role_of=role_complement(own, language) if role else (),
     )
 
 
@@ -1708,13 +1713,18 @@ _HONORIFICS = frozenset({"m", "m.", "mme", "mlle", "mr", "mr.", "mrs", "mrs.", "
 # A verb or phrase asking who holds a role, and the role's nouns (French stems, 5 letters).
 _HEAD_ROLES = ("direc", "dirig", "chef", "patro", "pdg", "presi", "respo")
 _ROLE_VERBS = (
-    (re.compile(r"\bqui\s+(?:la |le |les |l['’])?(?:dirige|dirigeait|dirigera|est à la tête|"
-                r"était à la tête)\b|\bwho\s+(?:heads|headed|leads|led|runs|ran|directs|directed|"
-                r"is (?:in charge|at the head) of|was (?:in charge|at the head) of)\b", re.I),
-     _HEAD_ROLES),
+    (re.compile(r"\bqui\s+(?:la |le |les |l['’])?(?:dirige|dirigeait|dirigera|est à la tête de|"
+                r"était à la tête de)\b|\bwho\s+(?:heads|headed|leads|led|runs|ran|directs|"
+                r"directed|is (?:in charge|at the head) of|was (?:in charge|at the head) of)\b",
+                re.I), _HEAD_ROLES),
     (re.compile(r"\bqui\s+(?:la |le |les |l['’])?(?:préside|présidait|présidera)\b"
-                r"|\bwho\s+(?:chairs|chaired|presides)\b", re.I), ("presi",)),
+                r"|\bwho\s+(?:chairs|chaired|presides(?: over)?)\b", re.I), ("presi",)),
 )  # fmt: skip
+# A complement that says what the role is of by a clause (« la ville où se trouve le musée »)
+# or a pronoun (« Qui la préside ? ») gives no words to compare with a sentence's.
+_RELATIVE = re.compile(r"\b(?:où|qui|que|qu['’]|dont|lequel|laquelle|where|which|that|who|whose)\b",
+                       re.I)  # fmt: skip
+_POSSESSIVES = frozenset({"sa", "son", "ses", "leur", "leurs", "its", "his", "her", "their"})
 # "Qui est le maire de …", "Who is the mayor of …", "Who is the museum's director?".
 _ROLE_NOUN = re.compile(
     r"\bqui\s+(?:est|était|sera)\s+(?:le |la |l['’])\s*(?P<fr>[\w-]+)"
@@ -1773,6 +1783,48 @@ def asked_role(text: str, language: str, focus: str | None) -> tuple[str, ...]:
     return ()
 
 
+def role_complement(text: str, language: str) -> tuple[str, ...]:
+    """What the role a question asks about is of, as folded content words: « la région » in
+    « Qui préside la région ? », "museum" in "Who is the museum's director?", "chamber
+    commerce" in "Who heads the chamber of commerce?"; () when the question gives it by a
+    pronoun or a clause, or not at all.
+
+    >>> role_complement("Qui préside la région ?", "fr"), role_complement("Qui la préside ?", "fr")
+    (('region',), ())
+    """
+    rest = None
+    for pattern, _ in _ROLE_VERBS:
+        if match := pattern.search(text):
+            rest = text[match.end() :]
+            break
+    if rest is None and (match := _ROLE_NOUN.search(text)):
+        owner = re.search(r"([\w-]+)['’]s\s+[\w-]+\s*$", match.group())
+        rest = owner.group(1) if owner else text[match.end() :]
+        if not owner and not re.match(r"\s*(?:de|du|des|d['’]|of)\b", rest, re.I):
+            return ()
+    if not rest:
+        return ()
+    rest = rest.split("?")[0].split("(")[0]
+    if _RELATIVE.search(rest):
+        return ()
+    stop = _stop()
+    return tuple(w for w in (fold(t) for t in _WORD.findall(rest)) if len(w) >= 3 and w not in stop)
+
+
+def _same_owner(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int]]) -> bool:
+    """Whether the words a sentence gives the role to (``owner``: its tokens, « de la région »,
+    « Sa ») may be what the question asks about (``question.role_of``): anything when the
+    question does not say it in words, else a shared word (a stem across languages), or no
+    owner at all (« Le maire, François Kerbrat »); a possessive (« Sa présidente ») is someone
+    else's then."""
+    if not question.role_of:
+        return True
+    if owner and owner[0][0] in _POSSESSIVES:
+        return False
+    words = WordSet([w for w, pos, _, _ in owner if pos in ("NOUN", "PROPN", "ADJ", "X")])
+    return not words.words or any(words.has(w) for w in question.role_of)
+
+
 def role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:
     """The person a sentence names with the role the question asks about
     (``question.role``), the question not naming them: in apposition after the role and its
@@ -1788,18 +1840,29 @@ def role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None
     for index, (word, _, start, end) in enumerate(tokens):
         if word.rstrip("s") not in _ROLE_NOUNS or not word.startswith(question.role):
             continue  # not « dirige » (a verb the small model may tag as a noun)
+        before = tokens[index - 1 : index] if index else ()
         for person in persons:
             if person.start >= end:  # after the role: next to it, or after its complement's comma
                 between = [t for t in tokens[index + 1 :] if t[3] <= person.start]
-                if not between or (
-                    len(between) <= _ROLE_COMPLEMENT_TOKENS
-                    and between[-1][0] == ","
-                    and all(t[0] != "," for t in between[:-1])
-                ):
+                if (
+                    not between
+                    or (
+                        len(between) <= _ROLE_COMPLEMENT_TOKENS
+                        and between[-1][0] == ","
+                        and all(t[0] != "," for t in between[:-1])
+                    )
+                ) and _same_owner(question, [*before, *between[:-1]]):
                     return person
             elif person.end <= start:  # « Alain Mercier, président de … »
                 between = [t for t in tokens[:index] if t[2] >= person.end]
-                if between and between[0][0] == "," and all(t[1] == "DET" for t in between[1:]):
+                following = tokens[index + 1 : index + 1 + _ROLE_COMPLEMENT_TOKENS]
+                after = list(itertools.takewhile(lambda t: t[0] not in ",;:.()", following))
+                if (
+                    between
+                    and between[0][0] == ","
+                    and all(t[1] == "DET" for t in between[1:])
+                    and _same_owner(question, [*between[1:], *after])
+                ):
                     return person
     return None
 
