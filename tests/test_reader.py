@@ -1293,6 +1293,28 @@ def test_who_said_it_is_answered_by_the_one_who_speaks(
 
 
 @pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # a follow-up's query: its own words, then the earlier question in brackets
+        ("What did he say about the leak? (Who is Yuri Ushakov?)", "ushakov"),
+        ("Qu'a-t-il déclaré sur la fuite ? (Qui a parlé à Iouri Ouchakov ?)", "ouchakov"),
+        ("Et qu'a-t-elle dit ? (Qui est Mathilde Le Goff ?)", "goff"),
+        # two people in the earlier question, or a pronoun that does not speak
+        ("Qu'a-t-il dit ? (Qui ont rencontré Witkoff et Dmitriev ?)", None),
+        ("Where did he go? (Who is Yuri Ushakov?)", None),
+        # no earlier question
+        ("What did he say about the leak?", None),
+    ],
+)
+def test_a_follow_up_asking_what_he_said_asks_the_earlier_question_s_person(
+    annotator: Annotator, query: str, expected: str | None
+) -> None:
+    language = "en" if query.startswith(("What", "Where")) else "fr"
+    info = analyze_question(query, language, annotator, asked=query.split(" (")[0])
+    assert info.speaker == expected
+
+
+@pytest.mark.parametrize(
     ("question", "expected"),
     [
         ("Avec qui s'est-il entretenu au téléphone ?", True),

@@ -762,6 +762,39 @@ def asked_speaker(text: str) -> str | None:
     return None
 
 
+# "What did he say …", « Qu'a-t-elle déclaré … », « Comment a-t-il réagi ? »: a pronoun speaks.
+_PRONOUN_SPEAKS = re.compile(
+    rf"^(?:{_LEADING_CONJUNCTION})?(?:"
+    rf"what\s+(?:did|does|has|had)\s+(?:he|she)\s+{_SAY_EN}\b"
+    rf"|how\s+(?:did|does|has|had)\s+(?:he|she)\s+{_REACT_EN}\b"
+    rf"|qu['’]\s*(?:a|avait|aurait)-t-(?:il|elle)\s+{_SAY_PAST}\b"
+    rf"|que\s+{_SAY_PRESENT}-(?:t-)?(?:il|elle)\b"
+    rf"|comment\s+(?:a|avait)-t-(?:il|elle)\s+{_REACTED}\b)",
+    re.I,
+)
+
+
+def pronoun_speaker(text: str, annotation: Annotation) -> str | None:
+    """For a follow-up asking what "he" / « elle » said ("What did he say about the leak? (Who
+    is Yuri Ushakov?)"), the one person the earlier question in brackets names, as the last word
+    of their name, folded (as :func:`asked_speaker`); None otherwise.
+
+    >>> pronoun_speaker("What did he say? (Who is Yuri Ushakov?)", Annotation((), frozenset(), ()))
+    'ushakov'
+    """
+    own, _, earlier = text.partition(" (")
+    if not earlier or not _PRONOUN_SPEAKS.search(own.strip()):
+        return None
+    if (identity := asked_identity(earlier)) is not None:
+        return identity  # "Who is Yuri Ushakov?": spaCy's French model misses English names
+    people = {
+        fold(entity.text.split()[-1])
+        for entity in annotation.entities
+        if satisfies(entity, PERSON) and entity.start > len(own)
+    }
+    return people.pop() if len(people) == 1 else None
+
+
 _ASKS_SOURCE = re.compile(
     rf"^(?:{_LEADING_CONJUNCTION})?(?:"
     r"(?:selon|d['’]après)\s+qui\b|according\s+to\s+whom\b"
@@ -1481,7 +1514,7 @@ def analyze_question(
         measure=(measure := asked_measure(own, kind)),
         asks_name=asked_name(own),
         counted=counted_words(own, measure),
-        speaker=asked_speaker(own),
+        speaker=asked_speaker(own) or pronoun_speaker(text, annotation),
         asks_reason=asks_reason(own),
         identity=asked_identity(own),
         asks_source=asks_source(own),
