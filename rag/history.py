@@ -76,6 +76,19 @@ def is_followup(question: str, *, leaning_words: frozenset[str] = _ANAPHORA) -> 
     return 0 < len(words) <= MAX_FOLLOWUP_WORDS and any(w in leaning_words for w in words)
 
 
+def asks_only(question: str) -> bool:
+    """Whether a question is an interrogative and nothing else (« Où ? », "When?", « Et
+    pourquoi ? »): it has words but no content term in French or English, so it can only ask
+    about what was said before.
+
+    >>> asks_only("Où ?"), asks_only("Où est Miami ?")
+    (True, False)
+    """
+    return bool(_TOKEN.search(question)) and not any(
+        Analyzer(language).terms(question) for language in ("fr", "en")
+    )
+
+
 def question_focus(message: str) -> str:
     """The sentences of ``message`` that ask, when other sentences surround them and they
     stand on their own (at least :data:`MIN_FOCUS_TERMS` content terms, no word that leans on
@@ -164,7 +177,7 @@ def _with_context(
         return without_request(focus), []
     query = without_request(question)
     previous, earlier = _previous_turn(history)
-    if previous is None or turns < 1 or not is_followup(query):
+    if previous is None or turns < 1 or not (is_followup(query) or asks_only(query)):
         return query, []
     previous_query, previous_context = _with_context(previous, earlier, turns - 1)
     return query, [previous_query, *previous_context]

@@ -6,6 +6,7 @@ import pytest
 
 from index.sentences import split_sentences
 from rag.history import (
+    asks_only,
     is_followup,
     question_focus,
     standalone_parts,
@@ -91,6 +92,24 @@ def test_a_follow_up_still_reads_the_previous_question() -> None:
     assert standalone_question("Merci ! Qui est Kirill Dmitriev ?", history) == (
         "Qui est Kirill Dmitriev ?"
     )
+
+
+@pytest.mark.parametrize("question", ["Où ?", "When?", "Et quand ?", "Why?", "Combien ?"])
+def test_a_bare_interrogative_asks_about_the_previous_question(question: str) -> None:
+    history = [
+        {"role": "user", "content": "Quand Witkoff devait-il voir Zelensky ?"},
+        {"role": "assistant", "content": "Le 19 novembre."},
+    ]
+    assert asks_only(question)
+    assert standalone_parts(question, history) == (
+        f"{question} (Quand Witkoff devait-il voir Zelensky ?)",
+        question,
+    )
+
+
+@pytest.mark.parametrize("question", ["Où est Miami ?", "Hello?", "Where exactly?", "?"])
+def test_a_question_with_a_content_word_is_not_a_bare_interrogative(question: str) -> None:
+    assert not asks_only(question)
 
 
 def test_a_follow_up_s_own_words_are_kept_apart_from_the_earlier_question() -> None:
