@@ -47,7 +47,6 @@ from rag.reader.features import (
     asked_identity,
     asked_name,
     asked_speaker,
-    asks_partner,
     asks_reason,
     asks_source,
     candidate_sentences,
@@ -1312,46 +1311,6 @@ def test_a_follow_up_asking_what_he_said_asks_the_earlier_question_s_person(
     language = "en" if query.startswith(("What", "Where")) else "fr"
     info = analyze_question(query, language, annotator, asked=query.split(" (")[0])
     assert info.speaker == expected
-
-
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
-        ("Avec qui s'est-il entretenu au téléphone ?", True),
-        ("Et avec qui Witkoff a-t-il discuté du plan ?", True),
-        ("With whom did the envoy discuss the plan?", True),
-        ("And who does he negotiate with?", True),
-        ("Who negotiated with Dmitriev?", False),
-        ("Qui a discuté avec Dmitriev ?", False),
-        # a follow-up's query: the earlier question in brackets asks nothing of this one
-        ("Qui dirige les négociations ? (Avec qui Witkoff a-t-il discuté ?)", False),
-    ],
-)
-def test_a_question_asking_with_whom(question: str, expected: bool) -> None:
-    assert asks_partner(question) is expected
-
-
-@pytest.mark.parametrize(
-    ("question", "sentence", "expected"),
-    [
-        # The subject nearest the question's words is not the one he negotiates with.
-        ("Who is Steve Witkoff negotiating with?",
-         "Steve Witkoff, un envoyé de Trump, dirige la rédaction et a engagé des discussions "
-         "approfondies avec Kirill Dmitriev, l'envoyé spécial de la Russie.", "Kirill Dmitriev"),
-        # A name after « de » is a complement; the apposition after it is the partner.
-        ("Avec qui Witkoff a-t-il discuté du plan ?",
-         "Witkoff a discuté du plan avec le conseiller à la sécurité nationale de Zelensky, "
-         "Roustem Oumierov, lors d'une réunion à Miami.", "Roustem Oumierov"),
-    ],
-)  # fmt: skip
-def test_with_whom_is_answered_by_the_person_after_avec(
-    annotator: Annotator, question: str, sentence: str, expected: str
-) -> None:
-    language = "en" if question.startswith("Who") else "fr"
-    info = analyze_question(question, language, annotator)
-    assert info.asks_partner
-    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
-    assert short is not None and short.text == expected
 
 
 def test_which_figure_asks_for_no_number() -> None:

@@ -363,29 +363,6 @@ def _subject_of(annotation: Annotation, entity: Entity, anchors: list[int]) -> b
     return False
 
 
-# « avec » / "with", then one phrase of up to 100 characters (an apposition's comma at most)
-# before a name.
-_WITH_BEFORE = re.compile(r"\b(?:avec|with)\s+[^;:.!?«»()\[\]]{0,100}$", re.I)
-_OF_BEFORE = re.compile(r"\b(?:de|du|des|d['’]|of)\s*$", re.I)
-
-
-def _partner(sentence: str, annotation: Annotation, entity: Entity) -> bool:
-    """Whether the person ``entity`` names is the one the sentence does something with: after
-    « avec » / "with" in the same phrase (« a engagé des discussions avec Kirill Dmitriev »,
-    « avec le conseiller … de Zelensky, Roustem Oumierov »). A name after « de » / "of" is a
-    complement (« de Zelensky »), not the partner, and so is one after another person there."""
-    match = _WITH_BEFORE.search(sentence[: entity.start])
-    if not match or match.group().count(",") > 1 or _OF_BEFORE.search(sentence[: entity.start]):
-        return False
-    return not any(
-        other.label == PERSON
-        and match.start() <= other.start
-        and other.end <= entity.start
-        and not _OF_BEFORE.search(sentence[: other.start])
-        for other in annotation.entities
-    )
-
-
 def _quoted(sentence: str, annotation: Annotation, entity: Entity) -> bool:
     """Whether the sentence quotes the person ``entity`` names (:func:`speaks`)."""
     words = entity.text.split()
@@ -442,13 +419,8 @@ def extract_short_answer(
             value -= 0.3 * min(distance / 80, 2.0)
         span = sentence[entity.start : end]
         if kind == PERSON and holder is not None and entity.start == holder.start:
-            value += (
-                1.0  # « le maire de Saint-Aurèle, François Kerbrat » for "Qui est le maire … ?"
-            )
-        if kind == PERSON and question.asks_partner:
-            if _partner(sentence, annotation, entity):
-                value += 1.0  # « … avec Kirill Dmitriev » for "Who does he negotiate with?"
-        elif kind == PERSON and _subject_of(annotation, entity, anchors):
+            value += 1.0  # « le maire de Saint-Aurèle, François Kerbrat » for "Qui est le maire ?"
+        if kind == PERSON and _subject_of(annotation, entity, anchors):
             value += 0.5  # "Dmitriev a précisé …" for "Qui a précisé … ?"
         if kind == DATE:
             value += 0.1 * len(entity.text.split()) + (0.5 if re.search(r"\d", span) else 0.0)

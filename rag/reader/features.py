@@ -611,9 +611,6 @@ class QuestionInfo:
             the sentence quotes (:func:`speaks`), not one it speaks of.
         also_types: The types of interrogatives coordinated with the first one
             (:func:`coordinated_types`).
-        asks_partner: The question asks with whom something was done ("Avec qui … ?", "Who
-            does he negotiate with?", :func:`asks_partner`): its short answer is the person
-            the sentence names after « avec » / "with".
         role: For a question asking who holds a role (« Qui est le maire de … ? », « Qui
             la préside ? », "Who heads …?", « Quelle magistrate … ? », :func:`asked_role`),
             the first five letters of the role's French nouns: its answer is a person the
@@ -639,7 +636,6 @@ class QuestionInfo:
     identity: str | None = None
     asks_source: bool = False
     also_types: tuple[str, ...] = ()
-    asks_partner: bool = False
     role: tuple[str, ...] = ()
     role_of: tuple[str, ...] = ()
 
@@ -806,23 +802,6 @@ _ASKS_SOURCE = re.compile(
     r"|says|tells|claims)\b)",
     re.I,
 )
-
-
-_ASKS_PARTNER = re.compile(
-    r"^\s*(?:(?:et|mais|and|but),?\s+)?(?:avec qui\b|with whom\b|whom?\b[^?(]*\bwith\s*\?)", re.I
-)
-
-
-def asks_partner(text: str) -> bool:
-    """Whether a question asks with whom something was done: « Avec qui s'est-il entretenu ? »,
-    "With whom …?", "Who does he negotiate with?" (its short answer is the one the sentence
-    names after « avec » / "with", not the subject nearest the question's words). Anchored at
-    the start: a follow-up's query ends with the previous question in brackets.
-
-    >>> asks_partner("Who does he negotiate with?"), asks_partner("Who negotiated the deal?")
-    (True, False)
-    """
-    return _ASKS_PARTNER.search(text) is not None
 
 
 def asks_source(text: str) -> bool:
@@ -1519,7 +1498,6 @@ def analyze_question(
         identity=asked_identity(own),
         asks_source=asks_source(own),
         also_types=coordinated_types(own, language) if kind is not None else (),
-        asks_partner=asks_partner(own),
         role=(role := asked_role(own, language, focus) if kind == PERSON else ()),
         role_of=role_complement(own, language) if role else (),
     )
