@@ -594,8 +594,7 @@ def test_typed_answers_a_date_question_whose_sentence_holds_a_date(reader: Reade
         ("Who is the mayor of Saint-Aurèle?", "en", ("maire",)),
         ("Quel procureur est chargé de l'enquête ?", "fr", ("procu",)),
         # a verb of heading: any of the nouns of a head
-        ("Qui dirige le musée ?", "fr", ("direc", "dirig", "chef", "patro", "pdg", "presi",
-                                         "respo")),
+        ("Qui dirige le musée ?", "fr", ("direc", "dirig", "chef", "patro", "pdg", "presi")),
         # no role: a person who did something, a generic person noun, who a named person is
         ("Qui a volé le tableau ?", "fr", ()),
         ("Quel responsable a parlé à Axios ?", "fr", ()),

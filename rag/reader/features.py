@@ -1074,9 +1074,8 @@ _COUNT = re.compile(r"\bcombien (?:de |d['’])(.*)|\bhow many (.*)", re.I)
 def asked_measure(text: str, kind: str | None) -> str | None:
     """What a number or date question measures: ``"age"`` (how old), ``"duration"`` (combien
     de temps), ``"long"`` (how long: a duration or a length), ``"money"`` (how much money, what
-    amount) for a number; ``"year"`` (what year) for a
-    date; ``"count"`` for a number of things that are neither time nor money (``combien de
-    trains``, ``how many times``); else None."""
+    amount) for a number; ``"year"`` (what year) for a date; ``"count"`` for a number of things
+    that are neither time nor money (``combien de trains``, ``how many times``); else None."""
     if kind not in (NUMBER, DATE):
         return None
     for name, pattern in _MEASURES:
@@ -1722,7 +1721,7 @@ _HONORIFICS = frozenset({"m", "m.", "mme", "mlle", "mr", "mr.", "mrs", "mrs.", "
 
 
 # A verb or phrase asking who holds a role, and the role's nouns (French stems, 5 letters).
-_HEAD_ROLES = ("direc", "dirig", "chef", "patro", "pdg", "presi", "respo")
+_HEAD_ROLES = ("direc", "dirig", "chef", "patro", "pdg", "presi")
 _ROLE_VERBS = (
     (re.compile(r"\bqui\s+(?:la |le |les |l['’])?(?:dirige|dirigeait|dirigera|est à la tête de|"
                 r"était à la tête de)\b|\bwho\s+(?:heads|headed|leads|led|runs|ran|directs|"
@@ -1762,7 +1761,8 @@ _ROLE_NOUNS = (
     frozenset(noun for noun, kind in _FOCUS_TYPES.items() if kind == PERSON)
     | _NAMED_PERSONS
     | {"pdg", "patronne", "cheffe", "procureure", "gouverneur", "gouverneure", "commandant",
-       "administrateur", "administratrice", "conservateur", "conservatrice", "dirigeante"}
+       "administrateur", "administratrice", "conservateur", "conservatrice", "dirigeante",
+       "avocat", "avocate"}
 ) - _NO_ROLE  # fmt: skip
 
 
