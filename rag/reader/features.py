@@ -600,7 +600,8 @@ class QuestionInfo:
         counted: For a count of things (``measure == "count"``), the first words of what is
             counted, folded (``trains`` in "Combien de trains ont été supprimés ?").
         speaker: For a question asking what a named person said or thinks, the last word of
-            their name, folded (``zelensky`` in "Qu'a déclaré Zelensky …", :func:`asked_speaker`).
+            their name, folded (``zelensky`` in "Qu'a déclaré Zelensky …", :func:`asked_speaker`;
+            for "What did he say?", the earlier question's person, :func:`pronoun_speaker`).
         asks_reason: A why-question (:func:`asks_reason`): its answer gives a cause or a
             purpose (:func:`gives_reason`).
         identity: For "Qui est Iouri Ouchakov ?" / "Who is Yuri Ushakov?", the last word of
@@ -609,14 +610,12 @@ class QuestionInfo:
         asks_source: The question asks who said or reported something ("Qui a indiqué que
             … ?", "Who told Axios …?", :func:`asks_source`): its short answer is a person
             the sentence quotes (:func:`speaks`), not one it speaks of.
-        also_types: The types of interrogatives coordinated with the first one
-            (:func:`coordinated_types`).
         role: For a question asking who holds a role (« Qui est le maire de … ? », « Qui
             la préside ? », "Who heads …?", « Quelle magistrate … ? », :func:`asked_role`),
             the first five letters of the role's French nouns: its answer is a person the
             sentence names with that role (:func:`role_holder`).
         role_of: What the asked role is of (« la région » in « Qui préside la région ? »), as
-            folded content words (:func:`role_complement`); empty when the question does not
+            folded content words (:func:`asked_role`); empty when the question does not
             say it in words (« Qui la préside ? », « le maire de la ville où … »).
     """
 
@@ -1480,6 +1479,7 @@ def analyze_question(
     else:
         lemmas = annotation.lemmas
     keys, named = _name_keys(text, annotation, language)
+    role, role_of = asked_role(own, language, focus) if kind == PERSON else ((), ())
     return QuestionInfo(
         text=text,
         language=language,
@@ -1497,8 +1497,8 @@ def analyze_question(
         identity=asked_identity(own),
         asks_source=asks_source(own),
         also_types=coordinated_types(own, language) if kind is not None else (),
-        role=(role := asked_role(own, language, focus) if kind == PERSON else ()),
-        role_of=role_complement(own, language) if role else (),
+        role=role,
+        role_of=role_of,
     )
 
 
@@ -1775,51 +1775,40 @@ def _role_stems(noun: str, language: str) -> tuple[str, ...]:
     return (folded[:5],)
 
 
-def asked_role(text: str, language: str, focus: str | None) -> tuple[str, ...]:
-    """The role a question asks the holder of, as French stems (see :attr:`QuestionInfo.role`):
-    « Qui dirige le musée ? » → directeur, dirigeant, chef…; "Who is the mayor of …?" →
-    ``maire``; « Quelle magistrate … ? » → ``magis``; () for any other question.
+def asked_role(
+    text: str, language: str, focus: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The role a question asks the holder of, as French stems (see :attr:`QuestionInfo.role`),
+    and what that role is of, as folded content words (:attr:`QuestionInfo.role_of`).
 
-    >>> asked_role("Qui la préside ?", "fr", None), asked_role("Qui a signé ?", "fr", None)
-    (('presi',), ())
+    « Qui dirige le musée ? » → directeur, dirigeant, chef… of ``musee``; "Who is the mayor of
+    …?" → ``maire``; "Who is the museum's director?" → ``direc`` of ``museum``; « Quelle
+    magistrate … ? » → ``magis``. The complement is () when the question gives it by a pronoun
+    or a clause (« Qui la préside ? », « le maire de la ville où … »), or not at all; both are
+    () for a question that asks no role.
+
+    >>> asked_role("Qui préside la région ?", "fr", None), asked_role("Qui a signé ?", "fr", None)
+    ((('presi',), ('region',)), ((), ()))
     """
-    for pattern, stems in _ROLE_VERBS:
-        if pattern.search(text):
-            return stems
-    match = _ROLE_NOUN.search(text)
-    if match:
-        return _role_stems(match.group("fr") or match.group("en"), language)
-    if focus is not None and _FOCUS_TYPES.get(_singular(focus)) == PERSON:
-        return _role_stems(_singular(focus), language)
-    return ()
-
-
-def role_complement(text: str, language: str) -> tuple[str, ...]:
-    """What the role a question asks about is of, as folded content words: « la région » in
-    « Qui préside la région ? », "museum" in "Who is the museum's director?", "chamber
-    commerce" in "Who heads the chamber of commerce?"; () when the question gives it by a
-    pronoun or a clause, or not at all.
-
-    >>> role_complement("Qui préside la région ?", "fr"), role_complement("Qui la préside ?", "fr")
-    (('region',), ())
-    """
-    rest = None
-    for pattern, _ in _ROLE_VERBS:
-        if match := pattern.search(text):
-            rest = text[match.end() :]
-            break
-    if rest is None and (match := _ROLE_NOUN.search(text)):
+    role: tuple[str, ...] = ()
+    rest = ""
+    verb = next(((m, stems) for p, stems in _ROLE_VERBS if (m := p.search(text))), None)
+    if verb is not None:
+        role, rest = verb[1], text[verb[0].end() :]
+    elif match := _ROLE_NOUN.search(text):
+        role = _role_stems(match.group("fr") or match.group("en"), language)
         owner = re.search(r"([\w-]+)['’]s\s+[\w-]+\s*$", match.group())
         rest = owner.group(1) if owner else text[match.end() :]
         if not owner and not re.match(r"\s*(?:de|du|des|d['’]|of)\b", rest, re.I):
-            return ()
-    if not rest:
-        return ()
+            rest = ""
+    elif focus is not None and _FOCUS_TYPES.get(_singular(focus)) == PERSON:
+        role = _role_stems(_singular(focus), language)
     rest = rest.split("?")[0].split("(")[0]
-    if _RELATIVE.search(rest):
-        return ()
+    if not role or _RELATIVE.search(rest):
+        return role, ()
     stop = _stop()
-    return tuple(w for w in (fold(t) for t in _WORD.findall(rest)) if len(w) >= 3 and w not in stop)
+    words = (fold(token) for token in _WORD.findall(rest))
+    return role, tuple(word for word in words if len(word) >= 3 and word not in stop)
 
 
 def _same_owner(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int]]) -> bool:
