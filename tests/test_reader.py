@@ -159,6 +159,14 @@ QUERY = np.array([1.0, 0.0])
         # a role the question asks to be named is a person's
         ("Quelle magistrate s'exprime au nom du parquet ?", "fr", PERSON),
         ("Which prosecutor is in charge of the case?", "en", PERSON),
+        # « quel est le … » / "what is the …" names its kind after the verb and its article
+        ("Quel est le montant de la récompense ?", "fr", NUMBER),
+        ("Quelle est la date du prochain sommet ?", "fr", DATE),
+        ("Quel est l'âge du suspect ?", "fr", NUMBER),
+        ("What is the amount of the reward?", "en", NUMBER),
+        ("What was the date of the summit?", "en", DATE),
+        ("Quel est le rôle de Dmitriev ?", "fr", None),
+        ("What is the plan about?", "en", None),
     ],
 )
 def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:
@@ -216,6 +224,16 @@ def test_an_english_acronym_is_found_by_its_french_form(reader: Reader) -> None:
     assert un.candidate_set.missing_keys == 1
     lower = analyze_question("Un accord a-t-il été signé ?", "fr", reader.annotator)
     assert lower.keys == []
+
+
+def test_an_english_acronym_of_a_common_noun_is_found_by_its_french_word(reader: Reader) -> None:
+    text = "Trois individus cagoulés apparaissent sur les images de vidéosurveillance."
+    cctv = reader.read("How many people were seen on the CCTV footage?", "en", QUERY,
+                       [passage(text)], vectors=same_vectors)  # fmt: skip
+    dna = reader.read("What DNA evidence was found?", "en", QUERY, [passage(text)],
+                      vectors=same_vectors)  # fmt: skip
+    assert cctv.candidate_set.missing_keys == 0
+    assert dna.candidate_set.missing_keys == 1  # no « ADN » in the text
 
 
 def test_a_name_is_found_by_its_last_word(reader: Reader) -> None:
@@ -281,6 +299,13 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
         ("Quelle entreprise publique russe Kirill Dmitriev dirige-t-il ?",
          "Dmitriev, PDG du Fonds russe d’investissement direct et figure de proue des "
          "pourparlers, a confirmé ces discussions.", "Fonds russe d’investissement direct"),
+        # a day after a number says when, not what is counted
+        ("Combien d'autocars circulaient mercredi ?",
+         "Le nombre d’autocars, qui était de 28 au début, a été porté à 40 mercredi.", "40"),
+        # a street address is a place, with no « à » before it
+        ("Où était garé l'utilitaire ?",
+         "Un complice attendait au volant d’un utilitaire blanc garé rue des Remparts.",
+         "rue des Remparts"),
         # who said it: the person next to the question's verb, not the longest name
         ("Qui a précisé que le plan reposait sur les principes arrêtés en Alaska ?",
          "Dmitriev a précisé que le plan s'appuyait sur les principes convenus par Trump et le "
@@ -930,6 +955,50 @@ def test_who_il_is_when_the_sentence_names_the_asked_person_in_another_spelling(
     # « Rustem Umerov » is the question's « Oumierov »: the sentence names no one else.
     antecedent = ReaderGenerator._antecedent(reading, chosen)
     assert antecedent is not None and antecedent.candidate.text.startswith("Steve Witkoff")
+
+
+def _best_first(reading: Reading, start: str) -> Reading:
+    """The same reading with the sentence opening on ``start`` rated best."""
+    first = _sentence(reading, start)
+    rest = [s for s in reading.sentences if s is not first]
+    return dataclasses.replace(reading, sentences=[first, *rest])
+
+
+SUCCESSOR_TEXT = (
+    "L'association des Amis du musée a lancé une souscription pour financer la sécurisation. "
+    "Elle a déjà recueilli 23 000 euros en trois jours. "
+    "Le musée rouvrira en janvier."
+)
+
+
+def test_the_sentence_after_the_best_one_gives_the_asked_type_when_it_goes_on_about_it(
+    reader: Reader,
+) -> None:
+    question = "Combien d'argent l'association des Amis du musée a-t-elle collecté ?"
+    # The reader rates the pronoun sentence low: it shares no word with the question.
+    reading = _best_first(_typed_reading(reader, question, SUCCESSOR_TEXT, 0.1), "L'association")
+    successor = ReaderGenerator._successor(reading)
+    assert successor is not None and successor.candidate.text.startswith("Elle a déjà")
+    assert holds_asked_type(reading)
+    short = extract_short_answer(reading.question, successor.candidate.text,
+                                 successor.annotation)  # fmt: skip
+    assert short is not None and short.text == "23 000 euros"
+
+
+def test_a_sentence_that_turns_to_something_else_does_not_answer_for_the_one_before(
+    reader: Reader,
+) -> None:
+    text = (
+        "Witkoff avait prévu de rencontrer Zelensky en Turquie, mais a reporté le voyage. "
+        "Il a néanmoins rencontré Rustem Umerov à Miami."
+    )
+    question = "Dans quelle ville de Turquie Witkoff devait-il rencontrer Zelensky ?"
+    reading = _best_first(_typed_reading(reader, question, text, 0.1), "Witkoff")
+    assert ReaderGenerator._successor(reading) is None
+    # Without « néanmoins » the same sentence would go on about the trip.
+    plain = _typed_reading(reader, question, text.replace(" néanmoins", ""), 0.1)
+    plain = _best_first(plain, "Witkoff")
+    assert ReaderGenerator._successor(plain) is not None
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,12 @@ _NUMBER = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"\d+")
+# A street address: « rue des Remparts », « avenue Foch », « quai d'Orsay » (the name capitalised).
+_STREET = re.compile(
+    r"\b(?i:rue|avenue|boulevard|quai|impasse|allée|chemin)\s+"
+    r"(?:(?:de\s+la|des|du|de)\s+|(?:de\s+l|d)['’])?"
+    r"[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*"
+)
 
 # ---------------------------------------------------------------- answer types of questions
 PERSON, PLACE, ORG, DATE, NUMBER = "PER", "LOC", "ORG", "DATE", "NUMBER"
@@ -177,12 +183,19 @@ _EN_NAMES = {
     "saudi": ("saoudite", "saoudien"),
     "arabia": ("arabie",),
 }  # fmt: skip
-# English acronyms of international bodies whose French one differs, with every form to look
-# up (only when written in capitals: "UN" is not the French article "un", nor "WHO" "who").
+# English acronyms (international bodies, common nouns) whose French form differs, with every
+# form to look up (only when written in capitals: "UN" is not the French article "un", nor
+# "WHO" "who"; not "PM", also a time of day).
 _EN_ACRONYMS = {
     "nato": ("nato", "otan", "alliance atlantique"), "un": ("onu", "nations unies"),
     "imf": ("imf", "fmi"), "who": ("oms",), "wto": ("wto", "omc"), "ecb": ("ecb", "bce"),
     "iaea": ("iaea", "aiea"), "opec": ("opec", "opep"), "icc": ("icc", "cpi"),
+    # Common nouns that English writes as acronyms, with the French words for them.
+    "cctv": ("cctv", "videosurveillance", "video-surveillance", "camera"),
+    "dna": ("dna", "adn"), "ceo": ("ceo", "pdg", "directeur", "directrice", "patron"),
+    "gdp": ("gdp", "pib"), "vat": ("vat", "tva"), "ngo": ("ngo", "ong"), "ai": ("ai", "ia"),
+    "mp": ("mp", "depute", "deputee"), "mep": ("mep", "eurodepute"), "hq": ("hq", "siege"),
+    "tv": ("tv", "television", "tele"),
 }  # fmt: skip
 _FR_EXTRA_STOP = {
     "est-ce", "qu'est-ce", "est", "ce", "apres", "avant", "selon", "pourquoi", "comment",
@@ -377,6 +390,16 @@ def regex_entities(text: str) -> list[Entity]:
     return dates + numbers
 
 
+def with_streets(text: str, entities: list[Entity]) -> list[Entity]:
+    """``entities`` with each street address of ``text`` (« rue des Remparts ») as a place,
+    in place of the names spaCy found inside it (« Remparts » alone, or nothing)."""
+    streets = [Entity(m.group(0), PLACE, m.start(), m.end()) for m in _STREET.finditer(text)]
+    if not streets:
+        return entities
+    kept = [e for e in entities if not any(s.start < e.end and e.start < s.end for s in streets)]
+    return kept + streets
+
+
 def _import_spacy() -> Any:
     """``spacy``, imported without thinc's optional torch support unless torch is loaded.
 
@@ -494,7 +517,7 @@ class Annotator:
             for entity in [clean_entity(e.text, e.label_, e.start_char)]
             if entity is not None
         ]
-        entities += regex_entities(text)
+        entities = with_streets(text, entities) + regex_entities(text)
         pos = tuple(
             (fold(t.text), t.pos_, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space
         )
@@ -1222,12 +1245,26 @@ _FOCUS_IDIOM = re.compile(
 )
 
 
+_FR_COPULA = {"est", "sont", "etait", "etaient", "sera", "seront", "serait", "seraient"}
+_COPULAS = _FR_COPULA | {"is", "are", "was", "were"}
+_ARTICLES = {"le", "la", "les", "l", "the"}
+
+
 def _focus(match: re.Match[str] | None, language: str) -> str | None:
     """The focus noun after a quel/which/what (``match``: :data:`_FR_FOCUS`/:data:`_EN_FOCUS`)."""
     if not match or _FOCUS_IDIOM.match(match.group(1)):
         return None
     skip = _EN_ADJ_BEFORE if language == "en" else _FR_ADJ_BEFORE
-    words = _WORD.findall(match.group(1))[:4]
+    words = _WORD.findall(match.group(1))[:6]
+    if len(words) >= 2 and fold(words[0]) in _COPULAS:
+        # « Quel est le montant … », « Quel est l'âge … », "What was the date …": the noun
+        # after the verb and its article names the answer's kind.
+        elided = re.match(r"l['’](\w+)$", words[1], re.I)
+        if elided:
+            words = [elided.group(1), *words[2:]]
+        elif len(words) >= 3 and fold(words[1]) in _ARTICLES:
+            words = words[2:]
+    words = words[:4]
     for i, word in enumerate(words):
         folded = fold(word)
         if word[:1].isupper():
@@ -1324,7 +1361,6 @@ _EN_UNTYPED = re.compile(
     rf"|^\s*(?:{'|'.join(sorted(_EN_AUXILIARIES))})\b",  # a yes/no question
     re.I,
 )
-_FR_COPULA = {"est", "sont", "etait", "etaient", "sera", "seront", "serait", "seraient"}
 
 
 def _untyped_start(
@@ -1669,8 +1705,8 @@ def new_typed_entities(
         year = question.measure == "year" and bool(_YEAR.fullmatch(entity.text))
         if not satisfies(entity, kind) and not year:
             continue
-        if where and not is_locative(annotation, entity):
-            continue
+        if where and not is_locative(annotation, entity) and not _STREET.fullmatch(entity.text):
+            continue  # a street address locates by itself (« garé rue des Remparts »)
         if question.measure and not _has_measure(annotation, entity, question.measure):
             continue
         if not _named_by(question, entity):
