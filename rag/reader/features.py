@@ -133,8 +133,9 @@ for _type, _nouns in {
     "diplomat secretary ambassador general author journalist senator chief head "
     # People a question asks to be named (``asked_name``) are people when asked with quel/which.
     + _NAMED_PERSON_WORDS,
-    PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment country city "
-    "capital place region territory town state hotel building venue",
+    PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment village "
+    "commune quartier rue adresse country city capital place region territory town state hotel "
+    "building venue village district neighbourhood neighborhood street address",
     ORG: "organisation organisme journal journaux média médias agence entreprise société "
     "institution alliance parti quotidien groupe gouvernement newspaper paper organisation "
     "organization agency company media outlet alliance party group institution",
@@ -1246,8 +1247,8 @@ _FOCUS_IDIOM = re.compile(
 
 
 _FR_COPULA = {"est", "sont", "etait", "etaient", "sera", "seront", "serait", "seraient"}
-_COPULAS = _FR_COPULA | {"is", "are", "was", "were"}
-_ARTICLES = {"le", "la", "les", "l", "the"}
+_FOCUS_COPULAS = _FR_COPULA | {"is", "are", "was", "were"}
+_FOCUS_ARTICLES = {"le", "la", "les", "the"}
 
 
 def _focus(match: re.Match[str] | None, language: str) -> str | None:
@@ -1256,13 +1257,13 @@ def _focus(match: re.Match[str] | None, language: str) -> str | None:
         return None
     skip = _EN_ADJ_BEFORE if language == "en" else _FR_ADJ_BEFORE
     words = _WORD.findall(match.group(1))[:6]
-    if len(words) >= 2 and fold(words[0]) in _COPULAS:
+    if len(words) >= 2 and fold(words[0]) in _FOCUS_COPULAS:
         # « Quel est le montant … », « Quel est l'âge … », "What was the date …": the noun
         # after the verb and its article names the answer's kind.
         elided = re.match(r"l['’](\w+)$", words[1], re.I)
         if elided:
             words = [elided.group(1), *words[2:]]
-        elif len(words) >= 3 and fold(words[1]) in _ARTICLES:
+        elif len(words) >= 3 and fold(words[1]) in _FOCUS_ARTICLES:
             words = words[2:]
     words = words[:4]
     for i, word in enumerate(words):
