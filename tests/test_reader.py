@@ -17,6 +17,7 @@ import pytest
 
 from rag.generate.reader import (
     ReaderGenerator,
+    holds_another_role,
     holds_asked_type,
     holds_new_name,
     names_role_holder,
@@ -56,6 +57,7 @@ from rag.reader.features import (
     gives_reason,
     named_after,
     new_typed_entities,
+    other_role_holder,
     regex_entities,
     role_holder,
     speaks,
@@ -691,6 +693,44 @@ def test_a_role_holder_is_answered_a_little_under_the_bar_and_is_the_short_answe
     assert not names_role_holder(
         _typed_reading(reader, "Qui est le maire de Saint-Aurèle ?", other, -0.04), 0.05
     )
+
+
+UMEROV = (
+    "Il a rencontré Rustem Umerov, secrétaire du Conseil national de sécurité de l’Ukraine, "
+    "à Miami."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "role_of"),
+    [
+        # a complement after « à » gives what the role is of too; an elided article drops
+        ("Qui est le secrétaire à l'Armée américaine ?", ("armee", "americaine")),
+        ("Qui est le secrétaire de l'Armée américaine ?", ("armee", "americaine")),
+        ("Qui est le maire de Saint-Aurèle ?", ("saint", "aurele")),
+    ],
+)
+def test_what_the_asked_role_is_of(annotator: Annotator, question: str, role_of: tuple) -> None:
+    assert analyze_question(question, "fr", annotator).role_of == role_of
+
+
+def test_a_person_holding_the_asked_role_of_something_else_is_no_answer(reader: Reader) -> None:
+    army = _typed_reading(reader, "Qui est le secrétaire à l'Armée américaine ?", UMEROV, 0.1)
+    annotation = army.sentences[0].annotation
+    other = other_role_holder(annotation, army.question)
+    assert other is not None and other.text == "Rustem Umerov"
+    assert role_holder(annotation, army.question) is None
+    # Not his short answer, and no answer at all: he is the council's secretary.
+    assert army.short_answer is None
+    assert holds_another_role(army) and not refusal_allows("typed", army)
+    council = _typed_reading(reader, "Qui est le secrétaire du Conseil national ?", UMEROV, 0.1)
+    assert other_role_holder(council.sentences[0].annotation, council.question) is None
+    assert not holds_another_role(council) and refusal_allows("typed", council)
+    # A possessive does not say whose role it is: « Son président » may be the chamber's.
+    text = "Son président, Alain Mercier, appelle les deux parties à sortir de l'impasse."
+    chamber = _typed_reading(reader, "Qui préside la chambre de commerce ?", text, 0.1)
+    assert other_role_holder(chamber.sentences[0].annotation, chamber.question) is None
+    assert chamber.short_answer is not None and chamber.short_answer.text == "Alain Mercier"
 
 
 def test_where_and_when_is_answered_by_a_date_or_a_place(reader: Reader) -> None:

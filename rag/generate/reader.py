@@ -49,6 +49,7 @@ from rag.reader.features import (
     new_names,
     new_persons,
     new_typed_entities,
+    other_role_holder,
     role_holder,
     speaks,
     tagged_as,
@@ -226,6 +227,19 @@ def names_role_holder(reading: Reading, slack: float) -> bool:
     )
 
 
+def holds_another_role(reading: Reading) -> bool:
+    """Whether a question asking who holds a role (« Qui est le secrétaire à l'Armée ? ») is
+    read in a sentence that gives that role, in words, to someone of something else
+    (« Rustem Umerov, secrétaire du Conseil national de sécurité … ») and to no one of what
+    the question asks about (:func:`rag.reader.features.other_role_holder`)."""
+    quoted = ReaderGenerator._holder_instead(reading) or reading.best
+    return (
+        bool(reading.question.role)
+        and quoted is not None
+        and other_role_holder(quoted.annotation, reading.question) is not None
+    )
+
+
 def refusal_allows(
     policy: str,
     reading: Reading,
@@ -263,6 +277,8 @@ def refusal_allows(
         reading, probability=confident_probability, slack=confident_slack
     )
     if policy == "typed" and not (quotes_speaker(reading) and reads_reason(reading)):
+        return False
+    if policy == "typed" and holds_another_role(reading):
         return False
     if policy == "typed" and reading.question.answer_type not in (None, PERSON):
         typed_bar = candidate_set.extractive_margin >= -typed_slack
@@ -761,6 +777,7 @@ __all__ = [
     "asks_for_several",
     "confident_reading",
     "extractive_margin",
+    "holds_another_role",
     "holds_asked_type",
     "holds_new_name",
     "names_role_holder",

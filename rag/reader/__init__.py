@@ -50,6 +50,7 @@ from rag.reader.features import (
     counts_other_thing,
     new_persons,
     new_typed_entities,
+    other_role_holder,
     question_features,
     role_holder,
     sentence_features,
@@ -417,7 +418,12 @@ def extract_short_answer(
             del wholes[whole]
     parts = {part: whole for whole, part in wholes.items()}
     holder = role_holder(annotation, question) if kind == PERSON else None
+    # « Rustem Umerov, secrétaire du Conseil … » is no answer to « Qui est le secrétaire à
+    # l'Armée ? »: he holds the role of something else.
+    elsewhere = other_role_holder(annotation, question) if kind == PERSON else None
     for order, entity in enumerate(entities):
+        if elsewhere is not None and entity.start == elsewhere.start:
+            continue
         end = (
             _number_unit(sentence, entity)
             if kind == NUMBER
@@ -455,6 +461,8 @@ def extract_short_answer(
             if re.fullmatch(r"(?:19|20)\d{2}", entity.text):
                 value -= 0.5
         scored.append((value, entity, end))
+    if not scored:
+        return None
     scored.sort(key=lambda item: -item[0])
     if len(scored) > 1 and scored[0][0] - scored[1][0] < AMBIGUITY_MARGIN:
         return None  # two candidates nearly tie: a wrong short answer in bold misleads

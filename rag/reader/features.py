@@ -20,7 +20,7 @@ import re
 import sys
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -133,9 +133,8 @@ for _type, _nouns in {
     "diplomat secretary ambassador general author journalist senator chief head "
     # People a question asks to be named (``asked_name``) are people when asked with quel/which.
     + _NAMED_PERSON_WORDS,
-    PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment village "
-    "commune quartier rue adresse country city capital place region territory town state hotel "
-    "building venue village district neighbourhood neighborhood street address",
+    PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment country city "
+    "capital place region territory town state hotel building venue",
     ORG: "organisation organisme journal journaux média médias agence entreprise société "
     "institution alliance parti quotidien groupe gouvernement newspaper paper organisation "
     "organization agency company media outlet alliance party group institution",
@@ -1255,17 +1254,20 @@ def _focus(match: re.Match[str] | None, language: str) -> str | None:
     """The focus noun after a quel/which/what (``match``: :data:`_FR_FOCUS`/:data:`_EN_FOCUS`)."""
     if not match or _FOCUS_IDIOM.match(match.group(1)):
         return None
-    skip = _EN_ADJ_BEFORE if language == "en" else _FR_ADJ_BEFORE
     words = _WORD.findall(match.group(1))[:6]
     if len(words) >= 2 and fold(words[0]) in _FOCUS_COPULAS:
         # « Quel est le montant … », « Quel est l'âge … », "What was the date …": the noun
-        # after the verb and its article names the answer's kind.
+        # after the verb and its article, when it names a kind of answer.
         elided = re.match(r"l['’](\w+)$", words[1], re.I)
-        if elided:
-            words = [elided.group(1), *words[2:]]
-        elif len(words) >= 3 and fold(words[1]) in _FOCUS_ARTICLES:
-            words = words[2:]
-    words = words[:4]
+        noun = elided.group(1) if elided else words[2] if len(words) >= 3 else ""
+        if (elided or fold(words[1]) in _FOCUS_ARTICLES) and _singular(fold(noun)) in _FOCUS_TYPES:
+            return fold(noun)
+    return _noun_focus(words[:4], language)
+
+
+def _noun_focus(words: Sequence[str], language: str) -> str | None:
+    """The focus noun among the first words after quel/which/what."""
+    skip = _EN_ADJ_BEFORE if language == "en" else _FR_ADJ_BEFORE
     for i, word in enumerate(words):
         folded = fold(word)
         if word[:1].isupper():
@@ -1812,6 +1814,9 @@ def _role_stems(noun: str, language: str) -> tuple[str, ...]:
     return (folded[:5],)
 
 
+_ELIDED = re.compile(r"^(?:l|d|qu)['’]")
+
+
 def asked_role(
     text: str, language: str, focus: str | None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -1836,15 +1841,15 @@ def asked_role(
         role = _role_stems(match.group("fr") or match.group("en"), language)
         owner = re.search(r"([\w-]+)['’]s\s+[\w-]+\s*$", match.group())
         rest = owner.group(1) if owner else text[match.end() :]
-        if not owner and not re.match(r"\s*(?:de|du|des|d['’]|of)\b", rest, re.I):
-            rest = ""
+        if not owner and not re.match(r"\s*(?:de|du|des|d['’]|à|au|aux|of)\b", rest, re.I):
+            rest = ""  # « le secrétaire à l'Armée », « le ministre aux Armées » give it too
     elif focus is not None and _FOCUS_TYPES.get(_singular(focus)) == PERSON:
         role = _role_stems(_singular(focus), language)
     rest = rest.split("?")[0].split("(")[0]
     if not role or _RELATIVE.search(rest):
         return role, ()
     stop = _stop()
-    words = (fold(token) for token in _WORD.findall(rest))
+    words = (_ELIDED.sub("", fold(token)) for token in _WORD.findall(rest))
     return role, tuple(word for word in words if len(word) >= 3 and word not in stop)
 
 
@@ -1862,17 +1867,44 @@ def _same_owner(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int
     return not words.words or any(words.has(w) for w in question.role_of)
 
 
+def _owner_match(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int]]) -> bool | None:
+    """:func:`_same_owner`, or None where it says no only for a possessive."""
+    if _same_owner(question, owner):
+        return True
+    return None if owner and owner[0][0] in _POSSESSIVES else False
+
+
 def role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:
     """The person a sentence names with the role the question asks about
     (``question.role``), the question not naming them: in apposition after the role and its
     complement (« la directrice du musée, Anne-Sophie Rival », « Sa présidente, Claire
     Dumoulin »), right after it (« la procureure Isabelle Carré ») or before it (« Alain
     Mercier, président de la chambre »). None when the sentence names no such person."""
-    if not question.role:
+    return next((p for p, owner in _role_persons(annotation, question) if owner), None)
+
+
+def other_role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:
+    """A person the sentence gives the asked role **of something else** than the question
+    says (« Rustem Umerov, secrétaire du Conseil national de sécurité … » for « Qui est le
+    secrétaire à l'Armée américaine ? »), when it names no holder of the asked one."""
+    found = list(_role_persons(annotation, question))
+    if any(owner for _, owner in found):
         return None
+    return next((p for p, owner in found if owner is False), None)
+
+
+def _role_persons(
+    annotation: Annotation, question: QuestionInfo
+) -> Iterator[tuple[Entity, bool | None]]:
+    """Each person a sentence names next to the asked role (see :func:`role_holder`), with
+    whether the role is of what the question asks about (:func:`_same_owner`): True, False
+    when the sentence says in words that it is of something else, None when it does not say
+    (a possessive: « Son président » is the chamber's or the region's)."""
+    if not question.role:
+        return
     persons = new_persons(annotation, question)
     if not persons:
-        return None
+        return
     tokens = annotation.pos
     for index, (word, _, start, end) in enumerate(tokens):
         if word.rstrip("s") not in _ROLE_NOUNS or not word.startswith(question.role):
@@ -1881,27 +1913,18 @@ def role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None
         for person in persons:
             if person.start >= end:  # after the role: next to it, or after its complement's comma
                 between = [t for t in tokens[index + 1 :] if t[3] <= person.start]
-                if (
-                    not between
-                    or (
-                        len(between) <= _ROLE_COMPLEMENT_TOKENS
-                        and between[-1][0] == ","
-                        and all(t[0] != "," for t in between[:-1])
-                    )
-                ) and _same_owner(question, [*before, *between[:-1]]):
-                    return person
+                if not between or (
+                    len(between) <= _ROLE_COMPLEMENT_TOKENS
+                    and between[-1][0] == ","
+                    and all(t[0] != "," for t in between[:-1])
+                ):
+                    yield person, _owner_match(question, [*before, *between[:-1]])
             elif person.end <= start:  # « Alain Mercier, président de … »
                 between = [t for t in tokens[:index] if t[2] >= person.end]
                 following = tokens[index + 1 : index + 1 + _ROLE_COMPLEMENT_TOKENS]
                 after = list(itertools.takewhile(lambda t: t[0] not in ",;:.()", following))
-                if (
-                    between
-                    and between[0][0] == ","
-                    and all(t[1] == "DET" for t in between[1:])
-                    and _same_owner(question, [*between[1:], *after])
-                ):
-                    return person
-    return None
+                if between and between[0][0] == "," and all(t[1] == "DET" for t in between[1:]):
+                    yield person, _owner_match(question, [*between[1:], *after])
 
 
 # How many tokens a role's complement may take before the comma of its apposition
