@@ -56,6 +56,7 @@ from rag.reader.features import (
     describes,
     gives_reason,
     named_after,
+    named_role_holder,
     new_typed_entities,
     other_role_holder,
     regex_entities,
@@ -731,6 +732,30 @@ def test_a_person_holding_the_asked_role_of_something_else_is_no_answer(reader: 
     chamber = _typed_reading(reader, "Qui préside la chambre de commerce ?", text, 0.1)
     assert other_role_holder(chamber.sentences[0].annotation, chamber.question) is None
     assert chamber.short_answer is not None and chamber.short_answer.text == "Alain Mercier"
+
+
+def test_a_runner_up_naming_the_holder_of_the_role_of_what_is_asked_is_quoted_instead(
+    reader: Reader,
+) -> None:
+    text = (
+        "Sa présidente, Claire Dumoulin, juge insuffisant le remboursement promis par la région. "
+        "La séance aura lieu en présence du président de la région, Olivier Fabre."
+    )
+    reading = reader.read("Who is the president of the region?", "en", QUERY, [passage(text)],
+                          vectors=same_vectors, extractive_margin=0.1)  # fmt: skip
+    # However low the reader rates it: the best sentence's « Sa » may be anyone's.
+    reading = _best_first(reading, "Sa présidente")
+    low = reading.sentences[1]
+    reading = dataclasses.replace(
+        reading, sentences=[reading.sentences[0], dataclasses.replace(low, probability=0.01)]
+    )
+    instead = ReaderGenerator._holder_instead(reading)
+    assert instead is not None and instead.candidate.text.startswith("La séance")
+    holder = named_role_holder(instead.annotation, reading.question)
+    assert holder is not None and holder.text == "Olivier Fabre"
+    # A role of no stated owner (« le président Vladimir Poutine ») is no such runner-up.
+    vague = "Le président Vladimir Poutine a salué la région."
+    assert named_role_holder(reader.annotator.annotate(vague), reading.question) is None
 
 
 def test_where_and_when_is_answered_by_a_date_or_a_place(reader: Reader) -> None:

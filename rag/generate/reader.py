@@ -46,6 +46,7 @@ from rag.reader.features import (
     counts_asked_thing,
     describes,
     gives_reason,
+    named_role_holder,
     new_names,
     new_persons,
     new_typed_entities,
@@ -550,7 +551,15 @@ class ReaderGenerator(Generator):
         best = reading.best
         if not question.role or best is None or role_holder(best.annotation, question):
             return None
-        return ReaderGenerator._instead(
+        # A runner-up with the role and what it is of in the question's words (« le président
+        # de la région, Olivier Fabre »), however the reader rates it: a best sentence that
+        # names no holder often only shares the question's other words.
+        named = ReaderGenerator._instead(
+            reading,
+            lambda scored: named_role_holder(scored.annotation, question) is not None,
+            share=0.0,
+        )
+        return named or ReaderGenerator._instead(
             reading, lambda scored: role_holder(scored.annotation, question) is not None
         )
 

@@ -1863,15 +1863,12 @@ def _same_owner(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int
         return True
     if owner and owner[0][0] in _POSSESSIVES:
         return False
-    words = WordSet([w for w, pos, _, _ in owner if pos in ("NOUN", "PROPN", "ADJ", "X")])
+    words = _owner_words(owner)
     return not words.words or any(words.has(w) for w in question.role_of)
 
 
-def _owner_match(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int]]) -> bool | None:
-    """:func:`_same_owner`, or None where it says no only for a possessive."""
-    if _same_owner(question, owner):
-        return True
-    return None if owner and owner[0][0] in _POSSESSIVES else False
+def _owner_words(owner: Sequence[tuple[str, str, int, int]]) -> WordSet:
+    return WordSet([w for w, pos, _, _ in owner if pos in ("NOUN", "PROPN", "ADJ", "X")])
 
 
 def role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:
@@ -1880,26 +1877,39 @@ def role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None
     complement (« la directrice du musée, Anne-Sophie Rival », « Sa présidente, Claire
     Dumoulin »), right after it (« la procureure Isabelle Carré ») or before it (« Alain
     Mercier, président de la chambre »). None when the sentence names no such person."""
-    return next((p for p, owner in _role_persons(annotation, question) if owner), None)
+    found = _role_persons(annotation, question)
+    return next((p for p, owner in found if _same_owner(question, owner)), None)
+
+
+def named_role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:
+    """:func:`role_holder` when the sentence also says, in a word of the question's, what the
+    role is of (« le président de la région, Olivier Fabre » for "Who is the president of the
+    region?"), not by a possessive or not at all."""
+    if not question.role_of:
+        return None
+    for person, owner in _role_persons(annotation, question):
+        words = _owner_words(owner)
+        if _same_owner(question, owner) and any(words.has(w) for w in question.role_of):
+            return person
+    return None
 
 
 def other_role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:
     """A person the sentence gives the asked role **of something else** than the question
     says (« Rustem Umerov, secrétaire du Conseil national de sécurité … » for « Qui est le
-    secrétaire à l'Armée américaine ? »), when it names no holder of the asked one."""
+    secrétaire à l'Armée américaine ? »), when it names no holder of the asked one. A
+    possessive does not say whose role it is (« Son président » may be the chamber's)."""
     found = list(_role_persons(annotation, question))
-    if any(owner for _, owner in found):
+    if any(_same_owner(question, owner) for _, owner in found):
         return None
-    return next((p for p, owner in found if owner is False), None)
+    return next((p for p, owner in found if not owner or owner[0][0] not in _POSSESSIVES), None)
 
 
 def _role_persons(
     annotation: Annotation, question: QuestionInfo
-) -> Iterator[tuple[Entity, bool | None]]:
+) -> Iterator[tuple[Entity, list[tuple[str, str, int, int]]]]:
     """Each person a sentence names next to the asked role (see :func:`role_holder`), with
-    whether the role is of what the question asks about (:func:`_same_owner`): True, False
-    when the sentence says in words that it is of something else, None when it does not say
-    (a possessive: « Son président » is the chamber's or the region's)."""
+    the tokens that say what the role is of (« de la région », « Sa », none)."""
     if not question.role:
         return
     persons = new_persons(annotation, question)
@@ -1918,13 +1928,13 @@ def _role_persons(
                     and between[-1][0] == ","
                     and all(t[0] != "," for t in between[:-1])
                 ):
-                    yield person, _owner_match(question, [*before, *between[:-1]])
+                    yield person, [*before, *between[:-1]]
             elif person.end <= start:  # « Alain Mercier, président de … »
                 between = [t for t in tokens[:index] if t[2] >= person.end]
                 following = tokens[index + 1 : index + 1 + _ROLE_COMPLEMENT_TOKENS]
                 after = list(itertools.takewhile(lambda t: t[0] not in ",;:.()", following))
                 if between and between[0][0] == "," and all(t[1] == "DET" for t in between[1:]):
-                    yield person, _owner_match(question, [*between[1:], *after])
+                    yield person, [*between[1:], *after]
 
 
 # How many tokens a role's complement may take before the comma of its apposition
