@@ -53,6 +53,7 @@ from rag.reader.features import (
     candidate_sentences,
     clean_entity,
     coordinated_types,
+    counts_asked_thing,
     describes,
     gives_reason,
     named_after,
@@ -756,6 +757,22 @@ def test_a_runner_up_naming_the_holder_of_the_role_of_what_is_asked_is_quoted_in
     # A role of no stated owner (« le président Vladimir Poutine ») is no such runner-up.
     vague = "Le président Vladimir Poutine a salué la région."
     assert named_role_holder(reader.annotator.annotate(vague), reading.question) is None
+
+
+def test_a_number_counts_what_its_sentence_says_it_is_the_number_of(
+    annotator: Annotator,
+) -> None:
+    question = analyze_question("Combien d'autocars circulent mercredi ?", "fr", annotator)
+    sentence = "Le nombre d’autocars, qui était de 28 au début, a été porté à 40 mercredi."
+    other = "L’intersyndicale affirme que 263 trains ont été supprimés mardi."
+    annotation = annotator.annotate(sentence)
+    numbers = [e for e in annotation.entities if e.label == NUMBER]
+    assert [e.text for e in numbers] == ["28", "40"]
+    assert all(counts_asked_thing(annotation, question, n) for n in numbers)
+    trains = annotator.annotate(other)
+    assert not any(
+        counts_asked_thing(trains, question, e) for e in trains.entities if e.label == NUMBER
+    )
 
 
 def test_where_and_when_is_answered_by_a_date_or_a_place(reader: Reader) -> None:

@@ -74,6 +74,9 @@ DISAGREE_SHARE = 0.5
 # type is answered by the best sentence that does, if the reader rates it at least this share of
 # the best: a sentence without a place cannot say where something happened.
 TYPED_SHARE = 0.25
+# A runner-up that counts the asked thing in the question's word (« 40 » autocars) is read
+# down to this share of the best: the numbers of the best sentence count something else.
+COUNTED_SHARE = 0.1
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
 }  # fmt: skip
@@ -567,8 +570,8 @@ class ReaderGenerator(Generator):
     def _counted_instead(reading: Reading) -> ScoredSentence | None:
         """For a how-many question whose best sentence counts something else (« 61 % des
         contrôleurs » for "Combien de trains … ?"), the best sentence with a number of the
-        counted thing (« 212 trains ont été supprimés »), rated at least ``TYPED_SHARE`` of the
-        best; else None."""
+        counted thing (« 212 trains ont été supprimés »), rated at least ``COUNTED_SHARE`` of
+        the best; else None."""
         question = reading.question
         if not question.counted:
             return None
@@ -577,7 +580,7 @@ class ReaderGenerator(Generator):
             numbers = new_typed_entities(scored.annotation, question, NUMBER)
             return any(counts_asked_thing(scored.annotation, question, n) for n in numbers)
 
-        return ReaderGenerator._instead(reading, counts)
+        return ReaderGenerator._instead(reading, counts, share=COUNTED_SHARE)
 
     @staticmethod
     def _described_instead(reading: Reading) -> ScoredSentence | None:

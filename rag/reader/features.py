@@ -1151,9 +1151,20 @@ def counted_words(text: str, measure: str | None) -> tuple[str, ...]:
 
 def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: Entity) -> bool:
     """Whether a number of a sentence counts what the question counts: the word after it (past
-    scale words) is one of ``question.counted`` or shares its stem (``212 trains``)."""
+    scale words) is one of ``question.counted`` or shares its stem (``212 trains``), or the
+    sentence says earlier that it gives the number of it (« le nombre d'autocars … 40 »)."""
     unit = _unit_after(annotation, entity, _SCALE_WORDS)
-    return unit is not None and any(_prefix_match(unit, word) for word in question.counted)
+    if unit is not None and any(_prefix_match(unit, word) for word in question.counted):
+        return True
+    # « Le nombre d'autocars …, qui était de 28, a été porté à 40 »: what the sentence says
+    # the number of comes before its numbers.
+    tokens = [t for t in annotation.pos if t[3] <= entity.start]
+    for i, (word, _, _, _) in enumerate(tokens[:-2]):
+        if word in ("nombre", "number") and tokens[i + 1][0] in ("de", "d'", "d’", "of"):
+            counted = tokens[i + 2][0]
+            if any(_prefix_match(counted, word) for word in question.counted):
+                return True
+    return False
 
 
 # How many words after a number its counted noun may come (« 61 % des contrôleurs »).
