@@ -666,6 +666,14 @@ def test_a_question_asking_who_holds_a_role(
         ("Who is the museum's director?",
          "« Ils savaient ce qu'ils cherchaient », estime la directrice du musée, Anne-Sophie "
          "Rival.", "Anne-Sophie Rival"),
+        # the name right after a complement of nouns and adjectives, with no comma
+        ("Qui est le maire de Saint-Aurèle ?",
+         "Le maire de Saint-Aurèle François Kerbrat a réagi dimanche.", "François Kerbrat"),
+        ("Qui est l'assistant de Poutine pour les affaires internationales ?",
+         "Il a parlé avec l’assistant du président russe pour les affaires internationales "
+         "Iouri Ouchakov.", "Iouri Ouchakov"),
+        ("Qui est le maire de Saint-Aurèle ?",
+         "Le maire de Saint-Aurèle a rencontré François Kerbrat.", None),
         # a verb of heading is no role noun, whatever the tagger says
         ("Qui dirige la délégation ?",
          "Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction.", None),

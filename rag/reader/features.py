@@ -128,7 +128,9 @@ for _type, _nouns in {
     PERSON: "responsable responsables président présidente dirigeant dirigeante ministre homme "
     "femme personne personnes émissaire envoyé envoyée négociateur négociatrice chef conseiller "
     "conseillère diplomate porte-parole secrétaire ambassadeur ambassadrice général leader "
-    "patron journaliste auteur député sénateur official officials president leader minister "
+    "patron journaliste auteur député sénateur assistant assistante adjoint adjointe préfet "
+    "préfète chancelier chancelière official officials president leader minister assistant "
+    "aide deputy chancellor prefect "
     "envoy person man woman negotiator adviser advisor spokesman spokeswoman spokesperson "
     "diplomat secretary ambassador general author journalist senator chief head "
     # People a question asks to be named (``asked_name``) are people when asked with quel/which.
@@ -1798,6 +1800,7 @@ _EN_ROLES = {
     "chairwoman": ("presi",), "chair": ("presi",), "head": _HEAD_ROLES, "chief": _HEAD_ROLES,
     "boss": _HEAD_ROLES, "leader": ("dirig", "chef"), "ceo": ("pdg", "direc"),
     "watchman": ("gardi",), "guard": ("gardi",), "judge": ("juge",), "lawyer": ("avoca",),
+    "aide": ("assis", "conse", "colla"), "deputy": ("adjoi",), "prefect": ("prefe",),
 }  # fmt: skip
 # Person nouns that name no role ("quel homme", "which official").
 _NO_ROLE = frozenset(
@@ -1940,6 +1943,11 @@ def _role_persons(
                     and all(t[0] != "," for t in between[:-1])
                 ):
                     yield person, [*before, *between[:-1]]
+                elif len(between) <= _ROLE_COMPLEMENT_TOKENS and all(
+                    t[1] in _COMPLEMENT_POS for t in between
+                ):  # « l'assistant du président russe pour les affaires internationales Yuri
+                    # Ushakov »: a complement of nouns and adjectives, the name right after
+                    yield person, [*before, *between]
             elif person.end <= start:  # « Alain Mercier, président de … »
                 between = [t for t in tokens[:index] if t[2] >= person.end]
                 following = tokens[index + 1 : index + 1 + _ROLE_COMPLEMENT_TOKENS]
@@ -1948,6 +1956,8 @@ def _role_persons(
                     yield person, [*between[1:], *after]
 
 
+# Parts of speech of a role's complement that the holder's name may follow with no comma.
+_COMPLEMENT_POS = frozenset({"DET", "ADP", "NOUN", "ADJ"})
 # How many tokens a role's complement may take before the comma of its apposition
 # (« la procureure de la République de Lorvan, Isabelle Carré »).
 _ROLE_COMPLEMENT_TOKENS = 8
