@@ -52,6 +52,7 @@ from rag.reader.features import (
     new_typed_entities,
     other_role_holder,
     role_holder,
+    role_speaks,
     speaks,
     tagged_as,
 )
@@ -231,6 +232,21 @@ def names_role_holder(reading: Reading, slack: float) -> bool:
     )
 
 
+def quotes_role(reading: Reading, slack: float) -> bool:
+    """Whether a question asking what the holder of a role said ("What did the prosecutor
+    say?", ``question.speaking_role``) is answered by a best sentence that reports that role
+    speaking (:func:`rag.reader.features.role_speaks`: « … », a déclaré la procureure de
+    Lorvan »), its support at most ``slack`` below the bar (the role holder's slack: the
+    words quoted are seldom the question's)."""
+    best = reading.best
+    return (
+        slack > 0
+        and best is not None
+        and reading.candidate_set.extractive_margin >= -slack
+        and role_speaks(best.candidate.text, best.annotation, reading.question.speaking_role)
+    )
+
+
 def holds_another_role(reading: Reading) -> bool:
     """Whether a question asking who holds a role (« Qui est le secrétaire à l'Armée ? ») is
     read in a sentence that gives that role, in words, to someone of something else
@@ -291,6 +307,7 @@ def refusal_allows(
         candidate_set.extractive_margin >= 0
         or confident
         or (policy == "typed" and names_role_holder(reading, role_slack))
+        or (policy == "typed" and quotes_role(reading, role_slack))
     )
     if policy == "typed" and reading.question.asks_name:
         return supported and holds_new_name(reading)
@@ -793,6 +810,7 @@ __all__ = [
     "holds_asked_type",
     "holds_new_name",
     "names_role_holder",
+    "quotes_role",
     "quotes_speaker",
     "reads_reason",
     "refusal_allows",

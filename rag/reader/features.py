@@ -642,6 +642,9 @@ class QuestionInfo:
         role_of: What the asked role is of (« la région » in « Qui préside la région ? »), as
             folded content words (:func:`asked_role`); empty when the question does not
             say it in words (« Qui la préside ? », « le maire de la ville où … »).
+        speaking_role: The role whose holder's words the question asks for ("What did the
+            prosecutor say?", « Qu'a déclaré la procureure ? »), as French stems like
+            :attr:`role` (:func:`asked_speaking_role`); empty when a name is given.
     """
 
     text: str
@@ -662,6 +665,7 @@ class QuestionInfo:
     also_types: tuple[str, ...] = ()
     role: tuple[str, ...] = ()
     role_of: tuple[str, ...] = ()
+    speaking_role: tuple[str, ...] = ()
 
     @property
     def asked_types(self) -> tuple[str, ...]:
@@ -780,6 +784,47 @@ def asked_speaker(text: str) -> str | None:
             return None
         return fold(speaker.group("name").split()[-1])
     return None
+
+
+def asked_speaking_role(text: str, language: str) -> tuple[str, ...]:
+    """The role whose holder's words a question asks for, as French stems (see
+    :func:`asked_role`); () when it names the speaker or asks no one's words.
+
+    >>> asked_speaking_role("What did the museum director say?", "en")
+    ('direc',)
+    >>> asked_speaking_role("Qu'a déclaré Zelensky ?", "fr")
+    ()
+    """
+    if asked_speaker(text) is not None:
+        return ()
+    question = re.sub(rf"^{_LEADING_CONJUNCTION}", "", text.strip(), flags=re.I)
+    for pattern, _ in _ASKS_SPEECH:
+        match = pattern.search(question)
+        if match is None:
+            continue
+        for word in _WORD.findall(match.group("who"))[:4]:
+            if word[:1].isupper() and word.lower() not in ("le", "la", "les", "the"):
+                return ()  # a name
+            if stems := _role_stems(_ELIDED.sub("", word), language):
+                return stems
+        return ()
+    return ()
+
+
+def role_speaks(sentence: str, annotation: Annotation, stems: tuple[str, ...]) -> bool:
+    """Whether a sentence reports what the holder of a role says (« … », estime la directrice
+    du musée »; « a déclaré la procureure de Lorvan »): it names the role (one of ``stems``)
+    and reports speech (quotation marks or a verb of saying)."""
+    if not stems:
+        return False
+    tokens = [fold(m.group()) for m in _SPEECH_TOKEN.finditer(sentence)]
+    names_role = any(
+        token.startswith(stems) and token.rstrip("s") in _ROLE_NOUNS for token in tokens
+    )
+    return names_role and any(
+        token in _QUOTE_MARKS or token in _SPEECH_WORDS or token.startswith(_SPEECH_STEMS)
+        for token in tokens
+    )
 
 
 # "What did he say …", « Qu'a-t-elle déclaré … », « Comment a-t-il réagi ? »: a pronoun speaks.
@@ -1551,6 +1596,7 @@ def analyze_question(
         also_types=coordinated_types(own, language) if kind is not None else (),
         role=role,
         role_of=role_of,
+        speaking_role=asked_speaking_role(own, language),
     )
 
 
