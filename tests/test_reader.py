@@ -1387,6 +1387,10 @@ def test_a_question_asking_what_a_named_person_said(question: str, speaker: str 
         ("Witkoff conseille Ushakov sur la manière dont Poutine devrait aborder Donald Trump.",
          "poutine", False),
         ("Selon Axios, Dmitriev a précisé que le plan était prêt.", "dmitriev", True),
+        # A name inside the quoted words is spoken of by whoever is quoted.
+        ("« Le président Trump pense que la guerre peut finir », explique ce fonctionnaire.",
+         "trump", False),
+        ("« Nous avons bon espoir », a déclaré Isabelle Carré.", "carre", True),
         # The agent of a passive speech verb speaks.
         ("L'objectif a été exposé à Axios par l'envoyé spécial russe Kirill Dmitriev : « La "
          "sécurité doit être durable. »", "dmitriev", True),

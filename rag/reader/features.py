@@ -901,6 +901,7 @@ _SPEECH_STEM_WORDS = """declar affirm estim expliqu annonc repond repondu indiqu
     recommend ask call order threaten retort cite maintain"""
 _SPEECH_STEMS = tuple(_SPEECH_STEM_WORDS.split())
 _QUOTE_MARKS = frozenset('«»“”"')
+_QUOTATION = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
 _SPEECH_TOKEN = re.compile(r"\w[\w-]*|[«»“”\",;:()]", re.UNICODE)
 # Before a name, a word that makes it a source ("selon Dmitriev") or a complement ("de Zelensky").
 _SOURCE_BEFORE = frozenset({"selon", "pour"})
@@ -931,6 +932,12 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
     ]
     if not places:
         return None
+    # Named inside the quoted words (« Le président Trump pense … », explique ce fonctionnaire):
+    # the words are someone else's.
+    quotes = [m.span() for m in _QUOTATION.finditer(sentence)]
+    places = [i for i in places if not any(a < tokens[i][1] < b for a, b in quotes)]
+    if not places:
+        return False
     speech = [
         token in _QUOTE_MARKS or word in _SPEECH_WORDS or word.startswith(_SPEECH_STEMS)
         for (token, _), word in zip(tokens, folded, strict=True)
