@@ -282,7 +282,7 @@ class Reader:
 
 # A word after a number that says when, not what the number counts.
 _WHEN_WORD = re.compile(
-    r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd|demain|monday|"
+    r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd['’]hui|demain|monday|"
     r"tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)",
     re.IGNORECASE,
 )

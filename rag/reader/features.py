@@ -129,8 +129,8 @@ for _type, _nouns in {
     "femme personne personnes émissaire envoyé envoyée négociateur négociatrice chef conseiller "
     "conseillère diplomate porte-parole secrétaire ambassadeur ambassadrice général leader "
     "patron journaliste auteur député sénateur assistant assistante adjoint adjointe préfet "
-    "préfète chancelier chancelière official officials president leader minister assistant "
-    "aide deputy chancellor prefect "
+    "préfète chancelier chancelière official officials president leader minister aide deputy "
+    "chancellor prefect "
     "envoy person man woman negotiator adviser advisor spokesman spokeswoman spokesperson "
     "diplomat secretary ambassador general author journalist senator chief head "
     # People a question asks to be named (``asked_name``) are people when asked with quel/which.
