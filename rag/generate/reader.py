@@ -43,6 +43,7 @@ from rag.reader import Reader, Reading, ScoredSentence, extract_short_answer
 from rag.reader.features import (
     NUMBER,
     PERSON,
+    QuestionInfo,
     counts_asked_thing,
     describes,
     gives_reason,
@@ -142,14 +143,18 @@ def holds_asked_type(reading: Reading) -> bool:
     best = reading.best
     if best is None or reading.question.answer_type is None:
         return False
-    if any(
-        new_typed_entities(best.annotation, reading.question, asked)
-        for asked in reading.question.asked_types
-    ):
+    if _holds_type(best, reading.question):
         return True
     return (
         ReaderGenerator._typed_instead(reading) is not None
         or ReaderGenerator._successor(reading) is not None
+    )
+
+
+def _holds_type(scored: ScoredSentence, question: QuestionInfo) -> bool:
+    """Whether a sentence holds a new entity of a type the question asks (any of them)."""
+    return any(
+        new_typed_entities(scored.annotation, question, asked) for asked in question.asked_types
     )
 
 
@@ -216,6 +221,11 @@ def confident_reading(reading: Reading, *, probability: float, slack: float) -> 
     )
 
 
+def _role_sentence(reading: Reading) -> ScoredSentence | None:
+    """The sentence a role question quotes: the runner-up naming the holder, else the best."""
+    return ReaderGenerator._holder_instead(reading) or reading.best
+
+
 def names_role_holder(reading: Reading, slack: float) -> bool:
     """Whether a question asking who holds a role (« Qui est le maire de … ? », "Who heads …?",
     ``question.role``) is answered by its best sentence (or the runner-up quoted instead,
@@ -223,7 +233,7 @@ def names_role_holder(reading: Reading, slack: float) -> bool:
     (:func:`rag.reader.features.role_holder`: « … le maire de Saint-Aurèle, François Kerbrat »),
     its support at most ``slack`` below the bar. Such a sentence often says something else
     about the person (a quote), which the support score reads as off the question."""
-    quoted = ReaderGenerator._holder_instead(reading) or reading.best
+    quoted = _role_sentence(reading)
     return (
         slack > 0
         and quoted is not None
@@ -252,7 +262,7 @@ def holds_another_role(reading: Reading) -> bool:
     read in a sentence that gives that role, in words, to someone of something else
     (« Rustem Umerov, secrétaire du Conseil national de sécurité … ») and to no one of what
     the question asks about (:func:`rag.reader.features.other_role_holder`)."""
-    quoted = ReaderGenerator._holder_instead(reading) or reading.best
+    quoted = _role_sentence(reading)
     return (
         bool(reading.question.role)
         and quoted is not None
@@ -680,23 +690,14 @@ class ReaderGenerator(Generator):
         best sentence, it gives the short answer; else None."""
         question = reading.question
         best = reading.best
-        if best is None or question.answer_type in (None, PERSON):
-            return None
-
-        def holds(scored: ScoredSentence) -> bool:
-            return any(
-                new_typed_entities(scored.annotation, question, asked)
-                for asked in question.asked_types
-            )
-
-        if holds(best):
+        if best is None or question.answer_type in (None, PERSON) or _holds_type(best, question):
             return None
         sentence = best.candidate
         for scored in reading.sentences:
             other = scored.candidate
             if other.key == sentence.key and other.position == sentence.position + 1:
                 goes_on = _SUBJECT_PRONOUN.match(other.text) and not _CONTRAST.search(other.text)
-                return scored if goes_on and holds(scored) else None
+                return scored if goes_on and _holds_type(scored, question) else None
         return None
 
     @staticmethod

@@ -37,6 +37,7 @@ from rag.reader.features import (
     PLACE,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
+    WHEN_WORD,
     Annotation,
     Annotator,
     Candidate,
@@ -280,14 +281,6 @@ class Reader:
         return Reading(cset.question, sentences, answerability, self.model.threshold, short, cset)
 
 
-# A word after a number that says when, not what the number counts.
-_WHEN_WORD = re.compile(
-    r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd['’]hui|demain|monday|"
-    r"tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)",
-    re.IGNORECASE,
-)
-
-
 def _number_unit(sentence: str, entity: Entity) -> int:
     """End offset of a number plus the noun that follows it (``28 points``)."""
     if entity.label != NUMBER or entity.text.endswith("%"):
@@ -296,7 +289,7 @@ def _number_unit(sentence: str, entity: Entity) -> int:
     if not match:
         return entity.end
     word = match.group(1)
-    if _WHEN_WORD.fullmatch(word):
+    if WHEN_WORD.fullmatch(word):
         return entity.end  # « porté à 40 mercredi »: when, not what is counted
     if word.lower() in {"de", "d", "des", "du", "et", "à", "a", "en", "le", "la", "les", "sur"}:
         # "2 millions de personnes": keep the quantity's noun after "de".

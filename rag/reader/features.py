@@ -339,6 +339,12 @@ def clean_entity(text: str, label: str, start: int) -> Entity | None:
     return Entity(stripped, label, start, start + len(stripped))
 
 
+# A word after a number that says when, not what the number counts (« porté à 40 mercredi »).
+_WEEKDAYS_EN = "|".join(en for en, fr in _EN_MONTHS.items() if fr in _WEEKDAYS_FR.split("|"))
+WHEN_WORD = re.compile(
+    rf"(?:{_WEEKDAYS_FR}|{_WEEKDAYS_EN}|hier|aujourd['’]hui|demain|yesterday|today|tomorrow)",
+    re.IGNORECASE,
+)
 # Days and months the small model tags as names ("May" left out: also a surname).
 _CALENDAR_WORD = re.compile(
     rf"(?:{_MONTHS_FR}|{_WEEKDAYS_FR}|{'|'.join(w for w in _EN_MONTHS if w != 'may')})",
@@ -805,7 +811,7 @@ def asked_speaking_role(text: str, language: str) -> tuple[str, ...]:
         for word in _WORD.findall(match.group("who"))[:4]:
             if word[:1].isupper() and word.lower() not in ("le", "la", "les", "the"):
                 return ()  # a name
-            if stems := _role_stems(_ELIDED.sub("", word), language):
+            if stems := _role_stems(_ELIDED_HEAD.sub("", word), language):
                 return stems
         return ()
     return ()
@@ -1881,9 +1887,6 @@ def _role_stems(noun: str, language: str) -> tuple[str, ...]:
     return (folded[:5],)
 
 
-_ELIDED = re.compile(r"^(?:l|d|qu)['’]")
-
-
 def asked_role(
     text: str, language: str, focus: str | None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -1916,7 +1919,7 @@ def asked_role(
     if not role or _RELATIVE.search(rest):
         return role, ()
     stop = _stop()
-    words = (_ELIDED.sub("", fold(token)) for token in _WORD.findall(rest))
+    words = (_ELIDED_HEAD.sub("", fold(token)) for token in _WORD.findall(rest))
     return role, tuple(word for word in words if len(word) >= 3 and word not in stop)
 
 
