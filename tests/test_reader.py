@@ -33,6 +33,7 @@ from rag.reader import (
     Reading,
     ScoredSentence,
     extract_short_answer,
+    verbs_first,
 )
 from rag.reader.collect import corpus_notes
 from rag.reader.features import (
@@ -1126,6 +1127,41 @@ def test_a_sentence_that_turns_to_something_else_does_not_answer_for_the_one_bef
     assert ReaderGenerator._successor(plain) is not None
 
 
+def test_the_sentence_after_the_best_one_names_who_said_it(reader: Reader) -> None:
+    text = (
+        "Aucune rencontre entre Daniel Driscoll et des représentants russes n'est prévue. "
+        "Dmitri Peskov l'a affirmé, démentant les rumeurs."
+    )
+    question = "Qui a démenti qu'une rencontre entre Driscoll et les Russes était prévue ?"
+    reading = _best_first(_typed_reading(reader, question, text, 0.1), "Aucune")
+    successor = ReaderGenerator._successor(reading)
+    assert successor is not None and successor.candidate.text.startswith("Dmitri Peskov")
+    short = extract_short_answer(reading.question, successor.candidate.text,
+                                 successor.annotation)  # fmt: skip
+    assert short is not None and short.text == "Dmitri Peskov"
+    # A next sentence that does not refer back says nothing of who said the first one.
+    other = text.replace("l'a affirmé, démentant les rumeurs", "est arrivé à Moscou")
+    reading = _best_first(_typed_reading(reader, question, other, 0.1), "Aucune")
+    assert ReaderGenerator._successor(reading) is None
+
+
+def test_a_verbless_fragment_is_never_the_best_sentence_of_a_what_question(
+    reader: Reader,
+) -> None:
+    text = (
+        "(Rome, 19 novembre 2025). Un ensemble de propositions figurait dans un projet datant "
+        "d'avril 2025."
+    )
+    question = "Quelles propositions figuraient dans le projet d'avril 2025 ?"
+    reading = _best_first(_typed_reading(reader, question, text, 0.1), "(Rome")
+    ordered = verbs_first(reading.question, reading.sentences)
+    assert ordered[0].candidate.text.startswith("Un ensemble")
+    # A question asking for a place or a date may still be answered by a dateline.
+    place = "De quelle ville la dépêche est-elle datée ?"
+    dated = _best_first(_typed_reading(reader, place, text, 0.1), "(Rome")
+    assert verbs_first(dated.question, dated.sentences)[0].candidate.text.startswith("(Rome")
+
+
 @pytest.mark.parametrize(
     ("question", "text"),
     [
@@ -1325,6 +1361,13 @@ def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:
         ("How did Zelensky react to the plan?", "zelensky"),
         ("Did Witkoff respond to the leak?", "witkoff"),
         ("And how did the SUD-Rail spokesman react to that?", None),
+        # A named person's position, view or reaction.
+        ("What is Zelensky's position on the plan?", "zelensky"),
+        ("What was the reaction of Dmitri Peskov?", "peskov"),
+        ("Quelle est la position de Zelensky sur le plan ?", "zelensky"),
+        ("Quel est l'avis de Kirill Dmitriev ?", "dmitriev"),
+        ("What is the US official's view of the plan?", None),
+        ("Quelle est la position du gouvernement ukrainien sur le plan ?", None),
         # A role, a pronoun or a name inside a longer subject: no named speaker.
         ("What did the US official say about the timing of the plan?", None),
         ("What did the director of the Louvre say?", None),

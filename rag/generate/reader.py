@@ -686,18 +686,31 @@ class ReaderGenerator(Generator):
         one opens on a subject pronoun, so goes on about the same subject (no « néanmoins »
         turning to something else), and holds the asked type: « L'association … a lancé une
         souscription … » then « Elle a déjà recueilli 23 000 euros en trois jours. ». However
-        the reader rates it: a pronoun carries none of the question's words. Quoted after the
+        the reader rates it: a pronoun carries none of the question's words. A next sentence
+        that says who said the best one (« Dmitri Peskov l'a affirmé », :data:`_REFERS_BACK`)
+        answers the same way, a who-question too, when it names someone new. Quoted after the
         best sentence, it gives the short answer; else None."""
         question = reading.question
         best = reading.best
-        if best is None or question.answer_type in (None, PERSON) or _holds_type(best, question):
+
+        def holds(scored: ScoredSentence) -> bool:
+            if question.answer_type == PERSON:  # "Driscoll" names « Daniel Driscoll »
+                return bool(new_persons(scored.annotation, question))
+            return _holds_type(scored, question)
+
+        if best is None or question.answer_type is None or holds(best):
             return None
         sentence = best.candidate
         for scored in reading.sentences:
             other = scored.candidate
             if other.key == sentence.key and other.position == sentence.position + 1:
-                goes_on = _SUBJECT_PRONOUN.match(other.text) and not _CONTRAST.search(other.text)
-                return scored if goes_on and _holds_type(scored, question) else None
+                goes_on = (
+                    question.answer_type != PERSON
+                    and _SUBJECT_PRONOUN.match(other.text)
+                    and not _CONTRAST.search(other.text)
+                )
+                says_it = _REFERS_BACK.search(other.text)  # « Dmitri Peskov l'a affirmé »
+                return scored if (goes_on or says_it) and holds(scored) else None
         return None
 
     @staticmethod

@@ -271,6 +271,7 @@ class Reader:
             )
             for i in order
         ]
+        sentences = verbs_first(cset.question, sentences)
         short = (
             extract_short_answer(
                 cset.question, sentences[0].candidate.text, sentences[0].annotation
@@ -279,6 +280,21 @@ class Reader:
             else None
         )
         return Reading(cset.question, sentences, answerability, self.model.threshold, short, cset)
+
+
+def verbs_first(question: QuestionInfo, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+    """``sentences`` (best first) with, for a question asking for no type nor name, every
+    sentence that has a verb before those that have none: a verbless fragment (a dateline,
+    « (Rome, 19 novembre 2025). ») states no fact for a what/why/how question. A question
+    asking for a place or a date may still be answered by one."""
+    if question.answer_type is not None or question.asks_name:
+        return sentences
+    return sorted(sentences, key=lambda scored: not _has_verb(scored.annotation))
+
+
+def _has_verb(annotation: Annotation) -> bool:
+    """Whether a sentence has a verb or an auxiliary (spaCy's part-of-speech tags)."""
+    return any(pos in ("VERB", "AUX") for _, pos, _, _ in annotation.pos)
 
 
 def _number_unit(sentence: str, entity: Entity) -> int:
@@ -477,6 +493,7 @@ __all__ = [
     "ShortAnswer",
     "answer_type",
     "extract_short_answer",
+    "verbs_first",
 ]
 
 

@@ -736,6 +736,9 @@ _SAY_EN = (
 )
 _REACTED = r"(?:réagi|répondu|commenté)"
 _REACT_EN = r"(?:react|respond|reply|replie|answer|comment)(?:ed|d)?"
+_STANCE_EN = r"(?:position|view|views|stance|opinion|reaction|response)"
+_STANCE_FR = r"(?:position|réaction|avis|opinion|point de vue)"
+_STANCE_ON_FR = r"(?:sur|à propos|au sujet|concernant|quant|face|vis-à-vis|envers)"
 # (pattern, whole): with ``whole``, the name must be the whole subject ("who" ends before the
 # verb); without it, the speaker opens "who" and the rest of the question follows.
 _ASKS_SPEECH = (
@@ -754,6 +757,15 @@ _ASKS_SPEECH = (
     (re.compile(rf"^(?P<who>[^?]+?)\s+(?:a|avait)-t-(?:il|elle)\s+{_REACTED}\b", re.I), True),
     (re.compile(rf"^how\s+(?:did|does|has|have|had)\s+(?P<who>.+?)\s+{_REACT_EN}\b", re.I), True),
     (re.compile(rf"^(?:did|has|have|had)\s+(?P<who>.+?)\s+{_REACT_EN}\b", re.I), True),
+    # A named person's position: "What is Zelensky's position on the plan?", « Quelle est la
+    # position de Zelensky sur le plan ? »
+    (re.compile(rf"^what\s+(?:is|was|are|were)\s+(?P<who>.+?)['’]s?\s+{_STANCE_EN}\b", re.I),
+     True),
+    (re.compile(rf"^what\s+(?:is|was)\s+the\s+{_STANCE_EN}\s+of\s+(?P<who>.+?)"
+                rf"(?:\s+(?:on|about|to|towards|regarding)\b|\s*\?|$)", re.I), True),
+    (re.compile(r"^quel(?:le)?\s+(?:est|était|a été)\s+(?:la\s+|le\s+|l['’]\s*)"
+                rf"{_STANCE_FR}\s+(?:de\s+|d['’]\s*)(?P<who>.+?)"
+                rf"(?:\s+{_STANCE_ON_FR}\b|\s*\?|$)", re.I), True),
 )  # fmt: skip
 # The speaker: an optional article, at most two lower-case words with no preposition among
 # them ("le chancelier", "the Ukrainian"), then a capitalised name ("Friedrich Merz").
