@@ -893,6 +893,12 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
         ("Combien de points compte le plan ?", "fr", "Le plan comprend 28 points.", ["28"]),
         ("À combien s'élève le préjudice ?", "fr", "Il est estimé à 6 millions d'euros.",
          ["6 millions"]),
+        # an amount in millions with no unit of its own is in the other amount's currency
+        ("How much money is the painting alone worth?", "en",
+         "Le préjudice est estimé à 4,5 millions d'euros, dont 3,2 millions pour le tableau.",
+         ["4,5 millions", "3,2 millions"]),
+        ("How much money did the town lose?", "en",
+         "La ville compte 3,2 millions pour 4 habitants.", []),
     ],
 )  # fmt: skip
 def test_how_old_how_long_and_how_much_take_only_numbers_of_their_measure(
@@ -1081,6 +1087,20 @@ def test_who_il_is_when_the_sentence_names_the_asked_person_in_another_spelling(
     # « Rustem Umerov » is the question's « Oumierov »: the sentence names no one else.
     antecedent = ReaderGenerator._antecedent(reading, chosen)
     assert antecedent is not None and antecedent.candidate.text.startswith("Steve Witkoff")
+
+
+def test_who_il_is_in_a_cleft_comes_from_the_person_noun_before_it(reader: Reader) -> None:
+    text = (
+        "Le gardien de nuit, seul en poste au moment des faits, n'a rien entendu. "
+        "C'est lors de sa ronde, à 4 h 15, qu'il a découvert la vitrine brisée."
+    )
+    reading = _typed_reading(reader, "Qui a découvert la vitrine brisée ?", text, 0.1)
+    antecedent = ReaderGenerator._antecedent(reading, _sentence(reading, "C'est lors"))
+    assert antecedent is not None and antecedent.candidate.text.startswith("Le gardien")
+    # A sentence before that names neither a person nor a person noun says nothing of "il".
+    other = text.replace("Le gardien de nuit, seul en poste", "La nuit, calme")
+    reading = _typed_reading(reader, "Qui a découvert la vitrine brisée ?", other, 0.1)
+    assert ReaderGenerator._antecedent(reading, _sentence(reading, "C'est lors")) is None
 
 
 def _best_first(reading: Reading, start: str) -> Reading:

@@ -51,6 +51,7 @@ from rag.reader.features import (
     new_names,
     new_persons,
     new_typed_entities,
+    opens_on_person_noun,
     other_role_holder,
     role_holder,
     role_speaks,
@@ -107,6 +108,16 @@ _SUBJECT_PRONOUN = re.compile(
     r"a (?:également |aussi |déjà )?été|est (?:possible|probable|clair|question))\b)",
     re.IGNORECASE,
 )
+# A cleft whose subject is a pronoun: « C'est lors de sa ronde, à 4 h 15, qu'il a découvert … ».
+_CLEFT_PRONOUN = re.compile(r"^c['’]est\b[^.]*?\bqu['’](?:il|elle|ils|elles)\b", re.IGNORECASE)
+
+
+def _pronoun_subject(text: str) -> bool:
+    """Whether a sentence's subject is a personal pronoun (« Il a rejeté … », « C'est … qu'il a
+    découvert … »)."""
+    return bool(_SUBJECT_PRONOUN.match(text) or _CLEFT_PRONOUN.match(text))
+
+
 # A sentence that turns to something else than the one before it (« Il a néanmoins rencontré … »).
 _CONTRAST = re.compile(
     r"\b(?:néanmoins|pourtant|cependant|toutefois|en revanche|par contre|plutôt|"
@@ -561,6 +572,8 @@ class ReaderGenerator(Generator):
             )
 
         best = reading.sentences[0]
+        if kind == PERSON and ReaderGenerator._antecedent(reading, best) is not None:
+            return None  # who "il" is comes from the sentence before, not from a runner-up
         if new_typed_entities(best.annotation, question, kind) and not tagged(best):
             # « Trump » (a lone name the model tagged PER) for "Which organisation …?": a
             # runner-up with an entity tagged of the asked type answers instead.
@@ -664,7 +677,7 @@ class ReaderGenerator(Generator):
         … »); else None. It is quoted first and gives the short answer."""
         question = reading.question
         sentence = chosen.candidate
-        if question.answer_type != PERSON or not _SUBJECT_PRONOUN.match(sentence.text):
+        if question.answer_type != PERSON or not _pronoun_subject(sentence.text):
             return None
         if new_persons(chosen.annotation, question):
             return None
@@ -675,8 +688,8 @@ class ReaderGenerator(Generator):
             and scored.candidate.position < sentence.position
         ]
         for scored in sorted(earlier, key=lambda s: -s.candidate.position):
-            if new_persons(scored.annotation, question):
-                return scored
+            if new_persons(scored.annotation, question) or opens_on_person_noun(scored.annotation):
+                return scored  # « Dmitriev a révélé … », « Le gardien de nuit … n'a rien entendu »
         return None
 
     @staticmethod

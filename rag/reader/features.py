@@ -1194,6 +1194,16 @@ def _unit_after(
     return None
 
 
+def _bare_scale(annotation: Annotation, entity: Entity) -> bool:
+    """Whether a number ends on a scale word (``3,2 millions``) that no noun follows: the unit
+    is left out."""
+    words = entity.text.split()
+    if len(words) < 2 or fold(words[-1]) not in _SCALE_WORDS:
+        return False
+    after = next(((w, pos) for w, pos, start, _ in annotation.pos if start >= entity.end), None)
+    return after is None or (after[0] not in _SCALE_WORDS and after[1] not in ("NOUN", "PROPN"))
+
+
 def _has_measure(annotation: Annotation, entity: Entity, measure: str) -> bool:
     """Whether a number or date of a sentence is of the asked measure: a year holds one, an
     amount of money has its currency after it or a currency sign before it, an age or a
@@ -1204,7 +1214,15 @@ def _has_measure(annotation: Annotation, entity: Entity, measure: str) -> bool:
         before = [word for word, _, _, end in annotation.pos if end <= entity.start]
         if before and before[-1] in _CURRENCY_SIGNS:
             return True
-        return _unit_after(annotation, entity, _SCALE_WORDS) in _MEASURE_UNITS["money"]
+        if _unit_after(annotation, entity, _SCALE_WORDS) in _MEASURE_UNITS["money"]:
+            return True
+        # « 4,5 millions d'euros, dont 3,2 millions pour le seul tableau »: an amount in
+        # millions with no unit of its own is in the currency of the sentence's other amount.
+        return _bare_scale(annotation, entity) and any(
+            other is not entity
+            and _unit_after(annotation, other, _SCALE_WORDS) in _MEASURE_UNITS["money"]
+            for other in annotation.entities
+        )
     if measure == "count":  # "trois jours", "6 millions d'euros" count no trains
         return _unit_after(annotation, entity, _SCALE_WORDS) not in _TIME_OR_MONEY
     return _unit_after(annotation, entity) in _MEASURE_UNITS[measure]
@@ -1888,6 +1906,16 @@ _ROLE_NOUNS = (
        "administrateur", "administratrice", "conservateur", "conservatrice", "dirigeante",
        "avocat", "avocate"}
 ) - _NO_ROLE  # fmt: skip
+
+
+def opens_on_person_noun(annotation: Annotation) -> bool:
+    """Whether a sentence opens on a noun of a person, after its determiner (« Le gardien de
+    nuit, seul en poste, n'a rien entendu », « La procureure a précisé … »)."""
+    for word, pos, _, _ in annotation.pos:
+        if pos == "DET":
+            continue
+        return pos == "NOUN" and (word in _ROLE_NOUNS or word.rstrip("s") in _ROLE_NOUNS)
+    return False
 
 
 def _role_stems(noun: str, language: str) -> tuple[str, ...]:
