@@ -1103,6 +1103,45 @@ def test_who_il_is_in_a_cleft_comes_from_the_person_noun_before_it(reader: Reade
     assert ReaderGenerator._antecedent(reading, _sentence(reading, "C'est lors")) is None
 
 
+SOURCES_TEXT = (
+    "L'intersyndicale affirme que 263 trains ont été supprimés mardi. "
+    "Selon la direction régionale, 212 trains ont été supprimés mardi. "
+    "Mercredi, 78 % des contrôleurs étaient en grève selon SUD-Rail, 54 % selon la direction."
+)
+
+
+def test_a_question_naming_a_source_is_answered_by_that_source(reader: Reader) -> None:
+    question = "Combien de trains ont été supprimés mardi selon la direction ?"
+    reading = _best_first(_typed_reading(reader, question, SOURCES_TEXT, 0.1), "L'intersyndicale")
+    assert reading.question.source == ("direction",)
+    instead = ReaderGenerator._source_instead(reading)
+    assert instead is not None and instead.candidate.text.startswith("Selon la direction")
+    # Without a source in the question, the best sentence stands.
+    plain = _typed_reading(reader, "Combien de trains ont été supprimés mardi ?", SOURCES_TEXT, 0.1)
+    assert ReaderGenerator._source_instead(_best_first(plain, "L'intersyndicale")) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Selon la direction, quelle part des contrôleurs était en grève mercredi ?", "54 %"),
+        ("According to SUD-Rail, what share of conductors were on strike on Wednesday?", "78 %"),
+    ],
+)
+def test_the_short_answer_is_the_figure_of_the_asked_source(
+    reader: Reader, question: str, expected: str
+) -> None:
+    language = "en" if question.startswith("According") else "fr"
+    sentence = SOURCES_TEXT.split(". ")[-1]
+    reading = reader.read(
+        question, language, QUERY, [passage(sentence)], vectors=same_vectors,
+        extractive_margin=0.1,
+    )  # fmt: skip
+    assert reading.question.answer_type == NUMBER
+    short = extract_short_answer(reading.question, sentence, reading.sentences[0].annotation)
+    assert short is not None and short.text.startswith(expected)
+
+
 def _best_first(reading: Reading, start: str) -> Reading:
     """The same reading with the sentence opening on ``start`` rated best."""
     first = _sentence(reading, start)

@@ -44,6 +44,7 @@ from rag.reader.features import (
     NUMBER,
     PERSON,
     QuestionInfo,
+    cites_asked_source,
     counts_asked_thing,
     describes,
     gives_reason,
@@ -550,6 +551,7 @@ class ReaderGenerator(Generator):
         speaker; else None."""
         return (
             ReaderGenerator._counted_instead(reading)
+            or ReaderGenerator._source_instead(reading)
             or ReaderGenerator._holder_instead(reading)
             or ReaderGenerator._typed_instead(reading)
             or ReaderGenerator._described_instead(reading)
@@ -621,6 +623,25 @@ class ReaderGenerator(Generator):
             return any(counts_asked_thing(scored.annotation, question, n) for n in numbers)
 
         return ReaderGenerator._instead(reading, counts, share=COUNTED_SHARE)
+
+    @staticmethod
+    def _source_instead(reading: Reading) -> ScoredSentence | None:
+        """For a question asking a source's figure or claim (« … selon la direction ? »,
+        ``question.source``) whose best sentence does not cite that source (« L'intersyndicale
+        affirme que 263 trains … »), the best runner-up that does (« Selon la direction
+        régionale …, 212 trains … ») and holds the asked type, however the reader rates it;
+        else None (and for a question asking for no type). The source is in the question's
+        words; the reader rates a sentence by its other words."""
+        question = reading.question
+        if not question.source or question.answer_type is None:
+            return None  # "What …, according to Dmitriev?": he may say it without « selon »
+
+        def cites(scored: ScoredSentence) -> bool:
+            return _holds_type(scored, question) and cites_asked_source(
+                scored.candidate.text, question
+            )
+
+        return ReaderGenerator._instead(reading, cites, share=0.0)
 
     @staticmethod
     def _described_instead(reading: Reading) -> ScoredSentence | None:

@@ -54,7 +54,9 @@ from rag.reader.features import (
     other_role_holder,
     question_features,
     role_holder,
+    same_source,
     sentence_features,
+    source_of,
     speaks,
     with_known_persons,
 )
@@ -427,6 +429,7 @@ def extract_short_answer(
             del wholes[whole]
     parts = {part: whole for whole, part in wholes.items()}
     holder = role_holder(annotation, question) if kind == PERSON else None
+    asked_source = question.source if kind == NUMBER else ()
     # « Rustem Umerov, secrétaire du Conseil … » is no answer to « Qui est le secrétaire à
     # l'Armée ? »: he holds the role of something else.
     elsewhere = other_role_holder(annotation, question) if kind == PERSON else None
@@ -469,6 +472,9 @@ def extract_short_answer(
                 value += 0.5
             if re.fullmatch(r"(?:19|20)\d{2}", entity.text):
                 value -= 0.5
+            if asked_source and (source := source_of(sentence, annotation, entity)) is not None:
+                # « 78 % … selon SUD-Rail, 54 % selon la direction » for "… selon la direction ?"
+                value += 1.0 if same_source(source, asked_source) else -1.0
         scored.append((value, entity, end))
     if not scored:
         return None

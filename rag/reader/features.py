@@ -142,7 +142,8 @@ for _type, _nouns in {
     "organization agency company media outlet alliance party group institution",
     DATE: "date jour année mois moment période semaine heure day year month date week time hour",
     # Not "figure": "which Pentagon figure" asks a person as often as "what figure" a number.
-    NUMBER: "nombre montant pourcentage proportion chiffre somme quantité total âge number amount "
+    NUMBER: "nombre montant pourcentage proportion part taux chiffre somme quantité total âge "
+    "number amount rate "
     "percentage proportion share total age",
 }.items():
     for _noun in _nouns.split():
@@ -672,6 +673,7 @@ class QuestionInfo:
     role: tuple[str, ...] = ()
     role_of: tuple[str, ...] = ()
     speaking_role: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
 
     @property
     def asked_types(self) -> tuple[str, ...]:
@@ -889,6 +891,81 @@ _ASKS_SOURCE = re.compile(
     r"|says|tells|claims)\b)",
     re.I,
 )
+
+
+# "selon la direction", "d'après SUD-Rail", "according to the unions": whose figure or claim
+# is meant. In a sentence the source ends at a clause break or a quote.
+_SOURCE_MARK = r"(?:selon|d['’]apr[eè]s|according\s+to)"
+_ASKED_SOURCE = re.compile(rf"\b{_SOURCE_MARK}\s+([^,?;.]+)", re.I)
+_CITED_SOURCE = re.compile(rf"\b{_SOURCE_MARK}\s+([^,;.:«»“”()]+)", re.I)
+# « L'intersyndicale affirme que 263 trains … »: the subject of a verb of saying before « que ».
+_SAYS_THAT = re.compile(
+    r"^([^,;:«»]{2,80}?)\s+(?:affirme|affirment|annonce|annoncent|estime|estiment|indique"
+    r"|indiquent|assure|assurent|déclare|déclarent|précise|précisent|rapporte|rapportent"
+    r"|explique|expliquent|reconnaît|reconnaissent|a\s+(?:affirmé|annoncé|estimé|indiqué|assuré"
+    r"|déclaré|précisé|rapporté|expliqué|reconnu))\s+qu", re.I,
+)  # fmt: skip
+_SAME_SOURCE = frozenset({"meme", "source", "memes", "sources"})
+
+
+def _source_words(text: str) -> tuple[str, ...]:
+    """The first three content words of a source, folded (« la direction régionale de SNCF
+    Voyageurs » → direction, regionale, sncf)."""
+    words = [_ELISION.sub("", fold(w)) for w in _WORD.findall(text)]
+    return tuple(w for w in words if len(w) > 2 and w not in _stop())[:3]
+
+
+def asked_source_words(text: str) -> tuple[str, ...]:
+    """Whose figure or claim a question asks for (« Combien de trains ont été supprimés selon la
+    direction ? », "According to SUD-Rail, …"), as folded words; () when it names no source.
+
+    >>> asked_source_words("Combien de trains ont été supprimés selon la direction ?")
+    ('direction',)
+    """
+    match = _ASKED_SOURCE.search(text)
+    return _source_words(match.group(1)) if match else ()
+
+
+def cited_sources(sentence: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """The sources a sentence cites, as ``(start, end, words)``: « selon X », « d'après X »,
+    "according to X", and the subject of « X affirme que … » (not « d'après la même source »,
+    which names no one)."""
+    found = []
+    for match in _CITED_SOURCE.finditer(sentence):
+        words = _source_words(match.group(1))
+        if words and not set(words) <= _SAME_SOURCE:
+            found.append((match.start(), match.end(), words))
+    if says := _SAYS_THAT.match(sentence):
+        found.append((says.start(), says.end(), _source_words(says.group(1))))
+    return sorted(found)
+
+
+def same_source(words: tuple[str, ...], asked: tuple[str, ...]) -> bool:
+    """Whether a cited source is the asked one: a word shares its first five letters with an
+    asked word, or holds it (« intersyndicale » holds « syndi(cats) »)."""
+    return any(w[:5] in c or c[:5] in w for w in asked for c in words if min(len(w), len(c)) > 3)
+
+
+def cites_asked_source(sentence: str, question: QuestionInfo) -> bool:
+    """Whether a sentence cites the source a question asks for (``question.source``)."""
+    return any(same_source(words, question.source) for _, _, words in cited_sources(sentence))
+
+
+def source_of(sentence: str, annotation: Annotation, entity: Entity) -> tuple[str, ...] | None:
+    """Whose figure a number of a sentence is: the source cited between it and the next number
+    (« 78 % … selon SUD-Rail, 54 % selon la direction »), else the nearest one before it
+    (« Selon la direction, 212 trains … », « L'intersyndicale affirme que 263 trains … »);
+    None when the sentence cites no source."""
+    sources = cited_sources(sentence)
+    if not sources:
+        return None
+    later = [e.start for e in annotation.entities if e.start > entity.start and e.label == NUMBER]
+    bound = min(later, default=len(sentence))
+    after = [words for start, _, words in sources if entity.end <= start < bound]
+    if after:
+        return after[0]
+    before = [words for _, end, words in sources if end <= entity.start]
+    return before[-1] if before else None
 
 
 def asks_source(text: str) -> bool:
@@ -1640,6 +1717,7 @@ def analyze_question(
         role=role,
         role_of=role_of,
         speaking_role=asked_speaking_role(own, language),
+        source=asked_source_words(own),
     )
 
 
