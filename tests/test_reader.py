@@ -314,6 +314,14 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
         ("Où était garé l'utilitaire ?",
          "Un complice attendait au volant d’un utilitaire blanc garé rue des Remparts.",
          "rue des Remparts"),
+        # a place named as the complement of where something is
+        ("Où les suspects ont-ils été placés en garde à vue ?",
+         "Ils ont été placés en garde à vue dans les locaux de la police judiciaire de Rennes.",
+         "Rennes"),
+        # a ratio is one number
+        ("Quelle proportion de trains a circulé mardi ?",
+         "Sur l'axe Montclar-Vernay, seul un train sur trois a circulé mardi.",
+         "un train sur trois"),
         # who said it: the person next to the question's verb, not the longest name
         ("Qui a précisé que le plan reposait sur les principes arrêtés en Alaska ?",
          "Dmitriev a précisé que le plan s'appuyait sur les principes convenus par Trump et le "
@@ -329,6 +337,34 @@ def test_short_answer_is_a_span_of_the_sentence(
     assert short is not None
     assert short.text == expected
     assert sentence[short.start : short.end] == short.text
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("Jeudi, deux trains sur cinq circulaient, et un sur quatre entre Montclar et Vernay.",
+         ["deux trains sur cinq", "un sur quatre"]),
+        ("One in four trains ran.", ["One in four"]),
+        # « sur » before a duration is no ratio
+        ("Il a tiré un trait sur dix ans de travail.", ["dix"]),
+    ],
+)  # fmt: skip
+def test_a_ratio_is_one_number(text: str, numbers: list[str]) -> None:
+    assert [e.text for e in regex_entities(text) if e.label == NUMBER] == numbers
+
+
+def test_a_participle_opening_a_sentence_is_no_name(annotator: Annotator) -> None:
+    opening = annotator.annotate("Réunis mercredi soir à Vernay, les grévistes ont voté.")
+    assert "Réunis" not in [e.text for e in opening.entities]
+    # A name opening a sentence is its subject, followed by its verb.
+    subject = annotator.annotate("Désirée Martin a voté contre.")
+    assert [e.text for e in subject.entities if e.label == PERSON] == ["Désirée Martin"]
+
+
+def test_a_place_in_an_idiom_locates_nothing(annotator: Annotator) -> None:
+    text = "Il a parlé au nom de la Russie."
+    info = analyze_question("Où a-t-il parlé ?", "fr", annotator)
+    assert new_typed_entities(annotator.annotate(text), info, PLACE) == []
 
 
 @pytest.mark.parametrize(
@@ -820,9 +856,9 @@ def test_a_role_s_words_are_answered_a_little_under_the_bar(reader: Reader) -> N
 
 
 def test_where_and_when_is_answered_by_a_date_or_a_place(reader: Reader) -> None:
-    # The place of this sentence is no locative (« la salle des fêtes de Castelbrenne »), its
-    # date answers the « quand » coordinated with the « où ».
-    text = "Une réunion publique se tiendra le 2 juillet à la salle des fêtes de Castelbrenne."
+    # The place of this sentence is no locative (« organisée par la mairie de Castelbrenne »),
+    # its date answers the « quand » coordinated with the « où ».
+    text = "Une réunion publique organisée par la mairie de Castelbrenne se tiendra le 2 juillet."
     both = _typed_reading(reader, "Où et quand aura lieu la réunion publique ?", text, 0.1)
     where = _typed_reading(reader, "Où aura lieu la réunion publique ?", text, 0.1)
     assert (both.question.answer_type, both.question.also_types) == (PLACE, (DATE,))

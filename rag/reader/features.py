@@ -77,6 +77,14 @@ _NUMBER = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"\d+")
+# « un train sur trois », « deux trains sur cinq », "one in four", "two out of five".
+_RATIO_TERM = rf"(?:\d+|un|une|{_NUMBER_WORDS}|one|two|three|four|five|six|seven|eight|nine|ten)"
+_RATIO = re.compile(
+    rf"\b{_RATIO_TERM}\s+(?:[^\W\d_]+\s+)?(?:sur|in|out\s+of)\s+{_RATIO_TERM}\b"
+    r"(?!\s+(?:ans?|années?|jours?|mois|semaines?|heures?|minutes?|km|kilomètres?|mètres?"
+    r"|euros?|dollars?|points?|years?|days?|months?|weeks?|hours?|miles?)\b)",
+    re.I,
+)
 # A street address: « rue des Remparts », « avenue Foch », « quai d'Orsay » (the name capitalised).
 _STREET = re.compile(
     r"\b(?i:rue|avenue|boulevard|quai|impasse|allée|chemin)\s+"
@@ -389,14 +397,16 @@ def named_after(text: str, entity: Entity) -> Entity:
 
 
 def regex_entities(text: str) -> list[Entity]:
-    """Dates and numbers found by regex (a number inside a date is not a number)."""
+    """Dates and numbers found by regex (a number inside a date is not a number); a ratio
+    (« un train sur trois », "one in four") is one number."""
     dates = [Entity(m.group(0), DATE, m.start(), m.end()) for m in _DATE.finditer(text)]
+    ratios = [Entity(m.group(0), NUMBER, m.start(), m.end()) for m in _RATIO.finditer(text)]
     numbers = [
         Entity(m.group(0).strip(), NUMBER, m.start(), m.start() + len(m.group(0).rstrip()))
         for m in _NUMBER.finditer(text)
-        if not any(d.start <= m.start() < d.end for d in dates)
+        if not any(d.start <= m.start() < d.end for d in (*dates, *ratios))
     ]
-    return dates + numbers
+    return dates + ratios + numbers
 
 
 def with_streets(text: str, entities: list[Entity]) -> list[Entity]:
@@ -522,7 +532,7 @@ class Annotator:
         entities = [
             named_after(text, entity)
             for e in doc.ents
-            if e.label_ in {"PER", "LOC", "ORG", "MISC"}
+            if e.label_ in {"PER", "LOC", "ORG", "MISC"} and not _opening_participle(e)
             for entity in [clean_entity(e.text, e.label_, e.start_char)]
             if entity is not None
         ]
@@ -553,6 +563,25 @@ class Annotator:
     def annotate(self, text: str) -> Annotation:
         """The annotation of one text."""
         return self.annotate_many([text])[0]
+
+
+_PARTICIPLE_END = re.compile(r"(?:é|ée|és|ées|is|ie|ies|us|ue|ues)$")
+
+
+def _opening_participle(span: Any) -> bool:
+    """Whether a spaCy entity is a participle opening its sentence (« Réunis mercredi soir …,
+    les grévistes … », « Interrogée, la municipalité … »), which the small model tags as a
+    name: one word with a participle's ending, followed by a lower-case word that is no verb
+    (a name opening a sentence is its subject: « Aimée a dit … »)."""
+    if len(span) != 1 or (span.start > 0 and span.doc[span.start - 1].text not in ".!?"):
+        return False  # (no sentence boundaries: the parser is not loaded)
+    word = span[0]
+    if len(word.text) < 6 or not _PARTICIPLE_END.search(word.text):
+        return False
+    following = word.nbor() if word.i + 1 < len(word.doc) else None
+    return following is not None and (
+        following.is_punct or (following.text.islower() and following.pos_ not in ("AUX", "VERB"))
+    )
 
 
 _CAPITALISED_WORD = re.compile(r"\b[A-ZÀ-Ý][\w-]+", re.UNICODE)
@@ -1858,6 +1887,14 @@ class CandidateSet:
 # Prepositions that make a place the location of an event ("en Alaska", "à Miami", "in Geneva").
 _LOCATIVE = frozenset({"a", "en", "au", "aux", "dans", "chez", "in", "at"})
 _ARTICLES = frozenset({"l'", "l’", "le", "la", "les", "the"})
+_OF = frozenset({"de", "du", "des", "d'", "d’", "of"})
+# Nouns after « à », « au », « en » that make no place: « au nom de », « à la suite de ».
+_NOT_PLACE_HEAD_WORDS = (
+    "nom sujet appel tete suite propos cours faveur part cote cause raison demande initiative "
+    "occasion issue fin debut moment lumiere egard instar instigation merci detriment "
+    "name behalf request"
+)
+_NOT_PLACE_HEADS = frozenset(_NOT_PLACE_HEAD_WORDS.split())
 
 
 def is_locative(annotation: Annotation, entity: Entity) -> bool:
@@ -1865,7 +1902,24 @@ def is_locative(annotation: Annotation, entity: Entity) -> bool:
     before = [token for token, _, _, end in annotation.pos if end <= entity.start]
     if before and before[-1] in _ARTICLES:
         before.pop()
-    return bool(before) and before[-1] in _LOCATIVE
+    return (bool(before) and before[-1] in _LOCATIVE) or _located_complement(annotation, entity)
+
+
+def _located_complement(annotation: Annotation, entity: Entity) -> bool:
+    """Whether a place is the complement of a noun after a locative preposition (« dans les
+    locaux de la police judiciaire de Rennes », « à l'hôpital de Vernay »), not of an idiom
+    (« au nom de la Russie »)."""
+    before = [(token, pos) for token, pos, _, end in annotation.pos if end <= entity.start]
+    hops, head = 0, None
+    for token, pos in reversed(before[-10:]):
+        if token in _OF:
+            hops += 1
+        elif pos in ("NOUN", "PROPN"):
+            head = token
+        elif pos not in ("DET", "ADJ") and token not in _ARTICLES:
+            located = pos == "ADP" and token in _LOCATIVE
+            return located and hops > 0 and head is not None and head not in _NOT_PLACE_HEADS
+    return False
 
 
 def new_typed_entities(
