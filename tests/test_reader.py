@@ -54,6 +54,7 @@ from rag.reader.features import (
     asks_reason,
     asks_source,
     candidate_sentences,
+    cites_asked_source,
     clean_entity,
     coordinated_types,
     counts_asked_thing,
@@ -66,6 +67,7 @@ from rag.reader.features import (
     regex_entities,
     role_holder,
     role_speaks,
+    same_source,
     speaks,
     with_known_persons,
 )
@@ -1155,6 +1157,30 @@ def test_a_question_naming_a_source_is_answered_by_that_source(reader: Reader) -
     # Without a source in the question, the best sentence stands.
     plain = _typed_reading(reader, "Combien de trains ont été supprimés mardi ?", SOURCES_TEXT, 0.1)
     assert ReaderGenerator._source_instead(_best_first(plain, "L'intersyndicale")) is None
+
+
+def test_a_best_sentence_citing_no_source_in_known_words_stands(reader: Reader) -> None:
+    text = (
+        "« La médiation qatarie et turque a contribué à mettre fin à la guerre à Gaza », "
+        "aurait déclaré une source au portail « Axios ». "
+        "Les Etats-Unis et la Russie ont élaboré un plan pour l'Ukraine, selon le portail Axios."
+    )
+    question = "Quels pays, selon une source d'Axios, ont servi de médiateurs à Gaza ?"
+    reading = _best_first(_typed_reading(reader, question, text, 0.1), "« La médiation")
+    # The source after the quote is the asked one; « une source » alone names no one.
+    assert cites_asked_source(reading.best.candidate.text, reading.question)
+    assert ReaderGenerator._source_instead(reading) is None
+    assert not same_source(("source",), ("source", "bloomberg"))
+
+
+def test_where_and_when_close_together_are_one_short_answer(annotator: Annotator) -> None:
+    sentence = "Une réunion publique se tiendra le 2 juillet à la salle des fêtes de Castelbrenne."
+    both = analyze_question("Où et quand aura lieu la réunion ?", "fr", annotator)
+    short = extract_short_answer(both, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == "2 juillet à la salle des fêtes de Castelbrenne"
+    where = analyze_question("Où aura lieu la réunion ?", "fr", annotator)
+    short = extract_short_answer(where, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == "Castelbrenne"
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,7 @@ from rag.reader.features import (
     NUMBER,
     PERSON,
     QuestionInfo,
+    cited_sources,
     cites_asked_source,
     counts_asked_thing,
     describes,
@@ -627,7 +628,7 @@ class ReaderGenerator(Generator):
     @staticmethod
     def _source_instead(reading: Reading) -> ScoredSentence | None:
         """For a question asking a source's figure or claim (« … selon la direction ? »,
-        ``question.source``) whose best sentence does not cite that source (« L'intersyndicale
+        ``question.source``) whose best sentence cites another source (« L'intersyndicale
         affirme que 263 trains … »), the best runner-up that does (« Selon la direction
         régionale …, 212 trains … ») and holds the asked type, however the reader rates it;
         else None (and for a question asking for no type). The source is in the question's
@@ -635,6 +636,9 @@ class ReaderGenerator(Generator):
         question = reading.question
         if not question.source or question.answer_type is None:
             return None  # "What …, according to Dmitriev?": he may say it without « selon »
+        text = reading.sentences[0].candidate.text
+        if not cited_sources(text) or cites_asked_source(text, question):
+            return None  # no source found (it may be named in other words), or the asked one
 
         def cites(scored: ScoredSentence) -> bool:
             return _holds_type(scored, question) and cites_asked_source(

@@ -18,6 +18,7 @@ probability. Both are trained by :mod:`rag.reader.train` and stored as JSON.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import threading
@@ -67,6 +68,9 @@ from rag.types import Passage
 VectorSource = Callable[[Sequence[str]], np.ndarray]
 # A short answer is given only when its entity beats the next candidate by this much.
 AMBIGUITY_MARGIN = 0.25
+# The longest span a two-part short answer may cover (« 2 juillet à la salle des fêtes de
+# Castelbrenne » for « Où et quand … ? »); farther apart, the first part is given alone.
+MAX_JOINED_SHORT_ANSWER = 80
 _WORD_AFTER = re.compile(r"[\s\u00a0\u202f]*([^\W\d][\w’'-]*)", re.UNICODE)
 
 
@@ -392,6 +396,30 @@ def _quoted(sentence: str, annotation: Annotation, entity: Entity) -> bool:
 
 
 def extract_short_answer(
+    question: QuestionInfo, sentence: str, annotation: Annotation
+) -> ShortAnswer | None:
+    """The span of ``sentence`` answering a factoid question (None for other questions).
+
+    See :func:`_typed_short_answer`; a question asking two things (« Où et quand … ? »,
+    ``question.also_types``) gets the span from one answer to the other when the sentence
+    gives both close together (« 2 juillet à la salle des fêtes de Castelbrenne »).
+    """
+    short = _typed_short_answer(question, sentence, annotation)
+    if short is None or not question.also_types:
+        return short
+    for kind in question.asked_types:
+        if kind == short.kind:
+            continue
+        alone = dataclasses.replace(question, answer_type=kind, also_types=())
+        other = _typed_short_answer(alone, sentence, annotation)
+        if other is not None:
+            start, end = min(short.start, other.start), max(short.end, other.end)
+            if end - start <= MAX_JOINED_SHORT_ANSWER:
+                return ShortAnswer(sentence[start:end], short.kind, start, end)
+    return short
+
+
+def _typed_short_answer(
     question: QuestionInfo, sentence: str, annotation: Annotation
 ) -> ShortAnswer | None:
     """The span of ``sentence`` answering a factoid question (None for other questions).

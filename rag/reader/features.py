@@ -934,6 +934,13 @@ _SAYS_THAT = re.compile(
     r"|explique|expliquent|reconnaît|reconnaissent|a\s+(?:affirmé|annoncé|estimé|indiqué|assuré"
     r"|déclaré|précisé|rapporté|expliqué|reconnu))\s+qu", re.I,
 )  # fmt: skip
+# « …, a annoncé l'intersyndicale SUD-Rail », « », aurait déclaré une source au portail Axios »:
+# the source after a verb of saying that follows what it said.
+_SAID_BY = re.compile(
+    r"[,»”]\s*(?:a|ont|aurait|auraient|avait)\s+(?:affirmé|annoncé|estimé|indiqué|assuré|déclaré"
+    r"|précisé|rapporté|expliqué|reconnu|confié|souligné)\s+([^,;.:()]+)",
+    re.I,
+)
 _SAME_SOURCE = frozenset({"meme", "source", "memes", "sources"})
 
 
@@ -966,13 +973,21 @@ def cited_sources(sentence: str) -> list[tuple[int, int, tuple[str, ...]]]:
             found.append((match.start(), match.end(), words))
     if says := _SAYS_THAT.match(sentence):
         found.append((says.start(), says.end(), _source_words(says.group(1))))
+    for said in _SAID_BY.finditer(sentence):
+        if words := _source_words(said.group(1)):
+            found.append((said.start(), said.end(), words))
     return sorted(found)
 
 
 def same_source(words: tuple[str, ...], asked: tuple[str, ...]) -> bool:
     """Whether a cited source is the asked one: a word shares its first five letters with an
     asked word, or holds it (« intersyndicale » holds « syndi(cats) »)."""
-    return any(w[:5] in c or c[:5] in w for w in asked for c in words if min(len(w), len(c)) > 3)
+    return any(
+        w[:5] in c or c[:5] in w
+        for w in asked
+        for c in words
+        if min(len(w), len(c)) > 3 and not {w, c} & _SAME_SOURCE  # "source" names no one
+    )
 
 
 def cites_asked_source(sentence: str, question: QuestionInfo) -> bool:
