@@ -151,7 +151,7 @@ for _type, _nouns in {
     DATE: "date jour année mois moment période semaine heure day year month date week time hour",
     # Not "figure": "which Pentagon figure" asks a person as often as "what figure" a number.
     NUMBER: "nombre montant pourcentage proportion part taux chiffre somme quantité total âge "
-    "number amount rate "
+    "distance number amount rate "
     "percentage proportion share total age",
 }.items():
     for _noun in _nouns.split():
@@ -717,7 +717,9 @@ _ASKS_NAME = re.compile(
     r"|\bquels? (?:est|sont|était|étaient) (?:le |les )?noms? (?:de |du |des |d['’])?(.*)"
     r"|\bsous quel nom\b(.*)"
     r"|\bwhat (?:is|was|are|were) (?:the |his |her |their |its )?names? (?:of )?(.*)"
-    r"|\bwhat (?:is|was|are|were) ((?:he|she|it|they|the \w+(?: \w+)?)) called\b",
+    r"|\bwhat (?:is|was|are|were) ((?:he|she|it|they|the \w+(?: \w+)?)) called\b"
+    r"|\bwhat(?:['’]s| is| was| are| were) (?:the |his |her |their |its )?((?:[\w-]+ ){0,2}[\w-]+)"
+    r"['’]s? names?\b",
     re.I,
 )
 _NAMED_PERSONS = frozenset(fold(noun) for noun in _NAMED_PERSON_WORDS.split())
@@ -1245,6 +1247,7 @@ _MEASURES = (
                        re.I)),
     # "How long" asks for a duration or a length ("17 kilomètres de bouchons").
     ("long", re.compile(r"\bhow long\b", re.I)),
+    ("length", re.compile(r"\bhow far\b|\b(?:à |sur )?quelle distance\b", re.I)),
     ("duration", re.compile(r"\bcombien de temps\b|\bquelle (?:est |était |a été )?la durée\b"
                             r"|\bfor how many (?:days|hours|weeks|months|years)\b", re.I)),
     ("money", re.compile(r"\bcombien d['’]argent\b|\bcombien (?:co[uû]te|co[uû]tait|co[uû]tera"
@@ -1414,7 +1417,7 @@ _FR_TYPE_RULES = (
     (re.compile(r"\bqui est-ce qui\b|\bqui a\b|\bqui ont\b", re.I), PERSON),
 )  # fmt: skip
 _EN_TYPE_RULES = (
-    (re.compile(r"\bhow (?:many|much|long|old)\b", re.I), NUMBER),
+    (re.compile(r"\bhow (?:many|much|long|old|far)\b", re.I), NUMBER),
     (re.compile(r"\bwhen\b|\bwhat (?:date|day|year|month)\b|\bwhich (?:date|day|year|month)\b",
                 re.I), DATE),
     (re.compile(r"\bwhere\b", re.I), PLACE),
