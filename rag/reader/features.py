@@ -931,17 +931,13 @@ _ASKED_SOURCE = re.compile(rf"\b{_SOURCE_MARK}\s+([^,?;.]+)", re.I)
 _CITED_SOURCE = re.compile(rf"\b{_SOURCE_MARK}\s+([^,;.:«»“”()]+)", re.I)
 # « L'intersyndicale affirme que 263 trains … »: the subject of a verb of saying before « que ».
 _SAYS_THAT = re.compile(
-    r"^([^,;:«»]{2,80}?)\s+(?:affirme|affirment|annonce|annoncent|estime|estiment|indique"
-    r"|indiquent|assure|assurent|déclare|déclarent|précise|précisent|rapporte|rapportent"
-    r"|explique|expliquent|reconnaît|reconnaissent|a\s+(?:affirmé|annoncé|estimé|indiqué|assuré"
-    r"|déclaré|précisé|rapporté|expliqué|reconnu))\s+qu", re.I,
+    rf"^([^,;:«»]{{2,80}}?)\s+(?:{_SAY_PRESENT}|affirment?|annoncent?|indiquent?|assurent?"
+    rf"|précisent?|rapportent?|reconnaît|reconnaissent|(?:a|ont)\s+{_SAY_PAST})\s+qu", re.I,
 )  # fmt: skip
 # « …, a annoncé l'intersyndicale SUD-Rail », « », aurait déclaré une source au portail Axios »:
 # the source after a verb of saying that follows what it said.
 _SAID_BY = re.compile(
-    r"[,»”]\s*(?:a|ont|aurait|auraient|avait)\s+(?:affirmé|annoncé|estimé|indiqué|assuré|déclaré"
-    r"|précisé|rapporté|expliqué|reconnu|confié|souligné)\s+([^,;.:()]+)",
-    re.I,
+    rf"[,»”]\s*(?:a|ont|aurait|auraient|avait)\s+(?:{_SAY_PAST}|rapporté)\s+([^,;.:()]+)", re.I
 )
 _SAME_SOURCE = frozenset({"meme", "source", "memes", "sources"})
 
