@@ -33,6 +33,7 @@ from rag.reader import (
     Reading,
     ScoredSentence,
     extract_short_answer,
+    own_words_vector,
     verbs_first,
 )
 from rag.reader.collect import corpus_notes
@@ -1146,6 +1147,25 @@ def test_who_il_is_in_a_cleft_comes_from_the_person_noun_before_it(reader: Reade
     other = text.replace("Le gardien de nuit, seul en poste", "La nuit, calme")
     reading = _typed_reading(reader, "Qui a découvert la vitrine brisée ?", other, 0.1)
     assert ReaderGenerator._antecedent(reading, _sentence(reading, "C'est lors")) is None
+
+
+def test_a_follow_up_is_also_read_by_its_own_words(reader: Reader) -> None:
+    text = "Bloomberg a publié les transcriptions. Le Kremlin a dénoncé une attaque."
+
+    def vectors(texts: Sequence[str]) -> np.ndarray:
+        # The first sentence points along the completed query, the second along the own words.
+        return np.array([[1.0, 0.0] if "Bloomberg" in t else [0.0, 1.0] for t in texts])
+
+    question = "Comment le Kremlin a-t-il réagi ? (Qu'a publié Bloomberg ?)"
+    asked = "Comment le Kremlin a-t-il réagi ?"
+    completed = reader.read(question, "fr", QUERY, [passage(text)], vectors=vectors, asked=asked)
+    own = reader.read(question, "fr", QUERY, [passage(text)], vectors=vectors, asked=asked,
+                      asked_vector=np.array([0.0, 1.0]))  # fmt: skip
+    kremlin = [s.cosine for s in own.sentences if s.candidate.text.startswith("Le Kremlin")]
+    assert [s.cosine for s in completed.sentences if s.candidate.text.startswith("Le K")] == [0.0]
+    assert kremlin == [pytest.approx(own_words_vector(QUERY, np.array([0.0, 1.0]))[1])]
+    assert kremlin[0] > 0.5
+    assert np.linalg.norm(own_words_vector(QUERY, np.array([0.0, 1.0]))) == pytest.approx(1.0)
 
 
 SOURCES_TEXT = (

@@ -412,6 +412,13 @@ class ReaderGenerator(Generator):
             request.lexical,
             translated=bool(request.terms_query),
         )
+        asked = request.asked
+        # A follow-up is also read by its own words (one more query embedding).
+        asked_vector = (
+            self.answerer.embedder.encode_queries([asked])[0]
+            if asked is not None and asked != request.query
+            else None
+        )
         return self.reader.read(
             request.query,
             request.language,
@@ -420,7 +427,8 @@ class ReaderGenerator(Generator):
             vectors=self.answerer.vectors.encode,
             extractive_margin=margin,
             article_notes=request.article_notes,
-            asked=request.asked,
+            asked=asked,
+            asked_vector=asked_vector,
         )
 
     def draft(self, request: GenerationRequest) -> Draft:

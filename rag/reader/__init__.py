@@ -71,6 +71,9 @@ AMBIGUITY_MARGIN = 0.25
 # The longest span a two-part short answer may cover (« 2 juillet à la salle des fêtes de
 # Castelbrenne » for « Où et quand … ? »); farther apart, the first part is given alone.
 MAX_JOINED_SHORT_ANSWER = 80
+# How much a follow-up's own words weigh in the vector its sentences are compared with (the
+# completed query weighs the rest; 0.5, the only value tried).
+FOLLOW_UP_OWN_WEIGHT = 0.5
 _WORD_AFTER = re.compile(r"[\s\u00a0\u202f]*([^\W\d][\w’'-]*)", re.UNICODE)
 
 
@@ -183,6 +186,7 @@ class Reader:
         extractive_margin: float = 0.0,
         article_notes: Mapping[str, str] | None = None,
         asked: str | None = None,
+        asked_vector: np.ndarray | None = None,
     ) -> CandidateSet:
         """The candidates of the passages and their feature rows.
 
@@ -191,7 +195,8 @@ class Reader:
         per article, the text of its non-citable blocks, where the question's names are also
         looked up (see :func:`rag.reader.features.sentence_features`). ``asked``: a follow-up
         in its own words, without the earlier questions ``question`` was completed with
-        (:func:`rag.reader.features.analyze_question`).
+        (:func:`rag.reader.features.analyze_question`); ``asked_vector``: its own query
+        embedding, mixed into ``query_vector`` (:func:`own_words_vector`).
         """
         info = analyze_question(question, language, self.annotator, asked=asked)
         candidates = candidate_sentences(passages)
@@ -199,6 +204,8 @@ class Reader:
             empty = sentence_features(info, [], np.zeros(0), [])
             empty.extractive_margin = extractive_margin
             return empty
+        if asked_vector is not None:
+            query_vector = own_words_vector(query_vector, asked_vector)
         texts = [c.text for c in candidates]
         contexts = [c.context for c in candidates]
         unique = list(dict.fromkeys([*texts, *contexts]))
@@ -229,6 +236,7 @@ class Reader:
         extractive_margin: float = 0.0,
         article_notes: Mapping[str, str] | None = None,
         asked: str | None = None,
+        asked_vector: np.ndarray | None = None,
     ) -> Reading:
         """Score every candidate sentence of ``passages`` and the question's answerability.
 
@@ -242,6 +250,8 @@ class Reader:
             article_notes: Per article, the text of its non-citable blocks (title, footer).
             asked: The question in its own words when ``question`` is a follow-up completed
                 with earlier questions: what it asks for is read from it.
+            asked_vector: The query embedding of ``asked``: sentences are then compared with
+                the follow-up's own words as much as with the completed question.
         """
         cset = self.candidate_set(
             question,
@@ -252,6 +262,7 @@ class Reader:
             extractive_margin=extractive_margin,
             article_notes=article_notes,
             asked=asked,
+            asked_vector=asked_vector,
         )
         return self.reading(cset)
 
@@ -286,6 +297,19 @@ class Reader:
             else None
         )
         return Reading(cset.question, sentences, answerability, self.model.threshold, short, cset)
+
+
+def own_words_vector(query_vector: np.ndarray, asked_vector: np.ndarray) -> np.ndarray:
+    """The vector a follow-up's sentences are compared with: its completed query's and its own
+    words', weighted ``FOLLOW_UP_OWN_WEIGHT``, renormalised. The completed query (« Comment le
+    Kremlin a-t-il réagi ? (Qu'a publié Bloomberg ?) ») alone rates the earlier question's
+    answer (« Bloomberg a publié … ») above what the follow-up asks."""
+    own = FOLLOW_UP_OWN_WEIGHT
+    mixed = (1 - own) * np.asarray(query_vector, np.float64) + own * np.asarray(
+        asked_vector, np.float64
+    )
+    norm = float(np.linalg.norm(mixed))
+    return mixed / norm if norm else mixed
 
 
 def verbs_first(question: QuestionInfo, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
@@ -527,6 +551,7 @@ __all__ = [
     "ShortAnswer",
     "answer_type",
     "extract_short_answer",
+    "own_words_vector",
     "verbs_first",
 ]
 
