@@ -46,6 +46,7 @@ from rag.reader.features import (
     PLACE,
     Annotator,
     Entity,
+    WordSet,
     analyze_question,
     answer_type,
     asked_identity,
@@ -1511,6 +1512,10 @@ def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:
         ("And how did the SUD-Rail spokesman react to that?", None),
         # A named person's position, view or reaction.
         ("What is Zelensky's position on the plan?", "zelensky"),
+        ("What is the position of Zelensky regarding the plan?", "zelensky"),
+        # A position without "on …" is a post: "What is Rustem Umerov's position?"
+        ("What is Rustem Umerov's position?", None),
+        ("What is the position of Rustem Umerov?", None),
         ("What was the reaction of Dmitri Peskov?", "peskov"),
         ("Quelle est la position de Zelensky sur le plan ?", "zelensky"),
         ("Quel est l'avis de Kirill Dmitriev ?", "dmitriev"),
@@ -1731,6 +1736,10 @@ def test_a_why_question(question: str, expected: bool) -> None:
         ("Le tableau est fiché, ce qui rend sa revente impossible.", True),
         ("Les syndicats ont appelé à la grève pour obtenir des embauches.", True),
         ("The trip was postponed because the talks had stalled.", True),
+        # A purpose: « sert à », « vise à », "is meant to".
+        ("Pour la Russie, les offensives servent à renforcer sa position.", True),
+        ("Le plan vise à aborder des questions essentielles.", True),
+        ("The offensives are meant to strengthen Russia's hand.", True),
         # What happened, not why.
         ("Witkoff avait prévu de rencontrer Zelensky en Turquie, mais a reporté le voyage.", False),
         ("Les discussions se sont tenues à Miami du 24 au 26 octobre.", False),
@@ -1820,3 +1829,19 @@ def test_who_a_person_is_is_answered_by_the_sentence_that_describes_them(reader:
     assert (
         ReaderGenerator._described_instead(_rated(other, {"M. Ouchakov": 0.9, "La": 0.1})) is None
     )
+
+
+@pytest.mark.parametrize(
+    ("word", "words", "expected"),
+    [
+        ("negotiations", ["les", "negociations"], True),  # a letter apart after "nego"
+        ("organization", ["organisation"], True),
+        ("independence", ["independance"], True),
+        ("ukrainian", ["ukrainien"], True),  # a shared stem, as before
+        ("negotiate", ["negocier"], False),  # more than a letter apart
+        ("baseline", ["basement"], False),  # a shared start is not enough
+        ("dmitriev", ["ushakov"], False),
+    ],
+)
+def test_cognates_a_letter_apart_share_a_word(word: str, words: list[str], expected: bool) -> None:
+    assert WordSet(words).has(word) is expected

@@ -769,7 +769,9 @@ _SAY_EN = (
 )
 _REACTED = r"(?:réagi|répondu|commenté)"
 _REACT_EN = r"(?:react|respond|reply|replie|answer|comment)(?:ed|d)?"
-_STANCE_EN = r"(?:position|view|views|stance|opinion|reaction|response)"
+# "What is Umerov's position?" asks for his post; "… position on the plan?" for his stance.
+_STANCE_ON_EN = r"(?:on|about|towards?|regarding|concerning|over)"
+_STANCE_EN = rf"(?:view|views|stance|opinion|reaction|response|position(?=\s+{_STANCE_ON_EN}\b))"
 _STANCE_FR = r"(?:position|réaction|avis|opinion|point de vue)"
 _STANCE_ON_FR = r"(?:sur|à propos|au sujet|concernant|quant|face|vis-à-vis|envers)"
 # (pattern, whole): with ``whole``, the name must be the whole subject ("who" ends before the
@@ -796,6 +798,8 @@ _ASKS_SPEECH = (
      True),
     (re.compile(rf"^what\s+(?:is|was)\s+the\s+{_STANCE_EN}\s+of\s+(?P<who>.+?)"
                 rf"(?:\s+(?:on|about|to|towards|regarding)\b|\s*\?|$)", re.I), True),
+    (re.compile(r"^what\s+(?:is|was)\s+the\s+position\s+of\s+(?P<who>.+?)"
+                rf"\s+{_STANCE_ON_EN}\b", re.I), True),
     (re.compile(r"^quel(?:le)?\s+(?:est|était|a été)\s+(?:la\s+|le\s+|l['’]\s*)"
                 rf"{_STANCE_FR}\s+(?:de\s+|d['’]\s*)(?P<who>.+?)"
                 rf"(?:\s+{_STANCE_ON_FR}\b|\s*\?|$)", re.I), True),
@@ -1204,7 +1208,8 @@ _REASON_WORD_LIST = """car puisque puisqu raison raisons cause causes motif moti
 _REASON_WORDS = frozenset(_REASON_WORD_LIST.split())
 _REASON_PAIR_LIST = """parce+que parce+qu raison+de cause+de grace+a fait+de vu+que ce+qui
     suite+a effet+, compte+tenu vue+de but+de pour+que sorte+que depuis+que tant+que
-    si+bien in+order so+that as+a result+of"""
+    si+bien in+order so+that as+a result+of sert+a servent+a servir+a vise+a visent+a
+    visant+a destine+a destinee+a serves+to serve+to aims+to aimed+at meant+to designed+to"""
 _REASON_PAIRS = frozenset(tuple(pair.split("+")) for pair in _REASON_PAIR_LIST.split())
 _REASON_TOKEN = re.compile(r"\w+|,", re.UNICODE)
 
@@ -1777,6 +1782,26 @@ def _prefix_match(a: str, b: str) -> bool:
     return shared >= 4 and shared >= 0.6 * min(len(a), len(b))
 
 
+# Cognates spelt a letter apart after a shared start: negotiations/négociations,
+# organization/organisation, independence/indépendance (long words only).
+_SPELLING_MIN = 7
+
+
+@lru_cache(maxsize=100_000)
+def _one_spelling_apart(a: str, b: str) -> bool:
+    """Whether two long words are one letter substituted, inserted or deleted apart."""
+    if len(b) < _SPELLING_MIN or abs(len(a) - len(b)) > 1 or a == b:
+        return a == b
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
 _SKELETON_RULES = (("tch", "ch"), ("ch", "sh"), ("ou", "u"), ("y", "i"), ("w", "v"), ("k", "c"))
 
 
@@ -1818,7 +1843,10 @@ class WordSet:
             return True
         if len(word) < 4:
             return False
-        if any(_prefix_match(word, w) for w in self.by_prefix.get(word[:4], ())):
+        bucket = self.by_prefix.get(word[:4], ())
+        if any(_prefix_match(word, w) for w in bucket):
+            return True
+        if len(word) >= _SPELLING_MIN and any(_one_spelling_apart(word, w) for w in bucket):
             return True
         key = skeleton(word) if len(word) >= 5 else ""
         return len(key) >= 3 and key in self.skeletons()
