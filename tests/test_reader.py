@@ -17,6 +17,7 @@ import pytest
 
 from rag.generate.reader import (
     ReaderGenerator,
+    counts_without_naming,
     holds_another_role,
     holds_asked_type,
     holds_new_name,
@@ -62,6 +63,7 @@ from rag.reader.features import (
     counts_asked_thing,
     describes,
     gives_reason,
+    leaves_focus_vague,
     named_after,
     named_role_holder,
     new_typed_entities,
@@ -1764,6 +1766,33 @@ def test_typed_refuses_a_why_question_whose_sentence_gives_no_reason(reader: Rea
     assert refusal_allows("support", refused)  # the support bar alone would answer
     assert not reads_reason(refused) and not refusal_allows("typed", refused)
     assert reads_reason(answered) and refusal_allows("typed", answered)
+
+
+def test_typed_refuses_a_which_question_read_in_several_unnamed_ones(reader: Reader) -> None:
+    question = "Dans quels lycées de Castelbrenne se tient le concours de robotique ?"
+    vague = "Le concours de robotique se tient samedi dans plusieurs lycées de Castelbrenne."
+    named = "Le concours de robotique se tient samedi dans les lycées Victor-Hugo et Jean-Zay."
+    refused = _typed_reading(reader, question, vague, 0.1)
+    answered = _typed_reading(reader, question, named, 0.1)
+    assert refused.question.focus == "lycees"
+    assert refusal_allows("support", refused)  # the support bar alone would answer
+    assert counts_without_naming(refused) and not refusal_allows("typed", refused)
+    assert not counts_without_naming(answered) and refusal_allows("typed", answered)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "focus", "expected"),
+    [
+        ("Il a discuté avec Witkoff et d'autres membres de l'équipe de Trump.", "membres", True),
+        ("Moscou a réalisé des progrès dans certaines zones.", "zones", True),
+        ("The exam goes ahead in several schools of the town.", "schools", True),
+        ("Plusieurs lycées, dont le lycée Jean-Zay, sont concernés.", "lycees", False),
+        ("Les lycées Victor-Hugo et Jean-Zay sont concernés.", "lycees", False),
+        ("Plusieurs élèves sont absents.", "lycees", False),  # not named at all
+    ],
+)
+def test_a_sentence_leaves_the_focus_vague(sentence: str, focus: str, expected: bool) -> None:
+    assert leaves_focus_vague(sentence, focus) is expected
 
 
 @pytest.mark.parametrize(

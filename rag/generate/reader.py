@@ -49,6 +49,7 @@ from rag.reader.features import (
     counts_asked_thing,
     describes,
     gives_reason,
+    leaves_focus_vague,
     named_role_holder,
     new_names,
     new_persons,
@@ -283,6 +284,14 @@ def holds_another_role(reading: Reading) -> bool:
     )
 
 
+def counts_without_naming(reading: Reading) -> bool:
+    """Whether a which-question (« Dans quels lycées … ? ») is read in a best sentence that
+    names what it asks for only as an indefinite number of them (« dans plusieurs lycées de
+    Vernay »: :func:`rag.reader.features.leaves_focus_vague`)."""
+    best = reading.best
+    return best is not None and leaves_focus_vague(best.candidate.text, reading.question.focus)
+
+
 def refusal_allows(
     policy: str,
     reading: Reading,
@@ -311,7 +320,8 @@ def refusal_allows(
       ``confident_slack``; off at probability 1, the default) stands in for the support bar;
       the type and name tests still apply. Whatever its type, a question asking what a named
       person said needs a best sentence where that person speaks (:func:`quotes_speaker`), a
-      why-question one that gives a reason (:func:`reads_reason`).
+      why-question one that gives a reason (:func:`reads_reason`), a which-question one that
+      does not name what it asks for only as "several" of them (:func:`counts_without_naming`).
     """
     candidate_set = reading.candidate_set
     if policy == "reader":
@@ -322,6 +332,8 @@ def refusal_allows(
     if policy == "typed" and not (quotes_speaker(reading) and reads_reason(reading)):
         return False
     if policy == "typed" and holds_another_role(reading):
+        return False
+    if policy == "typed" and counts_without_naming(reading):
         return False
     if policy == "typed" and reading.question.answer_type not in (None, PERSON):
         typed_bar = candidate_set.extractive_margin >= -typed_slack

@@ -2269,6 +2269,36 @@ def describes(annotation: Annotation, question: QuestionInfo) -> bool:
     return False
 
 
+# Indefinite quantifiers, and what opens a list of the things counted.
+_VAGUE_QUANTIFIER_WORDS = """plusieurs certains certaines quelques divers diverses autres
+    nombreux nombreuses several some other others various many numerous"""
+_VAGUE_QUANTIFIERS = frozenset(_VAGUE_QUANTIFIER_WORDS.split())
+_LIST_OPENERS = frozenset({"dont", "notamment", "comme", "including", "such", "namely", ":", "("})
+_VAGUE_TOKEN = re.compile(r"\w+|[:(]", re.UNICODE)
+
+
+def leaves_focus_vague(sentence: str, focus: str | None) -> bool:
+    """Whether a sentence names the kind of thing a which-question asks for (its focus noun:
+    « Dans quels lycées … ? ») only as an indefinite number of them (« dans plusieurs lycées de
+    Vernay », « d'autres membres de l'équipe », "several schools") and lists none: it says
+    there are some, not which. False when it does not name them at all.
+
+    >>> leaves_focus_vague("Les épreuves ont lieu dans plusieurs lycées de Vernay.", "lycees")
+    True
+    >>> leaves_focus_vague("Plusieurs lycées, dont Jean-Moulin, sont concernés.", "lycees")
+    False
+    """
+    if not focus or len(focus) < 4 or focus in _FOCUS_COPULAS:
+        return False
+    tokens = [fold(token) for token in _VAGUE_TOKEN.findall(sentence)]
+    places = [i for i, word in enumerate(tokens) if len(word) >= 4 and word[:5] == focus[:5]]
+    return bool(places) and all(
+        any(word in _VAGUE_QUANTIFIERS for word in tokens[max(0, i - 2) : i])
+        and not any(word in _LIST_OPENERS for word in tokens[i + 1 : i + 6])
+        for i in places
+    )
+
+
 def new_names(annotation: Annotation, question: QuestionInfo) -> list[Entity]:
     """Names in a sentence that the question does not already name, of the kind it asks
     (``question.asks_name``): a person's (``PER``) or any (persons, places, organisations)."""
