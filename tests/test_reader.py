@@ -26,6 +26,7 @@ from rag.generate.reader import (
     quotes_speaker,
     reads_reason,
     refusal_allows,
+    states,
 )
 from rag.reader import (
     Reader,
@@ -1874,3 +1875,20 @@ def test_who_a_person_is_is_answered_by_the_sentence_that_describes_them(reader:
 )
 def test_cognates_a_letter_apart_share_a_word(word: str, words: list[str], expected: bool) -> None:
     assert WordSet(words).has(word) is expected
+
+
+@pytest.mark.parametrize(
+    ("short_answer", "sentence", "expected"),
+    [
+        ("Kirill Dmitriev", "Dmitriev a précisé que le plan s'appuyait sur ces principes.", True),
+        ("Dmitriev", "Les principes devraient servir de référence.", False),
+        ("14 octobre 2025", "La conversation, datée du 14 octobre 2025, a eu lieu …", True),
+        ("14 octobre 2025", "Elle a eu lieu le 14 octobre.", False),  # not the same date
+        ("28 points", "Un plan en 28 points a été élaboré.", True),
+        ("128 points", "Un plan en 28 points a été élaboré.", False),
+    ],
+)
+def test_a_corroborating_sentence_states_the_short_answer(
+    short_answer: str, sentence: str, expected: bool
+) -> None:
+    assert states(short_answer, sentence) is expected

@@ -353,6 +353,21 @@ def refusal_allows(
     raise ValueError(f"unknown reader_refusal policy {policy!r}")
 
 
+def states(short_answer: str, sentence: str) -> bool:
+    """Whether a sentence states a short answer: each of its numbers, or, when it has none,
+    its last word (a surname: « Dmitriev » for « Kirill Dmitriev »).
+
+    >>> states("Kirill Dmitriev", "Dmitriev a précisé …"), states("28 points", "Le plan")
+    (True, False)
+    """
+    folded = fold(sentence)
+    numbers = re.findall(r"\d+", short_answer)
+    if numbers:
+        return all(re.search(rf"(?<!\d){n}(?!\d)", folded) for n in numbers)
+    words = re.findall(r"\w+", fold(short_answer))
+    return bool(words) and re.search(rf"\b{re.escape(words[-1])}\b", folded) is not None
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
@@ -535,6 +550,9 @@ class ReaderGenerator(Generator):
                 )
             corroborating = self.answerer.corroborating(candidate, pool, lexical)
             if position == short_position and short is not None:
+                # Another article's same sentence corroborates the answer only if it states
+                # the short answer too (« Les principes … » without « Dmitriev a précisé »).
+                corroborating = [c for c in corroborating if states(short.text, c.text)]
                 corroborating += self._same_answer(
                     reading, short.text, candidate, corroborating, by_text
                 )
