@@ -33,7 +33,7 @@ from rag.generate.base import classify
 from rag.history import standalone_parts, validate_history
 from rag.lexical import LexicalIndex
 from rag.question import clean_question
-from rag.reader.features import preload_pipeline
+from rag.reader.annotate import preload_pipeline
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever
 from rag.text import detect_language

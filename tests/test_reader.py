@@ -38,8 +38,7 @@ from rag.reader import (
     own_words_vector,
     verbs_first,
 )
-from rag.reader.collect import corpus_notes
-from rag.reader.features import (
+from rag.reader.annotate import (
     ANY_NAME,
     DATE,
     NUMBER,
@@ -48,7 +47,24 @@ from rag.reader.features import (
     PLACE,
     Annotator,
     Entity,
-    WordSet,
+    candidate_sentences,
+    clean_entity,
+    named_after,
+    regex_entities,
+    with_known_persons,
+)
+from rag.reader.collect import corpus_notes
+from rag.reader.features import (
+    describes,
+    leaves_focus_vague,
+    named_role_holder,
+    new_typed_entities,
+    other_role_holder,
+    role_holder,
+)
+from rag.reader.matching import WordSet
+from rag.reader.model import DEFAULT_MODEL
+from rag.reader.questions import (
     analyze_question,
     answer_type,
     asked_identity,
@@ -57,26 +73,14 @@ from rag.reader.features import (
     asked_speaking_role,
     asks_reason,
     asks_source,
-    candidate_sentences,
     cites_asked_source,
-    clean_entity,
     coordinated_types,
     counts_asked_thing,
-    describes,
     gives_reason,
-    leaves_focus_vague,
-    named_after,
-    named_role_holder,
-    new_typed_entities,
-    other_role_holder,
-    regex_entities,
-    role_holder,
     role_speaks,
     same_source,
     speaks,
-    with_known_persons,
 )
-from rag.reader.model import DEFAULT_MODEL
 from rag.types import Passage
 
 pytestmark = pytest.mark.unit

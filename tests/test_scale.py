@@ -31,7 +31,7 @@ from index.store.sentence_vectors import SentenceVectorStore, text_key, texts_of
 from rag import Assistant
 from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
-from rag.reader import features
+from rag.reader import annotate
 from rag.reader.regex_cache import RegexCache, plain_compile
 from rag.retrieve import HybridRetriever
 from rag.text import Analyzer
@@ -100,7 +100,7 @@ def test_every_text_the_reader_embeds_is_stored_at_index_time(paragraph: str) ->
     reader embed for a retrieved paragraph (sentences, sentences in context) is in
     ``texts_of`` of that paragraph, which the index embeds."""
     passage = Passage(article_id="a", paragraph=1, text=paragraph, score=1.0, title="T")
-    asked = set(features.texts_to_embed([passage]))
+    asked = set(annotate.texts_to_embed([passage]))
     assert asked and asked <= set(texts_of(paragraph))
 
 
@@ -722,15 +722,15 @@ def test_regex_cache_gives_the_same_pattern_and_skips_the_compile(
 
 @pytest.mark.integration
 def test_the_reader_pipeline_is_preloaded_with_the_regex_cache(tmp_path: Path) -> None:
-    features._PRELOADED.clear()
+    annotate._PRELOADED.clear()
     re.purge()  # a pattern already compiled in this process would not reach the cache
-    features.preload_pipeline(regex_cache=tmp_path / "regex")
-    annotator = features.Annotator()
+    annotate.preload_pipeline(regex_cache=tmp_path / "regex")
+    annotator = annotate.Annotator()
     nlp = annotator.nlp  # waits for the background load and takes it
-    assert features.SPACY_MODEL not in features._PRELOADED
+    assert annotate.SPACY_MODEL not in annotate._PRELOADED
     assert sorted(p.suffix for p in (tmp_path / "regex").iterdir())  # the large patterns
     assert "torch" not in sys.modules or sys.modules["torch"] is not None  # not left hidden
-    fresh = features.Annotator()
+    fresh = annotate.Annotator()
     assert fresh.nlp is not nlp  # taken once: the next annotator loads its own
     text = "Witkoff a rencontré Kirill Dmitriev à Miami le 24 octobre."
     assert annotator.annotate(text) == fresh.annotate(text)

@@ -40,26 +40,30 @@ from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
 from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
 from rag.reader import Reader, Reading, ScoredSentence, extract_short_answer
-from rag.reader.features import (
+from rag.reader.annotate import (
     NUMBER,
     PERSON,
-    QuestionInfo,
-    cited_sources,
-    cites_asked_source,
-    counts_asked_thing,
+    tagged_as,
+)
+from rag.reader.features import (
     describes,
-    gives_reason,
     leaves_focus_vague,
     named_role_holder,
     new_names,
     new_persons,
     new_typed_entities,
-    opens_on_person_noun,
     other_role_holder,
     role_holder,
+)
+from rag.reader.questions import (
+    QuestionInfo,
+    cited_sources,
+    cites_asked_source,
+    counts_asked_thing,
+    gives_reason,
+    opens_on_person_noun,
     role_speaks,
     speaks,
-    tagged_as,
 )
 from rag.types import AnswerSentence, Citation, ShortAnswer
 
@@ -259,7 +263,7 @@ def names_role_holder(reading: Reading, slack: float) -> bool:
 def quotes_role(reading: Reading, slack: float) -> bool:
     """Whether a question asking what the holder of a role said ("What did the prosecutor
     say?", ``question.speaking_role``) is answered by a best sentence that reports that role
-    speaking (:func:`rag.reader.features.role_speaks`: « … », a déclaré la procureure de
+    speaking (:func:`rag.reader.questions.role_speaks`: « … », a déclaré la procureure de
     Lorvan »), its support at most ``slack`` below the bar (the role holder's slack: the
     words quoted are seldom the question's)."""
     best = reading.best

@@ -31,37 +31,41 @@ from typing import Any
 import numpy as np
 
 from index.parse import fold
-from rag.reader.features import (
+from rag.reader.annotate import (
     DATE,
     NUMBER,
     PERSON,
     PLACE,
-    QUESTION_FEATURES,
-    SENTENCE_FEATURES,
     WHEN_WORD,
     Annotation,
     Annotator,
     Candidate,
-    CandidateSet,
     Entity,
-    QuestionInfo,
-    analyze_question,
-    answer_type,
     candidate_sentences,
-    counts_asked_thing,
-    counts_other_thing,
+    with_known_persons,
+)
+from rag.reader.features import (
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    CandidateSet,
     new_persons,
     new_typed_entities,
     other_role_holder,
     question_features,
     role_holder,
-    same_source,
     sentence_features,
-    source_of,
-    speaks,
-    with_known_persons,
 )
 from rag.reader.model import DEFAULT_MODEL, ReaderModel, ReaderModelError
+from rag.reader.questions import (
+    QuestionInfo,
+    analyze_question,
+    answer_type,
+    counts_asked_thing,
+    counts_other_thing,
+    same_source,
+    source_of,
+    speaks,
+)
 from rag.text import Analyzer
 from rag.types import Passage
 
@@ -195,7 +199,7 @@ class Reader:
         per article, the text of its non-citable blocks, where the question's names are also
         looked up (see :func:`rag.reader.features.sentence_features`). ``asked``: a follow-up
         in its own words, without the earlier questions ``question`` was completed with
-        (:func:`rag.reader.features.analyze_question`); ``asked_vector``: its own query
+        (:func:`rag.reader.questions.analyze_question`); ``asked_vector``: its own query
         embedding, mixed into ``query_vector`` (:func:`own_words_vector`).
         """
         info = analyze_question(question, language, self.annotator, asked=asked)

@@ -20,7 +20,7 @@ from index.errors import ArticleReadError
 from index.parse import read_article
 from rag.config import Settings
 from rag.history import standalone_question
-from rag.reader.features import texts_to_embed
+from rag.reader.annotate import texts_to_embed
 from rag.types import Passage
 
 CACHE_FORMAT = 1

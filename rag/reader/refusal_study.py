@@ -46,8 +46,8 @@ from index import offline  # noqa: F401  (offline env before heavy imports)
 from index.config import BUNDLED_CORPUS
 from rag.config import Settings
 from rag.reader import Reader
+from rag.reader.annotate import Annotator
 from rag.reader.collect import collect, load_gold
-from rag.reader.features import Annotator
 from rag.reader.train import DEFAULT_CACHE, DEFAULT_GOLD, TRAIN_SETS, build_examples, train_sets
 
 FOLDS = 5

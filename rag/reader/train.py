@@ -38,8 +38,13 @@ from index.parse import fold
 from index.sentences import clean_sentence
 from rag.config import Settings
 from rag.reader import Reader
+from rag.reader.annotate import Annotator
 from rag.reader.collect import collect, load_gold
-from rag.reader.features import QUESTION_FEATURES, SENTENCE_FEATURES, Annotator, CandidateSet
+from rag.reader.features import (
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    CandidateSet,
+)
 from rag.reader.model import DEFAULT_MODEL, LinearScorer, ReaderModel
 from rag.text import detect_language
 
@@ -308,7 +313,9 @@ def accuracy(
 # ---------------------------------------------------------------- answerability
 def question_rows(examples: Sequence[Example], scorer: LinearScorer) -> np.ndarray:
     """Question-level feature rows given a sentence scorer."""
-    from rag.reader.features import question_features
+    from rag.reader.features import (
+        question_features,
+    )
 
     rows = []
     for e in examples:

@@ -1,0 +1,628 @@
+"""Candidate sentences and what the reader knows of them: entities, dates and numbers.
+
+The answer types a question can ask for (:data:`PERSON`, :data:`PLACE`, :data:`ORG`,
+:data:`DATE`, :data:`NUMBER`), the entities that satisfy each, the candidate sentences of the
+retrieved passages (:class:`Candidate`), and their annotation (:class:`Annotation`: spaCy's
+French pipeline for lemmas and named entities, regexes for dates and numbers), cached per text
+by :class:`Annotator`. General language knowledge only: nothing depends on a corpus's words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from index.parse import fold
+from index.sentences import citable_sentences, in_context
+from rag.reader.lookups import fast_lookups
+from rag.reader.regex_cache import RegexCache
+from rag.text import stopwords
+from rag.types import Passage
+
+SPACY_MODEL = "fr_core_news_sm"
+# Components the reader needs: lemmas (morphologizer + lemmatizer) and entities (ner).
+SPACY_EXCLUDE = ("parser", "senter")
+
+_WORD = re.compile(r"[\w’']+", re.UNICODE)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+# ---------------------------------------------------------------- dates and numbers (regex)
+_MONTHS_FR = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
+    "novembre|décembre|decembre"
+)
+_WEEKDAYS_FR = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+_DATE = re.compile(
+    rf"\b(?:du\s+)?\d{{1,2}}(?:er)?\s+(?:au|-|–|et)\s+\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})"
+    rf"(?:\s+(?:19|20)\d{{2}})?\b"
+    rf"|\b(?:(?:{_WEEKDAYS_FR})\s+)?(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS_FR})(?:\s+(?:19|20)\d{{2}})?\b"
+    rf"|\b(?:{_WEEKDAYS_FR})(?:\s+(?:soir|matin|dernier|prochain))?\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b"
+    # A time of day: "4 h 15", "16h30", "vers 3 heures" (not "3 heures" alone: a duration).
+    r"|\b(?:[01]?\d|2[0-3])\s?h(?:\s?[0-5]\d)?\b"
+    r"|\b(?:à|vers|entre|dès|avant|après|jusqu'à|jusqu’à)\s+"
+    r"(?:(?:[01]?\d|2[0-3])\s?heures?(?:\s?[0-5]\d)?|midi|minuit)\b"
+    r"|\b(?:en|depuis|dès|avant|après|jusqu'en)\s+(?:19|20)\d{2}\b"
+    r"|\b(?:19|20)\d{2}\b"
+    r"|\b(?:hier|aujourd'hui|aujourd’hui|demain|cette semaine|la semaine (?:dernière|prochaine)"
+    r"|le mois (?:dernier|prochain)|l'an dernier|l’an dernier|l'année dernière|l’année dernière"
+    r"|cet été|l'été dernier|l’été dernier|cet automne|ce week-end)\b",
+    re.I,
+)
+_NUMBER_WORDS = (
+    "deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|"
+    "vingt|trente|quarante|cinquante|soixante|cent|cents|mille|dizaine|dizaines|douzaine|"
+    "vingtaine|trentaine|centaine|centaines|millier|milliers|million|millions|milliard|milliards"
+)
+_NUMBER = re.compile(
+    r"\b\d+(?:[\s\u00a0\u202f]\d{3})*(?:[.,]\d+)?(?:\s*(?:%|pour cent|milliards?|millions?|mille))?"
+    rf"|\b(?:{_NUMBER_WORDS})\b",
+    re.I,
+)
+_DIGITS = re.compile(r"\d+")
+# « un train sur trois », « deux trains sur cinq », "one in four", "two out of five".
+_RATIO_TERM = rf"(?:\d+|un|une|{_NUMBER_WORDS}|one|two|three|four|five|six|seven|eight|nine|ten)"
+_RATIO = re.compile(
+    rf"\b{_RATIO_TERM}\s+(?:[^\W\d_]+\s+)?(?:sur|in|out\s+of)\s+{_RATIO_TERM}\b"
+    r"(?!\s+(?:ans?|années?|jours?|mois|semaines?|heures?|minutes?|km|kilomètres?|mètres?"
+    r"|euros?|dollars?|points?|years?|days?|months?|weeks?|hours?|miles?)\b)",
+    re.I,
+)
+# A street address: « rue des Remparts », « avenue Foch », « quai d'Orsay » (the name capitalised).
+_STREET = re.compile(
+    r"\b(?i:rue|avenue|boulevard|quai|impasse|allée|chemin)\s+"
+    r"(?:(?:de\s+la|des|du|de)\s+|(?:de\s+l|d)['’])?"
+    r"[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*"
+)
+
+# ---------------------------------------------------------------- answer types of questions
+PERSON, PLACE, ORG, DATE, NUMBER = "PER", "LOC", "ORG", "DATE", "NUMBER"
+ANY_NAME = "NAME"  # what a question asking for a name of no known kind needs
+ANSWER_TYPES = (PERSON, PLACE, ORG, DATE, NUMBER)
+# Entity labels that satisfy each answer type (spaCy fr: PER LOC ORG MISC; regex: DATE NUMBER).
+_SATISFIES = {
+    PERSON: {"PER"},
+    PLACE: {"LOC"},
+    ORG: {"ORG", "MISC"},
+    DATE: {"DATE"},
+    NUMBER: {"NUMBER"},
+}
+# The small French model often tags a lone surname MISC (Ushakov) and a lone outlet name PER
+# (Bloomberg): a one-word entity of these labels also satisfies the type.
+_SATISFIES_ONE_WORD = {PERSON: {"MISC"}, ORG: {"PER"}}
+
+
+def satisfies(entity: Entity, kind: str) -> bool:
+    """Whether an entity can be the answer to a question of type ``kind``."""
+    if entity.label in _SATISFIES[kind]:
+        return True
+    return entity.label in _SATISFIES_ONE_WORD.get(kind, set()) and " " not in entity.text
+
+
+def tagged_as(entity: Entity, kind: str) -> bool:
+    """Whether the model tagged an entity with a label of the asked type itself (not a lone
+    name whose label :func:`satisfies` accepts only as a likely slip of the small model)."""
+    return entity.label in _SATISFIES[kind]
+
+
+# Who is named: a person, whose name only a person entity gives (a place or a court named in
+# the sentence does not name "les deux hommes").
+_NAMED_PERSON_WORDS = """homme femme personne responsable fonctionnaire gardien suspect maire
+    directeur directrice policier juge procureur procureure magistrat magistrate porte-parole
+    président présidente dirigeant dirigeante ministre envoyé émissaire négociateur conseiller
+    journaliste auteur man woman person official watchman guard mayor director officer judge
+    prosecutor spokesman spokeswoman spokesperson president leader minister envoy negotiator
+    adviser advisor journalist author"""
+# Nouns that name the kind of answer after "quel(le)" / "which" / "what".
+_FOCUS_TYPES: dict[str, str] = {}
+for _type, _nouns in {
+    PERSON: "responsable responsables président présidente dirigeant dirigeante ministre homme "
+    "femme personne personnes émissaire envoyé envoyée négociateur négociatrice chef conseiller "
+    "conseillère diplomate porte-parole secrétaire ambassadeur ambassadrice général leader "
+    "patron journaliste auteur député sénateur assistant assistante adjoint adjointe préfet "
+    "préfète chancelier chancelière official officials president leader minister aide deputy "
+    "chancellor prefect "
+    "envoy person man woman negotiator adviser advisor spokesman spokeswoman spokesperson "
+    "diplomat secretary ambassador general author journalist senator chief head "
+    # People a question asks to be named (``asked_name``) are people when asked with quel/which.
+    + _NAMED_PERSON_WORDS,
+    PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment country city "
+    "capital place region territory town state hotel building venue",
+    ORG: "organisation organisme journal journaux média médias agence entreprise société "
+    "institution alliance parti quotidien groupe gouvernement newspaper paper organisation "
+    "organization agency company media outlet alliance party group institution",
+    DATE: "date jour année mois moment période semaine heure day year month date week time hour",
+    # Not "figure": "which Pentagon figure" asks a person as often as "what figure" a number.
+    NUMBER: "nombre montant pourcentage proportion part taux chiffre somme quantité total âge "
+    "distance number amount rate "
+    "percentage proportion share total age",
+}.items():
+    for _noun in _nouns.split():
+        _FOCUS_TYPES.setdefault(fold(_noun), _type)
+
+_EN_MONTHS = {
+    "january": "janvier", "february": "fevrier", "march": "mars", "april": "avril",
+    "may": "mai", "june": "juin", "july": "juillet", "august": "aout",
+    "september": "septembre", "october": "octobre", "november": "novembre",
+    "december": "decembre", "monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi",
+    "thursday": "jeudi", "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche",
+}  # fmt: skip
+# English names of places and bodies whose French name shares no prefix with them.
+_EN_NAMES = {
+    "united states": ("etats-unis", "americain", "washington"),
+    "united kingdom": ("royaume-uni", "britannique", "londres"),
+    "white house": ("maison blanche",),
+    "european union": ("union europeenne", "ue", "europeen"),
+    "kyiv": ("kiev",),
+    "us": ("etats-unis", "americain", "washington"),
+    "usa": ("etats-unis", "americain"),
+    "uk": ("royaume-uni", "britannique"),
+    "eu": ("ue", "europeen", "union europeenne"),
+    "germany": ("allemagne", "allemand", "berlin"),
+    "german": ("allemagne", "allemand"),
+    "britain": ("britannique", "royaume-uni"),
+    "british": ("britannique", "royaume-uni"),
+    "gaza": ("gaza",),
+    "turkey": ("turquie", "turc"),
+    "turkish": ("turquie", "turc"),
+    "switzerland": ("suisse",),
+    "swiss": ("suisse",),
+    "hungary": ("hongrie", "hongrois"),
+    "poland": ("pologne", "polonais"),
+    "spain": ("espagne", "espagnol"),
+    "italy": ("italie", "italien"),
+    "greece": ("grece", "grec"),
+    "netherlands": ("pays-bas", "neerlandais"),
+    "egypt": ("egypte", "egyptien"),
+    "saudi": ("saoudite", "saoudien"),
+    "arabia": ("arabie",),
+}  # fmt: skip
+# English acronyms (international bodies, common nouns) whose French form differs, with every
+# form to look up (only when written in capitals: "UN" is not the French article "un", nor
+# "WHO" "who"; not "PM", also a time of day).
+_EN_ACRONYMS = {
+    "nato": ("nato", "otan", "alliance atlantique"), "un": ("onu", "nations unies"),
+    "imf": ("imf", "fmi"), "who": ("oms",), "wto": ("wto", "omc"), "ecb": ("ecb", "bce"),
+    "iaea": ("iaea", "aiea"), "opec": ("opec", "opep"), "icc": ("icc", "cpi"),
+    # Common nouns that English writes as acronyms, with the French words for them.
+    "cctv": ("cctv", "videosurveillance", "video-surveillance", "camera"),
+    "dna": ("dna", "adn"), "ceo": ("ceo", "pdg", "directeur", "directrice", "patron"),
+    "gdp": ("gdp", "pib"), "vat": ("vat", "tva"), "ngo": ("ngo", "ong"), "ai": ("ai", "ia"),
+    "mp": ("mp", "depute", "deputee"), "mep": ("mep", "eurodepute"), "hq": ("hq", "siege"),
+    "tv": ("tv", "television", "tele"),
+}  # fmt: skip
+_FR_EXTRA_STOP = {
+    "est-ce", "qu'est-ce", "est", "ce", "apres", "avant", "selon", "pourquoi", "comment",
+    "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "combien", "quand", "qui", "ou",
+    "que", "quoi", "dans", "pour", "contre", "depuis", "entre", "chez", "sans", "sous", "sur",
+    "vers", "avec", "par", "et", "mais", "donc", "or", "ni", "car", "le", "la", "les", "un",
+    "une", "des", "du", "de", "au", "aux", "en", "il", "elle", "ils", "elles", "on", "nous",
+    "vous", "je", "tu", "y", "a", "t", "l", "d", "s", "n", "m", "c", "j", "qu",
+}  # fmt: skip
+_EN_QUESTION = {
+    "who", "whom", "whose", "what", "which", "when", "where", "why", "how", "is", "are", "was",
+    "were", "does", "did", "do", "has", "have", "had", "according", "in", "on", "at", "to",
+    "the", "a", "an", "and", "or", "of", "for", "with", "by", "from", "about", "after",
+    "before", "during", "since", "i", "if", "can", "could", "would", "should", "will",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=100_000)
+def _fold(word: str) -> str:
+    return fold(word)
+
+
+@lru_cache(maxsize=1)
+def _stop() -> frozenset[str]:
+    lists = stopwords()
+    return lists["fr"] | lists["en"] | frozenset(_FR_EXTRA_STOP) | frozenset(_EN_QUESTION)
+
+
+# ---------------------------------------------------------------- candidates
+@dataclass
+class Candidate:
+    """A sentence of a retrieved paragraph.
+
+    Attributes:
+        passage: The paragraph it belongs to.
+        passage_rank: 0-based retrieval rank of that paragraph.
+        position: 0-based index among the paragraph's candidate sentences.
+        count: How many candidate sentences the paragraph has.
+        text: The sentence (cleaned of leading markers, otherwise verbatim).
+        start: Offset of the sentence in the paragraph's text.
+        context: The sentence read with the one before it in its paragraph (who "il" is, what
+            "ce plan" is; the first one alone): :func:`index.sentences.in_context`, the text
+            the index embeds too.
+    """
+
+    passage: Passage
+    passage_rank: int
+    position: int
+    count: int
+    text: str
+    start: int = 0
+    context: str = ""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The paragraph it belongs to."""
+        return self.passage.key
+
+
+def candidate_sentences(passages: Sequence[Passage]) -> list[Candidate]:
+    """Every citable sentence of the passages (:func:`index.sentences.citable_sentences`)."""
+    found: list[Candidate] = []
+    for rank, passage in enumerate(passages):
+        sentences = citable_sentences(passage.text)
+        contexts = in_context([text for _, text in sentences])
+        found.extend(
+            Candidate(passage, rank, position, len(sentences), text, start, context)
+            for position, ((start, text), context) in enumerate(
+                zip(sentences, contexts, strict=True)
+            )
+        )
+    return found
+
+
+def texts_to_embed(passages: Sequence[Passage]) -> list[str]:
+    """Every text the reader embeds for these passages: sentences and sentence-in-context."""
+    candidates = candidate_sentences(passages)
+    texts = [c.text for c in candidates]
+    texts += [c.context for c in candidates]
+    return list(dict.fromkeys(texts))
+
+
+# ---------------------------------------------------------------- annotation (spaCy + regex)
+@dataclass(frozen=True)
+class Entity:
+    """A typed span of a text: PER/LOC/ORG/MISC (spaCy) or DATE/NUMBER (regex)."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the reader knows about one text.
+
+    Attributes:
+        words: Folded word tokens, in order.
+        lemmas: Folded lemmas of the content words.
+        entities: Named entities, dates and numbers.
+        nouns: Folded lemmas of nouns, in order (for the question's focus noun).
+        pos: ``(folded token, POS)`` pairs in order.
+    """
+
+    words: tuple[str, ...]
+    lemmas: frozenset[str]
+    entities: tuple[Entity, ...]
+    pos: tuple[tuple[str, str, int, int], ...] = ()
+
+
+_CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X"}
+
+
+_ELIDED_HEAD = re.compile(r"^(?:[ldjnmsc]|qu)[’']", re.IGNORECASE)
+_ELIDED_TAIL = re.compile(r"\s+(?:[ldjnmsc]|qu)[’']$", re.IGNORECASE)
+
+
+def clean_entity(text: str, label: str, start: int) -> Entity | None:
+    """A named entity without elided words stuck to it (``Axios qu’`` → ``Axios``).
+
+    The small French model sometimes tags a lone ``d’`` or lower-case words: an entity must
+    start with a capital letter and hold at least two letters.
+    """
+    head = _ELIDED_HEAD.match(text)
+    if head:
+        text, start = text[head.end() :], start + head.end()
+    tail = _ELIDED_TAIL.search(text)
+    if tail:
+        text = text[: tail.start()]
+    stripped = text.strip(' ,;:.«»"“”()')
+    if not stripped:
+        return None
+    start += text.index(stripped)
+    if not stripped[0].isupper() or sum(c.isalpha() for c in stripped) < 2:
+        return None
+    if _CALENDAR_WORD.fullmatch(stripped):
+        return None  # « Jeudi, deux trains … » opens on a day, not a person
+    return Entity(stripped, label, start, start + len(stripped))
+
+
+# A word after a number that says when, not what the number counts (« porté à 40 mercredi »).
+_WEEKDAYS_EN = "|".join(en for en, fr in _EN_MONTHS.items() if fr in _WEEKDAYS_FR.split("|"))
+WHEN_WORD = re.compile(
+    rf"(?:{_WEEKDAYS_FR}|{_WEEKDAYS_EN}|hier|aujourd['’]hui|demain|yesterday|today|tomorrow)",
+    re.IGNORECASE,
+)
+# Days and months the small model tags as names ("May" left out: also a surname).
+_CALENDAR_WORD = re.compile(
+    rf"(?:{_MONTHS_FR}|{_WEEKDAYS_FR}|{'|'.join(w for w in _EN_MONTHS if w != 'may')})",
+    re.IGNORECASE,
+)
+
+
+# A person's name right after one of these nouns names a place or a body after that person
+# ("le musée Ferrand-Lacoste", "le lycée Victor-Hugo", "rue Jean-Jaurès"), not the person.
+_NAMED_AFTER = re.compile(
+    r"\b(?:musée|fondation|lycée|collège|école|université|institut|hôpital|clinique|stade|gare|"
+    r"aéroport|rue|avenue|boulevard|place|quai|pont|centre|prix|salle|théâtre|galerie|parc|"
+    r"museum|foundation|school|college|university|hospital|airport|street|square|prize|"
+    r"gallery|park)\s+$",
+    re.IGNORECASE,
+)
+
+
+# A name after one of these nouns and "de" is the town or area they serve ("le parquet de
+# Lorvan", "le maire de Saint-Aurèle", "la gare de Vernay"), which the small model may tag as
+# a person.
+_TOWN_OF = re.compile(
+    r"\b(?:parquet|tribunal|procureure?|préfecture|préfète?|mairie|maire|ville|commune|région|"
+    r"département|diocèse|évêque|gare|port|aéroport|académie|rectorat|agglomération|"
+    r"métropole)\s+(?:de\s+|d['’]\s*)$",
+    re.IGNORECASE,
+)
+
+
+def named_after(text: str, entity: Entity) -> Entity:
+    """A person's name (``PER``) of ``text`` relabelled when its context says it is not a
+    person: an organisation (``ORG``) after a noun of :data:`_NAMED_AFTER`, a place (``LOC``)
+    after one of :data:`_TOWN_OF`; any other entity unchanged."""
+    if entity.label != "PER":
+        return entity
+    if _NAMED_AFTER.search(text, 0, entity.start):
+        return Entity(entity.text, "ORG", entity.start, entity.end)
+    if _TOWN_OF.search(text, 0, entity.start):
+        return Entity(entity.text, "LOC", entity.start, entity.end)
+    return entity
+
+
+def regex_entities(text: str) -> list[Entity]:
+    """Dates and numbers found by regex (a number inside a date is not a number); a ratio
+    (« un train sur trois », "one in four") is one number."""
+    dates = [Entity(m.group(0), DATE, m.start(), m.end()) for m in _DATE.finditer(text)]
+    ratios = [Entity(m.group(0), NUMBER, m.start(), m.end()) for m in _RATIO.finditer(text)]
+    numbers = [
+        Entity(m.group(0).strip(), NUMBER, m.start(), m.start() + len(m.group(0).rstrip()))
+        for m in _NUMBER.finditer(text)
+        if not any(d.start <= m.start() < d.end for d in (*dates, *ratios))
+    ]
+    return dates + ratios + numbers
+
+
+def with_streets(text: str, entities: list[Entity]) -> list[Entity]:
+    """``entities`` with each street address of ``text`` (« rue des Remparts ») as a place,
+    in place of the names spaCy found inside it (« Remparts » alone, or nothing)."""
+    streets = [Entity(m.group(0), PLACE, m.start(), m.end()) for m in _STREET.finditer(text)]
+    if not streets:
+        return entities
+    kept = [e for e in entities if not any(s.start < e.end and e.start < s.end for s in streets)]
+    return kept + streets
+
+
+def _import_spacy() -> Any:
+    """``spacy``, imported without thinc's optional torch support unless torch is loaded.
+
+    thinc (spaCy's ML library) imports torch, when installed, only to offer its PyTorch
+    wrappers; the French pipeline never uses them, and importing torch is the largest part
+    of importing spaCy (about 1.5 s of a cold start). So while torch is not imported yet,
+    ``thinc.compat`` is imported with torch hidden (thinc then records ``has_torch = False``);
+    torch is unhidden right after, so a later ``import torch`` works as usual. Runs in the
+    caller's thread (see :func:`preload_pipeline`).
+    """
+    if "thinc.compat" not in sys.modules and "torch" not in sys.modules:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # import torch -> ImportError
+        try:
+            import thinc.compat  # noqa: F401
+        finally:
+            if "torch" in sys.modules and sys.modules["torch"] is None:
+                del sys.modules["torch"]
+    import spacy
+
+    return spacy
+
+
+def _load_pipeline(model: str) -> Any:
+    spacy = _import_spacy()
+    with fast_lookups():  # the lemma tables as plain dicts: ~0.4 s less per load
+        return spacy.load(model, exclude=list(SPACY_EXCLUDE))
+
+
+_PRELOADED: dict[str, Future[Any]] = {}
+_PRELOAD_LOCK = threading.Lock()
+
+
+def preload_pipeline(model: str = SPACY_MODEL, *, regex_cache: Path | None = None) -> None:
+    """Start loading the spaCy pipeline in a background thread; the next :class:`Annotator`
+    of ``model`` takes it (waiting for the load to finish if needed).
+
+    Loading takes seconds (mostly compiling the French tokenizer's exception pattern), so a
+    process that will answer a question starts it first and opens the store, loads BM25 and
+    embeds the question meanwhile. A failure is raised to the annotator that takes the
+    pipeline, as a load on first use would. Calling it again while one preload is waiting does
+    nothing.
+
+    Args:
+        model: The spaCy package.
+        regex_cache: A folder for :class:`rag.reader.regex_cache.RegexCache`: the tokenizer's
+            large pattern is compiled once and read back by later processes.
+    """
+    with _PRELOAD_LOCK:
+        if model in _PRELOADED:
+            return
+        future: Future[Any] = Future()
+        _PRELOADED[model] = future
+    _import_spacy()  # here, not in the thread: torch is hidden only while no one imports it
+
+    def load() -> None:
+        try:
+            if regex_cache is None:
+                future.set_result(_load_pipeline(model))
+                return
+            with RegexCache(regex_cache).installed():
+                future.set_result(_load_pipeline(model))
+        except BaseException as exc:  # handed to the annotator that takes the pipeline
+            future.set_exception(exc)
+
+    threading.Thread(target=load, name="spacy-preload", daemon=True).start()
+
+
+def _take_preloaded(model: str) -> Any | None:
+    """The preloaded pipeline of ``model`` (once: each later annotator loads its own)."""
+    with _PRELOAD_LOCK:
+        future = _PRELOADED.pop(model, None)
+    return None if future is None else future.result()
+
+
+class Annotator:
+    """spaCy's French pipeline (lemmas and entities only), with a bounded LRU cache by text.
+
+    Args:
+        model: The spaCy package name (its weights ship inside the wheel: loads offline).
+        cache_size: How many texts' annotations to keep.
+    """
+
+    def __init__(self, model: str = SPACY_MODEL, *, cache_size: int = 20000) -> None:
+        self.model = model
+        self.cache_size = cache_size
+        self._nlp: Any = None
+        self._cache: OrderedDict[str, Annotation] = OrderedDict()
+        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+
+    @property
+    def nlp(self) -> Any:
+        """The spaCy pipeline, loaded on first use."""
+        if self._nlp is None:
+            with self._load_lock:
+                if self._nlp is None:
+                    preloaded = _take_preloaded(self.model)
+                    self._nlp = preloaded if preloaded is not None else _load_pipeline(self.model)
+        return self._nlp
+
+    def _build(self, text: str, doc: Any) -> Annotation:
+        stop = _stop()
+        words = tuple(_fold(w) for w in _TOKEN.findall(text))
+        lemmas = frozenset(
+            lemma
+            for token in doc
+            if token.pos_ in _CONTENT_POS
+            for lemma in [fold(token.lemma_ or token.text).strip("'’-")]
+            if lemma and lemma not in stop and (len(lemma) > 1 or lemma.isdigit())
+        )
+        entities = [
+            named_after(text, entity)
+            for e in doc.ents
+            if e.label_ in {"PER", "LOC", "ORG", "MISC"} and not _opening_participle(e)
+            for entity in [clean_entity(e.text, e.label_, e.start_char)]
+            if entity is not None
+        ]
+        entities = with_streets(text, entities) + regex_entities(text)
+        pos = tuple(
+            (fold(t.text), t.pos_, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space
+        )
+        return Annotation(words, lemmas, tuple(entities), pos)
+
+    def annotate_many(self, texts: Sequence[str]) -> list[Annotation]:
+        """Annotations of ``texts`` (cached ones reused; the others run through spaCy)."""
+        with self._lock:
+            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+            for text in found:
+                self._cache.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            docs = [self.nlp(missing[0])] if len(missing) == 1 else self.nlp.pipe(missing)
+            for text, doc in zip(missing, docs, strict=True):
+                found[text] = self._build(text, doc)
+            with self._lock:
+                for text in missing:
+                    self._cache[text] = found[text]
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return [found[t] for t in texts]
+
+    def annotate(self, text: str) -> Annotation:
+        """The annotation of one text."""
+        return self.annotate_many([text])[0]
+
+
+_PARTICIPLE_END = re.compile(r"(?:é|ée|és|ées|is|ie|ies|us|ue|ues)$")
+
+
+def _opening_participle(span: Any) -> bool:
+    """Whether a spaCy entity is a participle opening its sentence (« Réunis mercredi soir …,
+    les grévistes … », « Interrogée, la municipalité … »), which the small model tags as a
+    name: one word with a participle's ending, followed by a lower-case word that is no verb
+    (a name opening a sentence is its subject: « Aimée a dit … »)."""
+    if len(span) != 1 or (span.start > 0 and span.doc[span.start - 1].text not in ".!?"):
+        return False  # (no sentence boundaries: the parser is not loaded)
+    word = span[0]
+    if len(word.text) < 6 or not _PARTICIPLE_END.search(word.text):
+        return False
+    following = word.nbor() if word.i + 1 < len(word.doc) else None
+    return following is not None and (
+        following.is_punct or (following.text.islower() and following.pos_ not in ("AUX", "VERB"))
+    )
+
+
+_CAPITALISED_WORD = re.compile(r"\b[A-ZÀ-Ý][\w-]+", re.UNICODE)
+
+
+def with_known_persons(texts: Sequence[str], annotations: Sequence[Annotation]) -> list[Annotation]:
+    """The annotations with each person's surname tagged wherever it stands alone.
+
+    The small model finds « Kirill Dmitriev » in one sentence and misses the lone
+    « Dmitriev » that opens another (« Dmitriev, PDG du Fonds … ») or calls it a place:
+    the last word of a person named in full (two words or more) in any of ``texts`` (the
+    sentences of the retrieved paragraphs) is a person wherever it appears capitalised,
+    outside a longer entity; so is a one-word name the model tags PER in more of ``texts`` than
+    it tags it anything else (« Trump » tagged ORG in « un envoyé de Trump »). Annotations stay
+    shared (cached) objects: changed ones are copies.
+    """
+    surnames = {
+        entity.text.split()[-1]
+        for annotation in annotations
+        for entity in annotation.entities
+        if entity.label == "PER" and " " in entity.text
+    }
+    votes: Counter[tuple[str, bool]] = Counter(
+        (entity.text, entity.label == "PER")
+        for annotation in annotations
+        for entity in annotation.entities
+        if " " not in entity.text
+    )
+    surnames |= {name for (name, person), n in votes.items() if person and n > votes[name, False]}
+    surnames = {name for name in surnames if len(name) > 2 and name[:1].isupper()}
+    if not surnames:
+        return list(annotations)
+    found = []
+    for text, annotation in zip(texts, annotations, strict=True):
+        entities = list(annotation.entities)
+        changed = False
+        for match in _CAPITALISED_WORD.finditer(text):
+            if match.group() not in surnames:
+                continue
+            start, end = match.span()
+            inside = [e for e in entities if e.start <= start and end <= e.end]
+            if any(e.label == "PER" or (e.end - e.start) > (end - start) for e in inside):
+                continue
+            entities = [e for e in entities if e not in inside]
+            entities.append(Entity(match.group(), "PER", start, end))
+            changed = True
+        if changed:
+            entities.sort(key=lambda e: e.start)
+            annotation = dataclasses.replace(annotation, entities=tuple(entities))
+        found.append(annotation)
+    return found
