@@ -32,8 +32,8 @@ SPACY_MODEL = "fr_core_news_sm"
 # Components the reader needs: lemmas (morphologizer + lemmatizer) and entities (ner).
 SPACY_EXCLUDE = ("parser", "senter")
 
-_WORD = re.compile(r"[\w’']+", re.UNICODE)
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+WORD_RE = re.compile(r"[\w’']+", re.UNICODE)
+TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 
 
 # ---------------------------------------------------------------- dates and numbers (regex)
@@ -69,7 +69,7 @@ _NUMBER = re.compile(
     rf"|\b(?:{_NUMBER_WORDS})\b",
     re.I,
 )
-_DIGITS = re.compile(r"\d+")
+DIGITS_RE = re.compile(r"\d+")
 # « un train sur trois », « deux trains sur cinq », "one in four", "two out of five".
 _RATIO_TERM = rf"(?:\d+|un|une|{_NUMBER_WORDS}|one|two|three|four|five|six|seven|eight|nine|ten)"
 _RATIO = re.compile(
@@ -79,7 +79,7 @@ _RATIO = re.compile(
     re.I,
 )
 # A street address: « rue des Remparts », « avenue Foch », « quai d'Orsay » (the name capitalised).
-_STREET = re.compile(
+STREET_RE = re.compile(
     r"\b(?i:rue|avenue|boulevard|quai|impasse|allée|chemin)\s+"
     r"(?:(?:de\s+la|des|du|de)\s+|(?:de\s+l|d)['’])?"
     r"[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*"
@@ -117,14 +117,14 @@ def tagged_as(entity: Entity, kind: str) -> bool:
 
 # Who is named: a person, whose name only a person entity gives (a place or a court named in
 # the sentence does not name "les deux hommes").
-_NAMED_PERSON_WORDS = """homme femme personne responsable fonctionnaire gardien suspect maire
+NAMED_PERSON_WORDS = """homme femme personne responsable fonctionnaire gardien suspect maire
     directeur directrice policier juge procureur procureure magistrat magistrate porte-parole
     président présidente dirigeant dirigeante ministre envoyé émissaire négociateur conseiller
     journaliste auteur man woman person official watchman guard mayor director officer judge
     prosecutor spokesman spokeswoman spokesperson president leader minister envoy negotiator
     adviser advisor journalist author"""
 # Nouns that name the kind of answer after "quel(le)" / "which" / "what".
-_FOCUS_TYPES: dict[str, str] = {}
+FOCUS_TYPES: dict[str, str] = {}
 for _type, _nouns in {
     PERSON: "responsable responsables président présidente dirigeant dirigeante ministre homme "
     "femme personne personnes émissaire envoyé envoyée négociateur négociatrice chef conseiller "
@@ -135,7 +135,7 @@ for _type, _nouns in {
     "envoy person man woman negotiator adviser advisor spokesman spokeswoman spokesperson "
     "diplomat secretary ambassador general author journalist senator chief head "
     # People a question asks to be named (``asked_name``) are people when asked with quel/which.
-    + _NAMED_PERSON_WORDS,
+    + NAMED_PERSON_WORDS,
     PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment country city "
     "capital place region territory town state hotel building venue",
     ORG: "organisation organisme journal journaux média médias agence entreprise société "
@@ -148,9 +148,9 @@ for _type, _nouns in {
     "percentage proportion share total age",
 }.items():
     for _noun in _nouns.split():
-        _FOCUS_TYPES.setdefault(fold(_noun), _type)
+        FOCUS_TYPES.setdefault(fold(_noun), _type)
 
-_EN_MONTHS = {
+EN_MONTHS = {
     "january": "janvier", "february": "fevrier", "march": "mars", "april": "avril",
     "may": "mai", "june": "juin", "july": "juillet", "august": "aout",
     "september": "septembre", "october": "octobre", "november": "novembre",
@@ -158,7 +158,7 @@ _EN_MONTHS = {
     "thursday": "jeudi", "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche",
 }  # fmt: skip
 # English names of places and bodies whose French name shares no prefix with them.
-_EN_NAMES = {
+EN_NAMES = {
     "united states": ("etats-unis", "americain", "washington"),
     "united kingdom": ("royaume-uni", "britannique", "londres"),
     "white house": ("maison blanche",),
@@ -190,7 +190,7 @@ _EN_NAMES = {
 # English acronyms (international bodies, common nouns) whose French form differs, with every
 # form to look up (only when written in capitals: "UN" is not the French article "un", nor
 # "WHO" "who"; not "PM", also a time of day).
-_EN_ACRONYMS = {
+EN_ACRONYMS = {
     "nato": ("nato", "otan", "alliance atlantique"), "un": ("onu", "nations unies"),
     "imf": ("imf", "fmi"), "who": ("oms",), "wto": ("wto", "omc"), "ecb": ("ecb", "bce"),
     "iaea": ("iaea", "aiea"), "opec": ("opec", "opep"), "icc": ("icc", "cpi"),
@@ -218,12 +218,12 @@ _EN_QUESTION = {
 
 
 @lru_cache(maxsize=100_000)
-def _fold(word: str) -> str:
+def fold_word(word: str) -> str:
     return fold(word)
 
 
 @lru_cache(maxsize=1)
-def _stop() -> frozenset[str]:
+def stop_words() -> frozenset[str]:
     lists = stopwords()
     return lists["fr"] | lists["en"] | frozenset(_FR_EXTRA_STOP) | frozenset(_EN_QUESTION)
 
@@ -314,7 +314,7 @@ class Annotation:
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X"}
 
 
-_ELIDED_HEAD = re.compile(r"^(?:[ldjnmsc]|qu)[’']", re.IGNORECASE)
+ELIDED_HEAD_RE = re.compile(r"^(?:[ldjnmsc]|qu)[’']", re.IGNORECASE)
 _ELIDED_TAIL = re.compile(r"\s+(?:[ldjnmsc]|qu)[’']$", re.IGNORECASE)
 
 
@@ -324,7 +324,7 @@ def clean_entity(text: str, label: str, start: int) -> Entity | None:
     The small French model sometimes tags a lone ``d’`` or lower-case words: an entity must
     start with a capital letter and hold at least two letters.
     """
-    head = _ELIDED_HEAD.match(text)
+    head = ELIDED_HEAD_RE.match(text)
     if head:
         text, start = text[head.end() :], start + head.end()
     tail = _ELIDED_TAIL.search(text)
@@ -342,14 +342,14 @@ def clean_entity(text: str, label: str, start: int) -> Entity | None:
 
 
 # A word after a number that says when, not what the number counts (« porté à 40 mercredi »).
-_WEEKDAYS_EN = "|".join(en for en, fr in _EN_MONTHS.items() if fr in _WEEKDAYS_FR.split("|"))
+_WEEKDAYS_EN = "|".join(en for en, fr in EN_MONTHS.items() if fr in _WEEKDAYS_FR.split("|"))
 WHEN_WORD = re.compile(
     rf"(?:{_WEEKDAYS_FR}|{_WEEKDAYS_EN}|hier|aujourd['’]hui|demain|yesterday|today|tomorrow)",
     re.IGNORECASE,
 )
 # Days and months the small model tags as names ("May" left out: also a surname).
 _CALENDAR_WORD = re.compile(
-    rf"(?:{_MONTHS_FR}|{_WEEKDAYS_FR}|{'|'.join(w for w in _EN_MONTHS if w != 'may')})",
+    rf"(?:{_MONTHS_FR}|{_WEEKDAYS_FR}|{'|'.join(w for w in EN_MONTHS if w != 'may')})",
     re.IGNORECASE,
 )
 
@@ -405,7 +405,7 @@ def regex_entities(text: str) -> list[Entity]:
 def with_streets(text: str, entities: list[Entity]) -> list[Entity]:
     """``entities`` with each street address of ``text`` (« rue des Remparts ») as a place,
     in place of the names spaCy found inside it (« Remparts » alone, or nothing)."""
-    streets = [Entity(m.group(0), PLACE, m.start(), m.end()) for m in _STREET.finditer(text)]
+    streets = [Entity(m.group(0), PLACE, m.start(), m.end()) for m in STREET_RE.finditer(text)]
     if not streets:
         return entities
     kept = [e for e in entities if not any(s.start < e.end and e.start < s.end for s in streets)]
@@ -513,8 +513,8 @@ class Annotator:
         return self._nlp
 
     def _build(self, text: str, doc: Any) -> Annotation:
-        stop = _stop()
-        words = tuple(_fold(w) for w in _TOKEN.findall(text))
+        stop = stop_words()
+        words = tuple(fold_word(w) for w in TOKEN_RE.findall(text))
         lemmas = frozenset(
             lemma
             for token in doc

@@ -23,27 +23,27 @@ import numpy as np
 
 from index.parse import fold
 from rag.reader.annotate import (
-    _STREET,
     PERSON,
     PLACE,
+    STREET_RE,
     Annotation,
     Candidate,
     Entity,
-    _stop,
     satisfies,
+    stop_words,
 )
-from rag.reader.matching import WordSet, _cognate_coverage, _paragraph_words, _span_words, key_found
+from rag.reader.matching import WordSet, cognate_coverage, key_found, span_words, words_of_paragraph
 from rag.reader.questions import (
-    _AUXILIARIES,
-    _BEFORE_WORDS,
-    _FOCUS_COPULAS,
-    _NAMED_PERSONS,
-    _POSSESSIVES,
-    _ROLE_NOUNS,
-    _YEAR,
+    AUXILIARIES,
+    BEFORE_WORDS,
+    FOCUS_COPULAS,
+    NAMED_PERSONS,
+    POSSESSIVES,
+    ROLE_NOUNS,
+    YEAR_RE,
     QuestionInfo,
-    _alternatives,
-    _has_measure,
+    has_measure,
+    name_alternatives,
 )
 
 # ---------------------------------------------------------------- features
@@ -142,12 +142,12 @@ def new_typed_entities(
     where = kind == PLACE and question.focus is None
     found = []
     for entity in annotation.entities:
-        year = question.measure == "year" and bool(_YEAR.fullmatch(entity.text))
+        year = question.measure == "year" and bool(YEAR_RE.fullmatch(entity.text))
         if not satisfies(entity, kind) and not year:
             continue
-        if where and not is_locative(annotation, entity) and not _STREET.fullmatch(entity.text):
+        if where and not is_locative(annotation, entity) and not STREET_RE.fullmatch(entity.text):
             continue  # a street address locates by itself (« garé rue des Remparts »)
-        if question.measure and not _has_measure(annotation, entity, question.measure):
+        if question.measure and not has_measure(annotation, entity, question.measure):
             continue
         if not _named_by(question, entity):
             found.append(entity)
@@ -160,7 +160,7 @@ def _named_words(question: QuestionInfo, words: set[str]) -> set[str]:
 
 def _named_by(question: QuestionInfo, entity: Entity) -> bool:
     """Whether the question already names an entity (its names, numbers or words)."""
-    words = _span_words(entity.text)
+    words = span_words(entity.text)
     if words and _named_words(question, words) == words:
         return True
     return bool(words) and words <= question.lemmas
@@ -171,7 +171,7 @@ def names_person(question: QuestionInfo, entity: Entity) -> bool:
     "Volodymyr Zelensky")."""
     if entity.label != "PER":
         return False
-    return any(len(word) > 2 for word in _named_words(question, _span_words(entity.text)))
+    return any(len(word) > 2 for word in _named_words(question, span_words(entity.text)))
 
 
 def new_persons(annotation: Annotation, question: QuestionInfo) -> list[Entity]:
@@ -192,7 +192,7 @@ _NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
 _APPOSITION_POS = frozenset({"DET", "NOUN", "ADJ", "PROPN"})
 _TITLE_BEFORE_POS = frozenset({"NOUN", "ADJ"})
 _COPULAS = frozenset({"est", "etait", "is", "was"})
-_NOT_APPOSITION = _AUXILIARIES | _COPULAS | {"qui", "who", "selon", "according"}
+_NOT_APPOSITION = AUXILIARIES | _COPULAS | {"qui", "who", "selon", "according"}
 _HONORIFICS = frozenset({"m", "m.", "mme", "mlle", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr"})
 
 
@@ -204,7 +204,7 @@ def _same_owner(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int
     else's then."""
     if not question.role_of:
         return True
-    if owner and owner[0][0] in _POSSESSIVES:
+    if owner and owner[0][0] in POSSESSIVES:
         return False
     words = _owner_words(owner)
     return not words.words or any(words.has(w) for w in question.role_of)
@@ -245,7 +245,7 @@ def other_role_holder(annotation: Annotation, question: QuestionInfo) -> Entity 
     found = list(_role_persons(annotation, question))
     if any(_same_owner(question, owner) for _, owner in found):
         return None
-    return next((p for p, owner in found if not owner or owner[0][0] not in _POSSESSIVES), None)
+    return next((p for p, owner in found if not owner or owner[0][0] not in POSSESSIVES), None)
 
 
 def _role_persons(
@@ -260,7 +260,7 @@ def _role_persons(
         return
     tokens = annotation.pos
     for index, (word, _, start, end) in enumerate(tokens):
-        if word.rstrip("s") not in _ROLE_NOUNS or not word.startswith(question.role):
+        if word.rstrip("s") not in ROLE_NOUNS or not word.startswith(question.role):
             continue  # not « dirige » (a verb the small model may tag as a noun)
         before = tokens[index - 1 : index] if index else ()
         for person in persons:
@@ -303,19 +303,19 @@ def describes(annotation: Annotation, question: QuestionInfo) -> bool:
     """
     if question.identity is None:
         return False
-    name = _alternatives(question.identity)
+    name = name_alternatives(question.identity)
     tokens = annotation.pos
     for entity in annotation.entities:
         if entity.label not in _NAME_LABELS:
             continue
-        words = _paragraph_words(entity.text)
+        words = words_of_paragraph(entity.text)
         if not key_found(name, words, words.text):
             continue
         before = [t for t in tokens if t[3] <= entity.start]
         after = [t for t in tokens if t[2] >= entity.end]
-        if before and before[-1][0] not in _BEFORE_WORDS | _HONORIFICS:
+        if before and before[-1][0] not in BEFORE_WORDS | _HONORIFICS:
             word, pos = before[-1][0], before[-1][1]
-            if pos in _TITLE_BEFORE_POS or word in _NAMED_PERSONS:
+            if pos in _TITLE_BEFORE_POS or word in NAMED_PERSONS:
                 return True
         if len(after) >= 2 and after[0][0] == ",":
             word, pos = after[1][0], after[1][1]
@@ -347,7 +347,7 @@ def leaves_focus_vague(sentence: str, focus: str | None) -> bool:
     >>> leaves_focus_vague("Plusieurs lycées, dont Jean-Moulin, sont concernés.", "lycees")
     False
     """
-    if not focus or len(focus) < 4 or focus in _FOCUS_COPULAS:
+    if not focus or len(focus) < 4 or focus in FOCUS_COPULAS:
         return False
     tokens = [fold(token) for token in _VAGUE_TOKEN.findall(sentence)]
     places = [i for i, word in enumerate(tokens) if len(word) >= 4 and word[:5] == focus[:5]]
@@ -408,13 +408,15 @@ def sentence_features(
     paragraph_typed: dict[tuple[str, int], int] = {}
     typed = [new_typed_entities(a, question, question.answer_type) for a in annotations]
     for key, members in by_paragraph.items():
-        paragraph_words[key] = _paragraph_words(candidates[members[0]].passage.text)
+        paragraph_words[key] = words_of_paragraph(candidates[members[0]].passage.text)
         paragraph_lemmas[key] = set().union(*(annotations[i].lemmas for i in members))
         paragraph_typed[key] = sum(bool(typed[i]) for i in members)
     pool_sets = list(paragraph_words.values())
     if article_notes:
         articles = dict.fromkeys(c.passage.article_id for c in candidates)
-        pool_sets += [_paragraph_words(article_notes[a]) for a in articles if article_notes.get(a)]
+        pool_sets += [
+            words_of_paragraph(article_notes[a]) for a in articles if article_notes.get(a)
+        ]
     pool_words = WordSet(
         sorted(set().union(*(w.words for w in pool_sets))), "".join(w.text for w in pool_sets)
     )
@@ -427,7 +429,7 @@ def sentence_features(
     top_score = max((c.passage.score for c in candidates), default=0.0) or 1.0
     q_lemmas = question.lemmas
     q_words = [w for w in (question.annotation.words if question.annotation else ())
-               if w not in _stop()]  # fmt: skip
+               if w not in stop_words()]  # fmt: skip
     q_known = set(q_words) | q_lemmas
     for i, (c, a) in enumerate(zip(candidates, annotations, strict=True)):
         row = features[i]
@@ -444,10 +446,10 @@ def sentence_features(
             row[col["lemma_cov"]] = len(q_lemmas & a.lemmas) / len(q_lemmas)
             row[col["lemma_cov_par"]] = len(q_lemmas & paragraph_lemmas[c.key]) / len(q_lemmas)
         words = WordSet(a.words)
-        row[col["cognate_cov"]] = _cognate_coverage(q_words, words)
+        row[col["cognate_cov"]] = cognate_coverage(q_words, words)
         if a.lemmas:
             row[col["novelty"]] = len(a.lemmas - q_lemmas) / len(a.lemmas)
-        fresh = [e for e in a.entities if not _span_words(e.text) <= q_known]
+        fresh = [e for e in a.entities if not span_words(e.text) <= q_known]
         row[col["new_entities"]] = min(len(fresh), 4) / 4
         if question.answer_type is not None:
             row[col["type_match"]] = 1.0 if typed[i] else 0.0
@@ -480,10 +482,10 @@ def sentence_features(
     result.type_pool = float(features[:, col["type_match"]].max())
     pool_lemmas = set().union(*paragraph_lemmas.values())
     if question.language == "en":
-        result.lemma_pool = _cognate_coverage(q_words, pool_words)
+        result.lemma_pool = cognate_coverage(q_words, pool_words)
     elif q_lemmas:
         result.lemma_pool = len(q_lemmas & (pool_lemmas | pool_words.words)) / len(q_lemmas)
-    result.cognate_par = max(_cognate_coverage(q_words, w) for w in paragraph_words.values())
+    result.cognate_par = max(cognate_coverage(q_words, w) for w in paragraph_words.values())
     return result
 
 

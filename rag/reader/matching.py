@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from rag.reader.annotate import _TOKEN, _fold
+from rag.reader.annotate import TOKEN_RE, fold_word
 
 
 # ---------------------------------------------------------------- matching helpers
-def _prefix_match(a: str, b: str) -> bool:
+def prefix_match(a: str, b: str) -> bool:
     """Same word or the same stem across languages (``ukrainian``/``ukrainien``)."""
     if a == b:
         return True
@@ -79,13 +79,13 @@ class WordSet:
         return self._skeletons
 
     def has(self, word: str) -> bool:
-        """The word itself or a word sharing its stem (see :func:`_prefix_match`)."""
+        """The word itself or a word sharing its stem (see :func:`prefix_match`)."""
         if word in self.words:
             return True
         if len(word) < 4:
             return False
         bucket = self.by_prefix.get(word[:4], ())
-        if any(_prefix_match(word, w) for w in bucket):
+        if any(prefix_match(word, w) for w in bucket):
             return True
         if len(word) >= _SPELLING_MIN and any(_one_spelling_apart(word, w) for w in bucket):
             return True
@@ -109,7 +109,7 @@ def key_found(alternatives: tuple[str, ...], words: WordSet, text: str) -> bool:
     return False
 
 
-def _cognate_coverage(question_words: Iterable[str], words: WordSet) -> float:
+def cognate_coverage(question_words: Iterable[str], words: WordSet) -> float:
     """Share of the question's long words that share a stem with a word of the text."""
     long_words = [w for w in set(question_words) if len(w) >= 5]
     if not long_words:
@@ -118,9 +118,9 @@ def _cognate_coverage(question_words: Iterable[str], words: WordSet) -> float:
 
 
 @lru_cache(maxsize=4096)
-def _paragraph_words(text: str) -> WordSet:
-    return WordSet([_fold(w) for w in _TOKEN.findall(text)])
+def words_of_paragraph(text: str) -> WordSet:
+    return WordSet([fold_word(w) for w in TOKEN_RE.findall(text)])
 
 
-def _span_words(text: str) -> set[str]:
-    return {_fold(w) for w in _TOKEN.findall(text)}
+def span_words(text: str) -> set[str]:
+    return {fold_word(w) for w in TOKEN_RE.findall(text)}

@@ -15,26 +15,26 @@ from dataclasses import dataclass, field
 
 from index.parse import fold
 from rag.reader.annotate import (
-    _DIGITS,
-    _ELIDED_HEAD,
-    _EN_ACRONYMS,
-    _EN_MONTHS,
-    _EN_NAMES,
-    _FOCUS_TYPES,
-    _NAMED_PERSON_WORDS,
-    _WORD,
     ANY_NAME,
     DATE,
+    DIGITS_RE,
+    ELIDED_HEAD_RE,
+    EN_ACRONYMS,
+    EN_MONTHS,
+    EN_NAMES,
+    FOCUS_TYPES,
+    NAMED_PERSON_WORDS,
     NUMBER,
     PERSON,
     PLACE,
+    WORD_RE,
     Annotation,
     Annotator,
     Entity,
-    _stop,
     satisfies,
+    stop_words,
 )
-from rag.reader.matching import WordSet, _prefix_match
+from rag.reader.matching import WordSet, prefix_match
 
 
 # ---------------------------------------------------------------- question analysis
@@ -124,7 +124,7 @@ _ASKS_NAME = re.compile(
     r"['’]s? names?\b",
     re.I,
 )
-_NAMED_PERSONS = frozenset(fold(noun) for noun in _NAMED_PERSON_WORDS.split())
+NAMED_PERSONS = frozenset(fold(noun) for noun in NAMED_PERSON_WORDS.split())
 _ELISION = re.compile(r"^[a-z]{1,2}['’]")
 
 
@@ -144,9 +144,11 @@ def asked_name(text: str) -> str | None:
     if match is None:
         return None
     named = next((group for group in match.groups() if group is not None), "")
-    for word in _WORD.findall(named)[:5]:  # "the museum's night watchman", "le haut fonctionnaire"
+    for word in WORD_RE.findall(named)[
+        :5
+    ]:  # "the museum's night watchman", "le haut fonctionnaire"
         folded = _ELISION.sub("", fold(word))
-        if folded in _NAMED_PERSONS or folded.rstrip("sx") in _NAMED_PERSONS:
+        if folded in NAMED_PERSONS or folded.rstrip("sx") in NAMED_PERSONS:
             return PERSON
     return ANY_NAME
 
@@ -259,10 +261,10 @@ def asked_speaking_role(text: str, language: str) -> tuple[str, ...]:
         match = pattern.search(question)
         if match is None:
             continue
-        for word in _WORD.findall(match.group("who"))[:4]:
+        for word in WORD_RE.findall(match.group("who"))[:4]:
             if word[:1].isupper() and word.lower() not in ("le", "la", "les", "the"):
                 return ()  # a name
-            if stems := _role_stems(_ELIDED_HEAD.sub("", word), language):
+            if stems := _role_stems(ELIDED_HEAD_RE.sub("", word), language):
                 return stems
         return ()
     return ()
@@ -276,7 +278,7 @@ def role_speaks(sentence: str, annotation: Annotation, stems: tuple[str, ...]) -
         return False
     tokens = [fold(m.group()) for m in _SPEECH_TOKEN.finditer(sentence)]
     names_role = any(
-        token.startswith(stems) and token.rstrip("s") in _ROLE_NOUNS for token in tokens
+        token.startswith(stems) and token.rstrip("s") in ROLE_NOUNS for token in tokens
     )
     return names_role and any(
         token in _QUOTE_MARKS or token in _SPEECH_WORDS or token.startswith(_SPEECH_STEMS)
@@ -351,8 +353,8 @@ _SAME_SOURCE = frozenset({"meme", "source", "memes", "sources"})
 def _source_words(text: str) -> tuple[str, ...]:
     """The first three content words of a source, folded (« la direction régionale de SNCF
     Voyageurs » → direction, regionale, sncf)."""
-    words = [_ELISION.sub("", fold(w)) for w in _WORD.findall(text)]
-    return tuple(w for w in words if len(w) > 2 and w not in _stop())[:3]
+    words = [_ELISION.sub("", fold(w)) for w in WORD_RE.findall(text)]
+    return tuple(w for w in words if len(w) > 2 and w not in stop_words())[:3]
 
 
 def asked_source_words(text: str) -> tuple[str, ...]:
@@ -450,9 +452,9 @@ _SPEECH_TOKEN = re.compile(r"\w[\w-]*|[«»“”\",;:()]", re.UNICODE)
 _SOURCE_BEFORE = frozenset({"selon", "pour"})
 _COMPLEMENTS = "de d du des avec a au aux contre chez entre sur of with to from about against at"
 _COMPLEMENT_BEFORE = frozenset(_COMPLEMENTS.split())
-_AUXILIARIES = frozenset({"a", "ont", "avait", "avaient", "aurait", "has", "had", "have"})
+AUXILIARIES = frozenset({"a", "ont", "avait", "avaient", "aurait", "has", "had", "have"})
 _ARTICLE_WORDS = frozenset({"l", "le", "la", "les", "the"})
-_BEFORE_WORDS = _SOURCE_BEFORE | _COMPLEMENT_BEFORE | {"apres", "according"}
+BEFORE_WORDS = _SOURCE_BEFORE | _COMPLEMENT_BEFORE | {"apres", "according"}
 
 
 def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
@@ -488,7 +490,7 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
     verbs = {start for _, pos, start, _ in annotation.pos if pos == "VERB"}
     for i in places:
         j = i - 1
-        while j >= 0 and tokens[j][0][:1].isupper() and folded[j] not in _BEFORE_WORDS:
+        while j >= 0 and tokens[j][0][:1].isupper() and folded[j] not in BEFORE_WORDS:
             j -= 1  # first names, "M." (not "Selon" opening the sentence)
         while j >= 1 and folded[j] in _ARTICLE_WORDS:
             j -= 1  # "de l'Ukraine", "selon le Kremlin": the word before the article
@@ -574,7 +576,7 @@ def _apposition_speaks(
     if k < len(tokens) and tokens[k][0] != ",":
         return True  # no apposition: the name opens a clause (« Selon X, Witkoff conseille »)
     k += 1
-    if k < len(tokens) and folded[k] in _AUXILIARIES:
+    if k < len(tokens) and folded[k] in AUXILIARIES:
         k += 1
     if k < len(tokens) and says(k):
         return True
@@ -589,7 +591,7 @@ def _inverted(tokens: Sequence[tuple[str, int]], verb: int) -> bool:
     déclaré Zelensky", ", explique Dmitriev"): a comma or quotation mark right before it or
     before its auxiliary."""
     j = verb - 1
-    if j >= 0 and tokens[j][0].lower() in _AUXILIARIES:
+    if j >= 0 and tokens[j][0].lower() in AUXILIARIES:
         j -= 1
     return j >= 0 and (tokens[j][0] in _QUOTE_MARKS or tokens[j][0] == ",")
 
@@ -685,7 +687,7 @@ _SCALE_WORDS = frozenset(
 _CURRENCY_SIGNS = frozenset("$€£")
 _MEASURE_UNITS["long"] = _MEASURE_UNITS["duration"] | _MEASURE_UNITS["length"]
 _TIME_OR_MONEY = _MEASURE_UNITS["duration"] | _MEASURE_UNITS["money"]
-_YEAR = re.compile(r"\b(?:1[0-9]|20)\d{2}\b")
+YEAR_RE = re.compile(r"\b(?:1[0-9]|20)\d{2}\b")
 
 
 # "Combien de trains", "how many times": a count of things; group 1 is what is counted.
@@ -704,7 +706,7 @@ def asked_measure(text: str, kind: str | None) -> str | None:
             return name
     count = _COUNT.search(text) if kind == NUMBER else None
     if count is not None:
-        counted = [fold(w) for w in _WORD.findall(count.group(1) or count.group(2))[:3]]
+        counted = [fold(w) for w in WORD_RE.findall(count.group(1) or count.group(2))[:3]]
         if not any(w in _TIME_OR_MONEY or w.rstrip("s") in _TIME_OR_MONEY for w in counted):
             return "count"
     return None
@@ -731,12 +733,12 @@ def _bare_scale(annotation: Annotation, entity: Entity) -> bool:
     return after is None or (after[0] not in _SCALE_WORDS and after[1] not in ("NOUN", "PROPN"))
 
 
-def _has_measure(annotation: Annotation, entity: Entity, measure: str) -> bool:
+def has_measure(annotation: Annotation, entity: Entity, measure: str) -> bool:
     """Whether a number or date of a sentence is of the asked measure: a year holds one, an
     amount of money has its currency after it or a currency sign before it, an age or a
     duration has its unit after it."""
     if measure == "year":
-        return bool(_YEAR.search(entity.text))
+        return bool(YEAR_RE.search(entity.text))
     if measure == "money":
         before = [word for word, _, _, end in annotation.pos if end <= entity.start]
         if before and before[-1] in _CURRENCY_SIGNS:
@@ -762,8 +764,8 @@ def counted_words(text: str, measure: str | None) -> tuple[str, ...]:
     count = _COUNT.search(text) if measure == "count" else None
     if count is None:
         return ()
-    words = [fold(w) for w in _WORD.findall(count.group(1) or count.group(2))[:3]]
-    return tuple(w for w in words if len(w) > 2 and w not in _stop())
+    words = [fold(w) for w in WORD_RE.findall(count.group(1) or count.group(2))[:3]]
+    return tuple(w for w in words if len(w) > 2 and w not in stop_words())
 
 
 def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: Entity) -> bool:
@@ -771,7 +773,7 @@ def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: E
     scale words) is one of ``question.counted`` or shares its stem (``212 trains``), or the
     sentence says earlier that it gives the number of it (« le nombre d'autocars … 40 »)."""
     unit = _unit_after(annotation, entity, _SCALE_WORDS)
-    if unit is not None and any(_prefix_match(unit, word) for word in question.counted):
+    if unit is not None and any(prefix_match(unit, word) for word in question.counted):
         return True
     # « Le nombre d'autocars …, qui était de 28, a été porté à 40 »: what the sentence says
     # the number of comes before its numbers.
@@ -779,7 +781,7 @@ def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: E
     for i, (word, _, _, _) in enumerate(tokens[:-2]):
         if word in ("nombre", "number") and tokens[i + 1][0] in ("de", "d'", "d’", "of"):
             counted = tokens[i + 2][0]
-            if any(_prefix_match(counted, word) for word in question.counted):
+            if any(prefix_match(counted, word) for word in question.counted):
                 return True
     return False
 
@@ -802,7 +804,7 @@ def counts_other_thing(annotation: Annotation, question: QuestionInfo, entity: E
         if start < entity.end:
             continue
         if pos in ("NOUN", "PROPN"):
-            return not any(_prefix_match(word, counted) for counted in question.counted)
+            return not any(prefix_match(word, counted) for counted in question.counted)
         seen += 1
         if seen >= _COUNTED_NOUN_WINDOW:
             break
@@ -874,7 +876,7 @@ _FOCUS_IDIOM = re.compile(
 
 
 _FR_COPULA = {"est", "sont", "etait", "etaient", "sera", "seront", "serait", "seraient"}
-_FOCUS_COPULAS = _FR_COPULA | {"is", "are", "was", "were"}
+FOCUS_COPULAS = _FR_COPULA | {"is", "are", "was", "were"}
 _FOCUS_ARTICLES = {"le", "la", "les", "the"}
 
 
@@ -882,13 +884,13 @@ def _focus(match: re.Match[str] | None, language: str) -> str | None:
     """The focus noun after a quel/which/what (``match``: :data:`_FR_FOCUS`/:data:`_EN_FOCUS`)."""
     if not match or _FOCUS_IDIOM.match(match.group(1)):
         return None
-    words = _WORD.findall(match.group(1))[:6]
-    if len(words) >= 2 and fold(words[0]) in _FOCUS_COPULAS:
+    words = WORD_RE.findall(match.group(1))[:6]
+    if len(words) >= 2 and fold(words[0]) in FOCUS_COPULAS:
         # « Quel est le montant … », « Quel est l'âge … », "What was the date …": the noun
         # after the verb and its article, when it names a kind of answer.
         elided = re.match(r"l['’](\w+)$", words[1], re.I)
         noun = elided.group(1) if elided else words[2] if len(words) >= 3 else ""
-        if (elided or fold(words[1]) in _FOCUS_ARTICLES) and _singular(fold(noun)) in _FOCUS_TYPES:
+        if (elided or fold(words[1]) in _FOCUS_ARTICLES) and _singular(fold(noun)) in FOCUS_TYPES:
             return fold(noun)
     return _noun_focus(words[:4], language)
 
@@ -904,13 +906,13 @@ def _noun_focus(words: Sequence[str], language: str) -> str | None:
             return None  # "what did …", "which have …": no noun names the answer's kind
         if folded in skip:
             continue
-        if language == "en" and _singular(folded) not in _FOCUS_TYPES:
+        if language == "en" and _singular(folded) not in FOCUS_TYPES:
             # An English compound names its kind last: "which news agency", "media outlet".
             for following in words[i + 1 : i + 3]:
                 head = fold(following)
-                if head in _stop():
+                if head in stop_words():
                     break
-                if _singular(head) in _FOCUS_TYPES:
+                if _singular(head) in FOCUS_TYPES:
                     return head
         return folded
     return None
@@ -918,9 +920,9 @@ def _noun_focus(words: Sequence[str], language: str) -> str | None:
 
 def _singular(noun: str) -> str:
     """The singular of a plural focus noun (``countries`` → ``country``), else ``noun``."""
-    if noun.endswith("ies") and noun[:-3] + "y" in _FOCUS_TYPES:
+    if noun.endswith("ies") and noun[:-3] + "y" in FOCUS_TYPES:
         return noun[:-3] + "y"
-    return noun[:-1] if noun.endswith("s") and noun[:-1] in _FOCUS_TYPES else noun
+    return noun[:-1] if noun.endswith("s") and noun[:-1] in FOCUS_TYPES else noun
 
 
 def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
@@ -936,7 +938,7 @@ def answer_type(text: str, language: str) -> tuple[str | None, str | None]:
         return None, focus
     typed_focus = None
     if focus is not None:
-        typed_focus = _FOCUS_TYPES.get(_singular(focus))
+        typed_focus = FOCUS_TYPES.get(_singular(focus))
     matched = _type_matches(text, language)
     untyped = _untyped_start(text, language, focus_match, focus, typed_focus)
     if untyped is not None and all(untyped < start for start, _, _ in matched):
@@ -1062,19 +1064,19 @@ def _name_keys(
     "SYSTEM OVERRIDE: …"), English nationality adjectives, French capitalised common nouns
     ("l'État"). A capital city also matches its country's adjective ("Londres" → britannique).
     """
-    stop = _stop()
+    stop = stop_words()
     keys: list[tuple[str, ...]] = []
     named: list[tuple[str, ...]] = []
     seen: set[str] = set()
     folded_text = fold(text)
-    for english, french in _EN_NAMES.items():
+    for english, french in EN_NAMES.items():
         if len(english) > 3 and re.search(rf"\b{re.escape(english)}\b", folded_text):
             keys.append(french)
             named.append(french)
             seen.update(english.split())
     # (folded word, start, end, acronym) of each capitalised word kept as part of a name.
     parts: list[tuple[str, int, int, bool]] = []
-    for index, match in enumerate(_WORD.finditer(text)):
+    for index, match in enumerate(WORD_RE.finditer(text)):
         word = match.group(0).strip("'’")
         offset = match.start() + match.group(0).find(word)
         for number, part in enumerate(re.split(r"[’'-]", word)):
@@ -1082,12 +1084,12 @@ def _name_keys(
                 continue
             folded = fold(part)
             acronym = part.isupper() and len(part) <= 5
-            if folded in seen or (folded in stop and not (acronym and folded in _EN_ACRONYMS)):
+            if folded in seen or (folded in stop and not (acronym and folded in EN_ACRONYMS)):
                 continue
             start = offset + word.find(part)
             if index or number or _is_name(annotation, match.start()):
-                named.append(_alternatives(folded, acronym=acronym))
-            known = folded in _EN_NAMES or folded in _EN_MONTHS or folded in _METONYMS
+                named.append(name_alternatives(folded, acronym=acronym))
+            known = folded in EN_NAMES or folded in EN_MONTHS or folded in _METONYMS
             if number == 0 and _starts_clause(text, match.start()) and not (acronym or known):
                 continue  # a capital that only opens a clause ("Sait-on", "Ajoute", "Ignore")
             if language == "en" and _EN_DEMONYM.search(folded) and not known:
@@ -1104,8 +1106,8 @@ def _name_keys(
         else:
             names.append([(folded, acronym)])
         previous_end = end
-    keys += [_alternatives(*name[-1]) for name in names]
-    for number in _DIGITS.findall(text):
+    keys += [name_alternatives(*name[-1]) for name in names]
+    for number in DIGITS_RE.findall(text):
         if number not in seen:
             seen.add(number)
             keys.append((number,))
@@ -1113,15 +1115,15 @@ def _name_keys(
     return keys, named
 
 
-def _alternatives(word: str, acronym: bool = False) -> tuple[str, ...]:
+def name_alternatives(word: str, acronym: bool = False) -> tuple[str, ...]:
     """A folded name and its French forms (English month, country, capital city, or the
     acronym of an international body when written in capitals: NATO → OTAN)."""
-    if acronym and word in _EN_ACRONYMS:
-        return _EN_ACRONYMS[word]
-    if word in _EN_MONTHS:
-        return (_EN_MONTHS[word],)
-    if word in _EN_NAMES:
-        return (word, *_EN_NAMES[word])
+    if acronym and word in EN_ACRONYMS:
+        return EN_ACRONYMS[word]
+    if word in EN_MONTHS:
+        return (EN_MONTHS[word],)
+    if word in EN_NAMES:
+        return (word, *EN_NAMES[word])
     if word in _METONYMS:
         return (word, *_METONYMS[word])
     return (word,)
@@ -1141,7 +1143,7 @@ def analyze_question(
     kind, focus = answer_type(own, language)
     annotation = annotator.annotate(text)
     if language == "en":
-        stop = _stop()
+        stop = stop_words()
         lemmas = frozenset(w for w in annotation.words if w not in stop and len(w) > 2)
     else:
         lemmas = annotation.lemmas
@@ -1185,7 +1187,7 @@ _ROLE_VERBS = (
 # or a pronoun (« Qui la préside ? ») gives no words to compare with a sentence's.
 _RELATIVE = re.compile(r"\b(?:où|qui|que|qu['’]|dont|lequel|laquelle|where|which|that|who|whose)\b",
                        re.I)  # fmt: skip
-_POSSESSIVES = frozenset({"sa", "son", "ses", "leur", "leurs", "its", "his", "her", "their"})
+POSSESSIVES = frozenset({"sa", "son", "ses", "leur", "leurs", "its", "his", "her", "their"})
 # "Qui est le maire de …", "Who is the mayor of …", "Who is the museum's director?".
 _ROLE_NOUN = re.compile(
     r"\bqui\s+(?:est|était|sera)\s+(?:le |la |l['’])\s*(?P<fr>[\w-]+)"
@@ -1209,9 +1211,9 @@ _NO_ROLE = frozenset(
 
 
 # The nouns of a person's role a sentence may name them with (folded, singular).
-_ROLE_NOUNS = (
-    frozenset(noun for noun, kind in _FOCUS_TYPES.items() if kind == PERSON)
-    | _NAMED_PERSONS
+ROLE_NOUNS = (
+    frozenset(noun for noun, kind in FOCUS_TYPES.items() if kind == PERSON)
+    | NAMED_PERSONS
     | {"pdg", "patronne", "cheffe", "procureure", "gouverneur", "gouverneure", "commandant",
        "administrateur", "administratrice", "conservateur", "conservatrice", "dirigeante",
        "avocat", "avocate"}
@@ -1224,13 +1226,13 @@ def opens_on_person_noun(annotation: Annotation) -> bool:
     for word, pos, _, _ in annotation.pos:
         if pos == "DET":
             continue
-        return pos == "NOUN" and (word in _ROLE_NOUNS or word.rstrip("s") in _ROLE_NOUNS)
+        return pos == "NOUN" and (word in ROLE_NOUNS or word.rstrip("s") in ROLE_NOUNS)
     return False
 
 
 def _role_stems(noun: str, language: str) -> tuple[str, ...]:
     folded = fold(noun).rstrip("s") if language == "en" else fold(noun)
-    if folded in _NO_ROLE or (folded not in _NAMED_PERSONS and _FOCUS_TYPES.get(folded) != PERSON):
+    if folded in _NO_ROLE or (folded not in NAMED_PERSONS and FOCUS_TYPES.get(folded) != PERSON):
         return ()
     if language == "en" and folded in _EN_ROLES:
         return _EN_ROLES[folded]
@@ -1263,11 +1265,11 @@ def asked_role(
         rest = owner.group(1) if owner else text[match.end() :]
         if not owner and not re.match(r"\s*(?:de|du|des|d['’]|à|au|aux|of)\b", rest, re.I):
             rest = ""  # « le secrétaire à l'Armée », « le ministre aux Armées » give it too
-    elif focus is not None and _FOCUS_TYPES.get(_singular(focus)) == PERSON:
+    elif focus is not None and FOCUS_TYPES.get(_singular(focus)) == PERSON:
         role = _role_stems(_singular(focus), language)
     rest = rest.split("?")[0].split("(")[0]
     if not role or _RELATIVE.search(rest):
         return role, ()
-    stop = _stop()
-    words = (_ELIDED_HEAD.sub("", fold(token)) for token in _WORD.findall(rest))
+    stop = stop_words()
+    words = (ELIDED_HEAD_RE.sub("", fold(token)) for token in WORD_RE.findall(rest))
     return role, tuple(word for word in words if len(word) >= 3 and word not in stop)
