@@ -29,7 +29,7 @@ from index.embed import Embedder
 from index.parse import fold
 from index.sentences import split_sentences
 from rag.config import Settings
-from rag.text import detect_language, stopwords
+from rag.text import EN_MONTHS, detect_language, stopwords
 from rag.vectors import SentenceVectors
 
 # "[001_abc ¶5]", "[001_abc ¶5; 002_def ¶3]", "[1]", "[1, 2]"
@@ -50,11 +50,7 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 # Proper names whose French and English forms share too few letters to match by spelling.
 _ALIASES = {
-    "january": "janvier", "february": "fevrier", "march": "mars", "april": "avril",
-    "may": "mai", "june": "juin", "july": "juillet", "august": "aout",
-    "september": "septembre", "october": "octobre", "november": "novembre",
-    "december": "decembre", "monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi",
-    "thursday": "jeudi", "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche",
+    **EN_MONTHS,
     "nato": "otan", "kyiv": "kiev", "turkey": "turquie", "britain": "britannique",
     "british": "britannique", "uk": "britannique", "us": "unis", "usa": "unis",
     "united": "unis", "states": "etats", "american": "americain", "americans": "americains",

@@ -8,6 +8,16 @@ from functools import lru_cache
 
 from index.parse import fold
 
+# English month and weekday names and their French forms (folded).
+EN_MONTHS = {
+    "january": "janvier", "february": "fevrier", "march": "mars", "april": "avril",
+    "may": "mai", "june": "juin", "july": "juillet", "august": "aout",
+    "september": "septembre", "october": "octobre", "november": "novembre",
+    "december": "decembre", "monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi",
+    "thursday": "jeudi", "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche",
+}  # fmt: skip
+
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Words that make a question a question; they carry no topic.
 _QUESTION_WORDS = {

@@ -25,7 +25,7 @@ from index.parse import fold
 from index.sentences import citable_sentences, in_context
 from rag.reader.lookups import fast_lookups
 from rag.reader.regex_cache import RegexCache
-from rag.text import stopwords
+from rag.text import EN_MONTHS, stopwords
 from rag.types import Passage
 
 SPACY_MODEL = "fr_core_news_sm"
@@ -150,13 +150,6 @@ for _type, _nouns in {
     for _noun in _nouns.split():
         FOCUS_TYPES.setdefault(fold(_noun), _type)
 
-EN_MONTHS = {
-    "january": "janvier", "february": "fevrier", "march": "mars", "april": "avril",
-    "may": "mai", "june": "juin", "july": "juillet", "august": "aout",
-    "september": "septembre", "october": "octobre", "november": "novembre",
-    "december": "decembre", "monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi",
-    "thursday": "jeudi", "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche",
-}  # fmt: skip
 # English names of places and bodies whose French name shares no prefix with them.
 EN_NAMES = {
     "united states": ("etats-unis", "americain", "washington"),

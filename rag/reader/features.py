@@ -1,15 +1,12 @@
 """Features of (question, candidate sentence) pairs for the reader.
 
-Everything here is general language knowledge (French and English question words, a few
-dozen nouns that name a kind of answer, month names) plus spaCy's French pipeline for lemmas
-and named entities and regexes for dates and numbers. Nothing depends on the words of a
-particular corpus.
-
-A question is analysed once (:class:`QuestionInfo`: expected answer type, content lemmas, the
-names and numbers it mentions); each candidate sentence of the retrieved paragraphs is
-annotated once per text (:class:`Annotation`, kept in a bounded LRU cache), and
-:func:`sentence_features` turns both into one row per candidate, columns named by
-:data:`SENTENCE_FEATURES`.
+A question is analysed once (:class:`rag.reader.questions.QuestionInfo`: expected answer type,
+content lemmas, the names and numbers it mentions); each candidate sentence of the retrieved
+paragraphs is annotated once per text (:class:`rag.reader.annotate.Annotation`, kept in a
+bounded LRU cache), and :func:`sentence_features` turns both into one row per candidate,
+columns named by :data:`SENTENCE_FEATURES`. The entity and role tests that read one sentence
+against a question (a new entity of the asked type, who holds the asked role, who is
+described) live here too. Nothing depends on the words of a particular corpus.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from rag.reader.annotate import (
     DIGITS_RE,
     ELIDED_HEAD_RE,
     EN_ACRONYMS,
-    EN_MONTHS,
     EN_NAMES,
     FOCUS_TYPES,
     NAMED_PERSON_WORDS,
@@ -35,6 +34,7 @@ from rag.reader.annotate import (
     stop_words,
 )
 from rag.reader.matching import WordSet, prefix_match
+from rag.text import EN_MONTHS
 
 
 # ---------------------------------------------------------------- question analysis
