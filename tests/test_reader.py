@@ -21,6 +21,7 @@ from rag.generate.reader import (
     holds_another_role,
     holds_asked_type,
     holds_new_name,
+    names_actor,
     names_role_holder,
     quotes_role,
     quotes_speaker,
@@ -65,8 +66,10 @@ from rag.reader.features import (
 from rag.reader.matching import WordSet
 from rag.reader.model import DEFAULT_MODEL
 from rag.reader.questions import (
+    acts,
     analyze_question,
     answer_type,
+    asked_actor,
     asked_identity,
     asked_name,
     asked_speaker,
@@ -1525,6 +1528,8 @@ def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:
         ("What is the position of Rustem Umerov?", None),
         ("What was the reaction of Dmitri Peskov?", "peskov"),
         ("Quelle est la position de Zelensky sur le plan ?", "zelensky"),
+        ("Quelle est la position de l'Ukraine sur le plan ?", "ukraine"),
+        ("What is Ukraine's position on the plan?", "ukraine"),
         ("Quel est l'avis de Kirill Dmitriev ?", "dmitriev"),
         ("What is the US official's view of the plan?", None),
         ("Quelle est la position du gouvernement ukrainien sur le plan ?", None),
@@ -1594,6 +1599,16 @@ def test_a_question_asking_what_a_named_person_said(question: str, speaker: str 
         ("« Le président Trump pense que la guerre peut finir », explique ce fonctionnaire.",
          "trump", False),
         ("« Nous avons bon espoir », a déclaré Isabelle Carré.", "carre", True),
+        # A country or an institution speaks through others: a sentence naming it holds its
+        # words or its stance when it reports speech or a reaction at all, not otherwise.
+        ("Le plan, qui comprend 28 points répartis en quatre catégories – la paix en Ukraine, "
+         "les garanties de sécurité – vise à aborder des questions essentielles.", "ukraine",
+         False),
+        ("Si un haut fonctionnaire russe s'est montré optimiste, les réactions de l'Ukraine et de "
+         "ses alliés européens restent incertaines.", "ukraine", True),
+        ("Les représentants du Kremlin ont décrit cette fuite comme une tentative de nuire aux "
+         "négociations.", "kremlin", True),
+        ("« Rien n'a changé », a déclaré le porte-parole du Kremlin.", "kremlin", True),
         # The agent of a passive speech verb speaks.
         ("L'objectif a été exposé à Axios par l'envoyé spécial russe Kirill Dmitriev : « La "
          "sécurité doit être durable. »", "dmitriev", True),
@@ -1617,6 +1632,60 @@ def test_typed_refuses_what_a_person_said_with_a_sentence_where_they_do_not_spea
     assert refusal_allows("support", refused)  # the support bar alone would answer
     assert not quotes_speaker(refused) and not refusal_allows("typed", refused)
     assert quotes_speaker(answered) and refusal_allows("typed", answered)
+
+
+@pytest.mark.parametrize(
+    ("question", "actor"),
+    [
+        ("Did Zelensky approve the plan?", "zelensky"),
+        ("Has Steve Witkoff met Umerov?", "witkoff"),
+        ("Zelensky a-t-il approuvé le plan ?", "zelensky"),
+        ("Et Poutine a-t-il réagi ?", "poutine"),
+        ("Est-ce que Poutine a accepté le plan ?", "poutine"),
+        # A copula asks what the person is: any role names them.
+        ("Was Witkoff the only American Dmitriev talked to?", None),
+        ("Dmitriev est-il le PDG d'une entreprise ?", None),
+        # An article, a role or a possessive: no named subject.
+        ("Did the US official say so?", None),
+        ("Le Kremlin a-t-il démenti l'existence du plan ?", None),
+        ("Did Trump's envoy meet Zelensky?", None),
+        # Not a yes/no question.
+        ("Qui a rencontré Zelensky ?", None),
+    ],
+)
+def test_a_yes_no_question_about_what_a_named_person_did(question: str, actor: str | None) -> None:
+    assert asked_actor(question) == actor
+
+
+@pytest.mark.parametrize(
+    ("sentence", "actor", "expected"),
+    [
+        ("Un fonctionnaire a indiqué que Witkoff avait discuté du plan avec le conseiller à la "
+         "sécurité nationale de Zelensky, Roustem Oumierov.", "zelensky", False),
+        ("Zelensky a rejeté le plan mardi à Kiev.", "zelensky", True),
+        ("Witkoff avait prévu de rencontrer le président ukrainien Volodymyr Zelensky le 19 "
+         "novembre.", "zelensky", True),
+        ("Il a rejeté le plan mardi.", "zelensky", None),
+    ],
+)  # fmt: skip
+def test_a_sentence_names_the_actor_as_more_than_a_complement(
+    annotator: Annotator, sentence: str, actor: str, expected: bool | None
+) -> None:
+    assert acts(sentence, annotator.annotate(sentence), actor) is expected
+
+
+def test_typed_refuses_a_yes_no_question_whose_sentence_names_its_subject_as_a_complement(
+    reader: Reader,
+) -> None:
+    question = "Zelensky a-t-il approuvé le plan de paix ?"
+    other = "Witkoff a discuté du plan de paix avec le conseiller de Zelensky, Roustem Oumierov."
+    own = "Zelensky a approuvé le plan de paix mardi à Kiev."
+    refused = _typed_reading(reader, question, other, 0.1)
+    answered = _typed_reading(reader, question, own, 0.1)
+    assert refused.question.actor == "zelensky"
+    assert refusal_allows("support", refused)  # the support bar alone would answer
+    assert not names_actor(refused) and not refusal_allows("typed", refused)
+    assert names_actor(answered) and refusal_allows("typed", answered)
 
 
 SPEAKER_TEXT = (

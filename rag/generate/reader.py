@@ -57,6 +57,7 @@ from rag.reader.features import (
 )
 from rag.reader.questions import (
     QuestionInfo,
+    acts,
     cited_sources,
     cites_asked_source,
     counts_asked_thing,
@@ -199,6 +200,18 @@ def quotes_speaker(reading: Reading) -> bool:
     return ReaderGenerator._speaker_instead(reading) is not None
 
 
+def names_actor(reading: Reading) -> bool:
+    """Whether the best sentence may answer a yes/no question about what a named person did
+    (``question.actor``: "Did Zelensky approve the plan?"): a sentence naming that person only
+    as a complement (« … le conseiller à la sécurité nationale de Zelensky … ») says nothing of
+    what they did; one that does not name them ("il", a role) is left to the other checks."""
+    best = reading.best
+    actor = reading.question.actor
+    if best is None or actor is None:
+        return True
+    return acts(best.candidate.text, best.annotation, actor) is not False
+
+
 def reads_reason(reading: Reading) -> bool:
     """Whether the best sentence may answer a why-question (``question.asks_reason``): it gives
     a cause or a purpose (:func:`gives_reason`); « … mais a reporté le voyage » states what
@@ -333,7 +346,9 @@ def refusal_allows(
     confident = policy == "typed" and confident_reading(
         reading, probability=confident_probability, slack=confident_slack
     )
-    if policy == "typed" and not (quotes_speaker(reading) and reads_reason(reading)):
+    if policy == "typed" and not (
+        quotes_speaker(reading) and reads_reason(reading) and names_actor(reading)
+    ):
         return False
     if policy == "typed" and holds_another_role(reading):
         return False
@@ -903,6 +918,7 @@ __all__ = [
     "holds_another_role",
     "holds_asked_type",
     "holds_new_name",
+    "names_actor",
     "names_role_holder",
     "quotes_role",
     "quotes_speaker",

@@ -83,6 +83,10 @@ class QuestionInfo:
         speaking_role: The role whose holder's words the question asks for ("What did the
             prosecutor say?", « Qu'a déclaré la procureure ? »), as French stems like
             :attr:`role` (:func:`asked_speaking_role`); empty when a name is given.
+        actor: For a yes/no question whose subject is a named person ("Did Zelensky approve
+            the plan?", « Zelensky a-t-il approuvé le plan ? »), the last word of the name,
+            folded (:func:`asked_actor`): its answer names that person as more than a
+            complement (:func:`acts`).
     """
 
     text: str
@@ -105,6 +109,7 @@ class QuestionInfo:
     role_of: tuple[str, ...] = ()
     speaking_role: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
+    actor: str | None = None
 
     @property
     def asked_types(self) -> tuple[str, ...]:
@@ -211,7 +216,7 @@ _ASKS_SPEECH = (
 # The speaker: an optional article, at most two lower-case words with no preposition among
 # them ("le chancelier", "the Ukrainian"), then a capitalised name ("Friedrich Merz").
 _SPEAKER = re.compile(
-    r"^(?:(?:le|la|les|l['’]|the)\s+)?(?P<title>(?:[a-zà-ÿ][\w-]*\s+){0,2}?)"
+    r"^(?:(?:le|la|les|the)\s+|l['’]\s*)?(?P<title>(?:[a-zà-ÿ][\w-]*\s+){0,2}?)"
     r"(?P<name>[A-ZÀ-Ý][\w-]*(?:\s+[A-ZÀ-Ý][\w-]*)*)(?P<rest>.*)$"
 )
 _NOT_TITLE_WORDS = "de du des au aux à a en sur pour par avec of to for from in on at by about with"
@@ -457,6 +462,24 @@ _ARTICLE_WORDS = frozenset({"l", "le", "la", "les", "the"})
 BEFORE_WORDS = _SOURCE_BEFORE | _COMPLEMENT_BEFORE | {"apres", "according"}
 
 
+# Entity labels of a speaker that is no person: a country, a capital, a government, a body.
+_COLLECTIVE_LABELS = frozenset({"LOC", "ORG"})
+# A stance or a characterisation: « la réaction de Moscou », « la position de l'Ukraine »,
+# "Kyiv's response", « les représentants du Kremlin ont décrit cette fuite comme … ».
+_STANCE_STEMS = ("reaction", "position", "response", "stance", "avis", "opinion", "decri")
+
+
+def _named_in(
+    tokens: list[tuple[str, int]], folded: list[str], name: WordSet, entities: list[Entity]
+) -> list[int]:
+    """Indices of the tokens that spell ``name`` inside one of ``entities``."""
+    return [
+        i
+        for i, (word, (_, start)) in enumerate(zip(folded, tokens, strict=True))
+        if name.has(word) and any(e.start <= start < e.end for e in entities)
+    ]
+
+
 def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
     """Whether ``speaker`` (a folded last name) is the one a sentence quotes: named as a
     person and as a source ("selon Dmitriev", "pour Karim Benhaddou"), or, in a sentence that
@@ -470,13 +493,21 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
     # Matched as the question's other names are: an English question's "Ushakov" is the
     # article's « Ouchakov ».
     name = WordSet([speaker])
-    places = [
-        i
-        for i, (word, (_, start)) in enumerate(zip(folded, tokens, strict=True))
-        if name.has(word) and any(e.start <= start < e.end for e in persons)
-    ]
+    places = _named_in(tokens, folded, name, persons)
     if not places:
-        return None
+        collectives = [e for e in annotation.entities if e.label in _COLLECTIVE_LABELS]
+        if not _named_in(tokens, folded, name, collectives):
+            return None
+        # A country or an institution speaks through others (« le porte-parole du Kremlin »,
+        # « les réactions de l'Ukraine »): a sentence naming it holds its words or its stance
+        # when it reports speech or a reaction at all.
+        return any(
+            token in _QUOTE_MARKS
+            or word in _SPEECH_WORDS
+            or word.startswith(_SPEECH_STEMS)
+            or word.startswith(_STANCE_STEMS)
+            for (token, _), word in zip(tokens, folded, strict=True)
+        )
     # Named inside the quoted words (« Le président Trump pense … », explique ce fonctionnaire):
     # the words are someone else's.
     quotes = [m.span() for m in _QUOTATION.finditer(sentence)]
@@ -510,6 +541,67 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
         if any(speech[:i]) and _acts_otherwise(sentence, annotation, tokens[i][1]):
             continue  # "… a indiqué que Witkoff avait discuté du plan": a reported clause's subject
         if any(speech):
+            return True
+    return False
+
+
+# A yes/no question whose subject is named: "Did Zelensky approve …?", "Has Putin said …?",
+# « Zelensky a-t-il approuvé … ? », « Dmitriev accepte-t-il … ? », « Est-ce que Poutine a … ? ».
+# Not a copula: "Was Witkoff the only American …?" asks what he is, named in any role.
+_ASKS_ACTOR = (
+    re.compile(r"^(?:did|does|do|has|have|had|will|would|can|could)\s+(?P<who>.+)", re.I),
+    re.compile(r"^est-ce\s+qu(?:e\s+|['’]\s*)(?P<who>.+)", re.I),
+    re.compile(r"^(?P<who>[^?]+?)\s+(?!(?:est|était|sont|serait|fut)-)[\w’']+-(?:t-)?(?:il|elle)\b",
+               re.I),
+)  # fmt: skip
+# After the name, a verb or an auxiliary in lower case: the name is the whole subject.
+_AFTER_ACTOR = re.compile(r"^(?:\s+[a-zà-ÿ][\w’'-]*|-t-(?:il|elle)\b|\s*$)")
+
+
+def asked_actor(text: str) -> str | None:
+    """The named person a yes/no question asks about as its subject, as the last word of
+    their name, folded; None for other questions, a role, or a name inside a longer subject.
+
+    >>> asked_actor("Did Zelensky approve the plan?"), asked_actor("Did the US official say so?")
+    ('zelensky', None)
+    """
+    question = re.sub(rf"^{_LEADING_CONJUNCTION}", "", text.strip(), flags=re.I)
+    for pattern in _ASKS_ACTOR:
+        match = pattern.search(question)
+        if match is None:
+            continue
+        who = match.group("who").strip()
+        speaker = _SPEAKER.match(who)
+        if (
+            speaker is None
+            or speaker.group("name") != who[: len(speaker.group("name"))]
+            or fold(who.split()[0]) in _ARTICLE_WORDS
+        ):
+            return None  # an article or a title first: "the US official", « Le Kremlin »
+        if _AFTER_ACTOR.match(speaker.group("rest")) is None:
+            return None  # "Trump's envoy", "the US official"
+        return fold(speaker.group("name").split()[-1])
+    return None
+
+
+def acts(sentence: str, annotation: Annotation, actor: str) -> bool | None:
+    """Whether a sentence names ``actor`` (a folded last name) as a person who does something
+    rather than only as a complement of someone or something else (« le conseiller à la
+    sécurité nationale de Zelensky », "a meeting with Umerov"). None when the sentence does not
+    name them as a person (a pronoun or a role may stand for them)."""
+    persons = [e for e in annotation.entities if satisfies(e, PERSON)]
+    tokens = [(m.group(), m.start()) for m in _SPEECH_TOKEN.finditer(sentence)]
+    folded = [fold(token) for token, _ in tokens]
+    places = _named_in(tokens, folded, WordSet([actor]), persons)
+    if not places:
+        return None
+    for i in places:
+        j = i - 1
+        while j >= 0 and tokens[j][0][:1].isupper() and folded[j] not in BEFORE_WORDS:
+            j -= 1  # first names, "M."
+        while j >= 1 and folded[j] in _ARTICLE_WORDS:
+            j -= 1
+        if j < 0 or folded[j] not in _COMPLEMENT_BEFORE:
             return True
     return False
 
@@ -1170,6 +1262,7 @@ def analyze_question(
         role_of=role_of,
         speaking_role=asked_speaking_role(own, language),
         source=asked_source_words(own),
+        actor=asked_actor(own),
     )
 
 
