@@ -23,6 +23,7 @@ from rag.generate.reader import (
     holds_new_name,
     names_actor,
     names_role_holder,
+    names_what_is_absent,
     quotes_role,
     quotes_speaker,
     reads_reason,
@@ -1688,6 +1689,42 @@ def test_typed_refuses_a_yes_no_question_whose_sentence_names_its_subject_as_a_c
     assert names_actor(answered) and refusal_allows("typed", answered)
 
 
+def test_a_question_typed_in_lower_case_has_its_names_capitalised(annotator: Annotator) -> None:
+    lower = "quel est le rôle de la chine dans le plan ?"
+    assert annotator.truecase(lower) == "quel est le rôle de la Chine dans le plan ?"
+    assert annotator.truecase("qui est iouri ouchakov") == "qui est Iouri Ouchakov"
+    # A capital after the first letter: the text says where its names are.
+    cased = "Quel est le rôle de la chine, selon Axios ?"
+    assert annotator.truecase(cased) == cased
+    assert analyze_question(lower, "fr", annotator).keys == [("chine",)]
+    assert analyze_question(
+        "Quel est le rôle de la Chine dans le plan ?", "fr", annotator
+    ).keys == [("chine",)]
+
+
+def test_typed_refuses_a_question_naming_what_no_retrieved_article_holds(reader: Reader) -> None:
+    text = (
+        "Le plan, qui comprend 28 points répartis en quatre catégories, vise à aborder des "
+        "questions essentielles pour la paix en Ukraine."
+    )
+    absent = _typed_reading(reader, "Quel est le rôle de la Chine dans le plan ?", text, 0.1)
+    lower = _typed_reading(reader, "quel est le rôle de la chine dans le plan ?", text, 0.1)
+    present = _typed_reading(reader, "Quel est le rôle de l'Ukraine dans le plan ?", text, 0.1)
+    for reading in (absent, lower):
+        assert reading.candidate_set.missing_keys == 1
+        assert refusal_allows("support", reading)  # the support bar alone would answer
+        assert names_what_is_absent(reading) and not refusal_allows("typed", reading)
+    assert not names_what_is_absent(present) and refusal_allows("typed", present)
+    # An English question's names may be translated in the articles: left to the other checks.
+    english = reader.read(
+        "What is the role of the Russian Direct Investment Fund?", "en", QUERY,
+        [passage("Dmitriev, PDG du Fonds russe d'investissement direct, a confirmé la visite.")],
+        vectors=same_vectors, extractive_margin=0.1,
+    )  # fmt: skip
+    assert english.candidate_set.missing_keys >= 1
+    assert not names_what_is_absent(english)
+
+
 SPEAKER_TEXT = (
     "Selon la transcription publiée par Bloomberg, Witkoff conseille Ushakov sur la façon de "
     "présenter le plan. M. Ouchakov a déclaré qu'il ne savait pas d'où provenait la fuite."
@@ -1845,7 +1882,10 @@ def test_typed_refuses_a_why_question_whose_sentence_gives_no_reason(reader: Rea
 def test_typed_refuses_a_which_question_read_in_several_unnamed_ones(reader: Reader) -> None:
     question = "Dans quels lycées de Castelbrenne se tient le concours de robotique ?"
     vague = "Le concours de robotique se tient samedi dans plusieurs lycées de Castelbrenne."
-    named = "Le concours de robotique se tient samedi dans les lycées Victor-Hugo et Jean-Zay."
+    named = (
+        "Le concours de robotique se tient samedi dans les lycées Victor-Hugo et Jean-Zay de "
+        "Castelbrenne."
+    )
     refused = _typed_reading(reader, question, vague, 0.1)
     answered = _typed_reading(reader, question, named, 0.1)
     assert refused.question.focus == "lycees"

@@ -39,7 +39,13 @@ from index.parse import fold
 from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
 from rag.generate.base import Draft, GenerationRequest, Generator
 from rag.lexical import LexicalIndex
-from rag.reader import Reader, Reading, ScoredSentence, extract_short_answer
+from rag.reader import (
+    READER_LANGUAGE,
+    Reader,
+    Reading,
+    ScoredSentence,
+    extract_short_answer,
+)
 from rag.reader.annotate import (
     NUMBER,
     PERSON,
@@ -212,6 +218,17 @@ def names_actor(reading: Reading) -> bool:
     return acts(best.candidate.text, best.annotation, actor) is not False
 
 
+def names_what_is_absent(reading: Reading) -> bool:
+    """Whether a question in the articles' language names something (a name or a number) that
+    none of the retrieved articles holds, in a paragraph, title or footer
+    (``missing_keys``): « Quel est le rôle de la Chine dans le plan ? » over articles that
+    never name China asks about what they do not cover. Names are written alike in one
+    language; an English question's names may be translated ("Russian Direct Investment Fund"
+    for « Fonds russe d'investissement direct »), so it is left to the other checks."""
+    question = reading.question
+    return question.language == READER_LANGUAGE and reading.candidate_set.missing_keys > 0
+
+
 def reads_reason(reading: Reading) -> bool:
     """Whether the best sentence may answer a why-question (``question.asks_reason``): it gives
     a cause or a purpose (:func:`gives_reason`); « … mais a reporté le voyage » states what
@@ -351,6 +368,8 @@ def refusal_allows(
     ):
         return False
     if policy == "typed" and holds_another_role(reading):
+        return False
+    if policy == "typed" and names_what_is_absent(reading):
         return False
     if policy == "typed" and counts_without_naming(reading):
         return False
@@ -920,6 +939,7 @@ __all__ = [
     "holds_new_name",
     "names_actor",
     "names_role_holder",
+    "names_what_is_absent",
     "quotes_role",
     "quotes_speaker",
     "reads_reason",

@@ -71,6 +71,9 @@ from rag.types import Passage
 
 VectorSource = Callable[[Sequence[str]], np.ndarray]
 # A short answer is given only when its entity beats the next candidate by this much.
+# The language of the articles the reader reads: its spaCy pipeline, stemmer and rules are
+# French; questions in another language read them across languages.
+READER_LANGUAGE = "fr"
 AMBIGUITY_MARGIN = 0.25
 # The longest span a two-part short answer may cover (« 2 juillet à la salle des fêtes de
 # Castelbrenne » for « Où et quand … ? »); farther apart, the first part is given alone.
@@ -158,7 +161,7 @@ class Reader:
         self.model = model or ReaderModel.load(DEFAULT_MODEL)
         self.embedder = embedder
         self.annotator = annotator or Annotator(cache_size=cache_size)
-        self.analyzer = Analyzer("fr")
+        self.analyzer = Analyzer(READER_LANGUAGE)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()

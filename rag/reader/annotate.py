@@ -479,6 +479,10 @@ def _take_preloaded(model: str) -> Any | None:
     return None if future is None else future.result()
 
 
+# The entity labels of spaCy's French pipeline: persons, places, organisations, other names.
+_NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
+
+
 class Annotator:
     """spaCy's French pipeline (lemmas and entities only), with a bounded LRU cache by text.
 
@@ -518,7 +522,7 @@ class Annotator:
         entities = [
             named_after(text, entity)
             for e in doc.ents
-            if e.label_ in {"PER", "LOC", "ORG", "MISC"} and not _opening_participle(e)
+            if e.label_ in _NAME_LABELS and not _opening_participle(e)
             for entity in [clean_entity(e.text, e.label_, e.start_char)]
             if entity is not None
         ]
@@ -549,6 +553,23 @@ class Annotator:
     def annotate(self, text: str) -> Annotation:
         """The annotation of one text."""
         return self.annotate_many([text])[0]
+
+    def truecase(self, text: str) -> str:
+        """``text`` with the names the tagger finds capitalised, when it was typed in lower
+        case (« quel est le rôle de la chine » → « … la Chine »): names are found by their
+        capitals everywhere else. A text holding a capital after its first letter, or with no
+        name found, is returned as is."""
+        if text[1:] != text[1:].lower():
+            return text
+        stop = stop_words()
+        chars = list(text)
+        for entity in self.nlp(text).ents:
+            if entity.label_ not in _NAME_LABELS:
+                continue
+            for token in entity:
+                if token.text[:1].isalpha() and fold_word(token.text) not in stop:
+                    chars[token.idx] = chars[token.idx].upper()
+        return "".join(chars)
 
 
 _PARTICIPLE_END = re.compile(r"(?:é|ée|és|ées|is|ie|ies|us|ue|ues)$")

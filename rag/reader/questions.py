@@ -1231,6 +1231,9 @@ def analyze_question(
     arrêtés ?)"): what is asked (a place, not a number) is read from it alone; the lemmas and
     names from the whole ``text``.
     """
+    if language == "fr":  # the tagger is French: on an English question it finds noise
+        text = annotator.truecase(text)
+        asked = annotator.truecase(asked) if asked else asked
     own = asked or text
     kind, focus = answer_type(own, language)
     annotation = annotator.annotate(text)
