@@ -32,7 +32,7 @@ from rag.generate import (
 from rag.generate.base import classify
 from rag.history import standalone_parts, validate_history
 from rag.lexical import LexicalIndex
-from rag.question import clean_question
+from rag.question import clean_question, with_question_mark
 from rag.reader.annotate import preload_pipeline
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever
@@ -266,6 +266,7 @@ class Assistant:
     def retrieve(self, question: str, k: int = 5) -> list[Passage]:
         """The ``k`` most relevant citable paragraphs for ``question``."""
         query = clean_question(question, self.settings.max_question_chars)
+        query = with_question_mark(query, detect_language(query))
         return self.retriever.retrieve(query, k)
 
     def ask(self, question: str, history: list[dict[str, Any]] | None = None) -> Answer:
@@ -305,6 +306,7 @@ class Assistant:
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         language = detect_language(text)
+        text = with_question_mark(text, language)
         turns = validate_history(history)
         return self._stream(text, turns, language, started)
 

@@ -14,6 +14,7 @@ from index.config import BUNDLED_CORPUS
 from rag import Assistant, answer_messages
 from rag.generate import ReaderGenerator
 from rag.lexical import LexicalCache
+from rag.question import with_question_mark
 from rag.reader.collect import corpus_notes
 
 pytestmark = pytest.mark.integration
@@ -80,6 +81,8 @@ def test_what_a_named_person_said_is_answered_with_their_words(assistant: Assist
     ("question", "refusal"),
     [
         ("Quel rôle la Chine joue-t-elle dans l'élaboration du plan ?", "Je ne trouve pas"),
+        # Typed in a hurry: lower case, no question mark.
+        ("quel est le rôle de la chine dans le plan", "Je ne trouve pas"),
         ("What did NATO Secretary General Mark Rutte say about the plan?", "I could not find"),
     ],
 )
@@ -89,6 +92,39 @@ def test_a_question_about_someone_absent_from_the_articles_is_refused(
     answer = assistant.ask(question)
     assert answer.refused and answer.answer.startswith(refusal)
     assert answer.short_answer is None and answer.to_dict()["short_answer"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("qui dirige les négociations", "fr", "qui dirige les négociations ?"),
+        ("who leads the talks", "en", "who leads the talks?"),
+        ("Qui dirige les négociations ?", "fr", "Qui dirige les négociations ?"),
+        ("Résume le plan.", "fr", "Résume le plan."),
+        ("Tell me everything!", "en", "Tell me everything!"),
+    ],
+)
+def test_a_question_mark_ends_a_question_typed_without_one(
+    text: str, language: str, expected: str
+) -> None:
+    assert with_question_mark(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Qui a publié les transcriptions des conversations téléphoniques",
+        "ou se sont tenues les discussions entre witkoff et dmitriev",
+        "When did the second phone conversation take place",
+    ],
+)
+def test_a_question_typed_without_its_question_mark_reads_like_the_one_with_it(
+    assistant: Assistant, typed: str
+) -> None:
+    punctuated = typed + (" ?" if typed[0] in "Qo" else "?")
+    hurried, careful = assistant.ask(typed).to_dict(), assistant.ask(punctuated).to_dict()
+    assert not careful["refused"] and careful["short_answer"] is not None
+    assert hurried == careful
 
 
 @pytest.mark.parametrize(
