@@ -33,10 +33,12 @@ from rag.generate.base import classify
 from rag.history import standalone_parts, validate_history
 from rag.lexical import LexicalIndex
 from rag.question import clean_question, with_question_mark
+from rag.reader import READER_LANGUAGE
 from rag.reader.annotate import preload_pipeline
+from rag.reader.questions import ENGLISH_PROPER_WORDS
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever
-from rag.text import detect_language
+from rag.text import capitalised_names, detect_language, in_lower_case, truecase_from
 from rag.translate import ApertiumTranslator, terms_query, translator_for
 from rag.types import (
     Answer,
@@ -345,6 +347,8 @@ class Assistant:
         yield StreamEvent(kind="status", text=query)
         snapshot = self.store.snapshot()  # the store's state, read once for this question
         lexical = self.retriever.lexical(snapshot, wait=False)
+        if language == READER_LANGUAGE and in_lower_case(query):
+            query, asked = self._truecased(query, asked, self.reader.reader.annotator.truecase)
         # The question is read and translated while it is embedded and searched.
         translation = self._start_terms_query(query, lexical)
         if self.generator is self.reader:
@@ -353,6 +357,21 @@ class Assistant:
         passages = self.retriever.retrieve(
             query, self.settings.k_answer, query_vector=query_vector, snapshot=snapshot
         )
+        if passages and in_lower_case(query):
+            # Typed without capitals (an English question, or a French one whose names the
+            # tagger missed): the retrieved paragraphs give the names their capitals back (the
+            # encoder and the reader read names by them), and the question is searched again
+            # as it would have been typed.
+            names = capitalised_names([p.text for p in passages])
+            if language == "en":
+                names |= ENGLISH_PROPER_WORDS
+            cased, cased_asked = self._truecased(query, asked, lambda t: truecase_from(t, names))
+            if cased != query:
+                query, asked = cased, cased_asked
+                query_vector = self.embedder.encode_queries([query])[0]
+                passages = self.retriever.retrieve(
+                    query, self.settings.k_answer, query_vector=query_vector, snapshot=snapshot
+                )
         report = VerificationReport(
             generator=self.generator.name, policy=self.settings.unsupported_policy
         )
@@ -374,6 +393,13 @@ class Assistant:
         offline = isinstance(generator, ExtractiveGenerator | ReaderGenerator)
         fallback = None if offline else self.offline
         yield from self._answer(context, generator, request, fallback)
+
+    @staticmethod
+    def _truecased(
+        query: str, asked: str | None, truecase: Callable[[str], str]
+    ) -> tuple[str, str | None]:
+        """The query and the follow-up's own words with their names capitalised."""
+        return truecase(query), (truecase(asked) if asked else asked)
 
     def _start_terms_query(self, query: str, lexical: LexicalIndex) -> Future[str | None]:
         """:func:`rag.translate.terms_query` of ``query``, in a worker thread when the

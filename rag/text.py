@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from index.parse import fold
@@ -104,3 +104,42 @@ def corpus_language(texts: Iterable[str]) -> str:
     """The dominant language of a corpus, from a sample of its texts."""
     sample = " ".join(t for _, t in zip(range(200), texts, strict=False))
     return detect_language(sample)
+
+
+# Words of three letters or more (« l'Ukraine » gives « Ukraine »).
+_NAME_WORD = re.compile(r"[^\W\d_][\w-]{2,}")
+# What opens a sentence right before a word: a full stop, a colon, a quote, a bullet, or nothing.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;«»\"“”(\n•—–])[\s\u00a0\u202f]*\Z")
+
+
+def in_lower_case(text: str) -> bool:
+    """Whether ``text`` has no capital after its first letter: typed without capitals, its
+    names do not stand out."""
+    return text[1:] == text[1:].lower()
+
+
+def capitalised_names(texts: Sequence[str]) -> frozenset[str]:
+    """Folded words that ``texts`` write with a capital inside a sentence and never in lower
+    case: their names (« Dmitriev », « Bloomberg », « Miami »)."""
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        for match in _NAME_WORD.finditer(text):
+            word = match.group()
+            if word[:1].islower():
+                lower.add(fold(word))
+            elif not _SENTENCE_START.search(text, 0, match.start()) and match.start():
+                capitalised.add(fold(word))
+    return frozenset(capitalised - lower)
+
+
+def truecase_from(text: str, names: frozenset[str]) -> str:
+    """``text`` typed in lower case with the words that are ``names`` capitalised
+    (:func:`capitalised_names`); a text holding a capital after its first letter as is."""
+    if not in_lower_case(text):
+        return text
+    cased = _NAME_WORD.sub(
+        lambda m: m.group()[:1].upper() + m.group()[1:] if fold(m.group()) in names else m.group(),
+        text,
+    )
+    return cased[:1].upper() + cased[1:]

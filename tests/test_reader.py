@@ -85,6 +85,7 @@ from rag.reader.questions import (
     same_source,
     speaks,
 )
+from rag.text import capitalised_names, truecase_from
 from rag.types import Passage
 
 pytestmark = pytest.mark.unit
@@ -1691,8 +1692,8 @@ def test_typed_refuses_a_yes_no_question_whose_sentence_names_its_subject_as_a_c
 
 def test_a_question_typed_in_lower_case_has_its_names_capitalised(annotator: Annotator) -> None:
     lower = "quel est le rôle de la chine dans le plan ?"
-    assert annotator.truecase(lower) == "quel est le rôle de la Chine dans le plan ?"
-    assert annotator.truecase("qui est iouri ouchakov") == "qui est Iouri Ouchakov"
+    assert annotator.truecase(lower) == "Quel est le rôle de la Chine dans le plan ?"
+    assert annotator.truecase("qui est iouri ouchakov") == "Qui est Iouri Ouchakov"
     # A capital after the first letter: the text says where its names are.
     cased = "Quel est le rôle de la chine, selon Axios ?"
     assert annotator.truecase(cased) == cased
@@ -1700,6 +1701,20 @@ def test_a_question_typed_in_lower_case_has_its_names_capitalised(annotator: Ann
     assert analyze_question(
         "Quel est le rôle de la Chine dans le plan ?", "fr", annotator
     ).keys == [("chine",)]
+
+
+def test_names_get_their_capitals_back_from_the_texts_that_write_them() -> None:
+    texts = [
+        "Selon la transcription publiée par Bloomberg, Witkoff conseille Ushakov sur la "
+        "meilleure façon de présenter le plan. Plan de paix : les discussions continuent.",
+        "Dmitriev a parlé à Axios. La position de Dmitriev est connue.",
+    ]
+    names = capitalised_names(texts)
+    # Capitalised inside a sentence only: « Plan » opens one and is written « plan » too.
+    assert {"bloomberg", "witkoff", "ushakov", "axios", "dmitriev"} <= names
+    assert "plan" not in names and "selon" not in names
+    assert truecase_from("what did ushakov tell axios", names) == "What did Ushakov tell Axios"
+    assert truecase_from("What did ushakov tell Axios", names) == "What did ushakov tell Axios"
 
 
 def test_typed_refuses_a_question_naming_what_no_retrieved_article_holds(reader: Reader) -> None:

@@ -128,6 +128,22 @@ def test_a_question_typed_without_its_question_mark_reads_like_the_one_with_it(
 
 
 @pytest.mark.parametrize(
+    ("typed", "careful"),
+    [
+        ("what did ushakov say about the leak", "What did Ushakov say about the leak?"),
+        ("when did witkoff and ushakov speak", "When did Witkoff and Ushakov speak?"),
+        ("qui a publié les transcriptions des conversations téléphoniques",
+         "Qui a publié les transcriptions des conversations téléphoniques ?"),
+        ("où witkoff devait-il rencontrer zelensky", "Où Witkoff devait-il rencontrer Zelensky ?"),
+    ],
+)  # fmt: skip
+def test_a_question_typed_in_lower_case_reads_like_the_capitalised_one(
+    assistant: Assistant, typed: str, careful: str
+) -> None:
+    assert assistant.ask(typed).to_dict() == assistant.ask(careful).to_dict()
+
+
+@pytest.mark.parametrize(
     ("question", "named"),
     [("Qui est Kirill Dmitriev ?", "Dmitriev"), ("Who is Yuri Ushakov?", "Ushakov")],
 )

@@ -25,7 +25,7 @@ from index.parse import fold
 from index.sentences import citable_sentences, in_context
 from rag.reader.lookups import fast_lookups
 from rag.reader.regex_cache import RegexCache
-from rag.text import EN_MONTHS, stopwords
+from rag.text import EN_MONTHS, in_lower_case, stopwords
 from rag.types import Passage
 
 SPACY_MODEL = "fr_core_news_sm"
@@ -481,6 +481,8 @@ def _take_preloaded(model: str) -> Any | None:
 
 # The entity labels of spaCy's French pipeline: persons, places, organisations, other names.
 _NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
+# Questions whose truecased form is kept (the assistant and the reader both ask for it).
+TRUECASE_CACHE = 2048
 
 
 class Annotator:
@@ -496,6 +498,7 @@ class Annotator:
         self.cache_size = cache_size
         self._nlp: Any = None
         self._cache: OrderedDict[str, Annotation] = OrderedDict()
+        self._truecased: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
         self._load_lock = threading.Lock()
 
@@ -559,8 +562,12 @@ class Annotator:
         case (« quel est le rôle de la chine » → « … la Chine »): names are found by their
         capitals everywhere else. A text holding a capital after its first letter, or with no
         name found, is returned as is."""
-        if text[1:] != text[1:].lower():
+        if not in_lower_case(text):
             return text
+        with self._lock:
+            cased = self._truecased.get(text)
+        if cased is not None:
+            return cased
         stop = stop_words()
         chars = list(text)
         for entity in self.nlp(text).ents:
@@ -569,7 +576,12 @@ class Annotator:
             for token in entity:
                 if token.text[:1].isalpha() and fold_word(token.text) not in stop:
                     chars[token.idx] = chars[token.idx].upper()
-        return "".join(chars)
+        cased = "".join(chars[:1]).upper() + "".join(chars[1:])
+        with self._lock:
+            self._truecased[text] = cased
+            while len(self._truecased) > TRUECASE_CACHE:
+                self._truecased.popitem(last=False)
+        return cased
 
 
 _PARTICIPLE_END = re.compile(r"(?:é|ée|és|ées|is|ie|ies|us|ue|ues)$")

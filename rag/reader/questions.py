@@ -34,7 +34,7 @@ from rag.reader.annotate import (
     stop_words,
 )
 from rag.reader.matching import WordSet, prefix_match
-from rag.text import EN_MONTHS
+from rag.text import EN_MONTHS, capitalised_names, in_lower_case, truecase_from
 
 
 # ---------------------------------------------------------------- question analysis
@@ -1131,6 +1131,13 @@ _METONYMS = {
 }  # fmt: skip
 # English nationality adjectives ("the Italian press"): a name of the question only in English.
 _EN_DEMONYM = re.compile(r"(?:ian|ese|ish|ean)$")
+# English words written with a capital wherever they stand: the countries, capitals and
+# nationalities the reader translates, the months (not "may" and "march": also verbs) and the
+# days of the week.
+ENGLISH_PROPER_WORDS = frozenset(
+    [name for name in EN_NAMES if name.isalpha() and len(name) > 3]
+    + [name for name in EN_MONTHS if name not in ("may", "march")]
+)
 _CLAUSE_END = re.compile(r"[.!?:;]\s*$")
 
 
@@ -1224,18 +1231,28 @@ def name_alternatives(word: str, acronym: bool = False) -> tuple[str, ...]:
 
 
 def analyze_question(
-    text: str, language: str, annotator: Annotator, *, asked: str | None = None
+    text: str,
+    language: str,
+    annotator: Annotator,
+    *,
+    asked: str | None = None,
+    context: Sequence[str] = (),
 ) -> QuestionInfo:
     """Answer type, focus noun, content lemmas and names/numbers of a question.
 
     ``asked``: the question in its own words when ``text`` is a follow-up completed with the
     earlier questions it leans on ("Et où sont-ils retenus ? (Combien de suspects ont été
     arrêtés ?)"): what is asked (a place, not a number) is read from it alone; the lemmas and
-    names from the whole ``text``.
+    names from the whole ``text``. ``context``: the retrieved paragraphs, whose names give
+    their capitals back to a question typed in lower case.
     """
     if language == "fr":  # the tagger is French: on an English question it finds noise
         text = annotator.truecase(text)
         asked = annotator.truecase(asked) if asked else asked
+    elif context and in_lower_case(text):
+        names = capitalised_names(context)
+        text = truecase_from(text, names)
+        asked = truecase_from(asked, names) if asked else asked
     own = asked or text
     kind, focus = answer_type(own, language)
     annotation = annotator.annotate(text)
