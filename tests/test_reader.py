@@ -938,6 +938,12 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
         ("Quel montant a été collecté ?", "fr", "Elle a recueilli 23 000 euros en trois jours.",
          ["23 000"]),
         ("How much did the works cost?", "en", "They cost $5 million over 3 years.", ["5 million"]),
+        # a salary, a price, a cost: an amount of money, not a count of people
+        ("Quel est le salaire des contrôleurs ?", "fr",
+         "La direction a proposé de recruter 20 contrôleurs d'ici à la fin de l'année.", []),
+        ("Quel est le coût des travaux ?", "fr", "Les travaux sont chiffrés à 380 000 euros.",
+         ["380 000"]),
+        ("What is the price of a ticket?", "en", "Le billet coûte 12 euros.", ["12"]),
         # a count of things takes no number of days or euros
         ("How many times has he been to Moscow?", "en", "Il a tenu trois jours de discussions.",
          []),

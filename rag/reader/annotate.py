@@ -144,8 +144,8 @@ for _type, _nouns in {
     DATE: "date jour année mois moment période semaine heure day year month date week time hour",
     # Not "figure": "which Pentagon figure" asks a person as often as "what figure" a number.
     NUMBER: "nombre montant pourcentage proportion part taux chiffre somme quantité total âge "
-    "distance number amount rate "
-    "percentage proportion share total age",
+    "distance prix coût salaire tarif loyer rémunération number amount rate "
+    "percentage proportion share total age price cost salary wage fee",
 }.items():
     for _noun in _nouns.split():
         FOCUS_TYPES.setdefault(fold(_noun), _type)

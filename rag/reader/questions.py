@@ -749,6 +749,9 @@ _MEASURES = (
                             r"|\bfor how many (?:days|hours|weeks|months|years)\b", re.I)),
     ("money", re.compile(r"\bcombien d['’]argent\b|\bcombien (?:co[uû]te|co[uû]tait|co[uû]tera"
                          r"|a co[uû]t[ée])\b|\bquel (?:montant|prix|budget|co[uû]t)\b"
+                         r"|\bquel(?:le)? (?:est|était|sera) (?:le |la |l['’])?"
+                         r"(?:montant|prix|budget|co[uû]t|salaire|tarif|loyer|rémunération)\b"
+                         r"|\bwhat (?:is|was|will be) the (?:price|cost|salary|wage|fee|budget)\b"
                          r"|\bquelle somme\b|\bhow much (?:money|cash|funding)\b"
                          r"|\bhow much\b.*\b(?:cost|costs|pay|paid|spend|spent|worth|earn|earned"
                          r"|raise|raised|invest|invested)\b|\bwhat (?:amount|sum|price)\b", re.I)),
