@@ -473,6 +473,23 @@ def test_a_surname_alone_is_a_person_when_another_sentence_names_them_in_full(
     assert with_known_persons(texts[1:], [alone]) == [alone]
 
 
+def test_a_question_asking_a_persons_name_gets_that_person_as_its_short_answer(
+    annotator: Annotator,
+) -> None:
+    info = analyze_question("Comment s'appelle la directrice du musée ?", "fr", annotator)
+    sentence = (
+        "« Les voleurs savaient exactement ce qu'ils cherchaient », estime la directrice du "
+        "musée, Anne-Sophie Rival."
+    )
+    assert info.asks_name == PERSON and info.answer_type is None
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == "Anne-Sophie Rival"
+    # A name of any kind gets none: the painter's name is not the painting's.
+    info = analyze_question("Quel est le nom du tableau volé ?", "fr", annotator)
+    sentence = "Le tableau de Théodore Gaillac, « La Jetée au crépuscule », reste introuvable."
+    assert extract_short_answer(info, sentence, annotator.annotate(sentence)) is None
+
+
 def test_no_short_answer_for_a_why_question(annotator: Annotator) -> None:
     info = analyze_question("Pourquoi le voyage a-t-il été reporté ?", "fr", annotator)
     sentence = "Le voyage a été reporté le 19 novembre à cause des combats."

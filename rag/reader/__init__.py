@@ -438,6 +438,12 @@ def extract_short_answer(
     gives both close together (« 2 juillet à la salle des fêtes de Castelbrenne »).
     """
     short = _typed_short_answer(question, sentence, annotation)
+    if short is None and question.answer_type is None and question.asks_name == PERSON:
+        # « Quel est le nom du conseiller … de Zelensky ? »: the person nearest the question's
+        # words. (A name of any kind is left without one: a work's title is no entity, and
+        # the painter's name is not the painting's.)
+        as_person = dataclasses.replace(question, answer_type=PERSON)
+        return _typed_short_answer(as_person, sentence, annotation)
     if short is None or not question.also_types:
         return short
     for kind in question.asked_types:
