@@ -54,8 +54,10 @@ from rag.vectors import SentenceVectors
 from rag.verify import Judge, Verifier
 
 if TYPE_CHECKING:
+    import numpy as np
     from langchain_core.runnables import Runnable
 
+    from index.store.generations import Snapshot
     from rag.paragraph_retriever import ParagraphRetriever
 
 NOTICE = {
@@ -268,8 +270,12 @@ class Assistant:
     def retrieve(self, question: str, k: int = 5) -> list[Passage]:
         """The ``k`` most relevant citable paragraphs for ``question``."""
         query = clean_question(question, self.settings.max_question_chars)
-        query = with_question_mark(query, detect_language(query))
-        return self.retriever.retrieve(query, k)
+        language = detect_language(query)
+        query, _ = self._cased_before_search(with_question_mark(query, language), None, language)
+        snapshot = self.store.snapshot()
+        vector = self.embedder.encode_queries([query])[0]
+        passages = self.retriever.retrieve(query, k, query_vector=vector, snapshot=snapshot)
+        return self._searched_cased(query, None, language, k, snapshot, vector, passages)[3]
 
     def ask(self, question: str, history: list[dict[str, Any]] | None = None) -> Answer:
         """Answer ``question`` from the corpus, or refuse.
@@ -347,8 +353,7 @@ class Assistant:
         yield StreamEvent(kind="status", text=query)
         snapshot = self.store.snapshot()  # the store's state, read once for this question
         lexical = self.retriever.lexical(snapshot, wait=False)
-        if language == READER_LANGUAGE and in_lower_case(query):
-            query, asked = self._truecased(query, asked, self.reader.reader.annotator.truecase)
+        query, asked = self._cased_before_search(query, asked, language)
         # The question is read and translated while it is embedded and searched.
         translation = self._start_terms_query(query, lexical)
         if self.generator is self.reader:
@@ -357,21 +362,9 @@ class Assistant:
         passages = self.retriever.retrieve(
             query, self.settings.k_answer, query_vector=query_vector, snapshot=snapshot
         )
-        if passages and in_lower_case(query):
-            # Typed without capitals (an English question, or a French one whose names the
-            # tagger missed): the retrieved paragraphs give the names their capitals back (the
-            # encoder and the reader read names by them), and the question is searched again
-            # as it would have been typed.
-            names = capitalised_names([p.text for p in passages])
-            if language == "en":
-                names |= ENGLISH_PROPER_WORDS
-            cased, cased_asked = self._truecased(query, asked, lambda t: truecase_from(t, names))
-            if cased != query:
-                query, asked = cased, cased_asked
-                query_vector = self.embedder.encode_queries([query])[0]
-                passages = self.retriever.retrieve(
-                    query, self.settings.k_answer, query_vector=query_vector, snapshot=snapshot
-                )
+        query, asked, query_vector, passages = self._searched_cased(
+            query, asked, language, self.settings.k_answer, snapshot, query_vector, passages
+        )
         report = VerificationReport(
             generator=self.generator.name, policy=self.settings.unsupported_policy
         )
@@ -400,6 +393,43 @@ class Assistant:
     ) -> tuple[str, str | None]:
         """The query and the follow-up's own words with their names capitalised."""
         return truecase(query), (truecase(asked) if asked else asked)
+
+    def _cased_before_search(
+        self, query: str, asked: str | None, language: str
+    ) -> tuple[str, str | None]:
+        """A question in the articles' language typed without capitals, with its first letter
+        and the names the tagger finds capitalised (see :meth:`Annotator.truecase
+        <rag.reader.annotate.Annotator.truecase>`)."""
+        if language != READER_LANGUAGE or not in_lower_case(query):
+            return query, asked
+        return self._truecased(query, asked, self.reader.reader.annotator.truecase)
+
+    def _searched_cased(
+        self,
+        query: str,
+        asked: str | None,
+        language: str,
+        k: int,
+        snapshot: Snapshot,
+        query_vector: np.ndarray,
+        passages: list[Passage],
+    ) -> tuple[str, str | None, np.ndarray, list[Passage]]:
+        """The search again with the names capitalised, for a question still typed without
+        capitals (an English question, or a French one whose names the tagger missed): the
+        retrieved paragraphs give the names their capitals back (the encoder and the reader
+        read names by them); English also capitalises its countries, nationalities, months and
+        weekdays. Unchanged when no name is found."""
+        if not passages or not in_lower_case(query):
+            return query, asked, query_vector, passages
+        names = capitalised_names([p.text for p in passages])
+        if language == "en":
+            names |= ENGLISH_PROPER_WORDS
+        cased, cased_asked = self._truecased(query, asked, lambda t: truecase_from(t, names))
+        if cased == query:
+            return query, asked, query_vector, passages
+        vector = self.embedder.encode_queries([cased])[0]
+        found = self.retriever.retrieve(cased, k, query_vector=vector, snapshot=snapshot)
+        return cased, cased_asked, vector, found
 
     def _start_terms_query(self, query: str, lexical: LexicalIndex) -> Future[str | None]:
         """:func:`rag.translate.terms_query` of ``query``, in a worker thread when the

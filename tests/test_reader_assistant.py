@@ -141,6 +141,8 @@ def test_a_question_typed_in_lower_case_reads_like_the_capitalised_one(
     assistant: Assistant, typed: str, careful: str
 ) -> None:
     assert assistant.ask(typed).to_dict() == assistant.ask(careful).to_dict()
+    hurried, found = assistant.retrieve(typed, 5), assistant.retrieve(careful, 5)
+    assert [p.key for p in hurried] == [p.key for p in found]
 
 
 @pytest.mark.parametrize(
