@@ -76,16 +76,25 @@ def is_followup(question: str, *, leaning_words: frozenset[str] = _ANAPHORA) -> 
     return 0 < len(words) <= MAX_FOLLOWUP_WORDS and any(w in leaning_words for w in words)
 
 
+# Prepositions and pronouns of a bare interrogative that the stop lists keep as terms (« Entre
+# qui ? », « Depuis quand ? », « Jusqu'à quand ? », « Chez qui ? », « Où ça ? », "Between
+# whom?", "Since when?", "Until when?"), as the analyzers stem them.
+_ASKING_WORDS = frozenset(
+    {"entre", "entr", "chez", "depuis", "depui", "jusqu", "ca", "between", "since", "sinc",
+     "until", "till"}
+)  # fmt: skip
+
+
 def asks_only(question: str) -> bool:
     """Whether a question is an interrogative and nothing else (« Où ? », "When?", « Et
     pourquoi ? »): it has words but no content term in French or English, so it can only ask
     about what was said before.
 
-    >>> asks_only("Où ?"), asks_only("Où est Miami ?")
-    (True, False)
+    >>> asks_only("Où ?"), asks_only("Entre qui ?"), asks_only("Où est Miami ?")
+    (True, True, False)
     """
     return bool(_TOKEN.search(question)) and not any(
-        Analyzer(language).terms(question) for language in ("fr", "en")
+        set(Analyzer(language).terms(question)) - _ASKING_WORDS for language in ("fr", "en")
     )
 
 

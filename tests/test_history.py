@@ -94,7 +94,11 @@ def test_a_follow_up_still_reads_the_previous_question() -> None:
     )
 
 
-@pytest.mark.parametrize("question", ["Où ?", "When?", "Et quand ?", "Why?", "Combien ?"])
+@pytest.mark.parametrize(
+    "question",
+    ["Où ?", "When?", "Et quand ?", "Why?", "Combien ?", "Entre qui ?", "Depuis quand ?",
+     "Jusqu'à quand ?", "Chez qui ?", "Between whom?", "Since when?"],
+)  # fmt: skip
 def test_a_bare_interrogative_asks_about_the_previous_question(question: str) -> None:
     history = [
         {"role": "user", "content": "Quand Witkoff devait-il voir Zelensky ?"},
@@ -107,7 +111,10 @@ def test_a_bare_interrogative_asks_about_the_previous_question(question: str) ->
     )
 
 
-@pytest.mark.parametrize("question", ["Où est Miami ?", "Hello?", "Where exactly?", "?"])
+@pytest.mark.parametrize(
+    "question",
+    ["Où est Miami ?", "Hello?", "Where exactly?", "?", "Depuis quand Witkoff négocie-t-il ?"],
+)
 def test_a_question_with_a_content_word_is_not_a_bare_interrogative(question: str) -> None:
     assert not asks_only(question)
 

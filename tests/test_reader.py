@@ -122,6 +122,8 @@ QUERY = np.array([1.0, 0.0])
         ("Quand le plan a-t-il été présenté ?", "fr", DATE),
         ("Combien de points compte le plan ?", "fr", NUMBER),
         ("Où les discussions ont-elles eu lieu ?", "fr", PLACE),
+        ("ou se sont tenues les discussions", "fr", PLACE),  # typed without its accent
+        ("Entre qui la première conversation a-t-elle eu lieu ?", "fr", PERSON),
         ("Dans quel pays Witkoff devait-il voir Zelensky ?", "fr", PLACE),
         ("Quel haut responsable de l'armée a été envoyé à Kiev ?", "fr", PERSON),
         ("Quel journal a publié les transcriptions ?", "fr", ORG),
