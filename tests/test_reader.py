@@ -124,6 +124,8 @@ QUERY = np.array([1.0, 0.0])
         ("Où les discussions ont-elles eu lieu ?", "fr", PLACE),
         ("ou se sont tenues les discussions", "fr", PLACE),  # typed without its accent
         ("Entre qui la première conversation a-t-elle eu lieu ?", "fr", PERSON),
+        ("Et avec qui négocie-t-il ?", "fr", PERSON),  # a follow-up's conjunction first
+        ("Mais qui a publié les transcriptions ?", "fr", PERSON),
         ("Dans quel pays Witkoff devait-il voir Zelensky ?", "fr", PLACE),
         ("Quel haut responsable de l'armée a été envoyé à Kiev ?", "fr", PERSON),
         ("Quel journal a publié les transcriptions ?", "fr", ORG),

@@ -913,8 +913,8 @@ _FR_TYPE_RULES = (
     (re.compile(r"(?:^|\s|d['’])où\b|\bd['’]où\b", re.I), PLACE),
     # Typed without its accent, « ou » opening a question is « où » (« ou se trouve … »).
     (re.compile(r"^\s*(?:et\s+)?(?:d['’]\s*)?ou\s+(?!bien\b)", re.I), PLACE),
-    (re.compile(r"^\s*(?:(?:à|a|par|pour|avec|de|chez|contre|selon|auprès de|entre)\s+)?qui\b",
-                re.I),
+    (re.compile(r"^\s*(?:(?:et|mais)\s+)?(?:(?:à|a|par|pour|avec|de|chez|contre|selon|auprès de"
+                r"|entre)\s+)?qui\b", re.I),
      PERSON),
     (re.compile(r"\bqui (?:est|sont|était|étaient) (?:le|la|les|l['’])\b", re.I), PERSON),
     (re.compile(r"\bqui est-ce qui\b|\bqui a\b|\bqui ont\b", re.I), PERSON),
