@@ -108,8 +108,9 @@ def corpus_language(texts: Iterable[str]) -> str:
 
 # Words of three letters or more (« l'Ukraine » gives « Ukraine »).
 _NAME_WORD = re.compile(r"[^\W\d_][\w-]{2,}")
-# What opens a sentence right before a word: a full stop, a colon, a quote, a bullet, or nothing.
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;«»\"“”(\n•—–])[\s\u00a0\u202f]*\Z")
+# What opens a sentence when it stands before a word (spaces aside): a full stop, a colon, a
+# quote, a bullet, a dash.
+_SENTENCE_OPENERS = frozenset('.!?:;«»"“”(•—–')
 
 
 def in_lower_case(text: str) -> bool:
@@ -128,7 +129,11 @@ def capitalised_names(texts: Sequence[str]) -> frozenset[str]:
             word = match.group()
             if word[:1].islower():
                 lower.add(fold(word))
-            elif not _SENTENCE_START.search(text, 0, match.start()) and match.start():
+                continue
+            before = match.start() - 1
+            while before >= 0 and text[before].isspace():
+                before -= 1
+            if before >= 0 and text[before] not in _SENTENCE_OPENERS:
                 capitalised.add(fold(word))
     return frozenset(capitalised - lower)
 
