@@ -205,9 +205,7 @@ class Reader:
         (:func:`rag.reader.questions.analyze_question`); ``asked_vector``: its own query
         embedding, mixed into ``query_vector`` (:func:`own_words_vector`).
         """
-        info = analyze_question(
-            question, language, self.annotator, asked=asked, context=[p.text for p in passages]
-        )
+        info = analyze_question(question, language, self.annotator, asked=asked)
         candidates = candidate_sentences(passages)
         if not candidates:
             empty = sentence_features(info, [], np.zeros(0), [])

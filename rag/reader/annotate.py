@@ -480,7 +480,7 @@ def _take_preloaded(model: str) -> Any | None:
 
 
 # The entity labels of spaCy's French pipeline: persons, places, organisations, other names.
-_NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
+NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
 # Questions whose truecased form is kept (the assistant and the reader both ask for it).
 TRUECASE_CACHE = 2048
 
@@ -525,7 +525,7 @@ class Annotator:
         entities = [
             named_after(text, entity)
             for e in doc.ents
-            if e.label_ in _NAME_LABELS and not _opening_participle(e)
+            if e.label_ in NAME_LABELS and not _opening_participle(e)
             for entity in [clean_entity(e.text, e.label_, e.start_char)]
             if entity is not None
         ]
@@ -571,7 +571,7 @@ class Annotator:
         stop = stop_words()
         chars = list(text)
         for entity in self.nlp(text).ents:
-            if entity.label_ not in _NAME_LABELS:
+            if entity.label_ not in NAME_LABELS:
                 continue
             for token in entity:
                 if token.text[:1].isalpha() and fold_word(token.text) not in stop:

@@ -20,6 +20,7 @@ import numpy as np
 
 from index.parse import fold
 from rag.reader.annotate import (
+    NAME_LABELS,
     PERSON,
     PLACE,
     STREET_RE,
@@ -181,9 +182,6 @@ def new_persons(annotation: Annotation, question: QuestionInfo) -> list[Entity]:
     ]
 
 
-_NAME_LABELS = frozenset({"PER", "LOC", "ORG", "MISC"})
-
-
 # What may follow a name and a comma in an apposition that says who they are (« Rustem Umerov,
 # secrétaire du Conseil … », « Dmitriev, PDG du Fonds … »), not a verb (« …, a déclaré »).
 _APPOSITION_POS = frozenset({"DET", "NOUN", "ADJ", "PROPN"})
@@ -303,7 +301,7 @@ def describes(annotation: Annotation, question: QuestionInfo) -> bool:
     name = name_alternatives(question.identity)
     tokens = annotation.pos
     for entity in annotation.entities:
-        if entity.label not in _NAME_LABELS:
+        if entity.label not in NAME_LABELS:
             continue
         words = words_of_paragraph(entity.text)
         if not key_found(name, words, words.text):
@@ -363,7 +361,7 @@ def new_names(annotation: Annotation, question: QuestionInfo) -> list[Entity]:
     return [
         entity
         for entity in annotation.entities
-        if entity.label in _NAME_LABELS and not _named_by(question, entity)
+        if entity.label in NAME_LABELS and not _named_by(question, entity)
     ]
 
 

@@ -34,7 +34,7 @@ from rag.reader.annotate import (
     stop_words,
 )
 from rag.reader.matching import WordSet, prefix_match
-from rag.text import EN_MONTHS, capitalised_names, in_lower_case, truecase_from
+from rag.text import EN_MONTHS
 
 
 # ---------------------------------------------------------------- question analysis
@@ -285,10 +285,29 @@ def role_speaks(sentence: str, annotation: Annotation, stems: tuple[str, ...]) -
     names_role = any(
         token.startswith(stems) and token.rstrip("s") in ROLE_NOUNS for token in tokens
     )
-    return names_role and any(
-        token in _QUOTE_MARKS or token in _SPEECH_WORDS or token.startswith(_SPEECH_STEMS)
-        for token in tokens
-    )
+    return names_role and any(_reports_speech(token, token) for token in tokens)
+
+
+def _reports_speech(token: str, word: str) -> bool:
+    """Whether a token (``word``: folded) reports speech: a quotation mark or a verb of saying."""
+    return token in _QUOTE_MARKS or word in _SPEECH_WORDS or word.startswith(_SPEECH_STEMS)
+
+
+def _speech_tokens(sentence: str) -> tuple[list[tuple[str, int]], list[str]]:
+    """The tokens of a sentence with their offsets, and the same tokens folded."""
+    tokens = [(m.group(), m.start()) for m in _SPEECH_TOKEN.finditer(sentence)]
+    return tokens, [fold(token) for token, _ in tokens]
+
+
+def _before_name(tokens: list[tuple[str, int]], folded: list[str], i: int) -> int:
+    """The index of the word that governs the name at token ``i``, past its first names and
+    an article (« de l'Ukraine », « selon le Kremlin »); -1 when the name opens the sentence."""
+    j = i - 1
+    while j >= 0 and tokens[j][0][:1].isupper() and folded[j] not in BEFORE_WORDS:
+        j -= 1  # first names, "M." (not "Selon" opening the sentence)
+    while j >= 1 and folded[j] in _ARTICLE_WORDS:
+        j -= 1
+    return j
 
 
 # "What did he say …", « Qu'a-t-elle déclaré … », « Comment a-t-il réagi ? »: a pronoun speaks.
@@ -488,8 +507,7 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
     None when the sentence does not name them as a person (a pronoun or a role may).
     """
     persons = [e for e in annotation.entities if satisfies(e, PERSON)]  # "Ushakov" may be MISC
-    tokens = [(m.group(), m.start()) for m in _SPEECH_TOKEN.finditer(sentence)]
-    folded = [fold(token) for token, _ in tokens]
+    tokens, folded = _speech_tokens(sentence)
     # Matched as the question's other names are: an English question's "Ushakov" is the
     # article's « Ouchakov ».
     name = WordSet([speaker])
@@ -502,10 +520,7 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
         # « les réactions de l'Ukraine »): a sentence naming it holds its words or its stance
         # when it reports speech or a reaction at all.
         return any(
-            token in _QUOTE_MARKS
-            or word in _SPEECH_WORDS
-            or word.startswith(_SPEECH_STEMS)
-            or word.startswith(_STANCE_STEMS)
+            _reports_speech(token, word) or word.startswith(_STANCE_STEMS)
             for (token, _), word in zip(tokens, folded, strict=True)
         )
     # Named inside the quoted words (« Le président Trump pense … », explique ce fonctionnaire):
@@ -514,17 +529,10 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
     places = [i for i in places if not any(a < tokens[i][1] < b for a, b in quotes)]
     if not places:
         return False
-    speech = [
-        token in _QUOTE_MARKS or word in _SPEECH_WORDS or word.startswith(_SPEECH_STEMS)
-        for (token, _), word in zip(tokens, folded, strict=True)
-    ]
+    speech = [_reports_speech(token, word) for (token, _), word in zip(tokens, folded, strict=True)]
     verbs = {start for _, pos, start, _ in annotation.pos if pos == "VERB"}
     for i in places:
-        j = i - 1
-        while j >= 0 and tokens[j][0][:1].isupper() and folded[j] not in BEFORE_WORDS:
-            j -= 1  # first names, "M." (not "Selon" opening the sentence)
-        while j >= 1 and folded[j] in _ARTICLE_WORDS:
-            j -= 1  # "de l'Ukraine", "selon le Kremlin": the word before the article
+        j = _before_name(tokens, folded, i)
         before = folded[j] if j >= 0 else ""
         if before in _SOURCE_BEFORE or (
             j >= 1 and (folded[j - 1], before) in {("d", "apres"), ("according", "to")}
@@ -590,20 +598,12 @@ def acts(sentence: str, annotation: Annotation, actor: str) -> bool | None:
     sécurité nationale de Zelensky », "a meeting with Umerov"). None when the sentence does not
     name them as a person (a pronoun or a role may stand for them)."""
     persons = [e for e in annotation.entities if satisfies(e, PERSON)]
-    tokens = [(m.group(), m.start()) for m in _SPEECH_TOKEN.finditer(sentence)]
-    folded = [fold(token) for token, _ in tokens]
+    tokens, folded = _speech_tokens(sentence)
     places = _named_in(tokens, folded, WordSet([actor]), persons)
     if not places:
         return None
-    for i in places:
-        j = i - 1
-        while j >= 0 and tokens[j][0][:1].isupper() and folded[j] not in BEFORE_WORDS:
-            j -= 1  # first names, "M."
-        while j >= 1 and folded[j] in _ARTICLE_WORDS:
-            j -= 1
-        if j < 0 or folded[j] not in _COMPLEMENT_BEFORE:
-            return True
-    return False
+    before = [_before_name(tokens, folded, i) for i in places]
+    return any(j < 0 or folded[j] not in _COMPLEMENT_BEFORE for j in before)
 
 
 def _acts_otherwise(sentence: str, annotation: Annotation, start: int) -> bool:
@@ -1240,23 +1240,20 @@ def analyze_question(
     annotator: Annotator,
     *,
     asked: str | None = None,
-    context: Sequence[str] = (),
 ) -> QuestionInfo:
     """Answer type, focus noun, content lemmas and names/numbers of a question.
 
     ``asked``: the question in its own words when ``text`` is a follow-up completed with the
     earlier questions it leans on ("Et où sont-ils retenus ? (Combien de suspects ont été
     arrêtés ?)"): what is asked (a place, not a number) is read from it alone; the lemmas and
-    names from the whole ``text``. ``context``: the retrieved paragraphs, whose names give
-    their capitals back to a question typed in lower case.
+    names from the whole ``text``. A French question typed in lower case gets its names from
+    the tagger (:meth:`Annotator.truecase`, cached: the assistant asked for it before its
+    search); an English one is cased by the assistant from the retrieved paragraphs before it
+    gets here (:meth:`rag.Assistant._searched_cased`).
     """
     if language == "fr":  # the tagger is French: on an English question it finds noise
         text = annotator.truecase(text)
         asked = annotator.truecase(asked) if asked else asked
-    elif context and in_lower_case(text):
-        names = capitalised_names(context)
-        text = truecase_from(text, names)
-        asked = truecase_from(asked, names) if asked else asked
     own = asked or text
     kind, focus = answer_type(own, language)
     annotation = annotator.annotate(text)
