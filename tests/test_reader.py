@@ -23,6 +23,7 @@ from rag.generate.reader import (
     holds_new_name,
     names_actor,
     names_role_holder,
+    names_title,
     names_what_is_absent,
     quotes_role,
     quotes_speaker,
@@ -47,11 +48,13 @@ from rag.reader.annotate import (
     ORG,
     PERSON,
     PLACE,
+    TITLE,
     Annotator,
     Entity,
     candidate_sentences,
     clean_entity,
     named_after,
+    quoted_titles,
     regex_entities,
     with_known_persons,
 )
@@ -488,9 +491,14 @@ def test_a_question_asking_a_persons_name_gets_that_person_as_its_short_answer(
     assert info.asks_name == PERSON and info.answer_type is None
     short = extract_short_answer(info, sentence, annotator.annotate(sentence))
     assert short is not None and short.text == "Anne-Sophie Rival"
-    # A name of any kind gets none: the painter's name is not the painting's.
+    # A painting's name is its title, not its painter's.
     info = analyze_question("Quel est le nom du tableau volé ?", "fr", annotator)
     sentence = "Le tableau de Théodore Gaillac, « La Jetée au crépuscule », reste introuvable."
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == "La Jetée au crépuscule"
+    # A name of any other kind gets none.
+    info = analyze_question("Quel est le nom du musée ?", "fr", annotator)
+    sentence = "Le musée Ferrand-Lacoste de Saint-Aurèle est fermé."
     assert extract_short_answer(info, sentence, annotator.annotate(sentence)) is None
 
 
@@ -1036,7 +1044,10 @@ def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reade
         ("Comment s'appelle l'envoyé américain ?", PERSON),
         ("What is the name of the museum's night watchman?", PERSON),
         ("Quel est le nom du musée ?", ANY_NAME),
-        ("What was the stolen painting called?", ANY_NAME),
+        ("What was the stolen painting called?", TITLE),
+        ("What is the name of the stolen painting?", TITLE),
+        ("Quel est le titre du tableau volé ?", TITLE),
+        ("Comment s'intitule le rapport d'inspection ?", TITLE),
         ("What was the night watchman's name?", PERSON),
         ("What's the museum's name?", ANY_NAME),
         ("Qui a appelé Witkoff ?", None),
@@ -1046,6 +1057,31 @@ def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reade
 )
 def test_a_question_asking_for_a_name(question: str, asked: str | None) -> None:
     assert asked_name(question) == asked
+
+
+def test_a_work_title_is_the_quoted_title_not_the_painter(reader: Reader) -> None:
+    question = "Quel est le nom du tableau volé ?"
+    painter = "Un tableau du peintre Théodore Gaillac a été volé au musée de la ville."
+    titled = "Le tableau volé, « La Jetée au crépuscule », est la pièce maîtresse du musée."
+    reading = _typed_reading(reader, question, f"{painter} {titled}", 0.1)
+    assert reading.question.asks_name == TITLE
+    chosen = ReaderGenerator._titled_instead(reading) or reading.best
+    assert chosen is not None and chosen.candidate.text == titled
+    assert names_title(chosen, reading.question) and refusal_allows("typed", reading)
+    short = extract_short_answer(reading.question, chosen.candidate.text, chosen.annotation)
+    assert short is not None and short.text == "La Jetée au crépuscule"
+    # The painter is a name, but not the painting's: no title, no answer.
+    untitled = _typed_reading(reader, question, painter, 0.1)
+    assert not holds_new_name(untitled) and not refusal_allows("typed", untitled)
+
+
+def test_quoted_speech_is_no_title() -> None:
+    spoken = "« Nous avons bon espoir de retrouver l'œuvre », a déclaré la procureure."
+    assert quoted_titles(spoken) == []
+    assert quoted_titles("M. Dmitriev a qualifié ces informations de « fausses ».") == []
+    assert [t.text for t in quoted_titles("Il a lu « Guerre et Paix » en 1990.")] == [
+        "Guerre et Paix"
+    ]
 
 
 def test_typed_refuses_a_name_question_whose_sentence_names_no_one_new(reader: Reader) -> None:
@@ -1348,6 +1384,25 @@ def test_a_verbless_fragment_is_never_the_best_sentence_of_a_what_question(
     place = "De quelle ville la dépêche est-elle datée ?"
     dated = _best_first(_typed_reading(reader, place, text, 0.1), "(Rome")
     assert verbs_first(dated.question, dated.sentences)[0].candidate.text.startswith("(Rome")
+
+
+def test_a_sentence_announcing_what_follows_gives_way_to_one_that_says_it(
+    reader: Reader,
+) -> None:
+    # The announcement ends its block; what it announces is in the blocks after it.
+    announcing = "Selon Axios, les points peuvent être répartis en quatre catégories:"
+    saying = "Le plan comprend quatre catégories, dont des garanties de sécurité."
+    passages = [passage(announcing, 1), passage(saying, 2)]
+
+    def read(question: str) -> Reading:
+        reading = reader.read(question, "fr", QUERY, passages, vectors=same_vectors)
+        return _best_first(reading, "Selon Axios")
+
+    reading = read("Quelles sont les catégories du plan ?")
+    assert verbs_first(reading.question, reading.sentences)[0].candidate.text == saying
+    # "How many categories?" may be answered by the announcement itself.
+    counted = read("Combien de catégories compte le plan ?")
+    assert verbs_first(counted.question, counted.sentences)[0].candidate.text == announcing
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,28 @@ def test_what_a_named_person_said_is_answered_with_their_words(assistant: Assist
     assert "Dmitriev" in answer.sentences[0].text
 
 
+def test_a_speaker_the_articles_spell_otherwise_is_quoted_in_their_words(
+    assistant: Assistant,
+) -> None:
+    # The article quotes « M. Ouchakov »; the question spells him as English does, and
+    # another sentence has him only as the one Witkoff advises (« Witkoff conseille Ushakov »).
+    answer = assistant.ask("What did Ushakov say about the leak?")
+    assert not answer.refused
+    assert answer.sentences[0].text.startswith("M. Ouchakov a déclaré")
+
+
+def test_a_sentence_announcing_a_list_does_not_answer_what_the_list_holds(
+    assistant: Assistant,
+) -> None:
+    # « Selon Axios, ceux-ci peuvent être répartis en quatre catégories: » leaves the
+    # categories to the blocks after it; another article's sentence names them.
+    answer = assistant.ask("Into which categories are the points divided?")
+    assert not answer.refused
+    first = answer.sentences[0].text
+    assert not first.endswith(":")
+    assert "garanties de sécurité" in first
+
+
 @pytest.mark.parametrize(
     ("question", "refusal"),
     [

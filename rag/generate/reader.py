@@ -49,6 +49,8 @@ from rag.reader import (
 from rag.reader.annotate import (
     NUMBER,
     PERSON,
+    TITLE,
+    quoted_titles,
     tagged_as,
 )
 from rag.reader.features import (
@@ -96,6 +98,7 @@ TYPED_SHARE = 0.25
 COUNTED_SHARE = 0.1
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
+    "TITLE": "title",
 }  # fmt: skip
 # Questions that ask for two things or for what several articles say.
 _MULTI_PART = re.compile(
@@ -185,9 +188,24 @@ def _holds_type(scored: ScoredSentence, question: QuestionInfo) -> bool:
 
 def holds_new_name(reading: Reading) -> bool:
     """Whether the best sentence holds a name the question does not (a question asking for a
-    name: ``Comment s'appellent les deux hommes … ?``)."""
+    name: ``Comment s'appellent les deux hommes … ?``), or, for a work's title, the sentence
+    :meth:`ReaderGenerator._titled_instead` would quote instead does."""
     best = reading.best
-    return best is not None and bool(new_names(best.annotation, reading.question))
+    if best is None:
+        return False
+    if reading.question.asks_name == TITLE:
+        return names_title(best, reading.question) or (
+            ReaderGenerator._titled_instead(reading) is not None
+        )
+    return bool(new_names(best.annotation, reading.question))
+
+
+def names_title(scored: ScoredSentence, question: QuestionInfo) -> bool:
+    """Whether a sentence quotes a work's title the question does not give (« L'œuvre volée,
+    « La Jetée au crépuscule », peinte en 1887 … »: :func:`rag.reader.annotate.quoted_titles`).
+    A painter's name does not answer "What is the name of the painting?"."""
+    asked = fold(question.text)
+    return any(fold(title.text) not in asked for title in quoted_titles(scored.candidate.text))
 
 
 def quotes_speaker(reading: Reading) -> bool:
@@ -628,6 +646,7 @@ class ReaderGenerator(Generator):
         speaker; else None."""
         return (
             ReaderGenerator._counted_instead(reading)
+            or ReaderGenerator._titled_instead(reading)
             or ReaderGenerator._source_instead(reading)
             or ReaderGenerator._holder_instead(reading)
             or ReaderGenerator._typed_instead(reading)
@@ -736,6 +755,16 @@ class ReaderGenerator(Generator):
         return ReaderGenerator._instead(
             reading, lambda scored: describes(scored.annotation, question), share=0.0
         )
+
+    @staticmethod
+    def _titled_instead(reading: Reading) -> ScoredSentence | None:
+        """For a question asking a work's title whose best sentence quotes none (« Un tableau
+        du peintre Théodore Gaillac … ont été dérobés »), the best runner-up that does
+        (:func:`names_title`), rated at least ``TYPED_SHARE`` of the best; else None."""
+        question = reading.question
+        if question.asks_name != TITLE or not reading.sentences:
+            return None
+        return ReaderGenerator._instead(reading, lambda scored: names_title(scored, question))
 
     @staticmethod
     def _speaker_instead(reading: Reading) -> ScoredSentence | None:

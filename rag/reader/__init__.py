@@ -36,12 +36,14 @@ from rag.reader.annotate import (
     NUMBER,
     PERSON,
     PLACE,
+    TITLE,
     WHEN_WORD,
     Annotation,
     Annotator,
     Candidate,
     Entity,
     candidate_sentences,
+    quoted_titles,
     with_known_persons,
 )
 from rag.reader.features import (
@@ -321,12 +323,20 @@ def own_words_vector(query_vector: np.ndarray, asked_vector: np.ndarray) -> np.n
 
 def verbs_first(question: QuestionInfo, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
     """``sentences`` (best first) with, for a question asking for no type nor name, every
-    sentence that has a verb before those that have none: a verbless fragment (a dateline,
-    « (Rome, 19 novembre 2025). ») states no fact for a what/why/how question. A question
-    asking for a place or a date may still be answered by one."""
+    sentence that has a verb before those that have none, and those before a sentence that
+    announces what follows it (« … peuvent être répartis en quatre catégories: »): a verbless
+    fragment (a dateline, « (Rome, 19 novembre 2025). ») states no fact for a what/why/how
+    question, and an announcement leaves its fact to the blocks after it. A question asking
+    for a place, a date or a number may still be answered by either."""
     if question.answer_type is not None or question.asks_name:
         return sentences
-    return sorted(sentences, key=lambda scored: not _has_verb(scored.annotation))
+    return sorted(
+        sentences,
+        key=lambda scored: (
+            not _has_verb(scored.annotation),
+            scored.candidate.text.rstrip().endswith(":"),
+        ),
+    )
 
 
 def _has_verb(annotation: Annotation) -> bool:
@@ -438,10 +448,14 @@ def extract_short_answer(
     short = _typed_short_answer(question, sentence, annotation)
     if short is None and question.answer_type is None and question.asks_name == PERSON:
         # « Quel est le nom du conseiller … de Zelensky ? »: the person nearest the question's
-        # words. (A name of any kind is left without one: a work's title is no entity, and
-        # the painter's name is not the painting's.)
+        # words; a work's title is the quoted one (the painter's name is not the painting's).
+        # A name of any other kind is left without one.
         as_person = dataclasses.replace(question, answer_type=PERSON)
         return _typed_short_answer(as_person, sentence, annotation)
+    if short is None and question.answer_type is None and question.asks_name == TITLE:
+        asked = fold(question.text)
+        title = next((t for t in quoted_titles(sentence) if fold(t.text) not in asked), None)
+        return None if title is None else ShortAnswer(title.text, TITLE, title.start, title.end)
     if short is None or not question.also_types:
         return short
     for kind in question.asked_types:

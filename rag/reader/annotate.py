@@ -88,6 +88,7 @@ STREET_RE = re.compile(
 # ---------------------------------------------------------------- answer types of questions
 PERSON, PLACE, ORG, DATE, NUMBER = "PER", "LOC", "ORG", "DATE", "NUMBER"
 ANY_NAME = "NAME"  # what a question asking for a name of no known kind needs
+TITLE = "TITLE"  # what a question asking for the title of a work needs: a quoted title
 ANSWER_TYPES = (PERSON, PLACE, ORG, DATE, NUMBER)
 # Entity labels that satisfy each answer type (spaCy fr: PER LOC ORG MISC; regex: DATE NUMBER).
 _SATISFIES = {
@@ -652,3 +653,32 @@ def with_known_persons(texts: Sequence[str], annotations: Sequence[Annotation]) 
             annotation = dataclasses.replace(annotation, entities=tuple(entities))
         found.append(annotation)
     return found
+
+
+# A work's title as articles quote it: « La Jetée au crépuscule », “Guerre et Paix”: a short
+# quoted span opening on a capital, without the punctuation of quoted speech.
+_TITLE_RE = re.compile(r"[«“\"]\s*([A-ZÀ-ÖØ-Þ][^«»“”\".,;:!?]{0,80}?)\s*[»”\"]")
+TITLE_MAX_WORDS = 8
+# Quoted speech opens on its speaker or on « c'est »: « Nous avons bon espoir … ».
+_SPEECH_OPENING = re.compile(
+    r"(?:je|j['’]|nous|on|il|elle|ils|elles|vous|tu|c['’]est|ce|ça|cela|i|we|it|they|you|he|"
+    r"she)\b",
+    re.IGNORECASE,
+)
+
+
+def quoted_titles(text: str) -> list[Entity]:
+    """Quoted spans of ``text`` that read as a work's title, as ``TITLE`` entities.
+
+    >>> [e.text for e in quoted_titles("L'œuvre volée, « La Jetée au crépuscule », peinte en 1887")]
+    ['La Jetée au crépuscule']
+    >>> quoted_titles("« Nous avons bon espoir », a-t-il dit"), quoted_titles("« fausses »")
+    ([], [])
+    """
+    return [
+        Entity(match.group(1), TITLE, match.start(1), match.end(1))
+        for match in _TITLE_RE.finditer(text)
+        if len(match.group(1).split()) <= TITLE_MAX_WORDS
+        and not _SPEECH_OPENING.match(match.group(1))
+        and not text[: match.start()].rstrip().endswith(":")
+    ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -365,6 +366,16 @@ def new_names(annotation: Annotation, question: QuestionInfo) -> list[Entity]:
     ]
 
 
+def _lemma_coverage(
+    lemmas: AbstractSet[str], names: AbstractSet[str], held: AbstractSet[str], words: WordSet
+) -> float:
+    """Share of the question's lemmas a text holds; a name also counts when the text spells
+    it otherwise (:meth:`WordSet.has`: « Ouchakov » for "Ushakov")."""
+    found = lemmas & held
+    found |= {name for name in names - found if words.has(name)}
+    return len(found) / len(lemmas)
+
+
 def sentence_features(
     question: QuestionInfo,
     candidates: Sequence[Candidate],
@@ -423,6 +434,9 @@ def sentence_features(
         result.missing_keys = len(keys) - sum(in_pool)
     top_score = max((c.passage.score for c in candidates), default=0.0) or 1.0
     q_lemmas = question.lemmas
+    # The person whose words are asked, spelt otherwise by the articles (an English
+    # question's "Ushakov", the article's « Ouchakov »), is still a word the sentence holds.
+    q_names = {question.speaker} & q_lemmas if question.speaker else set()
     q_words = [w for w in (question.annotation.words if question.annotation else ())
                if w not in stop_words()]  # fmt: skip
     q_known = set(q_words) | q_lemmas
@@ -437,10 +451,12 @@ def sentence_features(
         row[col["cos_rank"]] = 1.0 / (1 + rank)
         row[col["cos_z"]] = (cos - float(cosines.mean())) / spread
         row[col["stem_cov"]] = stem_coverage[i] if stem_coverage is not None else 0.0
-        if q_lemmas:
-            row[col["lemma_cov"]] = len(q_lemmas & a.lemmas) / len(q_lemmas)
-            row[col["lemma_cov_par"]] = len(q_lemmas & paragraph_lemmas[c.key]) / len(q_lemmas)
         words = WordSet(a.words)
+        if q_lemmas:
+            row[col["lemma_cov"]] = _lemma_coverage(q_lemmas, q_names, a.lemmas, words)
+            row[col["lemma_cov_par"]] = _lemma_coverage(
+                q_lemmas, q_names, paragraph_lemmas[c.key], paragraph_words[c.key]
+            )
         row[col["cognate_cov"]] = cognate_coverage(q_words, words)
         if a.lemmas:
             row[col["novelty"]] = len(a.lemmas - q_lemmas) / len(a.lemmas)

@@ -26,6 +26,7 @@ from rag.reader.annotate import (
     NUMBER,
     PERSON,
     PLACE,
+    TITLE,
     WORD_RE,
     Annotation,
     Annotator,
@@ -123,20 +124,32 @@ _ASKS_NAME = re.compile(
     r"\bcomment (?:s['’]appel(?:le|lent|ait|aient|lera)|se nomm(?:e|ent|ait|aient))\s+(.*)"
     r"|\bquels? (?:est|sont|était|étaient) (?:le |les )?noms? (?:de |du |des |d['’])?(.*)"
     r"|\bsous quel nom\b(.*)"
-    r"|\bwhat (?:is|was|are|were) (?:the |his |her |their |its )?names? (?:of )?(.*)"
+    r"|\bquels? (?:est|sont|était|étaient) (?:le |les )?titres? (?:de |du |des |d['’])?(.*)"
+    r"|\bcomment s['’]intitul(?:e|ent|ait|aient)\s+(.*)|\bsous quel titre\b(.*)"
+    r"|\bwhat (?:is|was|are|were) (?:the |his |her |their |its )?(?:names?|titles?) (?:of )?(.*)"
     r"|\bwhat (?:is|was|are|were) ((?:he|she|it|they|the \w+(?: \w+)?)) called\b"
     r"|\bwhat(?:['’]s| is| was| are| were) (?:the |his |her |their |its )?((?:[\w-]+ ){0,2}[\w-]+)"
-    r"['’]s? names?\b",
+    r"['’]s? (?:names?|titles?)\b",
     re.I,
 )
 NAMED_PERSONS = frozenset(fold(noun) for noun in NAMED_PERSON_WORDS.split())
 _ELISION = re.compile(r"^[a-z]{1,2}['’]")
 
 
+# Works whose name is a title (« Quel est le nom du tableau volé ? »).
+WORK_NOUN_WORDS = """tableau tableaux toile toiles œuvre œuvres oeuvre peinture peintures livre
+livres roman romans ouvrage film films chanson chansons album pièce poème série émission
+documentaire exposition painting paintings artwork work book books novel movie song play poem
+series show documentary exhibition"""
+WORK_NOUNS = frozenset(fold(noun) for noun in WORK_NOUN_WORDS.split())
+_TITLE_WORDS = re.compile(r"\b(?:titres?|titles?|intitul)", re.I)
+
+
 def asked_name(text: str) -> str | None:
     """What a question asking for a name needs in its answer: ``PER`` when it names a person
-    (``Comment s'appellent les deux hommes … ?``), ``NAME`` (any name) otherwise; None for a
-    question that asks no name.
+    (``Comment s'appellent les deux hommes … ?``), ``TITLE`` for a work's title (« Quel est le
+    titre du tableau ? », "What is the name of the stolen painting?"), ``NAME`` (any name)
+    otherwise; None for a question that asks no name.
 
     >>> asked_name("Comment s'appellent les deux hommes interpellés ?")
     'PER'
@@ -155,7 +168,9 @@ def asked_name(text: str) -> str | None:
         folded = _ELISION.sub("", fold(word))
         if folded in NAMED_PERSONS or folded.rstrip("sx") in NAMED_PERSONS:
             return PERSON
-    return ANY_NAME
+        if folded in WORK_NOUNS:
+            return TITLE
+    return TITLE if _TITLE_WORDS.search(match.group()) else ANY_NAME
 
 
 # A follow-up may open on a conjunction ("Et pourquoi … ?", "So what did … say?"): skipped
