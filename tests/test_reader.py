@@ -22,6 +22,7 @@ from rag.generate.reader import (
     holds_asked_type,
     holds_new_name,
     names_actor,
+    names_no_one,
     names_role_holder,
     names_title,
     names_what_is_absent,
@@ -1057,6 +1058,30 @@ def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reade
 )
 def test_a_question_asking_for_a_name(question: str, asked: str | None) -> None:
     assert asked_name(question) == asked
+
+
+def test_a_role_question_is_not_answered_by_someone_described_as_something_else(
+    reader: Reader,
+) -> None:
+    question = "Qui est le maire de Vernay ?"
+    nurse = "Sur le quai, Émilie Rossi, infirmière à l'hôpital de Vernay, a dû partir plus tôt."
+    reading = _typed_reading(reader, question, nurse, 0.1)
+    assert reading.question.role == ("maire",)
+    assert holds_another_role(reading) and not refusal_allows("typed", reading)
+    mayor = "Le maire de Vernay, François Kerbrat, a salué les enquêteurs."
+    assert refusal_allows("typed", _typed_reading(reader, question, mayor, 0.1))
+
+
+def test_a_role_question_is_not_answered_by_a_sentence_that_names_no_one(
+    reader: Reader,
+) -> None:
+    question = "Qui est le maire de Vernay ?"
+    nobody = "La ville de Vernay a affrété 28 autocars de substitution pour les voyageurs."
+    reading = _typed_reading(reader, question, nobody, 0.1)
+    assert names_no_one(reading) and not refusal_allows("typed", reading)
+    # A pronoun or a role noun may name the holder (the sentence before says who).
+    for text in ("Il a annoncé la fermeture du musée de Vernay.", "Le maire a salué Vernay."):
+        assert not names_no_one(_typed_reading(reader, question, text, 0.1))
 
 
 def test_a_work_title_is_the_quoted_title_not_the_painter(reader: Reader) -> None:

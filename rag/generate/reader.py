@@ -51,9 +51,11 @@ from rag.reader.annotate import (
     PERSON,
     TITLE,
     quoted_titles,
+    satisfies,
     tagged_as,
 )
 from rag.reader.features import (
+    described_otherwise,
     describes,
     leaves_focus_vague,
     named_role_holder,
@@ -64,6 +66,7 @@ from rag.reader.features import (
     role_holder,
 )
 from rag.reader.questions import (
+    ROLE_NOUNS,
     QuestionInfo,
     acts,
     cited_sources,
@@ -292,6 +295,31 @@ def _role_sentence(reading: Reading) -> ScoredSentence | None:
     return ReaderGenerator._holder_instead(reading) or reading.best
 
 
+# Words by which a sentence may name a person without their name.
+_PERSON_PRONOUNS = frozenset({"il", "elle", "ils", "elles", "lui", "he", "she", "they", "him"})
+
+
+def names_no_one(reading: Reading) -> bool:
+    """Whether a question asking who holds a role (« Qui est le maire de Vernay ? ») is read in
+    a sentence that names no one: no person, no noun of a person's role, no personal pronoun
+    (« … SNCF Voyageurs a affrété 28 autocars … »). It cannot say who holds the role. The
+    sentence quoted instead (:meth:`ReaderGenerator._answers_instead`: « Son président, Alain
+    Mercier, … ») or after it (:meth:`ReaderGenerator._successor`) may."""
+    quoted = ReaderGenerator._answers_instead(reading) or reading.best
+    if not reading.question.role or quoted is None:
+        return False
+    if ReaderGenerator._successor(reading) is not None:
+        return False
+    annotation = quoted.annotation
+    if any(satisfies(entity, PERSON) for entity in annotation.entities):
+        return False
+    return not any(
+        word in _PERSON_PRONOUNS
+        or (pos == "NOUN" and (word in ROLE_NOUNS or word.rstrip("s") in ROLE_NOUNS))
+        for word, pos, _, _ in annotation.pos
+    )
+
+
 def names_role_holder(reading: Reading, slack: float) -> bool:
     """Whether a question asking who holds a role (« Qui est le maire de … ? », "Who heads …?",
     ``question.role``) is answered by its best sentence (or the runner-up quoted instead,
@@ -327,12 +355,15 @@ def holds_another_role(reading: Reading) -> bool:
     """Whether a question asking who holds a role (« Qui est le secrétaire à l'Armée ? ») is
     read in a sentence that gives that role, in words, to someone of something else
     (« Rustem Umerov, secrétaire du Conseil national de sécurité … ») and to no one of what
-    the question asks about (:func:`rag.reader.features.other_role_holder`)."""
+    the question asks about (:func:`rag.reader.features.other_role_holder`), or that says a
+    person is something else (« Émilie Rossi, infirmière … » for "Who is the mayor of …?":
+    :func:`rag.reader.features.described_otherwise`)."""
     quoted = _role_sentence(reading)
+    if not reading.question.role or quoted is None:
+        return False
     return (
-        bool(reading.question.role)
-        and quoted is not None
-        and other_role_holder(quoted.annotation, reading.question) is not None
+        other_role_holder(quoted.annotation, reading.question) is not None
+        or described_otherwise(quoted.annotation, reading.question) is not None
     )
 
 
@@ -385,7 +416,7 @@ def refusal_allows(
         quotes_speaker(reading) and reads_reason(reading) and names_actor(reading)
     ):
         return False
-    if policy == "typed" and holds_another_role(reading):
+    if policy == "typed" and (holds_another_role(reading) or names_no_one(reading)):
         return False
     if policy == "typed" and names_what_is_absent(reading):
         return False

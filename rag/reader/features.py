@@ -244,6 +244,28 @@ def other_role_holder(annotation: Annotation, question: QuestionInfo) -> Entity 
     return next((p for p, owner in found if not owner or owner[0][0] not in POSSESSIVES), None)
 
 
+def described_otherwise(annotation: Annotation, question: QuestionInfo) -> Entity | None:
+    """For a question asking who holds a role (``question.role``: "Who is the mayor of
+    Vernay?"), the person a sentence describes, in an apposition right after their name, as
+    something else (« Émilie Rossi, infirmière à l'hôpital de Vernay »), when every person it
+    names is so described and none holds the asked role; else None. The sentence says what
+    they are, and it is not the role asked. A person named without such an apposition may hold
+    the role in other words (« Steve Witkoff, un envoyé de Trump, mène les négociations »)."""
+    if not question.role or any(True for _ in _role_persons(annotation, question)):
+        return None
+    tokens = annotation.pos
+    described: list[Entity] = []
+    for person in new_persons(annotation, question):
+        after = [t for t in tokens if t[2] >= person.end][:2]
+        if len(after) < 2 or after[0][0] != "," or after[1][1] != "NOUN":
+            return None
+        noun = after[1][0]
+        if noun.startswith(question.role) or noun in _NOT_APPOSITION:
+            return None
+        described.append(person)
+    return described[0] if described else None
+
+
 def _role_persons(
     annotation: Annotation, question: QuestionInfo
 ) -> Iterator[tuple[Entity, list[tuple[str, str, int, int]]]]:
