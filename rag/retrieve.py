@@ -15,7 +15,8 @@ from index.sentences import split_sentences
 from index.store import ArticleStore, Snapshot, StoredChunk, paragraph_texts
 from rag.config import Settings
 from rag.lexical import LexicalCache, LexicalIndex, ParagraphRecord
-from rag.text import Analyzer, corpus_language
+from rag.reader.annotate import french_name_forms
+from rag.text import Analyzer, corpus_language, detect_language
 from rag.types import Passage
 from rag.vectors import SentenceVectors
 
@@ -226,7 +227,7 @@ class HybridRetriever:
                 passage.ranks["dense"] = rank
                 passage.score += 1.0 / (self.settings.rrf_k + rank)
         for rank, (record, bm25) in enumerate(
-            lexical.search(query, self.settings.k_lexical), start=1
+            lexical.search(lexical_query(query, lexical), self.settings.k_lexical), start=1
         ):
             passage = entry(record)
             passage.lexical_score = bm25
@@ -306,3 +307,14 @@ def _record(article_id: str, paragraph: int, text: str, meta: Mapping[str, Any])
 def _record_of(chunk: StoredChunk) -> ParagraphRecord:
     """A paragraph record from one stored chunk (for paragraphs the BM25 index lacks yet)."""
     return _record(chunk.article_id, chunk.paragraph, chunk.text, chunk.metadata)
+
+
+def lexical_query(query: str, lexical: LexicalIndex) -> str:
+    """What BM25 searches for ``query``: the query, and for a question in another language
+    than the articles' (English over French), the articles' forms of its place, body and month
+    names (:func:`rag.reader.annotate.french_name_forms`: "NATO" → otan), which BM25 cannot
+    match otherwise and the dense search matches only loosely."""
+    if lexical.analyzer.language != "fr" or detect_language(query) == "fr":
+        return query
+    forms = french_name_forms(query)
+    return f"{query} {' '.join(forms)}" if forms else query

@@ -11,6 +11,8 @@ from evals.core import facts_present
 from index.config import BUNDLED_CORPUS
 from index.parse import fold, load_corpus
 from rag import Answer, InvalidQuestionError
+from rag.reader.annotate import french_name_forms
+from rag.retrieve import lexical_query
 
 pytestmark = pytest.mark.integration
 
@@ -183,6 +185,18 @@ def test_to_dict_contract(assistant: Any) -> None:
         assert {"article_id", "paragraph", "title", "quote"} <= set(citation)
         assert set(citation) - {"article_id", "paragraph", "title", "quote"} <= {"date"}
         assert isinstance(citation["paragraph"], int)
+
+
+def test_an_english_question_searches_the_articles_forms_of_its_names(assistant: Any) -> None:
+    """BM25 cannot match "NATO" with « OTAN »: the English question's names are searched in
+    their French forms too, and the paragraph on Ukraine renouncing NATO comes first."""
+    question = "Does the plan require Ukraine to stay out of NATO?"
+    lexical = assistant.retriever.served()
+    assert lexical_query(question, lexical) == f"{question} otan"
+    assert lexical_query("Le plan exclut-il l'OTAN ?", lexical) == "Le plan exclut-il l'OTAN ?"
+    first = assistant.retrieve(question, 3)[0]
+    assert (first.article_id, first.paragraph) == ("001_8070831bbb14d085", 8)
+    assert french_name_forms("Tell us what they said on Tuesday") == ["mardi"]
 
 
 def test_retrieve_contract_and_runnable(assistant: Any) -> None:

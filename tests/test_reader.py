@@ -1012,15 +1012,34 @@ def test_how_old_how_long_and_how_much_take_only_numbers_of_their_measure(
          ["1891"]),
         # a when-question takes any date
         ("Quand la toile a-t-elle été volée ?", "Elle a été volée samedi.", ["samedi"]),
+        # a time given by an event answers "when", not "on what date"
+        ("Pour quand le texte est-il attendu ?",
+         "Le texte est attendu avant le prochain sommet Trump-Poutine, prévu à Budapest.",
+         ["avant le prochain sommet Trump-Poutine"]),
+        ("À quelle date le texte est-il attendu ?",
+         "Le texte est attendu avant le prochain sommet Trump-Poutine, prévu à Budapest.", []),
+        ("Quel jour le texte est-il attendu ?",
+         "Le texte est attendu avant la prochaine rencontre entre Trump et Poutine.", []),
     ],
 )  # fmt: skip
-def test_a_what_year_question_takes_only_a_date_with_a_year(
+def test_a_what_year_or_what_date_question_takes_only_a_date_of_that_kind(
     annotator: Annotator, question: str, sentence: str, expected: list[str]
 ) -> None:
     info = analyze_question(question, "fr", annotator)
     entities = new_typed_entities(annotator.annotate(sentence), info, info.answer_type)
     assert info.answer_type == DATE
     assert [e.text for e in entities] == expected
+
+
+def test_a_time_given_by_an_event_hides_no_number_and_yields_to_a_date(
+    annotator: Annotator,
+) -> None:
+    sentence = "Ils se sont vus lors d'une réunion de trois jours à Miami, en octobre."
+    found = [(e.text, e.label) for e in regex_entities(sentence)]
+    assert ("lors d'une réunion", "EVENT") in found and ("trois", "NUMBER") in found
+    info = analyze_question("Quand se sont-ils vus à Miami ?", "fr", annotator)
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == "octobre"
 
 
 def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reader) -> None:

@@ -33,6 +33,7 @@ import numpy as np
 from index.parse import fold
 from rag.reader.annotate import (
     DATE,
+    EVENT_TIME,
     NUMBER,
     PERSON,
     PLACE,
@@ -531,6 +532,8 @@ def _typed_short_answer(
             value += 0.5  # "Dmitriev a précisé …" for "Qui a précisé … ?"
         if kind == DATE:
             value += 0.1 * len(entity.text.split()) + (0.5 if re.search(r"\d", span) else 0.0)
+            if entity.label == EVENT_TIME:
+                value -= 1.0  # « au mois d'août » before « lors de leur rencontre en Alaska »
         elif kind == PLACE:
             before = sentence[max(0, entity.start - 5) : entity.start].lower()
             if re.search(r"(?:\bà|\ben|\bau|\baux|\bdans)\s+(?:l['’])?$", before):

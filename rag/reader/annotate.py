@@ -59,6 +59,19 @@ _DATE = re.compile(
     r"|cet été|l'été dernier|l’été dernier|cet automne|ce week-end)\b",
     re.I,
 )
+# A time given by an event: « avant une prochaine rencontre entre Trump et Poutine », « lors de
+# leur rencontre en Alaska », « avant la réouverture du musée » (label EVENT: it answers
+# "when", not "on what date").
+_EVENT_TIME = re.compile(
+    r"\b(?:avant|après|lors|dès|d['’]ici|jusqu['’]à|pendant)\s+(?:de\s+|d['’]|à\s+)?"
+    r"(?:(?:la|le|les|l['’]|une|un|sa|son|ses|leur|leurs|ce|cette|du|des|au)\s*)?"
+    r"(?:(?:prochaine?|nouvelle|nouveau|premier|première|dernière?)\s+)?"
+    r"(?:rencontre|sommet|réunion|visite|élections?|vote|rentrée|réouverture|ouverture|voyage"
+    r"|conférence|séance|assemblée|négociations?|entretiens?|discussions|sortie|signature)"
+    r"(?:\s+(?-i:[A-ZÀ-ÖØ-Þ])[\w’'-]+|\s+(?:entre|de|du|des|à|en)\s+(?!\d|(?:un|une|deux|trois"
+    r"|quatre|cinq|six|sept|huit|neuf|dix)\b)[\w’'-]+(?:\s+et\s+[\w’'-]+)?)?",
+    re.I,
+)
 _NUMBER_WORDS = (
     "deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|"
     "vingt|trente|quarante|cinquante|soixante|cent|cents|mille|dizaine|dizaines|douzaine|"
@@ -87,6 +100,7 @@ STREET_RE = re.compile(
 
 # ---------------------------------------------------------------- answer types of questions
 PERSON, PLACE, ORG, DATE, NUMBER = "PER", "LOC", "ORG", "DATE", "NUMBER"
+EVENT_TIME = "EVENT"  # a time given by an event (« avant le prochain sommet »): a date
 ANY_NAME = "NAME"  # what a question asking for a name of no known kind needs
 TITLE = "TITLE"  # what a question asking for the title of a work needs: a quoted title
 ANSWER_TYPES = (PERSON, PLACE, ORG, DATE, NUMBER)
@@ -95,7 +109,7 @@ _SATISFIES = {
     PERSON: {"PER"},
     PLACE: {"LOC"},
     ORG: {"ORG", "MISC"},
-    DATE: {"DATE"},
+    DATE: {"DATE", EVENT_TIME},
     NUMBER: {"NUMBER"},
 }
 # The small French model often tags a lone surname MISC (Ushakov) and a lone outlet name PER
@@ -195,6 +209,34 @@ EN_ACRONYMS = {
     "mp": ("mp", "depute", "deputee"), "mep": ("mep", "eurodepute"), "hq": ("hq", "siege"),
     "tv": ("tv", "television", "tele"),
 }  # fmt: skip
+
+
+def french_name_forms(text: str) -> list[str]:
+    """The French form of each place, body and month name of an English text, for a search
+    of French articles: "NATO" → otan; "the White House" → maison blanche; "August" → août
+    (one form a name, so that a name weighs as one word). Short names and acronyms count only
+    in capitals ("US", not "us").
+
+    >>> french_name_forms("Did the US and the White House mention NATO in August?")
+    ['maison blanche', 'etats-unis', 'otan', 'aout']
+    """
+    folded = fold(text)
+    words = set(re.findall(r"[\w-]+", folded))
+    names: list[tuple[str, ...]] = []
+    for english, french in EN_NAMES.items():
+        if len(english) > 3 and re.search(rf"\b{re.escape(english)}\b", folded):
+            names.append(french)
+    for match in re.finditer(r"\b[A-Z]{2,5}\b", text):
+        word = match.group().lower()
+        names.append(EN_ACRONYMS.get(word) or EN_NAMES.get(word) or ())
+    for match in re.finditer(r"\b[A-Z][a-z]+\b", text):
+        month = match.group().lower()
+        if month in EN_MONTHS and month not in ("may", "march"):
+            names.append((EN_MONTHS[month],))
+    forms = (next((f for f in name if f not in words), None) for name in names)
+    return list(dict.fromkeys(form for form in forms if form is not None))
+
+
 _FR_EXTRA_STOP = {
     "est-ce", "qu'est-ce", "est", "ce", "apres", "avant", "selon", "pourquoi", "comment",
     "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "combien", "quand", "qui", "ou",
@@ -387,11 +429,16 @@ def regex_entities(text: str) -> list[Entity]:
     """Dates and numbers found by regex (a number inside a date is not a number); a ratio
     (« un train sur trois », "one in four") is one number."""
     dates = [Entity(m.group(0), DATE, m.start(), m.end()) for m in _DATE.finditer(text)]
+    dates += [
+        Entity(m.group(0), EVENT_TIME, m.start(), m.end())
+        for m in _EVENT_TIME.finditer(text)
+        if not any(d.start < m.end() and m.start() < d.end for d in dates)
+    ]
     ratios = [Entity(m.group(0), NUMBER, m.start(), m.end()) for m in _RATIO.finditer(text)]
     numbers = [
         Entity(m.group(0).strip(), NUMBER, m.start(), m.start() + len(m.group(0).rstrip()))
         for m in _NUMBER.finditer(text)
-        if not any(d.start <= m.start() < d.end for d in (*dates, *ratios))
+        if not any(d.start <= m.start() < d.end for d in (*dates, *ratios) if d.label != EVENT_TIME)
     ]
     return dates + ratios + numbers
 

@@ -21,6 +21,7 @@ from rag.reader.annotate import (
     ELIDED_HEAD_RE,
     EN_ACRONYMS,
     EN_NAMES,
+    EVENT_TIME,
     FOCUS_TYPES,
     NAMED_PERSON_WORDS,
     NUMBER,
@@ -771,7 +772,12 @@ _MEASURES = (
                          r"|\bhow much\b.*\b(?:cost|costs|pay|paid|spend|spent|worth|earn|earned"
                          r"|raise|raised|invest|invested)\b|\bwhat (?:amount|sum|price)\b", re.I)),
     ("year", re.compile(r"\b(?:en )?quelle année\b|\b(?:in )?(?:what|which) year\b", re.I)),
+    # A date of the calendar or a time of day, not a time given by an event (« avant le sommet »).
+    ("calendar", re.compile(r"\bquelle date\b|\bde quand date\b|\bquel jour\b|\bquel mois\b"
+                            r"|\bquelle heure\b|\b(?:what|which) (?:date|day|month|time)\b",
+                            re.I)),
 )  # fmt: skip
+_DATE_MEASURES = frozenset({"year", "calendar"})
 _YEARS = "an ans annee annees year years"
 _MEASURE_UNITS = {
     "age": frozenset(_YEARS.split()),
@@ -807,12 +813,13 @@ _COUNT = re.compile(r"\bcombien (?:de |d['’])(.*)|\bhow many (.*)", re.I)
 def asked_measure(text: str, kind: str | None) -> str | None:
     """What a number or date question measures: ``"age"`` (how old), ``"duration"`` (combien
     de temps), ``"long"`` (how long: a duration or a length), ``"money"`` (how much money, what
-    amount) for a number; ``"year"`` (what year) for a date; ``"count"`` for a number of things
+    amount) for a number; ``"year"`` (what year) or ``"calendar"`` (what date, day, month or
+    time: not « avant le prochain sommet ») for a date; ``"count"`` for a number of things
     that are neither time nor money (``combien de trains``, ``how many times``); else None."""
     if kind not in (NUMBER, DATE):
         return None
     for name, pattern in _MEASURES:
-        if (name == "year") == (kind == DATE) and pattern.search(text):
+        if (name in _DATE_MEASURES) == (kind == DATE) and pattern.search(text):
             return name
     count = _COUNT.search(text) if kind == NUMBER else None
     if count is not None:
@@ -849,6 +856,8 @@ def has_measure(annotation: Annotation, entity: Entity, measure: str) -> bool:
     duration has its unit after it."""
     if measure == "year":
         return bool(YEAR_RE.search(entity.text))
+    if measure == "calendar":
+        return entity.label != EVENT_TIME
     if measure == "money":
         before = [word for word, _, _, end in annotation.pos if end <= entity.start]
         if before and before[-1] in _CURRENCY_SIGNS:
