@@ -17,6 +17,7 @@ import pytest
 
 from rag.generate.reader import (
     ReaderGenerator,
+    asks_what_articles_say,
     counts_without_naming,
     holds_another_role,
     holds_asked_type,
@@ -1101,6 +1102,22 @@ def test_a_role_question_is_not_answered_by_a_sentence_that_names_no_one(
     # A pronoun or a role noun may name the holder (the sentence before says who).
     for text in ("Il a annoncé la fermeture du musée de Vernay.", "Le maire a salué Vernay."):
         assert not names_no_one(_typed_reading(reader, question, text, 0.1))
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("What do the different articles say about Dmitriev?", True),
+        ("How do the articles describe Steve Witkoff?", True),
+        ("Que disent les différents articles de Steve Witkoff ?", True),
+        ("Comment les articles présentent-ils Kirill Dmitriev ?", True),
+        ("What do the articles say about Europe's role?", False),
+        ("Que disent les articles de la réaction du Kremlin ?", False),
+        ("Qu'a dit Dmitriev ?", False),
+    ],
+)
+def test_a_question_asking_what_the_articles_say_about_a_name(question: str, asks: bool) -> None:
+    assert asks_what_articles_say(question) is asks
 
 
 def test_a_work_title_is_the_quoted_title_not_the_painter(reader: Reader) -> None:

@@ -77,6 +77,19 @@ def test_what_a_named_person_said_is_answered_with_their_words(assistant: Assist
     assert "Dmitriev" in answer.sentences[0].text
 
 
+def test_what_several_articles_say_about_someone_quotes_each_article(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("What do the different articles say about Dmitriev?")
+    assert not answer.refused
+    articles = [c.article_id for c in answer.citations]
+    assert len(set(articles)) >= 3 and len(articles) == len(set(articles))
+    assert all("Dmitriev" in sentence.text for sentence in answer.sentences)
+    # A topic, not a name: read as any question (the sentence about the reaction).
+    topic = assistant.ask("What do the articles report about the Kremlin's reaction?")
+    assert topic.sentences[0].text.startswith("La réaction de Moscou et du Kremlin")
+
+
 def test_a_speaker_the_articles_spell_otherwise_is_quoted_in_their_words(
     assistant: Assistant,
 ) -> None:

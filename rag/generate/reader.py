@@ -65,6 +65,7 @@ from rag.reader.features import (
     other_role_holder,
     role_holder,
 )
+from rag.reader.matching import key_found, words_of_paragraph
 from rag.reader.questions import (
     ROLE_NOUNS,
     QuestionInfo,
@@ -103,6 +104,38 @@ KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
     "TITLE": "title",
 }  # fmt: skip
+# What several articles say about something: "What do the different articles say about
+# Dmitriev?", « Comment les articles présentent-ils Witkoff ? ».
+_ARTICLES_SAY = re.compile(
+    r"\b(?:do|does|did)\s+(?:the\s+)?(?:different\s+|various\s+|several\s+|other\s+)?"
+    r"(?:articles|sources|reports|outlets)\s+(?:say|write|report|describe|present|portray|tell)\b"
+    r"|\b(?:disent|racontent|écrivent|rapportent)\s+les\s+(?:différents\s+|divers\s+|autres\s+)?"
+    r"(?:articles|sources|médias)\b"
+    r"|\bles\s+(?:différents\s+|divers\s+|autres\s+)?(?:articles|sources|médias)\s+"
+    r"(?:présentent|décrivent|disent|parlent|qualifient|racontent)",
+    re.IGNORECASE,
+)
+# At most this many articles are quoted for what several articles say.
+MAX_ARTICLES_SAYING = 4
+
+
+_ABOUT_WORD_LIST = """about of on regarding ils elles t il elle de du des d sur propos à a the le
+la les l"""
+_ABOUT_WORDS = frozenset(_ABOUT_WORD_LIST.split())
+
+
+def asks_what_articles_say(question: str) -> bool:
+    """Whether a question asks what several articles say about someone or something named,
+    and only that (« Que disent les différents articles de Steve Witkoff ? », "How do the
+    articles describe Dmitriev?"); not about a topic ("… about the Kremlin's reaction?")."""
+    match = _ARTICLES_SAY.search(question)
+    if match is None:
+        return False
+    words = [w for w in re.findall(r"[^\W\d_]+", question[match.end() :]) if w]
+    rest = [w for w in words if fold(w) not in _ABOUT_WORDS]
+    return bool(rest) and all(w[0].isupper() for w in rest)
+
+
 # Questions that ask for two things or for what several articles say.
 _MULTI_PART = re.compile(
     r"\?.*\?|,\s*(?:et|and)\s+(?:qui|quand|où|combien|pourquoi|comment|quel\w*|que|qu['’]"
@@ -576,11 +609,18 @@ class ReaderGenerator(Generator):
             confident_slack=settings.confident_reading_slack,
             role_slack=settings.role_holder_slack,
         )
+        by_text = {(c.key, c.text): c for c in pool}
+        # What several articles say about a name they hold: one sentence of each, answered
+        # down to the role holder's slack (the question's words are seldom the articles').
+        if asks_what_articles_say(request.question) or asks_what_articles_say(request.query):
+            saying = self._articles_saying(reading)
+            margin = reading.candidate_set.extractive_margin
+            if saying and (answerable or margin >= -settings.role_holder_slack):
+                return self._each_article(reading, saying, by_text, paragraph_support)
         if not answerable or reading.best is None:
             return Draft(
                 units=[], support=reading.answerability, paragraph_support=paragraph_support
             )
-        by_text = {(c.key, c.text): c for c in pool}
         chosen = [reading.best]
         short_span = reading.short_answer
         typed = self._answers_instead(reading)
@@ -785,6 +825,56 @@ class ReaderGenerator(Generator):
             return None
         return ReaderGenerator._instead(
             reading, lambda scored: describes(scored.annotation, question), share=0.0
+        )
+
+    @staticmethod
+    def _articles_saying(reading: Reading) -> list[ScoredSentence]:
+        """For a question asking what several articles say about a name (``question.keys``:
+        "What do the different articles say about Dmitriev?"), the sentence of each retrieved
+        article that says most about it: the best-rated one that says who they are
+        (:func:`describes`), else the best-rated one that names them; at most
+        :data:`MAX_ARTICLES_SAYING` articles, none when the question names nothing or the
+        articles do not hold it."""
+        question = reading.question
+        if not question.keys or reading.candidate_set.missing_keys:
+            return []
+        last = question.keys[-1][0].split()[-1]
+        described = dataclasses.replace(question, identity=last)
+        by_article: dict[str, ScoredSentence] = {}
+        describing: dict[str, bool] = {}
+        for scored in reading.sentences:
+            words = words_of_paragraph(scored.candidate.text)
+            if not all(key_found(key, words, words.text) for key in question.keys):
+                continue
+            article = scored.candidate.passage.article_id
+            says_who = describes(scored.annotation, described)
+            if article not in by_article or (says_who and not describing[article]):
+                by_article[article] = scored
+                describing[article] = says_who
+        return list(by_article.values())[:MAX_ARTICLES_SAYING]
+
+    def _each_article(
+        self,
+        reading: Reading,
+        saying: list[ScoredSentence],
+        by_text: dict[tuple[tuple[str, int], str], Candidate],
+        paragraph_support: dict[tuple[str, int], float],
+    ) -> Draft:
+        """The draft quoting one sentence of each article (:meth:`_articles_saying`)."""
+        units = []
+        for scored in saying:
+            candidate = by_text.get((scored.candidate.key, scored.candidate.text))
+            if candidate is None:  # pragma: no cover - both split the same passages
+                continue
+            units.append(
+                AnswerSentence(
+                    text=_cap(candidate.text),
+                    citations=[_citation(candidate)],
+                    support=reading.answerability,
+                )
+            )
+        return Draft(
+            units=units, support=reading.answerability, paragraph_support=paragraph_support
         )
 
     @staticmethod
