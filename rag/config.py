@@ -165,6 +165,15 @@ class Settings(IndexSettings):
         "answered when the reader's best sentence names a person with that role. Chosen on "
         "train items only. 0 turns the rule off.",
     )
+    measured_number_slack: float = Field(
+        0.03,
+        ge=0.0,
+        le=1.0,
+        description="With reader_refusal='typed': how far below the support bar a how-many or "
+        "how-much question is still answered when its best sentence holds a number of the "
+        "asked measure (an amount of money, an age, a duration, a count of the asked thing). "
+        "Chosen on train items only. 0 turns the rule off.",
+    )
     llm_base_url: str | None = Field(
         None,
         description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (None = OpenAI).",

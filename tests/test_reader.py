@@ -21,6 +21,7 @@ from rag.generate.reader import (
     counts_without_naming,
     holds_another_role,
     holds_asked_type,
+    holds_measured_number,
     holds_new_name,
     names_actor,
     names_no_one,
@@ -1041,6 +1042,24 @@ def test_a_time_given_by_an_event_hides_no_number_and_yields_to_a_date(
     info = analyze_question("Quand se sont-ils vus à Miami ?", "fr", annotator)
     short = extract_short_answer(info, sentence, annotator.annotate(sentence))
     assert short is not None and short.text == "octobre"
+
+
+def test_a_number_of_the_asked_measure_is_answered_a_little_under_the_bar(
+    reader: Reader,
+) -> None:
+    question = "Combien d'argent l'association a-t-elle collecté ?"
+    money = "L'association a déjà recueilli 23 000 euros en trois jours."
+    reading = _typed_reading(reader, question, money, -0.02)
+    assert holds_measured_number(reading)
+    assert not refusal_allows("typed", reading)
+    assert refusal_allows("typed", reading, measured_slack=0.03)
+    assert not refusal_allows("typed", _typed_reading(reader, question, money, -0.04),
+                              measured_slack=0.03)  # fmt: skip
+    # A number of another measure, or of other things, is no such sign.
+    people = "L'association compte 23 000 adhérents dans la région."
+    assert not holds_measured_number(_typed_reading(reader, question, people, -0.02))
+    counted = _typed_reading(reader, "Combien de trains ont circulé ?", people, -0.02)
+    assert not holds_measured_number(counted)
 
 
 def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reader) -> None:

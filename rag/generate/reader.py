@@ -201,6 +201,21 @@ def extractive_margin(
     return (pool[0].support if pool else 0.0) - bar
 
 
+def holds_measured_number(reading: Reading) -> bool:
+    """Whether a number question that asks a measure (an amount of money, an age, a duration,
+    a count of named things: ``question.measure``) is read in a best sentence holding a
+    number of that measure (« 23 000 euros » for « Combien d'argent … ? », « 20 contrôleurs »
+    for "How many controllers …?"): the surest sign that the sentence answers it."""
+    question = reading.question
+    best = reading.best
+    if best is None or question.answer_type != NUMBER or question.measure is None:
+        return False
+    numbers = new_typed_entities(best.annotation, question, NUMBER)
+    if question.measure == "count":
+        return any(counts_asked_thing(best.annotation, question, n) for n in numbers)
+    return bool(numbers)
+
+
 def holds_asked_type(reading: Reading) -> bool:
     """Whether a factoid question's answer sentence holds a new entity of the asked type: the
     best sentence, or the one :meth:`ReaderGenerator._typed_instead` would quote instead."""
@@ -416,6 +431,7 @@ def refusal_allows(
     confident_probability: float = 1.0,
     confident_slack: float = 0.0,
     role_slack: float = 0.0,
+    measured_slack: float = 0.0,
 ) -> bool:
     """Whether a refusal policy (``settings.reader_refusal``) lets the reader answer.
 
@@ -434,7 +450,9 @@ def refusal_allows(
       and a name in the best sentence that the question does not name (:func:`holds_new_name`).
       With ``"typed"``, a :func:`confident_reading` (``confident_probability``,
       ``confident_slack``; off at probability 1, the default) stands in for the support bar;
-      the type and name tests still apply. Whatever its type, a question asking what a named
+      the type and name tests still apply. A how-many or how-much question whose best
+      sentence holds a number of the asked measure (:func:`holds_measured_number`) is answered
+      down to ``measured_slack`` below the bar. Whatever its type, a question asking what a named
       person said needs a best sentence where that person speaks (:func:`quotes_speaker`), a
       why-question one that gives a reason (:func:`reads_reason`), a which-question one that
       does not name what it asks for only as "several" of them (:func:`counts_without_naming`).
@@ -456,7 +474,9 @@ def refusal_allows(
     if policy == "typed" and counts_without_naming(reading):
         return False
     if policy == "typed" and reading.question.answer_type not in (None, PERSON):
-        typed_bar = candidate_set.extractive_margin >= -typed_slack
+        typed_bar = candidate_set.extractive_margin >= -typed_slack or (
+            candidate_set.extractive_margin >= -measured_slack and holds_measured_number(reading)
+        )
         return (typed_bar or confident) and holds_asked_type(reading)
     supported = (
         candidate_set.extractive_margin >= 0
@@ -608,6 +628,7 @@ class ReaderGenerator(Generator):
             confident_probability=settings.confident_reading_probability,
             confident_slack=settings.confident_reading_slack,
             role_slack=settings.role_holder_slack,
+            measured_slack=settings.measured_number_slack,
         )
         by_text = {(c.key, c.text): c for c in pool}
         # What several articles say about a name they hold: one sentence of each, answered
