@@ -2120,6 +2120,9 @@ def test_a_question_asking_who_a_named_person_is(question: str, identity: str | 
         ("Ouchakov, a-t-il précisé, ne savait rien.", False),
         # another person described
         ("Kirill Dmitriev, l'envoyé spécial russe, a parlé à Ouchakov.", False),
+        # a source: the comma closes « Selon … », no apposition opens
+        ("Selon Iouri Ouchakov, une version écrite du plan est prête.", False),
+        ("D'après Iouri Ouchakov, une version écrite du plan est prête.", False),
     ],
 )  # fmt: skip
 def test_a_sentence_describes_the_person_asked_about(

@@ -85,6 +85,11 @@ def test_what_several_articles_say_about_someone_quotes_each_article(
     articles = [c.article_id for c in answer.citations]
     assert len(set(articles)) >= 3 and len(articles) == len(set(articles))
     assert all("Dmitriev" in sentence.text for sentence in answer.sentences)
+    # How they describe him: only sentences that say who he is.
+    described = assistant.ask("Comment les différents articles présentent-ils Kirill Dmitriev ?")
+    assert described.sentences and not any(
+        s.text.startswith("Selon Kirill Dmitriev") for s in described.sentences
+    )
     # A topic, not a name: read as any question (the sentence about the reaction).
     topic = assistant.ask("What do the articles report about the Kremlin's reaction?")
     assert topic.sentences[0].text.startswith("La réaction de Moscou et du Kremlin")

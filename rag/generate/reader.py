@@ -115,6 +115,10 @@ _ARTICLES_SAY = re.compile(
     r"(?:présentent|décrivent|disent|parlent|qualifient|racontent)",
     re.IGNORECASE,
 )
+# "How do the articles describe …?": only sentences that say who or what it is answer.
+_ARTICLES_DESCRIBE = re.compile(
+    r"\b(?:describe|present|portray|présentent|décrivent|qualifient)\b", re.IGNORECASE
+)
 # At most this many articles are quoted for what several articles say.
 MAX_ARTICLES_SAYING = 4
 
@@ -634,7 +638,8 @@ class ReaderGenerator(Generator):
         # What several articles say about a name they hold: one sentence of each, answered
         # down to the role holder's slack (the question's words are seldom the articles').
         if asks_what_articles_say(request.question) or asks_what_articles_say(request.query):
-            saying = self._articles_saying(reading)
+            describing = bool(_ARTICLES_DESCRIBE.search(request.question))
+            saying = self._articles_saying(reading, describing_only=describing)
             margin = reading.candidate_set.extractive_margin
             if saying and (answerable or margin >= -settings.role_holder_slack):
                 return self._each_article(reading, saying, by_text, paragraph_support)
@@ -849,13 +854,15 @@ class ReaderGenerator(Generator):
         )
 
     @staticmethod
-    def _articles_saying(reading: Reading) -> list[ScoredSentence]:
+    def _articles_saying(
+        reading: Reading, *, describing_only: bool = False
+    ) -> list[ScoredSentence]:
         """For a question asking what several articles say about a name (``question.keys``:
         "What do the different articles say about Dmitriev?"), the sentence of each retrieved
         article that says most about it: the best-rated one that says who they are
-        (:func:`describes`), else the best-rated one that names them; at most
-        :data:`MAX_ARTICLES_SAYING` articles, none when the question names nothing or the
-        articles do not hold it."""
+        (:func:`describes`), else (unless ``describing_only``: "How do the articles describe
+        …?") the best-rated one that names them; at most :data:`MAX_ARTICLES_SAYING` articles,
+        none when the question names nothing or the articles do not hold it."""
         question = reading.question
         if not question.keys or reading.candidate_set.missing_keys:
             return []
@@ -869,6 +876,8 @@ class ReaderGenerator(Generator):
                 continue
             article = scored.candidate.passage.article_id
             says_who = describes(scored.annotation, described)
+            if describing_only and not says_who:
+                continue
             if article not in by_article or (says_who and not describing[article]):
                 by_article[article] = scored
                 describing[article] = says_who

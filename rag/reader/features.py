@@ -335,7 +335,16 @@ def describes(annotation: Annotation, question: QuestionInfo) -> bool:
             word, pos = before[-1][0], before[-1][1]
             if pos in _TITLE_BEFORE_POS or word in NAMED_PERSONS:
                 return True
-        if len(after) >= 2 and after[0][0] == ",":
+        # « Selon Kirill Dmitriev, une version écrite … »: the comma closes the source.
+        source = bool(before) and (
+            before[-1][0] == "selon"
+            or (
+                len(before) >= 2
+                and before[-1][0] in ("apres", "to")
+                and before[-2][0] in ("d'", "d’", "according")
+            )
+        )
+        if len(after) >= 2 and after[0][0] == "," and not source:
             word, pos = after[1][0], after[1][1]
             if pos in _APPOSITION_POS and word not in _NOT_APPOSITION:
                 return True
