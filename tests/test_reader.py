@@ -1747,6 +1747,9 @@ def test_a_question_asking_what_a_named_person_said(question: str, speaker: str 
          True),
         ("Le porte-parole du Kremlin, Dmitri Peskov, a déclaré que rien n'avait changé.",
          "peskov", True),
+        # « juge », which the tagger takes for a noun, is the verb after the apposition.
+        ("Sa présidente, Claire Dumoulin, juge « insuffisant » le remboursement promis.",
+         "dumoulin", True),
         # After an article, the word before it decides: "de l'Ukraine" is a complement.
         # (spaCy's small model takes this « Ukraine » for a person.)
         ("Un ensemble de propositions avait déjà émergé, exigeant de l’Ukraine qu’elle renonce "
@@ -1782,6 +1785,20 @@ def test_a_sentence_quotes_the_speaker_only_when_it_names_them_as_the_one_speaki
     annotator: Annotator, sentence: str, speaker: str, expected: bool | None
 ) -> None:
     assert speaks(sentence, annotator.annotate(sentence), speaker) is expected
+
+
+def test_what_a_role_holder_said_is_quoted_from_where_that_role_speaks(reader: Reader) -> None:
+    text = (
+        "L'élue d'opposition Mathilde Le Goff réclame un audit des bâtiments de la ville. "
+        "Le maire, François Kerbrat, a salué le travail des enquêteurs de la ville."
+    )
+    reading = _best_first(
+        _typed_reading(reader, "Qu'a déclaré le maire de la ville ?", text, 0.1), "L'élue"
+    )
+    assert reading.question.speaking_role
+    instead = ReaderGenerator._role_speaker_instead(reading)
+    assert instead is not None and instead.candidate.text.startswith("Le maire")
+    assert ReaderGenerator._answers_instead(reading) is instead
 
 
 def test_typed_refuses_what_a_person_said_with_a_sentence_where_they_do_not_speak(

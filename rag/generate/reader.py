@@ -749,6 +749,7 @@ class ReaderGenerator(Generator):
             or ReaderGenerator._typed_instead(reading)
             or ReaderGenerator._described_instead(reading)
             or ReaderGenerator._speaker_instead(reading)
+            or ReaderGenerator._role_speaker_instead(reading)
         )
 
     @staticmethod
@@ -932,6 +933,20 @@ class ReaderGenerator(Generator):
         return ReaderGenerator._instead(
             reading,
             lambda scored: speaks(scored.candidate.text, scored.annotation, speaker) is True,
+        )
+
+    @staticmethod
+    def _role_speaker_instead(reading: Reading) -> ScoredSentence | None:
+        """For a question asking what the holder of a role said ("What did the mayor say
+        …?") whose best sentence does not report that role speaking (« L'élue d'opposition
+        Mathilde Le Goff … réclame … »), the best runner-up that does (« Le maire, François
+        Kerbrat, a salué … »), rated at least ``TYPED_SHARE`` of the best; else None. The best
+        sentence stays when none does: its « a-t-il déclaré » may be the role's words."""
+        roles = reading.question.speaking_role
+        if not roles or not reading.sentences:
+            return None
+        return ReaderGenerator._instead(
+            reading, lambda scored: role_speaks(scored.candidate.text, scored.annotation, roles)
         )
 
     @staticmethod

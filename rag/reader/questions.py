@@ -686,7 +686,10 @@ def _apposition_speaks(
     k += 1
     if k < len(tokens) and folded[k] in AUXILIARIES:
         k += 1
-    if k < len(tokens) and says(k):
+    # Right after the apposition's closing comma a speech word is the verb, whatever the
+    # tagger says (« Sa présidente, Claire Dumoulin, juge « insuffisant » … »: « juge », a noun
+    # too).
+    if k < len(tokens) and speech[k]:
         return True
     for v in range(comma - 1, max(-1, comma - 1 - _ROLE_TOKENS), -1):
         if says(v):
