@@ -35,7 +35,7 @@ from rag.lexical import LexicalIndex
 from rag.question import clean_question, with_question_mark
 from rag.reader import READER_LANGUAGE
 from rag.reader.annotate import preload_pipeline
-from rag.reader.questions import ENGLISH_PROPER_WORDS
+from rag.reader.questions import ENGLISH_ACRONYMS, ENGLISH_PROPER_WORDS
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever
 from rag.text import capitalised_names, detect_language, in_lower_case, truecase_from
@@ -422,9 +422,13 @@ class Assistant:
         if not passages or not in_lower_case(query):
             return query, asked, query_vector, passages
         names = capitalised_names([p.text for p in passages])
+        acronyms: frozenset[str] = frozenset()
         if language == "en":
             names |= ENGLISH_PROPER_WORDS
-        cased, cased_asked = self._truecased(query, asked, lambda t: truecase_from(t, names))
+            acronyms = ENGLISH_ACRONYMS
+        cased, cased_asked = self._truecased(
+            query, asked, lambda t: truecase_from(t, names, acronyms)
+        )
         if cased == query:
             return query, asked, query_vector, passages
         vector = self.embedder.encode_queries([cased])[0]

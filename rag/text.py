@@ -138,13 +138,18 @@ def capitalised_names(texts: Sequence[str]) -> frozenset[str]:
     return frozenset(capitalised - lower)
 
 
-def truecase_from(text: str, names: frozenset[str]) -> str:
+def truecase_from(text: str, names: frozenset[str], acronyms: frozenset[str] = frozenset()) -> str:
     """``text`` typed in lower case with the words that are ``names`` capitalised
-    (:func:`capitalised_names`); a text holding a capital after its first letter as is."""
+    (:func:`capitalised_names`) and those that are ``acronyms`` in capitals ("nato" → "NATO");
+    a text holding a capital after its first letter as is."""
     if not in_lower_case(text):
         return text
-    cased = _NAME_WORD.sub(
-        lambda m: m.group()[:1].upper() + m.group()[1:] if fold(m.group()) in names else m.group(),
-        text,
-    )
+
+    def cased_word(match: re.Match[str]) -> str:
+        word = match.group()
+        if fold(word) in acronyms:
+            return word.upper()
+        return word[:1].upper() + word[1:] if fold(word) in names else word
+
+    cased = _NAME_WORD.sub(cased_word, text)
     return cased[:1].upper() + cased[1:]

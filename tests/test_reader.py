@@ -56,6 +56,7 @@ from rag.reader.annotate import (
     Entity,
     candidate_sentences,
     clean_entity,
+    french_name_forms,
     named_after,
     quoted_titles,
     regex_entities,
@@ -73,6 +74,7 @@ from rag.reader.features import (
 from rag.reader.matching import WordSet
 from rag.reader.model import DEFAULT_MODEL
 from rag.reader.questions import (
+    ENGLISH_ACRONYMS,
     acts,
     analyze_question,
     answer_type,
@@ -1894,6 +1896,13 @@ def test_names_get_their_capitals_back_from_the_texts_that_write_them() -> None:
     assert "plan" not in names and "selon" not in names
     assert truecase_from("what did ushakov tell axios", names) == "What did Ushakov tell Axios"
     assert truecase_from("What did ushakov tell Axios", names) == "What did ushakov tell Axios"
+    # An English acronym typed in lower case gets its capitals ("nato": no English word).
+    acronyms = ENGLISH_ACRONYMS
+    assert truecase_from("what does the plan say about nato", names, acronyms) == (
+        "What does the plan say about NATO"
+    )
+    assert french_name_forms("what does the plan say about nato") == ["otan"]
+    assert french_name_forms("tell us what they said") == []  # "us", not the US
 
 
 def test_typed_refuses_a_question_naming_what_no_retrieved_article_holds(reader: Reader) -> None:

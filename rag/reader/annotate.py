@@ -215,7 +215,7 @@ def french_name_forms(text: str) -> list[str]:
     """The French form of each place, body and month name of an English text, for a search
     of French articles: "NATO" → otan; "the White House" → maison blanche; "August" → août
     (one form a name, so that a name weighs as one word). Short names and acronyms count only
-    in capitals ("US", not "us").
+    in capitals ("US", not "us"), longer acronyms typed in lower case too ("nato").
 
     >>> french_name_forms("Did the US and the White House mention NATO in August?")
     ['maison blanche', 'etats-unis', 'otan', 'aout']
@@ -226,7 +226,8 @@ def french_name_forms(text: str) -> list[str]:
     for english, french in EN_NAMES.items():
         if len(english) > 3 and re.search(rf"\b{re.escape(english)}\b", folded):
             names.append(french)
-    for match in re.finditer(r"\b[A-Z]{2,5}\b", text):
+    # In capitals, or typed in lower case when four letters or more ("nato", not "us").
+    for match in re.finditer(r"\b[A-Z]{2,5}\b|\b[a-z]{4,5}\b", text):
         word = match.group().lower()
         names.append(EN_ACRONYMS.get(word) or EN_NAMES.get(word) or ())
     for match in re.finditer(r"\b[A-Z][a-z]+\b", text):

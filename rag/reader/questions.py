@@ -1169,6 +1169,8 @@ ENGLISH_PROPER_WORDS = frozenset(
     [name for name in EN_NAMES if name.isalpha() and len(name) > 3]
     + [name for name in EN_MONTHS if name not in ("may", "march")]
 )
+# English acronyms written in capitals, four letters or more ("nato": no English word).
+ENGLISH_ACRONYMS = frozenset(word for word in EN_ACRONYMS if len(word) >= 4)
 _CLAUSE_END = re.compile(r"[.!?:;]\s*$")
 
 
