@@ -24,6 +24,9 @@ sentence, each a general sign that the best sentence alone may not hold the answ
   best;
 - continuation: for a question asking no typed answer (what, which, why), the reader's runner-up
   is the sentence right after the best one in the same paragraph;
+
+and a question asking what several articles say about a name gets one sentence of each article
+(:meth:`ReaderGenerator._articles_saying`).
 """
 
 from __future__ import annotations
@@ -459,7 +462,9 @@ def refusal_allows(
       down to ``measured_slack`` below the bar. Whatever its type, a question asking what a named
       person said needs a best sentence where that person speaks (:func:`quotes_speaker`), a
       why-question one that gives a reason (:func:`reads_reason`), a which-question one that
-      does not name what it asks for only as "several" of them (:func:`counts_without_naming`).
+      does not name what it asks for only as "several" of them (:func:`counts_without_naming`),
+      a question asking who holds a role one that names someone, not only people it gives
+      another role (:func:`holds_another_role`, :func:`names_no_one`).
     """
     candidate_set = reading.candidate_set
     if policy == "reader":
