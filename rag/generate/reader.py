@@ -53,7 +53,6 @@ from rag.reader.annotate import (
     NUMBER,
     PERSON,
     TITLE,
-    quoted_titles,
     satisfies,
     tagged_as,
 )
@@ -64,6 +63,7 @@ from rag.reader.features import (
     named_role_holder,
     new_names,
     new_persons,
+    new_titles,
     new_typed_entities,
     other_role_holder,
     role_holder,
@@ -262,8 +262,7 @@ def names_title(scored: ScoredSentence, question: QuestionInfo) -> bool:
     """Whether a sentence quotes a work's title the question does not give (« L'œuvre volée,
     « La Jetée au crépuscule », peinte en 1887 … »: :func:`rag.reader.annotate.quoted_titles`).
     A painter's name does not answer "What is the name of the painting?"."""
-    asked = fold(question.text)
-    return any(fold(title.text) not in asked for title in quoted_titles(scored.candidate.text))
+    return bool(new_titles(scored.candidate.text, question))
 
 
 def quotes_speaker(reading: Reading) -> bool:
@@ -360,10 +359,10 @@ def names_no_one(reading: Reading) -> bool:
     (« … SNCF Voyageurs a affrété 28 autocars … »). It cannot say who holds the role. The
     sentence quoted instead (:meth:`ReaderGenerator._answers_instead`: « Son président, Alain
     Mercier, … ») or after it (:meth:`ReaderGenerator._successor`) may."""
-    quoted = ReaderGenerator._answers_instead(reading) or reading.best
-    if not reading.question.role or quoted is None:
+    if not reading.question.role:
         return False
-    if ReaderGenerator._successor(reading) is not None:
+    quoted = ReaderGenerator._answers_instead(reading) or reading.best
+    if quoted is None or ReaderGenerator._successor(reading) is not None:
         return False
     annotation = quoted.annotation
     if any(satisfies(entity, PERSON) for entity in annotation.entities):

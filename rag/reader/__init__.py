@@ -44,7 +44,6 @@ from rag.reader.annotate import (
     Candidate,
     Entity,
     candidate_sentences,
-    quoted_titles,
     with_known_persons,
 )
 from rag.reader.features import (
@@ -52,6 +51,7 @@ from rag.reader.features import (
     SENTENCE_FEATURES,
     CandidateSet,
     new_persons,
+    new_titles,
     new_typed_entities,
     other_role_holder,
     question_features,
@@ -454,8 +454,7 @@ def extract_short_answer(
         as_person = dataclasses.replace(question, answer_type=PERSON)
         return _typed_short_answer(as_person, sentence, annotation)
     if short is None and question.answer_type is None and question.asks_name == TITLE:
-        asked = fold(question.text)
-        title = next((t for t in quoted_titles(sentence) if fold(t.text) not in asked), None)
+        title = next(iter(new_titles(sentence, question)), None)
         return None if title is None else ShortAnswer(title.text, TITLE, title.start, title.end)
     if short is None or not question.also_types:
         return short

@@ -211,6 +211,16 @@ EN_ACRONYMS = {
 }  # fmt: skip
 
 
+def en_names_in(folded: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The English place and body names of :data:`EN_NAMES` (four letters or more: not "us")
+    that a folded text holds, each with its French forms."""
+    return [
+        (english, french)
+        for english, french in EN_NAMES.items()
+        if len(english) > 3 and re.search(rf"\b{re.escape(english)}\b", folded)
+    ]
+
+
 def french_name_forms(text: str) -> list[str]:
     """The French form of each place, body and month name of an English text, for a search
     of French articles: "NATO" → otan; "the White House" → maison blanche; "August" → août
@@ -222,10 +232,7 @@ def french_name_forms(text: str) -> list[str]:
     """
     folded = fold(text)
     words = set(re.findall(r"[\w-]+", folded))
-    names: list[tuple[str, ...]] = []
-    for english, french in EN_NAMES.items():
-        if len(english) > 3 and re.search(rf"\b{re.escape(english)}\b", folded):
-            names.append(french)
+    names = [french for _, french in en_names_in(folded)]
     # In capitals, or typed in lower case when four letters or more ("nato", not "us").
     for match in re.finditer(r"\b[A-Z]{2,5}\b|\b[a-z]{4,5}\b", text):
         word = match.group().lower()

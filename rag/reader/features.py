@@ -28,6 +28,7 @@ from rag.reader.annotate import (
     Annotation,
     Candidate,
     Entity,
+    quoted_titles,
     satisfies,
     stop_words,
 )
@@ -383,6 +384,14 @@ def leaves_focus_vague(sentence: str, focus: str | None) -> bool:
         and not any(word in _LIST_OPENERS for word in tokens[i + 1 : i + 6])
         for i in places
     )
+
+
+def new_titles(sentence: str, question: QuestionInfo) -> list[Entity]:
+    """The works' titles a sentence quotes (:func:`rag.reader.annotate.quoted_titles`) that
+    the question does not give (« La Jetée au crépuscule » for « Quel est le nom du tableau
+    volé ? »)."""
+    asked = fold(question.text)
+    return [title for title in quoted_titles(sentence) if fold(title.text) not in asked]
 
 
 def new_names(annotation: Annotation, question: QuestionInfo) -> list[Entity]:

@@ -32,6 +32,7 @@ from rag.reader.annotate import (
     Annotation,
     Annotator,
     Entity,
+    en_names_in,
     satisfies,
     stop_words,
 )
@@ -1203,11 +1204,10 @@ def _name_keys(
     named: list[tuple[str, ...]] = []
     seen: set[str] = set()
     folded_text = fold(text)
-    for english, french in EN_NAMES.items():
-        if len(english) > 3 and re.search(rf"\b{re.escape(english)}\b", folded_text):
-            keys.append(french)
-            named.append(french)
-            seen.update(english.split())
+    for english, french in en_names_in(folded_text):
+        keys.append(french)
+        named.append(french)
+        seen.update(english.split())
     # (folded word, start, end, acronym) of each capitalised word kept as part of a name.
     parts: list[tuple[str, int, int, bool]] = []
     for index, match in enumerate(WORD_RE.finditer(text)):
