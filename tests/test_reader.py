@@ -174,6 +174,10 @@ QUERY = np.array([1.0, 0.0])
         ("Which peace plan did Trump copy?", "en", None),
         ("Which countries helped draft the plan?", "en", PLACE),
         ("What have Ukrainian officials reported?", "en", None),
+        ("Which senior regional politician will join the talks?", "en", PERSON),
+        ("Quel membre du gouvernement s'est exprimé ?", "fr", PERSON),
+        ("Quels syndicats ont appelé à la grève ?", "fr", ORG),
+        ("Dans quelle commune les bijoux ont-ils été retrouvés ?", "fr", PLACE),
         # a time of day is asked like a date, in both languages
         ("À quelle heure le gardien a-t-il donné l'alerte ?", "fr", DATE),
         ("Vers quelle heure les voleurs sont-ils entrés ?", "fr", DATE),
@@ -1062,6 +1066,29 @@ def test_a_number_of_the_asked_measure_is_answered_a_little_under_the_bar(
     assert not holds_measured_number(_typed_reading(reader, question, people, -0.02))
     counted = _typed_reading(reader, "Combien de trains ont circulé ?", people, -0.02)
     assert not holds_measured_number(counted)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Quel pourcentage des contrôleurs était en grève ?", "fr"),
+        ("Quel est le taux de grévistes ?", "fr"),
+        ("What share of conductors walked out?", "en"),
+        ("What percentage of trains ran?", "en"),
+    ],
+)
+def test_a_percentage_question_takes_a_percentage(
+    annotator: Annotator, reader: Reader, question: str, language: str
+) -> None:
+    sentence = "Mardi, 12 trains sur 40 ont circulé et 61 % des contrôleurs étaient en grève."
+    info = analyze_question(question, language, annotator)
+    entities = new_typed_entities(annotator.annotate(sentence), info, NUMBER)
+    assert info.measure == "percent"
+    assert [e.text for e in entities] == ["61 %"]
+    for text, holds in ((sentence, True), ("Mardi, 12 trains sur 40 ont circulé.", False)):
+        reading = reader.read(question, language, QUERY, [passage(text)], vectors=same_vectors,
+                              extractive_margin=-0.02)  # fmt: skip
+        assert holds_measured_number(reading) is holds
 
 
 def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reader) -> None:

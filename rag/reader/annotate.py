@@ -146,15 +146,16 @@ for _type, _nouns in {
     "conseillère diplomate porte-parole secrétaire ambassadeur ambassadrice général leader "
     "patron journaliste auteur député sénateur assistant assistante adjoint adjointe préfet "
     "préfète chancelier chancelière official officials president leader minister aide deputy "
-    "chancellor prefect "
+    "chancellor prefect membre membres member members politicien politicienne politician élu "
+    "élue "
     "envoy person man woman negotiator adviser advisor spokesman spokeswoman spokesperson "
     "diplomat secretary ambassador general author journalist senator chief head "
     # People a question asks to be named (``asked_name``) are people when asked with quel/which.
     + NAMED_PERSON_WORDS,
-    PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment country city "
-    "capital place region territory town state hotel building venue",
-    ORG: "organisation organisme journal journaux média médias agence entreprise société "
-    "institution alliance parti quotidien groupe gouvernement newspaper paper organisation "
+    PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment commune village "
+    "country city capital place region territory town state hotel building venue village",
+    ORG: "organisation organisme journal journaux média médias agence entreprise société syndicat "
+    "union institution alliance parti quotidien groupe gouvernement newspaper paper organisation "
     "organization agency company media outlet alliance party group institution",
     DATE: "date jour année mois moment période semaine heure day year month date week time hour",
     # Not "figure": "which Pentagon figure" asks a person as often as "what figure" a number.

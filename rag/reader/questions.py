@@ -775,6 +775,11 @@ _MEASURES = (
                          r"|\bquelle somme\b|\bhow much (?:money|cash|funding)\b"
                          r"|\bhow much\b.*\b(?:cost|costs|pay|paid|spend|spent|worth|earn|earned"
                          r"|raise|raised|invest|invested)\b|\bwhat (?:amount|sum|price)\b", re.I)),
+    # A percentage or a share asks for « 61 % », "45 pour cent" (a proportion or a part may be
+    # « un tiers »: not asked here).
+    ("percent", re.compile(r"\bquel (?:(?:est|était|sera) le )?(?:pourcentage|taux)\b"
+                           r"|\b(?:what|which) (?:(?:is|was|will be) the )?(?:share|percentage"
+                           r"|rate)\b|\bcombien de pour ?cent\b|\bhow many per ?cent\b", re.I)),
     ("year", re.compile(r"\b(?:en )?quelle année\b|\b(?:in )?(?:what|which) year\b", re.I)),
     # A date of the calendar or a time of day, not a time given by an event (« avant le sommet »).
     ("calendar", re.compile(r"\bquelle date\b|\bde quand date\b|\bquel jour\b|\bquel mois\b"
@@ -805,6 +810,7 @@ _SCALE_WORDS = frozenset(
      "billions", "mille", "thousand"}
 )  # fmt: skip
 _CURRENCY_SIGNS = frozenset("$€£")
+_PERCENT = re.compile(r"%|\bpour ?cent\b|\bper ?cent\b", re.I)
 _MEASURE_UNITS["long"] = _MEASURE_UNITS["duration"] | _MEASURE_UNITS["length"]
 _TIME_OR_MONEY = _MEASURE_UNITS["duration"] | _MEASURE_UNITS["money"]
 YEAR_RE = re.compile(r"\b(?:1[0-9]|20)\d{2}\b")
@@ -817,9 +823,10 @@ _COUNT = re.compile(r"\bcombien (?:de |d['’])(.*)|\bhow many (.*)", re.I)
 def asked_measure(text: str, kind: str | None) -> str | None:
     """What a number or date question measures: ``"age"`` (how old), ``"duration"`` (combien
     de temps), ``"long"`` (how long: a duration or a length), ``"money"`` (how much money, what
-    amount) for a number; ``"year"`` (what year) or ``"calendar"`` (what date, day, month or
-    time: not « avant le prochain sommet ») for a date; ``"count"`` for a number of things
-    that are neither time nor money (``combien de trains``, ``how many times``); else None."""
+    amount), ``"percent"`` (quel pourcentage, what share) for a number; ``"year"`` (what year)
+    or ``"calendar"`` (what date, day, month or time: not « avant le prochain sommet ») for a
+    date; ``"count"`` for a number of things that are neither time nor money (``combien de
+    trains``, ``how many times``); else None."""
     if kind not in (NUMBER, DATE):
         return None
     for name, pattern in _MEASURES:
@@ -875,6 +882,8 @@ def has_measure(annotation: Annotation, entity: Entity, measure: str) -> bool:
             and _unit_after(annotation, other, _SCALE_WORDS) in _MEASURE_UNITS["money"]
             for other in annotation.entities
         )
+    if measure == "percent":
+        return bool(_PERCENT.search(entity.text))
     if measure == "count":  # "trois jours", "6 millions d'euros" count no trains
         return _unit_after(annotation, entity, _SCALE_WORDS) not in _TIME_OR_MONEY
     return _unit_after(annotation, entity) in _MEASURE_UNITS[measure]
