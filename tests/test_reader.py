@@ -458,6 +458,39 @@ def test_a_count_of_something_else_is_no_short_answer(
     assert (short.text if short else None) == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # Coordinated answers of the asked type are one short answer; a shared unit counts.
+        ("Quel âge ont les deux suspects ?",
+         "Deux hommes âgés de 29 et 41 ans ont été interpellés jeudi à Nantes.", "29 et 41 ans"),
+        ("Quelles villes ont accueilli les discussions ?",
+         "Les discussions se sont tenues à Doha et Ankara selon la presse.", "Doha et Ankara"),
+    ],
+)  # fmt: skip
+def test_coordinated_answers_are_one_short_answer(
+    annotator: Annotator, question: str, sentence: str, expected: str
+) -> None:
+    info = analyze_question(question, "fr", annotator)
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == expected
+    assert sentence[short.start : short.end] == expected
+
+
+def test_names_a_comma_alone_separates_are_no_list(annotator: Annotator) -> None:
+    # « de Zelensky, Roustem Oumierov »: an apposition, not two answers.
+    sentence = "Witkoff a discuté du plan avec le conseiller de Zelensky, Roustem Oumierov."
+    info = analyze_question("Avec qui Witkoff a-t-il discuté du plan ?", "fr", annotator)
+    annotation = annotator.annotate(sentence)
+    persons = [e.text for e in annotation.entities if e.label == "PER"]
+    assert "Zelensky" in persons and "Roustem Oumierov" in persons
+    short = extract_short_answer(info, sentence, annotation)
+    assert short is None or short.text in ("Zelensky", "Roustem Oumierov")
+    listed = sentence.replace("le conseiller de Zelensky,", "Zelensky et")
+    short = extract_short_answer(info, listed, annotator.annotate(listed))
+    assert short is not None and short.text == "Zelensky et Roustem Oumierov"
+
+
 def test_a_day_or_month_is_no_name(annotator: Annotator) -> None:
     text = "Jeudi, deux trains sur cinq circulaient, a indiqué Pierre Martin."
     labels = {(e.text, e.label) for e in annotator.annotate(text).entities}
@@ -953,7 +986,10 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
     ("question", "language", "sentence", "expected"),
     [
         ("Quel âge a Kirill Dmitriev ?", "fr", "Il a tenu trois jours de discussions.", []),
+        # « 29 » shares the unit of the number « et » joins it to
         ("Quel âge ont les suspects ?", "fr", "Deux hommes âgés de 29 et 41 ans ont été arrêtés.",
+         ["29", "41"]),
+        ("Quel âge ont les suspects ?", "fr", "Deux hommes, 29 fois condamnés, ont 41 ans.",
          ["41"]),
         ("How old is the envoy?", "en", "L'envoyé, 68 ans, a rencontré 3 ministres.", ["68"]),
         ("How long did the talks last?", "en", "Le plan comprend 28 points.", []),

@@ -560,14 +560,49 @@ def _typed_short_answer(
     if not scored:
         return None
     scored.sort(key=lambda item: -item[0])
+    _, entity, end = scored[0]
+    joined = _coordinated(sentence, [(e, e_end) for _, e, e_end in scored], entity)
+    if joined is not None:  # « âgés de 29 et 41 ans », "Witkoff and Kushner": both answer
+        start, end = joined
+        text = sentence[start:end].strip(" ,;:.")
+        start = sentence.index(text, start)
+        return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))
     if len(scored) > 1 and scored[0][0] - scored[1][0] < AMBIGUITY_MARGIN:
         return None  # two candidates nearly tie: a wrong short answer in bold misleads
-    _, entity, end = scored[0]
     if kind == NUMBER and counts_other_thing(annotation, question, entity):
         return None  # "Combien d'autocars … ?" is not answered by « 263 trains »
     text = sentence[entity.start : end].strip(" ,;:.")
     start = sentence.index(text, entity.start)
     return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))
+
+
+_COORDINATION = re.compile(r"\s*(?:,\s*|,?\s*(?:et|and|ou|or)\s+)", re.I)
+_CONJUNCTION = re.compile(r"\b(?:et|and|ou|or)\b", re.I)
+
+
+def _coordinated(
+    sentence: str, candidates: Sequence[tuple[Entity, int]], chosen: Entity
+) -> tuple[int, int] | None:
+    """The span of ``chosen`` and the candidates coordinated with it (« 29 et 41 ans »,
+    « Witkoff, Kushner et Rubio »): entities of the asked type that only a comma, « et »,
+    « ou », "and" or "or" separate from the next one, a conjunction among them. None when
+    ``chosen`` stands alone."""
+    ordered = sorted(candidates, key=lambda item: item[0].start)
+    index = next(i for i, (e, _) in enumerate(ordered) if e is chosen)
+    first = last = index
+    while first > 0 and _COORDINATION.fullmatch(
+        sentence, ordered[first - 1][0].end, ordered[first][0].start
+    ):
+        first -= 1
+    while last + 1 < len(ordered) and _COORDINATION.fullmatch(
+        sentence, ordered[last][0].end, ordered[last + 1][0].start
+    ):
+        last += 1
+    gaps = [sentence[ordered[i][0].end : ordered[i + 1][0].start] for i in range(first, last)]
+    if not any(_CONJUNCTION.search(gap) for gap in gaps):
+        return None  # commas alone: an apposition (« de Zelensky, Roustem Oumierov »), no list
+    start, end = ordered[first][0].start, max(e_end for _, e_end in ordered[first : last + 1])
+    return (start, end) if end - start <= MAX_JOINED_SHORT_ANSWER else None
 
 
 __all__ = [

@@ -810,6 +810,7 @@ _SCALE_WORDS = frozenset(
      "billions", "mille", "thousand"}
 )  # fmt: skip
 _CURRENCY_SIGNS = frozenset("$€£")
+_NUMBER_JOINS = frozenset({"et", "ou", "a", "and", "or", "to"})  # « 29 et 41 ans », "5 to 7 days"
 _PERCENT = re.compile(r"%|\bpour ?cent\b|\bper ?cent\b", re.I)
 _MEASURE_UNITS["long"] = _MEASURE_UNITS["duration"] | _MEASURE_UNITS["length"]
 _TIME_OR_MONEY = _MEASURE_UNITS["duration"] | _MEASURE_UNITS["money"]
@@ -844,9 +845,15 @@ def _unit_after(
     annotation: Annotation, entity: Entity, skip: frozenset[str] = frozenset()
 ) -> str | None:
     """The folded word right after a number (its unit: ``jours`` in ``trois jours``), past the
-    words of ``skip`` (``millions d'`` before ``euros``)."""
-    for word, _, start, _ in annotation.pos:
+    words of ``skip`` (``millions d'`` before ``euros``); a number that a conjunction joins to
+    the next one shares its unit (``29`` in « âgés de 29 et 41 ans »)."""
+    for i, (word, _, start, _) in enumerate(annotation.pos):
         if start >= entity.end and word not in skip:
+            if word in _NUMBER_JOINS and i + 1 < len(annotation.pos):
+                following = annotation.pos[i + 1][2]
+                joined = next((e for e in annotation.entities if e.start == following), None)
+                if joined is not None and joined.label == entity.label:
+                    return _unit_after(annotation, joined, skip)
             return word
     return None
 
