@@ -90,6 +90,7 @@ from rag.reader.questions import (
     counts_asked_thing,
     gives_reason,
     role_speaks,
+    same_noun,
     same_source,
     speaks,
 )
@@ -1218,6 +1219,44 @@ def test_a_work_title_is_the_quoted_title_not_the_painter(reader: Reader) -> Non
     # The painter is a name, but not the painting's: no title, no answer.
     untitled = _typed_reading(reader, question, painter, 0.1)
     assert not holds_new_name(untitled) and not refusal_allows("typed", untitled)
+
+
+def test_a_quoted_title_answers_however_low_the_reader_rates_it(reader: Reader) -> None:
+    question = "What is the name of the stolen painting?"
+    painter = "Un tableau du peintre Théodore Gaillac a été volé au musée de la ville."
+    titled = "Le tableau volé, « La Jetée au crépuscule », est la pièce maîtresse du musée."
+    reading = reader.read(question, "en", QUERY, [passage(f"{painter} {titled}")],
+                          vectors=same_vectors, extractive_margin=-0.02)  # fmt: skip
+    ranked = sorted(reading.sentences, key=lambda s: s.candidate.text != painter)
+    low = [
+        dataclasses.replace(s, probability=0.9 if i == 0 else 0.01) for i, s in enumerate(ranked)
+    ]
+    reading = dataclasses.replace(reading, sentences=low)
+    assert reading.best is not None and reading.best.candidate.text == painter
+    chosen = ReaderGenerator._titled_instead(reading)
+    assert chosen is not None and chosen.candidate.text == titled
+    # Within the measured slack under the bar, a quoted title answers; further down it does not.
+    assert not refusal_allows("typed", reading)
+    assert refusal_allows("typed", reading, measured_slack=0.03)
+    deeper = dataclasses.replace(
+        reading,
+        candidate_set=dataclasses.replace(reading.candidate_set, extractive_margin=-0.05),
+    )
+    assert not refusal_allows("typed", deeper, measured_slack=0.03)
+
+
+def test_a_count_names_its_noun_in_either_language(reader: Reader) -> None:
+    sentence = "Deux membres de l'équipe sont toujours recherchés par la police."
+    for question, language in (
+        ("How many gang members are still wanted?", "en"),
+        ("Combien de membres du commando sont recherchés ?", "fr"),
+    ):
+        reading = reader.read(question, language, QUERY, [passage(sentence)],
+                              vectors=same_vectors, extractive_margin=-0.02)  # fmt: skip
+        assert reading.question.measure == "count"
+        assert holds_measured_number(reading)
+    assert same_noun("members", "membres") and same_noun("ministres", "ministers")
+    assert not same_noun("members", "mesures")
 
 
 def test_quoted_speech_is_no_title() -> None:

@@ -493,7 +493,11 @@ def refusal_allows(
         or (policy == "typed" and quotes_role(reading, role_slack))
     )
     if policy == "typed" and reading.question.asks_name:
-        return supported and holds_new_name(reading)
+        # A quoted title the question does not give is as sure a sign as a measured number.
+        titled = reading.question.asks_name == TITLE and (
+            candidate_set.extractive_margin >= -measured_slack
+        )
+        return (supported or titled) and holds_new_name(reading)
     if policy in ("support", "typed"):
         return supported
     if policy == "support_names":
@@ -916,11 +920,14 @@ class ReaderGenerator(Generator):
     def _titled_instead(reading: Reading) -> ScoredSentence | None:
         """For a question asking a work's title whose best sentence quotes none (« Un tableau
         du peintre Théodore Gaillac … ont été dérobés »), the best runner-up that does
-        (:func:`names_title`), rated at least ``TYPED_SHARE`` of the best; else None."""
+        (:func:`names_title`), however low the reader rates it (a quoted title is rare, and
+        the surest sign of the answer); else None."""
         question = reading.question
         if question.asks_name != TITLE or not reading.sentences:
             return None
-        return ReaderGenerator._instead(reading, lambda scored: names_title(scored, question))
+        return ReaderGenerator._instead(
+            reading, lambda scored: names_title(scored, question), share=0.0
+        )
 
     @staticmethod
     def _speaker_instead(reading: Reading) -> ScoredSentence | None:

@@ -896,6 +896,19 @@ def has_measure(annotation: Annotation, entity: Entity, measure: str) -> bool:
     return _unit_after(annotation, entity) in _MEASURE_UNITS[measure]
 
 
+_SWAPPED_ENDING = re.compile(r"(?<=[bt])(er|re)(s?)$")
+
+
+def same_noun(a: str, b: str) -> bool:
+    """Whether two folded nouns are one across French and English: the same stem
+    (:func:`prefix_match`) or endings in -er/-re swapped (members/membres, ministers/ministres,
+    numbers/nombres after the stem check)."""
+    if prefix_match(a, b):
+        return True
+    swapped = _SWAPPED_ENDING.sub(lambda m: m.group(1)[::-1] + m.group(2), a)
+    return swapped != a and swapped == b
+
+
 def counted_words(text: str, measure: str | None) -> tuple[str, ...]:
     """The first words (at most three, stop words aside) of what a how-many question counts,
     folded: ``("trains",)`` for "Combien de trains ont été supprimés ?"; empty unless
@@ -912,7 +925,7 @@ def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: E
     scale words) is one of ``question.counted`` or shares its stem (``212 trains``), or the
     sentence says earlier that it gives the number of it (« le nombre d'autocars … 40 »)."""
     unit = _unit_after(annotation, entity, _SCALE_WORDS)
-    if unit is not None and any(prefix_match(unit, word) for word in question.counted):
+    if unit is not None and any(same_noun(unit, word) for word in question.counted):
         return True
     # « Le nombre d'autocars …, qui était de 28, a été porté à 40 »: what the sentence says
     # the number of comes before its numbers.
@@ -920,7 +933,7 @@ def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: E
     for i, (word, _, _, _) in enumerate(tokens[:-2]):
         if word in ("nombre", "number") and tokens[i + 1][0] in ("de", "d'", "d’", "of"):
             counted = tokens[i + 2][0]
-            if any(prefix_match(counted, word) for word in question.counted):
+            if any(same_noun(counted, word) for word in question.counted):
                 return True
     return False
 
@@ -943,7 +956,7 @@ def counts_other_thing(annotation: Annotation, question: QuestionInfo, entity: E
         if start < entity.end:
             continue
         if pos in ("NOUN", "PROPN"):
-            return not any(prefix_match(word, counted) for counted in question.counted)
+            return not any(same_noun(word, counted) for counted in question.counted)
         seen += 1
         if seen >= _COUNTED_NOUN_WINDOW:
             break
