@@ -467,6 +467,12 @@ def test_a_count_of_something_else_is_no_short_answer(
          "Deux hommes âgés de 29 et 41 ans ont été interpellés jeudi à Nantes.", "29 et 41 ans"),
         ("Quelles villes ont accueilli les discussions ?",
          "Les discussions se sont tenues à Doha et Ankara selon la presse.", "Doha et Ankara"),
+        # a day and its time of day; a range
+        ("Quand aura lieu la prochaine séance ?",
+         "Une nouvelle séance est prévue vendredi 13 mars à 14 heures, à Montclar.",
+         "vendredi 13 mars à 14 heures"),
+        ("Quand Witkoff devait-il voir Zelensky ?",
+         "Witkoff devait voir Zelensky le 19 novembre à 15 h en Turquie.", "19 novembre à 15 h"),
     ],
 )  # fmt: skip
 def test_coordinated_answers_are_one_short_answer(

@@ -561,7 +561,7 @@ def _typed_short_answer(
         return None
     scored.sort(key=lambda item: -item[0])
     _, entity, end = scored[0]
-    joined = _coordinated(sentence, [(e, e_end) for _, e, e_end in scored], entity)
+    joined = _coordinated(sentence, [(e, e_end) for _, e, e_end in scored], entity, kind)
     if joined is not None:  # « âgés de 29 et 41 ans », "Witkoff and Kushner": both answer
         start, end = joined
         text = sentence[start:end].strip(" ,;:.")
@@ -578,28 +578,39 @@ def _typed_short_answer(
 
 _COORDINATION = re.compile(r"\s*(?:,\s*|,?\s*(?:et|and|ou|or)\s+)", re.I)
 _CONJUNCTION = re.compile(r"\b(?:et|and|ou|or)\b", re.I)
+# A day and its time of day: « le 19 novembre à 15 h », « vendredi 13 mars à 14 heures ».
+_DATE_AND_TIME = re.compile(r"\s*(?:,\s*)?(?:(?:à|at|vers)\s+)?", re.I)
 
 
 def _coordinated(
-    sentence: str, candidates: Sequence[tuple[Entity, int]], chosen: Entity
+    sentence: str, candidates: Sequence[tuple[Entity, int]], chosen: Entity, kind: str
 ) -> tuple[int, int] | None:
     """The span of ``chosen`` and the candidates coordinated with it (« 29 et 41 ans »,
     « Witkoff, Kushner et Rubio »): entities of the asked type that only a comma, « et »,
-    « ou », "and" or "or" separate from the next one, a conjunction among them. None when
-    ``chosen`` stands alone."""
-    ordered = sorted(candidates, key=lambda item: item[0].start)
+    « ou », "and" or "or" separate from the next one, a conjunction among them; for a date, a
+    day and its time of day too (« vendredi 13 mars à 14 heures »). None when ``chosen``
+    stands alone."""
+    if chosen.label == EVENT_TIME:
+        return None
+    ordered = sorted(
+        (item for item in candidates if item[0].label != EVENT_TIME), key=lambda i: i[0].start
+    )
     index = next(i for i, (e, _) in enumerate(ordered) if e is chosen)
+
+    def joins(left: int) -> bool:
+        start, end = ordered[left][0].end, ordered[left + 1][0].start
+        return bool(
+            _COORDINATION.fullmatch(sentence, start, end)
+            or (kind == DATE and _DATE_AND_TIME.fullmatch(sentence, start, end))
+        )
+
     first = last = index
-    while first > 0 and _COORDINATION.fullmatch(
-        sentence, ordered[first - 1][0].end, ordered[first][0].start
-    ):
+    while first > 0 and joins(first - 1):
         first -= 1
-    while last + 1 < len(ordered) and _COORDINATION.fullmatch(
-        sentence, ordered[last][0].end, ordered[last + 1][0].start
-    ):
+    while last + 1 < len(ordered) and joins(last):
         last += 1
     gaps = [sentence[ordered[i][0].end : ordered[i + 1][0].start] for i in range(first, last)]
-    if not any(_CONJUNCTION.search(gap) for gap in gaps):
+    if first == last or (kind != DATE and not any(_CONJUNCTION.search(g) for g in gaps)):
         return None  # commas alone: an apposition (« de Zelensky, Roustem Oumierov »), no list
     start, end = ordered[first][0].start, max(e_end for _, e_end in ordered[first : last + 1])
     return (start, end) if end - start <= MAX_JOINED_SHORT_ANSWER else None
