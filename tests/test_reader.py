@@ -449,6 +449,9 @@ def test_the_part_of_a_partitive_is_what_the_verb_counts(
          "L'intersyndicale affirme que 263 trains ont été supprimés mardi.", "263 trains"),
         ("Combien de trains ont circulé mardi ?",
          "Mardi, 40 % des trains ont circulé.", "40 %"),
+        # a ratio holds its noun: the verb after it is no unit
+        ("Combien de trains circulaient jeudi ?",
+         "Jeudi, deux trains sur cinq circulaient en moyenne.", "deux trains sur cinq"),
     ],
 )  # fmt: skip
 def test_a_count_of_something_else_is_no_short_answer(

@@ -345,16 +345,24 @@ def _has_verb(annotation: Annotation) -> bool:
     return any(pos in ("VERB", "AUX") for _, pos, _, _ in annotation.pos)
 
 
-def _number_unit(sentence: str, entity: Entity) -> int:
-    """End offset of a number plus the noun that follows it (``28 points``)."""
-    if entity.label != NUMBER or entity.text.endswith("%"):
-        return entity.end
+_RATIO = re.compile(r"\s(?:sur|out of)\s", re.I)
+
+
+def _number_unit(sentence: str, entity: Entity, annotation: Annotation | None = None) -> int:
+    """End offset of a number plus the noun that follows it (``28 points``); not a verb (by
+    ``annotation``'s tags), and nothing after a ratio (« deux trains sur cinq »)."""
+    if entity.label != NUMBER or entity.text.endswith("%") or _RATIO.search(entity.text):
+        return entity.end  # « deux trains sur cinq » holds its noun
     match = _WORD_AFTER.match(sentence, entity.end)
     if not match:
         return entity.end
     word = match.group(1)
     if WHEN_WORD.fullmatch(word):
         return entity.end  # « porté à 40 mercredi »: when, not what is counted
+    if annotation is not None and any(
+        start == match.start(1) and pos in ("VERB", "AUX") for _, pos, start, _ in annotation.pos
+    ):
+        return entity.end
     if word.lower() in {"de", "d", "des", "du", "et", "à", "a", "en", "le", "la", "les", "sur"}:
         # "2 millions de personnes": keep the quantity's noun after "de".
         after = _WORD_AFTER.match(sentence, match.end())
@@ -503,7 +511,7 @@ def _typed_short_answer(
     for whole in list(wholes):
         # « Quatre des six bijoux volés » for "Combien de bijoux ont été volés ?": the words
         # after the whole say what the question asks of it.
-        after = _WORD_AFTER.match(sentence, _number_unit(sentence, whole))
+        after = _WORD_AFTER.match(sentence, _number_unit(sentence, whole, annotation))
         if after and fold(after.group(1))[:4] in stems:
             del wholes[whole]
     parts = {part: whole for whole, part in wholes.items()}
@@ -516,7 +524,7 @@ def _typed_short_answer(
         if elsewhere is not None and entity.start == elsewhere.start:
             continue
         end = (
-            _number_unit(sentence, entity)
+            _number_unit(sentence, entity, annotation)
             if kind == NUMBER
             else _name_tail(sentence, annotation, entity)
         )
@@ -540,7 +548,7 @@ def _typed_short_answer(
         elif kind == NUMBER:
             counted = parts.get(entity, entity)  # « Quatre des six bijoux » counts bijoux
             if counted is not entity:
-                end = _number_unit(sentence, counted)
+                end = _number_unit(sentence, counted, annotation)
                 span = sentence[entity.start : end]
             unit = fold(sentence[counted.end : end].strip())  # « catégories » as « categories »
             if entity in wholes:
