@@ -11,6 +11,7 @@ import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -2322,3 +2323,41 @@ def test_a_corroborating_sentence_states_the_short_answer(
     short_answer: str, sentence: str, expected: bool
 ) -> None:
     assert states(short_answer, sentence) is expected
+
+
+def test_a_runner_up_sharing_no_word_with_the_question_pads_no_answer(
+    annotator: Annotator,
+) -> None:
+    from types import SimpleNamespace
+
+    from rag.answer import Candidate as Scored
+    from rag.config import Settings
+    from rag.reader import ScoredSentence
+    from rag.reader.annotate import Candidate
+
+    by_text: dict[tuple[tuple[str, int], str], Scored] = {}
+
+    def scored(text: str, paragraph: int, probability: float, coverage: float) -> ScoredSentence:
+        source = passage(text, paragraph=paragraph)
+        vector = np.zeros(4, dtype=np.float32)
+        vector[paragraph % 4] = 1.0  # orthogonal: no two are the same statement
+        by_text[(source.key, text)] = Scored(passage=source, text=text, rank=0, vector=vector,
+                                             coverage=coverage, support=0.8)  # fmt: skip
+        candidate = Candidate(passage=source, passage_rank=0, position=0, count=1, text=text,
+                              start=0, context=text)  # fmt: skip
+        return ScoredSentence(candidate=candidate, score=0.0, probability=probability,
+                              cosine=0.8, annotation=annotator.annotate(text))  # fmt: skip
+
+    best = scored("L'assureur Armor Assurances évalue le préjudice à 6 millions.", 1, 0.21, 0.3)
+    unrelated = scored(
+        "« Vingt recrutements, c'est un effort », a assuré la directrice.", 2, 0.19, 0.0
+    )
+    related = scored("La compagnie offre une récompense de 150 000 euros.", 3, 0.18, 0.5)
+    generator = ReaderGenerator.__new__(ReaderGenerator)
+    generator.answerer = SimpleNamespace(settings=Settings())  # type: ignore[assignment]
+    # The reader cannot tell the three apart: the runner-up that shares a word with the
+    # question is quoted second, not the one that shares none.
+    reading: Any = SimpleNamespace(sentences=[best, unrelated, related])
+    assert generator._second(reading, by_text, 0.8) is related
+    reading = SimpleNamespace(sentences=[best, unrelated])
+    assert generator._second(reading, by_text, 0.8) is None

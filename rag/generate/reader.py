@@ -1099,6 +1099,8 @@ class ReaderGenerator(Generator):
                 return None
             if scored.candidate.key == best.candidate.key:
                 continue
+            if other is not None and other.coverage <= 0.0:
+                continue  # it shares no word with the question: padding, not an answer
             if (
                 first is not None
                 and other is not None
