@@ -1004,6 +1004,11 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
          ["41"]),
         ("How old is the envoy?", "en", "L'envoyé, 68 ans, a rencontré 3 ministres.", ["68"]),
         ("How long did the talks last?", "en", "Le plan comprend 28 points.", []),
+        # « combien de jours », "how many days" ask a duration: the days, not the two men
+        ("Combien de jours ont duré les discussions ?", "fr",
+         "Les deux hommes ont discuté lors d'une réunion de trois jours.", ["trois"]),
+        ("How many days did the talks last?", "en",
+         "Les deux hommes ont discuté lors d'une réunion de trois jours.", ["trois"]),
         # "how long" also asks a length; « combien de temps » only a duration
         ("How long were the traffic jams?", "en", "On a relevé 17 kilomètres de bouchons.",
          ["17"]),

@@ -766,7 +766,10 @@ _MEASURES = (
     ("long", re.compile(r"\bhow long\b", re.I)),
     ("length", re.compile(r"\bhow far\b|\b(?:à |sur )?quelle distance\b", re.I)),
     ("duration", re.compile(r"\bcombien de temps\b|\bquelle (?:est |était |a été )?la durée\b"
-                            r"|\bfor how many (?:days|hours|weeks|months|years)\b", re.I)),
+                            r"|\bcombien (?:de (?:jours|heures|semaines|mois|minutes)"
+                            r"|d['’]années)\b"
+                            r"|\b(?:for )?how many (?:days|hours|weeks|months|years|minutes)\b",
+                            re.I)),
     ("money", re.compile(r"\bcombien d['’]argent\b|\bcombien (?:co[uû]te|co[uû]tait|co[uû]tera"
                          r"|a co[uû]t[ée])\b|\bquel (?:montant|prix|budget|co[uû]t)\b"
                          r"|\bquel(?:le)? (?:est|était|sera) (?:le |la |l['’])?"
