@@ -225,6 +225,16 @@ def test_question_names_survive_tokenisation_slips(annotator: Annotator) -> None
     assert ("novembre",) in english.keys  # an English month is matched by its French name
 
 
+def test_a_person_is_a_name_even_tagged_a_noun_or_opening_the_question(
+    annotator: Annotator,
+) -> None:
+    info = analyze_question("Witkoff a-t-il parlé avec Ouchakov ?", "fr", annotator)
+    assert {alternatives[0] for alternatives in info.keys} == {"witkoff", "ouchakov"}
+    # A capitalised common noun is still no name, nor a capital that opens a clause.
+    assert analyze_question("L'État a-t-il réagi ?", "fr", annotator).keys == []
+    assert analyze_question("Sait-on quand le plan sera prêt ?", "fr", annotator).keys == []
+
+
 @pytest.mark.parametrize(
     ("question", "language", "expected", "not_keys"),
     [

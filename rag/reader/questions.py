@@ -1213,9 +1213,26 @@ def _starts_clause(text: str, start: int) -> bool:
 
 
 def _common_noun(annotation: Annotation | None, start: int) -> bool:
-    """Whether spaCy tags the token at ``start`` as a common noun (French "l'État")."""
-    return annotation is not None and any(
-        s == start and pos == "NOUN" for _, pos, s, _ in annotation.pos
+    """Whether spaCy tags the token at ``start`` as a common noun (French "l'État") outside a
+    person's name (« à Ouchakov » is tagged a noun, and a person)."""
+    return (
+        annotation is not None
+        and any(s == start and pos == "NOUN" for _, pos, s, _ in annotation.pos)
+        and _entity_label(annotation, start) != PERSON
+    )
+
+
+def _entity_label(annotation: Annotation | None, start: int) -> str | None:
+    """The label of the person, place or organisation entity the token at ``start`` is in."""
+    if annotation is None:
+        return None
+    return next(
+        (
+            e.label
+            for e in annotation.entities
+            if e.start <= start < e.end and e.label in {"PER", "LOC", "ORG"}
+        ),
+        None,
     )
 
 
@@ -1256,7 +1273,12 @@ def _name_keys(
             if index or number or _is_name(annotation, match.start()):
                 named.append(name_alternatives(folded, acronym=acronym))
             known = folded in EN_NAMES or folded in EN_MONTHS or folded in _METONYMS
-            if number == 0 and _starts_clause(text, match.start()) and not (acronym or known):
+            person = _entity_label(annotation, start) == PERSON
+            if (
+                number == 0
+                and _starts_clause(text, match.start())
+                and not (acronym or known or person)
+            ):
                 continue  # a capital that only opens a clause ("Sait-on", "Ajoute", "Ignore")
             if language == "en" and _EN_DEMONYM.search(folded) and not known:
                 continue
