@@ -209,6 +209,10 @@ QUERY = np.array([1.0, 0.0])
         ("What was the date of the summit?", "en", DATE),
         ("Quel est le rôle de Dmitriev ?", "fr", None),
         ("What is the plan about?", "en", None),
+        # … unless a verb in -ing follows it: the noun is then the subject
+        ("What is the region planning to do from September?", "en", None),
+        ("What was the city doing about the strike?", "en", None),
+        ("What is the amount being raised?", "en", NUMBER),
     ],
 )
 def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:

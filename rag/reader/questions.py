@@ -1048,6 +1048,9 @@ def _focus(match: re.Match[str] | None, language: str) -> str | None:
         # after the verb and its article, when it names a kind of answer.
         elided = re.match(r"l['’](\w+)$", words[1], re.I)
         noun = elided.group(1) if elided else words[2] if len(words) >= 3 else ""
+        after = words[2 if elided else 3] if len(words) > (2 if elided else 3) else ""
+        if language == "en" and after.lower().endswith("ing") and after.lower() != "being":
+            return None  # "What is the region planning …": the noun is the subject, not the kind
         if (elided or fold(words[1]) in _FOCUS_ARTICLES) and _singular(fold(noun)) in FOCUS_TYPES:
             return fold(noun)
     return _noun_focus(words[:4], language)
