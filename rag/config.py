@@ -169,10 +169,11 @@ class Settings(IndexSettings):
         0.03,
         ge=0.0,
         le=1.0,
-        description="With reader_refusal='typed': how far below the support bar a how-many or "
-        "how-much question is still answered when its best sentence holds a number of the "
-        "asked measure (an amount of money, an age, a duration, a count of the asked thing). "
-        "Chosen on train items only. 0 turns the rule off.",
+        description="With reader_refusal='typed': how far below the support bar a how-many, "
+        "how-much or what-share question is still answered when its best sentence holds a "
+        "number of the asked measure (an amount of money, an age, a duration, a percentage, a "
+        "count of the asked thing), and a question asking a work's title when a sentence "
+        "quotes one. Chosen on train items only. 0 turns the rule off.",
     )
     llm_base_url: str | None = Field(
         None,

@@ -456,14 +456,16 @@ def refusal_allows(
       and a name in the best sentence that the question does not name (:func:`holds_new_name`).
       With ``"typed"``, a :func:`confident_reading` (``confident_probability``,
       ``confident_slack``; off at probability 1, the default) stands in for the support bar;
-      the type and name tests still apply. A how-many or how-much question whose best
-      sentence holds a number of the asked measure (:func:`holds_measured_number`) is answered
-      down to ``measured_slack`` below the bar. Whatever its type, a question asking what a named
-      person said needs a best sentence where that person speaks (:func:`quotes_speaker`), a
-      why-question one that gives a reason (:func:`reads_reason`), a which-question one that
-      does not name what it asks for only as "several" of them (:func:`counts_without_naming`),
-      a question asking who holds a role one that names someone, not only people it gives
-      another role (:func:`holds_another_role`, :func:`names_no_one`).
+      the type and name tests still apply. A how-many, how-much or what-share question whose
+      best sentence holds a number of the asked measure (:func:`holds_measured_number`), and
+      a question asking a work's title that a sentence answers with a quoted title, are
+      answered down to ``measured_slack`` below the bar. Whatever its type, a question asking
+      what a named person said needs a best sentence where that person speaks
+      (:func:`quotes_speaker`), a why-question one that gives a reason (:func:`reads_reason`),
+      a which-question one that does not name what it asks for only as "several" of them
+      (:func:`counts_without_naming`), a question asking who holds a role one that names
+      someone, not only people it gives another role (:func:`holds_another_role`,
+      :func:`names_no_one`).
     """
     candidate_set = reading.candidate_set
     if policy == "reader":
