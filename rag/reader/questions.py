@@ -996,14 +996,35 @@ _IDENTITY = re.compile(
 )
 
 
+_NAME_WORDS = r"(?:(?:[A-ZÀ-Ý][\w'’.-]*|de|du|van|von|al|bin|ben)\s*)*(?P<last>[A-ZÀ-Ý][\w.-]*)"
+_LEAD = r"^\s*(?i:(?:et|and|mais|but|alors|so),?\s+)?"
+# What a person does for a living asks who they are too: « Quelle est la fonction de Iouri
+# Ouchakov ? », "What is Dmitriev's job?".
+_FUNCTION_OF = (
+    re.compile(
+        _LEAD + r"(?i:quel(?:le)?\s+(?:est|était)\s+(?:la\s+fonction|le\s+poste|la\s+profession"
+        r"|le\s+métier)\s+(?:de\s+|d['’]))" + _NAME_WORDS + r"\s*(?:[?,]|$)"
+    ),
+    re.compile(
+        _LEAD
+        + r"(?i:what\s+(?:is|was)\s+)"
+        + _NAME_WORDS
+        + r"['’]s\s+(?i:job|position|post|occupation|profession)\s*(?:[?,]|$)"
+    ),
+)
+
+
 def asked_identity(text: str) -> str | None:
-    """For "Qui est Iouri Ouchakov ?" / "Who is Yuri Ushakov?", the last word of the name,
-    folded (``ouchakov``); None for any other question.
+    """For "Qui est Iouri Ouchakov ?" / "Who is Yuri Ushakov?" (or « Quelle est la fonction de
+    … ? », "What is …'s job?"), the last word of the name, folded (``ouchakov``); None for
+    any other question.
 
     >>> asked_identity("Qui est Iouri Ouchakov ?"), asked_identity("Qui a signé ?")
     ('ouchakov', None)
     """
-    match = _IDENTITY.match(text)
+    match = _IDENTITY.match(text) or next(
+        (m for pattern in _FUNCTION_OF if (m := pattern.match(text))), None
+    )
     return fold(match.group("last")).strip(".'’") if match else None
 
 
