@@ -502,6 +502,25 @@ def test_coordinated_answers_are_one_short_answer(
     assert sentence[short.start : short.end] == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "language", "expected"),
+    [
+        ("Quelle agence a confirmé les informations ?", "fr", "Reuters"),
+        ("Which agency confirmed the report?", "en", "Reuters"),
+        ("Dans quelle ville l'article a-t-il paru ?", "fr", "Milan"),
+    ],
+)
+def test_the_entity_the_focus_noun_names_is_the_short_answer(
+    annotator: Annotator, question: str, language: str, expected: str
+) -> None:
+    # Two organisations and two places: the one the sentence names with the asked noun wins.
+    sentence = ("Le rapport de l'agence Reuters, repris par Il Giornale à Rome, a paru dans la "
+                "ville de Milan selon Axios.")  # fmt: skip
+    info = analyze_question(question, language, annotator)
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == expected
+
+
 def test_names_a_comma_alone_separates_are_no_list(annotator: Annotator) -> None:
     # « de Zelensky, Roustem Oumierov »: an apposition, not two answers.
     sentence = "Witkoff a discuté du plan avec le conseiller de Zelensky, Roustem Oumierov."

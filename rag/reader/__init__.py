@@ -35,6 +35,7 @@ from rag.reader.annotate import (
     DATE,
     EVENT_TIME,
     NUMBER,
+    ORG,
     PERSON,
     PLACE,
     TITLE,
@@ -545,6 +546,8 @@ def _typed_short_answer(
             before = sentence[max(0, entity.start - 5) : entity.start].lower()
             if re.search(r"(?:\bà|\ben|\bau|\baux|\bdans)\s+(?:l['’])?$", before):
                 value += 0.5  # "à Miami", "en Turquie": a place where something happens
+        if kind in (PLACE, ORG) and focus and _named_by_focus(sentence, entity, focus):
+            value += 1.0  # « l'agence Reuters » for « Quelle agence … ? »
         elif kind == NUMBER:
             counted = parts.get(entity, entity)  # « Quatre des six bijoux » counts bijoux
             if counted is not entity:
@@ -582,6 +585,20 @@ def _typed_short_answer(
     text = sentence[entity.start : end].strip(" ,;:.")
     start = sentence.index(text, entity.start)
     return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))
+
+
+def _named_by_focus(sentence: str, entity: Entity, focus: str) -> bool:
+    """Whether the word right before an entity (past an article or « de ») is the question's
+    focus noun: « l'agence Reuters », « la ville de Nantes » for « Quelle agence / ville … ? »;
+    an English focus by its French cognate's first letters (agency / agence)."""
+    before = sentence[max(0, entity.start - 40) : entity.start]
+    words = [fold(w).strip("'’") for w in re.findall(r"\w+", before)]
+    while words and words[-1] in _FOCUS_LINKS:
+        words.pop()
+    return bool(words) and words[-1][:4] == focus[:4] and len(words[-1]) > 2
+
+
+_FOCUS_LINKS = frozenset({"l", "le", "la", "les", "de", "du", "des", "d", "the", "of"})
 
 
 _COORDINATION = re.compile(r"\s*(?:,\s*|,?\s*(?:et|and|ou|or)\s+)", re.I)
