@@ -521,6 +521,18 @@ def test_the_entity_the_focus_noun_names_is_the_short_answer(
     assert short is not None and short.text == expected
 
 
+def test_a_part_of_an_amount_yields_to_the_whole(annotator: Annotator) -> None:
+    sentence = "Le préjudice est estimé à 4,5 millions d'euros, dont 3,2 millions pour le tableau."
+    annotation = annotator.annotate(sentence)
+    whole = analyze_question("À combien s'élève le préjudice ?", "fr", annotator)
+    short = extract_short_answer(whole, sentence, annotation)
+    assert short is not None and short.text == "4,5 millions d'euros"
+    # A question asking about the part is not given the whole.
+    part = analyze_question("Quel est le montant du préjudice pour le tableau ?", "fr", annotator)
+    short = extract_short_answer(part, sentence, annotation)
+    assert short is None or short.text.startswith("3,2")
+
+
 def test_names_a_comma_alone_separates_are_no_list(annotator: Annotator) -> None:
     # « de Zelensky, Roustem Oumierov »: an apposition, not two answers.
     sentence = "Witkoff a discuté du plan avec le conseiller de Zelensky, Roustem Oumierov."

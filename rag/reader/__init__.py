@@ -564,6 +564,8 @@ def _typed_short_answer(
                 value += 0.5
             if re.fullmatch(r"(?:19|20)\d{2}", entity.text):
                 value -= 0.5
+            if _PART_OF.search(sentence[max(0, entity.start - 20) : entity.start]):
+                value -= 0.2  # « 4,5 millions d'euros, dont 3,2 millions … »: a part of it
             if asked_source and (source := source_of(sentence, annotation, entity)) is not None:
                 # « 78 % … selon SUD-Rail, 54 % selon la direction » for "… selon la direction ?"
                 value += 1.0 if same_source(source, asked_source) else -1.0
@@ -585,6 +587,10 @@ def _typed_short_answer(
     text = sentence[entity.start : end].strip(" ,;:.")
     start = sentence.index(text, entity.start)
     return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))
+
+
+# Before a number that is a part of the one said before it.
+_PART_OF = re.compile(r"(?:\bdont|\bincluding|\bof which)\s+(?:\w+\s+)?$", re.I)
 
 
 def _named_by_focus(sentence: str, entity: Entity, focus: str) -> bool:
