@@ -485,6 +485,10 @@ def test_a_count_of_something_else_is_no_short_answer(
          "Deux hommes âgés de 29 et 41 ans ont été interpellés jeudi à Nantes.", "29 et 41 ans"),
         ("Quelles villes ont accueilli les discussions ?",
          "Les discussions se sont tenues à Doha et Ankara selon la presse.", "Doha et Ankara"),
+        # a second person after their role
+        ("Quels dirigeants se sont entendus sur les principes ?",
+         "Les principes ont été convenus par Trump et le dirigeant russe Vladimir Poutine en août.",
+         "Trump et le dirigeant russe Vladimir Poutine"),
         # a day and its time of day; a range
         ("Quand aura lieu la prochaine séance ?",
          "Une nouvelle séance est prévue vendredi 13 mars à 14 heures, à Montclar.",

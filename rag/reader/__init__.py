@@ -609,6 +609,10 @@ _FOCUS_LINKS = frozenset({"l", "le", "la", "les", "de", "du", "des", "d", "the",
 
 _COORDINATION = re.compile(r"\s*(?:,\s*|,?\s*(?:et|and|ou|or)\s+)", re.I)
 _CONJUNCTION = re.compile(r"\b(?:et|and|ou|or)\b", re.I)
+# « Trump et le dirigeant russe Vladimir Poutine »: a second person after their role.
+_PERSON_AND_ROLE = re.compile(
+    r"\s*,?\s*(?:et|and)\s+(?:le|la|l['’]|the|son|sa|his|her)\s*(?:[a-zà-ÿ'’-]+\s+){1,3}"
+)
 # A day and its time of day: « le 19 novembre à 15 h », « vendredi 13 mars à 14 heures ».
 _DATE_AND_TIME = re.compile(r"\s*(?:,\s*)?(?:(?:à|at|vers)\s+)?", re.I)
 
@@ -633,6 +637,7 @@ def _coordinated(
         return bool(
             _COORDINATION.fullmatch(sentence, start, end)
             or (kind == DATE and _DATE_AND_TIME.fullmatch(sentence, start, end))
+            or (kind == PERSON and _PERSON_AND_ROLE.fullmatch(sentence, start, end))
         )
 
     first = last = index
