@@ -525,6 +525,24 @@ def test_the_entity_the_focus_noun_names_is_the_short_answer(
     assert short is not None and short.text == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Combien d'autocars circulent depuis mercredi ?", "fr"),
+        ("How many coaches have been running since Wednesday?", "en"),
+    ],
+)
+def test_the_number_the_asked_day_dates_is_the_short_answer(
+    annotator: Annotator, question: str, language: str
+) -> None:
+    sentence = (
+        "Le nombre d'autocars, qui était de 28 au début du mouvement, a été porté à 40 mercredi."
+    )
+    info = analyze_question(question, language, annotator)
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == "40"
+
+
 def test_a_part_of_an_amount_yields_to_the_whole(annotator: Annotator) -> None:
     sentence = "Le préjudice est estimé à 4,5 millions d'euros, dont 3,2 millions pour le tableau."
     annotation = annotator.annotate(sentence)

@@ -70,7 +70,7 @@ from rag.reader.questions import (
     source_of,
     speaks,
 )
-from rag.text import Analyzer
+from rag.text import EN_MONTHS, Analyzer
 from rag.types import Passage
 
 VectorSource = Callable[[Sequence[str]], np.ndarray]
@@ -564,6 +564,8 @@ def _typed_short_answer(
                 value += 0.5
             if re.fullmatch(r"(?:19|20)\d{2}", entity.text):
                 value -= 0.5
+            if _dated_as_asked(question, sentence, entity, end):
+                value += 0.3  # « porté à 40 mercredi » for « … depuis mercredi ? »
             if _PART_OF.search(sentence[max(0, entity.start - 20) : entity.start]):
                 value -= 0.2  # « 4,5 millions d'euros, dont 3,2 millions … »: a part of it
             if asked_source and (source := source_of(sentence, annotation, entity)) is not None:
@@ -587,6 +589,23 @@ def _typed_short_answer(
     text = sentence[entity.start : end].strip(" ,;:.")
     start = sentence.index(text, entity.start)
     return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))
+
+
+def _dated_as_asked(question: QuestionInfo, sentence: str, entity: Entity, end: int) -> bool:
+    """Whether a number has right next to it (a few characters either side) a day the question
+    names, in either language: of « qui était de 28 …, a été porté à 40 mercredi », « 40 » for
+    « … depuis mercredi ? » and "… since Wednesday?"."""
+    asked = {_day(m.group()) for m in WHEN_WORD.finditer(question.text)}
+    if not asked:
+        return False
+    around = sentence[max(0, entity.start - 15) : entity.start] + " " + sentence[end : end + 15]
+    return any(_day(m.group()) in asked for m in WHEN_WORD.finditer(around))
+
+
+def _day(word: str) -> str:
+    """A day's name in French, folded (``wednesday`` → ``mercredi``)."""
+    folded = fold(word)
+    return EN_MONTHS.get(folded, folded)
 
 
 # Before a number that is a part of the one said before it.

@@ -28,6 +28,7 @@ from rag.reader.annotate import (
     PERSON,
     PLACE,
     TITLE,
+    WHEN_WORD,
     WORD_RE,
     Annotation,
     Annotator,
@@ -958,7 +959,8 @@ def counts_other_thing(annotation: Annotation, question: QuestionInfo, entity: E
     for word, pos, start, _ in annotation.pos:
         if start < entity.end:
             continue
-        if pos in ("NOUN", "PROPN"):
+        if pos in ("NOUN", "PROPN") and not WHEN_WORD.fullmatch(word):
+            # (« porté à 40 mercredi »: a day says when, not what is counted)
             return not any(same_noun(word, counted) for counted in question.counted)
         seen += 1
         if seen >= _COUNTED_NOUN_WINDOW:
