@@ -546,8 +546,6 @@ def _typed_short_answer(
             before = sentence[max(0, entity.start - 5) : entity.start].lower()
             if re.search(r"(?:\bà|\ben|\bau|\baux|\bdans)\s+(?:l['’])?$", before):
                 value += 0.5  # "à Miami", "en Turquie": a place where something happens
-        if kind in (PLACE, ORG) and focus and _named_by_focus(sentence, entity, focus):
-            value += 1.0  # « l'agence Reuters » for « Quelle agence … ? »
         elif kind == NUMBER:
             counted = parts.get(entity, entity)  # « Quatre des six bijoux » counts bijoux
             if counted is not entity:
@@ -571,6 +569,8 @@ def _typed_short_answer(
             if asked_source and (source := source_of(sentence, annotation, entity)) is not None:
                 # « 78 % … selon SUD-Rail, 54 % selon la direction » for "… selon la direction ?"
                 value += 1.0 if same_source(source, asked_source) else -1.0
+        if kind in (PLACE, ORG) and focus and _named_by_focus(sentence, entity, focus):
+            value += 1.0  # « l'agence Reuters » for « Quelle agence … ? »
         scored.append((value, entity, end))
     if not scored:
         return None
