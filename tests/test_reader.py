@@ -1309,11 +1309,7 @@ def test_a_quoted_title_answers_however_low_the_reader_rates_it(reader: Reader) 
     titled = "Le tableau volé, « La Jetée au crépuscule », est la pièce maîtresse du musée."
     reading = reader.read(question, "en", QUERY, [passage(f"{painter} {titled}")],
                           vectors=same_vectors, extractive_margin=-0.02)  # fmt: skip
-    ranked = sorted(reading.sentences, key=lambda s: s.candidate.text != painter)
-    low = [
-        dataclasses.replace(s, probability=0.9 if i == 0 else 0.01) for i, s in enumerate(ranked)
-    ]
-    reading = dataclasses.replace(reading, sentences=low)
+    reading = _rated(reading, {"Un tableau": 0.9, "Le tableau volé": 0.01})
     assert reading.best is not None and reading.best.candidate.text == painter
     chosen = ReaderGenerator._titled_instead(reading)
     assert chosen is not None and chosen.candidate.text == titled

@@ -1202,9 +1202,7 @@ def _is_name(annotation: Annotation | None, start: int) -> bool:
     """Whether spaCy reads the token at ``start`` as a proper noun or inside an entity."""
     if annotation is None:
         return False
-    if any(
-        e.start <= start < e.end and e.label in {"PER", "LOC", "ORG"} for e in annotation.entities
-    ):
+    if _entity_label(annotation, start) is not None:
         return True
     return any(s == start and pos == "PROPN" for _, pos, s, _ in annotation.pos)
 
