@@ -2014,6 +2014,10 @@ def test_typed_refuses_what_a_person_said_with_a_sentence_where_they_do_not_spea
         ("Did Trump's envoy meet Zelensky?", None),
         # Not a yes/no question.
         ("Qui a rencontré Zelensky ?", None),
+        # An inverted question opened by a question word asks where, when, with whom.
+        ("Où Witkoff a-t-il rencontré Dmitriev ?", None),
+        ("Quand Poutine a-t-il parlé à Trump ?", None),
+        ("Avec qui Witkoff a-t-il discuté du plan ?", None),
     ],
 )
 def test_a_yes_no_question_about_what_a_named_person_did(question: str, actor: str | None) -> None:

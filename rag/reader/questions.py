@@ -496,6 +496,11 @@ _COMPLEMENTS = "de d du des avec a au aux contre chez entre sur of with to from 
 _COMPLEMENT_BEFORE = frozenset(_COMPLEMENTS.split())
 AUXILIARIES = frozenset({"a", "ont", "avait", "avaient", "aurait", "has", "had", "have"})
 _ARTICLE_WORDS = frozenset({"l", "le", "la", "les", "the"})
+# French question words that may open an inverted question (« Quand Poutine a-t-il … »).
+_ASKING_WORDS = frozenset(
+    {"ou", "quand", "comment", "pourquoi", "combien", "qui", "que", "quel", "quelle", "quels"}
+    | {"quelles", "a", "avec", "depuis", "dans", "en", "pour", "par", "contre", "chez", "sur"}
+)
 BEFORE_WORDS = _SOURCE_BEFORE | _COMPLEMENT_BEFORE | {"apres", "according"}
 
 
@@ -601,9 +606,11 @@ def asked_actor(text: str) -> str | None:
         if (
             speaker is None
             or speaker.group("name") != who[: len(speaker.group("name"))]
-            or fold(who.split()[0]) in _ARTICLE_WORDS
+            or fold(who.split()[0]) in _ARTICLE_WORDS | _ASKING_WORDS
         ):
-            return None  # an article or a title first: "the US official", « Le Kremlin »
+            # An article or a title first ("the US official", « Le Kremlin »), or a question
+            # word: « Où Witkoff a-t-il rencontré Dmitriev ? » asks where, not whether.
+            return None
         if _AFTER_ACTOR.match(speaker.group("rest")) is None:
             return None  # "Trump's envoy", "the US official"
         return fold(speaker.group("name").split()[-1])
