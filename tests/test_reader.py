@@ -81,6 +81,7 @@ from rag.reader.questions import (
     answer_type,
     asked_actor,
     asked_identity,
+    asked_measure,
     asked_name,
     asked_speaker,
     asked_speaking_role,
@@ -88,6 +89,7 @@ from rag.reader.questions import (
     asks_source,
     cites_asked_source,
     coordinated_types,
+    counted_words,
     counts_asked_thing,
     gives_reason,
     role_speaks,
@@ -1335,6 +1337,17 @@ def test_a_count_names_its_noun_in_either_language(reader: Reader) -> None:
         assert holds_measured_number(reading)
     assert same_noun("members", "membres") and same_noun("ministres", "ministers")
     assert not same_noun("members", "mesures")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How many trains a day would run without a conductor?",
+     "Combien de trains par jour circuleront sans contrôleur ?"],
+)  # fmt: skip
+def test_a_rate_after_the_counted_noun_is_not_what_is_counted(question: str) -> None:
+    # "a day" is how often, not a duration: the question counts trains.
+    assert asked_measure(question, NUMBER) == "count"
+    assert counted_words(question, "count") == ("trains",)
 
 
 def test_quoted_speech_is_no_title() -> None:

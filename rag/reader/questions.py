@@ -846,7 +846,7 @@ def asked_measure(text: str, kind: str | None) -> str | None:
             return name
     count = _COUNT.search(text) if kind == NUMBER else None
     if count is not None:
-        counted = [fold(w) for w in WORD_RE.findall(count.group(1) or count.group(2))[:3]]
+        counted = _counted_head(count)
         if not any(w in _TIME_OR_MONEY or w.rstrip("s") in _TIME_OR_MONEY for w in counted):
             return "count"
     return None
@@ -927,8 +927,19 @@ def counted_words(text: str, measure: str | None) -> tuple[str, ...]:
     count = _COUNT.search(text) if measure == "count" else None
     if count is None:
         return ()
+    return tuple(w for w in _counted_head(count) if len(w) > 2 and w not in stop_words())
+
+
+# A rate after what is counted: "how many trains a day", « combien de trains par jour ».
+_RATE_WORDS = frozenset({"a", "an", "per", "each", "every", "par", "chaque"})
+
+
+def _counted_head(count: re.Match[str]) -> list[str]:
+    """The first three words after "combien de" / "how many", folded, up to a rate word: the
+    day of "how many trains a day" is the rate, not what is counted."""
     words = [fold(w) for w in WORD_RE.findall(count.group(1) or count.group(2))[:3]]
-    return tuple(w for w in words if len(w) > 2 and w not in stop_words())
+    rate = next((i for i, w in enumerate(words) if i and w in _RATE_WORDS), len(words))
+    return words[:rate]
 
 
 def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: Entity) -> bool:
