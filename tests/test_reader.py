@@ -390,6 +390,21 @@ def test_short_answer_is_a_span_of_the_sentence(
 
 
 @pytest.mark.parametrize(
+    ("question", "language"),
+    [("Qui a volé le tableau ?", "fr"), ("Who took the painting?", "en")],
+)
+def test_who_did_it_is_not_a_name_completing_a_noun(
+    annotator: Annotator, question: str, language: str
+) -> None:
+    info = analyze_question(question, language, annotator)
+    completing = "Le tableau de Théodore Gaillac, « La Jetée au crépuscule », reste introuvable."
+    assert extract_short_answer(info, completing, annotator.annotate(completing)) is None
+    acting = "Selon le parquet, Marc Durand a volé le tableau de Théodore Gaillac."
+    short = extract_short_answer(info, acting, annotator.annotate(acting))
+    assert short is not None and short.text == "Marc Durand"
+
+
+@pytest.mark.parametrize(
     ("text", "numbers"),
     [
         ("Jeudi, deux trains sur cinq circulaient, et un sur quatre entre Montclar et Vernay.",

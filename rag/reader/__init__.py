@@ -62,8 +62,10 @@ from rag.reader.features import (
 from rag.reader.model import DEFAULT_MODEL, ReaderModel, ReaderModelError
 from rag.reader.questions import (
     QuestionInfo,
+    acts,
     analyze_question,
     answer_type,
+    asks_who_did,
     counts_asked_thing,
     counts_other_thing,
     same_source,
@@ -430,6 +432,11 @@ def _question_anchors(question: QuestionInfo, annotation: Annotation) -> list[in
     ]
 
 
+def _last(entity: Entity) -> str:
+    """The last word of an entity's text, folded (a person's surname)."""
+    return fold(entity.text.split()[-1])
+
+
 def _subject_of(annotation: Annotation, entity: Entity, anchors: list[int]) -> bool:
     """Whether the entity is followed, past auxiliaries and adverbs, by a verb of the question: its
     subject (``Dmitriev a précisé`` for "Qui a précisé … ?")."""
@@ -504,6 +511,10 @@ def _typed_short_answer(
         entities = [e for e in entities if " " in e.text or e.text not in last_names]
         if question.asks_source:  # "Qui a indiqué … ?": the one who speaks, often a role
             entities = [e for e in entities if _quoted(sentence, annotation, e)]
+        if asks_who_did(question.text):
+            # « Le tableau de Théodore Gaillac » does not say who stole it: a name only after
+            # « de » (« … de Zelensky ») completes a noun; it does nothing.
+            entities = [e for e in entities if acts(sentence, annotation, _last(e)) is not False]
         if not entities:
             return None
     scored: list[tuple[float, Entity, int]] = []

@@ -617,6 +617,24 @@ def asked_actor(text: str) -> str | None:
     return None
 
 
+# "Qui"/"who" and a verb other than a copula asks who did something (« Qui a volé … ? »).
+_WHO_DID = re.compile(
+    rf"^\s*(?:{_LEADING_CONJUNCTION})?(?:qui|who)\s+"
+    r"(?!(?:est|sont|était|étaient|fut|is|are|was|were)\b)",
+    re.I,
+)
+
+
+def asks_who_did(text: str) -> bool:
+    """Whether a question asks who did something ("Who discovered the theft?", « Qui a volé
+    le tableau ? »), not who someone is or whose something is.
+
+    >>> asks_who_did("Qui a volé le tableau ?"), asks_who_did("Qui est le maire ?")
+    (True, False)
+    """
+    return _WHO_DID.match(text) is not None
+
+
 def acts(sentence: str, annotation: Annotation, actor: str) -> bool | None:
     """Whether a sentence names ``actor`` (a folded last name) as a person who does something
     rather than only as a complement of someone or something else (« le conseiller à la
