@@ -397,8 +397,11 @@ def test_who_did_it_is_not_a_name_completing_a_noun(
     annotator: Annotator, question: str, language: str
 ) -> None:
     info = analyze_question(question, language, annotator)
-    completing = "Le tableau de Théodore Gaillac, « La Jetée au crépuscule », reste introuvable."
-    assert extract_short_answer(info, completing, annotator.annotate(completing)) is None
+    for completing in (
+        "Le tableau de Théodore Gaillac, « La Jetée au crépuscule », reste introuvable.",
+        "Un tableau du peintre Théodore Gaillac a disparu dans la nuit de samedi à dimanche.",
+    ):
+        assert extract_short_answer(info, completing, annotator.annotate(completing)) is None
     acting = "Selon le parquet, Marc Durand a volé le tableau de Théodore Gaillac."
     short = extract_short_answer(info, acting, annotator.annotate(acting))
     assert short is not None and short.text == "Marc Durand"

@@ -62,7 +62,6 @@ from rag.reader.features import (
 from rag.reader.model import DEFAULT_MODEL, ReaderModel, ReaderModelError
 from rag.reader.questions import (
     QuestionInfo,
-    acts,
     analyze_question,
     answer_type,
     asks_who_did,
@@ -432,9 +431,21 @@ def _question_anchors(question: QuestionInfo, annotation: Annotation) -> list[in
     ]
 
 
-def _last(entity: Entity) -> str:
-    """The last word of an entity's text, folded (a person's surname)."""
-    return fold(entity.text.split()[-1])
+# How many nouns and adjectives of a role may stand between « de » and the name it completes.
+_ROLE_WORDS = 3
+
+
+def _completes_noun(annotation: Annotation, entity: Entity) -> bool:
+    """Whether a name completes a noun: « de », maybe with a role between (« Le tableau de
+    Théodore Gaillac », « un tableau du peintre Théodore Gaillac »), comes right before it."""
+    before = [token for token in annotation.pos if token[3] <= entity.start]
+    skipped = 0
+    for word, pos, _, _ in reversed(before):
+        if pos in ("NOUN", "ADJ", "DET") and skipped < _ROLE_WORDS:
+            skipped += 1
+            continue
+        return pos == "ADP" and word in ("de", "du", "des", "d'", "d’")
+    return False
 
 
 def _subject_of(annotation: Annotation, entity: Entity, anchors: list[int]) -> bool:
@@ -514,7 +525,7 @@ def _typed_short_answer(
         if asks_who_did(question.text):
             # « Le tableau de Théodore Gaillac » does not say who stole it: a name only after
             # « de » (« … de Zelensky ») completes a noun; it does nothing.
-            entities = [e for e in entities if acts(sentence, annotation, _last(e)) is not False]
+            entities = [e for e in entities if not _completes_noun(annotation, e)]
         if not entities:
             return None
     scored: list[tuple[float, Entity, int]] = []
