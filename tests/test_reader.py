@@ -452,6 +452,24 @@ def test_times_of_day_are_dates(text: str, dates: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("The library will close on 1 February, the city said on Tuesday.",
+         ["1 February", "Tuesday"]),
+        ("The call took place on October 14, 2025.", ["October 14, 2025"]),
+        ("The lanes will be finished by June 2027.", ["June 2027"]),
+        ("Work starts in March.", ["March"]),
+        # a verb is no month: "may", "march", and a capitalised one opening a sentence
+        ("You may march there. May I come?", []),
+    ],
+)  # fmt: skip
+def test_english_dates_are_dates(text: str, dates: list[str]) -> None:
+    found = regex_entities(text)
+    assert [e.text for e in found if e.label == DATE] == dates
+    assert all(text[e.start : e.end] == e.text for e in found)
+
+
+@pytest.mark.parametrize(
     ("question", "expected"),
     [
         # The verb counts the part: the whole (« des six bijoux ») is its complement.

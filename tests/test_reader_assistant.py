@@ -313,3 +313,28 @@ def test_a_follow_up_is_read_for_what_its_own_words_ask(
     assert reading.question.answer_type == "LOC"
     assistant.ask("Combien de points compte le plan de paix ?")  # no history: nothing apart
     assert readings[-1][0].asked is None
+
+
+def test_a_corpus_in_english_gets_its_dates_read(
+    tmp_path: Any, make_settings: Any, embedder: Any
+) -> None:
+    # Any folder may be indexed: in English articles, a date is written the English way.
+    corpus = tmp_path / "english"
+    corpus.mkdir()
+    (corpus / "library.txt").write_text(
+        "Riverton library to close for renovation\n\n"
+        "The Riverton central library will close on 1 February for an 18-month renovation, "
+        "the city announced on Tuesday.\n\n"
+        "The renovation, designed by architect Sofia Marin, will add a children's wing.\n",
+        encoding="utf-8",
+    )
+    english = Assistant(make_settings(corpus_dir=corpus), embedder=embedder)
+    try:
+        english.index()
+        answer = english.ask("When will the library close?")
+    finally:
+        english.close()
+    assert not answer.refused
+    short = answer.to_dict()["short_answer"]
+    assert short is not None and short["text"] == "1 February"
+    assert short["citation"]["paragraph"] == 2

@@ -42,7 +42,26 @@ _MONTHS_FR = (
     "novembre|décembre|decembre"
 )
 _WEEKDAYS_FR = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+# English dates, for articles in English: month and day names as written (capitalised), so
+# that "may" or "march" as a verb is no date.
+_MONTHS_EN = (
+    "(?-i:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+_WEEKDAYS_EN = "(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_ORDINAL_EN = r"\d{1,2}(?:st|nd|rd|th)?"
+# A month alone is a date after one of these ("in March"; "March" alone may be the verb).
+_BARE_MONTH_EN = "|".join(
+    rf"(?<=\b{word} )" for word in ("in", "by", "since", "until", "from", "early", "late")
+)
+_DATE_EN = (
+    rf"\b(?:{_WEEKDAYS_EN},?\s+)?{_ORDINAL_EN}\s+{_MONTHS_EN}(?:,?\s+(?:19|20)\d{{2}})?\b"
+    rf"|\b(?:{_WEEKDAYS_EN},?\s+)?{_MONTHS_EN}\s+{_ORDINAL_EN}(?:,?\s+(?:19|20)\d{{2}})?\b"
+    rf"|\b{_MONTHS_EN}\s+(?:19|20)\d{{2}}\b"
+    rf"|(?:{_BARE_MONTH_EN}){_MONTHS_EN}(?:\s+(?:19|20)\d{{2}})?\b"
+    rf"|\b{_WEEKDAYS_EN}(?:\s+(?-i:morning|afternoon|evening|night))?\b"
+)
 _DATE = re.compile(
+    rf"{_DATE_EN}|"
     rf"\b(?:du\s+)?\d{{1,2}}(?:er)?\s+(?:au|-|–|et)\s+\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})"
     rf"(?:\s+(?:19|20)\d{{2}})?\b"
     rf"|\b(?:(?:{_WEEKDAYS_FR})\s+)?(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS_FR})(?:\s+(?:19|20)\d{{2}})?\b"
