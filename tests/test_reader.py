@@ -2104,6 +2104,24 @@ def test_typed_refuses_a_yes_no_question_whose_sentence_names_its_subject_as_a_c
     assert names_actor(answered) and refusal_allows("typed", answered)
 
 
+def test_a_name_after_avec_acts_with_the_other_person_the_question_names(
+    reader: Reader, annotator: Annotator
+) -> None:
+    sentence = "Dmitriev a confirmé qu'il avait tenu trois jours de discussions avec Witkoff."
+    annotation = annotator.annotate(sentence)
+    assert acts(sentence, annotation, "witkoff") is False  # alone, only a complement
+    assert acts(sentence, annotation, "witkoff", [("dmitriev",)]) is True
+    assert acts(sentence, annotation, "witkoff", [("zelensky",)]) is False
+    for question in ("Did Witkoff meet Dmitriev?", "Witkoff a-t-il rencontré Dmitriev ?"):
+        reading = _typed_reading(reader, question, sentence, 0.1)
+        assert reading.question.actor == "witkoff"
+        assert names_actor(reading) and refusal_allows("typed", reading)
+    # A partner named only as the actor's employer does not make it a joint action.
+    other = "Witkoff a discuté avec le conseiller de Zelensky, Roustem Oumierov."
+    reading = _typed_reading(reader, "Zelensky a-t-il approuvé le plan ?", other, 0.1)
+    assert not names_actor(reading)
+
+
 def test_a_question_typed_in_lower_case_has_its_names_capitalised(annotator: Annotator) -> None:
     lower = "quel est le rôle de la chine dans le plan ?"
     assert annotator.truecase(lower) == "Quel est le rôle de la Chine dans le plan ?"

@@ -290,7 +290,8 @@ def names_actor(reading: Reading) -> bool:
     actor = reading.question.actor
     if best is None or actor is None:
         return True
-    return acts(best.candidate.text, best.annotation, actor) is not False
+    partners = [key for key in reading.question.keys if actor not in key]
+    return acts(best.candidate.text, best.annotation, actor, partners) is not False
 
 
 def names_what_is_absent(reading: Reading) -> bool:

@@ -37,7 +37,7 @@ from rag.reader.annotate import (
     satisfies,
     stop_words,
 )
-from rag.reader.matching import WordSet, prefix_match
+from rag.reader.matching import WordSet, key_found, prefix_match, words_of_paragraph
 from rag.text import EN_MONTHS
 
 
@@ -635,18 +635,33 @@ def asks_who_did(text: str) -> bool:
     return _WHO_DID.match(text) is not None
 
 
-def acts(sentence: str, annotation: Annotation, actor: str) -> bool | None:
+def acts(
+    sentence: str, annotation: Annotation, actor: str, partners: Sequence[tuple[str, ...]] = ()
+) -> bool | None:
     """Whether a sentence names ``actor`` (a folded last name) as a person who does something
     rather than only as a complement of someone or something else (« le conseiller à la
     sécurité nationale de Zelensky », "a meeting with Umerov"). None when the sentence does not
-    name them as a person (a pronoun or a role may stand for them)."""
+    name them as a person (a pronoun or a role may stand for them).
+
+    ``partners``: the other names of the question (as :attr:`QuestionInfo.keys`). With one of
+    them in the sentence, « avec Witkoff » or « entre Witkoff et … » names a party to what
+    they did together: « Dmitriev a tenu des discussions avec Witkoff » says that Witkoff met
+    Dmitriev."""
     persons = [e for e in annotation.entities if satisfies(e, PERSON)]
     tokens, folded = _speech_tokens(sentence)
     places = _named_in(tokens, folded, WordSet([actor]), persons)
     if not places:
         return None
     before = [_before_name(tokens, folded, i) for i in places]
-    return any(j < 0 or folded[j] not in _COMPLEMENT_BEFORE for j in before)
+    if any(j < 0 or folded[j] not in _COMPLEMENT_BEFORE for j in before):
+        return True
+    words = words_of_paragraph(sentence)
+    together = any(key_found(key, words, words.text) for key in partners)
+    return together and any(folded[j] in _TOGETHER_BEFORE for j in before)
+
+
+# A word before a name that makes them a party to a joint action (« avec », « entre … et »).
+_TOGETHER_BEFORE = frozenset({"avec", "with", "entre", "between", "et", "and"})
 
 
 def _acts_otherwise(sentence: str, annotation: Annotation, start: int) -> bool:
