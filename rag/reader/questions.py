@@ -496,7 +496,8 @@ _COMPLEMENTS = "de d du des avec a au aux contre chez entre sur of with to from 
 _COMPLEMENT_BEFORE = frozenset(_COMPLEMENTS.split())
 AUXILIARIES = frozenset({"a", "ont", "avait", "avaient", "aurait", "has", "had", "have"})
 _ARTICLE_WORDS = frozenset({"l", "le", "la", "les", "the"})
-# French question words that may open an inverted question (« Quand Poutine a-t-il … »).
+# French question words, and the prepositions before them, that may open an inverted
+# question (« Quand Poutine a-t-il … », « Avec qui Witkoff a-t-il … »): no named subject.
 _ASKING_WORDS = frozenset(
     {"ou", "quand", "comment", "pourquoi", "combien", "qui", "que", "quel", "quelle", "quels"}
     | {"quelles", "a", "avec", "depuis", "dans", "en", "pour", "par", "contre", "chez", "sur"}
