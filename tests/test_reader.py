@@ -368,6 +368,10 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
         ("Où les suspects ont-ils été placés en garde à vue ?",
          "Ils ont été placés en garde à vue dans les locaux de la police judiciaire de Rennes.",
          "Rennes"),
+        # about so many, with its article and its noun
+        ("Combien de trains par jour rouleraient sans contrôleur ?",
+         "La mesure ne concernerait que les lignes les moins fréquentées, soit une trentaine de "
+         "trains par jour.", "une trentaine de trains"),
         # a ratio is one number
         ("Quelle proportion de trains a circulé mardi ?",
          "Sur l'axe Montclar-Vernay, seul un train sur trois a circulé mardi.",

@@ -350,6 +350,10 @@ def _has_verb(annotation: Annotation) -> bool:
 _RATIO = re.compile(r"\s(?:sur|out of)\s", re.I)
 
 
+# A number that is a noun itself, whose noun follows after « de ».
+_COLLECTIVE = re.compile(r"(?:millions?|milliards?|aines?|milliers?)$", re.I)
+
+
 def _number_unit(sentence: str, entity: Entity, annotation: Annotation | None = None) -> int:
     """End offset of a number plus the noun that follows it (``28 points``); not a verb (by
     ``annotation``'s tags), and nothing after a ratio (« deux trains sur cinq »)."""
@@ -368,12 +372,8 @@ def _number_unit(sentence: str, entity: Entity, annotation: Annotation | None = 
     if word.lower() in {"de", "d", "des", "du", "et", "à", "a", "en", "le", "la", "les", "sur"}:
         # "2 millions de personnes": keep the quantity's noun after "de".
         after = _WORD_AFTER.match(sentence, match.end())
-        if (
-            word.lower() in {"de", "d"}
-            and after
-            and entity.text.lower().endswith(("millions", "milliards"))
-        ):
-            return after.end(1)
+        if word.lower() in {"de", "d"} and after and _COLLECTIVE.search(entity.text):
+            return after.end(1)  # « une trentaine de trains », « 2 millions de personnes »
         return entity.end
     return match.end(1)
 

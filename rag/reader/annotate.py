@@ -96,9 +96,14 @@ _NUMBER_WORDS = (
     "vingt|trente|quarante|cinquante|soixante|cent|cents|mille|dizaine|dizaines|douzaine|"
     "vingtaine|trentaine|centaine|centaines|millier|milliers|million|millions|milliard|milliards"
 )
+# A number of about so many, with its article: « une trentaine », « des milliers ».
+_ABOUT_NUMBER = (
+    r"\b(?:(?:une?|des|quelques|plusieurs)\s+)?"
+    r"(?:dizaines?|douzaines?|vingtaines?|trentaines?|centaines?|milliers?)\b"
+)
 _NUMBER = re.compile(
     r"\b\d+(?:[\s\u00a0\u202f]\d{3})*(?:[.,]\d+)?(?:\s*(?:%|pour cent|milliards?|millions?|mille))?"
-    rf"|\b(?:{_NUMBER_WORDS})\b",
+    rf"|{_ABOUT_NUMBER}|\b(?:{_NUMBER_WORDS})\b",
     re.I,
 )
 DIGITS_RE = re.compile(r"\d+")
