@@ -2126,6 +2126,14 @@ def test_a_name_after_avec_acts_with_the_other_person_the_question_names(
     assert not names_actor(reading)
 
 
+def test_the_question_phrase_tagged_as_a_name_is_not_one(annotator: Annotator) -> None:
+    # The small model tags « Combien de temps » MISC: « temps » then became a name that no
+    # article holds, and the question was refused as asking about something absent.
+    question = "Combien de temps peut durer la garde à vue ?"
+    assert annotator.truecase(question) == question
+    assert analyze_question(question, "fr", annotator).keys == []
+
+
 def test_a_question_typed_in_lower_case_has_its_names_capitalised(annotator: Annotator) -> None:
     lower = "quel est le rôle de la chine dans le plan ?"
     assert annotator.truecase(lower) == "Quel est le rôle de la Chine dans le plan ?"

@@ -654,6 +654,8 @@ class Annotator:
         for entity in self.nlp(text).ents:
             if entity.label_ not in NAME_LABELS:
                 continue
+            if any(fold_word(token.text) in _ASKING for token in entity):
+                continue  # « Combien de temps … », tagged MISC: the question, not a name
             for token in entity:
                 if token.text[:1].isalpha() and fold_word(token.text) not in stop:
                     chars[token.idx] = chars[token.idx].upper()
@@ -663,6 +665,13 @@ class Annotator:
             while len(self._truecased) > TRUECASE_CACHE:
                 self._truecased.popitem(last=False)
         return cased
+
+
+# Question words: an entity holding one is the tagger's slip on the question's own phrase.
+_ASKING = frozenset(
+    {"combien", "quel", "quelle", "quels", "quelles", "qui", "quand", "comment", "pourquoi"}
+    | {"lequel", "laquelle", "lesquels", "lesquelles", "quoi", "ou"}
+)
 
 
 _PARTICIPLE_END = re.compile(r"(?:é|ée|és|ées|is|ie|ies|us|ue|ues)$")
