@@ -478,6 +478,8 @@ def test_english_dates_are_dates(text: str, dates: list[str]) -> None:
     [
         # The verb counts the part: the whole (« des six bijoux ») is its complement.
         ("Combien de bijoux ont été retrouvés ?", "Quatre des six bijoux"),
+        # Even when the question does not name what is counted (a follow-up).
+        ("Combien ont été retrouvés ?", "Quatre des six bijoux"),
         # Unless the question asks what the words after the whole say of it.
         ("Combien de bijoux ont été volés ?", "six bijoux"),
     ],

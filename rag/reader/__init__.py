@@ -576,6 +576,7 @@ def _typed_short_answer(
             unit = fold(sentence[counted.end : end].strip())  # « catégories » as « categories »
             if entity in wholes:
                 unit = ""  # the whole of a partitive counts nothing the verb says
+                value -= 0.3  # « Quatre des six bijoux … retrouvés »: the verb counts the part
             elif focus and unit and unit[:4] == focus[:4]:
                 value += 1.0
             elif counts_asked_thing(annotation, question, counted):
