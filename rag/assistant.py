@@ -397,12 +397,18 @@ class Assistant:
     def _cased_before_search(
         self, query: str, asked: str | None, language: str
     ) -> tuple[str, str | None]:
-        """A question in the articles' language typed without capitals, with its first letter
-        and the names the tagger finds capitalised (see :meth:`Annotator.truecase
-        <rag.reader.annotate.Annotator.truecase>`)."""
-        if language != READER_LANGUAGE or not in_lower_case(query):
+        """A question in the articles' language typed without accents, with them restored
+        (:meth:`Annotator.reaccent <rag.reader.annotate.Annotator.reaccent>`), and typed without
+        capitals, with its first letter and the names the tagger finds capitalised (see
+        :meth:`Annotator.truecase <rag.reader.annotate.Annotator.truecase>`)."""
+        if language != READER_LANGUAGE:
             return query, asked
-        return self._truecased(query, asked, self.reader.reader.annotator.truecase)
+        # Typed without accents, its words get them back first (« qui preside » → « préside »).
+        annotator = self.reader.reader.annotator
+        query, asked = self._truecased(query, asked, annotator.reaccent)
+        if not in_lower_case(query):
+            return query, asked
+        return self._truecased(query, asked, annotator.truecase)
 
     def _searched_cased(
         self,

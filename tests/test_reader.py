@@ -2128,6 +2128,20 @@ def test_a_name_after_avec_acts_with_the_other_person_the_question_names(
     assert not names_actor(reading)
 
 
+def test_a_question_typed_without_accents_gets_them_back(annotator: Annotator) -> None:
+    assert annotator.reaccent("Qui preside l'association ?") == "Qui préside l'association ?"
+    assert annotator.reaccent("Quand l'emissaire americain a-t-il recu le texte ?") == (
+        "Quand l'émissaire américain a-t-il reçu le texte ?"
+    )
+    # A word French spells both ways stays as typed (« ou » / « où », « a » / « à »).
+    assert annotator.reaccent("Ou a-t-il vu Witkoff ou Dmitriev ?") == (
+        "Ou a-t-il vu Witkoff ou Dmitriev ?"
+    )
+    # A question holding one accent was typed with them: nothing is changed.
+    typed = "Où l'emissaire americain a-t-il recu le texte ?"
+    assert annotator.reaccent(typed) == typed
+
+
 def test_the_question_phrase_tagged_as_a_name_is_not_one(annotator: Annotator) -> None:
     # The small model tags « Combien de temps » MISC: « temps » then became a name that no
     # article holds, and the question was refused as asking about something absent.

@@ -338,3 +338,14 @@ def test_a_corpus_in_english_gets_its_dates_read(
     short = answer.to_dict()["short_answer"]
     assert short is not None and short["text"] == "1 February"
     assert short["citation"]["paragraph"] == 2
+
+
+def test_a_question_typed_without_accents_is_read_as_with_them(assistant: Assistant) -> None:
+    # « texte ecrit » without its accent was read as another text (« avril 2025 »): its words
+    # are restored before it is read.
+    typed = "Pour quand un texte ecrit de la proposition est-il attendu ?"
+    accented = "Pour quand un texte écrit de la proposition est-il attendu ?"
+    plain, restored = assistant.ask(typed).to_dict(), assistant.ask(accented).to_dict()
+    assert not plain["refused"] and not restored["refused"]
+    assert plain["citations"] == restored["citations"]
+    assert plain["short_answer"] == restored["short_answer"]

@@ -10,6 +10,7 @@ by :class:`Annotator`. General language knowledge only: nothing depends on a cor
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import sys
 import threading
@@ -638,6 +639,33 @@ class Annotator:
         """The annotation of one text."""
         return self.annotate_many([text])[0]
 
+    def reaccent(self, text: str) -> str:
+        """``text`` typed without any accent, with each word's accents restored where the
+        pipeline's vocabulary knows one accented spelling of a word it does not know unaccented
+        (« qui preside » → « qui préside », « lorsqu'il a recu » → « … reçu »); of several,
+        the one ending as typed (« declare » → « déclare »). Words it knows stay as typed
+        (« ou », « a », « ne »: both spellings are words). A text holding an accent is returned
+        as is."""
+        if _ACCENTED.search(text):
+            return text
+        known = self.nlp.vocab.strings
+
+        def restored(match: re.Match[str]) -> str:
+            word = match.group()
+            lower = word.lower()
+            if len(lower) < 3 or lower in known:
+                return word
+            spellings = [s for s in _accented_spellings(lower) if s in known]
+            if len(spellings) > 1:
+                spellings = [s for s in spellings if s[-1] == lower[-1]]
+            if len(spellings) != 1:
+                return word
+            return (
+                spellings[0][:1].upper() + spellings[0][1:] if word[:1].isupper() else spellings[0]
+            )
+
+        return _PLAIN_WORD.sub(restored, text)
+
     def truecase(self, text: str) -> str:
         """``text`` with the names the tagger finds capitalised, when it was typed in lower
         case (« quel est le rôle de la chine » → « … la Chine »): names are found by their
@@ -672,6 +700,30 @@ _ASKING = frozenset(
     {"combien", "quel", "quelle", "quels", "quelles", "qui", "quand", "comment", "pourquoi"}
     | {"lequel", "laquelle", "lesquels", "lesquelles", "quoi", "ou"}
 )
+
+
+_ACCENTED = re.compile(r"[àâäçéèêëîïôöûùüÿœæ]", re.I)
+_PLAIN_WORD = re.compile(r"(?<![\w-])[a-zA-Z]+(?![\w-])")
+# The accented letters an unaccented one may stand for, in French.
+_ACCENTS = {"a": "aàâ", "e": "eéèê", "i": "iîï", "o": "oô", "u": "uùû", "c": "cç"}
+# Words with more letters that may be accented than this are left as typed (too many spellings).
+_MAX_ACCENTABLE = 6
+
+
+def _accented_spellings(word: str) -> list[str]:
+    """Every spelling of ``word`` with some of its letters accented (the word itself aside)."""
+    slots = [i for i, letter in enumerate(word) if letter in _ACCENTS]
+    if not slots or len(slots) > _MAX_ACCENTABLE:
+        return []
+    found = []
+    for letters in itertools.product(*(_ACCENTS[word[i]] for i in slots)):
+        chars = list(word)
+        for i, letter in zip(slots, letters, strict=True):
+            chars[i] = letter
+        spelling = "".join(chars)
+        if spelling != word:
+            found.append(spelling)
+    return found
 
 
 _PARTICIPLE_END = re.compile(r"(?:é|ée|és|ées|is|ie|ies|us|ue|ues)$")
