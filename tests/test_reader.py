@@ -2140,6 +2140,9 @@ def test_a_question_typed_without_accents_gets_them_back(annotator: Annotator) -
     # A question holding one accent was typed with them: nothing is changed.
     typed = "Où l'emissaire americain a-t-il recu le texte ?"
     assert annotator.reaccent(typed) == typed
+    # A text far longer than a question is left as typed (each word may try many spellings).
+    long = "Qui preside " + "la reunion " * 60 + "?"
+    assert annotator.reaccent(long) == long
 
 
 def test_the_question_phrase_tagged_as_a_name_is_not_one(annotator: Annotator) -> None:

@@ -644,9 +644,9 @@ class Annotator:
         pipeline's vocabulary knows one accented spelling of a word it does not know unaccented
         (« qui preside » → « qui préside », « lorsqu'il a recu » → « … reçu »); of several,
         the one ending as typed (« declare » → « déclare »). Words it knows stay as typed
-        (« ou », « a », « ne »: both spellings are words). A text holding an accent is returned
-        as is."""
-        if _ACCENTED.search(text):
+        (« ou », « a », « ne »: both spellings are words). A text holding an accent, or longer
+        than ``MAX_REACCENT_CHARS`` (a question, not a document), is returned as is."""
+        if _ACCENTED.search(text) or len(text) > MAX_REACCENT_CHARS:
             return text
         known = self.nlp.vocab.strings
 
@@ -703,6 +703,8 @@ _ASKING = frozenset(
 
 
 _ACCENTED = re.compile(r"[àâäçéèêëîïôöûùüÿœæ]", re.I)
+# A longer text is left as typed: each unknown word may try up to 4**6 spellings.
+MAX_REACCENT_CHARS = 500
 _PLAIN_WORD = re.compile(r"(?<![\w-])[a-zA-Z]+(?![\w-])")
 # The accented letters an unaccented one may stand for, in French.
 _ACCENTS = {"a": "aàâ", "e": "eéèê", "i": "iîï", "o": "oô", "u": "uùû", "c": "cç"}
