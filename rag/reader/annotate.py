@@ -695,11 +695,12 @@ class Annotator:
         return cased
 
 
-# Question words: an entity holding one is the tagger's slip on the question's own phrase.
-_ASKING = frozenset(
-    {"combien", "quel", "quelle", "quels", "quelles", "qui", "quand", "comment", "pourquoi"}
-    | {"lequel", "laquelle", "lesquels", "lesquelles", "quoi", "ou"}
+# French question words, folded (« où » as « ou »).
+FR_QUESTION_WORDS = frozenset(
+    {"combien", "quel", "quelle", "quels", "quelles", "qui", "quand", "comment", "pourquoi", "ou"}
 )
+# An entity holding one of these is the tagger's slip on the question's own phrase.
+_ASKING = FR_QUESTION_WORDS | {"lequel", "laquelle", "lesquels", "lesquelles", "quoi"}
 
 
 _ACCENTED = re.compile(r"[àâäçéèêëîïôöûùüÿœæ]", re.I)

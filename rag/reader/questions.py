@@ -23,6 +23,7 @@ from rag.reader.annotate import (
     EN_NAMES,
     EVENT_TIME,
     FOCUS_TYPES,
+    FR_QUESTION_WORDS,
     NAMED_PERSON_WORDS,
     NUMBER,
     PERSON,
@@ -498,10 +499,9 @@ AUXILIARIES = frozenset({"a", "ont", "avait", "avaient", "aurait", "has", "had",
 _ARTICLE_WORDS = frozenset({"l", "le", "la", "les", "the"})
 # French question words, and the prepositions before them, that may open an inverted
 # question (« Quand Poutine a-t-il … », « Avec qui Witkoff a-t-il … »): no named subject.
-_ASKING_WORDS = frozenset(
-    {"ou", "quand", "comment", "pourquoi", "combien", "qui", "que", "quel", "quelle", "quels"}
-    | {"quelles", "a", "avec", "depuis", "dans", "en", "pour", "par", "contre", "chez", "sur"}
-)
+_ASKING_WORDS = FR_QUESTION_WORDS | {
+    "que", "a", "avec", "depuis", "dans", "en", "pour", "par", "contre", "chez", "sur",
+}  # fmt: skip
 BEFORE_WORDS = _SOURCE_BEFORE | _COMPLEMENT_BEFORE | {"apres", "according"}
 
 
