@@ -388,11 +388,12 @@ class Assistant:
         yield from self._answer(context, generator, request, fallback)
 
     @staticmethod
-    def _truecased(
-        query: str, asked: str | None, truecase: Callable[[str], str]
+    def _rewritten(
+        query: str, asked: str | None, rewrite: Callable[[str], str]
     ) -> tuple[str, str | None]:
-        """The query and the follow-up's own words with their names capitalised."""
-        return truecase(query), (truecase(asked) if asked else asked)
+        """The query and the follow-up's own words, each rewritten the same way (accents
+        restored, names capitalised)."""
+        return rewrite(query), (rewrite(asked) if asked else asked)
 
     def _cased_before_search(
         self, query: str, asked: str | None, language: str
@@ -405,10 +406,10 @@ class Assistant:
             return query, asked
         # Typed without accents, its words get them back first (« qui preside » → « préside »).
         annotator = self.reader.reader.annotator
-        query, asked = self._truecased(query, asked, annotator.reaccent)
+        query, asked = self._rewritten(query, asked, annotator.reaccent)
         if not in_lower_case(query):
             return query, asked
-        return self._truecased(query, asked, annotator.truecase)
+        return self._rewritten(query, asked, annotator.truecase)
 
     def _searched_cased(
         self,
@@ -432,7 +433,7 @@ class Assistant:
         if language == "en":
             names |= ENGLISH_PROPER_WORDS
             acronyms = ENGLISH_ACRONYMS
-        cased, cased_asked = self._truecased(
+        cased, cased_asked = self._rewritten(
             query, asked, lambda t: truecase_from(t, names, acronyms)
         )
         if cased == query:
