@@ -448,13 +448,31 @@ def _completes_noun(annotation: Annotation, entity: Entity) -> bool:
     return False
 
 
+# How many tokens an apposition between a subject and its verb may take (« Steve Witkoff, un
+# envoyé de Trump, dirige … »).
+_APPOSITION_TOKENS = 8
+
+
 def _subject_of(annotation: Annotation, entity: Entity, anchors: list[int]) -> bool:
-    """Whether the entity is followed, past auxiliaries and adverbs, by a verb of the question: its
-    subject (``Dmitriev a précisé`` for "Qui a précisé … ?")."""
-    for _, pos, start, _ in annotation.pos:
-        if start < entity.end or pos in ("AUX", "ADV"):
+    """Whether the entity is followed, past auxiliaries, adverbs and an apposition between
+    commas, by a verb of the question: its subject (``Dmitriev a précisé`` for "Qui a précisé
+    … ?", « Steve Witkoff, un envoyé de Trump, dirige … » for « Qui dirige … ? »)."""
+    following = [token for token in annotation.pos if token[2] >= entity.end]
+    verbs: tuple[str, ...] = ("VERB",)
+    if following and following[0][0] == ",":
+        closing = next(
+            (i for i, t in enumerate(following[1 : _APPOSITION_TOKENS + 2], 1) if t[0] == ","),
+            None,
+        )
+        if closing is not None and all(t[1] not in ("VERB", "AUX") for t in following[1:closing]):
+            following = following[closing + 1 :]
+            # The small model tags a verb after the comma as a noun (« , dirige le … »); no
+            # determiner there, it is the verb.
+            verbs = ("VERB", "NOUN")
+    for _, pos, start, _ in following:
+        if pos in ("AUX", "ADV"):
             continue
-        return pos == "VERB" and start in anchors
+        return pos in verbs and start in anchors
     return False
 
 

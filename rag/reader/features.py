@@ -217,8 +217,23 @@ def role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None
     complement (« la directrice du musée, Anne-Sophie Rival », « Sa présidente, Claire
     Dumoulin »), right after it (« la procureure Isabelle Carré ») or before it (« Alain
     Mercier, président de la chambre »). None when the sentence names no such person."""
-    found = _role_persons(annotation, question)
-    return next((p for p, owner in found if _same_owner(question, owner)), None)
+    found = [(p, owner) for p, owner in _role_persons(annotation, question)]
+    holders = [(p, owner) for p, owner in found if _same_owner(question, owner)]
+    if not holders:
+        return None
+    # Of two holders (« Steve Witkoff, un envoyé de Trump, … Kirill Dmitriev, l'envoyé spécial
+    # de la Russie » for « Qui est l'envoyé spécial russe ? »), the one whose role says more
+    # of the question's words; the first on a tie.
+    return max(holders, key=lambda h: _shared_words(h[1], question))[0]
+
+
+def _shared_words(owner: Sequence[tuple[str, str, int, int]], question: QuestionInfo) -> int:
+    """How many of the question's content lemmas the words of a role's complement share; not
+    its names, which say what else the question is about ("… leading the drafting with
+    Russia?" does not ask for Russia's envoy)."""
+    words = _owner_words(owner)
+    names = {word for key in question.keys for word in key}
+    return sum(words.has(lemma) for lemma in question.lemmas if lemma not in names)
 
 
 def named_role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:
@@ -291,8 +306,10 @@ def _role_persons(
                     and all(t[0] != "," for t in between[:-1])
                 ):
                     yield person, [*before, *between[:-1]]
-                elif len(between) <= _ROLE_COMPLEMENT_TOKENS and all(
-                    t[1] in _COMPLEMENT_POS for t in between
+                elif (
+                    len(between) <= _ROLE_COMPLEMENT_TOKENS
+                    and all(t[1] in _COMPLEMENT_POS for t in between)
+                    and between[-1][1] != "ADP"  # « un envoyé de Trump »: Trump's envoy
                 ):  # « l'assistant du président russe pour les affaires internationales Yuri
                     # Ushakov »: a complement of nouns and adjectives, the name right after
                     yield person, [*before, *between]
@@ -300,10 +317,15 @@ def _role_persons(
                 between = [t for t in tokens[:index] if t[2] >= person.end]
                 following = tokens[index + 1 : index + 1 + _ROLE_COMPLEMENT_TOKENS]
                 after = list(itertools.takewhile(lambda t: t[0] not in ",;:.()", following))
-                if between and between[0][0] == "," and all(t[1] == "DET" for t in between[1:]):
+                if (
+                    between
+                    and between[0][0] == ","
+                    and all(t[1] == "DET" or t[0] in _ELIDED_ARTICLES for t in between[1:])
+                ):  # the small model may tag « l' » a noun
                     yield person, [*between[1:], *after]
 
 
+_ELIDED_ARTICLES = frozenset({"l'", "l’"})
 # Parts of speech of a role's complement that the holder's name may follow with no comma.
 _COMPLEMENT_POS = frozenset({"DET", "ADP", "NOUN", "ADJ"})
 # How many tokens a role's complement may take before the comma of its apposition

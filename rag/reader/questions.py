@@ -1538,6 +1538,15 @@ def asked_role(
         role = _role_stems(match.group("fr") or match.group("en"), language)
         owner = re.search(r"([\w-]+)['’]s\s+[\w-]+\s*$", match.group())
         rest = owner.group(1) if owner else text[match.end() :]
+        if not role and match.group("en"):
+            # "the special envoy of …", "Russia's special envoy": the noun after its adjectives
+            after = text[match.end() :]
+            for noun in itertools.islice(re.finditer(r"\s+([\w-]+)", after), 2):
+                if role := _role_stems(noun.group(1), language):
+                    rest = rest if owner else after[noun.end() :]
+                    break
+        if not owner:  # « l'envoyé spécial de la Russie »: past one adjective
+            rest = re.sub(r"^\s+[\w-]+(?=\s+(?:de|du|des|d['’]|of)\b)", "", rest, flags=re.I)
         if not owner and not re.match(r"\s*(?:de|du|des|d['’]|à|au|aux|of)\b", rest, re.I):
             rest = ""  # « le secrétaire à l'Armée », « le ministre aux Armées » give it too
     elif focus is not None and FOCUS_TYPES.get(_singular(focus)) == PERSON:
