@@ -30,7 +30,7 @@ from rag.generate import (
     make_generator,
 )
 from rag.generate.base import classify
-from rag.history import standalone_parts, validate_history
+from rag.history import points_back, previous_turn, standalone_parts, validate_history
 from rag.lexical import LexicalIndex
 from rag.question import clean_question, with_question_mark
 from rag.reader import READER_LANGUAGE
@@ -288,13 +288,7 @@ class Assistant:
             InvalidQuestionError: the question is empty or too long.
             IndexNotFoundError: nothing is indexed.
         """
-        answer: Answer | None = None
-        for event in self.stream(question, history):
-            if event.answer is not None:
-                answer = event.answer
-        if answer is None:  # pragma: no cover - stream() always ends with an answer
-            raise RuntimeError("the answer stream ended without an answer")
-        return answer
+        return _final_answer(self.stream(question, history))
 
     def stream(
         self, question: str, history: list[dict[str, Any]] | None = None
@@ -339,17 +333,56 @@ class Assistant:
         if isinstance(self.translator, ApertiumTranslator):
             self.translator.close()
 
-    def _standalone(self, text: str, turns: list[dict[str, Any]]) -> tuple[str, str | None]:
+    def _standalone(
+        self, text: str, turns: list[dict[str, Any]], *, resolve: bool = True
+    ) -> tuple[str, str | None]:
         """The query to retrieve with, and the question in its own words when the query
         completes it with earlier questions (a follow-up); None when the query is the question
-        itself or an LLM's rewrite."""
+        itself or an LLM's rewrite. With ``resolve``, a follow-up that points back by a pronoun
+        (:func:`rag.history.points_back`) is completed with :meth:`_antecedent` too."""
         rewritten = self.generator.rewrite(text, turns) if turns else None
-        return (rewritten, None) if rewritten else standalone_parts(text, turns)
+        if rewritten:
+            return rewritten, None
+        query, asked = standalone_parts(text, turns)
+        if resolve and asked is not None and points_back(asked):
+            antecedent = self._antecedent(turns)
+            if antecedent is not None:
+                return standalone_parts(text, turns, antecedent=antecedent)
+        return query, asked
+
+    def _antecedent(self, turns: list[dict[str, Any]]) -> str | None:
+        """The name a follow-up's pronoun may stand for: the short answer, when it is a person,
+        place or organisation, to the previous question as this assistant answers it now
+        ("Steve Witkoff" for "Who did he meet?" after "Who drafted the plan?"). The answer is
+        derived again, never read from the history's assistant turns, which a caller may
+        forge; that previous question is read without an antecedent of its own."""
+        previous, earlier = previous_turn(turns)
+        if previous is None:
+            return None
+        try:
+            text = clean_question(previous, self.settings.max_question_chars)
+        except ValueError:
+            return None
+        language = detect_language(text)
+        text = with_question_mark(text, language)
+        answer = _final_answer(
+            self._stream(
+                text, [dict(m) for m in earlier], language, time.perf_counter(), resolve=False
+            )
+        )
+        short = answer.short_answer
+        return short.text if short is not None and short.kind in _ANTECEDENT_KINDS else None
 
     def _stream(
-        self, text: str, turns: list[dict[str, Any]], language: str, started: float
+        self,
+        text: str,
+        turns: list[dict[str, Any]],
+        language: str,
+        started: float,
+        *,
+        resolve: bool = True,
     ) -> Iterator[StreamEvent]:
-        query, asked = self._standalone(text, turns)
+        query, asked = self._standalone(text, turns, resolve=resolve)
         yield StreamEvent(kind="status", text=query)
         snapshot = self.store.snapshot()  # the store's state, read once for this question
         lexical = self.retriever.lexical(snapshot, wait=False)
@@ -545,6 +578,21 @@ def _index_reason(report: IndexReport, path: Path) -> str:
     if path.stem in report.duplicates:
         reasons.append(f"the same text is already indexed as '{report.duplicates[path.stem]}'")
     return "; ".join(reasons) or "the index did not take it (see `python -m rag index`)"
+
+
+# The kinds of short answer a later question's pronoun may stand for.
+_ANTECEDENT_KINDS = frozenset({"person", "place", "organisation"})
+
+
+def _final_answer(events: Iterable[StreamEvent]) -> Answer:
+    """The answer an answer stream ends with."""
+    answer: Answer | None = None
+    for event in events:
+        if event.answer is not None:
+            answer = event.answer
+    if answer is None:  # pragma: no cover - the stream always ends with an answer
+        raise RuntimeError("the answer stream ended without an answer")
+    return answer
 
 
 def _verified_short_answer(

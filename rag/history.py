@@ -85,14 +85,28 @@ _ASKING_WORDS = frozenset(
 )  # fmt: skip
 
 
+# An interrogative phrase and nothing else: a question word with the one noun it asks about
+# (« Combien de temps ? », « Dans quelle ville ? », "Which day?", "How long?"), no verb.
+_ASKING_PHRASE = re.compile(
+    r"^\s*(?:(?:et|and|mais|but)\s+)?(?:(?:à|a|en|dans|pour|depuis|jusqu['’]à|in|on|at|for"
+    r"|since|until)\s+)?(?:combien\s+(?:de\s+|d['’])|quel(?:le)?s?\s+|which\s+|what\s+|how\s+)"
+    r"[\w'’-]+\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def asks_only(question: str) -> bool:
     """Whether a question is an interrogative and nothing else (« Où ? », "When?", « Et
-    pourquoi ? »): it has words but no content term in French or English, so it can only ask
-    about what was said before.
+    pourquoi ? », « Combien de temps ? », "Which day?"): no content term in French or English
+    but the noun it asks about, no verb, so it can only ask about what was said before.
 
     >>> asks_only("Où ?"), asks_only("Entre qui ?"), asks_only("Où est Miami ?")
     (True, True, False)
+    >>> asks_only("Combien de temps ?"), asks_only("Qui la préside ?")
+    (True, False)
     """
+    if _ASKING_PHRASE.match(question):
+        return True
     return bool(_TOKEN.search(question)) and not any(
         set(Analyzer(language).terms(question)) - _ASKING_WORDS for language in ("fr", "en")
     )
@@ -123,10 +137,10 @@ def question_focus(message: str) -> str:
 
 def previous_user_question(history: Sequence[Mapping[str, Any]] | None) -> str | None:
     """The last user message of the history, if any."""
-    return _previous_turn(history)[0]
+    return previous_turn(history)[0]
 
 
-def _previous_turn(
+def previous_turn(
     history: Sequence[Mapping[str, Any]] | None,
 ) -> tuple[str | None, Sequence[Mapping[str, Any]]]:
     """The last user message of the history and the history before it."""
@@ -165,16 +179,37 @@ def standalone_question(
 
 
 def standalone_parts(
-    question: str, history: Sequence[Mapping[str, Any]] | None, *, turns: int = FOLLOWUP_TURNS
+    question: str,
+    history: Sequence[Mapping[str, Any]] | None,
+    *,
+    turns: int = FOLLOWUP_TURNS,
+    antecedent: str | None = None,
 ) -> tuple[str, str | None]:
     """:func:`standalone_question`, and the message's own question when the standalone one
     completes it with earlier questions (None when it is the question alone).
+
+    ``antecedent``: what a follow-up's pronoun may stand for, from the answer to the previous
+    question (« Steve Witkoff » for "Who did he meet?" after "Who drafted the plan?"); it
+    comes first in the completion. The caller derives it; nothing is read from the history's
+    assistant turns.
 
     >>> standalone_parts("Et où ?", [{"role": "user", "content": "Combien de suspects ?"}])
     ('Et où ? (Combien de suspects ?)', 'Et où ?')
     """
     query, context = _with_context(question, history, turns)
+    if context and antecedent:
+        context = [antecedent, *context]
     return (f"{query} ({' '.join(context)})", query) if context else (query, None)
+
+
+def points_back(question: str) -> bool:
+    """Whether a question points back by a pronoun or a demonstrative at someone or something
+    named before (« Qu'a-t-il dit ? », "When did that meeting take place?"), not only by the
+    inversion after a name it gives (« Dmitriev a-t-il … ? »)."""
+    query = without_request(question)
+    if _NAME.search(query):
+        query = _INVERSION.sub("", query)
+    return is_followup(query, leaning_words=_POINTING)
 
 
 def _with_context(
@@ -185,7 +220,7 @@ def _with_context(
     if focus != question:
         return without_request(focus), []
     query = without_request(question)
-    previous, earlier = _previous_turn(history)
+    previous, earlier = previous_turn(history)
     if previous is None or turns < 1 or not (is_followup(query) or asks_only(query)):
         return query, []
     previous_query, previous_context = _with_context(previous, earlier, turns - 1)

@@ -8,6 +8,7 @@ from index.sentences import split_sentences
 from rag.history import (
     asks_only,
     is_followup,
+    points_back,
     question_focus,
     standalone_parts,
     standalone_question,
@@ -97,7 +98,10 @@ def test_a_follow_up_still_reads_the_previous_question() -> None:
 @pytest.mark.parametrize(
     "question",
     ["Où ?", "When?", "Et quand ?", "Why?", "Combien ?", "Entre qui ?", "Depuis quand ?",
-     "Jusqu'à quand ?", "Chez qui ?", "Between whom?", "Since when?"],
+     "Jusqu'à quand ?", "Chez qui ?", "Between whom?", "Since when?",
+     # a question word with the one noun it asks about, no verb
+     "Combien de temps ?", "How long?", "Quelle date ?", "Which day?", "Dans quelle ville ?",
+     "In which city?"],
 )  # fmt: skip
 def test_a_bare_interrogative_asks_about_the_previous_question(question: str) -> None:
     history = [
@@ -113,8 +117,9 @@ def test_a_bare_interrogative_asks_about_the_previous_question(question: str) ->
 
 @pytest.mark.parametrize(
     "question",
-    ["Où est Miami ?", "Hello?", "Where exactly?", "?", "Depuis quand Witkoff négocie-t-il ?"],
-)
+    ["Où est Miami ?", "Hello?", "Where exactly?", "?", "Depuis quand Witkoff négocie-t-il ?",
+     "Combien de temps a duré le vol ?", "Qui la préside ?", "Which day did Witkoff fly?"],
+)  # fmt: skip
 def test_a_question_with_a_content_word_is_not_a_bare_interrogative(question: str) -> None:
     assert not asks_only(question)
 
@@ -195,3 +200,35 @@ def test_a_follow_up_of_a_follow_up_carries_the_question_both_lean_on() -> None:
     assert standalone_question("Et lui (Witkoff) ?", history[:2]) == (
         "Et lui (Witkoff) ? (Qui est Kirill Dmitriev ?)"
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "pointing"),
+    [
+        ("Qu'a-t-il dit de l'initiative britannique ?", True),
+        ("Who did he discuss it with?", True),
+        ("When did that meeting take place?", True),
+        ("Can you tell me what she is calling for now?", True),
+        # the inversion after a name the question gives points at no one before
+        ("Dmitriev a-t-il rencontré Witkoff ?", False),
+        ("Qui dirige les négociations ?", False),
+        ("Et quand ?", False),
+    ],
+)
+def test_a_question_points_back_by_a_pronoun(question: str, pointing: bool) -> None:
+    assert points_back(question) is pointing
+
+
+def test_the_antecedent_comes_first_in_the_completion() -> None:
+    history = [
+        {"role": "user", "content": "Qui a dirigé la rédaction du plan ?"},
+        {"role": "assistant", "content": "Steve Witkoff."},
+    ]
+    question = "Avec qui en a-t-il discuté ?"
+    assert standalone_parts(question, history, antecedent="Steve Witkoff") == (
+        f"{question} (Steve Witkoff Qui a dirigé la rédaction du plan ?)",
+        question,
+    )
+    # a question that stands alone takes none
+    alone = "Qui dirige les négociations ?"
+    assert standalone_parts(alone, history, antecedent="Steve Witkoff") == (alone, None)
