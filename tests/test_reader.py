@@ -2089,6 +2089,22 @@ def test_typed_refuses_what_a_person_said_with_a_sentence_where_they_do_not_spea
     assert quotes_speaker(answered) and refusal_allows("typed", answered)
 
 
+def test_what_a_person_said_needs_a_sentence_reporting_words_when_it_does_not_name_them(
+    reader: Reader,
+) -> None:
+    """Not named in the best sentence, the speaker may be « il » or a role; but a sentence that
+    reports no one's words (no verb of saying, no quotation) does not hold what they said."""
+    question = "Qu'a répondu Zelensky au plan en 28 points ?"
+    silent = (
+        "Le plan, qui comprend 28 points répartis en quatre catégories, vise à aborder la paix."
+    )
+    pronoun = "Il a rejeté le plan en 28 points, affirmant qu'il n'était pas viable."
+    refused = _typed_reading(reader, question, silent, 0.1)
+    assert refused.question.speaker == "zelensky"
+    assert not quotes_speaker(refused) and not refusal_allows("typed", refused)
+    assert quotes_speaker(_typed_reading(reader, question, pronoun, 0.1))
+
+
 @pytest.mark.parametrize(
     ("question", "actor"),
     [

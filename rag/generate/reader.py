@@ -78,6 +78,7 @@ from rag.reader.questions import (
     counts_asked_thing,
     gives_reason,
     opens_on_person_noun,
+    reports_speech,
     role_speaks,
     speaks,
 )
@@ -276,7 +277,9 @@ def quotes_speaker(reading: Reading) -> bool:
     speaker = reading.question.speaker
     if best is None or speaker is None:
         return True
-    if speaks(best.candidate.text, best.annotation, speaker) is not False:
+    said = speaks(best.candidate.text, best.annotation, speaker)
+    # Not named there, the speaker may be « il » or a role, in a sentence reporting words.
+    if said or (said is None and reports_speech(best.candidate.text)):
         return True
     return ReaderGenerator._speaker_instead(reading) is not None
 

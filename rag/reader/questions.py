@@ -312,6 +312,12 @@ def _reports_speech(token: str, word: str) -> bool:
     return token in _QUOTE_MARKS or word in _SPEECH_WORDS or word.startswith(_SPEECH_STEMS)
 
 
+def reports_speech(sentence: str) -> bool:
+    """Whether a sentence reports anyone's words: a quotation mark or a verb of saying."""
+    tokens, folded = _speech_tokens(sentence)
+    return any(_reports_speech(t, w) for (t, _), w in zip(tokens, folded, strict=True))
+
+
 def _speech_tokens(sentence: str) -> tuple[list[tuple[str, int]], list[str]]:
     """The tokens of a sentence with their offsets, and the same tokens folded."""
     tokens = [(m.group(), m.start()) for m in _SPEECH_TOKEN.finditer(sentence)]
