@@ -2122,10 +2122,13 @@ def test_what_a_person_said_needs_a_sentence_reporting_words_when_it_does_not_na
         ("Did Trump's envoy meet Zelensky?", None),
         # Not a yes/no question.
         ("Qui a rencontré Zelensky ?", None),
-        # An inverted question opened by a question word asks where, when, with whom.
-        ("Où Witkoff a-t-il rencontré Dmitriev ?", None),
-        ("Quand Poutine a-t-il parlé à Trump ?", None),
+        # When and where something was done asks about its doer too.
+        ("Où Witkoff a-t-il rencontré Dmitriev ?", "witkoff"),
+        ("Quand Poutine a-t-il parlé à Trump ?", "poutine"),
+        ("When did Zelensky receive the plan?", "zelensky"),
+        # Other question words ask with whom, how many…
         ("Avec qui Witkoff a-t-il discuté du plan ?", None),
+        ("Combien de jours Witkoff a-t-il passés à Miami ?", None),
     ],
 )
 def test_a_yes_no_question_about_what_a_named_person_did(question: str, actor: str | None) -> None:
@@ -2179,6 +2182,11 @@ def test_a_name_after_avec_acts_with_the_other_person_the_question_names(
     other = "Witkoff a discuté avec le conseiller de Zelensky, Roustem Oumierov."
     reading = _typed_reading(reader, "Zelensky a-t-il approuvé le plan ?", other, 0.1)
     assert not names_actor(reading)
+    # The same for a where- or when-question: its subject did it, with the other or not.
+    where = _typed_reading(reader, "Où Witkoff a-t-il rencontré Dmitriev ?", sentence, 0.1)
+    assert where.question.actor == "witkoff" and names_actor(where)
+    when = _typed_reading(reader, "Quand Zelensky a-t-il reçu le plan ?", other, 0.1)
+    assert when.question.actor == "zelensky" and not names_actor(when)
 
 
 def test_a_question_typed_without_accents_gets_them_back(annotator: Annotator) -> None:

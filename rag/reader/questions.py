@@ -596,14 +596,22 @@ _ASKS_ACTOR = (
 _AFTER_ACTOR = re.compile(r"^(?:\s+[a-zà-ÿ][\w’'-]*|-t-(?:il|elle)\b|\s*$)")
 
 
+# A when- or where-question asks about what its named subject did, as a yes/no question does.
+_WHEN_WHERE = re.compile(r"^(?:quand|où|when|where)\s+", re.I)
+
+
 def asked_actor(text: str) -> str | None:
-    """The named person a yes/no question asks about as its subject, as the last word of
-    their name, folded; None for other questions, a role, or a name inside a longer subject.
+    """The named person a yes/no question, or a when- or where-question, asks about as its
+    subject (« Quand Zelensky a-t-il reçu le plan ? »), as the last word of their name,
+    folded; None for other questions, a role, or a name inside a longer subject.
 
     >>> asked_actor("Did Zelensky approve the plan?"), asked_actor("Did the US official say so?")
     ('zelensky', None)
+    >>> asked_actor("Quand Zelensky a-t-il reçu le plan ?"), asked_actor("Where did Witkoff go?")
+    ('zelensky', 'witkoff')
     """
     question = re.sub(rf"^{_LEADING_CONJUNCTION}", "", text.strip(), flags=re.I)
+    question = _WHEN_WHERE.sub("", question, count=1)
     for pattern in _ASKS_ACTOR:
         match = pattern.search(question)
         if match is None:
