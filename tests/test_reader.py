@@ -389,6 +389,12 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
         # the subject of the question's verb past an apposition (which the small model ends
         # on a verb it tags as a noun)
         ("Qui a dirigé la rédaction du plan ?", ENVOYS, "Steve Witkoff"),
+        # with whom: the name after « avec », not the one completing a noun there
+        ("Avec qui Steve Witkoff a-t-il discuté ?", ENVOYS, "Kirill Dmitriev"),
+        ("Avec qui Witkoff a-t-il discuté du plan à Miami ?",
+         "Un fonctionnaire a indiqué que Witkoff avait discuté du plan avec le conseiller à la "
+         "sécurité nationale de Zelensky, Roustem Oumierov, lors d'une réunion à Miami.",
+         "Roustem Oumierov"),
     ],
 )  # fmt: skip
 def test_short_answer_is_a_span_of_the_sentence(

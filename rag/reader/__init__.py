@@ -64,6 +64,7 @@ from rag.reader.questions import (
     QuestionInfo,
     analyze_question,
     answer_type,
+    asked_preposition,
     asks_who_did,
     counts_asked_thing,
     counts_other_thing,
@@ -476,6 +477,26 @@ def _subject_of(annotation: Annotation, entity: Entity, anchors: list[int]) -> b
     return False
 
 
+# How many tokens of a noun phrase may stand between a preposition and the name it introduces
+# (« avec le conseiller à la sécurité nationale de Zelensky, Roustem Oumierov »).
+_PREPOSITION_TOKENS = 10
+_NOUN_PHRASE_POS = frozenset({"DET", "NOUN", "ADJ", "ADP", "PROPN"})
+
+
+def _after_preposition(
+    annotation: Annotation, entity: Entity, prepositions: tuple[str, ...]
+) -> bool:
+    """Whether a name comes after one of ``prepositions`` (folded), maybe past a noun phrase
+    describing them (« avec le conseiller … de Zelensky, Roustem Oumierov »)."""
+    before = [t for t in annotation.pos if t[3] <= entity.start][-_PREPOSITION_TOKENS:]
+    for word, pos, _, _ in reversed(before):
+        if fold(word) in prepositions:
+            return True
+        if pos not in _NOUN_PHRASE_POS and word != ",":
+            return False
+    return False
+
+
 def _quoted(sentence: str, annotation: Annotation, entity: Entity) -> bool:
     """Whether the sentence quotes the person ``entity`` names (:func:`speaks`)."""
     words = entity.text.split()
@@ -557,6 +578,7 @@ def _typed_short_answer(
             del wholes[whole]
     parts = {part: whole for whole, part in wholes.items()}
     holder = role_holder(annotation, question) if kind == PERSON else None
+    preposition = asked_preposition(question.text) if kind == PERSON else ()
     asked_source = question.source if kind == NUMBER else ()
     # « Rustem Umerov, secrétaire du Conseil … » is no answer to « Qui est le secrétaire à
     # l'Armée ? »: he holds the role of something else.
@@ -578,6 +600,13 @@ def _typed_short_answer(
             value += 1.0  # « le maire de Saint-Aurèle, François Kerbrat » for "Qui est le maire ?"
         if kind == PERSON and _subject_of(annotation, entity, anchors):
             value += 0.5  # "Dmitriev a précisé …" for "Qui a précisé … ?"
+        if (
+            kind == PERSON
+            and preposition
+            and _after_preposition(annotation, entity, preposition)
+            and not _completes_noun(annotation, entity)  # not « avec le conseiller de Zelensky »
+        ):
+            value += 0.5  # « … avec Kirill Dmitriev » for « Avec qui a-t-il discuté ? »
         if kind == DATE:
             value += 0.1 * len(entity.text.split()) + (0.5 if re.search(r"\d", span) else 0.0)
             if entity.label == EVENT_TIME:

@@ -650,6 +650,37 @@ def asks_who_did(text: str) -> bool:
     return _WHO_DID.match(text) is not None
 
 
+# « Avec qui … ? », « À qui … ? », "With whom …?", "Who did he meet with?": the preposition
+# the asked person comes after, as the articles write it.
+_PREPOSITION_WHO = re.compile(
+    rf"^\s*(?:{_LEADING_CONJUNCTION})?(?P<fr>avec|à|a|par|pour|contre|chez)\s+qui\b"
+    rf"|^\s*(?:{_LEADING_CONJUNCTION})?(?P<en>with|to|by|for|against)\s+whom\b"
+    r"|^\s*(?:and\s+)?who(?:m)?\b[^?(]*?\s(?P<end>with|to|by|for|against)\s*\?",
+    re.I,
+)
+_EN_PREPOSITIONS = {
+    "with": ("avec",), "to": ("a", "au", "aux"), "by": ("par",), "for": ("pour",),
+    "against": ("contre",),
+}  # fmt: skip
+
+
+def asked_preposition(text: str) -> tuple[str, ...]:
+    """The French prepositions the person a question asks for follows (folded): ``("avec",)``
+    for « Avec qui Witkoff a-t-il discuté ? » and "Who did he discuss it with?"; () for
+    other questions.
+
+    >>> asked_preposition("Avec qui a-t-il parlé ?"), asked_preposition("Who met Witkoff?")
+    (('avec',), ())
+    """
+    match = _PREPOSITION_WHO.match(text)
+    if match is None:
+        return ()
+    if match.group("fr"):
+        word = fold(match.group("fr"))
+        return ("a", "au", "aux") if word == "a" else (word,)
+    return _EN_PREPOSITIONS[(match.group("en") or match.group("end")).lower()]
+
+
 def acts(
     sentence: str, annotation: Annotation, actor: str, partners: Sequence[tuple[str, ...]] = ()
 ) -> bool | None:
