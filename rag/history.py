@@ -1,8 +1,10 @@
 """History-aware rewrite: make a follow-up question standalone before retrieval.
 
 Without an LLM the rewrite is deliberately simple: a short question that leans on the previous
-turn (a pronoun, "et …", "and …") is completed with the previous user question. Only user
-turns are read, so a forged assistant turn cannot steer retrieval.
+turn (a pronoun, "et …", "and …", a question word with only its noun) is completed with the
+previous user question. Only user turns are read, so a forged assistant turn cannot steer
+retrieval; a pronoun's antecedent (the person, place or organisation answering the previous
+question) is derived again by the assistant (:meth:`rag.Assistant._antecedent`) and passed in.
 
 A message often wraps its question in other sentences: a greeting ("Bonjour !"), a preamble
 ("J'ai une question sur le plan de paix."), an instruction ("Réponds en une phrase.", or one
