@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -99,6 +100,9 @@ class Assistant:
         judge: The support judge for verification (default ``rag.support.SupportJudge``).
     """
 
+    # How many recent questions' short answers are kept for the follow-ups' pronouns.
+    RECENT_SHORT_ANSWERS = 256
+
     def __init__(
         self,
         settings: Settings | None = None,
@@ -145,6 +149,12 @@ class Assistant:
         self._index_lock = threading.Lock()
         self._translation_pool: ThreadPoolExecutor | None = None
         self._translation_lock = threading.Lock()
+        # Short answers of recent questions read without an antecedent, for the pronouns of the
+        # follow-ups that come next in a chat (see _antecedent).
+        self._recent_short: OrderedDict[tuple[str | None, str, tuple[str, ...]], str | None] = (
+            OrderedDict()
+        )
+        self._recent_lock = threading.Lock()
         self._labels: tuple[LexicalIndex, dict[str, str]] | None = None
         if committed == 0 and self.settings.auto_index:
             self.index()
@@ -334,28 +344,31 @@ class Assistant:
             self.translator.close()
 
     def _standalone(
-        self, text: str, turns: list[dict[str, Any]], *, resolve: bool = True
-    ) -> tuple[str, str | None]:
-        """The query to retrieve with, and the question in its own words when the query
-        completes it with earlier questions (a follow-up); None when the query is the question
-        itself or an LLM's rewrite. With ``resolve``, a follow-up that points back by a pronoun
-        (:func:`rag.history.points_back`) is completed with :meth:`_antecedent` too."""
+        self, text: str, turns: list[dict[str, Any]], snapshot: Snapshot, *, resolve: bool = True
+    ) -> tuple[str, str | None, bool]:
+        """The query to retrieve with; the question in its own words when the query completes
+        it with earlier questions (a follow-up), None when the query is the question itself or
+        an LLM's rewrite; and whether an antecedent completes it. With ``resolve``, a follow-up
+        that points back by a pronoun (:func:`rag.history.points_back`) is completed with
+        :meth:`_antecedent` too."""
         rewritten = self.generator.rewrite(text, turns) if turns else None
         if rewritten:
-            return rewritten, None
+            return rewritten, None, False
         query, asked = standalone_parts(text, turns)
         if resolve and asked is not None and points_back(asked):
-            antecedent = self._antecedent(turns)
+            antecedent = self._antecedent(turns, snapshot)
             if antecedent is not None:
-                return standalone_parts(text, turns, antecedent=antecedent)
-        return query, asked
+                return *standalone_parts(text, turns, antecedent=antecedent), True
+        return query, asked, False
 
-    def _antecedent(self, turns: list[dict[str, Any]]) -> str | None:
+    def _antecedent(self, turns: list[dict[str, Any]], snapshot: Snapshot) -> str | None:
         """The name a follow-up's pronoun may stand for: the short answer, when it is a person,
         place or organisation, to the previous question as this assistant answers it now
         ("Steve Witkoff" for "Who did he meet?" after "Who drafted the plan?"). The answer is
         derived again, never read from the history's assistant turns, which a caller may
-        forge; that previous question is read without an antecedent of its own."""
+        forge; that previous question is read without an antecedent of its own. In a chat the
+        previous question was just answered: its short answer is remembered (the last
+        :attr:`RECENT_SHORT_ANSWERS`), by store revision, question and earlier user turns."""
         previous, earlier = previous_turn(turns)
         if previous is None:
             return None
@@ -365,13 +378,23 @@ class Assistant:
             return None
         language = detect_language(text)
         text = with_question_mark(text, language)
-        answer = _final_answer(
-            self._stream(
-                text, [dict(m) for m in earlier], language, time.perf_counter(), resolve=False
-            )
+        history = [dict(m) for m in earlier]
+        key = _recent_key(snapshot, text, history)
+        with self._recent_lock:
+            if key in self._recent_short:
+                return self._recent_short[key]
+        events = self._stream(
+            text, history, language, time.perf_counter(), snapshot=snapshot, resolve=False
         )
-        short = answer.short_answer
-        return short.text if short is not None and short.kind in _ANTECEDENT_KINDS else None
+        return _antecedent_of(_final_answer(events))
+
+    def _remember_short(self, key: tuple[str | None, str, tuple[str, ...]], answer: Answer) -> None:
+        """Keep the antecedent a question's answer gives (see :meth:`_antecedent`)."""
+        with self._recent_lock:
+            self._recent_short[key] = _antecedent_of(answer)
+            self._recent_short.move_to_end(key)
+            while len(self._recent_short) > self.RECENT_SHORT_ANSWERS:
+                self._recent_short.popitem(last=False)
 
     def _stream(
         self,
@@ -380,11 +403,13 @@ class Assistant:
         language: str,
         started: float,
         *,
+        snapshot: Snapshot | None = None,
         resolve: bool = True,
     ) -> Iterator[StreamEvent]:
-        query, asked = self._standalone(text, turns, resolve=resolve)
+        # The store's state, read once for this question (and the earlier one it leans on).
+        snapshot = snapshot or self.store.snapshot()
+        query, asked, completed = self._standalone(text, turns, snapshot, resolve=resolve)
         yield StreamEvent(kind="status", text=query)
-        snapshot = self.store.snapshot()  # the store's state, read once for this question
         lexical = self.retriever.lexical(snapshot, wait=False)
         query, asked = self._cased_before_search(query, asked, language)
         # The question is read and translated while it is embedded and searched.
@@ -418,7 +443,10 @@ class Assistant:
         generator = self.generator if passages else self.offline
         offline = isinstance(generator, ExtractiveGenerator | ReaderGenerator)
         fallback = None if offline else self.offline
-        yield from self._answer(context, generator, request, fallback)
+        for event in self._answer(context, generator, request, fallback):
+            if event.answer is not None and not completed:
+                self._remember_short(_recent_key(snapshot, text, turns), event.answer)
+            yield event
 
     @staticmethod
     def _rewritten(
@@ -582,6 +610,23 @@ def _index_reason(report: IndexReport, path: Path) -> str:
 
 # The kinds of short answer a later question's pronoun may stand for.
 _ANTECEDENT_KINDS = frozenset({"person", "place", "organisation"})
+
+
+def _recent_key(
+    snapshot: Snapshot, text: str, turns: Sequence[Mapping[str, Any]]
+) -> tuple[str | None, str, tuple[str, ...]]:
+    """What a question's antecedent depends on: the store's revision, the question and the
+    user turns before it (the assistant's are never read)."""
+    users = tuple(
+        str(m.get("content")) for m in turns if m.get("role") == "user" and m.get("content")
+    )
+    return snapshot.revision, text, users
+
+
+def _antecedent_of(answer: Answer) -> str | None:
+    """An answer's short answer when a later pronoun may stand for it (a name), else None."""
+    short = answer.short_answer
+    return short.text if short is not None and short.kind in _ANTECEDENT_KINDS else None
 
 
 def _final_answer(events: Iterable[StreamEvent]) -> Answer:

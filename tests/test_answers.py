@@ -146,6 +146,35 @@ def test_a_pronoun_of_a_follow_up_stands_for_the_previous_answer(assistant: Any)
     assert ("002_85cd408fc1a49feb", 10) in {(c.article_id, c.paragraph) for c in follow.citations}
 
 
+def test_in_a_chat_the_previous_answer_is_not_derived_twice(
+    assistant: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The antecedent of a chat's follow-up comes from the answer the assistant just gave: the
+    previous question is not answered again, and the follow-up reads as when it is."""
+    question = "Qui a dirigé la rédaction du plan ?"
+    cold = assistant.ask("Avec qui en a-t-il discuté ?", history=[
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": "…"},
+    ])  # fmt: skip
+    first = assistant.ask(question)
+    passes: list[str] = []
+    inner = assistant._stream
+
+    def counted(text: str, *args: Any, **kwargs: Any) -> Any:
+        passes.append(text)
+        return inner(text, *args, **kwargs)
+
+    monkeypatch.setattr(assistant, "_stream", counted)
+    history = [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": first.answer},
+    ]
+    follow = assistant.ask("Avec qui en a-t-il discuté ?", history=history)
+    assert passes == ["Avec qui en a-t-il discuté ?"]
+    assert follow.query == cold.query and "Steve Witkoff" in follow.query
+    assert follow.answer == cold.answer
+
+
 @pytest.mark.parametrize(
     "wrapped",
     [
