@@ -389,6 +389,11 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
         # the subject of the question's verb past an apposition (which the small model ends
         # on a verb it tags as a noun)
         ("Qui a dirigé la rédaction du plan ?", ENVOYS, "Steve Witkoff"),
+        # a name the small model tags MISC after a person's title is that person
+        ("Qui est l'assistant de Poutine pour les affaires internationales ?",
+         "La première conversation a eu lieu entre l’envoyé spécial du président américain Steve "
+         "Witkoff et l’assistant du président russe pour les affaires internationales Yuri "
+         "Ushakov.", "Yuri Ushakov"),
         # with whom: the name after « avec », not the one completing a noun there
         ("Avec qui Steve Witkoff a-t-il discuté ?", ENVOYS, "Kirill Dmitriev"),
         ("Avec qui Witkoff a-t-il discuté du plan à Miami ?",
@@ -438,6 +443,18 @@ def test_who_did_it_is_not_a_name_completing_a_noun(
 )  # fmt: skip
 def test_a_ratio_is_one_number(text: str, numbers: list[str]) -> None:
     assert [e.text for e in regex_entities(text) if e.label == NUMBER] == numbers
+
+
+def test_a_name_after_a_persons_title_is_a_person(annotator: Annotator) -> None:
+    titled = (
+        "Il a parlé à l’assistant du président russe pour les affaires internationales Yuri "
+        "Ushakov."
+    )
+    labels = {e.text: e.label for e in annotator.annotate(titled).entities}
+    assert labels.get("Yuri Ushakov") == PERSON
+    # Capitalised words after a thing's noun are no person.
+    thing = "Les six bijoux Art Nouveau étaient exposés depuis juin."
+    assert all(e.label != PERSON for e in annotator.annotate(thing).entities)
 
 
 def test_a_participle_opening_a_sentence_is_no_name(annotator: Annotator) -> None:

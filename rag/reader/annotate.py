@@ -615,6 +615,7 @@ class Annotator:
         pos = tuple(
             (fold(t.text), t.pos_, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space
         )
+        entities = [_titled_person(entity, pos) for entity in entities]
         return Annotation(words, lemmas, tuple(entities), pos)
 
     def annotate_many(self, texts: Sequence[str]) -> list[Annotation]:
@@ -749,6 +750,32 @@ def _opening_participle(span: Any) -> bool:
 
 
 _CAPITALISED_WORD = re.compile(r"\b[A-ZÀ-Ý][\w-]+", re.UNICODE)
+
+
+_PERSON_TITLES = frozenset(fold(noun) for noun in NAMED_PERSON_WORDS.split()) | {
+    "assistant", "assistante", "secretaire", "porte-parole", "chef", "patron", "patronne",
+}  # fmt: skip
+# How many tokens of a title's complement may stand between a person's noun and their name
+# (« l'assistant du président russe pour les affaires internationales Yuri Ushakov »).
+_TITLE_TOKENS = 8
+
+
+def _titled_person(entity: Entity, pos: Sequence[tuple[str, str, int, int]]) -> Entity:
+    """A name of two to four capitalised words that the small model tags MISC, right after a
+    person's title and its complement (« l'assistant du président russe pour les affaires
+    internationales Yuri Ushakov »), as a person; any other entity as it is."""
+    words = entity.text.split()
+    if entity.label != "MISC" or not 2 <= len(words) <= 4:
+        return entity
+    if not all(word[:1].isupper() for word in words):
+        return entity
+    before = [t for t in pos if t[3] <= entity.start][-_TITLE_TOKENS:]
+    for word, part, _, _ in reversed(before):
+        if word.rstrip("s") in _PERSON_TITLES and part in ("NOUN", "VERB", "ADJ"):
+            return dataclasses.replace(entity, label="PER")  # « envoyé » may be tagged a verb
+        if part not in ("NOUN", "ADJ", "ADP", "DET"):
+            return entity
+    return entity
 
 
 def with_known_persons(texts: Sequence[str], annotations: Sequence[Annotation]) -> list[Annotation]:
