@@ -2495,6 +2495,12 @@ def test_a_sentence_leaves_the_focus_vague(sentence: str, focus: str, expected: 
         ("What was Driscoll's position?", "driscoll"),
         ("Quelle est la fonction du plan ?", None),
         ("What is the plan's position on NATO?", None),
+        # what a named body is, asked the same way
+        ("Qu'est-ce qu'Axios ?", "axios"),
+        ("What is Axios?", "axios"),
+        ("What is NATO?", "nato"),  # a name in capitals is one word, not letters
+        ("Qu'est-ce que le plan ?", None),
+        ("What is the plan?", None),
     ],
 )  # fmt: skip
 def test_a_question_asking_who_a_named_person_is(question: str, identity: str | None) -> None:
@@ -2551,6 +2557,19 @@ def test_who_a_person_is_is_answered_by_the_sentence_that_describes_them(reader:
     assert (
         ReaderGenerator._described_instead(_rated(other, {"M. Ouchakov": 0.9, "La": 0.1})) is None
     )
+
+
+def test_what_a_named_body_is_is_answered_by_the_sentence_that_describes_it(
+    reader: Reader,
+) -> None:
+    text = (
+        "Axios écrit qu'un plan en 28 points a été élaboré. "
+        "C'est ce qu'affirme le portail d'information américain Axios."
+    )
+    for question in ("Qu'est-ce qu'Axios ?", "What is Axios?"):
+        reading = _typed_reading(reader, question, text, 0.1)
+        instead = ReaderGenerator._described_instead(_rated(reading, {"Axios": 0.9, "C'": 0.1}))
+        assert instead is not None and instead.candidate.text.startswith("C'est")
 
 
 @pytest.mark.parametrize(

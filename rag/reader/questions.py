@@ -1086,12 +1086,14 @@ _EN_TYPE_RULES = (
     (re.compile(r"\bwho(?:m|se)?\b", re.I), PERSON),
 )  # fmt: skip
 # "Qui est Kirill Dmitriev ?" / "Who is Yuri Ushakov?" ask who that person is (a role, a
-# description), not for a person: the only person in the answer is the one already named.
+# description), not for a person: the only person in the answer is the one already named;
+# « Qu'est-ce qu'Axios ? » / "What is Axios?" what that body is.
 # Anchored at the start: a follow-up's query ends with the previous question in brackets.
 _IDENTITY = re.compile(
     r"^\s*(?i:(?:et|and|mais|but|alors|so),?\s+)?"
-    r"(?i:qui\s+(?:est|était|sont|étaient)(?:-(?:il|elle|ce))?|who\s+(?:is|was|are|were))\s+"
-    r"(?:(?:[A-ZÀ-Ý][\w'’.-]*|de|du|van|von|al|bin|ben)\s*)*(?P<last>[A-ZÀ-Ý][\w'’.-]*)\s*(?:[?,]|$)"
+    r"(?i:(?:qui\s+(?:est|était|sont|étaient)(?:-(?:il|elle|ce))?|who\s+(?:is|was|are|were)"
+    r"|qu['’]est-ce\s+que|what\s+(?:is|was))\s+|qu['’]est-ce\s+qu['’]\s*)"
+    r"(?:(?:[A-ZÀ-Ý][\w'’.-]*|de|du|van|von|al|bin|ben)\s+)*(?P<last>[A-ZÀ-Ý][\w'’.-]*)\s*(?:[?,]|$)"
 )
 
 
