@@ -1010,8 +1010,9 @@ UMEROV = (
         ("Qui est le secrétaire à l'Armée américaine ?", ("armee", "americaine")),
         ("Qui est le secrétaire de l'Armée américaine ?", ("armee", "americaine")),
         ("Qui est le maire de Saint-Aurèle ?", ("saint", "aurele")),
-        # past an adjective of the role
+        # past an adjective of the role, not a participle with a complement of its own
         ("Qui est l'envoyé spécial de la Russie ?", ("russie",)),
+        ("Qui est la procureure chargée de l'affaire ?", ()),
     ],
 )
 def test_what_the_asked_role_is_of(annotator: Annotator, question: str, role_of: tuple) -> None:

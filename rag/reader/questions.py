@@ -1592,8 +1592,14 @@ def asked_role(
                 if role := _role_stems(noun.group(1), language):
                     rest = rest if owner else after[noun.end() :]
                     break
-        if not owner:  # « l'envoyé spécial de la Russie »: past one adjective
-            rest = re.sub(r"^\s+[\w-]+(?=\s+(?:de|du|des|d['’]|of)\b)", "", rest, flags=re.I)
+        if not owner:  # « l'envoyé spécial de la Russie »: past one adjective, not a
+            # participle, whose own complement it is (« la procureure chargée de l'affaire »)
+            rest = re.sub(
+                r"^\s+(?![\w-]+(?:é|ée|és|ées)\s)[\w-]+(?=\s+(?:de|du|des|d['’]|of)\b)",
+                "",
+                rest,
+                flags=re.I,
+            )
         if not owner and not re.match(r"\s*(?:de|du|des|d['’]|à|au|aux|of)\b", rest, re.I):
             rest = ""  # « le secrétaire à l'Armée », « le ministre aux Armées » give it too
     elif focus is not None and FOCUS_TYPES.get(_singular(focus)) == PERSON:
