@@ -103,6 +103,7 @@ from rag.types import Passage
 
 pytestmark = pytest.mark.unit
 
+SPOKESMAN = "Pour Karim Benhaddou, porte-parole de SUD-Rail dans la région, l'offre ne règle rien."
 ENVOYS = (
     "Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction et a engagé des "
     "discussions approfondies avec Kirill Dmitriev, l’envoyé spécial de la Russie pour l’Ukraine."
@@ -970,6 +971,10 @@ def test_a_question_asking_who_holds_a_role(
         ("Which American envoy is leading the drafting of the plan with Russia?", ENVOYS,
          "Steve Witkoff"),
         ("Qui est l'envoyé de Trump ?", ENVOYS, "Steve Witkoff"),
+        # a hyphenated body is read by its parts too; another one's spokesman is not its own
+        ("Qui est le porte-parole de SUD-Rail ?", SPOKESMAN, "Karim Benhaddou"),
+        ("Who is the SUD-Rail spokesman?", SPOKESMAN, "Karim Benhaddou"),
+        ("Who is the Kremlin spokesman?", SPOKESMAN, None),
     ],
 )  # fmt: skip
 def test_a_sentence_naming_the_holder_of_the_asked_role(
@@ -1025,6 +1030,9 @@ def test_what_the_asked_role_is_of(annotator: Annotator, question: str, role_of:
         ("Who is the special envoy of Russia for Ukraine?", ("envoy",), ("russia", "ukraine")),
         ("Who is Russia's special envoy?", ("envoy",), ("russia",)),
         ("Who is the new mayor?", ("maire",), ()),
+        # a name before the role says whose it is, a nationality says nothing of it
+        ("Who is the Kremlin spokesman?", ("porte",), ("kremlin",)),
+        ("Who is the American envoy?", ("envoy",), ()),
         ("Who is the man in charge?", (), ()),
     ],
 )
@@ -2074,6 +2082,10 @@ def test_a_question_asking_what_a_named_person_said(question: str, speaker: str 
         ("Les représentants du Kremlin ont décrit cette fuite comme une tentative de nuire aux "
          "négociations.", "kremlin", True),
         ("« Rien n'a changé », a déclaré le porte-parole du Kremlin.", "kremlin", True),
+        # An inverted speech verb the small model tags an adjective (« a réagi »), its speaker
+        # in apposition to a role after it.
+        ("« C'est notre histoire », a réagi le maire de Saint-Aurèle, François Kerbrat.",
+         "kerbrat", True),
         # The agent of a passive speech verb speaks.
         ("L'objectif a été exposé à Axios par l'envoyé spécial russe Kirill Dmitriev : « La "
          "sécurité doit être durable. »", "dmitriev", True),

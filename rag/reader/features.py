@@ -208,7 +208,10 @@ def _same_owner(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int
 
 
 def _owner_words(owner: Sequence[tuple[str, str, int, int]]) -> WordSet:
-    return WordSet([w for w, pos, _, _ in owner if pos in ("NOUN", "PROPN", "ADJ", "X")])
+    """The content words of a role's complement, a hyphenated name also by its parts
+    (« SUD-Rail » for the question's ``sud``, ``rail``)."""
+    words = [w for w, pos, _, _ in owner if pos in ("NOUN", "PROPN", "ADJ", "X")]
+    return WordSet(words + [part for w in words if "-" in w for part in w.split("-") if part])
 
 
 def role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:

@@ -766,7 +766,9 @@ def _apposition_speaks(
     « conseiller » is no speech verb)."""
 
     def says(k: int) -> bool:
-        return speech[k] and tokens[k][1] in verbs
+        # After an auxiliary a speech word is the verb, whatever the tagger says (« a réagi »:
+        # an adjective to the small model).
+        return speech[k] and (tokens[k][1] in verbs or (k > 0 and folded[k - 1] in AUXILIARIES))
 
     k = name + 1
     if k < len(tokens) and tokens[k][0] != ",":
@@ -1318,6 +1320,9 @@ _METONYMS = {
 }  # fmt: skip
 # English nationality adjectives ("the Italian press"): a name of the question only in English.
 _EN_DEMONYM = re.compile(r"(?:ian|ese|ish|ean)$")
+# Nationality adjectives more broadly ("American", "French", "Swiss", "Israeli"), which say
+# where a role holder is from, not whose role it is.
+_EN_NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|can|ch|ss|i)$", re.I)
 # English words written with a capital wherever they stand: the countries, capitals and
 # nationalities the reader translates, the months (not "may" and "march": also verbs) and the
 # days of the week.
@@ -1586,12 +1591,19 @@ def asked_role(
         owner = re.search(r"([\w-]+)['’]s\s+[\w-]+\s*$", match.group())
         rest = owner.group(1) if owner else text[match.end() :]
         if not role and match.group("en"):
-            # "the special envoy of …", "Russia's special envoy": the noun after its adjectives
+            # "the special envoy of …", "Russia's special envoy": the noun after its adjectives;
+            # a name before it is whose role it is ("the Kremlin spokesman"), a nationality not
             after = text[match.end() :]
+            before = [match.group("en")]
             for noun in itertools.islice(re.finditer(r"\s+([\w-]+)", after), 2):
                 if role := _role_stems(noun.group(1), language):
-                    rest = rest if owner else after[noun.end() :]
+                    names = [w for w in before if w[:1].isupper() and not _EN_NATIONALITY.search(w)]
+                    if names and not owner:
+                        owner, rest = match, names[-1]
+                    elif not owner:
+                        rest = after[noun.end() :]
                     break
+                before.append(noun.group(1))
         if not owner:  # « l'envoyé spécial de la Russie »: past one adjective, not a
             # participle, whose own complement it is (« la procureure chargée de l'affaire »)
             rest = re.sub(
