@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -151,9 +152,7 @@ class Assistant:
         self._translation_lock = threading.Lock()
         # Short answers of recent questions read without an antecedent, for the pronouns of the
         # follow-ups that come next in a chat (see _antecedent).
-        self._recent_short: OrderedDict[tuple[str | None, str, tuple[str, ...]], str | None] = (
-            OrderedDict()
-        )
+        self._recent_short: OrderedDict[tuple[str | None, str, str], str | None] = OrderedDict()
         self._recent_lock = threading.Lock()
         self._labels: tuple[LexicalIndex, dict[str, str]] | None = None
         if committed == 0 and self.settings.auto_index:
@@ -388,7 +387,7 @@ class Assistant:
         )
         return _antecedent_of(_final_answer(events))
 
-    def _remember_short(self, key: tuple[str | None, str, tuple[str, ...]], answer: Answer) -> None:
+    def _remember_short(self, key: tuple[str | None, str, str], answer: Answer) -> None:
         """Keep the antecedent a question's answer gives (see :meth:`_antecedent`)."""
         with self._recent_lock:
             self._recent_short[key] = _antecedent_of(answer)
@@ -614,13 +613,13 @@ _ANTECEDENT_KINDS = frozenset({"person", "place", "organisation"})
 
 def _recent_key(
     snapshot: Snapshot, text: str, turns: Sequence[Mapping[str, Any]]
-) -> tuple[str | None, str, tuple[str, ...]]:
+) -> tuple[str | None, str, str]:
     """What a question's antecedent depends on: the store's revision, the question and the
-    user turns before it (the assistant's are never read)."""
-    users = tuple(
+    user turns before it (the assistant's are never read), these as a digest."""
+    users = "\x1f".join(
         str(m.get("content")) for m in turns if m.get("role") == "user" and m.get("content")
     )
-    return snapshot.revision, text, users
+    return snapshot.revision, text, hashlib.sha1(users.encode()).hexdigest()
 
 
 def _antecedent_of(answer: Answer) -> str | None:
