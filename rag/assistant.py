@@ -315,11 +315,20 @@ class Assistant:
         Validation errors are raised before the first event.
         """
         started = time.perf_counter()
-        text = clean_question(question, self.settings.max_question_chars)
-        language = detect_language(text)
-        text = with_question_mark(text, language)
+        text, language = self._asked(question)
         turns = validate_history(history)
         return self._stream(text, turns, language, started)
+
+    def _asked(self, question: str) -> tuple[str, str]:
+        """A question as it is read, and its language: cleaned, with its question mark (the
+        same text keys a remembered answer and finds it again, see :meth:`_antecedent`).
+
+        Raises:
+            InvalidQuestionError: the question is empty or too long.
+        """
+        text = clean_question(question, self.settings.max_question_chars)
+        language = detect_language(text)
+        return with_question_mark(text, language), language
 
     @property
     def judge(self) -> Judge:
@@ -372,11 +381,9 @@ class Assistant:
         if previous is None:
             return None
         try:
-            text = clean_question(previous, self.settings.max_question_chars)
+            text, language = self._asked(previous)
         except ValueError:
             return None
-        language = detect_language(text)
-        text = with_question_mark(text, language)
         history = [dict(m) for m in earlier]
         key = _recent_key(snapshot, text, history)
         with self._recent_lock:

@@ -129,10 +129,7 @@ def question_focus(message: str) -> str:
     if not asking or len(asking) == len(sentences):
         return message
     focus = " ".join(asking)
-    leaning = is_followup(
-        _INVERSION.sub("", focus) if _NAME.search(focus) else focus, leaning_words=_POINTING
-    )
-    if leaning or len(Analyzer("fr").terms(focus)) < MIN_FOCUS_TERMS:
+    if _leans_by_pronoun(focus) or len(Analyzer("fr").terms(focus)) < MIN_FOCUS_TERMS:
         return message
     return focus
 
@@ -208,10 +205,14 @@ def points_back(question: str) -> bool:
     """Whether a question points back by a pronoun or a demonstrative at someone or something
     named before (« Qu'a-t-il dit ? », "When did that meeting take place?"), not only by the
     inversion after a name it gives (« Dmitriev a-t-il … ? »)."""
-    query = without_request(question)
-    if _NAME.search(query):
-        query = _INVERSION.sub("", query)
-    return is_followup(query, leaning_words=_POINTING)
+    return _leans_by_pronoun(without_request(question))
+
+
+def _leans_by_pronoun(text: str) -> bool:
+    """Whether ``text`` holds a word pointing back, an inversion after a name it gives aside."""
+    return is_followup(
+        _INVERSION.sub("", text) if _NAME.search(text) else text, leaning_words=_POINTING
+    )
 
 
 def _with_context(

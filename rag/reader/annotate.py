@@ -163,6 +163,7 @@ NAMED_PERSON_WORDS = """homme femme personne responsable fonctionnaire gardien s
     journaliste auteur man woman person official watchman guard mayor director officer judge
     prosecutor spokesman spokeswoman spokesperson president leader minister envoy negotiator
     adviser advisor journalist author"""
+NAMED_PERSONS = frozenset(fold(noun) for noun in NAMED_PERSON_WORDS.split())
 # Nouns that name the kind of answer after "quel(le)" / "which" / "what".
 FOCUS_TYPES: dict[str, str] = {}
 for _type, _nouns in {
@@ -752,7 +753,7 @@ def _opening_participle(span: Any) -> bool:
 _CAPITALISED_WORD = re.compile(r"\b[A-ZÀ-Ý][\w-]+", re.UNICODE)
 
 
-_PERSON_TITLES = frozenset(fold(noun) for noun in NAMED_PERSON_WORDS.split()) | {
+_PERSON_TITLES = NAMED_PERSONS | {
     "assistant", "assistante", "secretaire", "porte-parole", "chef", "patron", "patronne",
 }  # fmt: skip
 # How many tokens of a title's complement may stand between a person's noun and their name

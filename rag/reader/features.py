@@ -220,8 +220,7 @@ def role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None
     complement (« la directrice du musée, Anne-Sophie Rival », « Sa présidente, Claire
     Dumoulin »), right after it (« la procureure Isabelle Carré ») or before it (« Alain
     Mercier, président de la chambre »). None when the sentence names no such person."""
-    found = [(p, owner) for p, owner in _role_persons(annotation, question)]
-    holders = [(p, owner) for p, owner in found if _same_owner(question, owner)]
+    holders = [(p, o) for p, o in _role_persons(annotation, question) if _same_owner(question, o)]
     if not holders:
         return None
     # Of two holders (« Steve Witkoff, un envoyé de Trump, … Kirill Dmitriev, l'envoyé spécial

@@ -24,7 +24,7 @@ from rag.reader.annotate import (
     EVENT_TIME,
     FOCUS_TYPES,
     FR_QUESTION_WORDS,
-    NAMED_PERSON_WORDS,
+    NAMED_PERSONS,
     NUMBER,
     PERSON,
     PLACE,
@@ -136,7 +136,6 @@ _ASKS_NAME = re.compile(
     r"['’]s? (?:names?|titles?)\b",
     re.I,
 )
-NAMED_PERSONS = frozenset(fold(noun) for noun in NAMED_PERSON_WORDS.split())
 _ELISION = re.compile(r"^[a-z]{1,2}['’]")
 
 
