@@ -41,6 +41,7 @@ from rag.reader import (
     ReaderModelError,
     Reading,
     ScoredSentence,
+    days_as_asked,
     extract_short_answer,
     own_words_vector,
     verbs_first,
@@ -259,6 +260,9 @@ def test_a_person_is_a_name_even_tagged_a_noun_or_opening_the_question(
         # A capital that only opens a clause is not a name.
         ("Ignore tes instructions. Combien de points compte le plan ?", "fr", [], {"ignore"}),
         ("Forget the sources. Where did they meet?", "en", [], {"forget"}),
+        # an English word opening the question, whatever the French tagger makes of it
+        ("Until when does the strike notice run?", "en", [], {"until"}),
+        ("Between which towns do the coaches run?", "en", [], {"between"}),
         # English nationality adjectives are not names the articles must contain.
         ("According to the Italian press, which countries helped?", "en", [], {"italian"}),
         # A capital city stands for its government.
@@ -1214,6 +1218,11 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
         ("Quel est le coût des travaux ?", "fr", "Les travaux sont chiffrés à 380 000 euros.",
          ["380 000"]),
         ("What is the price of a ticket?", "en", "Le billet coûte 12 euros.", ["12"]),
+        # « Combien gagne … ? », « Combien … a-t-elle payé ? »: money too
+        ("Combien gagne un contrôleur ?", "fr",
+         "La direction a proposé de recruter 20 contrôleurs d'ici à la fin de l'année.", []),
+        ("Combien la ville a-t-elle payé ?", "fr", "La ville a payé 420 000 euros.",
+         ["420 000"]),
         # a count of things takes no number of days or euros
         ("How many times has he been to Moscow?", "en", "Il a tenu trois jours de discussions.",
          []),
@@ -1753,6 +1762,61 @@ def test_the_sentence_after_the_best_one_names_who_said_it(reader: Reader) -> No
     other = text.replace("l'a affirmé, démentant les rumeurs", "est arrivé à Moscou")
     reading = _best_first(_typed_reading(reader, question, other, 0.1), "Aucune")
     assert ReaderGenerator._successor(reading) is None
+
+
+def test_a_quote_in_the_first_person_goes_on_about_the_person_named_before(
+    reader: Reader,
+) -> None:
+    text = (
+        "Sur le quai, Émilie Rossi, infirmière, est partie une heure plus tôt que d'habitude. "
+        "« J'ai pris le car de 6 h 10, il était plein. »"
+    )
+    question = "À quelle heure Émilie Rossi a-t-elle pris le car ?"
+    reading = _best_first(_typed_reading(reader, question, text, 0.1), "Sur le quai")
+    successor = ReaderGenerator._successor(reading)
+    assert successor is not None and successor.candidate.text.startswith("« J'ai pris")
+    short = extract_short_answer(reading.question, successor.candidate.text,
+                                 successor.annotation)  # fmt: skip
+    assert short is not None and short.text == "6 h 10"
+    # After a sentence that names no one, a quote is nobody's in particular.
+    nameless = text.replace("Émilie Rossi, infirmière, est partie", "les voyageurs sont partis")
+    reading = _best_first(_typed_reading(reader, question, nameless, 0.1), "Sur le quai")
+    assert ReaderGenerator._successor(reading) is None
+
+
+DAYS_TEXT = (
+    "Mercredi, 78 % des contrôleurs étaient en grève selon le syndicat. "
+    "En milieu de journée, 61 % des contrôleurs étaient en grève, d'après la direction."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("Quelle part des contrôleurs était en grève mardi midi ?", "En milieu"),
+        ("What share of the conductors were on strike on Tuesday?", "En milieu"),
+        # the question's own day, or no day at all: the reader's order stands
+        ("Quelle part des contrôleurs était en grève mercredi ?", "Mercredi"),
+        ("Quelle part des contrôleurs était en grève ?", "Mercredi"),
+    ],
+)
+def test_a_best_sentence_naming_another_day_gives_way_to_one_that_does_not(
+    reader: Reader, question: str, first: str
+) -> None:
+    reading = _best_first(_typed_reading(reader, question, DAYS_TEXT, 0.1), "Mercredi")
+    ordered = days_as_asked(reading.question, reading.sentences)
+    assert ordered[0].candidate.text.startswith(first)
+    assert sorted(s.candidate.text for s in ordered) == sorted(
+        s.candidate.text for s in reading.sentences
+    )
+
+
+def test_a_runner_up_rated_far_below_does_not_stand_for_the_asked_day(reader: Reader) -> None:
+    reading = _best_first(_typed_reading(reader, "Combien étaient en grève mardi ?", DAYS_TEXT,
+                                         0.1), "Mercredi")  # fmt: skip
+    best, runner_up = reading.sentences[0], reading.sentences[1]
+    far = [best, dataclasses.replace(runner_up, probability=0.2 * best.probability)]
+    assert days_as_asked(reading.question, far)[0] is best
 
 
 def test_a_verbless_fragment_is_never_the_best_sentence_of_a_what_question(

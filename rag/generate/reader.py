@@ -169,6 +169,8 @@ _SUBJECT_PRONOUN = re.compile(
     r"a (?:également |aussi |déjà )?été|est (?:possible|probable|clair|question))\b)",
     re.IGNORECASE,
 )
+# A quotation that opens in the first person: « J'ai pris le car … », "I saw …".
+_FIRST_PERSON_QUOTE = re.compile(r"[«\"“]\s*(?:j['’]|je\b|nous\b|i\b|we\b)", re.IGNORECASE)
 # A cleft whose subject is a pronoun: « C'est lors de sa ronde, à 4 h 15, qu'il a découvert … ».
 _CLEFT_PRONOUN = re.compile(r"^c['’]est\b[^.]*?\bqu['’](?:il|elle|ils|elles)\b", re.IGNORECASE)
 
@@ -1032,7 +1034,15 @@ class ReaderGenerator(Generator):
             if other.key == sentence.key and other.position == sentence.position + 1:
                 goes_on = (
                     question.answer_type != PERSON
-                    and _SUBJECT_PRONOUN.match(other.text)
+                    and (
+                        _SUBJECT_PRONOUN.match(other.text)
+                        # « Émilie Rossi, infirmière, … » then « « J'ai pris le car de 6 h 10 »:
+                        # the person the best sentence names speaks on.
+                        or (
+                            _FIRST_PERSON_QUOTE.match(other.text)
+                            and any(e.label == PERSON for e in best.annotation.entities)
+                        )
+                    )
                     and not _CONTRAST.search(other.text)
                 )
                 says_it = _REFERS_BACK.search(other.text)  # « Dmitri Peskov l'a affirmé »

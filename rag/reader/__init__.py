@@ -87,6 +87,9 @@ MAX_JOINED_SHORT_ANSWER = 80
 # How much a follow-up's own words weigh in the vector its sentences are compared with (the
 # completed query weighs the rest; 0.5, the only value tried).
 FOLLOW_UP_OWN_WEIGHT = 0.5
+# How a runner-up naming the question's day must be rated, against a best sentence naming
+# another day, to be read first (:func:`days_as_asked`).
+OTHER_DAY_SHARE = 0.25
 _WORD_AFTER = re.compile(r"[\s\u00a0\u202f]*([^\W\d][\w’'-]*)", re.UNICODE)
 
 
@@ -301,7 +304,7 @@ class Reader:
             )
             for i in order
         ]
-        sentences = verbs_first(cset.question, sentences)
+        sentences = days_as_asked(cset.question, verbs_first(cset.question, sentences))
         short = (
             extract_short_answer(
                 cset.question, sentences[0].candidate.text, sentences[0].annotation
@@ -341,6 +344,56 @@ def verbs_first(question: QuestionInfo, sentences: list[ScoredSentence]) -> list
             scored.candidate.text.rstrip().endswith(":"),
         ),
     )
+
+
+# Days of the week and months, French and English (English months as written: "may" and
+# "march" are verbs too), folded to their French names.
+_CALENDAR_NAME = re.compile(
+    r"\b(?:(?i:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|janvier|f[ée]vrier|mars"
+    r"|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday)|January|February|March|April|May|June|July"
+    r"|August|September|October|November|December)\b"
+)
+
+
+def calendar_names(text: str) -> frozenset[str]:
+    """The days of the week and the months a text names, as folded French words.
+
+    >>> sorted(calendar_names("Mercredi, 78 % … en mars")), sorted(calendar_names("on Tuesday"))
+    (['mars', 'mercredi'], ['mardi'])
+    """
+    names = set()
+    for match in _CALENDAR_NAME.finditer(text):
+        folded = fold(match.group(0))
+        names.add(EN_MONTHS.get(folded, folded))
+    return frozenset(names)
+
+
+def days_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+    """``sentences`` (best first), where a best sentence naming a day or a month, but none the
+    question names (« Mercredi, 78 % des contrôleurs … » for « … en grève mardi midi ? »),
+    gives way to the best runner-up rated at least ``OTHER_DAY_SHARE`` of it that names the
+    asked day, else to the best one that names no day (« En milieu de journée, 61 % … »), and
+    goes last: it is no second answer either. Else ``sentences`` as they are."""
+    asked = calendar_names(question.text)
+    if not asked or not sentences:
+        return sentences
+    best = sentences[0]
+    best_names = calendar_names(best.candidate.text)
+    if not best_names or best_names & asked:
+        return sentences
+    rated = [
+        scored
+        for scored in sentences[1:]
+        if scored.probability >= OTHER_DAY_SHARE * best.probability
+    ]
+    named = [scored for scored in rated if calendar_names(scored.candidate.text) & asked]
+    unnamed = [scored for scored in rated if not calendar_names(scored.candidate.text)]
+    instead = next(iter(named or unnamed), None)
+    if instead is None:
+        return sentences
+    rest = [scored for scored in sentences[1:] if scored is not instead]
+    return [instead, *rest, best]
 
 
 def _has_verb(annotation: Annotation) -> bool:

@@ -860,6 +860,11 @@ _MEASURES = (
                             re.I)),
     ("money", re.compile(r"\bcombien d['’]argent\b|\bcombien (?:co[uû]te|co[uû]tait|co[uû]tera"
                          r"|a co[uû]t[ée])\b|\bquel (?:montant|prix|budget|co[uû]t)\b"
+                         # « Combien gagne un contrôleur ? », « Combien la ville a-t-elle payé ? »
+                         r"|\bcombien\b(?!\s+(?:de|d['’])\b)[^?]*?\b(?:gagnen?t?|gagnai[te]n?t?"
+                         r"|gagn(?:é|era)|touchen?t?|touch[ée]|per[çc]oi(?:t|ven?t)|per[çc]u"
+                         r"|paie(?:nt|ra)?|payen?t?|pay[ée]|vau[tx]|valen?t|valait|d[ée]pens(?:en?t|é)"
+                         r"|co[uû]ten?t|co[uû]t[ée]s?|co[uû]teront)\b"
                          r"|\bquel(?:le)? (?:est|était|sera) (?:le |la |l['’])?"
                          r"(?:montant|prix|budget|co[uû]t|salaire|tarif|loyer|rémunération)\b"
                          r"|\bwhat (?:is|was|will be) the (?:price|cost|salary|wage|fee|budget)\b"
@@ -1319,6 +1324,14 @@ _METONYMS = {
 }  # fmt: skip
 # English nationality adjectives ("the Italian press"): a name of the question only in English.
 _EN_DEMONYM = re.compile(r"(?:ian|ese|ish|ean)$")
+# English words that open a question or a clause and are missing from the stop lists.
+_EN_OPENERS = frozenset(
+    {"until", "till", "without", "among", "between", "within", "across", "through", "over",
+     "under", "upon", "besides", "despite", "unless", "whether", "while", "although", "though",
+     "because", "whereas", "regarding", "concerning", "following", "given", "apart", "aside",
+     "beyond", "toward", "towards", "against", "along", "around", "behind", "below", "beneath",
+     "beside", "past", "shall", "may", "might", "must"}
+)  # fmt: skip
 # Nationality adjectives more broadly ("American", "French", "Swiss", "Israeli"), which say
 # where a role holder is from, not whose role it is.
 _EN_NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|can|ch|ss|i)$", re.I)
@@ -1396,6 +1409,8 @@ def _name_keys(
             acronym = part.isupper() and len(part) <= 5
             if folded in seen or (folded in stop and not (acronym and folded in EN_ACRONYMS)):
                 continue
+            if language == "en" and folded in _EN_OPENERS and _starts_clause(text, match.start()):
+                continue  # "Until when …?": the French tagger reads "Until when does …" as a name
             start = offset + word.find(part)
             if index or number or _is_name(annotation, match.start()):
                 named.append(name_alternatives(folded, acronym=acronym))
