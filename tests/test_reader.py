@@ -368,6 +368,11 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
         ("Quelle entreprise publique russe Kirill Dmitriev dirige-t-il ?",
          "Dmitriev, PDG du Fonds russe d’investissement direct et figure de proue des "
          "pourparlers, a confirmé ces discussions.", "Fonds russe d’investissement direct"),
+        # also past its adjectives and a chain of prepositions
+        ("À qui l'enquête a-t-elle été confiée ?",
+         "L'enquête a été confiée à l'Office central de lutte contre le trafic des biens "
+         "culturels et à la police de Rennes.",
+         "Office central de lutte contre le trafic des biens culturels"),
         # a day after a number says when, not what is counted
         ("Combien d'autocars circulaient mercredi ?",
          "Selon la direction, les autocars ont été portés à 40 mercredi.", "40"),
@@ -484,6 +489,9 @@ def test_a_place_in_an_idiom_locates_nothing(annotator: Annotator) -> None:
         ("Un véhicule a été vu entre 3 heures et 4 h 30.", ["entre 3 heures", "4 h 30"]),
         # a number of hours is a duration, not a time of day
         ("La réunion a duré 3 heures.", []),
+        # an earlier year after its preposition; alone, such a number may count things
+        ("La toile, peinte en 1887, a été léguée en 1952.", ["en 1887", "en 1952"]),
+        ("Painted in 1887, it shows 1887 boats.", ["in 1887"]),
     ],
 )
 def test_times_of_day_are_dates(text: str, dates: list[str]) -> None:
@@ -1258,7 +1266,7 @@ def test_how_old_how_long_and_how_much_take_only_numbers_of_their_measure(
         ("En quelle année est né le peintre ?", "Il a été volé dans la nuit de samedi à dimanche.",
          []),
         ("En quelle année est né le peintre ?", "Le peintre, né en 1891, a peint la toile.",
-         ["1891"]),
+         ["en 1891"]),  # as « en 1952 »: a year after its preposition is a date
         # a when-question takes any date
         ("Quand la toile a-t-elle été volée ?", "Elle a été volée samedi.", ["samedi"]),
         # a time given by an event answers "when", not "on what date"

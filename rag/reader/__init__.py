@@ -453,23 +453,43 @@ _OF_WORDS = frozenset({"de", "d'", "d’", "du", "des"})
 _OF_ARTICLES = frozenset({"l'", "l’", "la", "le", "les"})
 
 
+# Prepositions inside an organisation's name (« Office central de lutte contre le trafic … »).
+_NAME_LINKS = _OF_WORDS | {"contre", "pour"}
+# At most this many tokens of a name after the small model's entity.
+_NAME_TAIL_TOKENS = 12
+
+
 def _name_tail(sentence: str, annotation: Annotation, entity: Entity) -> int:
-    """End offset of an organisation's name with the complement the small model cuts off
-    (« Fonds russe » + « d'investissement direct »): "de" (and an article), then lower-case
-    nouns and adjectives."""
-    if entity.label != "ORG":
+    """End offset of an organisation's name with the complement the small model cuts off:
+    lower-case adjectives, then "de" (or « contre », « pour », and an article) and lower-case
+    nouns and adjectives, again (« Fonds russe » + « d'investissement direct », « Office » +
+    « central de lutte contre le trafic des biens culturels »)."""
+    if entity.label not in ("ORG", "MISC"):  # the small model tags « Office » MISC
         return entity.end
-    after = [token for token in annotation.pos if token[2] >= entity.end]
-    if not after or after[0][0] not in _OF_WORDS:
-        return entity.end
-    position = 1
-    if position < len(after) and after[position][0] in _OF_ARTICLES:
-        position += 1
+    after = [token for token in annotation.pos if token[2] >= entity.end][:_NAME_TAIL_TOKENS]
     end = entity.end
-    for _, pos, start, stop in after[position:]:
-        if pos not in ("NOUN", "ADJ") or not sentence[start : start + 1].islower():
+    position = 0
+    while position < len(after):
+        word, pos, start, stop = after[position]
+        lower = sentence[start : start + 1].islower()
+        if _CALENDAR_NAME.fullmatch(word):
+            break  # « … de la région mardi »: when, not the name
+        if pos in ("NOUN", "ADJ") and lower and (pos == "ADJ" or end > entity.end):
+            end = stop  # « central », or a noun after a preposition
+            position += 1
+            continue
+        if word not in _NAME_LINKS:
             break
-        end = stop
+        position += 1  # « de », then maybe « la »: a noun must follow
+        if position < len(after) and after[position][0] in _OF_ARTICLES:
+            position += 1
+        following = after[position] if position < len(after) else None
+        if following is None or following[1] != "NOUN":
+            break
+        if not sentence[following[2] : following[2] + 1].islower():
+            break
+        end = following[3]
+        position += 1
     return end
 
 

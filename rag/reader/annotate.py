@@ -73,6 +73,8 @@ _DATE = re.compile(
     r"|\b(?:à|vers|entre|dès|avant|après|jusqu'à|jusqu’à)\s+"
     r"(?:(?:[01]?\d|2[0-3])\s?heures?(?:\s?[0-5]\d)?|midi|minuit)\b"
     r"|\b(?:en|depuis|dès|avant|après|jusqu'en)\s+(?:19|20)\d{2}\b"
+    # An earlier year after its preposition (« peinte en 1887 »); alone, 1887 may count things.
+    r"|\b(?:en|depuis|dès|vers|avant|après|jusqu'en|jusqu’en|in|since|around)\s+1[0-8]\d{2}\b"
     r"|\b(?:19|20)\d{2}\b"
     r"|\b(?:hier|aujourd'hui|aujourd’hui|demain|cette semaine|la semaine (?:dernière|prochaine)"
     r"|le mois (?:dernier|prochain)|l'an dernier|l’an dernier|l'année dernière|l’année dernière"
