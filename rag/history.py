@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from index.sentences import split_sentences
-from rag.text import Analyzer
+from rag.text import CALENDAR_NAME, Analyzer
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Words that point back at something said before (pronouns, "là", "y").
@@ -224,10 +224,55 @@ def _with_context(
         return without_request(focus), []
     query = without_request(question)
     previous, earlier = previous_turn(history)
-    if previous is None or turns < 1 or not (is_followup(query) or asks_only(query)):
+    leans = is_followup(query) or asks_only(query) or _ELLIPSIS.match(query) is not None
+    if previous is None or turns < 1 or not leans:
         return query, []
     previous_query, previous_context = _with_context(previous, earlier, turns - 1)
+    if not previous_context and (swapped := swapped_question(query, previous_query)):
+        return swapped, []
     return query, [previous_query, *previous_context]
+
+
+# A follow-up that only names someone or something else (« Et Dmitriev ? », "And Moscow?",
+# « Et mercredi ? », "What about the Kremlin?"): the previous question, about them.
+_ARTICLE = r"(?:(?:le|la|les|the)\s+|l['’])"
+_ELLIPSIS = re.compile(
+    r"^\s*(?i:et|and|what\s+about|how\s+about|et\s+pour|and\s+for)\s+"
+    rf"(?P<other>(?i:{_ARTICLE})?(?:[^\W\d_a-zà-ÿ][\w'’-]*(?:\s+[^\W\d_a-zà-ÿ][\w'’-]*){{0,3}}"
+    r"|(?i:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday)))\s*[?.!]*\s*$"
+)
+# A run of capitalised words after the first one, with its article (« l'Ukraine »).
+_NAME_RUN = re.compile(
+    rf"(?i:\b{_ARTICLE})?(?<![\w-])(?<!^)[^\W\d_a-zà-ÿ][\w-]*(?:\s+[^\W\d_a-zà-ÿ][\w-]*)*"
+)
+
+
+def swapped_question(question: str, previous: str) -> str | None:
+    """The previous question about someone or something else, for a follow-up that only names
+    them (« Et Dmitriev ? » after « Qu'a dit Peskov ? » → « Qu'a dit Dmitriev ? »): the one
+    name (or day, or month) of the previous question gives way to the new one. None when the
+    follow-up is not that, or the previous question names none or several: which one the new
+    name stands for is then unknown.
+
+    >>> swapped_question("Et Dmitriev ?", "Qu'a dit Peskov ?")
+    "Qu'a dit Dmitriev ?"
+    >>> swapped_question("Et mercredi ?", "Combien de trains ont circulé mardi ?")
+    'Combien de trains ont circulé mercredi ?'
+    >>> swapped_question("Et Dmitriev ?", "Witkoff a-t-il vu Umerov à Miami ?") is None
+    True
+    """
+    match = _ELLIPSIS.match(question)
+    if match is None:
+        return None
+    other = match.group("other")
+    calendar = CALENDAR_NAME.fullmatch(other) is not None
+    pattern = CALENDAR_NAME if calendar else _NAME_RUN
+    found = [m for m in pattern.finditer(previous) if calendar or not CALENDAR_NAME.search(m[0])]
+    if len(found) != 1:
+        return None
+    first = found[0]
+    return previous[: first.start()] + other + previous[first.end() :]
 
 
 def validate_history(history: Any) -> list[dict[str, Any]]:

@@ -16,6 +16,14 @@ EN_MONTHS = {
     "december": "decembre", "monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi",
     "thursday": "jeudi", "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche",
 }  # fmt: skip
+# Days of the week and months, French and English (English months only capitalised: "may"
+# and "march" are verbs too).
+CALENDAR_NAME = re.compile(
+    r"\b(?:(?i:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|janvier|f[ée]vrier|mars"
+    r"|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday)|January|February|March|April|May|June|July"
+    r"|August|September|October|November|December)\b"
+)
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)

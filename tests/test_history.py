@@ -232,3 +232,50 @@ def test_the_antecedent_comes_first_in_the_completion() -> None:
     # a question that stands alone takes none
     alone = "Qui dirige les négociations ?"
     assert standalone_parts(alone, history, antecedent="Steve Witkoff") == (alone, None)
+
+
+def _user(*questions: str) -> list[dict[str, str]]:
+    return [m for q in questions for m in ({"role": "user", "content": q},
+                                           {"role": "assistant", "content": "…"})]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "standalone"),
+    [
+        ("Qu'a dit Peskov ?", "Et Dmitriev ?", "Qu'a dit Dmitriev ?"),
+        ("What did Peskov say about the leak?", "And Dmitriev?",
+         "What did Dmitriev say about the leak?"),
+        ("Qu'a répondu l'Ukraine au plan ?", "Et la Russie ?", "Qu'a répondu la Russie au plan ?"),
+        ("What did the White House say?", "What about the Kremlin?", "What did the Kremlin say?"),
+        ("Combien de trains ont circulé mardi ?", "Et mercredi ?",
+         "Combien de trains ont circulé mercredi ?"),
+        ("How many trains ran on Tuesday?", "And Wednesday?", "How many trains ran on Wednesday?"),
+    ],
+)  # fmt: skip
+def test_a_follow_up_naming_someone_else_asks_the_previous_question_about_them(
+    previous: str, question: str, standalone: str
+) -> None:
+    assert standalone_parts(question, _user(previous)) == (standalone, None)
+
+
+def test_a_name_swapped_in_is_swapped_again_in_the_next_follow_up() -> None:
+    history = _user("Qu'a dit Peskov ?", "Et Dmitriev ?")
+    assert standalone_parts("Et Witkoff ?", history) == ("Qu'a dit Witkoff ?", None)
+
+
+@pytest.mark.parametrize(
+    ("previous", "question"),
+    [
+        # two names: which one the new name stands for is unknown
+        ("Qui a rencontré Dmitriev à Miami ?", "Et Witkoff ?"),
+        # a question word or a lower-case noun names no one else
+        ("Qu'a dit Peskov ?", "Et pourquoi ?"),
+        ("Qu'a dit Peskov ?", "Et les syndicats ?"),
+        # a day for a name, a name for a day: nothing to swap
+        ("Qu'a dit Peskov ?", "Et mercredi ?"),
+    ],
+)
+def test_a_follow_up_is_completed_when_the_name_to_swap_is_unclear(
+    previous: str, question: str
+) -> None:
+    assert standalone_parts(question, _user(previous)) == (f"{question} ({previous})", question)

@@ -968,6 +968,12 @@ def test_a_question_asking_who_holds_a_role(
          "Iouri Ouchakov.", "Iouri Ouchakov"),
         ("Qui est le maire de Saint-Aurèle ?",
          "Le maire de Saint-Aurèle a rencontré François Kerbrat.", None),
+        # a role noun completing another noun is not the person's role: the other noun is
+        ("Qui est le président russe ?",
+         "Il a parlé avec l’assistant du président russe pour les affaires internationales "
+         "Iouri Ouchakov.", None),
+        ("Qui est le président américain ?",
+         "L’envoyé spécial du président américain Steve Witkoff a appelé Moscou.", None),
         # a verb of heading is no role noun, whatever the tagger says
         ("Qui dirige la délégation ?",
          "Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction.", None),

@@ -315,6 +315,21 @@ def test_a_follow_up_is_read_for_what_its_own_words_ask(
     assert readings[-1][0].asked is None
 
 
+def test_a_follow_up_naming_someone_else_is_the_previous_question_about_them(
+    assistant: Assistant,
+) -> None:
+    """« Et Dmitriev ? » after « Qu'a dit Peskov ? » asks what Dmitriev said: read alone, the
+    previous question's name (Peskov) would pull retrieval and the reader back to him."""
+    history = [
+        {"role": "user", "content": "Qu'a dit Peskov ?"},
+        {"role": "assistant", "content": "…"},
+    ]
+    answer = assistant.ask("Et Dmitriev ?", history=history)
+    assert not answer.refused
+    assert "Dmitriev" in answer.answer.split("[")[0]
+    assert "Peskov" not in answer.answer
+
+
 def test_a_corpus_in_english_gets_its_dates_read(
     tmp_path: Any, make_settings: Any, embedder: Any
 ) -> None:

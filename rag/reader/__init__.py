@@ -72,7 +72,7 @@ from rag.reader.questions import (
     source_of,
     speaks,
 )
-from rag.text import EN_MONTHS, Analyzer
+from rag.text import CALENDAR_NAME, EN_MONTHS, Analyzer
 from rag.types import Passage
 
 VectorSource = Callable[[Sequence[str]], np.ndarray]
@@ -346,16 +346,6 @@ def verbs_first(question: QuestionInfo, sentences: list[ScoredSentence]) -> list
     )
 
 
-# Days of the week and months, French and English (English months as written: "may" and
-# "march" are verbs too), folded to their French names.
-_CALENDAR_NAME = re.compile(
-    r"\b(?:(?i:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|janvier|f[ée]vrier|mars"
-    r"|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|monday|tuesday"
-    r"|wednesday|thursday|friday|saturday|sunday)|January|February|March|April|May|June|July"
-    r"|August|September|October|November|December)\b"
-)
-
-
 def calendar_names(text: str) -> frozenset[str]:
     """The days of the week and the months a text names, as folded French words.
 
@@ -363,7 +353,7 @@ def calendar_names(text: str) -> frozenset[str]:
     (['mars', 'mercredi'], ['mardi'])
     """
     names = set()
-    for match in _CALENDAR_NAME.finditer(text):
+    for match in CALENDAR_NAME.finditer(text):
         folded = fold(match.group(0))
         names.add(EN_MONTHS.get(folded, folded))
     return frozenset(names)
@@ -472,7 +462,7 @@ def _name_tail(sentence: str, annotation: Annotation, entity: Entity) -> int:
     while position < len(after):
         word, pos, start, stop = after[position]
         lower = sentence[start : start + 1].islower()
-        if _CALENDAR_NAME.fullmatch(word):
+        if CALENDAR_NAME.fullmatch(word):
             break  # « … de la région mardi »: when, not the name
         if pos in ("NOUN", "ADJ") and lower and (pos == "ADJ" or end > entity.end):
             end = stop  # « central », or a noun after a preposition

@@ -298,6 +298,8 @@ def _role_persons(
     for index, (word, _, start, end) in enumerate(tokens):
         if word.rstrip("s") not in ROLE_NOUNS or not word.startswith(question.role):
             continue  # not « dirige » (a verb the small model may tag as a noun)
+        if _completes_another_noun(tokens, index):
+            continue  # « l'assistant du président russe … Yuri Ushakov »: the assistant
         before = tokens[index - 1 : index] if index else ()
         for person in persons:
             if person.start >= end:  # after the role: next to it, or after its complement's comma
@@ -328,6 +330,26 @@ def _role_persons(
 
 
 _ELIDED_ARTICLES = frozenset({"l'", "l’"})
+_OF = frozenset({"de", "du", "des", "d'", "d’", "of"})
+_OF_ARTICLES = frozenset({"la", "le", "les", "l'", "l’", "the"})
+
+
+def _completes_another_noun(tokens: Sequence[tuple[str, str, int, int]], index: int) -> bool:
+    """Whether the role noun at ``index`` is the complement of another role before it, maybe
+    past its adjectives (« l'assistant du président », « l'envoyé spécial du président
+    américain Steve Witkoff »): that one is the person's role. Not after any noun: « en
+    présence du président de la région, Olivier Fabre »."""
+    position = index - 1
+    if position >= 0 and tokens[position][0] in _OF_ARTICLES:
+        position -= 1
+    if position < 1 or tokens[position][0] not in _OF:
+        return False
+    position -= 1
+    while position > 0 and tokens[position][1] == "ADJ":
+        position -= 1
+    return tokens[position][0].rstrip("s") in ROLE_NOUNS  # « envoyé », whatever its tag
+
+
 # Parts of speech of a role's complement that the holder's name may follow with no comma.
 _COMPLEMENT_POS = frozenset({"DET", "ADP", "NOUN", "ADJ"})
 # How many tokens a role's complement may take before the comma of its apposition
