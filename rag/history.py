@@ -248,6 +248,44 @@ _NAME_RUN = re.compile(
 )
 
 
+# A follow-up that asks the same about another complement (« Et selon l'assureur ? », "And on
+# Thursday?"): the previous question with its last complement of that preposition swapped.
+_PREPOSITIONS = (
+    r"according\s+to|selon|d['’]après|pour|for|in|on|at|à|en|au|aux|chez|from|par|by|avec|with"
+    r"|since|depuis|before|after|avant|après|during|pendant|entre|between"
+)
+_COMPLEMENT_ELLIPSIS = re.compile(
+    rf"^\s*(?:et|and)\s+(?P<preposition>{_PREPOSITIONS})\s+(?P<rest>[^?]{{1,60}}?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_ASKING_START = re.compile(
+    r"(?:qu|quoi|qui|quand|combien|comment|pourquoi|o[uù]|quel\w*|what|which|who|whom|when|how"
+    r"|why|where)\b",
+    re.IGNORECASE,
+)
+# At most this many words from the previous question's preposition to its end.
+_MAX_COMPLEMENT_WORDS = 7
+
+
+def _swapped_complement(question: str, previous: str) -> str | None:
+    """The previous question with its closing complement of the follow-up's preposition
+    swapped for the follow-up's (« Et selon l'assureur ? » after « Quel est le préjudice selon
+    la mairie ? » → « Quel est le préjudice selon l'assureur ? »); else None."""
+    match = _COMPLEMENT_ELLIPSIS.match(question)
+    if match is None or _ASKING_START.match(match.group("rest")):
+        return None
+    preposition = match.group("preposition")
+    body = previous.rstrip()
+    ending = re.search(r"\s*[?.!]*$", body)
+    end = ending.start() if ending else len(body)
+    words = re.escape(preposition).replace("\\ ", r"\s+")
+    found = list(re.finditer(rf"(?<!\w){words}\s+", body[:end], re.IGNORECASE))
+    if not found or len(body[found[-1].start() : end].split()) > _MAX_COMPLEMENT_WORDS:
+        return None
+    start = found[-1].start()
+    return f"{body[:start]}{preposition} {match.group('rest')}{body[end:] or ' ?'}"
+
+
 def swapped_question(question: str, previous: str) -> str | None:
     """The previous question about someone or something else, for a follow-up that only names
     them (« Et Dmitriev ? » after « Qu'a dit Peskov ? » → « Qu'a dit Dmitriev ? »): the one
@@ -264,7 +302,7 @@ def swapped_question(question: str, previous: str) -> str | None:
     """
     match = _ELLIPSIS.match(question)
     if match is None:
-        return None
+        return _swapped_complement(question, previous)
     other = match.group("other")
     calendar = CALENDAR_NAME.fullmatch(other) is not None
     pattern = CALENDAR_NAME if calendar else _NAME_RUN

@@ -250,6 +250,13 @@ def _user(*questions: str) -> list[dict[str, str]]:
         ("Combien de trains ont circulé mardi ?", "Et mercredi ?",
          "Combien de trains ont circulé mercredi ?"),
         ("How many trains ran on Tuesday?", "And Wednesday?", "How many trains ran on Wednesday?"),
+        # the same about another complement of the previous question's closing preposition
+        ("What is the loss according to the town hall?", "And according to the insurer?",
+         "What is the loss according to the insurer?"),
+        ("Quel est le préjudice selon la mairie ?", "Et selon l'assureur ?",
+         "Quel est le préjudice selon l'assureur ?"),
+        ("How many trains were cancelled on Tuesday?", "And on Thursday?",
+         "How many trains were cancelled on Thursday?"),
     ],
 )  # fmt: skip
 def test_a_follow_up_naming_someone_else_asks_the_previous_question_about_them(
@@ -273,6 +280,9 @@ def test_a_name_swapped_in_is_swapped_again_in_the_next_follow_up() -> None:
         ("Qu'a dit Peskov ?", "Et les syndicats ?"),
         # a day for a name, a name for a day: nothing to swap
         ("Qu'a dit Peskov ?", "Et mercredi ?"),
+        # a preposition the previous question does not close on, or a question word after it
+        ("How many trains ran?", "And on Thursday?"),
+        ("Qui a voté pour la grève ?", "Et pour quoi faire ?"),
     ],
 )
 def test_a_follow_up_is_completed_when_the_name_to_swap_is_unclear(
