@@ -1760,41 +1760,42 @@ def test_a_sentence_that_turns_to_something_else_does_not_answer_for_the_one_bef
     assert ReaderGenerator._successor(plain) is not None
 
 
-def test_the_sentence_after_the_best_one_names_who_said_it(reader: Reader) -> None:
-    text = (
-        "Aucune rencontre entre Daniel Driscoll et des représentants russes n'est prévue. "
-        "Dmitri Peskov l'a affirmé, démentant les rumeurs."
-    )
-    question = "Qui a démenti qu'une rencontre entre Driscoll et les Russes était prévue ?"
-    reading = _best_first(_typed_reading(reader, question, text, 0.1), "Aucune")
-    successor = ReaderGenerator._successor(reading)
-    assert successor is not None and successor.candidate.text.startswith("Dmitri Peskov")
-    short = extract_short_answer(reading.question, successor.candidate.text,
-                                 successor.annotation)  # fmt: skip
-    assert short is not None and short.text == "Dmitri Peskov"
-    # A next sentence that does not refer back says nothing of who said the first one.
-    other = text.replace("l'a affirmé, démentant les rumeurs", "est arrivé à Moscou")
-    reading = _best_first(_typed_reading(reader, question, other, 0.1), "Aucune")
-    assert ReaderGenerator._successor(reading) is None
-
-
-def test_a_quote_in_the_first_person_goes_on_about_the_person_named_before(
+@pytest.mark.parametrize(
+    ("text", "question", "best", "expected", "short_answer", "unlinked"),
+    [
+        # the next sentence says who said the best one
+        ("Aucune rencontre entre Daniel Driscoll et des représentants russes n'est prévue. "
+         "Dmitri Peskov l'a affirmé, démentant les rumeurs.",
+         "Qui a démenti qu'une rencontre entre Driscoll et les Russes était prévue ?",
+         "Aucune", "Dmitri Peskov", "Dmitri Peskov",
+         # a next sentence that does not refer back says nothing of who said the first one
+         ("l'a affirmé, démentant les rumeurs", "est arrivé à Moscou")),
+        # a quote in the first person goes on about the person the best sentence names
+        ("Sur le quai, Émilie Rossi, infirmière, est partie une heure plus tôt que d'habitude. "
+         "« J'ai pris le car de 6 h 10, il était plein. »",
+         "À quelle heure Émilie Rossi a-t-elle pris le car ?",
+         "Sur le quai", "« J'ai pris", "6 h 10",
+         # after a sentence that names no one, a quote is nobody's in particular
+         ("Émilie Rossi, infirmière, est partie", "les voyageurs sont partis")),
+    ],
+)  # fmt: skip
+def test_the_sentence_after_the_best_one_answers_when_it_is_linked_to_it(
     reader: Reader,
+    text: str,
+    question: str,
+    best: str,
+    expected: str,
+    short_answer: str,
+    unlinked: tuple[str, str],
 ) -> None:
-    text = (
-        "Sur le quai, Émilie Rossi, infirmière, est partie une heure plus tôt que d'habitude. "
-        "« J'ai pris le car de 6 h 10, il était plein. »"
-    )
-    question = "À quelle heure Émilie Rossi a-t-elle pris le car ?"
-    reading = _best_first(_typed_reading(reader, question, text, 0.1), "Sur le quai")
+    reading = _best_first(_typed_reading(reader, question, text, 0.1), best)
     successor = ReaderGenerator._successor(reading)
-    assert successor is not None and successor.candidate.text.startswith("« J'ai pris")
+    assert successor is not None and successor.candidate.text.startswith(expected)
     short = extract_short_answer(reading.question, successor.candidate.text,
                                  successor.annotation)  # fmt: skip
-    assert short is not None and short.text == "6 h 10"
-    # After a sentence that names no one, a quote is nobody's in particular.
-    nameless = text.replace("Émilie Rossi, infirmière, est partie", "les voyageurs sont partis")
-    reading = _best_first(_typed_reading(reader, question, nameless, 0.1), "Sur le quai")
+    assert short is not None and short.text == short_answer
+    other = text.replace(*unlinked)
+    reading = _best_first(_typed_reading(reader, question, other, 0.1), best)
     assert ReaderGenerator._successor(reading) is None
 
 

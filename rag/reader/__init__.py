@@ -48,6 +48,8 @@ from rag.reader.annotate import (
     with_known_persons,
 )
 from rag.reader.features import (
+    ARTICLES,
+    OF_WORDS,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     CandidateSet,
@@ -439,12 +441,8 @@ def partitives(sentence: str, annotation: Annotation) -> dict[Entity, Entity]:
     return found
 
 
-_OF_WORDS = frozenset({"de", "d'", "d’", "du", "des"})
-_OF_ARTICLES = frozenset({"l'", "l’", "la", "le", "les"})
-
-
 # Prepositions inside an organisation's name (« Office central de lutte contre le trafic … »).
-_NAME_LINKS = _OF_WORDS | {"contre", "pour"}
+_NAME_LINKS = OF_WORDS | {"contre", "pour"}
 # At most this many tokens of a name after the small model's entity.
 _NAME_TAIL_TOKENS = 12
 
@@ -471,7 +469,7 @@ def _name_tail(sentence: str, annotation: Annotation, entity: Entity) -> int:
         if word not in _NAME_LINKS:
             break
         position += 1  # « de », then maybe « la »: a noun must follow
-        if position < len(after) and after[position][0] in _OF_ARTICLES:
+        if position < len(after) and after[position][0] in ARTICLES:
             position += 1
         following = after[position] if position < len(after) else None
         if following is None or following[1] != "NOUN":

@@ -89,8 +89,9 @@ class CandidateSet:
 
 # Prepositions that make a place the location of an event ("en Alaska", "à Miami", "in Geneva").
 _LOCATIVE = frozenset({"a", "en", "au", "aux", "dans", "chez", "in", "at"})
-_ARTICLES = frozenset({"l'", "l’", "le", "la", "les", "the"})
-_OF = frozenset({"de", "du", "des", "d'", "d’", "of"})
+# Definite articles and « de », French and English (« du président », "of the region").
+ARTICLES = frozenset({"l'", "l’", "le", "la", "les", "the"})
+OF_WORDS = frozenset({"de", "du", "des", "d'", "d’", "of"})
 # Nouns after « à », « au », « en » that make no place: « au nom de », « à la suite de ».
 _NOT_PLACE_HEAD_WORDS = (
     "nom sujet appel tete suite propos cours faveur part cote cause raison demande initiative "
@@ -103,7 +104,7 @@ _NOT_PLACE_HEADS = frozenset(_NOT_PLACE_HEAD_WORDS.split())
 def is_locative(annotation: Annotation, entity: Entity) -> bool:
     """Whether ``entity`` follows a locative preposition (an article in between is allowed)."""
     before = [token for token, _, _, end in annotation.pos if end <= entity.start]
-    if before and before[-1] in _ARTICLES:
+    if before and before[-1] in ARTICLES:
         before.pop()
     return (bool(before) and before[-1] in _LOCATIVE) or _located_complement(annotation, entity)
 
@@ -115,11 +116,11 @@ def _located_complement(annotation: Annotation, entity: Entity) -> bool:
     before = [(token, pos) for token, pos, _, end in annotation.pos if end <= entity.start]
     hops, head = 0, None
     for token, pos in reversed(before[-10:]):
-        if token in _OF:
+        if token in OF_WORDS:
             hops += 1
         elif pos in ("NOUN", "PROPN"):
             head = token
-        elif pos not in ("DET", "ADJ") and token not in _ARTICLES:
+        elif pos not in ("DET", "ADJ") and token not in ARTICLES:
             located = pos == "ADP" and token in _LOCATIVE
             return located and hops > 0 and head is not None and head not in _NOT_PLACE_HEADS
     return False
@@ -330,8 +331,6 @@ def _role_persons(
 
 
 _ELIDED_ARTICLES = frozenset({"l'", "l’"})
-_OF = frozenset({"de", "du", "des", "d'", "d’", "of"})
-_OF_ARTICLES = frozenset({"la", "le", "les", "l'", "l’", "the"})
 
 
 def _completes_another_noun(tokens: Sequence[tuple[str, str, int, int]], index: int) -> bool:
@@ -340,9 +339,9 @@ def _completes_another_noun(tokens: Sequence[tuple[str, str, int, int]], index: 
     américain Steve Witkoff »): that one is the person's role. Not after any noun: « en
     présence du président de la région, Olivier Fabre »."""
     position = index - 1
-    if position >= 0 and tokens[position][0] in _OF_ARTICLES:
+    if position >= 0 and tokens[position][0] in ARTICLES:
         position -= 1
-    if position < 1 or tokens[position][0] not in _OF:
+    if position < 1 or tokens[position][0] not in OF_WORDS:
         return False
     position -= 1
     while position > 0 and tokens[position][1] == "ADJ":
