@@ -1269,6 +1269,31 @@ def test_how_old_how_long_and_how_much_take_only_numbers_of_their_measure(
 @pytest.mark.parametrize(
     ("question", "sentence", "expected"),
     [
+        # a kind of place that is no area: the sentence must say it
+        ("Dans quel hôtel Dmitriev a-t-il séjourné ?",
+         "Dmitriev a tenu trois jours de discussions sur l'Ukraine à Miami.", []),
+        ("Dans quel hôtel Dmitriev a-t-il séjourné ?",
+         "Dmitriev a séjourné à Miami, à l'hôtel Fontainebleau.", ["Miami"]),
+        # a town, a country, a capital: any place
+        ("Quelles capitales seraient impliquées dans la rédaction du plan ?",
+         "Selon la presse, Doha et Ankara seraient impliqués dans la rédaction.",
+         ["Doha", "Ankara"]),
+        ("Dans quel pays Witkoff devait-il voir Zelensky ?",
+         "Witkoff devait rencontrer Zelensky en Turquie.", ["Turquie"]),
+    ],
+)  # fmt: skip
+def test_a_question_asking_a_kind_of_place_takes_a_place_named_so(
+    annotator: Annotator, question: str, sentence: str, expected: list[str]
+) -> None:
+    info = analyze_question(question, "fr", annotator)
+    entities = new_typed_entities(annotator.annotate(sentence), info, info.answer_type)
+    assert info.answer_type == PLACE
+    assert [e.text for e in entities] == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
         ("En quelle année est né le peintre ?", "Il a été volé dans la nuit de samedi à dimanche.",
          []),
         ("En quelle année est né le peintre ?", "Le peintre, né en 1891, a peint la toile.",

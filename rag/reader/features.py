@@ -141,6 +141,8 @@ def new_typed_entities(
     if kind is None:
         return []
     where = kind == PLACE and question.focus is None
+    if kind == PLACE and not _names_asked_place(annotation, question):
+        return []
     found = []
     for entity in annotation.entities:
         year = question.measure == "year" and bool(YEAR_RE.fullmatch(entity.text))
@@ -153,6 +155,27 @@ def new_typed_entities(
         if not _named_by(question, entity):
             found.append(entity)
     return found
+
+
+# Place nouns a town, a country or a region answers (« Dans quelle ville … ? »): any other
+# (« Dans quel hôtel … ? », « Quelle gare … ? ») asks for a place the sentence must name so.
+_AREA_NOUNS = frozenset(
+    {"pays", "ville", "commune", "region", "capitale", "departement", "province", "etat",
+     "continent", "village", "localite", "lieu", "endroit", "zone", "territoire", "quartier",
+     "agglomeration", "secteur"}
+)  # fmt: skip
+
+
+def _names_asked_place(annotation: Annotation, question: QuestionInfo) -> bool:
+    """Whether a sentence may answer a French question asking for a kind of place that is no
+    area (``question.focus``: « Dans quel hôtel … ? »): it says that noun (« l'hôtel … »).
+    « Ukraine » does not answer « Dans quel hôtel Dmitriev a-t-il séjourné ? »."""
+    focus = fold(question.focus or "")
+    singular = focus[:-1] if focus.endswith(("s", "x")) else focus  # « capitales », « lieux »
+    if question.language != "fr" or not focus or {focus, singular} & _AREA_NOUNS:
+        return True
+    stem = focus[:5]
+    return any(word.startswith(stem) for word in annotation.words)
 
 
 def _named_words(question: QuestionInfo, words: set[str]) -> set[str]:
