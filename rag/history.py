@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from index.sentences import split_sentences
-from rag.text import CALENDAR_NAME, Analyzer
+from rag.text import CALENDAR_NAME, WEEKDAYS_EN, WEEKDAYS_FR, Analyzer
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Words that point back at something said before (pronouns, "là", "y").
@@ -239,8 +239,7 @@ _ARTICLE = r"(?:(?:le|la|les|the)\s+|l['’])"
 _ELLIPSIS = re.compile(
     r"^\s*(?i:et|and|what\s+about|how\s+about|et\s+pour|and\s+for)\s+"
     rf"(?P<other>(?i:{_ARTICLE})?(?:[^\W\d_a-zà-ÿ][\w'’-]*(?:\s+[^\W\d_a-zà-ÿ][\w'’-]*){{0,3}}"
-    r"|(?i:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday"
-    r"|thursday|friday|saturday|sunday)))\s*[?.!]*\s*$"
+    rf"|(?i:{WEEKDAYS_FR}|{WEEKDAYS_EN})))\s*[?.!]*\s*$"
 )
 # A run of capitalised words after the first one, with its article (« l'Ukraine »).
 _NAME_RUN = re.compile(

@@ -16,14 +16,18 @@ EN_MONTHS = {
     "december": "decembre", "monday": "lundi", "tuesday": "mardi", "wednesday": "mercredi",
     "thursday": "jeudi", "friday": "vendredi", "saturday": "samedi", "sunday": "dimanche",
 }  # fmt: skip
-# Days of the week and months, French and English (English months only capitalised: "may"
-# and "march" are verbs too).
-CALENDAR_NAME = re.compile(
-    r"\b(?:(?i:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|janvier|f[ée]vrier|mars"
-    r"|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|monday|tuesday"
-    r"|wednesday|thursday|friday|saturday|sunday)|January|February|March|April|May|June|July"
-    r"|August|September|October|November|December)\b"
+# Month and weekday names as regex alternations: French ones with and without accents,
+# English weekdays in lower case (match them ignoring case), English months capitalised (so
+# that "may" and "march" as verbs are no months).
+MONTHS_FR = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
+    "novembre|décembre|decembre"
 )
+WEEKDAYS_FR = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+WEEKDAYS_EN = "|".join(en for en, fr in EN_MONTHS.items() if fr in WEEKDAYS_FR.split("|"))
+MONTHS_EN = "|".join(en.capitalize() for en, fr in EN_MONTHS.items() if fr not in WEEKDAYS_FR)
+# Days of the week and months, French and English.
+CALENDAR_NAME = re.compile(rf"\b(?:(?i:{WEEKDAYS_FR}|{MONTHS_FR}|{WEEKDAYS_EN})|{MONTHS_EN})\b")
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)

@@ -1267,55 +1267,42 @@ def test_how_old_how_long_and_how_much_take_only_numbers_of_their_measure(
 
 
 @pytest.mark.parametrize(
-    ("question", "sentence", "expected"),
-    [
-        # a kind of place that is no area: the sentence must say it
-        ("Dans quel hôtel Dmitriev a-t-il séjourné ?",
-         "Dmitriev a tenu trois jours de discussions sur l'Ukraine à Miami.", []),
-        ("Dans quel hôtel Dmitriev a-t-il séjourné ?",
-         "Dmitriev a séjourné à Miami, à l'hôtel Fontainebleau.", ["Miami"]),
-        # a town, a country, a capital: any place
-        ("Quelles capitales seraient impliquées dans la rédaction du plan ?",
-         "Selon la presse, Doha et Ankara seraient impliqués dans la rédaction.",
-         ["Doha", "Ankara"]),
-        ("Dans quel pays Witkoff devait-il voir Zelensky ?",
-         "Witkoff devait rencontrer Zelensky en Turquie.", ["Turquie"]),
-    ],
-)  # fmt: skip
-def test_a_question_asking_a_kind_of_place_takes_a_place_named_so(
-    annotator: Annotator, question: str, sentence: str, expected: list[str]
-) -> None:
-    info = analyze_question(question, "fr", annotator)
-    entities = new_typed_entities(annotator.annotate(sentence), info, info.answer_type)
-    assert info.answer_type == PLACE
-    assert [e.text for e in entities] == expected
-
-
-@pytest.mark.parametrize(
-    ("question", "sentence", "expected"),
+    ("question", "sentence", "kind", "expected"),
     [
         ("En quelle année est né le peintre ?", "Il a été volé dans la nuit de samedi à dimanche.",
-         []),
+         DATE, []),
         ("En quelle année est né le peintre ?", "Le peintre, né en 1891, a peint la toile.",
-         ["en 1891"]),  # as « en 1952 »: a year after its preposition is a date
+         DATE, ["en 1891"]),  # as « en 1952 »: a year after its preposition is a date
         # a when-question takes any date
-        ("Quand la toile a-t-elle été volée ?", "Elle a été volée samedi.", ["samedi"]),
+        ("Quand la toile a-t-elle été volée ?", "Elle a été volée samedi.", DATE, ["samedi"]),
         # a time given by an event answers "when", not "on what date"
         ("Pour quand le texte est-il attendu ?",
          "Le texte est attendu avant le prochain sommet Trump-Poutine, prévu à Budapest.",
-         ["avant le prochain sommet Trump-Poutine"]),
+         DATE, ["avant le prochain sommet Trump-Poutine"]),
         ("À quelle date le texte est-il attendu ?",
-         "Le texte est attendu avant le prochain sommet Trump-Poutine, prévu à Budapest.", []),
+         "Le texte est attendu avant le prochain sommet Trump-Poutine, prévu à Budapest.",
+         DATE, []),
         ("Quel jour le texte est-il attendu ?",
-         "Le texte est attendu avant la prochaine rencontre entre Trump et Poutine.", []),
+         "Le texte est attendu avant la prochaine rencontre entre Trump et Poutine.", DATE, []),
+        # a kind of place that is no area: the sentence must say it
+        ("Dans quel hôtel Dmitriev a-t-il séjourné ?",
+         "Dmitriev a tenu trois jours de discussions sur l'Ukraine à Miami.", PLACE, []),
+        ("Dans quel hôtel Dmitriev a-t-il séjourné ?",
+         "Dmitriev a séjourné à Miami, à l'hôtel Fontainebleau.", PLACE, ["Miami"]),
+        # a town, a country, a capital: any place
+        ("Quelles capitales seraient impliquées dans la rédaction du plan ?",
+         "Selon la presse, Doha et Ankara seraient impliqués dans la rédaction.", PLACE,
+         ["Doha", "Ankara"]),
+        ("Dans quel pays Witkoff devait-il voir Zelensky ?",
+         "Witkoff devait rencontrer Zelensky en Turquie.", PLACE, ["Turquie"]),
     ],
 )  # fmt: skip
-def test_a_what_year_or_what_date_question_takes_only_a_date_of_that_kind(
-    annotator: Annotator, question: str, sentence: str, expected: list[str]
+def test_a_date_or_place_question_takes_only_a_date_or_place_of_the_asked_kind(
+    annotator: Annotator, question: str, sentence: str, kind: str, expected: list[str]
 ) -> None:
     info = analyze_question(question, "fr", annotator)
     entities = new_typed_entities(annotator.annotate(sentence), info, info.answer_type)
-    assert info.answer_type == DATE
+    assert info.answer_type == kind
     assert [e.text for e in entities] == expected
 
 

@@ -375,12 +375,12 @@ def days_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> li
     if not best_names or best_names & asked:
         return sentences
     rated = [
-        scored
+        (scored, calendar_names(scored.candidate.text))
         for scored in sentences[1:]
         if scored.probability >= OTHER_DAY_SHARE * best.probability
     ]
-    named = [scored for scored in rated if calendar_names(scored.candidate.text) & asked]
-    unnamed = [scored for scored in rated if not calendar_names(scored.candidate.text)]
+    named = [scored for scored, names in rated if names & asked]
+    unnamed = [scored for scored, names in rated if not names]
     instead = next(iter(named or unnamed), None)
     if instead is None:
         return sentences

@@ -26,7 +26,15 @@ from index.parse import fold
 from index.sentences import citable_sentences, in_context
 from rag.reader.lookups import fast_lookups
 from rag.reader.regex_cache import RegexCache
-from rag.text import EN_MONTHS, in_lower_case, stopwords
+from rag.text import (
+    EN_MONTHS,
+    MONTHS_EN,
+    MONTHS_FR,
+    WEEKDAYS_EN,
+    WEEKDAYS_FR,
+    in_lower_case,
+    stopwords,
+)
 from rag.types import Passage
 
 SPACY_MODEL = "fr_core_news_sm"
@@ -38,28 +46,23 @@ TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 
 
 # ---------------------------------------------------------------- dates and numbers (regex)
-_MONTHS_FR = (
-    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
-    "novembre|décembre|decembre"
-)
-_WEEKDAYS_FR = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+_MONTHS_FR = MONTHS_FR
+_WEEKDAYS_FR = WEEKDAYS_FR
 # English dates, for articles in English: month and day names as written (capitalised), so
 # that "may" or "march" as a verb is no date.
-_MONTHS_EN = (
-    "(?-i:January|February|March|April|May|June|July|August|September|October|November|December)"
-)
-_WEEKDAYS_EN = "(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTHS_EN = f"(?-i:{MONTHS_EN})"
+_CAPITALISED_WEEKDAYS_EN = "(?-i:" + "|".join(d.capitalize() for d in WEEKDAYS_EN.split("|")) + ")"
 _ORDINAL_EN = r"\d{1,2}(?:st|nd|rd|th)?"
 # A month alone is a date after one of these ("in March"; "March" alone may be the verb).
 _BARE_MONTH_EN = "|".join(
     rf"(?<=\b{word} )" for word in ("in", "by", "since", "until", "from", "early", "late")
 )
 _DATE_EN = (
-    rf"\b(?:{_WEEKDAYS_EN},?\s+)?{_ORDINAL_EN}\s+{_MONTHS_EN}(?:,?\s+(?:19|20)\d{{2}})?\b"
-    rf"|\b(?:{_WEEKDAYS_EN},?\s+)?{_MONTHS_EN}\s+{_ORDINAL_EN}(?:,?\s+(?:19|20)\d{{2}})?\b"
+    rf"\b(?:{_CAPITALISED_WEEKDAYS_EN},?\s+)?{_ORDINAL_EN}\s+{_MONTHS_EN}(?:,?\s+(?:19|20)\d{{2}})?\b"
+    rf"|\b(?:{_CAPITALISED_WEEKDAYS_EN},?\s+)?{_MONTHS_EN}\s+{_ORDINAL_EN}(?:,?\s+(?:19|20)\d{{2}})?\b"
     rf"|\b{_MONTHS_EN}\s+(?:19|20)\d{{2}}\b"
     rf"|(?:{_BARE_MONTH_EN}){_MONTHS_EN}(?:\s+(?:19|20)\d{{2}})?\b"
-    rf"|\b{_WEEKDAYS_EN}(?:\s+(?-i:morning|afternoon|evening|night))?\b"
+    rf"|\b{_CAPITALISED_WEEKDAYS_EN}(?:\s+(?-i:morning|afternoon|evening|night))?\b"
 )
 _DATE = re.compile(
     rf"{_DATE_EN}|"
@@ -415,9 +418,8 @@ def clean_entity(text: str, label: str, start: int) -> Entity | None:
 
 
 # A word after a number that says when, not what the number counts (« porté à 40 mercredi »).
-_WEEKDAYS_EN = "|".join(en for en, fr in EN_MONTHS.items() if fr in _WEEKDAYS_FR.split("|"))
 WHEN_WORD = re.compile(
-    rf"(?:{_WEEKDAYS_FR}|{_WEEKDAYS_EN}|hier|aujourd['’]hui|demain|yesterday|today|tomorrow)",
+    rf"(?:{_WEEKDAYS_FR}|{WEEKDAYS_EN}|hier|aujourd['’]hui|demain|yesterday|today|tomorrow)",
     re.IGNORECASE,
 )
 # Days and months the small model tags as names ("May" left out: also a surname).
