@@ -34,7 +34,7 @@ from rag.generate import (
 from rag.generate.base import classify
 from rag.history import points_back, previous_turn, standalone_parts, validate_history
 from rag.lexical import LexicalIndex
-from rag.question import clean_question, with_question_mark
+from rag.question import clean_question, direct_question, with_question_mark
 from rag.reader import READER_LANGUAGE
 from rag.reader.annotate import preload_pipeline
 from rag.reader.questions import ENGLISH_ACRONYMS, ENGLISH_PROPER_WORDS
@@ -280,7 +280,8 @@ class Assistant:
         """The ``k`` most relevant citable paragraphs for ``question``."""
         query = clean_question(question, self.settings.max_question_chars)
         language = detect_language(query)
-        query, _ = self._cased_before_search(with_question_mark(query, language), None, language)
+        query = with_question_mark(direct_question(query, language), language)
+        query, _ = self._cased_before_search(query, None, language)
         snapshot = self.store.snapshot()
         vector = self.embedder.encode_queries([query])[0]
         passages = self.retriever.retrieve(query, k, query_vector=vector, snapshot=snapshot)
@@ -320,15 +321,16 @@ class Assistant:
         return self._stream(text, turns, language, started)
 
     def _asked(self, question: str) -> tuple[str, str]:
-        """A question as it is read, and its language: cleaned, with its question mark (the
-        same text keys a remembered answer and finds it again, see :meth:`_antecedent`).
+        """A question as it is read, and its language: cleaned, a request asked as the question
+        it wraps (:func:`rag.question.direct_question`), with its question mark (the same text
+        keys a remembered answer and finds it again, see :meth:`_antecedent`).
 
         Raises:
             InvalidQuestionError: the question is empty or too long.
         """
         text = clean_question(question, self.settings.max_question_chars)
         language = detect_language(text)
-        return with_question_mark(text, language), language
+        return with_question_mark(direct_question(text, language), language), language
 
     @property
     def judge(self) -> Judge:

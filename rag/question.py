@@ -93,4 +93,197 @@ def with_question_mark(text: str, language: str) -> str:
     return f"{text} ?" if language == "fr" else f"{text}?"
 
 
-__all__ = ["clean_question", "with_question_mark"]
+# A request that wraps a question (« Dis-moi qui … », "Can you tell me who …") and the
+# question it wraps, as the reader was fitted on direct questions.
+_FR_ASKING = (
+    r"(?:est-ce que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu|pourriez-vous)"
+    r"\s+(?:me\s+|nous\s+)?(?:dire|expliquer|indiquer|préciser|rappeler)"
+    r"|di(?:s|tes)-(?:moi|nous)|expliquez?(?:-moi)?|indiquez?-moi|précisez?-moi|rappelez?-moi"
+    r"|je\s+(?:voudrais|veux|souhaite|souhaiterais|cherche\s+à)\s+savoir|j['’]aimerais\s+savoir"
+    r"|je\s+me\s+demande|sais-tu|savez-vous"
+)
+_FR_WH = (
+    r"qui|que|qu['’]|quoi|quand|où|comment|pourquoi|combien|quel|quelle|quels|quelles|lequel"
+    r"|laquelle|lesquels|lesquelles|(?:à|de|avec|pour|par|contre|chez|dans|en|sur|depuis|jusqu['’]à)"
+    r"\s+(?:qui|quoi|quand|quel|quelle|quels|quelles)"
+)
+_FR_EMBEDDED = re.compile(
+    rf"^(?:{_FR_ASKING})\s+(?:(?P<what>ce\s+qu(?:e\b|i\b|['’]))|(?P<wh>(?:{_FR_WH})\b))",
+    re.I,
+)
+_FR_GIVING = (
+    r"(?:est-ce que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu|pourriez-vous)"
+    r"\s+(?:me\s+|nous\s+)?(?:donner|dire|indiquer|préciser|citer|rappeler)"
+    r"|donnez?(?:-moi|-nous)?|indiquez?(?:-moi)?|précisez?(?:-moi)?|citez?(?:-moi)?"
+    r"|rappelez?(?:-moi)?|nommez?|di(?:s|tes)-(?:moi|nous)"
+    r"|je\s+(?:voudrais|veux|souhaite|souhaiterais|cherche\s+à)\s+(?:connaître|savoir)"
+    r"|j['’]aimerais\s+(?:connaître|savoir)"
+)
+_FR_GIVEN = re.compile(rf"^(?:{_FR_GIVING})\s+(?P<article>les\s|le\s|la\s|l['’])\s*(?=\w)", re.I)
+# A bare noun phrase asking a name, an amount, a date … (« Montant du préjudice ? »).
+_FR_NOUN_GENDER = {
+    "nom": "Quel est le", "noms": "Quels sont les", "montant": "Quel est le",
+    "nombre": "Quel est le", "lieu": "Quel est le", "âge": "Quel est l'", "prix": "Quel est le",
+    "coût": "Quel est le", "métier": "Quel est le", "rôle": "Quel est le", "titre": "Quel est le",
+    "date": "Quelle est la", "heure": "Quelle est l'", "durée": "Quelle est la",
+    "identité": "Quelle est l'", "profession": "Quelle est la", "fonction": "Quelle est la",
+    "adresse": "Quelle est l'",
+}  # fmt: skip
+_FR_NOUN_PHRASE = re.compile(
+    r"^(?:(?:le|la|les)\s+|l['’])?(?P<noun>"
+    + "|".join(_FR_NOUN_GENDER)
+    + r")\s+(?=d['’]|de\s|du\s|des\s)",
+    re.I,
+)
+# Words of a clause: a noun phrase holding one is a sentence, left as typed.
+_FR_CLAUSE_WORD = re.compile(
+    r"\b(?:est|sont|était|étaient|sera|seront|a|ont|avait|avaient|aura|auront|va|vont|peut|"
+    r"peuvent|doit|doivent|fait|font|qui|que|quand|où|comment|pourquoi|combien|quel|quelle)\b"
+    r"|-t-|-(?:il|elle|ils|elles|on)\b",
+    re.I,
+)
+
+_EN_ASKING = (
+    r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|explain\s+to|remind)\s+(?:me|us)"
+    r"|(?:please\s+)?tell\s+(?:me|us)|(?:please\s+)?explain(?:\s+to\s+me)?"
+    r"|i(?:['’]d|\s+would)\s+like\s+to\s+know|i\s+(?:want|wish|need)\s+to\s+know|i\s+wonder"
+    r"|do\s+you\s+know|does\s+anyone\s+know|let\s+me\s+know)"
+)
+_EN_EMBEDDED = re.compile(
+    rf"^{_EN_ASKING}\s+(?=(?:who|whom|whose|what|when|where|why|how|which)\b)", re.I
+)
+# "who Kirill Dmitriev is" → "who is Kirill Dmitriev".
+_EN_LAST_COPULA = re.compile(
+    r"^(?P<wh>how\s+(?:much|many|old|long|far)|who|whom|what|where|when|which)\s+(?P<body>.+?)"
+    r"\s+(?P<copula>is|are|was|were)\s*(?P<end>[?.!…]*)$",
+    re.I,
+)
+_EN_GIVEN = re.compile(
+    r"^(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:give|tell|name|list)\s+(?:me|us)"
+    r"|(?:please\s+)?(?:give|tell)\s+(?:me|us)"
+    r"|(?:please\s+)?(?:(?P<naming>name|identify)|list|state)"
+    r"|i(?:['’]d|\s+would)\s+like\s+to\s+know|i\s+(?:want|wish|need)\s+to\s+know)"
+    r"\s+the\s+(?=\w)",
+    re.I,
+)
+_EN_HEAD_END_WORDS = (
+    "of in on at for behind from with by who that which to about over during after before"
+)
+_EN_HEAD_END = frozenset(_EN_HEAD_END_WORDS.split())
+_EN_NOUN_PHRASE = re.compile(
+    r"^(?:the\s+)?(?P<noun>names?|number|amount|date|time|place|age|duration|price|cost|identity"
+    r"|job|role|title|address)\s+of\s",
+    re.I,
+)
+_EN_CLAUSE_WORD = re.compile(
+    r"\b(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|who|what|when|where|"
+    r"why|how|which)\b",
+    re.I,
+)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _english_plural(phrase: str) -> bool:
+    """Whether the head noun of an English noun phrase (its last word before a preposition or
+    a relative pronoun: "unions" in "unions behind the strike") is plural."""
+    head = ""
+    for word in re.findall(r"[\w'’-]+", phrase):
+        if word.lower() in _EN_HEAD_END:
+            break
+        head = word.lower()
+    return head.endswith("s") and not head.endswith(("ss", "'s", "’s", "us", "is"))
+
+
+# A noun phrase typed without its question mark is a question when short; a longer one is
+# more likely a pasted sentence (« La date d'un tel sommet reste incertaine … »).
+_NOUN_PHRASE_WORDS = 6
+
+
+def _asks_as_noun_phrase(text: str, clause_word: re.Pattern[str]) -> bool:
+    """Whether a text opening on a noun such as « montant » or "number" asks it: no verb or
+    question word, and a question mark or at most :data:`_NOUN_PHRASE_WORDS` words."""
+    short = text.rstrip().endswith("?") or len(text.split()) <= _NOUN_PHRASE_WORDS
+    return short and not clause_word.search(text)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def direct_question(text: str, language: str) -> str:
+    """The question a request wraps, asked directly; ``text`` itself when it wraps none.
+
+    Readers type requests as often as questions: « Dis-moi qui dirige l'enquête », "Can you
+    tell me who Kirill Dmitriev is", « Donne-moi le nom du maire », "Give me the name of the
+    museum director", or a bare noun phrase, « Montant du préjudice selon la mairie ? ». The
+    reader reads what a question asks (a person, a name, an amount) from its question word and
+    was fitted on direct questions, so each of these is asked as the question it stands for.
+    A request for a summary or an explanation of something (« Résume le plan », "Explain the
+    plan") asks no factoid and is left as typed.
+
+    >>> direct_question("Dis-moi qui dirige l'enquête.", "fr")
+    "Qui dirige l'enquête"
+    >>> direct_question("Donne-moi le nom du maire", "fr")
+    'Quel est le nom du maire'
+    >>> direct_question("Montant du préjudice selon la mairie ?", "fr")
+    'Quel est le montant du préjudice selon la mairie ?'
+    >>> direct_question("Can you tell me who Kirill Dmitriev is?", "en")
+    'Who is Kirill Dmitriev?'
+    >>> direct_question("List the unions behind the strike.", "en")
+    'What are the unions behind the strike'
+    >>> direct_question("Qui dirige l'enquête ?", "fr")
+    "Qui dirige l'enquête ?"
+
+    A request's closing full stop or exclamation mark is dropped (it asks a question):
+    :func:`with_question_mark` gives it its question mark.
+    """
+    if language == "fr":
+        direct = _direct_french(text)
+    elif language == "en":
+        direct = _direct_english(text)
+    else:
+        return text
+    return text if direct == text else direct.rstrip(" .!")
+
+
+def _direct_french(text: str) -> str:
+    if match := _FR_EMBEDDED.match(text):
+        rest = text[match.end() :]
+        if match.group("what"):  # « ce que Dmitriev a dit » asks « qu'est-ce que … »
+            return _capitalised(f"qu'est-ce {match.group('what')[3:].lstrip()}{rest}")
+        return _capitalised(text[match.start("wh") :])
+    if match := _FR_GIVEN.match(text):
+        article = match.group("article").strip().lower()
+        opening = {"les": "Quels sont les ", "le": "Quel est le ", "la": "Quelle est la "}.get(
+            article, "Quel est l'"
+        )
+        return opening + text[match.end() :]
+    if (match := _FR_NOUN_PHRASE.match(text)) and _asks_as_noun_phrase(text, _FR_CLAUSE_WORD):
+        opening = _FR_NOUN_GENDER[match.group("noun").lower()]
+        separator = "" if opening.endswith("'") else " "
+        return f"{opening}{separator}{_lower_first(text[match.start('noun') :])}"
+    return text
+
+
+def _direct_english(text: str) -> str:
+    if match := _EN_EMBEDDED.match(text):
+        rest = text[match.end() :]
+        if moved := _EN_LAST_COPULA.match(rest):
+            rest = f"{moved['wh']} {moved['copula']} {moved['body']}{moved['end']}"
+        return _capitalised(rest)
+    if match := _EN_GIVEN.match(text):
+        rest = text[match.end() :]
+        plural = _english_plural(rest)
+        if match.group("naming"):  # "Name the museum director": what is the director's name
+            return f"What {'are the names' if plural else 'is the name'} of the {rest}"
+        return f"What {'are' if plural else 'is'} the {rest}"
+    if (match := _EN_NOUN_PHRASE.match(text)) and _asks_as_noun_phrase(text, _EN_CLAUSE_WORD):
+        verb = "are" if match.group("noun").lower() == "names" else "is"
+        return f"What {verb} the {_lower_first(text[match.start('noun') :])}"
+    return text
+
+
+__all__ = ["clean_question", "direct_question", "with_question_mark"]

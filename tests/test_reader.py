@@ -1383,6 +1383,9 @@ def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reade
         ("What was the stolen painting called?", TITLE),
         ("What is the name of the stolen painting?", TITLE),
         ("Quel est le titre du tableau volé ?", TITLE),
+        # The first noun says whose name: the painter's, not the painting's.
+        ("Quel est le nom du peintre du tableau volé ?", PERSON),
+        ("What is the name of the painter of the stolen painting?", PERSON),
         ("Comment s'intitule le rapport d'inspection ?", TITLE),
         ("What was the night watchman's name?", PERSON),
         ("What's the museum's name?", ANY_NAME),

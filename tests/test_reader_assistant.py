@@ -14,7 +14,7 @@ from index.config import BUNDLED_CORPUS
 from rag import Assistant, answer_messages
 from rag.generate import ReaderGenerator
 from rag.lexical import LexicalCache
-from rag.question import with_question_mark
+from rag.question import direct_question, with_question_mark
 from rag.reader.collect import corpus_notes
 
 pytestmark = pytest.mark.integration
@@ -148,6 +148,71 @@ def test_a_question_mark_ends_a_question_typed_without_one(
     text: str, language: str, expected: str
 ) -> None:
     assert with_question_mark(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "direct"),
+    [
+        ("Dis-moi qui dirige l'enquête.", "fr", "Qui dirige l'enquête"),
+        ("Peux-tu me dire où les suspects ont été arrêtés ?", "fr",
+         "Où les suspects ont été arrêtés ?"),
+        ("Je voudrais savoir combien de trains ont été supprimés", "fr",
+         "Combien de trains ont été supprimés"),
+        ("Dis-moi ce que Dmitriev a déclaré", "fr", "Qu'est-ce que Dmitriev a déclaré"),
+        ("Donne-moi le nom du maire.", "fr", "Quel est le nom du maire"),
+        ("Cite les syndicats qui ont lancé la grève", "fr",
+         "Quels sont les syndicats qui ont lancé la grève"),
+        ("Précise l'heure du vol", "fr", "Quel est l'heure du vol"),
+        ("Montant du préjudice selon la mairie ?", "fr",
+         "Quel est le montant du préjudice selon la mairie ?"),
+        ("Date du prochain round de négociations ?", "fr",
+         "Quelle est la date du prochain round de négociations ?"),
+        ("Can you tell me who Kirill Dmitriev is?", "en", "Who is Kirill Dmitriev?"),
+        ("Tell me how much the reward is.", "en", "How much is the reward"),
+        ("I'd like to know when the thieves entered the museum", "en",
+         "When the thieves entered the museum"),
+        ("Give me the name of the museum director", "en",
+         "What is the name of the museum director"),
+        ("Name the museum director.", "en", "What is the name of the museum director"),
+        ("List the unions behind the strike", "en", "What are the unions behind the strike"),
+        ("Number of signatures on the petition?", "en",
+         "What is the number of signatures on the petition?"),
+        # Questions already, and requests for no factoid, stay as typed.
+        ("Qui dirige l'enquête ?", "fr", "Qui dirige l'enquête ?"),
+        ("Le nom du musée est-il connu ?", "fr", "Le nom du musée est-il connu ?"),
+        ("Nombre de voix pour la reconduction", "fr",
+         "Quel est le nombre de voix pour la reconduction"),
+        ("La date d'un tel sommet reste toutefois incertaine – les plans à Budapest", "fr",
+         "La date d'un tel sommet reste toutefois incertaine – les plans à Budapest"),
+        ("Résume le plan.", "fr", "Résume le plan."),
+        ("Tell me about the strike.", "en", "Tell me about the strike."),
+        ("Who is the name behind the plan?", "en", "Who is the name behind the plan?"),
+    ],
+)  # fmt: skip
+def test_a_request_is_asked_as_the_question_it_wraps(
+    typed: str, language: str, direct: str
+) -> None:
+    assert direct_question(typed, language) == direct
+
+
+@pytest.mark.parametrize(
+    ("request_", "question"),
+    [
+        ("Dis-moi combien de points compte le plan.", "Combien de points compte le plan ?"),
+        ("Can you tell me who published the transcripts?", "Who published the transcripts?"),
+        ("Nombre de points du plan ?", "Quel est le nombre de points du plan ?"),
+        ("Tell me who Kirill Dmitriev is.", "Who is Kirill Dmitriev?"),
+    ],
+)
+def test_a_request_gets_the_answer_of_its_question(
+    assistant: Assistant, request_: str, question: str
+) -> None:
+    asked, direct = assistant.ask(request_).to_dict(), assistant.ask(question).to_dict()
+    assert asked == direct
+    if question.startswith("Who is"):  # asks who he is: his own name is no answer
+        assert direct["short_answer"] is None or "Dmitriev" in direct["short_answer"]["text"]
+    else:
+        assert not direct["refused"] and direct["short_answer"] is not None
 
 
 @pytest.mark.parametrize(

@@ -181,8 +181,10 @@ for _type, _nouns in {
     "élue "
     "envoy person man woman negotiator adviser advisor spokesman spokeswoman spokesperson "
     "diplomat secretary ambassador general author journalist senator chief head "
+    "peintre artiste écrivain écrivaine architecte sculpteur photographe avocat avocate médecin "
+    "infirmier infirmière enseignant professeur painter artist writer architect sculptor "
+    "photographer lawyer doctor nurse teacher " + NAMED_PERSON_WORDS,
     # People a question asks to be named (``asked_name``) are people when asked with quel/which.
-    + NAMED_PERSON_WORDS,
     PLACE: "pays ville capitale lieu endroit région territoire état hôtel bâtiment commune village "
     "country city capital place region territory town state hotel building venue village",
     ORG: "organisation organisme journal journaux média médias agence entreprise société syndicat "

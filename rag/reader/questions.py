@@ -158,6 +158,8 @@ def asked_name(text: str) -> str | None:
     'PER'
     >>> asked_name("Quel est le nom du musée ?")
     'NAME'
+    >>> asked_name("Quel est le nom du peintre du tableau volé ?")
+    'PER'
     >>> asked_name("Qui a appelé Witkoff ?") is None
     True
     """
@@ -169,7 +171,10 @@ def asked_name(text: str) -> str | None:
         :5
     ]:  # "the museum's night watchman", "le haut fonctionnaire"
         folded = _ELISION.sub("", fold(word))
-        if folded in NAMED_PERSONS or folded.rstrip("sx") in NAMED_PERSONS:
+        if any(
+            noun in NAMED_PERSONS or FOCUS_TYPES.get(noun) == PERSON
+            for noun in (folded, folded.rstrip("sx"))
+        ):  # « le nom du peintre du tableau » asks the painter's name
             return PERSON
         if folded in WORK_NOUNS:
             return TITLE
