@@ -1237,6 +1237,11 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
          "La direction a proposé de recruter 20 contrôleurs d'ici à la fin de l'année.", []),
         ("Combien la ville a-t-elle payé ?", "fr", "La ville a payé 420 000 euros.",
          ["420 000"]),
+        # « À combien s'élève … ? », "How much is …?": an amount of money, not a count
+        ("À combien s'élève la récompense ?", "fr",
+         "Le conseil votera lundi pour 2 lignes une enveloppe de 420 000 euros.", ["420 000"]),
+        ("How much is the reward?", "en",
+         "Le conseil votera lundi pour 2 lignes une enveloppe de 420 000 euros.", ["420 000"]),
         # a count of things takes no number of days or euros
         ("How many times has he been to Moscow?", "en", "Il a tenu trois jours de discussions.",
          []),
