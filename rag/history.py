@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from index.sentences import split_sentences
+from rag.question import without_request
 from rag.text import CALENDAR_NAME, WEEKDAYS_EN, WEEKDAYS_FR, Analyzer
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -52,24 +53,6 @@ _INVERSION = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<=[\s'’])[^\W\d_a-zà-ÿ][\w-]+")
 # The asking sentences stand alone when they name at least this many content terms.
 MIN_FOCUS_TERMS = 2
-# A polite request that wraps the question ("Peux-tu me dire …", "Can you tell me …"): words
-# that are not what is asked, and that hide the question word (qui, combien…) from the reader.
-_REQUEST = re.compile(
-    r"^\s*(?:(?:and|then|so|now|et|alors|puis|maintenant),?\s+)?(?:"
-    r"(?:est-ce que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu|pourriez-vous"
-    r"|sais-tu|savez-vous)\s+(?:me\s+|nous\s+)?(?:dire|expliquer|indiquer|préciser|rappeler)"
-    r"|(?:dis|dites|explique|expliquez|indique|indiquez|précise|précisez|rappelle|rappelez)"
-    r"-(?:moi|nous)"
-    r"|(?:je\s+(?:voudrais|veux|souhaiterais|souhaite|aimerais)|j['’]aimerais)\s+(?:bien\s+)?"
-    r"(?:savoir|comprendre)"
-    r"|sais-tu|savez-vous"
-    r"|(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
-    r"|(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
-    r"|(?:i['’]d|i\s+would|i)\s+(?:like|want|wish)\s+to\s+know"
-    r"|do\s+you\s+know"
-    r")(?:\s*[:,]\s*|\s+)",
-    re.IGNORECASE,
-)
 
 
 def is_followup(question: str, *, leaning_words: frozenset[str] = _ANAPHORA) -> bool:
@@ -151,15 +134,6 @@ def previous_turn(
             if content:
                 return content, history[:index]
     return None, []
-
-
-def without_request(question: str) -> str:
-    """``question`` without a polite request around it ("Peux-tu me dire combien … ?" →
-    "combien … ?", "Can you tell me who …" → "who …"), or as it is."""
-    match = _REQUEST.match(question)
-    if match is None or not question[match.end() :].strip():
-        return question
-    return question[match.end() :]
 
 
 def standalone_question(

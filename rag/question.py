@@ -93,24 +93,33 @@ def with_question_mark(text: str, language: str) -> str:
     return f"{text} ?" if language == "fr" else f"{text}?"
 
 
-# A request that wraps a question (« Dis-moi qui … », "Can you tell me who …") and the
-# question it wraps, as the reader was fitted on direct questions.
-_FR_ASKING = (
-    r"(?:est-ce que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu|pourriez-vous)"
-    r"\s+(?:me\s+|nous\s+)?(?:dire|expliquer|indiquer|préciser|rappeler)"
-    r"|di(?:s|tes)-(?:moi|nous)|expliquez?(?:-moi)?|indiquez?-moi|précisez?-moi|rappelez?-moi"
-    r"|je\s+(?:voudrais|veux|souhaite|souhaiterais|cherche\s+à)\s+savoir|j['’]aimerais\s+savoir"
-    r"|je\s+me\s+demande|sais-tu|savez-vous"
+# A polite request that wraps the question ("Peux-tu me dire …", "Can you tell me …"): words
+# that are not what is asked, and that hide the question word (qui, combien…) from the reader.
+REQUEST = re.compile(
+    r"^\s*(?:(?:and|then|so|now|et|alors|puis|maintenant),?\s+)?(?:"
+    r"(?:est-ce que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu|pourriez-vous"
+    r"|sais-tu|savez-vous)\s+(?:me\s+|nous\s+)?(?:dire|expliquer|indiquer|préciser|rappeler)"
+    r"|(?:dis|dites|explique|expliquez|indique|indiquez|précise|précisez|rappelle|rappelez)"
+    r"-(?:moi|nous)"
+    r"|(?:je\s+(?:voudrais|veux|souhaiterais|souhaite|aimerais)|j['’]aimerais)\s+(?:bien\s+)?"
+    r"(?:savoir|comprendre)"
+    r"|sais-tu|savez-vous"
+    r"|(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
+    r"|(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
+    r"|(?:i['’]d|i\s+would|i)\s+(?:like|want|wish)\s+to\s+know"
+    r"|do\s+you\s+know|does\s+anyone\s+know|i\s+wonder|let\s+me\s+know|je\s+me\s+demande"
+    r")(?:\s*[:,]\s*|\s+)",
+    re.IGNORECASE,
 )
+# A request around a question needs no « -moi » to ask it when a question word follows
+# (« Explique pourquoi … », "Explain why …").
+_EXPLAIN = re.compile(r"^\s*(?:expliquez?|explain(?:\s+to\s+(?:me|us))?)\s+", re.I)
 _FR_WH = (
     r"qui|que|qu['’]|quoi|quand|où|comment|pourquoi|combien|quel|quelle|quels|quelles|lequel"
     r"|laquelle|lesquels|lesquelles|(?:à|de|avec|pour|par|contre|chez|dans|en|sur|depuis|jusqu['’]à)"
     r"\s+(?:qui|quoi|quand|quel|quelle|quels|quelles)"
 )
-_FR_EMBEDDED = re.compile(
-    rf"^(?:{_FR_ASKING})\s+(?:(?P<what>ce\s+qu(?:e\b|i\b|['’]))|(?P<wh>(?:{_FR_WH})\b))",
-    re.I,
-)
+_FR_QUESTION_START = re.compile(rf"(?:(?P<what>ce\s+qu(?:e\b|i\b|['’]))|(?:{_FR_WH})\b)", re.I)
 _FR_GIVING = (
     r"(?:est-ce que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu|pourriez-vous)"
     r"\s+(?:me\s+|nous\s+)?(?:donner|dire|indiquer|préciser|citer|rappeler)"
@@ -143,15 +152,7 @@ _FR_CLAUSE_WORD = re.compile(
     re.I,
 )
 
-_EN_ASKING = (
-    r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|explain\s+to|remind)\s+(?:me|us)"
-    r"|(?:please\s+)?tell\s+(?:me|us)|(?:please\s+)?explain(?:\s+to\s+me)?"
-    r"|i(?:['’]d|\s+would)\s+like\s+to\s+know|i\s+(?:want|wish|need)\s+to\s+know|i\s+wonder"
-    r"|do\s+you\s+know|does\s+anyone\s+know|let\s+me\s+know)"
-)
-_EN_EMBEDDED = re.compile(
-    rf"^{_EN_ASKING}\s+(?=(?:who|whom|whose|what|when|where|why|how|which)\b)", re.I
-)
+_EN_QUESTION_START = re.compile(r"(?:who|whom|whose|what|when|where|why|how|which)\b", re.I)
 # "who Kirill Dmitriev is" → "who is Kirill Dmitriev".
 _EN_LAST_COPULA = re.compile(
     r"^(?P<wh>how\s+(?:much|many|old|long|far)|who|whom|what|where|when|which)\s+(?P<body>.+?)"
@@ -249,12 +250,30 @@ def direct_question(text: str, language: str) -> str:
     return text if direct == text else direct.rstrip(" .!")
 
 
+def _wrapped(text: str) -> str | None:
+    """The question a request wraps, as typed after the request; None when it wraps none."""
+    for request in (REQUEST, _EXPLAIN):
+        if match := request.match(text):
+            return text[match.end() :]
+    return None
+
+
+def without_request(question: str) -> str:
+    """``question`` without a polite request around it ("Peux-tu me dire combien … ?" →
+    "combien … ?", "Can you tell me who …" → "who …"), or as it is."""
+    match = REQUEST.match(question)
+    if match is None or not question[match.end() :].strip():
+        return question
+    return question[match.end() :]
+
+
 def _direct_french(text: str) -> str:
-    if match := _FR_EMBEDDED.match(text):
-        rest = text[match.end() :]
+    wrapped = _wrapped(text)
+    if wrapped and (match := _FR_QUESTION_START.match(wrapped)):
         if match.group("what"):  # « ce que Dmitriev a dit » asks « qu'est-ce que … »
+            rest = wrapped[match.end() :]
             return _capitalised(f"qu'est-ce {match.group('what')[3:].lstrip()}{rest}")
-        return _capitalised(text[match.start("wh") :])
+        return _capitalised(wrapped)
     if match := _FR_GIVEN.match(text):
         article = match.group("article").strip().lower()
         opening = {"les": "Quels sont les ", "le": "Quel est le ", "la": "Quelle est la "}.get(
@@ -269,8 +288,9 @@ def _direct_french(text: str) -> str:
 
 
 def _direct_english(text: str) -> str:
-    if match := _EN_EMBEDDED.match(text):
-        rest = text[match.end() :]
+    wrapped = _wrapped(text)
+    if wrapped and _EN_QUESTION_START.match(wrapped):
+        rest = wrapped
         if moved := _EN_LAST_COPULA.match(rest):
             rest = f"{moved['wh']} {moved['copula']} {moved['body']}{moved['end']}"
         return _capitalised(rest)
@@ -286,4 +306,10 @@ def _direct_english(text: str) -> str:
     return text
 
 
-__all__ = ["clean_question", "direct_question", "with_question_mark"]
+__all__ = [
+    "REQUEST",
+    "clean_question",
+    "direct_question",
+    "with_question_mark",
+    "without_request",
+]
