@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from index.parse import fold
 from index.sentences import split_sentences
 from rag.question import without_request
 from rag.text import CALENDAR_NAME, WEEKDAYS_EN, WEEKDAYS_FR, Analyzer
@@ -259,6 +260,66 @@ def _swapped_complement(question: str, previous: str) -> str | None:
     return f"{body[:start]}{preposition} {match.group('rest')}{body[end:] or ' ?'}"
 
 
+# A follow-up that asks the same of someone named by another role (« Et la directrice du
+# musée ? » after « Qui est le maire de Saint-Aurèle ? », "And the museum director?").
+_ROLE_ELLIPSIS = re.compile(
+    r"^\s*(?:et|and|what\s+about|how\s+about)\s+"
+    r"(?P<other>(?:(?:le|la|les|the)\s+|l['’])[^?!.]{1,60}?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_ROLE_ARTICLE = re.compile(r"(?<![\w'’-])(?:(?:le|la|les|the)\s+|l['’])", re.IGNORECASE)
+_PHRASE_WORD = re.compile(r"[\w-]+")
+# After a role noun: its complements (« de Saint-Aurèle », « du musée », "of the region").
+_ROLE_COMPLEMENT = re.compile(
+    r"(?:\s+(?:de|du|des|of)\s+(?:(?:le|la|les|the)\s+|l['’])?[\w-]+|\s+d['’][\w-]+)*",
+    re.IGNORECASE,
+)
+# Words between an article and its role noun ("the museum director", "the US official").
+_ROLE_MODIFIERS = 2
+# A role phrase ends the question when at most this many words (adjectives: « le négociateur
+# russe ») follow it.
+_ROLE_TAIL_WORDS = 2
+
+
+def _role_phrases(text: str) -> list[tuple[int, int]]:
+    """Spans of the noun phrases of ``text`` that name a person by a role (an article, up to
+    two modifiers, a role noun, its « de … » complements)."""
+    from rag.reader.questions import ROLE_NOUNS  # the reader's nouns, loaded with it
+
+    spans = []
+    for article in _ROLE_ARTICLE.finditer(text):
+        position = article.end()
+        for _ in range(_ROLE_MODIFIERS + 1):
+            word = _PHRASE_WORD.match(text, position)
+            if word is None:
+                break
+            folded = fold(word[0])
+            if folded in ROLE_NOUNS or folded.rstrip("sx") in ROLE_NOUNS:
+                end = _ROLE_COMPLEMENT.match(text, word.end()).end()  # type: ignore[union-attr]
+                after = text[end:]
+                tail = after.strip().rstrip(" ?.!")
+                if tail and len(tail.split()) <= _ROLE_TAIL_WORDS and "-" not in tail:
+                    end += len(after) - len(after.lstrip()) + len(tail)
+                spans.append((article.start(), end))
+                break
+            position = word.end() + len(text[word.end() :]) - len(text[word.end() :].lstrip())
+    return spans
+
+
+def _swapped_role(question: str, previous: str) -> str | None:
+    """The previous question with its one role phrase swapped for the follow-up's (« Et la
+    directrice du musée ? » after « Qui est le maire de Saint-Aurèle ? » → « Qui est la
+    directrice du musée ? »); else None."""
+    match = _ROLE_ELLIPSIS.match(question)
+    if match is None or _role_phrases(match.group("other")) != [(0, len(match.group("other")))]:
+        return None
+    found = _role_phrases(previous)
+    if len(found) != 1:
+        return None
+    start, end = found[0]
+    return previous[:start] + match.group("other") + previous[end:]
+
+
 def swapped_question(question: str, previous: str) -> str | None:
     """The previous question about someone or something else, for a follow-up that only names
     them (« Et Dmitriev ? » after « Qu'a dit Peskov ? » → « Qu'a dit Dmitriev ? »): the one
@@ -272,10 +333,13 @@ def swapped_question(question: str, previous: str) -> str | None:
     'Combien de trains ont circulé mercredi ?'
     >>> swapped_question("Et Dmitriev ?", "Witkoff a-t-il vu Umerov à Miami ?") is None
     True
+
+    A role stands for someone too: « Et la directrice du musée ? » after « Qui est le maire de
+    Saint-Aurèle ? » asks « Qui est la directrice du musée ? ».
     """
     match = _ELLIPSIS.match(question)
     if match is None:
-        return _swapped_complement(question, previous)
+        return _swapped_complement(question, previous) or _swapped_role(question, previous)
     other = match.group("other")
     calendar = CALENDAR_NAME.fullmatch(other) is not None
     pattern = CALENDAR_NAME if calendar else _NAME_RUN

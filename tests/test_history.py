@@ -257,6 +257,15 @@ def _user(*questions: str) -> list[dict[str, str]]:
          "Quel est le préjudice selon l'assureur ?"),
         ("How many trains were cancelled on Tuesday?", "And on Thursday?",
          "How many trains were cancelled on Thursday?"),
+        # someone named by another role
+        ("Qui est le maire de Saint-Aurèle ?", "Et la directrice du musée ?",
+         "Qui est la directrice du musée ?"),
+        ("Who is the mayor of Saint-Aurèle?", "And the museum director?",
+         "Who is the museum director?"),
+        ("Qu'a dit le négociateur russe ?", "Et le négociateur américain ?",
+         "Qu'a dit le négociateur américain ?"),
+        ("Qu'a déclaré le maire à la presse ?", "Et la procureure ?",
+         "Qu'a déclaré la procureure à la presse ?"),
     ],
 )  # fmt: skip
 def test_a_follow_up_naming_someone_else_asks_the_previous_question_about_them(
@@ -278,6 +287,10 @@ def test_a_name_swapped_in_is_swapped_again_in_the_next_follow_up() -> None:
         # a question word or a lower-case noun names no one else
         ("Qu'a dit Peskov ?", "Et pourquoi ?"),
         ("Qu'a dit Peskov ?", "Et les syndicats ?"),
+        # a role for a name, a thing for a role, two roles: nothing to swap
+        ("Qu'a dit Peskov ?", "Et le maire ?"),
+        ("Qui est le maire de Saint-Aurèle ?", "Et le musée ?"),
+        ("Le maire a-t-il parlé à la procureure ?", "Et la directrice ?"),
         # a day for a name, a name for a day: nothing to swap
         ("Qu'a dit Peskov ?", "Et mercredi ?"),
         # a preposition the previous question does not close on, or a question word after it
