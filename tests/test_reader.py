@@ -25,6 +25,7 @@ from rag.generate.reader import (
     holds_measured_number,
     holds_new_name,
     names_actor,
+    names_another_day,
     names_no_one,
     names_role_holder,
     names_title,
@@ -1844,6 +1845,30 @@ def test_a_best_sentence_naming_another_day_gives_way_to_one_that_does_not(
     assert sorted(s.candidate.text for s in ordered) == sorted(
         s.candidate.text for s in reading.sentences
     )
+
+
+CANCELLED_TEXT = (
+    "L'intersyndicale affirme que 263 trains ont été supprimés mardi. "
+    "Le nombre d'autocars a été porté à 40 mercredi."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # the articles give Tuesday's figure only: it does not answer for Wednesday
+        ("Combien de trains ont été supprimés mercredi ?", True),
+        ("How many trains were cancelled on Wednesday?", True),
+        ("Combien de trains ont été supprimés mardi ?", False),
+        ("Combien de trains ont été supprimés ?", False),
+    ],
+)
+def test_a_sentence_naming_only_another_day_does_not_answer_for_the_asked_day(
+    reader: Reader, question: str, refused: bool
+) -> None:
+    reading = _best_first(_typed_reading(reader, question, CANCELLED_TEXT, 0.1), "L'intersyndicale")
+    assert names_another_day(reading) is refused
+    assert refusal_allows("typed", reading) is not refused
 
 
 def test_a_runner_up_rated_far_below_does_not_stand_for_the_asked_day(reader: Reader) -> None:

@@ -47,6 +47,7 @@ from rag.reader import (
     Reader,
     Reading,
     ScoredSentence,
+    calendar_names,
     extract_short_answer,
 )
 from rag.reader.annotate import (
@@ -310,6 +311,19 @@ def names_what_is_absent(reading: Reading) -> bool:
     return question.language == READER_LANGUAGE and reading.candidate_set.missing_keys > 0
 
 
+def names_another_day(reading: Reading) -> bool:
+    """Whether the question names a day or a month and the sentence the answer would quote
+    (the best one after :func:`rag.reader.days_as_asked`, or the one quoted instead of it:
+    :meth:`ReaderGenerator._answers_instead`) names only others: « 263 trains ont été
+    supprimés mardi » does not say how many were on Wednesday."""
+    quoted = ReaderGenerator._answers_instead(reading) or reading.best
+    if quoted is None:
+        return False
+    asked = calendar_names(reading.question.text)
+    named = calendar_names(quoted.candidate.text)
+    return bool(asked) and bool(named) and not named & asked
+
+
 def reads_reason(reading: Reading) -> bool:
     """Whether the best sentence may answer a why-question (``question.asks_reason``): it gives
     a cause or a purpose (:func:`gives_reason`); « … mais a reporté le voyage » states what
@@ -485,7 +499,7 @@ def refusal_allows(
         return False
     if policy == "typed" and (holds_another_role(reading) or names_no_one(reading)):
         return False
-    if policy == "typed" and names_what_is_absent(reading):
+    if policy == "typed" and (names_what_is_absent(reading) or names_another_day(reading)):
         return False
     if policy == "typed" and counts_without_naming(reading):
         return False
