@@ -442,6 +442,19 @@ def test_who_did_it_is_not_a_name_completing_a_noun(
     assert short is not None and short.text == "Marc Durand"
 
 
+def test_a_name_completing_a_noun_did_it_when_its_role_names_the_deed(
+    annotator: Annotator,
+) -> None:
+    # « du peintre Théodore Gaillac » says who painted it, not who stole it
+    sentence = "Un tableau du peintre Théodore Gaillac a disparu du musée Ferrand-Lacoste."
+    painted = analyze_question("Qui a peint le tableau volé ?", "fr", annotator)
+    short = extract_short_answer(painted, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == "Théodore Gaillac"
+    stolen = analyze_question("Qui a volé le tableau ?", "fr", annotator)
+    short = extract_short_answer(stolen, sentence, annotator.annotate(sentence))
+    assert short is None or short.text != "Théodore Gaillac"
+
+
 @pytest.mark.parametrize(
     ("text", "numbers"),
     [

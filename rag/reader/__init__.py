@@ -510,6 +510,19 @@ def _completes_noun(annotation: Annotation, entity: Entity) -> bool:
     return False
 
 
+def _names_asked_deed(annotation: Annotation, entity: Entity, question: QuestionInfo) -> bool:
+    """Whether a noun just before a name says it did what the question asks: the painter for
+    « Qui a peint … ? » (« un tableau du peintre Théodore Gaillac »), the negotiator for « Qui a
+    négocié … ? ». The noun and a verb of the question share their first four letters."""
+    verbs = {
+        token[:4]
+        for token, pos, _, _ in question.annotation.pos
+        if pos == "VERB" and len(token) > 3
+    }
+    before = [token for token in annotation.pos if token[3] <= entity.start][-_ROLE_WORDS:]
+    return any(pos == "NOUN" and word[:4] in verbs for word, pos, _, _ in before)
+
+
 # How many tokens an apposition between a subject and its verb may take (« Steve Witkoff, un
 # envoyé de Trump, dirige … »).
 _APPOSITION_TOKENS = 8
@@ -625,7 +638,11 @@ def _typed_short_answer(
         if asks_who_did(question.text):
             # « Le tableau de Théodore Gaillac » does not say who stole it: a name only after
             # « de » (« … de Zelensky ») completes a noun; it does nothing.
-            entities = [e for e in entities if not _completes_noun(annotation, e)]
+            entities = [
+                e
+                for e in entities
+                if not _completes_noun(annotation, e) or _names_asked_deed(annotation, e, question)
+            ]
         if not entities:
             return None
     scored: list[tuple[float, Entity, int]] = []
