@@ -514,6 +514,8 @@ def _names_asked_deed(annotation: Annotation, entity: Entity, question: Question
     """Whether a noun just before a name says it did what the question asks: the painter for
     « Qui a peint … ? » (« un tableau du peintre Théodore Gaillac »), the negotiator for « Qui a
     négocié … ? ». The noun and a verb of the question share their first four letters."""
+    if question.annotation is None:
+        return False
     verbs = {
         token[:4]
         for token, pos, _, _ in question.annotation.pos
