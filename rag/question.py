@@ -14,6 +14,7 @@ import re
 import unicodedata
 from typing import Any
 
+from index.parse import fold
 from rag.errors import InvalidQuestionError
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.IGNORECASE | re.DOTALL)
@@ -93,17 +94,20 @@ def with_question_mark(text: str, language: str) -> str:
     return f"{text} ?" if language == "fr" else f"{text}?"
 
 
+# « Peux-tu », « tu peux », « pouvez-vous » …, hyphen or not (as typed in a hurry).
+_YOU_CAN = r"tu\s+peux|vous\s+pouvez|peux[-\s]tu|pouvez[-\s]vous|pourrais[-\s]tu|pourriez[-\s]vous"
+_YOU_KNOW = r"sais[-\s]tu|savez[-\s]vous"
 # A polite request that wraps the question ("Peux-tu me dire …", "Can you tell me …"): words
 # that are not what is asked, and that hide the question word (qui, combien…) from the reader.
 REQUEST = re.compile(
     r"^\s*(?:(?:and|then|so|now|et|alors|puis|maintenant),?\s+)?(?:"
-    r"(?:est-ce que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu|pourriez-vous"
-    r"|sais-tu|savez-vous)\s+(?:me\s+|nous\s+)?(?:dire|expliquer|indiquer|préciser|rappeler)"
-    r"|(?:dis|dites|explique|expliquez|indique|indiquez|précise|précisez|rappelle|rappelez)"
-    r"-(?:moi|nous)"
+    rf"(?:est-ce que\s+)?(?:{_YOU_CAN}|{_YOU_KNOW})"
+    r"\s+(?:me\s+|nous\s+)?(?:dire|expliquer|indiquer|pr[ée]ciser|rappeler)"
+    r"|(?:dis|dites|explique|expliquez|indique|indiquez|pr[ée]cise|pr[ée]cisez|rappelle|rappelez)"
+    r"[-\s](?:moi|nous)"
     r"|(?:je\s+(?:voudrais|veux|souhaiterais|souhaite|aimerais)|j['’]aimerais)\s+(?:bien\s+)?"
     r"(?:savoir|comprendre)"
-    r"|sais-tu|savez-vous"
+    rf"|{_YOU_KNOW}"
     r"|(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
     r"|(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
     r"|(?:i['’]d|i\s+would|i)\s+(?:like|want|wish)\s+to\s+know"
@@ -115,18 +119,18 @@ REQUEST = re.compile(
 # (« Explique pourquoi … », "Explain why …").
 _EXPLAIN = re.compile(r"^\s*(?:expliquez?|explain(?:\s+to\s+(?:me|us))?)\s+", re.I)
 _FR_WH = (
-    r"qui|que|qu['’]|quoi|quand|où|comment|pourquoi|combien|quel|quelle|quels|quelles|lequel"
+    r"qui|que|qu['’]|quoi|quand|o[uù]|comment|pourquoi|combien|quel|quelle|quels|quelles|lequel"
     r"|laquelle|lesquels|lesquelles|(?:à|de|avec|pour|par|contre|chez|dans|en|sur|depuis|jusqu['’]à)"
     r"\s+(?:qui|quoi|quand|quel|quelle|quels|quelles)"
 )
 _FR_QUESTION_START = re.compile(rf"(?:(?P<what>ce\s+qu(?:e\b|i\b|['’]))|(?:{_FR_WH})\b)", re.I)
 _FR_GIVING = (
-    r"(?:est-ce que\s+)?(?:tu\s+peux|vous\s+pouvez|peux-tu|pouvez-vous|pourrais-tu|pourriez-vous)"
-    r"\s+(?:me\s+|nous\s+)?(?:donner|dire|indiquer|préciser|citer|rappeler)"
-    r"|donnez?(?:-moi|-nous)?|indiquez?(?:-moi)?|précisez?(?:-moi)?|citez?(?:-moi)?"
-    r"|rappelez?(?:-moi)?|nommez?|di(?:s|tes)-(?:moi|nous)"
-    r"|je\s+(?:voudrais|veux|souhaite|souhaiterais|cherche\s+à)\s+(?:connaître|savoir)"
-    r"|j['’]aimerais\s+(?:connaître|savoir)"
+    rf"(?:est-ce que\s+)?(?:{_YOU_CAN})"
+    r"\s+(?:me\s+|nous\s+)?(?:donner|dire|indiquer|pr[ée]ciser|citer|rappeler)"
+    r"|donnez?(?:[-\s](?:moi|nous))?|indiquez?(?:[-\s]moi)?|pr[ée]cisez?(?:[-\s]moi)?"
+    r"|citez?(?:[-\s]moi)?|rappelez?(?:[-\s]moi)?|nommez?|di(?:s|tes)[-\s](?:moi|nous)"
+    r"|je\s+(?:voudrais|veux|souhaite|souhaiterais|cherche\s+à)\s+(?:conna[îi]tre|savoir)"
+    r"|j['’]aimerais\s+(?:conna[îi]tre|savoir)"
 )
 _FR_GIVEN = re.compile(rf"^(?:{_FR_GIVING})\s+(?P<article>les\s|le\s|la\s|l['’])\s*(?=\w)", re.I)
 # A bare noun phrase asking a name, an amount, a date … (« Montant du préjudice ? »).
@@ -138,6 +142,8 @@ _FR_NOUN_GENDER = {
     "identité": "Quelle est l'", "profession": "Quelle est la", "fonction": "Quelle est la",
     "adresse": "Quelle est l'",
 }  # fmt: skip
+# Typed without accents too (« montant du prejudice », « age des suspects »).
+_FR_NOUN_GENDER |= {fold(noun): opening for noun, opening in _FR_NOUN_GENDER.items()}
 _FR_NOUN_PHRASE = re.compile(
     r"^(?:(?:le|la|les)\s+|l['’])?(?P<noun>"
     + "|".join(_FR_NOUN_GENDER)
@@ -281,7 +287,7 @@ def _direct_french(text: str) -> str:
         )
         return opening + text[match.end() :]
     if (match := _FR_NOUN_PHRASE.match(text)) and _asks_as_noun_phrase(text, _FR_CLAUSE_WORD):
-        opening = _FR_NOUN_GENDER[match.group("noun").lower()]
+        opening = _FR_NOUN_GENDER[fold(match.group("noun"))]
         separator = "" if opening.endswith("'") else " "
         return f"{opening}{separator}{_lower_first(text[match.start('noun') :])}"
     return text

@@ -177,6 +177,11 @@ def test_a_question_mark_ends_a_question_typed_without_one(
         ("List the unions behind the strike", "en", "What are the unions behind the strike"),
         ("Number of signatures on the petition?", "en",
          "What is the number of signatures on the petition?"),
+        # typed in a hurry: no hyphen, no accent, no capital
+        ("donne moi le nom du maire", "fr", "Quel est le nom du maire"),
+        ("peux tu me dire ou ont ete arretes les suspects", "fr",
+         "Ou ont ete arretes les suspects"),
+        ("age des suspects", "fr", "Quel est l'age des suspects"),
         # Questions already, and requests for no factoid, stay as typed.
         ("Qui dirige l'enquête ?", "fr", "Qui dirige l'enquête ?"),
         ("Le nom du musée est-il connu ?", "fr", "Le nom du musée est-il connu ?"),
