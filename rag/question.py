@@ -239,6 +239,8 @@ def direct_question(text: str, language: str) -> str:
     'Quel est le montant du préjudice selon la mairie ?'
     >>> direct_question("Can you tell me who Kirill Dmitriev is?", "en")
     'Who is Kirill Dmitriev?'
+    >>> direct_question("What's the reward?", "en")
+    'What is the reward?'
     >>> direct_question("List the unions behind the strike.", "en")
     'What are the unions behind the strike'
     >>> direct_question("Qui dirige l'enquête ?", "fr")
@@ -250,7 +252,7 @@ def direct_question(text: str, language: str) -> str:
     if language == "fr":
         direct = _direct_french(text)
     elif language == "en":
-        direct = _direct_english(text)
+        direct = _uncontracted(_direct_english(text))
     else:
         return text
     return text if direct == text else direct.rstrip(" .!")
@@ -291,6 +293,24 @@ def _direct_french(text: str) -> str:
         separator = "" if opening.endswith("'") else " "
         return f"{opening}{separator}{_lower_first(text[match.start('noun') :])}"
     return text
+
+
+# "What's", "Who're": a question word and its verb, written out as the reader reads them.
+_EN_CONTRACTED = re.compile(
+    r"^(?P<wh>\s*(?:what|who|where|when|how(?:\s+(?:much|many|old|long|far))?|which|why))"
+    r"['’](?P<verb>s|re)\b(?P<perfect>\s+(?:been|got|gotten|happened|become)\b)?",
+    re.IGNORECASE,
+)
+
+
+def _uncontracted(text: str) -> str:
+    """``text`` with its opening question word's contracted verb written out: "What's the
+    reward?" → "What is the reward?", "What's happened …" → "What has happened …"."""
+    match = _EN_CONTRACTED.match(text)
+    if match is None:
+        return text
+    verb = "are" if match["verb"].lower() == "re" else ("has" if match["perfect"] else "is")
+    return f"{match['wh']} {verb}{match['perfect'] or ''}{text[match.end() :]}"
 
 
 def _direct_english(text: str) -> str:

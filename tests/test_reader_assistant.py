@@ -177,6 +177,11 @@ def test_a_question_mark_ends_a_question_typed_without_one(
         ("List the unions behind the strike", "en", "What are the unions behind the strike"),
         ("Number of signatures on the petition?", "en",
          "What is the number of signatures on the petition?"),
+        # a question word's contracted verb, written out
+        ("What's the reward?", "en", "What is the reward?"),
+        ("Who’re the suspects?", "en", "Who are the suspects?"),
+        ("What's happened to the painting?", "en", "What has happened to the painting?"),
+        ("Tell me what's the reward.", "en", "What is the reward"),
         # typed in a hurry: no hyphen, no accent, no capital
         ("donne moi le nom du maire", "fr", "Quel est le nom du maire"),
         ("peux tu me dire ou ont ete arretes les suspects", "fr",
