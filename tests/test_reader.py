@@ -381,6 +381,10 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
         ("Où était garé l'utilitaire ?",
          "Un complice attendait au volant d’un utilitaire blanc garé rue des Remparts.",
          "rue des Remparts"),
+        # the place completing what the question asks about, even one the small model misses
+        ("Où est situé le musée Ferrand-Lacoste ?",
+         "Deux hommes ont été interpellés jeudi matin à Nantes dans l’enquête sur le vol commis "
+         "au musée Ferrand-Lacoste de Saint-Aurèle, a annoncé le parquet.", "Saint-Aurèle"),
         # a place named as the complement of where something is
         ("Où les suspects ont-ils été placés en garde à vue ?",
          "Ils ont été placés en garde à vue dans les locaux de la police judiciaire de Rennes.",

@@ -510,6 +510,25 @@ def _completes_noun(annotation: Annotation, entity: Entity) -> bool:
     return False
 
 
+# Names between a noun and the « de » its complement opens (« le musée Ferrand-Lacoste de »).
+_NAMED_NOUN_TOKENS = 2
+
+
+def _completes_anchor(annotation: Annotation, entity: Entity, anchors: list[int]) -> bool:
+    """Whether a name completes, after « de », a word the sentence shares with the question,
+    maybe past its own name: « le musée Ferrand-Lacoste de Saint-Aurèle » says where the
+    museum the question asks about is."""
+    before = [token for token in annotation.pos if token[3] <= entity.start]
+    if not before or before[-1][0] not in ("de", "d'", "d’", "du", "des"):
+        return False
+    for _, pos, start, _ in reversed(before[-2 - _NAMED_NOUN_TOKENS : -1]):
+        if start in anchors:
+            return True
+        if pos not in ("PROPN", "NOUN"):
+            return False
+    return False
+
+
 def _names_asked_deed(annotation: Annotation, entity: Entity, question: QuestionInfo) -> bool:
     """Whether a noun just before a name says it did what the question asks: the painter for
     « Qui a peint … ? » (« un tableau du peintre Théodore Gaillac »), the negotiator for « Qui a
@@ -695,6 +714,10 @@ def _typed_short_answer(
             before = sentence[max(0, entity.start - 5) : entity.start].lower()
             if re.search(r"(?:\bà|\ben|\bau|\baux|\bdans)\s+(?:l['’])?$", before):
                 value += 0.5  # "à Miami", "en Turquie": a place where something happens
+            if _completes_anchor(annotation, entity, anchors):
+                value += (
+                    1.0  # « le musée Ferrand-Lacoste de Saint-Aurèle » for « Où est le musée ? »
+                )
         elif kind == NUMBER:
             counted = parts.get(entity, entity)  # « Quatre des six bijoux » counts bijoux
             if counted is not entity:

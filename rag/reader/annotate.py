@@ -127,6 +127,9 @@ STREET_RE = re.compile(
     r"(?:(?:de\s+la|des|du|de)\s+|(?:de\s+l|d)['’])?"
     r"[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*"
 )
+# A French place named after a saint (« Saint-Aurèle », « Sainte-Foy-la-Grande »): the small
+# model often leaves an unknown one untagged.
+SAINT_PLACE_RE = re.compile(r"(?<![\w-])Saint(?:e)?-[A-ZÀ-ÖØ-Þ][\w'’]*(?:-[\w'’]+)*")
 
 # ---------------------------------------------------------------- answer types of questions
 PERSON, PLACE, ORG, DATE, NUMBER = "PER", "LOC", "ORG", "DATE", "NUMBER"
@@ -486,12 +489,19 @@ def regex_entities(text: str) -> list[Entity]:
 
 def with_streets(text: str, entities: list[Entity]) -> list[Entity]:
     """``entities`` with each street address of ``text`` (« rue des Remparts ») as a place,
-    in place of the names spaCy found inside it (« Remparts » alone, or nothing)."""
+    in place of the names spaCy found inside it (« Remparts » alone, or nothing), and each
+    place named after a saint (« Saint-Aurèle ») that spaCy left untagged."""
     streets = [Entity(m.group(0), PLACE, m.start(), m.end()) for m in STREET_RE.finditer(text)]
-    if not streets:
-        return entities
-    kept = [e for e in entities if not any(s.start < e.end and e.start < s.end for s in streets)]
-    return kept + streets
+    if streets:
+        entities = [
+            e for e in entities if not any(s.start < e.end and e.start < s.end for s in streets)
+        ] + streets
+    saints = [
+        Entity(m.group(0), PLACE, m.start(), m.end())
+        for m in SAINT_PLACE_RE.finditer(text)
+        if not any(m.start() < e.end and e.start < m.end() for e in entities)
+    ]
+    return entities + saints
 
 
 def _import_spacy() -> Any:
