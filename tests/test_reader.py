@@ -2795,3 +2795,11 @@ def test_a_runner_up_sharing_no_word_with_the_question_pads_no_answer(
     assert generator._second(reading, by_text, 0.8) is related
     reading = SimpleNamespace(sentences=[best, unrelated])
     assert generator._second(reading, by_text, 0.8) is None
+    # A sentence that goes on from one of its own paragraph is no second answer on its own.
+    for linked in (
+        "En d'autres termes, la compagnie offrirait une récompense de 150 000 euros.",
+        "Elle offre aussi une récompense de 150 000 euros.",
+    ):
+        leaning = scored(linked, 4, 0.2, 0.5)
+        reading = SimpleNamespace(sentences=[best, leaning, related])
+        assert generator._second(reading, by_text, 0.8) is related

@@ -182,6 +182,14 @@ def _pronoun_subject(text: str) -> bool:
     return bool(_SUBJECT_PRONOUN.match(text) or _CLEFT_PRONOUN.match(text))
 
 
+# A sentence opening on a link to the one before it (« En d'autres termes, … », « Car … »): its
+# meaning rests on a sentence of its own paragraph.
+_LINKED_OPENING = re.compile(
+    r"^(?:en d['’]autres termes|autrement dit|ainsi|en conséquence|par conséquent|donc|de plus|"
+    r"en outre|par ailleurs|cependant|toutefois|néanmoins|pourtant|mais|car|en effet|"
+    r"in other words|thus|therefore|however|but|moreover)\b",
+    re.IGNORECASE,
+)
 # A sentence that turns to something else than the one before it (« Il a néanmoins rencontré … »).
 _CONTRAST = re.compile(
     r"\b(?:néanmoins|pourtant|cependant|toutefois|en revanche|par contre|plutôt|"
@@ -1131,6 +1139,10 @@ class ReaderGenerator(Generator):
                 continue
             if other is not None and other.coverage <= 0.0:
                 continue  # it shares no word with the question: padding, not an answer
+            if _LINKED_OPENING.match(scored.candidate.text) or _pronoun_subject(
+                scored.candidate.text
+            ):
+                continue  # it goes on from a sentence of its own paragraph, not quoted
             if (
                 first is not None
                 and other is not None
