@@ -43,6 +43,7 @@ from rag.reader import (
     Reading,
     ScoredSentence,
     days_as_asked,
+    deed_as_asked,
     extract_short_answer,
     own_words_vector,
     verbs_first,
@@ -1886,6 +1887,53 @@ def test_a_sentence_naming_only_another_day_does_not_answer_for_the_asked_day(
     reading = _best_first(_typed_reading(reader, question, CANCELLED_TEXT, 0.1), "L'intersyndicale")
     assert names_another_day(reading) is refused
     assert refusal_allows("typed", reading) is not refused
+
+
+PRICED_TEXT = (
+    "L'assureur du musée évalue désormais le préjudice à plus de 6 millions d'euros. "
+    "La compagnie offre une récompense de 150 000 euros à qui aidera à retrouver le tableau."
+)
+
+
+def test_an_amount_question_is_read_in_the_sentence_giving_the_amount_of_the_asked_thing(
+    reader: Reader,
+) -> None:
+    question = "Quel est le montant de la récompense offerte par l'assureur ?"
+    reading = _best_first(_typed_reading(reader, question, PRICED_TEXT, 0.1), "L'assureur")
+    assert reading.question.measure == "money"
+    instead = ReaderGenerator._answers_instead(reading)
+    assert instead is not None and instead.candidate.text.startswith("La compagnie")
+    # the amount of the loss is in the first sentence: it stands
+    loss = _best_first(
+        _typed_reading(reader, "Quel est le montant du préjudice ?", PRICED_TEXT, 0.1),
+        "L'assureur",
+    )
+    assert ReaderGenerator._priced_instead(loss) is None
+
+
+DEED_TEXT = (
+    "« Ce n'est pas une grève pour les salaires, c'est une grève pour la sécurité. » "
+    "Le trafic était perturbé au premier jour d'une grève lancée à l'appel de SUD-Rail et de la "
+    "CGT-Cheminots. "
+    "Pour limiter les effets de la grève, SNCF Voyageurs a affrété 28 autocars."
+)
+
+
+def test_who_did_it_is_read_in_a_sentence_saying_the_deed(reader: Reader) -> None:
+    question = "Qui a appelé à la grève ?"
+    reading = _best_first(_typed_reading(reader, question, DEED_TEXT, 0.1), "« Ce n'est")
+    ordered = deed_as_asked(reading.question, reading.sentences)
+    assert ordered[0].candidate.text.startswith("Le trafic")  # « à l'appel de … »
+    assert ordered[1] is reading.sentences[0]
+    # The body it names did it: no runner-up naming a person (« SNCF Voyageurs », tagged as
+    # one) is quoted instead.
+    read = dataclasses.replace(reading, sentences=ordered)
+    assert ReaderGenerator._typed_instead(read) is None
+    # A best sentence saying the deed, or a question asking who someone is, keeps its order.
+    said = _best_first(reading, "Le trafic")
+    assert deed_as_asked(said.question, said.sentences)[0] is said.sentences[0]
+    who_is = _best_first(_typed_reading(reader, "Qui est SUD-Rail ?", DEED_TEXT, 0.1), "« Ce")
+    assert deed_as_asked(who_is.question, who_is.sentences)[0] is who_is.sentences[0]
 
 
 def test_a_runner_up_rated_far_below_does_not_stand_for_the_asked_day(reader: Reader) -> None:

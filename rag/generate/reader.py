@@ -49,9 +49,11 @@ from rag.reader import (
     ScoredSentence,
     calendar_names,
     extract_short_answer,
+    says_deed,
 )
 from rag.reader.annotate import (
     NUMBER,
+    ORG,
     PERSON,
     TITLE,
     satisfies,
@@ -74,11 +76,14 @@ from rag.reader.questions import (
     ROLE_NOUNS,
     QuestionInfo,
     acts,
+    asks_who_did,
     cited_sources,
     cites_asked_source,
     counts_asked_thing,
     gives_reason,
     opens_on_person_noun,
+    priced_words,
+    prices_asked_thing,
     reports_speech,
     role_speaks,
     speaks,
@@ -781,6 +786,7 @@ class ReaderGenerator(Generator):
         speaker; else None."""
         return (
             ReaderGenerator._counted_instead(reading)
+            or ReaderGenerator._priced_instead(reading)
             or ReaderGenerator._titled_instead(reading)
             or ReaderGenerator._source_instead(reading)
             or ReaderGenerator._holder_instead(reading)
@@ -808,6 +814,13 @@ class ReaderGenerator(Generator):
         best = reading.sentences[0]
         if kind == PERSON and ReaderGenerator._antecedent(reading, best) is not None:
             return None  # who "il" is comes from the sentence before, not from a runner-up
+        if (
+            kind == PERSON
+            and asks_who_did(question.text)
+            and says_deed(question, best.annotation)
+            and new_typed_entities(best.annotation, question, ORG)
+        ):
+            return None  # « lancée à l'appel de SUD-Rail » for « Qui a appelé … ? »: a body did it
         if new_typed_entities(best.annotation, question, kind) and not tagged(best):
             # « Trump » (a lone name the model tagged PER) for "Which organisation …?": a
             # runner-up with an entity tagged of the asked type answers instead.
@@ -855,6 +868,26 @@ class ReaderGenerator(Generator):
             return any(counts_asked_thing(scored.annotation, question, n) for n in numbers)
 
         return ReaderGenerator._instead(reading, counts, share=COUNTED_SHARE)
+
+    @staticmethod
+    def _priced_instead(reading: Reading) -> ScoredSentence | None:
+        """For a French question asking the amount of something (« Quel est le montant de la
+        récompense … ? ») whose best sentence gives no amount of it (« … évalue le préjudice à
+        plus de 6 millions d'euros »), the best runner-up that does (« La compagnie offre une
+        récompense de 150 000 euros … »), rated at least ``TYPED_SHARE`` of the best; else
+        None. An English question's noun is not the articles' word."""
+        question = reading.question
+        if question.language != READER_LANGUAGE or question.measure != "money":
+            return None
+        priced = priced_words(question.text)
+        if not priced:
+            return None
+
+        def prices(scored: ScoredSentence) -> bool:
+            amounts = new_typed_entities(scored.annotation, question, NUMBER)
+            return any(prices_asked_thing(scored.annotation, priced, a) for a in amounts)
+
+        return ReaderGenerator._instead(reading, prices)
 
     @staticmethod
     def _source_instead(reading: Reading) -> ScoredSentence | None:

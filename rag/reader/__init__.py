@@ -92,6 +92,9 @@ FOLLOW_UP_OWN_WEIGHT = 0.5
 # How a runner-up naming the question's day must be rated, against a best sentence naming
 # another day, to be read first (:func:`days_as_asked`).
 OTHER_DAY_SHARE = 0.25
+# A runner-up saying the asked deed stands for a best sentence that does not when rated at
+# least this share of it (:func:`deed_as_asked`).
+DEED_SHARE = 0.25
 _WORD_AFTER = re.compile(r"[\s\u00a0\u202f]*([^\W\d][\w’'-]*)", re.UNICODE)
 
 
@@ -307,6 +310,7 @@ class Reader:
             for i in order
         ]
         sentences = days_as_asked(cset.question, verbs_first(cset.question, sentences))
+        sentences = deed_as_asked(cset.question, sentences)
         short = (
             extract_short_answer(
                 cset.question, sentences[0].candidate.text, sentences[0].annotation
@@ -346,6 +350,54 @@ def verbs_first(question: QuestionInfo, sentences: list[ScoredSentence]) -> list
             scored.candidate.text.rstrip().endswith(":"),
         ),
     )
+
+
+def _question_verbs(question: QuestionInfo) -> frozenset[str]:
+    """The first four letters of the question's verbs (« appe » for « Qui a appelé … ? »)."""
+    if question.annotation is None:
+        return frozenset()
+    return frozenset(
+        token[:4]
+        for token, pos, _, _ in question.annotation.pos
+        if pos == "VERB" and len(token) > 3
+    )
+
+
+def says_deed(question: QuestionInfo, annotation: Annotation) -> bool:
+    """Whether a sentence has a word sharing its first four letters with a verb of the question
+    (« l'appel » for « Qui a appelé … ? », « les négociations » for « Qui a négocié … ? »)."""
+    verbs = _question_verbs(question)
+    return any(word[:4] in verbs for word in annotation.words)
+
+
+def deed_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+    """``sentences`` (best first), where for a French question asking who did something (« Qui
+    a appelé à la grève ? ») a best sentence that does not say the deed (no word sharing the
+    first four letters of the question's verb: « Ce n'est pas une grève pour les salaires »)
+    gives way to the best runner-up rated at least ``DEED_SHARE`` of it that says it and names
+    someone or some body the question does not (« une grève lancée à l'appel de SUD-Rail et de
+    la CGT-Cheminots »); the best one comes second. Else ``sentences`` as they are."""
+    if question.language != READER_LANGUAGE or not asks_who_did(question.text) or not sentences:
+        return sentences
+    best = sentences[0]
+    if not _question_verbs(question) or says_deed(question, best.annotation):
+        return sentences
+    instead = next(
+        (
+            scored
+            for scored in sentences[1:]
+            if scored.probability >= DEED_SHARE * best.probability
+            and says_deed(question, scored.annotation)
+            and (
+                new_persons(scored.annotation, question)
+                or new_typed_entities(scored.annotation, question, ORG)
+            )
+        ),
+        None,
+    )
+    if instead is None:
+        return sentences
+    return [instead, best, *(scored for scored in sentences[1:] if scored is not instead)]
 
 
 def calendar_names(text: str) -> frozenset[str]:
@@ -533,13 +585,7 @@ def _names_asked_deed(annotation: Annotation, entity: Entity, question: Question
     """Whether a noun just before a name says it did what the question asks: the painter for
     « Qui a peint … ? » (« un tableau du peintre Théodore Gaillac »), the negotiator for « Qui a
     négocié … ? ». The noun and a verb of the question share their first four letters."""
-    if question.annotation is None:
-        return False
-    verbs = {
-        token[:4]
-        for token, pos, _, _ in question.annotation.pos
-        if pos == "VERB" and len(token) > 3
-    }
+    verbs = _question_verbs(question)
     before = [token for token in annotation.pos if token[3] <= entity.start][-_ROLE_WORDS:]
     return any(pos == "NOUN" and word[:4] in verbs for word, pos, _, _ in before)
 

@@ -1054,6 +1054,30 @@ def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: E
     return False
 
 
+# « le montant de la récompense », "the amount of the reward": what an amount is the price of.
+_PRICED = re.compile(
+    r"\b(?:montant|prix|co[uû]t|somme|valeur|amount|price|cost|value)\s+"
+    r"(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’]|of\s+(?:the\s+)?)([\w-]+)",
+    re.IGNORECASE,
+)
+# How many words before an amount the noun it is the price of may come (« une récompense de
+# 150 000 euros »).
+_PRICED_WINDOW = 3
+
+
+def priced_words(text: str) -> tuple[str, ...]:
+    """What a question asks the amount of, folded: ``("recompense",)`` for « Quel est le
+    montant de la récompense ? »; empty when it names none."""
+    return tuple(fold(match.group(1)) for match in _PRICED.finditer(text))
+
+
+def prices_asked_thing(annotation: Annotation, priced: Sequence[str], entity: Entity) -> bool:
+    """Whether an amount of a sentence is that of the asked thing: the noun comes at most
+    :data:`_PRICED_WINDOW` words before it (« une récompense de 150 000 euros »)."""
+    before = [t for t in annotation.pos if t[3] <= entity.start][-_PRICED_WINDOW:]
+    return any(same_noun(word, asked) for word, _, _, _ in before for asked in priced)
+
+
 # How many words after a number its counted noun may come (« 61 % des contrôleurs »).
 _COUNTED_NOUN_WINDOW = 3
 
