@@ -2843,11 +2843,11 @@ def test_a_runner_up_sharing_no_word_with_the_question_pads_no_answer(
     assert generator._second(reading, by_text, 0.8) is related
     reading = SimpleNamespace(sentences=[best, unrelated])
     assert generator._second(reading, by_text, 0.8) is None
-    # A sentence that goes on from one of its own paragraph is no second answer on its own.
-    for linked in (
-        "En d'autres termes, la compagnie offrirait une récompense de 150 000 euros.",
-        "Elle offre aussi une récompense de 150 000 euros.",
-    ):
-        leaning = scored(linked, 4, 0.2, 0.5)
-        reading = SimpleNamespace(sentences=[best, leaning, related])
-        assert generator._second(reading, by_text, 0.8) is related
+    # A sentence linked to one of its own paragraph is no second answer on its own; one that
+    # only names its subject by a pronoun still says what it says.
+    linked = scored("En d'autres termes, la compagnie offrirait 150 000 euros.", 4, 0.2, 0.5)
+    reading = SimpleNamespace(sentences=[best, linked, related])
+    assert generator._second(reading, by_text, 0.8) is related
+    pronoun = scored("Elle offre aussi une récompense de 150 000 euros.", 6, 0.2, 0.5)
+    reading = SimpleNamespace(sentences=[best, pronoun, related])
+    assert generator._second(reading, by_text, 0.8) is pronoun

@@ -188,7 +188,8 @@ def _pronoun_subject(text: str) -> bool:
 
 
 # A sentence opening on a link to the one before it (« En d'autres termes, … », « Car … »): its
-# meaning rests on a sentence of its own paragraph.
+# meaning rests on a sentence of its own paragraph. (One opening on a pronoun still says what
+# it says: « Il suggère d'organiser un appel … ».)
 _LINKED_OPENING = re.compile(
     r"^(?:en d['’]autres termes|autrement dit|ainsi|en conséquence|par conséquent|donc|de plus|"
     r"en outre|par ailleurs|cependant|toutefois|néanmoins|pourtant|mais|car|en effet|"
@@ -1172,9 +1173,7 @@ class ReaderGenerator(Generator):
                 continue
             if other is not None and other.coverage <= 0.0:
                 continue  # it shares no word with the question: padding, not an answer
-            if _LINKED_OPENING.match(scored.candidate.text) or _pronoun_subject(
-                scored.candidate.text
-            ):
+            if _LINKED_OPENING.match(scored.candidate.text):
                 continue  # it goes on from a sentence of its own paragraph, not quoted
             if (
                 first is not None
