@@ -1261,6 +1261,10 @@ def test_typed_reads_a_number_the_question_already_gives_as_no_answer(reader: Re
          "Le conseil votera lundi pour 2 lignes une enveloppe de 420 000 euros.", ["420 000"]),
         ("How much is the reward?", "en",
          "Le conseil votera lundi pour 2 lignes une enveloppe de 420 000 euros.", ["420 000"]),
+        # "by how much" asks a change, in any unit: a share is one
+        ("By how much is farm irrigation being cut?", "en",
+         "Les prélèvements pour l'irrigation sont réduits de 40 % depuis 2 jours.",
+         ["40 %", "2"]),
         # a count of things takes no number of days or euros
         ("How many times has he been to Moscow?", "en", "Il a tenu trois jours de discussions.",
          []),

@@ -873,7 +873,8 @@ _MEASURES = (
                          # « À combien s'élève le préjudice ? », "How much is the reward?"
                          r"|\bcombien (?:s['’](?:[ée]l[eèé]v|chiffr)\w*"
                          r"|se (?:monte|montent|montait|chiffre|chiffrent|chiffrait))\b"
-                         r"|\bhow much (?:is|was|are|were|will be)\b"
+                         # not "By how much is irrigation being cut?": a change, in any unit
+                         r"|(?<!\bby )\bhow much (?:is|was|are|were|will be)\b(?![^?]*\bbeing\b)"
                          r"|\bquel(?:le)? (?:est|était|sera) (?:le |la |l['’])?"
                          r"(?:montant|prix|budget|co[uû]t|salaire|tarif|loyer|rémunération)\b"
                          r"|\bwhat (?:is|was|will be) the (?:price|cost|salary|wage|fee|budget)\b"
