@@ -269,6 +269,7 @@ _ROLE_ELLIPSIS = re.compile(
 )
 _ROLE_ARTICLE = re.compile(r"(?<![\w'’-])(?:(?:le|la|les|the)\s+|l['’])", re.IGNORECASE)
 _PHRASE_WORD = re.compile(r"[\w-]+")
+_SPACES = re.compile(r"\s*")
 # After a role noun: its complements (« de Saint-Aurèle », « du musée », "of the region").
 _ROLE_COMPLEMENT = re.compile(
     r"(?:\s+(?:de|du|des|of)\s+(?:(?:le|la|les|the)\s+|l['’])?[\w-]+|\s+d['’][\w-]+)*",
@@ -302,7 +303,7 @@ def _role_phrases(text: str) -> list[tuple[int, int]]:
                     end += len(after) - len(after.lstrip()) + len(tail)
                 spans.append((article.start(), end))
                 break
-            position = word.end() + len(text[word.end() :]) - len(text[word.end() :].lstrip())
+            position = _SPACES.match(text, word.end()).end()  # type: ignore[union-attr]
     return spans
 
 
