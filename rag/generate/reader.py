@@ -325,17 +325,25 @@ def names_what_is_absent(reading: Reading) -> bool:
     return question.language == READER_LANGUAGE and reading.candidate_set.missing_keys > 0
 
 
+def _quoted_sentence(reading: Reading) -> ScoredSentence | None:
+    """The sentence the answer would quote first: the one quoted instead of the best
+    (:meth:`ReaderGenerator._answers_instead`), else the best."""
+    return ReaderGenerator._answers_instead(reading) or reading.best
+
+
 def names_another_day(reading: Reading) -> bool:
     """Whether the question names a day or a month and the sentence the answer would quote
     (the best one after :func:`rag.reader.days_as_asked`, or the one quoted instead of it:
     :meth:`ReaderGenerator._answers_instead`) names only others: « 263 trains ont été
     supprimés mardi » does not say how many were on Wednesday."""
-    quoted = ReaderGenerator._answers_instead(reading) or reading.best
+    asked = calendar_names(reading.question.text)
+    if not asked:
+        return False  # most questions: no instead-rule to run
+    quoted = _quoted_sentence(reading)
     if quoted is None:
         return False
-    asked = calendar_names(reading.question.text)
     named = calendar_names(quoted.candidate.text)
-    return bool(asked) and bool(named) and not named & asked
+    return bool(named) and not named & asked
 
 
 def reads_reason(reading: Reading) -> bool:
@@ -395,7 +403,7 @@ def names_no_one(reading: Reading) -> bool:
     Mercier, … ») or after it (:meth:`ReaderGenerator._successor`) may."""
     if not reading.question.role:
         return False
-    quoted = ReaderGenerator._answers_instead(reading) or reading.best
+    quoted = _quoted_sentence(reading)
     if quoted is None or ReaderGenerator._successor(reading) is not None:
         return False
     annotation = quoted.annotation

@@ -552,7 +552,7 @@ _ROLE_WORDS = 3
 def _completes_noun(annotation: Annotation, entity: Entity) -> bool:
     """Whether a name completes a noun: « de », maybe with a role between (« Le tableau de
     Théodore Gaillac », « un tableau du peintre Théodore Gaillac »), comes right before it."""
-    before = [token for token in annotation.pos if token[3] <= entity.start]
+    before = annotation.tokens_before(entity.start)
     skipped = 0
     for word, pos, _, _ in reversed(before):
         if pos in ("NOUN", "ADJ", "DET") and skipped < _ROLE_WORDS:
@@ -570,7 +570,7 @@ def _completes_anchor(annotation: Annotation, entity: Entity, anchors: list[int]
     """Whether a name completes, after « de », a word the sentence shares with the question,
     maybe past its own name: « le musée Ferrand-Lacoste de Saint-Aurèle » says where the
     museum the question asks about is."""
-    before = [token for token in annotation.pos if token[3] <= entity.start]
+    before = annotation.tokens_before(entity.start)
     if not before or before[-1][0] not in ("de", "d'", "d’", "du", "des"):
         return False
     for _, pos, start, _ in reversed(before[-2 - _NAMED_NOUN_TOKENS : -1]):
@@ -586,7 +586,7 @@ def _names_asked_deed(annotation: Annotation, entity: Entity, question: Question
     « Qui a peint … ? » (« un tableau du peintre Théodore Gaillac »), the negotiator for « Qui a
     négocié … ? ». The noun and a verb of the question share their first four letters."""
     verbs = _question_verbs(question)
-    before = [token for token in annotation.pos if token[3] <= entity.start][-_ROLE_WORDS:]
+    before = annotation.tokens_before(entity.start)[-_ROLE_WORDS:]
     return any(pos == "NOUN" and word[:4] in verbs for word, pos, _, _ in before)
 
 
@@ -629,7 +629,7 @@ def _after_preposition(
 ) -> bool:
     """Whether a name comes after one of ``prepositions`` (folded), maybe past a noun phrase
     describing them (« avec le conseiller … de Zelensky, Roustem Oumierov »)."""
-    before = [t for t in annotation.pos if t[3] <= entity.start][-_PREPOSITION_TOKENS:]
+    before = annotation.tokens_before(entity.start)[-_PREPOSITION_TOKENS:]
     for word, pos, _, _ in reversed(before):
         if fold(word) in prepositions:
             return True

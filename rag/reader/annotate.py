@@ -46,8 +46,6 @@ TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 
 
 # ---------------------------------------------------------------- dates and numbers (regex)
-_MONTHS_FR = MONTHS_FR
-_WEEKDAYS_FR = WEEKDAYS_FR
 # English dates, for articles in English: month and day names as written (capitalised), so
 # that "may" or "march" as a verb is no date.
 _MONTHS_EN = f"(?-i:{MONTHS_EN})"
@@ -66,10 +64,10 @@ _DATE_EN = (
 )
 _DATE = re.compile(
     rf"{_DATE_EN}|"
-    rf"\b(?:du\s+)?\d{{1,2}}(?:er)?\s+(?:au|-|–|et)\s+\d{{1,2}}(?:er)?\s+(?:{_MONTHS_FR})"
+    rf"\b(?:du\s+)?\d{{1,2}}(?:er)?\s+(?:au|-|–|et)\s+\d{{1,2}}(?:er)?\s+(?:{MONTHS_FR})"
     rf"(?:\s+(?:19|20)\d{{2}})?\b"
-    rf"|\b(?:(?:{_WEEKDAYS_FR})\s+)?(?:\d{{1,2}}(?:er)?\s+)?(?:{_MONTHS_FR})(?:\s+(?:19|20)\d{{2}})?\b"
-    rf"|\b(?:{_WEEKDAYS_FR})(?:\s+(?:soir|matin|dernier|prochain))?\b"
+    rf"|\b(?:(?:{WEEKDAYS_FR})\s+)?(?:\d{{1,2}}(?:er)?\s+)?(?:{MONTHS_FR})(?:\s+(?:19|20)\d{{2}})?\b"
+    rf"|\b(?:{WEEKDAYS_FR})(?:\s+(?:soir|matin|dernier|prochain))?\b"
     r"|\b\d{4}-\d{2}-\d{2}\b"
     # A time of day: "4 h 15", "16h30", "vers 3 heures" (not "3 heures" alone: a duration).
     r"|\b(?:[01]?\d|2[0-3])\s?h(?:\s?[0-5]\d)?\b"
@@ -391,6 +389,11 @@ class Annotation:
     entities: tuple[Entity, ...]
     pos: tuple[tuple[str, str, int, int], ...] = ()
 
+    def tokens_before(self, start: int) -> list[tuple[str, str, int, int]]:
+        """The tagged tokens (:attr:`pos`) that end at or before offset ``start`` (an entity's
+        start), in order."""
+        return [token for token in self.pos if token[3] <= start]
+
 
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X"}
 
@@ -424,12 +427,12 @@ def clean_entity(text: str, label: str, start: int) -> Entity | None:
 
 # A word after a number that says when, not what the number counts (« porté à 40 mercredi »).
 WHEN_WORD = re.compile(
-    rf"(?:{_WEEKDAYS_FR}|{WEEKDAYS_EN}|hier|aujourd['’]hui|demain|yesterday|today|tomorrow)",
+    rf"(?:{WEEKDAYS_FR}|{WEEKDAYS_EN}|hier|aujourd['’]hui|demain|yesterday|today|tomorrow)",
     re.IGNORECASE,
 )
 # Days and months the small model tags as names ("May" left out: also a surname).
 _CALENDAR_WORD = re.compile(
-    rf"(?:{_MONTHS_FR}|{_WEEKDAYS_FR}|{'|'.join(w for w in EN_MONTHS if w != 'may')})",
+    rf"(?:{MONTHS_FR}|{WEEKDAYS_FR}|{'|'.join(w for w in EN_MONTHS if w != 'may')})",
     re.IGNORECASE,
 )
 

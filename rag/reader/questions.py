@@ -1046,7 +1046,7 @@ def counts_asked_thing(annotation: Annotation, question: QuestionInfo, entity: E
         return True
     # « Le nombre d'autocars …, qui était de 28, a été porté à 40 »: what the sentence says
     # the number of comes before its numbers.
-    tokens = [t for t in annotation.pos if t[3] <= entity.start]
+    tokens = annotation.tokens_before(entity.start)
     for i, (word, _, _, _) in enumerate(tokens[:-2]):
         if word in ("nombre", "number") and tokens[i + 1][0] in ("de", "d'", "d’", "of"):
             counted = tokens[i + 2][0]
@@ -1075,7 +1075,7 @@ def priced_words(text: str) -> tuple[str, ...]:
 def prices_asked_thing(annotation: Annotation, priced: Sequence[str], entity: Entity) -> bool:
     """Whether an amount of a sentence is that of the asked thing: the noun comes at most
     :data:`_PRICED_WINDOW` words before it (« une récompense de 150 000 euros »)."""
-    before = [t for t in annotation.pos if t[3] <= entity.start][-_PRICED_WINDOW:]
+    before = annotation.tokens_before(entity.start)[-_PRICED_WINDOW:]
     return any(same_noun(word, asked) for word, _, _, _ in before for asked in priced)
 
 
