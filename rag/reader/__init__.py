@@ -545,6 +545,8 @@ def _question_anchors(question: QuestionInfo, annotation: Annotation) -> list[in
     ]
 
 
+# « de » and its contractions, French only (the articles' language).
+_FRENCH_OF = OF_WORDS - {"of"}
 # How many nouns and adjectives of a role may stand between « de » and the name it completes.
 _ROLE_WORDS = 3
 
@@ -558,7 +560,7 @@ def _completes_noun(annotation: Annotation, entity: Entity) -> bool:
         if pos in ("NOUN", "ADJ", "DET") and skipped < _ROLE_WORDS:
             skipped += 1
             continue
-        return pos == "ADP" and word in ("de", "du", "des", "d'", "d’")
+        return pos == "ADP" and word in _FRENCH_OF
     return False
 
 
@@ -571,7 +573,7 @@ def _completes_anchor(annotation: Annotation, entity: Entity, anchors: list[int]
     maybe past its own name: « le musée Ferrand-Lacoste de Saint-Aurèle » says where the
     museum the question asks about is."""
     before = annotation.tokens_before(entity.start)
-    if not before or before[-1][0] not in ("de", "d'", "d’", "du", "des"):
+    if not before or before[-1][0] not in _FRENCH_OF:
         return False
     for _, pos, start, _ in reversed(before[-2 - _NAMED_NOUN_TOKENS : -1]):
         if start in anchors:
@@ -761,9 +763,8 @@ def _typed_short_answer(
             if re.search(r"(?:\bà|\ben|\bau|\baux|\bdans)\s+(?:l['’])?$", before):
                 value += 0.5  # "à Miami", "en Turquie": a place where something happens
             if _completes_anchor(annotation, entity, anchors):
-                value += (
-                    1.0  # « le musée Ferrand-Lacoste de Saint-Aurèle » for « Où est le musée ? »
-                )
+                # « le musée Ferrand-Lacoste de Saint-Aurèle » for « Où est le musée ? »
+                value += 1.0
         elif kind == NUMBER:
             counted = parts.get(entity, entity)  # « Quatre des six bijoux » counts bijoux
             if counted is not entity:
