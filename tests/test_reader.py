@@ -71,6 +71,7 @@ from rag.reader.features import (
     describes,
     leaves_focus_vague,
     named_role_holder,
+    names_by_role_only,
     new_typed_entities,
     other_role_holder,
     role_holder,
@@ -1646,6 +1647,55 @@ def test_who_il_is_comes_from_the_sentence_before_it(reader: Reader) -> None:
     short = extract_short_answer(reading.question, antecedent.candidate.text,
                                  antecedent.annotation)  # fmt: skip
     assert short is not None and short.text == "Dmitriev"
+
+
+ROLE_AFTER_NAME_TEXT = (
+    "Aucune rencontre entre Daniel Driscoll et des représentants russes n'est prévue. "
+    "Dmitri Peskov l'a affirmé, démentant les rumeurs. "
+    "« Aucun développement n'a eu lieu », a déclaré le porte-parole du Kremlin."
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Qui est le porte-parole du Kremlin ?", "Qui est Dmitri Peskov ?", "Who is Peskov?"],
+)  # fmt: skip
+def test_a_role_named_without_a_name_is_the_person_named_just_before(
+    reader: Reader, question: str
+) -> None:
+    reading = _typed_reading(reader, question, ROLE_AFTER_NAME_TEXT, 0.1)
+    quote = _sentence(reading, "« Aucun")
+    assert names_by_role_only(quote.annotation, reading.question)
+    named = ReaderGenerator._antecedent(reading, quote)
+    assert named is not None and named.candidate.text.startswith("Dmitri Peskov")
+    # The sentence naming him neither names him by a role nor has a role's holder before it.
+    assert ReaderGenerator._antecedent(reading, _sentence(reading, "Dmitri Peskov")) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        # Another role, or the role of something else than the question says.
+        ("Qui est le porte-parole de la mairie ?", ROLE_AFTER_NAME_TEXT),
+        ("Qui est le maire du village ?", ROLE_AFTER_NAME_TEXT),
+        # The role's owner in no word of the question's ("Which US envoy …?").
+        ("Which US envoy met Zelensky?",
+         "Celui-ci a discuté du plan avec Kirill Dmitriev. "
+         "L'envoyé spécial russe a eu des mots élogieux pour ses homologues."),
+        # The sentence before names someone, but not as its subject.
+        ("Qui est le porte-parole du Kremlin ?",
+         "Le plan a été discuté avec Dmitri Peskov. "
+         "« Rien n'a changé », a déclaré le porte-parole du Kremlin."),
+        # "Qui est … ?" of someone the sentence before does not name.
+        ("Qui est Kirill Dmitriev ?", ROLE_AFTER_NAME_TEXT),
+    ],
+)  # fmt: skip
+def test_a_role_named_without_a_name_is_no_one_else_s(
+    reader: Reader, question: str, text: str
+) -> None:
+    reading = _typed_reading(reader, question, text, 0.1)
+    last = max(reading.sentences, key=lambda s: s.candidate.position)
+    assert ReaderGenerator._named_by_role(reading, last) is None
 
 
 def test_who_il_is_when_the_sentence_names_the_asked_person_in_another_spelling(

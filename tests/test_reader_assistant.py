@@ -290,6 +290,27 @@ def test_asking_who_someone_is_quotes_the_sentence_that_says_who_they_are(
     assert len(answer.sentences) == 1  # no padding
 
 
+@pytest.mark.parametrize(
+    ("question", "short"),
+    [("Qui est le porte-parole du Kremlin ?", "Dmitri Peskov"),
+     ("Who is the Kremlin spokesman?", "Dmitri Peskov"),
+     ("Qui est Dmitri Peskov ?", None), ("Who is Peskov?", None)],
+)  # fmt: skip
+def test_a_role_said_right_after_a_name_is_that_person_s(
+    assistant: Assistant, question: str, short: str | None
+) -> None:
+    """« Dmitri Peskov l'a affirmé … » then « « … », a déclaré le porte-parole du Kremlin »:
+    before, the role question quoted the second sentence alone (the English one, « un autre
+    représentant du Kremlin, Kirill Dmitriev »), and "Who is Peskov?" the first alone."""
+    answer = assistant.ask(question)
+    assert not answer.refused
+    texts = [sentence.text for sentence in answer.sentences]
+    assert texts[0].startswith("Dmitri Peskov l’a affirmé")
+    assert texts[1].endswith("a déclaré le porte-parole du Kremlin.")
+    assert {(c.article_id, c.paragraph) for c in answer.citations} == {("001_8070831bbb14d085", 11)}
+    assert (answer.short_answer.text if answer.short_answer else None) == short
+
+
 def test_a_single_fact_is_answered_by_one_sentence_and_its_own_corroborations(
     assistant: Assistant,
 ) -> None:

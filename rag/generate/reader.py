@@ -64,6 +64,7 @@ from rag.reader.features import (
     describes,
     leaves_focus_vague,
     named_role_holder,
+    names_by_role_only,
     new_names,
     new_persons,
     new_titles,
@@ -81,6 +82,7 @@ from rag.reader.questions import (
     cites_asked_source,
     counts_asked_thing,
     gives_reason,
+    name_alternatives,
     opens_on_person_noun,
     priced_words,
     prices_asked_thing,
@@ -858,8 +860,18 @@ class ReaderGenerator(Generator):
             lambda scored: named_role_holder(scored.annotation, question) is not None,
             share=0.0,
         )
-        return named or ReaderGenerator._instead(
-            reading, lambda scored: role_holder(scored.annotation, question) is not None
+        return (
+            named
+            or ReaderGenerator._instead(
+                reading, lambda scored: role_holder(scored.annotation, question) is not None
+            )
+            # « … », a déclaré le porte-parole du Kremlin » after « Dmitri Peskov l'a affirmé »:
+            # the role and what it is of in the question's words, as above.
+            or ReaderGenerator._instead(
+                reading,
+                lambda scored: ReaderGenerator._named_by_role(reading, scored) is not None,
+                share=0.0,
+            )
         )
 
     @staticmethod
@@ -932,6 +944,11 @@ class ReaderGenerator(Generator):
             return None
         return ReaderGenerator._instead(
             reading, lambda scored: describes(scored.annotation, question), share=0.0
+        ) or ReaderGenerator._instead(  # « Dmitri Peskov l'a affirmé » and « … », a déclaré
+            # le porte-parole du Kremlin »: the role right after his name says who he is
+            reading,
+            lambda scored: ReaderGenerator._named_by_role(reading, scored) is not None,
+            share=0.0,
         )
 
     @staticmethod
@@ -1056,6 +1073,10 @@ class ReaderGenerator(Generator):
         … »); else None. It is quoted first and gives the short answer."""
         question = reading.question
         sentence = chosen.candidate
+        if (question.role or question.identity) and (
+            named := ReaderGenerator._named_by_role(reading, chosen)
+        ) is not None:
+            return named
         if question.answer_type != PERSON or not _pronoun_subject(sentence.text):
             return None
         if new_persons(chosen.annotation, question):
@@ -1069,6 +1090,31 @@ class ReaderGenerator(Generator):
         for scored in sorted(earlier, key=lambda s: -s.candidate.position):
             if new_persons(scored.annotation, question) or opens_on_person_noun(scored.annotation):
                 return scored  # « Dmitriev a révélé … », « Le gardien de nuit … n'a rien entendu »
+        return None
+
+    @staticmethod
+    def _named_by_role(reading: Reading, chosen: ScoredSentence) -> ScoredSentence | None:
+        """Who the role of a sentence naming someone only by it is (:func:`names_by_role_only`:
+        « « … », a déclaré le porte-parole du Kremlin »): the sentence right before it in its
+        paragraph when that one opens on the name of the one person it names, the one a "Qui
+        est … ?" question asks about or, for a question asking who holds a role, one it does
+        not name (« Dmitri Peskov l'a affirmé … »); else None."""
+        question = reading.question
+        sentence = chosen.candidate
+        if not names_by_role_only(chosen.annotation, question) or _pronoun_subject(sentence.text):
+            return None
+        for scored in reading.sentences:
+            other = scored.candidate
+            if other.key != sentence.key or other.position != sentence.position - 1:
+                continue
+            persons = [e for e in scored.annotation.entities if e.label == PERSON]
+            if len(persons) != 1 or scored.annotation.tokens_before(persons[0].start):
+                return None  # not « Celui-ci … avec Kirill Dmitriev »: the subject is someone else
+            if question.identity is not None:
+                name = name_alternatives(question.identity)
+                words = words_of_paragraph(persons[0].text.split()[-1])  # not « Dmitri »
+                return scored if key_found(name, words, words.text) else None
+            return scored if new_persons(scored.annotation, question) else None
         return None
 
     @staticmethod

@@ -354,6 +354,36 @@ def _role_persons(
 
 
 _ELIDED_ARTICLES = frozenset({"l'", "l’"})
+_DEFINITE_SINGULAR = frozenset({"l'", "l’", "le", "la", "the"})
+
+
+def names_by_role_only(annotation: Annotation, question: QuestionInfo) -> bool:
+    """Whether a sentence names someone only by a role after a definite article and names no
+    person the question does not (« « … », a déclaré le porte-parole du Kremlin »). News
+    French names a person first and by their role next: the role then refers to the person
+    the sentence right before named (« Dmitri Peskov l'a affirmé … »). For a question asking
+    who holds a role (``question.role``) the noun must be that role, of what the question
+    says it is of; for any other question, any role noun will do."""
+    if new_persons(annotation, question):
+        return False
+    tokens = annotation.pos
+    for index in range(1, len(tokens)):
+        word = tokens[index][0]
+        if word.rstrip("s") not in ROLE_NOUNS or tokens[index - 1][0] not in _DEFINITE_SINGULAR:
+            continue
+        if _completes_another_noun(tokens, index):
+            continue  # « le conseiller du président »: the counsellor
+        if not question.role:
+            return True
+        following = tokens[index + 1 : index + 1 + _ROLE_COMPLEMENT_TOKENS]
+        owner = _owner_words(list(itertools.takewhile(lambda t: t[0] not in ",;:.()»", following)))
+        if not word.startswith(question.role):
+            continue
+        # What the role is of, in a word of the question's; none when the question says none
+        # ("Which US envoy …?" is not « l'envoyé spécial russe »).
+        if any(owner.has(w) for w in question.role_of) if question.role_of else not owner.words:
+            return True
+    return False
 
 
 def _completes_another_noun(tokens: Sequence[tuple[str, str, int, int]], index: int) -> bool:
