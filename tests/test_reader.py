@@ -2405,6 +2405,14 @@ def test_what_a_person_said_needs_a_sentence_reporting_words_when_it_does_not_na
         ("Où Witkoff a-t-il rencontré Dmitriev ?", "witkoff"),
         ("Quand Poutine a-t-il parlé à Trump ?", "poutine"),
         ("When did Zelensky receive the plan?", "zelensky"),
+        # So does what, why or how they did it.
+        ("À quoi Trump s'est-il engagé ?", "trump"),
+        ("Pourquoi Dmitriev rejette-t-il l'initiative britannique ?", "dmitriev"),
+        ("What did Trump commit to regarding the front?", "trump"),
+        ("How did Dmitriev describe the leak?", "dmitriev"),
+        # A name before a plural noun is part of a longer subject.
+        ("How did Kremlin representatives describe the leak?", None),
+        ("Did Kremlin officials confirm the plan?", None),
         # Other question words ask with whom, how many…
         ("Avec qui Witkoff a-t-il discuté du plan ?", None),
         ("Combien de jours Witkoff a-t-il passés à Miami ?", None),
@@ -2429,6 +2437,28 @@ def test_a_sentence_names_the_actor_as_more_than_a_complement(
     annotator: Annotator, sentence: str, actor: str, expected: bool | None
 ) -> None:
     assert acts(sentence, annotator.annotate(sentence), actor) is expected
+
+
+def test_what_a_named_person_did_is_read_where_they_act(reader: Reader) -> None:
+    """« À quoi Trump s'est-il engagé ? » was answered « Steve Witkoff, un envoyé de Trump, …
+    a engagé des discussions … », where Trump only completes « envoyé »."""
+    question = "À quoi Trump s'est-il engagé ?"
+    text = (
+        "Steve Witkoff, un envoyé de Trump, a engagé des discussions avec Dmitriev. "
+        "Trump s'est engagé à geler le cours du front."
+    )
+    reading = _typed_reading(reader, question, text, 0.1)
+    best = _sentence(reading, "Steve Witkoff")
+    reading = dataclasses.replace(
+        reading, sentences=[best, *(s for s in reading.sentences if s is not best)]
+    )
+    instead = ReaderGenerator._actor_instead(reading)
+    assert instead is not None and instead.candidate.text.startswith("Trump s'est engagé")
+    assert names_actor(reading)
+    # Without a sentence where Trump acts, the question is refused.
+    alone = _typed_reading(reader, question, text.split(". ")[0] + ".", 0.1)
+    assert ReaderGenerator._actor_instead(alone) is None
+    assert not names_actor(alone)
 
 
 def test_typed_refuses_a_yes_no_question_whose_sentence_names_its_subject_as_a_complement(

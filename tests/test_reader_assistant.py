@@ -311,6 +311,18 @@ def test_a_role_said_right_after_a_name_is_that_person_s(
     assert (answer.short_answer.text if answer.short_answer else None) == short
 
 
+def test_what_a_named_person_did_is_quoted_where_they_do_it(assistant: Assistant) -> None:
+    """The best-rated sentence named Trump only as a complement (« Steve Witkoff, un envoyé de
+    Trump, … a engagé des discussions … »)."""
+    answer = assistant.ask("À quoi Trump s'est-il engagé ?")
+    assert not answer.refused
+    assert "Trump s'est engagé à geler le cours du front" in answer.sentences[0].text
+    assert (answer.citations[0].article_id, answer.citations[0].paragraph) == (
+        "000_91bb73b3830eaf78",
+        16,
+    )
+
+
 def test_a_single_fact_is_answered_by_one_sentence_and_its_own_corroborations(
     assistant: Assistant,
 ) -> None:

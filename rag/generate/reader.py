@@ -313,7 +313,9 @@ def names_actor(reading: Reading) -> bool:
     if best is None or actor is None:
         return True
     partners = [key for key in reading.question.keys if actor not in key]
-    return acts(best.candidate.text, best.annotation, actor, partners) is not False
+    if acts(best.candidate.text, best.annotation, actor, partners) is not False:
+        return True
+    return ReaderGenerator._actor_instead(reading) is not None
 
 
 def names_what_is_absent(reading: Reading) -> bool:
@@ -805,6 +807,7 @@ class ReaderGenerator(Generator):
             or ReaderGenerator._described_instead(reading)
             or ReaderGenerator._speaker_instead(reading)
             or ReaderGenerator._role_speaker_instead(reading)
+            or ReaderGenerator._actor_instead(reading)
         )
 
     @staticmethod
@@ -1048,6 +1051,27 @@ class ReaderGenerator(Generator):
         return ReaderGenerator._instead(
             reading, lambda scored: role_speaks(scored.candidate.text, scored.annotation, roles)
         )
+
+    @staticmethod
+    def _actor_instead(reading: Reading) -> ScoredSentence | None:
+        """For a question asking what a named person did (``question.actor``: « À quoi Trump
+        s'est-il engagé ? ») whose best sentence names them only as a complement (« Steve
+        Witkoff, un envoyé de Trump, … a engagé des discussions … »), the best runner-up where
+        they act (« … Trump s'est engagé à geler le cours du front … »), rated at least
+        ``TYPED_SHARE`` of the best; else None."""
+        question = reading.question
+        actor = question.actor
+        best = reading.best
+        if actor is None or best is None:
+            return None
+        partners = [key for key in question.keys if actor not in key]
+
+        def named_acting(scored: ScoredSentence) -> bool | None:
+            return acts(scored.candidate.text, scored.annotation, actor, partners)
+
+        if named_acting(best) is not False:
+            return None
+        return ReaderGenerator._instead(reading, lambda scored: named_acting(scored) is True)
 
     @staticmethod
     def _instead(

@@ -600,8 +600,12 @@ _ASKS_ACTOR = (
 _AFTER_ACTOR = re.compile(r"^(?:\s+[a-zà-ÿ][\w’'-]*|-t-(?:il|elle)\b|\s*$)")
 
 
-# A when- or where-question asks about what its named subject did, as a yes/no question does.
-_WHEN_WHERE = re.compile(r"^(?:quand|où|when|where)\s+", re.I)
+# A wh-question asks about what its named subject did, as a yes/no question does (« À quoi
+# Trump s'est-il engagé ? », "Why did Witkoff postpone his trip?").
+_WHEN_WHERE = re.compile(
+    r"^(?:quand|où|pourquoi|comment|(?:à|a|de|sur|avec|en)\s+quoi|when|where|why|how|what)\s+",
+    re.I,
+)
 
 
 def asked_actor(text: str) -> str | None:
@@ -630,10 +634,17 @@ def asked_actor(text: str) -> str | None:
             # An article or a title first ("the US official", « Le Kremlin »), or a question
             # word: « Où Witkoff a-t-il rencontré Dmitriev ? » asks where, not whether.
             return None
-        if _AFTER_ACTOR.match(speaker.group("rest")) is None:
-            return None  # "Trump's envoy", "the US official"
+        if _AFTER_ACTOR.match(speaker.group("rest")) is None or _NOUN_AFTER_NAME.match(
+            speaker.group("rest")
+        ):
+            return None  # "Trump's envoy", "the US official", "Kremlin representatives"
         return fold(speaker.group("name").split()[-1])
     return None
+
+
+# An English plural noun after a name makes it part of a longer subject ("How did Kremlin
+# representatives …?"); the verb after "did"/"has" a name is seldom such a word.
+_NOUN_AFTER_NAME = re.compile(r"^\s+[a-z]+[^s\W]s\b")
 
 
 # "Qui"/"who" and a verb other than a copula asks who did something (« Qui a volé … ? »).
