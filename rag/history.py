@@ -227,7 +227,10 @@ _NAME_RUN = re.compile(
 _PREPOSITIONS = (
     r"according\s+to|selon|d['’]après|pour|for|in|on|at|à|en|au|aux|chez|from|par|by|avec|with"
     r"|since|depuis|before|after|avant|après|during|pendant|entre|between"
+    r"|(?:du\s+)?c[oô]t[ée]"  # « Et côté russe ? » after « … côté américain ? »
 )
+# « côté » and « du côté » stand for one another.
+_SIDE = re.compile(r"(?:du\s+)?c[oô]t[ée]", re.IGNORECASE)
 _COMPLEMENT_ELLIPSIS = re.compile(
     rf"^\s*(?:et|and)\s+(?P<preposition>{_PREPOSITIONS})\s+(?P<rest>[^?]{{1,60}}?)\s*[?.!]*\s*$",
     re.IGNORECASE,
@@ -252,7 +255,11 @@ def _swapped_complement(question: str, previous: str) -> str | None:
     body = previous.rstrip()
     ending = re.search(r"\s*[?.!]*$", body)
     end = ending.start() if ending else len(body)
-    words = re.escape(preposition).replace("\\ ", r"\s+")
+    words = (
+        _SIDE.pattern
+        if _SIDE.fullmatch(preposition)
+        else re.escape(preposition).replace("\\ ", r"\s+")
+    )
     found = list(re.finditer(rf"(?<!\w){words}\s+", body[:end], re.IGNORECASE))
     if not found or len(body[found[-1].start() : end].split()) > _MAX_COMPLEMENT_WORDS:
         return None

@@ -257,6 +257,11 @@ def _user(*questions: str) -> list[dict[str, str]]:
          "Quel est le préjudice selon l'assureur ?"),
         ("How many trains were cancelled on Tuesday?", "And on Thursday?",
          "How many trains were cancelled on Thursday?"),
+        # « côté » / « du côté »: the other side
+        ("Qui dirige les négociations côté américain ?", "Et côté russe ?",
+         "Qui dirige les négociations côté russe ?"),
+        ("Que pense-t-on du plan du côté européen ?", "Et côté ukrainien ?",
+         "Que pense-t-on du plan côté ukrainien ?"),
         # someone named by another role
         ("Qui est le maire de Saint-Aurèle ?", "Et la directrice du musée ?",
          "Qui est la directrice du musée ?"),
