@@ -314,6 +314,35 @@ def _role_phrases(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A follow-up that asks the same of another of a series (« Et la deuxième ? » after « Quand a
+# eu lieu la première conversation ? », "And the second one?").
+_ORDINAL_WORDS = (
+    r"premi[eè]re?|deuxi[eè]me|seconde?|troisi[eè]me|quatri[eè]me|derni[eè]re?|prochaine?"
+    r"|first|second|third|fourth|last|next"
+)
+_ORDINAL = re.compile(rf"(?<![\w-])(?:{_ORDINAL_WORDS})(?![\w-])", re.IGNORECASE)
+_ORDINAL_ELLIPSIS = re.compile(
+    rf"^\s*(?:et|and|what\s+about|how\s+about)\s+(?:(?:à|a|au|de|du|in|at|on|to|for|of)\s+)?"
+    rf"(?:(?:le|la|les|the)\s+|l['’])?"
+    rf"(?P<ordinal>{_ORDINAL_WORDS})(?:\s+(?:one|fois|time))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _swapped_ordinal(question: str, previous: str) -> str | None:
+    """The previous question with its one ordinal swapped for the follow-up's (« Et la
+    deuxième ? » after « Quand a eu lieu la première conversation ? » → « Quand a eu lieu la
+    deuxième conversation ? »); else None."""
+    match = _ORDINAL_ELLIPSIS.match(question)
+    if match is None:
+        return None
+    found = list(_ORDINAL.finditer(previous))
+    if len(found) != 1:
+        return None
+    first = found[0]
+    return previous[: first.start()] + match.group("ordinal") + previous[first.end() :]
+
+
 def _swapped_role(question: str, previous: str) -> str | None:
     """The previous question with its one role phrase swapped for the follow-up's (« Et la
     directrice du musée ? » after « Qui est le maire de Saint-Aurèle ? » → « Qui est la
@@ -347,7 +376,11 @@ def swapped_question(question: str, previous: str) -> str | None:
     """
     match = _ELLIPSIS.match(question)
     if match is None:
-        return _swapped_complement(question, previous) or _swapped_role(question, previous)
+        return (
+            _swapped_ordinal(question, previous)
+            or _swapped_complement(question, previous)
+            or _swapped_role(question, previous)
+        )
     other = match.group("other")
     calendar = CALENDAR_NAME.fullmatch(other) is not None
     pattern = CALENDAR_NAME if calendar else _NAME_RUN

@@ -262,6 +262,12 @@ def _user(*questions: str) -> list[dict[str, str]]:
          "Qui dirige les négociations côté russe ?"),
         ("Que pense-t-on du plan du côté européen ?", "Et côté ukrainien ?",
          "Que pense-t-on du plan côté ukrainien ?"),
+        # another of a series
+        ("Quand a eu lieu la première conversation ?", "Et la deuxième ?",
+         "Quand a eu lieu la deuxième conversation ?"),
+        ("When was the first call?", "And the second one?", "When was the second call?"),
+        ("Qui a participé à la première conversation ?", "Et à la deuxième ?",
+         "Qui a participé à la deuxième conversation ?"),
         # someone named by another role
         ("Qui est le maire de Saint-Aurèle ?", "Et la directrice du musée ?",
          "Qui est la directrice du musée ?"),
