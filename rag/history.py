@@ -74,8 +74,10 @@ _ASKING_WORDS = frozenset(
 # An interrogative phrase and nothing else: a question word with the one noun it asks about
 # (« Combien de temps ? », « Dans quelle ville ? », "Which day?", "How long?"), no verb.
 _ASKING_PHRASE = re.compile(
-    r"^\s*(?:(?:et|and|mais|but)\s+)?(?:(?:à|a|en|dans|pour|depuis|jusqu['’]à|in|on|at|for"
-    r"|since|until)\s+)?(?:combien\s+(?:de\s+|d['’])|quel(?:le)?s?\s+|which\s+|what\s+|how\s+)"
+    r"^\s*(?:(?:et|and|mais|but)\s+)?(?:(?:à|a|en|dans|pour|depuis|jusqu['’]à|entre|avec|par"
+    r"|sur|chez|vers|de|selon|d['’]apr[eè]s|in|on|at|for|since|until|between|with|by|from|to"
+    r"|of|according\s+to)\s+|d['’])?"
+    r"(?:combien\s+(?:de\s+|d['’])|quel(?:le)?s?\s+|which\s+|what\s+|how\s+)"
     r"[\w'’-]+\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
@@ -324,7 +326,7 @@ _ORDINAL = re.compile(rf"(?<![\w-])(?:{_ORDINAL_WORDS})(?![\w-])", re.IGNORECASE
 _ORDINAL_ELLIPSIS = re.compile(
     rf"^\s*(?:et|and|what\s+about|how\s+about)\s+(?:(?:à|a|au|de|du|in|at|on|to|for|of)\s+)?"
     rf"(?:(?:le|la|les|the)\s+|l['’])?"
-    rf"(?P<ordinal>{_ORDINAL_WORDS})(?:\s+(?:one|fois|time))?\s*[?.!]*\s*$",
+    rf"(?P<ordinal>{_ORDINAL_WORDS})(?:\s+(?P<noun>[\w'’-]+))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 
@@ -332,7 +334,8 @@ _ORDINAL_ELLIPSIS = re.compile(
 def _swapped_ordinal(question: str, previous: str) -> str | None:
     """The previous question with its one ordinal swapped for the follow-up's (« Et la
     deuxième ? » after « Quand a eu lieu la première conversation ? » → « Quand a eu lieu la
-    deuxième conversation ? »); else None."""
+    deuxième conversation ? »; « Et le deuxième jour ? » after « … le premier jour ? »); else
+    None."""
     match = _ORDINAL_ELLIPSIS.match(question)
     if match is None:
         return None
@@ -340,7 +343,16 @@ def _swapped_ordinal(question: str, previous: str) -> str | None:
     if len(found) != 1:
         return None
     first = found[0]
+    noun = match.group("noun")
+    if noun and noun.casefold() not in _ANY_OF_A_SERIES:
+        # « Et le deuxième jour ? » after « … le premier jour ? »: the same noun follows
+        after = previous[first.end() :].split()
+        if not after or after[0].casefold().strip("?.!") != noun.casefold():
+            return None
     return previous[: first.start()] + match.group("ordinal") + previous[first.end() :]
+
+
+_ANY_OF_A_SERIES = frozenset({"one", "fois", "time"})
 
 
 def _swapped_role(question: str, previous: str) -> str | None:

@@ -101,7 +101,8 @@ def test_a_follow_up_still_reads_the_previous_question() -> None:
      "Jusqu'à quand ?", "Chez qui ?", "Between whom?", "Since when?",
      # a question word with the one noun it asks about, no verb
      "Combien de temps ?", "How long?", "Quelle date ?", "Which day?", "Dans quelle ville ?",
-     "In which city?"],
+     "In which city?", "Entre quelles villes ?", "Between which towns?", "Avec quel pays ?",
+     "D'après quelle source ?", "According to which source?"],
 )  # fmt: skip
 def test_a_bare_interrogative_asks_about_the_previous_question(question: str) -> None:
     history = [
@@ -268,6 +269,8 @@ def _user(*questions: str) -> list[dict[str, str]]:
         ("When was the first call?", "And the second one?", "When was the second call?"),
         ("Qui a participé à la première conversation ?", "Et à la deuxième ?",
          "Qui a participé à la deuxième conversation ?"),
+        ("Combien de trains ont été supprimés le premier jour ?", "Et le deuxième jour ?",
+         "Combien de trains ont été supprimés le deuxième jour ?"),
         # someone named by another role
         ("Qui est le maire de Saint-Aurèle ?", "Et la directrice du musée ?",
          "Qui est la directrice du musée ?"),
