@@ -1990,6 +1990,30 @@ def test_who_did_it_is_read_in_a_sentence_saying_the_deed(reader: Reader) -> Non
     assert deed_as_asked(who_is.question, who_is.sentences)[0] is who_is.sentences[0]
 
 
+def test_who_did_it_in_english_is_read_in_the_deed_of_its_translation(reader: Reader) -> None:
+    """An English verb is none of the articles' words: "Who called the strike?" was answered by
+    « … SNCF Voyageurs a affrété … » (the runner-up naming someone, tagged a person) before
+    the question's translation (the assistant's, « Qui a appelé la grève ? ») was read."""
+    question = "Who called the strike?"
+    translated = reader.read(
+        question, "en", QUERY, [passage(DEED_TEXT)], vectors=same_vectors,
+        translation="Qui a appelé la grève ?",
+    )  # fmt: skip
+    reading = _best_first(translated, "« Ce n'est")
+    assert reading.question.translation is not None
+    ordered = deed_as_asked(reading.question, reading.sentences)
+    assert ordered[0].candidate.text.startswith("Le trafic")
+    # Without a translation the English words say nothing of the deed: the order stands.
+    untranslated = _best_first(
+        reader.read(question, "en", QUERY, [passage(DEED_TEXT)], vectors=same_vectors),
+        "« Ce n'est",
+    )
+    assert untranslated.question.translation is None
+    assert deed_as_asked(untranslated.question, untranslated.sentences)[
+        0
+    ].candidate.text.startswith("« Ce n'est")
+
+
 def test_a_runner_up_rated_far_below_does_not_stand_for_the_asked_day(reader: Reader) -> None:
     reading = _best_first(_typed_reading(reader, "Combien étaient en grève mardi ?", DAYS_TEXT,
                                          0.1), "Mercredi")  # fmt: skip

@@ -656,6 +656,7 @@ class ReaderGenerator(Generator):
             article_notes=request.article_notes,
             asked=asked,
             asked_vector=asked_vector,
+            translation=request.terms_query,
         )
 
     def draft(self, request: GenerationRequest) -> Draft:

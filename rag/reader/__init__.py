@@ -208,6 +208,7 @@ class Reader:
         article_notes: Mapping[str, str] | None = None,
         asked: str | None = None,
         asked_vector: np.ndarray | None = None,
+        translation: str | None = None,
     ) -> CandidateSet:
         """The candidates of the passages and their feature rows.
 
@@ -219,7 +220,9 @@ class Reader:
         (:func:`rag.reader.questions.analyze_question`); ``asked_vector``: its own query
         embedding, mixed into ``query_vector`` (:func:`own_words_vector`).
         """
-        info = analyze_question(question, language, self.annotator, asked=asked)
+        info = analyze_question(
+            question, language, self.annotator, asked=asked, translation=translation
+        )
         candidates = candidate_sentences(passages)
         if not candidates:
             empty = sentence_features(info, [], np.zeros(0), [])
@@ -258,6 +261,7 @@ class Reader:
         article_notes: Mapping[str, str] | None = None,
         asked: str | None = None,
         asked_vector: np.ndarray | None = None,
+        translation: str | None = None,
     ) -> Reading:
         """Score every candidate sentence of ``passages`` and the question's answerability.
 
@@ -273,6 +277,8 @@ class Reader:
                 with earlier questions: what it asks for is read from it.
             asked_vector: The query embedding of ``asked``: sentences are then compared with
                 the follow-up's own words as much as with the completed question.
+            translation: An English question translated into French (the assistant's
+                ``terms_query``): what was done is also read in the articles' words.
         """
         cset = self.candidate_set(
             question,
@@ -284,6 +290,7 @@ class Reader:
             article_notes=article_notes,
             asked=asked,
             asked_vector=asked_vector,
+            translation=translation,
         )
         return self.reading(cset)
 
@@ -353,13 +360,15 @@ def verbs_first(question: QuestionInfo, sentences: list[ScoredSentence]) -> list
 
 
 def _question_verbs(question: QuestionInfo) -> frozenset[str]:
-    """The first four letters of the question's verbs (« appe » for « Qui a appelé … ? »)."""
-    if question.annotation is None:
+    """The first four letters of the question's verbs (« appe » for « Qui a appelé … ? »), in
+    the articles' words: an English question's are read in its translation ("Who called the
+    strike?" → « Qui a appelé la grève ? »), none without one."""
+    annotation = question.annotation if question.language == READER_LANGUAGE else None
+    annotation = annotation or question.translation
+    if annotation is None:
         return frozenset()
     return frozenset(
-        token[:4]
-        for token, pos, _, _ in question.annotation.pos
-        if pos == "VERB" and len(token) > 3
+        token[:4] for token, pos, _, _ in annotation.pos if pos == "VERB" and len(token) > 3
     )
 
 
@@ -371,13 +380,14 @@ def says_deed(question: QuestionInfo, annotation: Annotation) -> bool:
 
 
 def deed_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
-    """``sentences`` (best first), where for a French question asking who did something (« Qui
-    a appelé à la grève ? ») a best sentence that does not say the deed (no word sharing the
-    first four letters of the question's verb: « Ce n'est pas une grève pour les salaires »)
-    gives way to the best runner-up rated at least ``DEED_SHARE`` of it that says it and names
-    someone or some body the question does not (« une grève lancée à l'appel de SUD-Rail et de
-    la CGT-Cheminots »); the best one comes second. Else ``sentences`` as they are."""
-    if question.language != READER_LANGUAGE or not asks_who_did(question.text) or not sentences:
+    """``sentences`` (best first), where for a question asking who did something (« Qui a
+    appelé à la grève ? », or in English with its translation) a best sentence that does not
+    say the deed (no word sharing the first four letters of the question's verb: « Ce n'est
+    pas une grève pour les salaires ») gives way to the best runner-up rated at least
+    ``DEED_SHARE`` of it that says it and names someone or some body the question does not
+    (« une grève lancée à l'appel de SUD-Rail et de la CGT-Cheminots »); the best one comes
+    second. Else ``sentences`` as they are."""
+    if not asks_who_did(question.text) or not sentences:
         return sentences
     best = sentences[0]
     if not _question_verbs(question) or says_deed(question, best.annotation):

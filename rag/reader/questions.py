@@ -92,6 +92,10 @@ class QuestionInfo:
             the plan?", « Zelensky a-t-il approuvé le plan ? »), the last word of the name,
             folded (:func:`asked_actor`): its answer names that person as more than a
             complement (:func:`acts`).
+        translation: For a question in another language than the articles' ("Who called the
+            strike?"), the annotation of its translation into theirs (« Qui a appelé la
+            grève ? »), when the assistant has one: its verbs say what was done in the
+            articles' words (the reader's who-did checks).
     """
 
     text: str
@@ -115,6 +119,7 @@ class QuestionInfo:
     speaking_role: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
     actor: str | None = None
+    translation: Annotation | None = None
 
     @property
     def asked_types(self) -> tuple[str, ...]:
@@ -1510,8 +1515,12 @@ def analyze_question(
     annotator: Annotator,
     *,
     asked: str | None = None,
+    translation: str | None = None,
 ) -> QuestionInfo:
     """Answer type, focus noun, content lemmas and names/numbers of a question.
+
+    ``translation``: an English question translated into the articles' French, annotated as
+    :attr:`QuestionInfo.translation` (ignored for a French question).
 
     ``asked``: the question in its own words when ``text`` is a follow-up completed with the
     earlier questions it leans on ("Et où sont-ils retenus ? (Combien de suspects ont été
@@ -1556,6 +1565,7 @@ def analyze_question(
         speaking_role=asked_speaking_role(own, language),
         source=asked_source_words(own),
         actor=asked_actor(own),
+        translation=(annotator.annotate(translation) if translation and language != "fr" else None),
     )
 
 
