@@ -97,6 +97,7 @@ from rag.reader.questions import (
     counted_words,
     counts_asked_thing,
     gives_reason,
+    priced_in_translation,
     role_speaks,
     same_noun,
     same_source,
@@ -1963,6 +1964,40 @@ def test_an_amount_question_is_read_in_the_sentence_giving_the_amount_of_the_ask
         "L'assureur",
     )
     assert ReaderGenerator._priced_instead(loss) is None
+
+
+@pytest.mark.parametrize(
+    ("translation", "priced"),
+    [("Combien il est il la récompense?", ("recompense",)),
+     ("Combien est la quantité de la récompense?", ("recompense",)),
+     # two nouns: which one is priced is unknown
+     ("Combien argent la mairie mise vers les oeuvres de sécurité?", ())],
+)  # fmt: skip
+def test_what_a_translated_money_question_prices(
+    annotator: Annotator, translation: str, priced: tuple[str, ...]
+) -> None:
+    assert priced_in_translation(annotator.annotate(translation)) == priced
+
+
+def test_an_english_amount_question_is_read_in_its_translation_s_priced_thing(
+    reader: Reader,
+) -> None:
+    """ "How much is the reward?" had quoted the amount best rated (the loss, or the council's
+    works); the articles' word for "reward" is in the question's translation only."""
+    question = "How much is the reward?"
+    translated = reader.read(
+        question, "en", QUERY, [passage(PRICED_TEXT)], vectors=same_vectors,
+        translation="Combien il est il la récompense?",
+    )  # fmt: skip
+    reading = _best_first(translated, "L'assureur")
+    assert reading.question.measure == "money"
+    instead = ReaderGenerator._priced_instead(reading)
+    assert instead is not None and instead.candidate.text.startswith("La compagnie")
+    untranslated = _best_first(
+        reader.read(question, "en", QUERY, [passage(PRICED_TEXT)], vectors=same_vectors),
+        "L'assureur",
+    )
+    assert ReaderGenerator._priced_instead(untranslated) is None
 
 
 DEED_TEXT = (

@@ -84,6 +84,7 @@ from rag.reader.questions import (
     gives_reason,
     name_alternatives,
     opens_on_person_noun,
+    priced_in_translation,
     priced_words,
     prices_asked_thing,
     reports_speech,
@@ -900,11 +901,17 @@ class ReaderGenerator(Generator):
         récompense … ? ») whose best sentence gives no amount of it (« … évalue le préjudice à
         plus de 6 millions d'euros »), the best runner-up that does (« La compagnie offre une
         récompense de 150 000 euros … »), rated at least ``TYPED_SHARE`` of the best; else
-        None. An English question's noun is not the articles' word."""
+        None. An English question's noun is not the articles' word: its translation's is
+        ("How much is the reward?", :func:`priced_in_translation`)."""
         question = reading.question
-        if question.language != READER_LANGUAGE or question.measure != "money":
+        if question.measure != "money":
             return None
-        priced = priced_words(question.text)
+        if question.language == READER_LANGUAGE:
+            priced = priced_words(question.text)
+        elif question.translation is not None:
+            priced = priced_in_translation(question.translation)
+        else:
+            return None
         if not priced:
             return None
 

@@ -1088,6 +1088,22 @@ def priced_words(text: str) -> tuple[str, ...]:
     return tuple(fold(match.group(1)) for match in _PRICED.finditer(text))
 
 
+# Nouns of a translated money question that say it asks an amount, not of what.
+_AMOUNT_NOUNS = frozenset(
+    {"quantite", "montant", "prix", "cout", "somme", "valeur", "argent", "combien", "euro",
+     "euros", "dollar", "dollars"}
+)  # fmt: skip
+
+
+def priced_in_translation(annotation: Annotation) -> tuple[str, ...]:
+    """What a translated money question asks the amount of, as :func:`priced_words`: its one
+    noun besides those of an amount ("How much is the reward?" → « Combien est la récompense
+    ? » → ``("recompense",)``); empty when it has none or several (which one is priced is
+    then unknown)."""
+    nouns = {word for word, pos, _, _ in annotation.pos if pos == "NOUN"} - _AMOUNT_NOUNS
+    return tuple(nouns) if len(nouns) == 1 else ()
+
+
 def prices_asked_thing(annotation: Annotation, priced: Sequence[str], entity: Entity) -> bool:
     """Whether an amount of a sentence is that of the asked thing: the noun comes at most
     :data:`_PRICED_WINDOW` words before it (« une récompense de 150 000 euros »)."""
