@@ -653,6 +653,29 @@ def test_the_number_the_asked_day_dates_is_the_short_answer(
     assert short is not None and short.text == "40"
 
 
+SEMICOLON_TEXT = (
+    "M. Ouchakov a déclaré qu'il ne savait pas d'où provenait la fuite et qu'ils n'avaient pas "
+    "donné leur accord pour rendre la conversation publique ; M. Dmitriev a qualifié ces "
+    "informations de « fausses »."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("Qui a qualifié les informations de fausses ?", "Dmitriev"),
+     ("Qui a déclaré ne pas savoir d'où venait la fuite ?", "Ouchakov"),
+     # the clause of the question's words names no one but « ils »: no short answer, and
+     # not « Dmitriev », the name nearest to them past the semicolon
+     ("Qui n'a pas donné son accord pour publier la conversation ?", None)],
+)  # fmt: skip
+def test_a_short_answer_is_not_taken_past_a_semicolon(
+    annotator: Annotator, question: str, expected: str | None
+) -> None:
+    info = analyze_question(question, "fr", annotator)
+    short = extract_short_answer(info, SEMICOLON_TEXT, annotator.annotate(SEMICOLON_TEXT))
+    assert (short.text if short else None) == expected
+
+
 def test_a_part_of_an_amount_yields_to_the_whole(annotator: Annotator) -> None:
     sentence = "Le préjudice est estimé à 4,5 millions d'euros, dont 3,2 millions pour le tableau."
     annotation = annotator.annotate(sentence)

@@ -752,6 +752,10 @@ def _typed_short_answer(
         if anchors:  # near the words the sentence shares with the question
             distance = min(abs(entity.start - a) for a in anchors)
             value -= 0.3 * min(distance / 80, 2.0)
+            if _clause_of(sentence, entity.start) not in {_clause_of(sentence, a) for a in anchors}:
+                # « M. Ouchakov a déclaré … qu'ils n'avaient pas donné leur accord … ; M.
+                # Dmitriev a qualifié … »: a semicolon closes the statement the question is of
+                value -= 0.5
         span = sentence[entity.start : end]
         if kind == PERSON and holder is not None and entity.start == holder.start:
             value += 1.0  # « le maire de Saint-Aurèle, François Kerbrat » for "Qui est le maire ?"
@@ -819,6 +823,12 @@ def _typed_short_answer(
     text = sentence[entity.start : end].strip(" ,;:.")
     start = sentence.index(text, entity.start)
     return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))
+
+
+def _clause_of(sentence: str, offset: int) -> int:
+    """Which of a sentence's clauses separated by semicolons holds ``offset`` (0 for the
+    first)."""
+    return sentence.count(";", 0, offset)
 
 
 def _dated_as_asked(question: QuestionInfo, sentence: str, entity: Entity, end: int) -> bool:
