@@ -2007,20 +2007,27 @@ def test_an_english_amount_question_is_read_in_its_translation_s_priced_thing(
 ) -> None:
     """ "How much is the reward?" had quoted the amount best rated (the loss, or the council's
     works); the articles' word for "reward" is in the question's translation only."""
-    question = "How much is the reward?"
-    translated = reader.read(
-        question, "en", QUERY, [passage(PRICED_TEXT)], vectors=same_vectors,
-        translation="Combien il est il la récompense?",
+    reading, untranslated = _english_readings(
+        reader, "How much is the reward?", "Combien il est il la récompense?", PRICED_TEXT,
+        best="L'assureur",
     )  # fmt: skip
-    reading = _best_first(translated, "L'assureur")
     assert reading.question.measure == "money"
     instead = ReaderGenerator._priced_instead(reading)
     assert instead is not None and instead.candidate.text.startswith("La compagnie")
-    untranslated = _best_first(
-        reader.read(question, "en", QUERY, [passage(PRICED_TEXT)], vectors=same_vectors),
-        "L'assureur",
-    )
     assert ReaderGenerator._priced_instead(untranslated) is None
+
+
+def _english_readings(
+    reader: Reader, question: str, translation: str, text: str, *, best: str
+) -> tuple[Reading, Reading]:
+    """An English question's reading with its translation and without, the sentence opening
+    on ``best`` rated best in both."""
+    translated, untranslated = (
+        reader.read(question, "en", QUERY, [passage(text)], vectors=same_vectors,
+                    translation=given)
+        for given in (translation, None)
+    )  # fmt: skip
+    return _best_first(translated, best), _best_first(untranslated, best)
 
 
 DEED_TEXT = (
@@ -2052,24 +2059,16 @@ def test_who_did_it_in_english_is_read_in_the_deed_of_its_translation(reader: Re
     """An English verb is none of the articles' words: "Who called the strike?" was answered by
     « … SNCF Voyageurs a affrété … » (the runner-up naming someone, tagged a person) before
     the question's translation (the assistant's, « Qui a appelé la grève ? ») was read."""
-    question = "Who called the strike?"
-    translated = reader.read(
-        question, "en", QUERY, [passage(DEED_TEXT)], vectors=same_vectors,
-        translation="Qui a appelé la grève ?",
-    )  # fmt: skip
-    reading = _best_first(translated, "« Ce n'est")
+    reading, untranslated = _english_readings(
+        reader, "Who called the strike?", "Qui a appelé la grève ?", DEED_TEXT, best="« Ce n'est"
+    )
     assert reading.question.translation is not None
     ordered = deed_as_asked(reading.question, reading.sentences)
     assert ordered[0].candidate.text.startswith("Le trafic")
     # Without a translation the English words say nothing of the deed: the order stands.
-    untranslated = _best_first(
-        reader.read(question, "en", QUERY, [passage(DEED_TEXT)], vectors=same_vectors),
-        "« Ce n'est",
-    )
     assert untranslated.question.translation is None
-    assert deed_as_asked(untranslated.question, untranslated.sentences)[
-        0
-    ].candidate.text.startswith("« Ce n'est")
+    kept = deed_as_asked(untranslated.question, untranslated.sentences)
+    assert kept[0].candidate.text.startswith("« Ce n'est")
 
 
 def test_a_runner_up_rated_far_below_does_not_stand_for_the_asked_day(reader: Reader) -> None:

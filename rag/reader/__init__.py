@@ -740,6 +740,7 @@ def _typed_short_answer(
     # « Rustem Umerov, secrétaire du Conseil … » is no answer to « Qui est le secrétaire à
     # l'Armée ? »: he holds the role of something else.
     elsewhere = other_role_holder(annotation, question) if kind == PERSON else None
+    anchor_clauses = {_clause_of(sentence, a) for a in anchors}
     for order, entity in enumerate(entities):
         if elsewhere is not None and entity.start == elsewhere.start:
             continue
@@ -752,7 +753,7 @@ def _typed_short_answer(
         if anchors:  # near the words the sentence shares with the question
             distance = min(abs(entity.start - a) for a in anchors)
             value -= 0.3 * min(distance / 80, 2.0)
-            if _clause_of(sentence, entity.start) not in {_clause_of(sentence, a) for a in anchors}:
+            if _clause_of(sentence, entity.start) not in anchor_clauses:
                 # « M. Ouchakov a déclaré … qu'ils n'avaient pas donné leur accord … ; M.
                 # Dmitriev a qualifié … »: a semicolon closes the statement the question is of
                 value -= 0.5

@@ -354,7 +354,7 @@ def _role_persons(
 
 
 _ELIDED_ARTICLES = frozenset({"l'", "l’"})
-_DEFINITE_SINGULAR = frozenset({"l'", "l’", "le", "la", "the"})
+_DEFINITE_SINGULAR = ARTICLES - {"les"}
 
 
 def names_by_role_only(annotation: Annotation, question: QuestionInfo) -> bool:
@@ -375,10 +375,10 @@ def names_by_role_only(annotation: Annotation, question: QuestionInfo) -> bool:
             continue  # « le conseiller du président »: the counsellor
         if not question.role:
             return True
-        following = tokens[index + 1 : index + 1 + _ROLE_COMPLEMENT_TOKENS]
-        owner = _owner_words(list(itertools.takewhile(lambda t: t[0] not in ",;:.()»", following)))
         if not word.startswith(question.role):
             continue
+        following = tokens[index + 1 : index + 1 + _ROLE_COMPLEMENT_TOKENS]
+        owner = _owner_words(list(itertools.takewhile(lambda t: t[0] not in ",;:.()»", following)))
         # What the role is of, in a word of the question's; none when the question says none
         # ("Which US envoy …?" is not « l'envoyé spécial russe »).
         if any(owner.has(w) for w in question.role_of) if question.role_of else not owner.words:

@@ -607,7 +607,7 @@ _AFTER_ACTOR = re.compile(r"^(?:\s+[a-zà-ÿ][\w’'-]*|-t-(?:il|elle)\b|\s*$)")
 
 # A wh-question asks about what its named subject did, as a yes/no question does (« À quoi
 # Trump s'est-il engagé ? », "Why did Witkoff postpone his trip?").
-_WHEN_WHERE = re.compile(
+_WH_OPENING = re.compile(
     r"^(?:quand|où|pourquoi|comment|(?:à|a|de|sur|avec|en)\s+quoi|when|where|why|how|what)\s+",
     re.I,
 )
@@ -624,7 +624,7 @@ def asked_actor(text: str) -> str | None:
     ('zelensky', 'witkoff')
     """
     question = re.sub(rf"^{_LEADING_CONJUNCTION}", "", text.strip(), flags=re.I)
-    question = _WHEN_WHERE.sub("", question, count=1)
+    question = _WH_OPENING.sub("", question, count=1)
     for pattern in _ASKS_ACTOR:
         match = pattern.search(question)
         if match is None:
