@@ -2895,6 +2895,9 @@ def test_a_question_asking_who_a_named_person_is(question: str, identity: str | 
         # a source: the comma closes « Selon … », no apposition opens
         ("Selon Iouri Ouchakov, une version écrite du plan est prête.", False),
         ("D'après Iouri Ouchakov, une version écrite du plan est prête.", False),
+        # the comma closes a complement: an article and a name open the main clause
+        ("Lors d'un sommet entre Donald Trump et Iouri Ouchakov, la Russie s'est montrée "
+         "ouverte à des garanties de sécurité.", False),
     ],
 )  # fmt: skip
 def test_a_sentence_describes_the_person_asked_about(

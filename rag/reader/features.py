@@ -428,6 +428,7 @@ def describes(annotation: Annotation, question: QuestionInfo) -> bool:
         words = words_of_paragraph(entity.text)
         if not key_found(name, words, words.text):
             continue
+        name_starts = {e.start for e in annotation.entities if e.label in NAME_LABELS}
         before = [t for t in tokens if t[3] <= entity.start]
         after = [t for t in tokens if t[2] >= entity.end]
         if before and before[-1][0] not in BEFORE_WORDS | _HONORIFICS:
@@ -445,7 +446,10 @@ def describes(annotation: Annotation, question: QuestionInfo) -> bool:
         )
         if len(after) >= 2 and after[0][0] == "," and not source:
             word, pos = after[1][0], after[1][1]
-            if pos in _APPOSITION_POS and word not in _NOT_APPOSITION:
+            # « … entre Donald Trump et Vladimir Poutine, la Russie s'est montrée … »: an
+            # article and a name open the main clause, not an apposition.
+            names_next = pos == "DET" and len(after) >= 3 and after[2][2] in name_starts
+            if pos in _APPOSITION_POS and word not in _NOT_APPOSITION and not names_next:
                 return True
             if word in ("qui", "who") and len(after) >= 3 and after[2][0] in _COPULAS:
                 return True
