@@ -226,13 +226,14 @@ _NAME_RUN = re.compile(
 
 # A follow-up that asks the same about another complement (« Et selon l'assureur ? », "And on
 # Thursday?"): the previous question with its last complement of that preposition swapped.
+_SIDE_WORDS = r"(?:du\s+)?c[oô]t[ée]"
 _PREPOSITIONS = (
     r"according\s+to|selon|d['’]après|pour|for|in|on|at|à|en|au|aux|chez|from|par|by|avec|with"
     r"|since|depuis|before|after|avant|après|during|pendant|entre|between"
-    r"|(?:du\s+)?c[oô]t[ée]"  # « Et côté russe ? » after « … côté américain ? »
+    rf"|{_SIDE_WORDS}"  # « Et côté russe ? » after « … côté américain ? »
 )
 # « côté » and « du côté » stand for one another.
-_SIDE = re.compile(r"(?:du\s+)?c[oô]t[ée]", re.IGNORECASE)
+_SIDE = re.compile(_SIDE_WORDS, re.IGNORECASE)
 _COMPLEMENT_ELLIPSIS = re.compile(
     rf"^\s*(?:et|and)\s+(?P<preposition>{_PREPOSITIONS})\s+(?P<rest>[^?]{{1,60}}?)\s*[?.!]*\s*$",
     re.IGNORECASE,
@@ -271,9 +272,10 @@ def _swapped_complement(question: str, previous: str) -> str | None:
 
 # A follow-up that asks the same of someone named by another role (« Et la directrice du
 # musée ? » after « Qui est le maire de Saint-Aurèle ? », "And the museum director?").
+# How a follow-up about another of the same opens (« Et … », "And …", "What about …").
+_ANOTHER_OPENING = r"^\s*(?:et|and|what\s+about|how\s+about)\s+"
 _ROLE_ELLIPSIS = re.compile(
-    r"^\s*(?:et|and|what\s+about|how\s+about)\s+"
-    r"(?P<other>(?:(?:le|la|les|the)\s+|l['’])[^?!.]{1,60}?)\s*[?.!]*\s*$",
+    _ANOTHER_OPENING + r"(?P<other>(?:(?:le|la|les|the)\s+|l['’])[^?!.]{1,60}?)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 _ROLE_ARTICLE = re.compile(r"(?<![\w'’-])(?:(?:le|la|les|the)\s+|l['’])", re.IGNORECASE)
@@ -324,7 +326,7 @@ _ORDINAL_WORDS = (
 )
 _ORDINAL = re.compile(rf"(?<![\w-])(?:{_ORDINAL_WORDS})(?![\w-])", re.IGNORECASE)
 _ORDINAL_ELLIPSIS = re.compile(
-    rf"^\s*(?:et|and|what\s+about|how\s+about)\s+(?:(?:à|a|au|de|du|in|at|on|to|for|of)\s+)?"
+    rf"{_ANOTHER_OPENING}(?:(?:à|a|au|de|du|in|at|on|to|for|of)\s+)?"
     rf"(?:(?:le|la|les|the)\s+|l['’])?"
     rf"(?P<ordinal>{_ORDINAL_WORDS})(?:\s+(?P<noun>[\w'’-]+))?\s*[?.!]*\s*$",
     re.IGNORECASE,

@@ -872,11 +872,7 @@ class ReaderGenerator(Generator):
             )
             # « … », a déclaré le porte-parole du Kremlin » after « Dmitri Peskov l'a affirmé »:
             # the role and what it is of in the question's words, as above.
-            or ReaderGenerator._instead(
-                reading,
-                lambda scored: ReaderGenerator._named_by_role(reading, scored) is not None,
-                share=0.0,
-            )
+            or ReaderGenerator._named_by_role_instead(reading)
         )
 
     @staticmethod
@@ -955,11 +951,10 @@ class ReaderGenerator(Generator):
             return None
         return ReaderGenerator._instead(
             reading, lambda scored: describes(scored.annotation, question), share=0.0
-        ) or ReaderGenerator._instead(  # « Dmitri Peskov l'a affirmé » and « … », a déclaré
-            # le porte-parole du Kremlin »: the role right after his name says who he is
-            reading,
-            lambda scored: ReaderGenerator._named_by_role(reading, scored) is not None,
-            share=0.0,
+        ) or ReaderGenerator._named_by_role_instead(  # « Dmitri Peskov l'a affirmé » and
+            # « … », a déclaré le porte-parole du Kremlin »: the role right after his name
+            # says who he is
+            reading
         )
 
     @staticmethod
@@ -1123,6 +1118,16 @@ class ReaderGenerator(Generator):
             if new_persons(scored.annotation, question) or opens_on_person_noun(scored.annotation):
                 return scored  # « Dmitriev a révélé … », « Le gardien de nuit … n'a rien entendu »
         return None
+
+    @staticmethod
+    def _named_by_role_instead(reading: Reading) -> ScoredSentence | None:
+        """The best sentence naming someone only by a role whose holder the sentence right
+        before names (:meth:`_named_by_role`), however the reader rates it; else None."""
+        return ReaderGenerator._instead(
+            reading,
+            lambda scored: ReaderGenerator._named_by_role(reading, scored) is not None,
+            share=0.0,
+        )
 
     @staticmethod
     def _named_by_role(reading: Reading, chosen: ScoredSentence) -> ScoredSentence | None:

@@ -375,7 +375,11 @@ def _question_verbs(question: QuestionInfo) -> frozenset[str]:
 def says_deed(question: QuestionInfo, annotation: Annotation) -> bool:
     """Whether a sentence has a word sharing its first four letters with a verb of the question
     (« l'appel » for « Qui a appelé … ? », « les négociations » for « Qui a négocié … ? »)."""
-    verbs = _question_verbs(question)
+    return _shares_verb(_question_verbs(question), annotation)
+
+
+def _shares_verb(verbs: frozenset[str], annotation: Annotation) -> bool:
+    """:func:`says_deed` for the question's verbs read once (:func:`_question_verbs`)."""
     return any(word[:4] in verbs for word in annotation.words)
 
 
@@ -390,14 +394,15 @@ def deed_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> li
     if not asks_who_did(question.text) or not sentences:
         return sentences
     best = sentences[0]
-    if not _question_verbs(question) or says_deed(question, best.annotation):
+    verbs = _question_verbs(question)
+    if not verbs or _shares_verb(verbs, best.annotation):
         return sentences
     instead = next(
         (
             scored
             for scored in sentences[1:]
             if scored.probability >= DEED_SHARE * best.probability
-            and says_deed(question, scored.annotation)
+            and _shares_verb(verbs, scored.annotation)
             and (
                 new_persons(scored.annotation, question)
                 or new_typed_entities(scored.annotation, question, ORG)
