@@ -371,6 +371,34 @@ def _swapped_role(question: str, previous: str) -> str | None:
     return previous[:start] + match.group("other") + previous[end:]
 
 
+# A follow-up asking the role or job of someone by a possessive (« Quel est son rôle ? », "What
+# is his job?").
+_POSSESSIVE_ROLE = re.compile(
+    r"\b(?P<pronoun>son|sa|his|her)\s+(?P<noun>r[ôo]le|fonction|poste|profession|m[ée]tier|job"
+    r"|position|post|occupation)\b",
+    re.IGNORECASE,
+)
+
+
+def _swapped_possessive(question: str, previous: str) -> str | None:
+    """« Quel est son rôle ? » after « Qu'a démenti Dmitri Peskov ? »: « Quel est le rôle de
+    Dmitri Peskov ? » ("What is Peskov's role?" in English), when the previous question names
+    one name; else None."""
+    match = _POSSESSIVE_ROLE.search(question)
+    if match is None:
+        return None
+    found = [m for m in _NAME_RUN.finditer(previous) if not CALENDAR_NAME.search(m[0])]
+    if len(found) != 1:
+        return None
+    name, noun = found[0][0], match.group("noun")
+    pronoun = match.group("pronoun").lower()
+    if pronoun in ("his", "her"):
+        owned = f"{name}'s {noun}"
+    else:
+        owned = f"{'la' if pronoun == 'sa' else 'le'} {noun} de {name}"
+    return question[: match.start()] + owned + question[match.end() :]
+
+
 def swapped_question(question: str, previous: str) -> str | None:
     """The previous question about someone or something else, for a follow-up that only names
     them (« Et Dmitriev ? » after « Qu'a dit Peskov ? » → « Qu'a dit Dmitriev ? »): the one
@@ -394,6 +422,7 @@ def swapped_question(question: str, previous: str) -> str | None:
             _swapped_ordinal(question, previous)
             or _swapped_complement(question, previous)
             or _swapped_role(question, previous)
+            or _swapped_possessive(question, previous)
         )
     other = match.group("other")
     calendar = CALENDAR_NAME.fullmatch(other) is not None

@@ -280,6 +280,12 @@ def _user(*questions: str) -> list[dict[str, str]]:
          "Qu'a dit le négociateur américain ?"),
         ("Qu'a déclaré le maire à la presse ?", "Et la procureure ?",
          "Qu'a déclaré la procureure à la presse ?"),
+        # the role or job of the one person named before, by a possessive
+        ("Qu'a démenti Dmitri Peskov ?", "Quel est son rôle ?",
+         "Quel est le rôle de Dmitri Peskov ?"),
+        ("Qui est Iouri Ouchakov ?", "Et quelle est sa fonction ?",
+         "Et quelle est la fonction de Iouri Ouchakov ?"),
+        ("What did Peskov deny?", "What is his role?", "What is Peskov's role?"),
     ],
 )  # fmt: skip
 def test_a_follow_up_naming_someone_else_asks_the_previous_question_about_them(
@@ -310,6 +316,9 @@ def test_a_name_swapped_in_is_swapped_again_in_the_next_follow_up() -> None:
         # a preposition the previous question does not close on, or a question word after it
         ("How many trains ran?", "And on Thursday?"),
         ("Qui a voté pour la grève ?", "Et pour quoi faire ?"),
+        # a possessive after a question naming no one, or two
+        ("Qui a rédigé le plan ?", "Quel est son rôle ?"),
+        ("Qu'a dit Peskov à Axios ?", "Quel est son rôle ?"),
     ],
 )
 def test_a_follow_up_is_completed_when_the_name_to_swap_is_unclear(

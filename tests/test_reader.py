@@ -68,6 +68,7 @@ from rag.reader.annotate import (
 )
 from rag.reader.collect import corpus_notes
 from rag.reader.features import (
+    antecedent_words,
     describes,
     leaves_focus_vague,
     named_role_holder,
@@ -92,6 +93,7 @@ from rag.reader.questions import (
     asked_speaking_role,
     asks_reason,
     asks_source,
+    asks_who_did,
     cites_asked_source,
     coordinated_types,
     counted_words,
@@ -227,6 +229,15 @@ QUERY = np.array([1.0, 0.0])
         ("What is the region planning to do from September?", "en", None),
         ("What was the city doing about the strike?", "en", None),
         ("What is the amount being raised?", "en", NUMBER),
+        # a French yes/no question inverts its verb before an interrogative of a clause
+        ("Ouchakov savait-il d'où venait la fuite ?", "fr", None),
+        ("Witkoff a-t-il dit qui dirigeait la délégation ?", "fr", None),
+        ("Où Witkoff a-t-il rencontré Dmitriev ?", "fr", PLACE),
+        ("Quelle magistrate s'exprime-t-elle au nom du parquet ?", "fr", PERSON),
+        ("Combien de jours ont-ils discuté ?", "fr", NUMBER),
+        # « qu'est-ce qui » asks what, « qui est-ce qui » who
+        ("Qu'est-ce qui a été décidé en Alaska ?", "fr", None),
+        ("Qui est-ce qui a dirigé les discussions ?", "fr", PERSON),
     ],
 )
 def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:
@@ -2815,6 +2826,23 @@ def test_typed_refuses_a_why_question_whose_sentence_gives_no_reason(reader: Rea
     assert reads_reason(answered) and refusal_allows("typed", answered)
 
 
+def test_a_why_question_quotes_the_runner_up_that_gives_the_reason(reader: Reader) -> None:
+    question = "Pourquoi Witkoff conseille-t-il Ouchakov ?"
+    text = (
+        "Witkoff conseille Ouchakov sur la manière d'aborder Trump, étant donné que les "
+        "États-Unis ont contribué à un cessez-le-feu à Gaza. "
+        "Il suggère d'organiser un appel entre Trump et Poutine."
+    )
+    reading = _rated(_typed_reading(reader, question, text, 0.1), {"Il suggère": 0.6,
+                                                                    "Witkoff": 0.3})  # fmt: skip
+    instead = ReaderGenerator._reason_instead(reading)
+    assert instead is not None and instead.candidate.text.startswith("Witkoff")
+    assert reads_reason(reading) and refusal_allows("typed", reading)
+    # Not a runner-up rated far below the best.
+    far = _rated(reading, {"Il suggère": 0.9, "Witkoff": 0.1})
+    assert ReaderGenerator._reason_instead(far) is None and not reads_reason(far)
+
+
 def test_typed_refuses_a_which_question_read_in_several_unnamed_ones(reader: Reader) -> None:
     question = "Dans quels lycées de Castelbrenne se tient le concours de robotique ?"
     vague = "Le concours de robotique se tient samedi dans plusieurs lycées de Castelbrenne."
@@ -2860,6 +2888,9 @@ def test_a_sentence_leaves_the_focus_vague(sentence: str, focus: str, expected: 
         ("Quel est le métier d'Émilie Rossi ?", "rossi"),
         ("What is Kirill Dmitriev's job?", "dmitriev"),
         ("What was Driscoll's position?", "driscoll"),
+        ("Quel est le rôle de Dmitri Peskov ?", "peskov"),
+        ("What is Peskov's role?", "peskov"),
+        ("Quel est le rôle du plan ?", None),
         ("Quelle est la fonction du plan ?", None),
         ("What is the plan's position on NATO?", None),
         # what a named body is, asked the same way
@@ -3019,3 +3050,82 @@ def test_a_runner_up_sharing_no_word_with_the_question_pads_no_answer(
     pronoun = scored("Elle offre aussi une récompense de 150 000 euros.", 6, 0.2, 0.5)
     reading = SimpleNamespace(sentences=[best, pronoun, related])
     assert generator._second(reading, by_text, 0.8) is pronoun
+
+
+def test_a_sentence_opening_on_il_holds_the_name_of_the_person_before_it(reader: Reader) -> None:
+    text = (
+        "Selon la transcription publiée par Bloomberg, Witkoff conseille Ushakov sur le plan. "
+        "Il suggère d'organiser un appel entre Trump et Poutine."
+    )
+    question = "Quel appel Witkoff a-t-il suggéré ?"
+    cset = reader.candidate_set(question, "fr", QUERY, [passage(text)], vectors=same_vectors)
+    pronoun = next(i for i, c in enumerate(cset.candidates) if c.text.startswith("Il "))
+    # « Bloomberg », after « par », is not who « il » is; Witkoff is.
+    members = range(len(cset.candidates))
+    assert antecedent_words(pronoun, cset.candidates, cset.annotations, members) == {"witkoff"}
+    assert cset.column("key_sent")[pronoun] == 1.0
+    # « Selon lui, » cites the person named before as its source.
+    cited = reader.candidate_set(
+        "Selon Villeneuve, combien de trains sont concernés ?", "fr", QUERY,
+        [passage("Bernard Villeneuve a dénoncé un mouvement. Selon lui, la mesure concerne "
+                 "une trentaine de trains.")],
+        vectors=same_vectors,
+    )  # fmt: skip
+    last, members = len(cited.candidates) - 1, range(len(cited.candidates))
+    assert antecedent_words(last, cited.candidates, cited.annotations, members) == {
+        "bernard", "villeneuve"
+    }  # fmt: skip
+    # Not for a sentence of no pronoun, or an impersonal one, or « ils ».
+    for opening in ("Un appel est prévu.", "Il s'agit d'un appel.", "Ils suggèrent un appel."):
+        other = reader.candidate_set(
+            question, "fr", QUERY, [passage(f"Witkoff conseille Ushakov. {opening}")],
+            vectors=same_vectors,
+        )  # fmt: skip
+        last = len(other.candidates) - 1
+        members = range(len(other.candidates))
+        assert antecedent_words(last, other.candidates, other.annotations, members) == set()
+        assert other.column("key_sent")[last] == 0.0
+
+
+INFORM_TEXT = (
+    "Un fonctionnaire américain a confirmé qu'il allait désormais informer les partenaires "
+    "européens. "
+    "Witkoff avait discuté du plan avec Roustem Oumierov lors d'une réunion à Miami."
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Qui informe les partenaires européens ?", "Who is informing the European partners?"],
+)
+def test_who_did_it_may_be_someone_named_by_a_noun(reader: Reader, question: str) -> None:
+    """« Un fonctionnaire américain » did it: no runner-up naming a person (« Witkoff »,
+    « Oumierov ») is quoted instead, also for an English progressive ("Who is informing")."""
+    language = "en" if question.startswith("W") else "fr"
+    reading = reader.read(
+        question, language, QUERY, [passage(INFORM_TEXT)], vectors=same_vectors,
+        translation="Qui informe les partenaires européens ?" if language == "en" else None,
+    )  # fmt: skip
+    reading = _best_first(reading, "Un fonctionnaire")
+    assert asks_who_did(question)
+    assert ReaderGenerator._typed_instead(reading) is None
+    # A best sentence that does not say the deed still gives way to one naming someone.
+    other = "Qui a discuté du plan avec Oumierov ?"
+    deed = _best_first(_typed_reading(reader, other, INFORM_TEXT, 0.1), "Un fonctionnaire")
+    instead = ReaderGenerator._typed_instead(deed)
+    assert instead is not None and instead.candidate.text.startswith("Witkoff")
+
+
+@pytest.mark.parametrize(
+    ("question", "did"),
+    [
+        ("Who is leading the talks?", True),
+        ("Who was drafting the plan?", True),
+        ("Who is the mayor?", False),
+        ("Who is Dmitriev?", False),
+        ("Qui a volé le tableau ?", True),
+        ("Qui est le maire ?", False),
+    ],
+)
+def test_who_is_doing_something_asks_who_did_it(question: str, did: bool) -> None:
+    assert asks_who_did(question) is did

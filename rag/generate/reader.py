@@ -55,7 +55,9 @@ from rag.reader.annotate import (
     NUMBER,
     ORG,
     PERSON,
+    SUBJECT_PRONOUN,
     TITLE,
+    pronoun_subject,
     satisfies,
     tagged_as,
 )
@@ -172,24 +174,8 @@ _REFERS_BACK = re.compile(
     r"|^(?:c['’]est|ce sont|voilà)\s+ce\s+qu|^(?:this|that)\s+(?:is|was)\s+what\b",
     re.IGNORECASE,
 )
-# A sentence opening on a subject pronoun ("Il a rejeté …"), not an impersonal "il".
-_SUBJECT_PRONOUN = re.compile(
-    r"(?:il|elle|ils|elles|he|she|they)\b(?!\s+(?:s['’]agit|y a|faut|semble|para[iî]t|"
-    r"a (?:également |aussi |déjà )?été|est (?:possible|probable|clair|question))\b)",
-    re.IGNORECASE,
-)
 # A quotation that opens in the first person: « J'ai pris le car … », "I saw …".
 _FIRST_PERSON_QUOTE = re.compile(r"[«\"“]\s*(?:j['’]|je\b|nous\b|i\b|we\b)", re.IGNORECASE)
-# A cleft whose subject is a pronoun: « C'est lors de sa ronde, à 4 h 15, qu'il a découvert … ».
-_CLEFT_PRONOUN = re.compile(r"^c['’]est\b[^.]*?\bqu['’](?:il|elle|ils|elles)\b", re.IGNORECASE)
-
-
-def _pronoun_subject(text: str) -> bool:
-    """Whether a sentence's subject is a personal pronoun (« Il a rejeté … », « C'est … qu'il a
-    découvert … »)."""
-    return bool(_SUBJECT_PRONOUN.match(text) or _CLEFT_PRONOUN.match(text))
-
-
 # A sentence opening on a link to the one before it (« En d'autres termes, … », « Car … »): its
 # meaning rests on a sentence of its own paragraph. (One opening on a pronoun still says what
 # it says: « Il suggère d'organiser un appel … ».)
@@ -355,7 +341,13 @@ def reads_reason(reading: Reading) -> bool:
     """Whether the best sentence may answer a why-question (``question.asks_reason``): it gives
     a cause or a purpose (:func:`gives_reason`); « … mais a reporté le voyage » states what
     happened, not why. The sentence right after it, when the answer would quote it too
-    (:meth:`ReaderGenerator._continuation`), may give the reason instead."""
+    (:meth:`ReaderGenerator._continuation`), may give the reason instead, and so may the
+    runner-up :meth:`ReaderGenerator._reason_instead` quotes."""
+    return _best_reads_reason(reading) or ReaderGenerator._reason_instead(reading) is not None
+
+
+def _best_reads_reason(reading: Reading) -> bool:
+    """:func:`reads_reason` of the best sentence and the one after it only."""
     best = reading.best
     if best is None or not reading.question.asks_reason:
         return True
@@ -810,6 +802,19 @@ class ReaderGenerator(Generator):
             or ReaderGenerator._speaker_instead(reading)
             or ReaderGenerator._role_speaker_instead(reading)
             or ReaderGenerator._actor_instead(reading)
+            or ReaderGenerator._reason_instead(reading)
+        )
+
+    @staticmethod
+    def _reason_instead(reading: Reading) -> ScoredSentence | None:
+        """For a why-question whose best sentence gives no reason, nor the one after it (« Il
+        suggère d'organiser un appel … »), the best runner-up that gives one (« … étant donné
+        que les États-Unis ont récemment contribué à … »), rated at least ``TYPED_SHARE`` of
+        the best; else None."""
+        if _best_reads_reason(reading):
+            return None
+        return ReaderGenerator._instead(
+            reading, lambda scored: gives_reason(scored.candidate.text, scored.annotation)
         )
 
     @staticmethod
@@ -834,9 +839,14 @@ class ReaderGenerator(Generator):
             kind == PERSON
             and asks_who_did(question.text)
             and says_deed(question, best.annotation)
-            and new_typed_entities(best.annotation, question, ORG)
+            and (
+                new_typed_entities(best.annotation, question, ORG)
+                or opens_on_person_noun(best.annotation, roleless=True)
+            )
         ):
-            return None  # « lancée à l'appel de SUD-Rail » for « Qui a appelé … ? »: a body did it
+            # « lancée à l'appel de SUD-Rail » for « Qui a appelé … ? »: a body did it; « Un
+            # fonctionnaire américain a confirmé qu'il allait informer … »: someone by a role.
+            return None
         if new_typed_entities(best.annotation, question, kind) and not tagged(best):
             # « Trump » (a lone name the model tagged PER) for "Which organisation …?": a
             # runner-up with an entity tagged of the asked type answers instead.
@@ -1104,7 +1114,7 @@ class ReaderGenerator(Generator):
             named := ReaderGenerator._named_by_role(reading, chosen)
         ) is not None:
             return named
-        if question.answer_type != PERSON or not _pronoun_subject(sentence.text):
+        if question.answer_type != PERSON or not pronoun_subject(sentence.text):
             return None
         if new_persons(chosen.annotation, question):
             return None
@@ -1138,7 +1148,7 @@ class ReaderGenerator(Generator):
         not name (« Dmitri Peskov l'a affirmé … »); else None."""
         question = reading.question
         sentence = chosen.candidate
-        if not names_by_role_only(chosen.annotation, question) or _pronoun_subject(sentence.text):
+        if not names_by_role_only(chosen.annotation, question) or pronoun_subject(sentence.text):
             return None
         for scored in reading.sentences:
             other = scored.candidate
@@ -1182,7 +1192,7 @@ class ReaderGenerator(Generator):
                 goes_on = (
                     question.answer_type != PERSON
                     and (
-                        _SUBJECT_PRONOUN.match(other.text)
+                        SUBJECT_PRONOUN.match(other.text)
                         # « Émilie Rossi, infirmière, … » then « « J'ai pris le car de 6 h 10 »:
                         # the person the best sentence names speaks on.
                         or (

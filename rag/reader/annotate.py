@@ -372,6 +372,22 @@ class Entity:
     end: int
 
 
+# A sentence opening on a subject pronoun ("Il a rejeté …"), not an impersonal "il".
+SUBJECT_PRONOUN = re.compile(
+    r"(?:il|elle|ils|elles|he|she|they)\b(?!\s+(?:s['’]agit|y a|faut|semble|para[iî]t|"
+    r"a (?:également |aussi |déjà )?été|est (?:possible|probable|clair|question))\b)",
+    re.IGNORECASE,
+)
+# A cleft whose subject is a pronoun: « C'est lors de sa ronde, à 4 h 15, qu'il a découvert … ».
+_CLEFT_PRONOUN = re.compile(r"^c['’]est\b[^.]*?\bqu['’](?:il|elle|ils|elles)\b", re.IGNORECASE)
+
+
+def pronoun_subject(text: str) -> bool:
+    """Whether a sentence's subject is a personal pronoun (« Il a rejeté … », « C'est … qu'il a
+    découvert … »)."""
+    return bool(SUBJECT_PRONOUN.match(text) or _CLEFT_PRONOUN.match(text))
+
+
 @dataclass(frozen=True)
 class Annotation:
     """What the reader knows about one text.

@@ -28,6 +28,7 @@ from rag.reader.annotate import (
     Annotation,
     Candidate,
     Entity,
+    pronoun_subject,
     quoted_titles,
     satisfies,
     stop_words,
@@ -508,6 +509,47 @@ def new_names(annotation: Annotation, question: QuestionInfo) -> list[Entity]:
     ]
 
 
+# « Il »/« elle » (not « ils »), opening a sentence or after a cleft's « qu' ».
+_SINGULAR_SUBJECT = re.compile(r"(?:il|elle|he|she)\b|c['’]est\b[^.]*?\bqu['’](?:il|elle)\b", re.I)
+# « Selon lui, … »: the source is someone named before.
+_SOURCE_PRONOUN = re.compile(r"(?:selon|d['’]après|pour)\s+(?:lui|elle)\s*,", re.I)
+
+
+def antecedent_words(
+    index: int,
+    candidates: Sequence[Candidate],
+    annotations: Sequence[Annotation],
+    members: Sequence[int],
+) -> set[str]:
+    """The words of the person a sentence opening on « il » or « elle » (or « Selon lui, »)
+    stands for: the first person the nearest earlier sentence of its paragraph names, not after
+    a preposition (« l'envoyé de Trump, Steve Witkoff » names Witkoff, « publiée par Bloomberg,
+    Witkoff conseille … » Witkoff); empty for any other sentence.
+
+    « Dmitriev a révélé … » then « Il a rejeté les comparaisons … »: the second sentence speaks
+    of Dmitriev as much as the first, for the question's names it holds.
+    """
+    text = candidates[index].text
+    subject = _SINGULAR_SUBJECT.match(text) and pronoun_subject(text)
+    if not (subject or _SOURCE_PRONOUN.match(text)):
+        return set()
+    position = candidates[index].position
+    earlier = sorted(
+        (j for j in members if candidates[j].position < position),
+        key=lambda j: -candidates[j].position,
+    )
+    for j in earlier:
+        annotation = annotations[j]
+        for entity in annotation.entities:
+            if entity.label != PERSON:
+                continue
+            before = annotation.tokens_before(entity.start)
+            if before and (before[-1][1] == "ADP" or before[-1][0] in OF_WORDS):
+                continue
+            return span_words(entity.text)
+    return set()
+
+
 def _lemma_coverage(
     lemmas: AbstractSet[str], names: AbstractSet[str], held: AbstractSet[str], words: WordSet
 ) -> float:
@@ -593,9 +635,10 @@ def sentence_features(
         row[col["cos_rank"]] = 1.0 / (1 + rank)
         row[col["cos_z"]] = (cos - float(cosines.mean())) / spread
         row[col["stem_cov"]] = stem_coverage[i] if stem_coverage is not None else 0.0
-        words = WordSet(a.words)
+        held = antecedent_words(i, candidates, annotations, by_paragraph[c.key])
+        words = WordSet(a.words + tuple(sorted(held))) if held else WordSet(a.words)
         if q_lemmas:
-            row[col["lemma_cov"]] = _lemma_coverage(q_lemmas, q_names, a.lemmas, words)
+            row[col["lemma_cov"]] = _lemma_coverage(q_lemmas, q_names, a.lemmas | held, words)
             row[col["lemma_cov_par"]] = _lemma_coverage(
                 q_lemmas, q_names, paragraph_lemmas[c.key], paragraph_words[c.key]
             )

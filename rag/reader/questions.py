@@ -655,7 +655,7 @@ _NOUN_AFTER_NAME = re.compile(r"^\s+[a-z]+[^s\W]s\b")
 # "Qui"/"who" and a verb other than a copula asks who did something (« Qui a volé … ? »).
 _WHO_DID = re.compile(
     rf"^\s*(?:{_LEADING_CONJUNCTION})?(?:qui|who)\s+"
-    r"(?!(?:est|sont|était|étaient|fut|is|are|was|were)\b)",
+    r"(?!(?:est|sont|était|étaient|fut|is|are|was|were)\b(?!\s+\w+ing\b))",  # "who is leading"
     re.I,
 )
 
@@ -1147,8 +1147,10 @@ _FR_TYPE_RULES = (
     (re.compile(r"^\s*(?:(?:et|mais)\s+)?(?:(?:à|a|par|pour|avec|de|chez|contre|selon|auprès de"
                 r"|entre)\s+)?qui\b", re.I),
      PERSON),
-    (re.compile(r"\bqui (?:est|sont|était|étaient) (?:le|la|les|l['’])\b", re.I), PERSON),
-    (re.compile(r"\bqui est-ce qui\b|\bqui a\b|\bqui ont\b", re.I), PERSON),
+    # (« Qu'est-ce qui a été décidé … ? » asks what, not who.)
+    (re.compile(r"(?<!qu.est-ce )\bqui (?:est|sont|était|étaient) (?:le|la|les|l['’])\b", re.I),
+     PERSON),
+    (re.compile(r"\bqui est-ce qui\b|(?<!qu.est-ce )\bqui (?:a|ont)\b", re.I), PERSON),
 )  # fmt: skip
 _EN_TYPE_RULES = (
     (re.compile(r"\bhow (?:many|much|long|old|far)\b", re.I), NUMBER),
@@ -1171,18 +1173,18 @@ _IDENTITY = re.compile(
 
 _NAME_WORDS = r"(?:(?:[A-ZÀ-Ý][\w'’.-]*|de|du|van|von|al|bin|ben)\s*)*(?P<last>[A-ZÀ-Ý][\w.-]*)"
 _LEAD = r"^\s*(?i:(?:et|and|mais|but|alors|so),?\s+)?"
-# What a person does for a living asks who they are too: « Quelle est la fonction de Iouri
-# Ouchakov ? », "What is Dmitriev's job?".
+# What a person does for a living, or their role, asks who they are too: « Quelle est la
+# fonction de Iouri Ouchakov ? », "What is Dmitriev's job?", « Quel est le rôle de Peskov ? ».
 _FUNCTION_OF = (
     re.compile(
         _LEAD + r"(?i:quel(?:le)?\s+(?:est|était)\s+(?:la\s+fonction|le\s+poste|la\s+profession"
-        r"|le\s+métier)\s+(?:de\s+|d['’]))" + _NAME_WORDS + r"\s*(?:[?,]|$)"
+        r"|le\s+métier|le\s+r[ôo]le)\s+(?:de\s+|d['’]))" + _NAME_WORDS + r"\s*(?:[?,]|$)"
     ),
     re.compile(
         _LEAD
         + r"(?i:what\s+(?:is|was)\s+)"
         + _NAME_WORDS
-        + r"['’]s\s+(?i:job|position|post|occupation|profession)\s*(?:[?,]|$)"
+        + r"['’]s\s+(?i:job|position|post|occupation|profession|role)\s*(?:[?,]|$)"
     ),
 )
 
@@ -1344,6 +1346,7 @@ def coordinated_types(text: str, language: str) -> tuple[str, ...]:
 # Interrogatives that ask no typed answer; a "quand"/"where" after one opens a clause of the
 # question ("Pourquoi ne sait-on pas quand …", "Did Ushakov know where …"), not what it asks.
 _FR_UNTYPED = re.compile(r"\b(?:pourquoi|comment)\b|^\s*est-ce que\b", re.I)
+_FR_INVERSION = re.compile(r"\b\w+-(?:t-)?(?:il|elle|ils|elles|on)\b", re.I)
 _EN_UNTYPED = re.compile(
     r"\b(?:why|how)\b(?!\s+(?:many|much|long|old|far|often|soon)\b)"
     rf"|^\s*(?:{'|'.join(sorted(_EN_AUXILIARIES))})\b",  # a yes/no question
@@ -1361,6 +1364,11 @@ def _untyped_start(
     """Where the question's first interrogative asking no typed answer starts, if any: why,
     how, a yes/no opening, or which/quel + a noun of no answer type (``quel stade``)."""
     starts = [m.start() for m in (_EN_UNTYPED if language == "en" else _FR_UNTYPED).finditer(text)]
+    # A French yes/no question inverts its verb before any interrogative: « Ouchakov
+    # savait-il d'où venait la fuite ? » asks whether, not where.
+    inverted = _FR_INVERSION.search(text) if language == "fr" else None
+    if inverted and (focus_match is None or inverted.start() < focus_match.start()):
+        starts.append(inverted.start())
     # English "which/what" without a noun ("what did …") asks nothing typed either; French
     # "quel est/sont …" names its noun after the verb, which is not read here.
     no_noun = language == "en" if focus is None else focus not in _FR_COPULA
@@ -1632,13 +1640,16 @@ ROLE_NOUNS = (
 ) - _NO_ROLE  # fmt: skip
 
 
-def opens_on_person_noun(annotation: Annotation) -> bool:
+def opens_on_person_noun(annotation: Annotation, *, roleless: bool = False) -> bool:
     """Whether a sentence opens on a noun of a person, after its determiner (« Le gardien de
-    nuit, seul en poste, n'a rien entendu », « La procureure a précisé … »)."""
+    nuit, seul en poste, n'a rien entendu », « La procureure a précisé … »); with
+    ``roleless``, a noun of a person that names no role counts too (« Un fonctionnaire
+    américain a confirmé … »)."""
+    nouns = ROLE_NOUNS | _NO_ROLE if roleless else ROLE_NOUNS
     for word, pos, _, _ in annotation.pos:
         if pos == "DET":
             continue
-        return pos == "NOUN" and (word in ROLE_NOUNS or word.rstrip("s") in ROLE_NOUNS)
+        return pos == "NOUN" and (word in nouns or word.rstrip("s") in nouns)
     return False
 
 
