@@ -40,7 +40,14 @@ from rag.reader.annotate import preload_pipeline
 from rag.reader.questions import ENGLISH_ACRONYMS, ENGLISH_PROPER_WORDS
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever
-from rag.text import capitalised_names, detect_language, in_lower_case, truecase_from
+from rag.text import (
+    capitalised_names,
+    detect_language,
+    in_lower_case,
+    name_spellings,
+    respelled_names,
+    truecase_from,
+)
 from rag.translate import ApertiumTranslator, terms_query, translator_for
 from rag.types import (
     Answer,
@@ -494,16 +501,27 @@ class Assistant:
         capitals (an English question, or a French one whose names the tagger missed): the
         retrieved paragraphs give the names their capitals back (the encoder and the reader
         read names by them); English also capitalises its countries, nationalities, months and
-        weekdays. Unchanged when no name is found."""
-        if not passages or not in_lower_case(query):
+        weekdays. A name typed a letter off that the corpus never uses is written as the
+        retrieved paragraphs write it (:func:`rag.text.respelled_names`: "Peskow" → "Peskov"),
+        whatever the question's capitals. Unchanged when no name is found."""
+        if not passages:
             return query, asked, query_vector, passages
-        names = capitalised_names([p.text for p in passages])
-        acronyms: frozenset[str] = frozenset()
-        if language == "en":
-            names |= ENGLISH_PROPER_WORDS
-            acronyms = ENGLISH_ACRONYMS
+        texts = [p.text for p in passages]
+        cased, cased_asked = query, asked
+        if in_lower_case(query):
+            names = capitalised_names(texts)
+            acronyms: frozenset[str] = frozenset()
+            if language == "en":
+                names |= ENGLISH_PROPER_WORDS
+                acronyms = ENGLISH_ACRONYMS
+            cased, cased_asked = self._rewritten(
+                query, asked, lambda t: truecase_from(t, names, acronyms)
+            )
+        # A name typed a letter off is the name the retrieved paragraphs write.
+        known = self.retriever.lexical(snapshot, wait=False).knows
+        spellings = name_spellings(texts)
         cased, cased_asked = self._rewritten(
-            query, asked, lambda t: truecase_from(t, names, acronyms)
+            cased, cased_asked, lambda t: respelled_names(t, spellings, known)
         )
         if cased == query:
             return query, asked, query_vector, passages

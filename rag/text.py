@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from index.parse import fold
@@ -148,6 +148,70 @@ def capitalised_names(texts: Sequence[str]) -> frozenset[str]:
             if before >= 0 and text[before] not in _SENTENCE_OPENERS:
                 capitalised.add(fold(word))
     return frozenset(capitalised - lower)
+
+
+def name_spellings(texts: Sequence[str]) -> dict[str, str]:
+    """The :func:`capitalised_names` of ``texts``, folded, each with how ``texts`` write it
+    (``{"peskov": "Peskov"}``)."""
+    names = capitalised_names(texts)
+    written: dict[str, str] = {}
+    for text in texts:
+        for match in _NAME_WORD.finditer(text):
+            word = match.group()
+            if word[:1].isupper() and (folded := fold(word)) in names:
+                written.setdefault(folded, word)
+    return written
+
+
+# A name typed a letter off is this long at least (shorter ones collide with other words).
+_RESPELL_MIN = 5
+# Endings by which an English place name is a letter off its French one, not misspelt:
+# Russia/Russie, Tunisia/Tunisie, Moscow/Moscou.
+_ENGLISH_ENDINGS = (("ia", "ie"), ("ow", "ou"))
+
+
+def respelled_names(text: str, names: dict[str, str], known: Callable[[str], bool]) -> str:
+    """``text`` with each capitalised word the corpus never uses (``known`` is false) that is
+    one letter off (substituted, inserted, deleted, or two swapped) one of ``names`` (folded →
+    written, :func:`name_spellings`), and no other, written as that name: a name typed a letter
+    off ("What did Peskow deny?", « le rôle de Witkof ») is the corpus's name. An English place
+    name is not a misspelt French one ("Russia" stays, though the articles write « Russie »).
+
+    >>> respelled_names("What did Peskow deny?", {"peskov": "Peskov"}, lambda w: False)
+    'What did Peskov deny?'
+    """
+
+    def respelled(match: re.Match[str]) -> str:
+        word = match.group()
+        if not word[:1].isupper() or len(word) < _RESPELL_MIN or known(word):
+            return word
+        folded = fold(word)
+        close = {
+            written
+            for name, written in names.items()
+            if name[:1] == folded[:1]
+            and _one_letter_off(folded, name)
+            and not any(folded.endswith(e) and name.endswith(f) for e, f in _ENGLISH_ENDINGS)
+        }
+        return close.pop() if len(close) == 1 else word
+
+    return _NAME_WORD.sub(respelled, text)
+
+
+def _one_letter_off(a: str, b: str) -> bool:
+    """Whether two different words are one substitution, insertion, deletion or swap of two
+    neighbouring letters apart."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    swapped = i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    return swapped or a[i + 1 :] == b[i + 1 :]
 
 
 def truecase_from(text: str, names: frozenset[str], acronyms: frozenset[str] = frozenset()) -> str:

@@ -75,6 +75,7 @@ from rag.reader.features import (
     names_by_role_only,
     new_typed_entities,
     other_role_holder,
+    possessive_role_holder,
     role_holder,
 )
 from rag.reader.matching import WordSet
@@ -105,7 +106,7 @@ from rag.reader.questions import (
     same_source,
     speaks,
 )
-from rag.text import capitalised_names, truecase_from
+from rag.text import capitalised_names, name_spellings, respelled_names, truecase_from
 from rag.types import Passage
 
 pytestmark = pytest.mark.unit
@@ -1156,6 +1157,48 @@ def test_a_runner_up_naming_the_holder_of_the_role_of_what_is_asked_is_quoted_in
     # A role of no stated owner (« le président Vladimir Poutine ») is no such runner-up.
     vague = "Le président Vladimir Poutine a salué la région."
     assert named_role_holder(reader.annotator.annotate(vague), reading.question) is None
+
+
+POSSESSIVE_TEXTS = [
+    "La chambre de commerce du Val-d'Orbe estime le manque à gagner à 1,8 million d'euros. "
+    "Son président, Alain Mercier, appelle les deux parties à sortir de l'impasse.",
+    "L'association d'usagers Rail Avenir Orbe a lancé une pétition.",
+    "Sa présidente, Claire Dumoulin, juge insuffisant le remboursement promis par la région.",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "holder"),
+    [
+        ("Qui est la présidente de l'association Rail Avenir Orbe ?", "Claire Dumoulin"),
+        ("Qui préside l'association d'usagers ?", "Claire Dumoulin"),
+        ("Qui préside la chambre de commerce ?", "Alain Mercier"),
+    ],
+)
+def test_a_role_after_a_possessive_is_of_what_the_text_before_names(
+    reader: Reader, question: str, holder: str
+) -> None:
+    """« Sa présidente, Claire Dumoulin » opens the paragraph after the one naming the
+    association: her role is the association's, not the chamber's (whose « Val-d'Orbe » shares
+    one word of « Rail Avenir Orbe »), however low the reader rates it."""
+    passages = [passage(text, paragraph=i + 1) for i, text in enumerate(POSSESSIVE_TEXTS)]
+    reading = reader.read(question, "fr", QUERY, passages, vectors=same_vectors,
+                          extractive_margin=0.1)  # fmt: skip
+    reading = _rated(reading, {"L'association": 0.9, "La chambre": 0.05, "Son président": 0.02,
+                               "Sa présidente": 0.01})  # fmt: skip
+    instead = ReaderGenerator._holder_instead(reading)
+    assert instead is not None
+    found = possessive_role_holder(instead.annotation, reading.question)
+    assert found is not None and found.text == holder
+
+
+def test_a_role_after_a_possessive_needs_its_owner_just_before(reader: Reader) -> None:
+    """The paragraph before was not retrieved: whose role it is stays unknown."""
+    question = "Qui préside l'association d'usagers ?"
+    alone = reader.read(question, "fr", QUERY, [passage(POSSESSIVE_TEXTS[2], paragraph=3)],
+                        vectors=same_vectors, extractive_margin=0.1)  # fmt: skip
+    assert possessive_role_holder(alone.sentences[0].annotation, alone.question) is not None
+    assert not ReaderGenerator._possessed_as_asked(alone, alone.sentences[0])
 
 
 def test_a_number_counts_what_its_sentence_says_it_is_the_number_of(
@@ -2649,6 +2692,45 @@ def test_names_get_their_capitals_back_from_the_texts_that_write_them() -> None:
     assert french_name_forms("tell us what they said") == []  # "us", not the US
 
 
+def test_a_name_typed_a_letter_off_is_written_as_the_texts_write_it() -> None:
+    texts = ["Dmitri Peskov l'a affirmé, selon Axios. Ensuite Witkoff et Dmitriev ont parlé."]
+    spellings = name_spellings(texts)
+    assert spellings["peskov"] == "Peskov" and spellings["witkoff"] == "Witkoff"
+    unknown = {
+        "peskow",
+        "witkof",
+        "dimitriev",
+        "witkofs",
+        "pesvok",
+        "peskovaa",
+        "axois",
+    }.__contains__
+
+    def known(word: str) -> bool:
+        return not unknown(word.lower())
+
+    for typed, written in [
+        ("What did Peskow deny?", "What did Peskov deny?"),  # a letter substituted
+        ("Le rôle de Witkof ?", "Le rôle de Witkoff ?"),  # a letter left out
+        ("Who is Dimitriev?", "Who is Dmitriev?"),  # a letter added
+        ("What did Axois say?", "What did Axios say?"),  # two letters swapped
+    ]:
+        assert respelled_names(typed, spellings, known) == written
+    # An English place name is no misspelt French one.
+    places = name_spellings(["Selon la Russie et Moscou, rien."])
+    assert respelled_names("Who said Russia and Moscow agreed?", places, lambda w: False) == (
+        "Who said Russia and Moscow agreed?"
+    )
+    # Two letters off, a word the corpus uses, a word in lower case: as typed.
+    for typed in (
+        "What did Peskovaa say?",
+        "What did Pesvok say?",
+        "Qui est Peskova ?",
+        "what did peskow deny?",
+    ):
+        assert respelled_names(typed, spellings, lambda w: w == "Peskova" or known(w)) == typed
+
+
 def test_typed_refuses_a_question_naming_what_no_retrieved_article_holds(reader: Reader) -> None:
     text = (
         "Le plan, qui comprend 28 points répartis en quatre catégories, vise à aborder des "
@@ -3074,6 +3156,17 @@ def test_a_sentence_opening_on_il_holds_the_name_of_the_person_before_it(reader:
     last, members = len(cited.candidates) - 1, range(len(cited.candidates))
     assert antecedent_words(last, cited.candidates, cited.annotations, members) == {
         "bernard", "villeneuve"
+    }  # fmt: skip
+    # A sentence opening on its source names who « il » is, after « Pour ».
+    opened = reader.candidate_set(
+        "Comment Benhaddou a-t-il qualifié la réunion ?", "fr", QUERY,
+        [passage("Pour Karim Benhaddou, porte-parole de SUD-Rail, cette offre ne règle rien. "
+                 "Il a qualifié la réunion de « dialogue de sourds ».")],
+        vectors=same_vectors,
+    )  # fmt: skip
+    last, members = len(opened.candidates) - 1, range(len(opened.candidates))
+    assert antecedent_words(last, opened.candidates, opened.annotations, members) == {
+        "karim", "benhaddou"
     }  # fmt: skip
     # Not for a sentence of no pronoun, or an impersonal one, or « ils ».
     for opening in ("Un appel est prévu.", "Il s'agit d'un appel.", "Ils suggèrent un appel."):

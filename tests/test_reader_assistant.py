@@ -261,6 +261,26 @@ def test_a_question_typed_in_lower_case_reads_like_the_capitalised_one(
 
 
 @pytest.mark.parametrize(
+    ("typed", "careful"),
+    [
+        ("What did Peskow deny?", "What did Peskov deny?"),
+        ("Quel est le rôle de Witkof ?", "Quel est le rôle de Witkoff ?"),
+        ("Who is Dimitriev?", "Who is Dmitriev?"),
+    ],
+)
+def test_a_name_typed_a_letter_off_reads_like_the_name(
+    assistant: Assistant, typed: str, careful: str
+) -> None:
+    """A name typed a letter off is none of the corpus's words: "What did Peskow deny?" was
+    refused; the retrieved paragraphs write it « Peskov »."""
+    answer = assistant.ask(careful).to_dict()
+    assert not answer["refused"]
+    assert assistant.ask(typed).to_dict() == answer
+    hurried, found = assistant.retrieve(typed, 5), assistant.retrieve(careful, 5)
+    assert [p.key for p in hurried] == [p.key for p in found]
+
+
+@pytest.mark.parametrize(
     ("question", "named"),
     [("Qui est Kirill Dmitriev ?", "Dmitriev"), ("Who is Yuri Ushakov?", "Ushakov")],
 )

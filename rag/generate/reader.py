@@ -72,6 +72,7 @@ from rag.reader.features import (
     new_titles,
     new_typed_entities,
     other_role_holder,
+    possessive_role_holder,
     role_holder,
 )
 from rag.reader.matching import key_found, words_of_paragraph
@@ -883,6 +884,55 @@ class ReaderGenerator(Generator):
             # « … », a déclaré le porte-parole du Kremlin » after « Dmitri Peskov l'a affirmé »:
             # the role and what it is of in the question's words, as above.
             or ReaderGenerator._named_by_role_instead(reading)
+            # « Sa présidente, Claire Dumoulin » after « L'association d'usagers … »: the same.
+            or ReaderGenerator._instead(
+                reading,
+                lambda scored: ReaderGenerator._possessed_as_asked(reading, scored),
+                share=0.0,
+            )
+        )
+
+    @staticmethod
+    def _possessed_as_asked(reading: Reading, scored: ScoredSentence) -> bool:
+        """Whether a sentence names the holder of the asked role after a possessive (« Sa
+        présidente, Claire Dumoulin, … ») whose owner the text right before it says in the
+        question's words (at least half of ``question.role_of``): the sentence before it in its
+        paragraph, or the paragraph before when it opens its own and was retrieved too."""
+        question = reading.question
+        if not question.role_of or possessive_role_holder(scored.annotation, question) is None:
+            return False
+        sentence = scored.candidate
+        before = ReaderGenerator._before(reading, scored)
+        if before is not None:
+            text = before.candidate.text
+        elif sentence.position == 0:
+            previous = (sentence.passage.article_id, sentence.passage.paragraph - 1)
+            text = next(
+                (
+                    s.candidate.passage.text
+                    for s in reading.sentences
+                    if s.candidate.key == previous
+                ),
+                "",
+            )
+        else:
+            return False
+        words = words_of_paragraph(text)  # at least half of them: « Val-d'Orbe » is not
+        found = sum(words.has(word) for word in question.role_of)  # « Rail Avenir Orbe »
+        return 2 * found >= len(question.role_of)
+
+    @staticmethod
+    def _before(reading: Reading, scored: ScoredSentence) -> ScoredSentence | None:
+        """The sentence right before ``scored`` in its paragraph, if any."""
+        sentence = scored.candidate
+        return next(
+            (
+                other
+                for other in reading.sentences
+                if other.candidate.key == sentence.key
+                and other.candidate.position == sentence.position - 1
+            ),
+            None,
         )
 
     @staticmethod

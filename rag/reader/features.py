@@ -276,6 +276,19 @@ def named_role_holder(annotation: Annotation, question: QuestionInfo) -> Entity 
     return None
 
 
+def possessive_role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:
+    """The person a sentence names with the asked role after a possessive (« Sa présidente,
+    Claire Dumoulin, … »): whose role it is, the text before the sentence says; else None."""
+    return next(
+        (
+            p
+            for p, owner in _role_persons(annotation, question)
+            if owner and owner[0][0] in POSSESSIVES
+        ),
+        None,
+    )
+
+
 def other_role_holder(annotation: Annotation, question: QuestionInfo) -> Entity | None:
     """A person the sentence gives the asked role **of something else** than the question
     says (« Rustem Umerov, secrétaire du Conseil national de sécurité … » for « Qui est le
@@ -511,6 +524,8 @@ def new_names(annotation: Annotation, question: QuestionInfo) -> list[Entity]:
 
 # « Il »/« elle » (not « ils »), opening a sentence or after a cleft's « qu' ».
 _SINGULAR_SUBJECT = re.compile(r"(?:il|elle|he|she)\b|c['’]est\b[^.]*?\bqu['’](?:il|elle)\b", re.I)
+# A sentence opening on its source (« Pour Karim Benhaddou, … », « Selon Dmitriev, … »).
+_SOURCE_WORDS = frozenset({"pour", "selon", "apres"})
 # « Selon lui, … »: the source is someone named before.
 _SOURCE_PRONOUN = re.compile(r"(?:selon|d['’]après|pour)\s+(?:lui|elle)\s*,", re.I)
 
@@ -524,7 +539,8 @@ def antecedent_words(
     """The words of the person a sentence opening on « il » or « elle » (or « Selon lui, »)
     stands for: the first person the nearest earlier sentence of its paragraph names, not after
     a preposition (« l'envoyé de Trump, Steve Witkoff » names Witkoff, « publiée par Bloomberg,
-    Witkoff conseille … » Witkoff); empty for any other sentence.
+    Witkoff conseille … » Witkoff) but the source a sentence opens on (« Pour Karim Benhaddou,
+    … »); empty for any other sentence.
 
     « Dmitriev a révélé … » then « Il a rejeté les comparaisons … »: the second sentence speaks
     of Dmitriev as much as the first, for the question's names it holds.
@@ -544,7 +560,8 @@ def antecedent_words(
             if entity.label != PERSON:
                 continue
             before = annotation.tokens_before(entity.start)
-            if before and (before[-1][1] == "ADP" or before[-1][0] in OF_WORDS):
+            complement = bool(before) and (before[-1][1] == "ADP" or before[-1][0] in OF_WORDS)
+            if complement and not (len(before) <= 2 and before[-1][0] in _SOURCE_WORDS):
                 continue
             return span_words(entity.text)
     return set()
