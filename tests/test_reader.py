@@ -45,6 +45,7 @@ from rag.reader import (
     days_as_asked,
     deed_as_asked,
     extract_short_answer,
+    own_words_first,
     own_words_vector,
     verbs_first,
 )
@@ -551,6 +552,26 @@ def test_english_dates_are_dates(text: str, dates: list[str]) -> None:
     assert all(text[e.start : e.end] == e.text for e in found)
 
 
+def test_what_a_person_said_may_be_said_by_the_il_that_stands_for_them(reader: Reader) -> None:
+    text = (
+        "« Cette offre ne règle rien », a lancé Karim Benhaddou devant la gare. "
+        "Pour Karim Benhaddou, porte-parole de SUD-Rail, la région doit renoncer. "
+        "Il a qualifié la réunion de « dialogue de sourds »."
+    )
+    question = "What did Karim Benhaddou call the meeting?"
+    reading = reader.read(question, "en", QUERY, [passage(text)], vectors=same_vectors,
+                          extractive_margin=0.1)  # fmt: skip
+    rated = _rated(reading, {"« Cette": 0.5, "Il a": 0.3, "Pour": 0.2})
+    instead = ReaderGenerator._speaker_instead(rated)
+    assert instead is not None and instead.candidate.text.startswith("Il a qualifié")
+    # « Il » stands for no one named before: not the speaker's words.
+    alone = "« Cette offre ne règle rien », a lancé Karim Benhaddou. Il a qualifié la réunion."
+    other = reader.read(question.replace("Karim Benhaddou", "Nathalie Perrin"), "en", QUERY,
+                        [passage(alone)], vectors=same_vectors, extractive_margin=0.1)  # fmt: skip
+    assert other.question.speaker == "perrin"
+    assert ReaderGenerator._speaker_instead(_rated(other, {"« Cette": 0.6, "Il a": 0.4})) is None
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -686,6 +707,24 @@ def test_a_short_answer_is_not_taken_past_a_semicolon(
     info = analyze_question(question, "fr", annotator)
     short = extract_short_answer(info, SEMICOLON_TEXT, annotator.annotate(SEMICOLON_TEXT))
     assert (short.text if short else None) == expected
+
+
+def test_a_name_tagged_as_a_person_is_the_short_answer_before_a_lone_name(
+    annotator: Annotator,
+) -> None:
+    """« Axios », a lone name the small model tags MISC, may stand for a person too; the name
+    it tags as one is the likelier answer (they had nearly tied: no short answer)."""
+    sentence = (
+        "La révélation provient de sources citées par le portail «Axios» et confirmées par "
+        "un rapport de l’agence Reuters, écrit Francesca Salvatore dans «Il Giornale»."
+    )
+    annotation = annotator.annotate(sentence)
+    assert {(e.text, e.label) for e in annotation.entities} >= {
+        ("Axios", "MISC"), ("Francesca Salvatore", "PER")
+    }  # fmt: skip
+    info = analyze_question("Qui signe l'article d'Il Giornale ?", "fr", annotator)
+    short = extract_short_answer(info, sentence, annotation)
+    assert short is not None and short.text == "Francesca Salvatore"
 
 
 def test_a_part_of_an_amount_yields_to_the_whole(annotator: Annotator) -> None:
@@ -1228,6 +1267,9 @@ def test_a_number_counts_what_its_sentence_says_it_is_the_number_of(
         ("What did Zelensky say?", "en", ()),
         ("Qui est le maire ?", "fr", ()),
         ("What did the thieves say?", "en", ()),
+        # a vice-president is no president
+        ("How did the regional vice-president describe the strike?", "en", ()),
+        ("Qu'a déclaré le vice-président de la région ?", "fr", ()),
     ],
 )
 def test_the_role_whose_words_a_question_asks_for(
@@ -2382,6 +2424,11 @@ def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:
         ("What is the US official's view of the plan?", None),
         ("Quelle est la position du gouvernement ukrainien sur le plan ?", None),
         # A role, a pronoun or a name inside a longer subject: no named speaker.
+        # How they described or called something.
+        ("How did Dmitriev describe the Bloomberg reports?", "dmitriev"),
+        ("Comment Dmitriev a-t-il qualifié ces informations ?", "dmitriev"),
+        ("What did Karim Benhaddou call the meeting?", "benhaddou"),
+        ("What did the plan call for?", None),
         ("What did the US official say about the timing of the plan?", None),
         ("What did the director of the Louvre say?", None),
         ("Qu'a dit l'envoyé russe au sujet de ses homologues américains ?", None),
@@ -3222,3 +3269,54 @@ def test_who_did_it_may_be_someone_named_by_a_noun(reader: Reader, question: str
 )
 def test_who_is_doing_something_asks_who_did_it(question: str, did: bool) -> None:
     assert asks_who_did(question) is did
+
+
+def test_a_runner_up_of_the_asked_type_sharing_no_word_is_not_quoted_instead(
+    reader: Reader,
+) -> None:
+    """« Par qui ? » after « Quelle est la récompense offerte ? » had been answered with
+    « … a assuré la directrice régionale, Nathalie Perrin »: a person, and nothing else of the
+    question."""
+    question = "Par qui ? (Quelle est la récompense offerte ?)"
+    unrelated = (
+        "La compagnie offre une récompense de 150 000 euros. "
+        "« Vingt recrutements, c'est un effort », a assuré la directrice, Nathalie Perrin."
+    )
+    reading = _rated(_typed_reading(reader, question, unrelated, 0.1),
+                     {"La compagnie": 0.6, "« Vingt": 0.3})  # fmt: skip
+    assert reading.question.answer_type == PERSON
+    assert ReaderGenerator._typed_instead(reading) is None
+    related = unrelated.replace("« Vingt recrutements, c'est un effort »", "« La récompense »")
+    sharing = _rated(_typed_reading(reader, question, related, 0.1),
+                     {"La compagnie": 0.6, "« La récompense »": 0.3})  # fmt: skip
+    instead = ReaderGenerator._typed_instead(sharing)
+    assert instead is not None and "Nathalie Perrin" in instead.candidate.text
+
+
+@pytest.mark.parametrize(
+    ("asked", "first"),
+    [
+        # the follow-up's own words are in a runner-up: it is read first
+        ("Et combien les syndicats en réclament-ils ?", "Les deux syndicats"),
+        # … not when the best sentence holds one of them, nor for a bare interrogative
+        ("Et combien la direction en propose-t-elle ?", "« Vingt"),
+        ("Et combien ?", "« Vingt"),
+    ],
+)
+def test_a_follow_up_is_read_in_the_sentence_holding_its_own_words(
+    reader: Reader, asked: str, first: str
+) -> None:
+    text = (
+        "« Vingt recrutements, c'est un effort », a assuré la directrice de la direction. "
+        "Mercredi, 78 % des contrôleurs étaient en grève. "
+        "Les deux syndicats réclament l'embauche de 45 contrôleurs supplémentaires."
+    )
+    previous = "Combien de contrôleurs la direction propose-t-elle d'embaucher ?"
+    reading = reader.read(f"{asked} ({previous})", "fr", QUERY, [passage(text)],
+                          vectors=same_vectors, asked=asked)  # fmt: skip
+    rated = _rated(reading, {"« Vingt": 0.5, "Mercredi": 0.3, "Les deux": 0.2})
+    ordered = own_words_first(rated.question, rated.sentences)
+    assert ordered[0].candidate.text.startswith(first)
+    # Not a runner-up rated far below the best.
+    far = _rated(reading, {"« Vingt": 0.9, "Mercredi": 0.08, "Les deux": 0.02})
+    assert own_words_first(far.question, far.sentences)[0].candidate.text.startswith("« Vingt")

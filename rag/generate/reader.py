@@ -62,6 +62,7 @@ from rag.reader.annotate import (
     tagged_as,
 )
 from rag.reader.features import (
+    antecedent_words,
     described_otherwise,
     describes,
     leaves_focus_vague,
@@ -855,7 +856,28 @@ class ReaderGenerator(Generator):
             if stronger is not None:
                 return stronger
         return ReaderGenerator._instead(
-            reading, lambda scored: bool(new_typed_entities(scored.annotation, question, kind))
+            reading,
+            lambda scored: (
+                bool(new_typed_entities(scored.annotation, question, kind))
+                and ReaderGenerator._shares_words(reading, scored)
+            ),
+        )
+
+    @staticmethod
+    def _shares_words(reading: Reading, scored: ScoredSentence) -> bool:
+        """Whether a sentence shares a word with the question (a lemma, a stem, an English
+        cognate): a runner-up that shares none holds the asked type by chance (« … a assuré la
+        directrice régionale, Nathalie Perrin » for « Par qui ? » after « Quelle est la
+        récompense offerte ? »)."""
+        candidate_set = reading.candidate_set
+        index = next(
+            (i for i, c in enumerate(candidate_set.candidates) if c is scored.candidate), None
+        )
+        if index is None:
+            return True
+        return any(
+            candidate_set.column(name)[index] > 0
+            for name in ("lemma_cov", "stem_cov", "cognate_cov")
         )
 
     @staticmethod
@@ -1096,9 +1118,30 @@ class ReaderGenerator(Generator):
             return None
         if speaks(best.candidate.text, best.annotation, speaker) is not False:
             return None
-        return ReaderGenerator._instead(
-            reading,
-            lambda scored: speaks(scored.candidate.text, scored.annotation, speaker) is True,
+
+        def speaking(scored: ScoredSentence) -> bool:
+            said = speaks(scored.candidate.text, scored.annotation, speaker)
+            # « Il a qualifié la réunion de … » after « Pour Karim Benhaddou, … »
+            return said is True or (
+                said is None
+                and reports_speech(scored.candidate.text)
+                and speaker in ReaderGenerator._antecedent_words(reading, scored)
+            )
+
+        return ReaderGenerator._instead(reading, speaking)
+
+    @staticmethod
+    def _antecedent_words(reading: Reading, scored: ScoredSentence) -> set[str]:
+        """:func:`rag.reader.features.antecedent_words` of a sentence of the reading: the
+        words of the person its opening « il » stands for."""
+        sentences = reading.sentences
+        index = next(i for i, other in enumerate(sentences) if other is scored)
+        key = scored.candidate.key
+        return antecedent_words(
+            index,
+            [other.candidate for other in sentences],
+            [other.annotation for other in sentences],
+            [i for i, other in enumerate(sentences) if other.candidate.key == key],
         )
 
     @staticmethod

@@ -61,6 +61,7 @@ from rag.reader.features import (
     role_holder,
     sentence_features,
 )
+from rag.reader.matching import WordSet
 from rag.reader.model import DEFAULT_MODEL, ReaderModel, ReaderModelError
 from rag.reader.questions import (
     QuestionInfo,
@@ -95,6 +96,9 @@ OTHER_DAY_SHARE = 0.25
 # A runner-up saying the asked deed stands for a best sentence that does not when rated at
 # least this share of it (:func:`deed_as_asked`).
 DEED_SHARE = 0.25
+# A follow-up's runner-up holding its own words replaces a best sentence holding none if rated at
+# least this share of it (:func:`own_words_first`).
+OWN_WORDS_SHARE = 0.25
 _WORD_AFTER = re.compile(r"[\s\u00a0\u202f]*([^\W\d][\w’'-]*)", re.UNICODE)
 
 
@@ -317,7 +321,7 @@ class Reader:
             for i in order
         ]
         sentences = days_as_asked(cset.question, verbs_first(cset.question, sentences))
-        sentences = deed_as_asked(cset.question, sentences)
+        sentences = own_words_first(cset.question, deed_as_asked(cset.question, sentences))
         short = (
             extract_short_answer(
                 cset.question, sentences[0].candidate.text, sentences[0].annotation
@@ -339,6 +343,38 @@ def own_words_vector(query_vector: np.ndarray, asked_vector: np.ndarray) -> np.n
     )
     norm = float(np.linalg.norm(mixed))
     return mixed / norm if norm else mixed
+
+
+def own_words_first(
+    question: QuestionInfo, sentences: list[ScoredSentence]
+) -> list[ScoredSentence]:
+    """``sentences`` (best first), where for a follow-up asking in words of its own
+    (``question.own_words``: « Et combien les syndicats en réclament-ils ? » after « Combien de
+    contrôleurs la direction propose-t-elle d'embaucher ? ») a best sentence holding none of
+    them gives way to the runner-up rated at least ``OWN_WORDS_SHARE`` of it that holds the most
+    of them, at least half (« Les deux syndicats réclament l'embauche de 45 contrôleurs … »; the
+    better rated on a tie); the best one comes second. The earlier question's words, which the
+    completed query repeats, had rated its own answer best (« Vingt recrutements … »)."""
+    own = question.own_words
+    if not own or not sentences:
+        return sentences
+    best = sentences[0]
+
+    def held(scored: ScoredSentence) -> int:
+        words = WordSet(scored.annotation.words)
+        return sum(1 for word in own if word in scored.annotation.lemmas or words.has(word))
+
+    if held(best):
+        return sentences
+    rated = [
+        (held(scored), -rank, scored)
+        for rank, scored in enumerate(sentences[1:])
+        if scored.probability >= OWN_WORDS_SHARE * best.probability
+    ]
+    count, _, instead = max(rated, key=lambda item: item[:2], default=(0, 0, best))
+    if 2 * count < len(own):
+        return sentences
+    return [instead, *(other for other in sentences if other is not instead)]
 
 
 def verbs_first(question: QuestionInfo, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
@@ -765,6 +801,8 @@ def _typed_short_answer(
         span = sentence[entity.start : end]
         if kind == PERSON and holder is not None and entity.start == holder.start:
             value += 1.0  # « le maire de Saint-Aurèle, François Kerbrat » for "Qui est le maire ?"
+        if kind == PERSON and entity.label == PERSON:
+            value += 0.1  # « Francesca Salvatore » before « Axios » (a lone name tagged MISC)
         if kind == PERSON and _subject_of(annotation, entity, anchors):
             value += 0.5  # "Dmitriev a précisé …" for "Qui a précisé … ?"
         if (
@@ -927,6 +965,7 @@ __all__ = [
     "ShortAnswer",
     "answer_type",
     "extract_short_answer",
+    "own_words_first",
     "own_words_vector",
     "verbs_first",
 ]

@@ -96,6 +96,10 @@ class QuestionInfo:
             strike?"), the annotation of its translation into theirs (« Qui a appelé la
             grève ? »), when the assistant has one: its verbs say what was done in the
             articles' words (the reader's who-did checks).
+        own_words: For a French follow-up completed with the earlier questions it leans on,
+            the content lemmas of its own words (« Et combien les syndicats en
+            réclament-ils ? » → ``syndicat``, ``reclament``); empty otherwise
+            (:func:`rag.reader.own_words_first`).
     """
 
     text: str
@@ -120,6 +124,7 @@ class QuestionInfo:
     source: tuple[str, ...] = ()
     actor: str | None = None
     translation: Annotation | None = None
+    own_words: frozenset[str] = frozenset()
 
     @property
     def asked_types(self) -> tuple[str, ...]:
@@ -205,6 +210,9 @@ _SAY_EN = (
     r"|add|added|reveal|revealed|admit|admitted)"
 )
 _REACTED = r"(?:réagi|répondu|commenté)"
+# How someone called or described something asks for their words too.
+_DESCRIBED = r"(?:qualifié|décrit|présenté|jugé)"
+_DESCRIBE_EN = r"(?:describe|call|characteri[sz]e|label|dismiss)(?:d|ed)?"
 _REACT_EN = r"(?:react|respond|reply|replie|answer|comment)(?:ed|d)?"
 # "What is Umerov's position?" asks for his post; "… position on the plan?" for his stance.
 _STANCE_ON_EN = r"(?:on|about|towards?|regarding|concerning|over)"
@@ -229,6 +237,13 @@ _ASKS_SPEECH = (
     (re.compile(rf"^(?P<who>[^?]+?)\s+(?:a|avait)-t-(?:il|elle)\s+{_REACTED}\b", re.I), True),
     (re.compile(rf"^how\s+(?:did|does|has|have|had)\s+(?P<who>.+?)\s+{_REACT_EN}\b", re.I), True),
     (re.compile(rf"^(?:did|has|have|had)\s+(?P<who>.+?)\s+{_REACT_EN}\b", re.I), True),
+    # How they called or described something: « Comment Dmitriev a-t-il qualifié ces
+    # informations ? », "How did Dmitriev describe the reports?", "What did he call it?"
+    (re.compile(rf"^comment\s+(?P<who>.+?)\s+(?:a|ont|avait)-t-(?:il|elle|ils|elles)\s+{_DESCRIBED}\b",
+                re.I), True),
+    (re.compile(rf"^how\s+(?:did|does|has|have|had)\s+(?P<who>.+?)\s+{_DESCRIBE_EN}\b", re.I),
+     True),
+    (re.compile(r"^what\s+(?:did|does|has|had)\s+(?P<who>.+?)\s+call(?:ed)?\b", re.I), True),
     # A named person's position: "What is Zelensky's position on the plan?", « Quelle est la
     # position de Zelensky sur le plan ? »
     (re.compile(rf"^what\s+(?:is|was|are|were)\s+(?P<who>.+?)['’]s?\s+{_STANCE_EN}\b", re.I),
@@ -294,11 +309,13 @@ def asked_speaking_role(text: str, language: str) -> tuple[str, ...]:
         match = pattern.search(question)
         if match is None:
             continue
-        for word in WORD_RE.findall(match.group("who"))[:4]:
+        words = WORD_RE.findall(match.group("who"))[:4]
+        for index, word in enumerate(words):
             if word[:1].isupper() and word.lower() not in ("le", "la", "les", "the"):
                 return ()  # a name
             if stems := _role_stems(ELIDED_HEAD_RE.sub("", word), language):
-                return stems
+                # « le vice-président » is not « le président »: a role of no stems here
+                return () if index and fold(words[index - 1]) == "vice" else stems
         return ()
     return ()
 
@@ -1590,7 +1607,16 @@ def analyze_question(
         source=asked_source_words(own),
         actor=asked_actor(own),
         translation=(annotator.annotate(translation) if translation and language != "fr" else None),
+        own_words=(
+            annotator.annotate(asked).lemmas - stop_words() - _AUXILIARY_LEMMAS
+            if asked and asked != text and language == "fr"
+            else frozenset()
+        ),
     )
+
+
+# Lemmas of the auxiliaries, which say nothing of what a follow-up asks.
+_AUXILIARY_LEMMAS = frozenset({"etre", "avoir"})
 
 
 # A verb or phrase asking who holds a role, and the role's nouns (French stems, 5 letters).
