@@ -3291,6 +3291,15 @@ def test_a_runner_up_of_the_asked_type_sharing_no_word_is_not_quoted_instead(
                      {"La compagnie": 0.6, "« La récompense »": 0.3})  # fmt: skip
     instead = ReaderGenerator._typed_instead(sharing)
     assert instead is not None and "Nathalie Perrin" in instead.candidate.text
+    # A best sentence of the asked type stands, whether it shares a word or not (« Elle a
+    # déjà recueilli 23 000 euros » for « Combien la souscription a-t-elle rapporté ? »).
+    amounts = (
+        "Elle a déjà recueilli 23 000 euros en trois jours. "
+        "Son remplacement, chiffré à 380 000 euros, aurait été reporté faute de crédits."
+    )
+    kept = _rated(_typed_reading(reader, "Combien la souscription a-t-elle rapporté ?",
+                                 amounts, 0.1), {"Elle": 0.6, "Son": 0.3})  # fmt: skip
+    assert ReaderGenerator._typed_instead(kept) is None
 
 
 @pytest.mark.parametrize(

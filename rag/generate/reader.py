@@ -859,7 +859,7 @@ class ReaderGenerator(Generator):
             reading,
             lambda scored: (
                 bool(new_typed_entities(scored.annotation, question, kind))
-                and ReaderGenerator._shares_words(reading, scored)
+                and (scored is best or ReaderGenerator._shares_words(reading, scored))
             ),
         )
 
