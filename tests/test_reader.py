@@ -42,6 +42,7 @@ from rag.reader import (
     ReaderModelError,
     Reading,
     ScoredSentence,
+    actor_deed_first,
     days_as_asked,
     deed_as_asked,
     extract_short_answer,
@@ -2592,6 +2593,9 @@ def test_what_a_person_said_needs_a_sentence_reporting_words_when_it_does_not_na
         ("Pourquoi Dmitriev rejette-t-il l'initiative britannique ?", "dmitriev"),
         ("What did Trump commit to regarding the front?", "trump"),
         ("How did Dmitriev describe the leak?", "dmitriev"),
+        ("Qu'est-ce que Trump s'est engagé à faire ?", "trump"),
+        ("Que Trump a-t-il promis ?", "trump"),
+        ("Qu'est-ce que le plan ?", None),
         # A name before a plural noun is part of a longer subject.
         ("How did Kremlin representatives describe the leak?", None),
         ("Did Kremlin officials confirm the plan?", None),
@@ -3329,3 +3333,22 @@ def test_a_follow_up_is_read_in_the_sentence_holding_its_own_words(
     # Not a runner-up rated far below the best.
     far = _rated(reading, {"« Vingt": 0.9, "Mercredi": 0.08, "Les deux": 0.02})
     assert own_words_first(far.question, far.sentences)[0].candidate.text.startswith("« Vingt")
+
+
+def test_what_a_named_person_did_is_read_where_they_do_the_asked_deed(reader: Reader) -> None:
+    text = (
+        "Le président Trump pense qu'il est possible de mettre fin à cette guerre. "
+        "Alors que Trump s'est engagé à geler le cours du front, Poutine revendique plus. "
+        "Poutine s'est engagé à rien."
+    )
+    question = "Qu'est-ce que Trump s'est engagé à faire ?"
+    reading = _typed_reading(reader, question, text, 0.1)
+    assert reading.question.actor == "trump"
+    rated = _rated(reading, {"Le président": 0.5, "Poutine s'est": 0.3, "Alors que": 0.2})
+    ordered = actor_deed_first(rated.question, rated.sentences)
+    # The runner-up naming Trump and his deed, not the better rated one naming someone else.
+    assert ordered[0].candidate.text.startswith("Alors que")
+    assert ordered[1] is rated.sentences[0]
+    # A best sentence saying the deed keeps its place.
+    said = _rated(reading, {"Alors que": 0.5, "Le président": 0.3, "Poutine s'est": 0.2})
+    assert actor_deed_first(said.question, said.sentences)[0] is said.sentences[0]

@@ -321,7 +321,8 @@ class Reader:
             for i in order
         ]
         sentences = days_as_asked(cset.question, verbs_first(cset.question, sentences))
-        sentences = own_words_first(cset.question, deed_as_asked(cset.question, sentences))
+        sentences = deed_as_asked(cset.question, sentences)
+        sentences = own_words_first(cset.question, actor_deed_first(cset.question, sentences))
         short = (
             extract_short_answer(
                 cset.question, sentences[0].candidate.text, sentences[0].annotation
@@ -443,6 +444,41 @@ def deed_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> li
                 new_persons(scored.annotation, question)
                 or new_typed_entities(scored.annotation, question, ORG)
             )
+        ),
+        None,
+    )
+    if instead is None:
+        return sentences
+    return [instead, best, *(scored for scored in sentences[1:] if scored is not instead)]
+
+
+# Verbs that say nothing of a deed by themselves (first four letters): « faire », « pouvoir » …
+_LIGHT_VERBS = frozenset({"fair", "pouv", "devo", "voul", "alle", "etre", "avoi"})
+
+
+def actor_deed_first(
+    question: QuestionInfo, sentences: list[ScoredSentence]
+) -> list[ScoredSentence]:
+    """``sentences`` (best first), where for a question about what a named person did
+    (``question.actor``: « Qu'est-ce que Trump s'est engagé à faire ? », « Zelensky a-t-il
+    approuvé le plan ? ») a best sentence that does not say the question's verb (« Le président
+    Trump pense qu'il est possible … ») gives way to the best runner-up rated at least
+    ``DEED_SHARE`` of it that says it and names that person (« Alors que Trump s'est engagé à
+    geler le cours du front … »); the best one comes second. Else ``sentences`` as they are."""
+    actor = question.actor
+    if actor is None or not sentences:
+        return sentences
+    best = sentences[0]
+    verbs = _question_verbs(question) - _LIGHT_VERBS
+    if not verbs or _shares_verb(verbs, best.annotation):
+        return sentences
+    instead = next(
+        (
+            scored
+            for scored in sentences[1:]
+            if scored.probability >= DEED_SHARE * best.probability
+            and _shares_verb(verbs, scored.annotation)
+            and WordSet(scored.annotation.words).has(actor)
         ),
         None,
     )
@@ -963,6 +999,7 @@ __all__ = [
     "Reading",
     "ScoredSentence",
     "ShortAnswer",
+    "actor_deed_first",
     "answer_type",
     "extract_short_answer",
     "own_words_first",

@@ -625,7 +625,8 @@ _AFTER_ACTOR = re.compile(r"^(?:\s+[a-zà-ÿ][\w’'-]*|-t-(?:il|elle)\b|\s*$)")
 # A wh-question asks about what its named subject did, as a yes/no question does (« À quoi
 # Trump s'est-il engagé ? », "Why did Witkoff postpone his trip?").
 _WH_OPENING = re.compile(
-    r"^(?:quand|où|pourquoi|comment|(?:à|a|de|sur|avec|en)\s+quoi|when|where|why|how|what)\s+",
+    r"^(?:(?:quand|où|pourquoi|comment|que|(?:à|a|de|sur|avec|en)\s+quoi|when|where|why|how"
+    r"|what)\s+|qu['’](?=est-ce\s))",  # « Qu'est-ce que Trump … », « Que Trump a-t-il … »
     re.I,
 )
 
