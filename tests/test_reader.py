@@ -3185,50 +3185,45 @@ def test_a_runner_up_sharing_no_word_with_the_question_pads_no_answer(
     assert generator._second(reading, by_text, 0.8) is pronoun
 
 
-def test_a_sentence_opening_on_il_holds_the_name_of_the_person_before_it(reader: Reader) -> None:
-    text = (
-        "Selon la transcription publiée par Bloomberg, Witkoff conseille Ushakov sur le plan. "
-        "Il suggère d'organiser un appel entre Trump et Poutine."
-    )
-    question = "Quel appel Witkoff a-t-il suggéré ?"
+def _last_sentence_antecedent(reader: Reader, question: str, text: str) -> tuple[set[str], float]:
+    """The antecedent words of a one-paragraph text's last sentence, and its ``key_sent``."""
     cset = reader.candidate_set(question, "fr", QUERY, [passage(text)], vectors=same_vectors)
-    pronoun = next(i for i, c in enumerate(cset.candidates) if c.text.startswith("Il "))
-    # « Bloomberg », after « par », is not who « il » is; Witkoff is.
-    members = range(len(cset.candidates))
-    assert antecedent_words(pronoun, cset.candidates, cset.annotations, members) == {"witkoff"}
-    assert cset.column("key_sent")[pronoun] == 1.0
-    # « Selon lui, » cites the person named before as its source.
-    cited = reader.candidate_set(
-        "Selon Villeneuve, combien de trains sont concernés ?", "fr", QUERY,
-        [passage("Bernard Villeneuve a dénoncé un mouvement. Selon lui, la mesure concerne "
-                 "une trentaine de trains.")],
-        vectors=same_vectors,
-    )  # fmt: skip
-    last, members = len(cited.candidates) - 1, range(len(cited.candidates))
-    assert antecedent_words(last, cited.candidates, cited.annotations, members) == {
-        "bernard", "villeneuve"
-    }  # fmt: skip
-    # A sentence opening on its source names who « il » is, after « Pour ».
-    opened = reader.candidate_set(
-        "Comment Benhaddou a-t-il qualifié la réunion ?", "fr", QUERY,
-        [passage("Pour Karim Benhaddou, porte-parole de SUD-Rail, cette offre ne règle rien. "
-                 "Il a qualifié la réunion de « dialogue de sourds ».")],
-        vectors=same_vectors,
-    )  # fmt: skip
-    last, members = len(opened.candidates) - 1, range(len(opened.candidates))
-    assert antecedent_words(last, opened.candidates, opened.annotations, members) == {
-        "karim", "benhaddou"
-    }  # fmt: skip
-    # Not for a sentence of no pronoun, or an impersonal one, or « ils ».
-    for opening in ("Un appel est prévu.", "Il s'agit d'un appel.", "Ils suggèrent un appel."):
-        other = reader.candidate_set(
-            question, "fr", QUERY, [passage(f"Witkoff conseille Ushakov. {opening}")],
-            vectors=same_vectors,
-        )  # fmt: skip
-        last = len(other.candidates) - 1
-        members = range(len(other.candidates))
-        assert antecedent_words(last, other.candidates, other.annotations, members) == set()
-        assert other.column("key_sent")[last] == 0.0
+    last, members = len(cset.candidates) - 1, range(len(cset.candidates))
+    words = antecedent_words(last, cset.candidates, cset.annotations, members)
+    return words, float(cset.column("key_sent")[last])
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "words"),
+    [
+        # « Bloomberg », after « par », is not who « il » is; Witkoff is.
+        ("Quel appel Witkoff a-t-il suggéré ?",
+         "Selon la transcription publiée par Bloomberg, Witkoff conseille Ushakov sur le plan. "
+         "Il suggère d'organiser un appel entre Trump et Poutine.", {"witkoff"}),
+        # « Selon lui, » cites the person named before as its source.
+        ("Selon Villeneuve, combien de trains sont concernés ?",
+         "Bernard Villeneuve a dénoncé un mouvement. Selon lui, la mesure concerne une "
+         "trentaine de trains.", {"bernard", "villeneuve"}),
+        # A sentence opening on its source names who « il » is, after « Pour ».
+        ("Comment Benhaddou a-t-il qualifié la réunion ?",
+         "Pour Karim Benhaddou, porte-parole de SUD-Rail, cette offre ne règle rien. "
+         "Il a qualifié la réunion de « dialogue de sourds ».", {"karim", "benhaddou"}),
+        # Not for a sentence of no pronoun, or an impersonal one, or « ils ».
+        ("Quel appel Witkoff a-t-il suggéré ?",
+         "Witkoff conseille Ushakov. Un appel est prévu.", set()),
+        ("Quel appel Witkoff a-t-il suggéré ?",
+         "Witkoff conseille Ushakov. Il s'agit d'un appel.", set()),
+        ("Quel appel Witkoff a-t-il suggéré ?",
+         "Witkoff conseille Ushakov. Ils suggèrent un appel.", set()),
+    ],
+)  # fmt: skip
+def test_a_sentence_opening_on_il_holds_the_name_of_the_person_before_it(
+    reader: Reader, question: str, text: str, words: set[str]
+) -> None:
+    found, key_sent = _last_sentence_antecedent(reader, question, text)
+    assert found == words
+    # The question's name is the sentence's when « il » stands for them.
+    assert key_sent == (1.0 if words else 0.0)
 
 
 INFORM_TEXT = (

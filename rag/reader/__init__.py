@@ -430,8 +430,26 @@ def deed_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> li
     second. Else ``sentences`` as they are."""
     if not asks_who_did(question.text) or not sentences:
         return sentences
+    return _deed_first(
+        sentences,
+        _question_verbs(question),
+        lambda scored: bool(
+            new_persons(scored.annotation, question)
+            or new_typed_entities(scored.annotation, question, ORG)
+        ),
+    )
+
+
+def _deed_first(
+    sentences: list[ScoredSentence],
+    verbs: frozenset[str],
+    names: Callable[[ScoredSentence], bool],
+) -> list[ScoredSentence]:
+    """``sentences`` (best first) with the best runner-up rated at least ``DEED_SHARE`` of the
+    best that says one of ``verbs`` (:func:`_shares_verb`) and ``names`` whom the question
+    asks about read first, the best second; as they are when the best says the deed or no
+    runner-up does."""
     best = sentences[0]
-    verbs = _question_verbs(question)
     if not verbs or _shares_verb(verbs, best.annotation):
         return sentences
     instead = next(
@@ -440,10 +458,7 @@ def deed_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> li
             for scored in sentences[1:]
             if scored.probability >= DEED_SHARE * best.probability
             and _shares_verb(verbs, scored.annotation)
-            and (
-                new_persons(scored.annotation, question)
-                or new_typed_entities(scored.annotation, question, ORG)
-            )
+            and names(scored)
         ),
         None,
     )
@@ -468,23 +483,11 @@ def actor_deed_first(
     actor = question.actor
     if actor is None or not sentences:
         return sentences
-    best = sentences[0]
-    verbs = _question_verbs(question) - _LIGHT_VERBS
-    if not verbs or _shares_verb(verbs, best.annotation):
-        return sentences
-    instead = next(
-        (
-            scored
-            for scored in sentences[1:]
-            if scored.probability >= DEED_SHARE * best.probability
-            and _shares_verb(verbs, scored.annotation)
-            and WordSet(scored.annotation.words).has(actor)
-        ),
-        None,
+    return _deed_first(
+        sentences,
+        _question_verbs(question) - _LIGHT_VERBS,
+        lambda scored: WordSet(scored.annotation.words).has(actor),
     )
-    if instead is None:
-        return sentences
-    return [instead, best, *(scored for scored in sentences[1:] if scored is not instead)]
 
 
 def calendar_names(text: str) -> frozenset[str]:
