@@ -24,7 +24,7 @@ from typing import Any
 from index.parse import fold
 from index.sentences import split_sentences
 from rag.question import without_request
-from rag.text import CALENDAR_NAME, WEEKDAYS_EN, WEEKDAYS_FR, Analyzer
+from rag.text import CALENDAR_NAME, EN_DEMONYM, WEEKDAYS_EN, WEEKDAYS_FR, Analyzer
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Words that point back at something said before (pronouns, "là", "y").
@@ -388,8 +388,8 @@ def _swapped_possessive(question: str, previous: str) -> str | None:
     if match is None:
         return None
     found = [m for m in _NAME_RUN.finditer(previous) if not CALENDAR_NAME.search(m[0])]
-    if len(found) != 1:
-        return None
+    if len(found) != 1 or EN_DEMONYM.search(found[0][0]):
+        return None  # "Who leads the Russian side?" names no one whose job it could be
     name, noun = found[0][0], match.group("noun")
     pronoun = match.group("pronoun").lower()
     if pronoun in ("his", "her"):

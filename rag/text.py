@@ -118,6 +118,9 @@ def corpus_language(texts: Iterable[str]) -> str:
     return detect_language(sample)
 
 
+# The ending of an English nationality or language adjective ("Russian", "Italian", "Chinese"):
+# capitalised, yet no one's name.
+EN_DEMONYM = re.compile(r"(?:ian|ese|ish|ean)$")
 # Words of three letters or more (« l'Ukraine » gives « Ukraine »).
 _NAME_WORD = re.compile(r"[^\W\d_][\w-]{2,}")
 # What opens a sentence when it stands before a word (spaces aside): a full stop, a colon, a

@@ -319,6 +319,7 @@ def test_a_name_swapped_in_is_swapped_again_in_the_next_follow_up() -> None:
         # a possessive after a question naming no one, or two
         ("Qui a rédigé le plan ?", "Quel est son rôle ?"),
         ("Qu'a dit Peskov à Axios ?", "Quel est son rôle ?"),
+        ("Who leads the Russian side?", "What is his job?"),
     ],
 )
 def test_a_follow_up_is_completed_when_the_name_to_swap_is_unclear(

@@ -39,7 +39,7 @@ from rag.reader.annotate import (
     stop_words,
 )
 from rag.reader.matching import WordSet, key_found, prefix_match, words_of_paragraph
-from rag.text import EN_MONTHS
+from rag.text import EN_DEMONYM, EN_MONTHS
 
 
 # ---------------------------------------------------------------- question analysis
@@ -1414,8 +1414,6 @@ _METONYMS = {
     "beijing": ("pekin", "chinois", "chine"), "bruxelles": ("europeen", "ue"),
     "brussels": ("bruxelles", "europeen", "ue"), "ankara": ("turc", "turquie"),
 }  # fmt: skip
-# English nationality adjectives ("the Italian press"): a name of the question only in English.
-_EN_DEMONYM = re.compile(r"(?:ian|ese|ish|ean)$")
 # English words that open a question or a clause and are missing from the stop lists.
 _EN_OPENERS = frozenset(
     {"until", "till", "without", "among", "between", "within", "across", "through", "over",
@@ -1514,8 +1512,8 @@ def _name_keys(
                 and not (acronym or known or person)
             ):
                 continue  # a capital that only opens a clause ("Sait-on", "Ajoute", "Ignore")
-            if language == "en" and _EN_DEMONYM.search(folded) and not known:
-                continue
+            if language == "en" and EN_DEMONYM.search(folded) and not known:
+                continue  # "the Italian press": a name of the question only in English
             if language == "fr" and _common_noun(annotation, start) and not known:
                 continue
             seen.add(folded)
