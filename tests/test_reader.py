@@ -91,6 +91,7 @@ from rag.reader.questions import (
     asked_identity,
     asked_measure,
     asked_name,
+    asked_preposition,
     asked_role,
     asked_speaker,
     asked_speaking_role,
@@ -3347,3 +3348,35 @@ def test_what_a_named_person_did_is_read_where_they_do_the_asked_deed(reader: Re
     # A best sentence saying the deed keeps its place.
     said = _rated(reading, {"Alors que": 0.5, "Le président": 0.3, "Poutine s'est": 0.2})
     assert actor_deed_first(said.question, said.sentences)[0] is said.sentences[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Avec qui Witkoff a-t-il discuté ?", ("avec",)),
+        ("Who did he discuss it with?", ("avec",)),
+        # whom a named person met: one meets with someone
+        ("Qui Dmitriev a-t-il rencontré à Miami ?", ("avec",)),
+        ("Et qui Witkoff a-t-il rencontré ?", ("avec",)),
+        ("Who did Dmitriev meet in Miami?", ("avec",)),
+        # who met them, or another verb: no preposition
+        ("Qui a rencontré Dmitriev ?", ()),
+        ("Who met Witkoff?", ()),
+        ("Qui Witkoff a-t-il conseillé ?", ()),
+    ],
+)
+def test_the_preposition_the_asked_person_follows(question: str, expected: tuple[str, ...]) -> None:
+    assert asked_preposition(question) == expected
+
+
+def test_whom_a_named_person_met_is_the_one_they_talked_with(annotator: Annotator) -> None:
+    """« Axios », told something, had tied with « Witkoff », met: no short answer."""
+    sentence = (
+        "Dmitriev, PDG du Fonds russe d’investissement direct et figure de proue des pourparlers "
+        "diplomatiques concernant l’Ukraine, a confirmé à Axios qu’il avait tenu trois jours de "
+        "discussions intensives avec Witkoff et d’autres membres de l’équipe de Trump lors de sa "
+        "visite à Miami du 24 au 26 octobre."
+    )
+    info = analyze_question("Qui Dmitriev a-t-il rencontré à Miami ?", "fr", annotator)
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == "Witkoff"

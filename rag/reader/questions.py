@@ -702,6 +702,14 @@ _EN_PREPOSITIONS = {
 }  # fmt: skip
 
 
+# Whom a named person met or talked to: the articles say « … avec … ».
+_MET_WHOM = re.compile(
+    rf"^\s*(?i:{_LEADING_CONJUNCTION})?(?:(?i:qui)\s+[A-ZÀ-Ý][^?]*?-(?:t-)?(?:il|elle)\s+"
+    r"(?i:rencontr|vu\b|revu\b)|(?i:whom?\s+(?:did|has|had|will|was))\s+[A-Z][^?]*?\s+"
+    r"(?i:meet|met|see|seeing|meeting)\b)"
+)
+
+
 def asked_preposition(text: str) -> tuple[str, ...]:
     """The French prepositions the person a question asks for follows (folded): ``("avec",)``
     for « Avec qui Witkoff a-t-il discuté ? » and "Who did he discuss it with?"; () for
@@ -712,7 +720,8 @@ def asked_preposition(text: str) -> tuple[str, ...]:
     """
     match = _PREPOSITION_WHO.match(text)
     if match is None:
-        return ()
+        # « Qui Dmitriev a-t-il rencontré ? », "Who did Witkoff meet?": one meets with someone.
+        return ("avec",) if _MET_WHOM.match(text) else ()
     if match.group("fr"):
         word = fold(match.group("fr"))
         return ("a", "au", "aux") if word == "a" else (word,)
