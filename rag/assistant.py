@@ -41,7 +41,6 @@ from rag.reader.questions import ENGLISH_ACRONYMS, ENGLISH_PROPER_WORDS
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever
 from rag.text import (
-    capitalised_names,
     detect_language,
     in_lower_case,
     name_spellings,
@@ -506,10 +505,10 @@ class Assistant:
         whatever the question's capitals. Unchanged when no name is found."""
         if not passages:
             return query, asked, query_vector, passages
-        texts = [p.text for p in passages]
+        spellings = name_spellings([p.text for p in passages])
         cased, cased_asked = query, asked
         if in_lower_case(query):
-            names = capitalised_names(texts)
+            names = frozenset(spellings)  # the names the paragraphs capitalise
             acronyms: frozenset[str] = frozenset()
             if language == "en":
                 names |= ENGLISH_PROPER_WORDS
@@ -519,7 +518,6 @@ class Assistant:
             )
         # A name typed a letter off is the name the retrieved paragraphs write.
         known = self.retriever.lexical(snapshot, wait=False).knows
-        spellings = name_spellings(texts)
         cased, cased_asked = self._rewritten(
             cased, cased_asked, lambda t: respelled_names(t, spellings, known)
         )

@@ -193,7 +193,7 @@ def respelled_names(text: str, names: dict[str, str], known: Callable[[str], boo
             written
             for name, written in names.items()
             if name[:1] == folded[:1]
-            and _one_letter_off(folded, name)
+            and one_letter_off(folded, name, swaps=True)
             and not any(folded.endswith(e) and name.endswith(f) for e, f in _ENGLISH_ENDINGS)
         }
         return close.pop() if len(close) == 1 else word
@@ -201,9 +201,9 @@ def respelled_names(text: str, names: dict[str, str], known: Callable[[str], boo
     return _NAME_WORD.sub(respelled, text)
 
 
-def _one_letter_off(a: str, b: str) -> bool:
-    """Whether two different words are one substitution, insertion, deletion or swap of two
-    neighbouring letters apart."""
+def one_letter_off(a: str, b: str, *, swaps: bool = False) -> bool:
+    """Whether two different words are one letter substituted, inserted or deleted apart (with
+    ``swaps``, or two neighbouring letters swapped)."""
     if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) > len(b):
@@ -213,7 +213,13 @@ def _one_letter_off(a: str, b: str) -> bool:
         i += 1
     if len(a) < len(b):
         return a[i:] == b[i + 1 :]
-    swapped = i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    swapped = (
+        swaps
+        and i + 1 < len(a)
+        and a[i] == b[i + 1]
+        and a[i + 1] == b[i]
+        and a[i + 2 :] == b[i + 2 :]
+    )
     return swapped or a[i + 1 :] == b[i + 1 :]
 
 

@@ -924,7 +924,7 @@ class ReaderGenerator(Generator):
         if not question.role_of or possessive_role_holder(scored.annotation, question) is None:
             return False
         sentence = scored.candidate
-        before = ReaderGenerator._before(reading, scored)
+        before = ReaderGenerator._neighbour(reading, scored, -1)
         if before is not None:
             text = before.candidate.text
         elif sentence.position == 0:
@@ -944,15 +944,16 @@ class ReaderGenerator(Generator):
         return 2 * found >= len(question.role_of)
 
     @staticmethod
-    def _before(reading: Reading, scored: ScoredSentence) -> ScoredSentence | None:
-        """The sentence right before ``scored`` in its paragraph, if any."""
+    def _neighbour(reading: Reading, scored: ScoredSentence, step: int) -> ScoredSentence | None:
+        """The sentence ``step`` places after ``scored`` in its paragraph (-1: right before
+        it), if any."""
         sentence = scored.candidate
         return next(
             (
                 other
                 for other in reading.sentences
                 if other.candidate.key == sentence.key
-                and other.candidate.position == sentence.position - 1
+                and other.candidate.position == sentence.position + step
             ),
             None,
         )
@@ -1243,19 +1244,17 @@ class ReaderGenerator(Generator):
         sentence = chosen.candidate
         if not names_by_role_only(chosen.annotation, question) or pronoun_subject(sentence.text):
             return None
-        for scored in reading.sentences:
-            other = scored.candidate
-            if other.key != sentence.key or other.position != sentence.position - 1:
-                continue
-            persons = [e for e in scored.annotation.entities if e.label == PERSON]
-            if len(persons) != 1 or scored.annotation.tokens_before(persons[0].start):
-                return None  # not « Celui-ci … avec Kirill Dmitriev »: the subject is someone else
-            if question.identity is not None:
-                name = name_alternatives(question.identity)
-                words = words_of_paragraph(persons[0].text.split()[-1])  # not « Dmitri »
-                return scored if key_found(name, words, words.text) else None
-            return scored if new_persons(scored.annotation, question) else None
-        return None
+        scored = ReaderGenerator._neighbour(reading, chosen, -1)
+        if scored is None:
+            return None
+        persons = [e for e in scored.annotation.entities if e.label == PERSON]
+        if len(persons) != 1 or scored.annotation.tokens_before(persons[0].start):
+            return None  # not « Celui-ci … avec Kirill Dmitriev »: the subject is someone else
+        if question.identity is not None:
+            name = name_alternatives(question.identity)
+            words = words_of_paragraph(persons[0].text.split()[-1])  # not « Dmitri »
+            return scored if key_found(name, words, words.text) else None
+        return scored if new_persons(scored.annotation, question) else None
 
     @staticmethod
     def _successor(reading: Reading) -> ScoredSentence | None:
@@ -1278,26 +1277,25 @@ class ReaderGenerator(Generator):
 
         if best is None or question.answer_type is None or holds(best):
             return None
-        sentence = best.candidate
-        for scored in reading.sentences:
-            other = scored.candidate
-            if other.key == sentence.key and other.position == sentence.position + 1:
-                goes_on = (
-                    question.answer_type != PERSON
-                    and (
-                        SUBJECT_PRONOUN.match(other.text)
-                        # « Émilie Rossi, infirmière, … » then « « J'ai pris le car de 6 h 10 »:
-                        # the person the best sentence names speaks on.
-                        or (
-                            _FIRST_PERSON_QUOTE.match(other.text)
-                            and any(e.label == PERSON for e in best.annotation.entities)
-                        )
-                    )
-                    and not _CONTRAST.search(other.text)
+        scored = ReaderGenerator._neighbour(reading, best, 1)
+        if scored is None:
+            return None
+        text = scored.candidate.text
+        goes_on = (
+            question.answer_type != PERSON
+            and (
+                SUBJECT_PRONOUN.match(text)
+                # « Émilie Rossi, infirmière, … » then « « J'ai pris le car de 6 h 10 »: the
+                # person the best sentence names speaks on.
+                or (
+                    _FIRST_PERSON_QUOTE.match(text)
+                    and any(e.label == PERSON for e in best.annotation.entities)
                 )
-                says_it = _REFERS_BACK.search(other.text)  # « Dmitri Peskov l'a affirmé »
-                return scored if (goes_on or says_it) and holds(scored) else None
-        return None
+            )
+            and not _CONTRAST.search(text)
+        )
+        says_it = _REFERS_BACK.search(text)  # « Dmitri Peskov l'a affirmé »
+        return scored if (goes_on or says_it) and holds(scored) else None
 
     @staticmethod
     def _referent(reading: Reading, chosen: ScoredSentence) -> ScoredSentence | None:
@@ -1307,11 +1305,7 @@ class ReaderGenerator(Generator):
         sentence = chosen.candidate
         if sentence.position == 0 or not _REFERS_BACK.search(sentence.text):
             return None
-        for scored in reading.sentences:
-            other = scored.candidate
-            if other.key == sentence.key and other.position == sentence.position - 1:
-                return scored
-        return None
+        return ReaderGenerator._neighbour(reading, chosen, -1)
 
     def _same_answer(
         self,

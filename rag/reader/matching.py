@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from rag.reader.annotate import TOKEN_RE, fold_word
+from rag.text import one_letter_off
 
 
 # ---------------------------------------------------------------- matching helpers
@@ -31,16 +32,9 @@ _SPELLING_MIN = 7
 @lru_cache(maxsize=100_000)
 def _one_spelling_apart(a: str, b: str) -> bool:
     """Whether two long words are one letter substituted, inserted or deleted apart."""
-    if len(b) < _SPELLING_MIN or abs(len(a) - len(b)) > 1 or a == b:
+    if len(b) < _SPELLING_MIN or a == b:
         return a == b
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
-    return a[i:] == b[i + 1 :]
+    return one_letter_off(a, b)
 
 
 _SKELETON_RULES = (("tch", "ch"), ("ch", "sh"), ("ou", "u"), ("y", "i"), ("w", "v"), ("k", "c"))

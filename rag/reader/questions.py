@@ -1674,12 +1674,16 @@ ROLE_NOUNS = (
 ) - _NO_ROLE  # fmt: skip
 
 
+# Every noun of a person, of a role or not (« le maire », « un fonctionnaire »).
+_PERSON_NOUNS = ROLE_NOUNS | _NO_ROLE
+
+
 def opens_on_person_noun(annotation: Annotation, *, roleless: bool = False) -> bool:
     """Whether a sentence opens on a noun of a person, after its determiner (« Le gardien de
     nuit, seul en poste, n'a rien entendu », « La procureure a précisé … »); with
     ``roleless``, a noun of a person that names no role counts too (« Un fonctionnaire
     américain a confirmé … »)."""
-    nouns = ROLE_NOUNS | _NO_ROLE if roleless else ROLE_NOUNS
+    nouns = _PERSON_NOUNS if roleless else ROLE_NOUNS
     for word, pos, _, _ in annotation.pos:
         if pos == "DET":
             continue
