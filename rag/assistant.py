@@ -434,9 +434,14 @@ class Assistant:
         passages = self.retriever.retrieve(
             query, self.settings.k_answer, query_vector=query_vector, snapshot=snapshot
         )
+        translated = query
         query, asked, query_vector, passages = self._searched_cased(
             query, asked, language, self.settings.k_answer, snapshot, query_vector, passages
         )
+        if query != translated:
+            # Typed in lower case, an English question was translated word for word ("turkey",
+            # a bird; no names kept): its cased form is translated again.
+            translation = self._start_terms_query(query, lexical)
         report = VerificationReport(
             generator=self.generator.name, policy=self.settings.unsupported_policy
         )

@@ -263,6 +263,32 @@ def test_english_question_coverage_reads_the_translation(
     assert len(threads) == 1  # a question in the corpus's language is not translated
 
 
+@pytest.mark.integration
+@needs_apertium
+def test_an_english_question_typed_in_lower_case_is_translated_once_cased(
+    assistant: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typed in lower case, "turkey" is a bird to the translator and the question has no names
+    to keep: once the retrieved paragraphs and the English proper words have given the
+    question its capitals, the cased question is what is translated for the term coverage.
+    It is then answered as the same question typed with capitals is."""
+    from rag import Assistant
+
+    assert isinstance(assistant, Assistant)
+    translated: list[str] = []
+
+    def spy(*args: Any, **kwargs: Any) -> str | None:
+        translated.append(args[1])
+        return terms_query(*args, **kwargs)
+
+    monkeypatch.setattr("rag.assistant.terms_query", spy)
+    typed = assistant.ask("what was supposed to happen in turkey on 19 november")
+    assert translated[-1] == "What was supposed to happen in Turkey on 19 November?"
+    cased = assistant.ask("What was supposed to happen in Turkey on 19 November?")
+    assert not typed.refused and "Turquie" in typed.answer
+    assert typed.to_dict()["citations"] == cased.to_dict()["citations"]
+
+
 @needs_apertium
 @pytest.mark.unit
 def test_the_translator_waits_as_long_as_settings_say() -> None:
