@@ -2702,6 +2702,26 @@ def test_a_question_typed_without_accents_gets_them_back(annotator: Annotator) -
     assert annotator.reaccent(long) == long
 
 
+@pytest.mark.parametrize(
+    ("typed", "restored"),
+    [
+        # After « a », « ont », « a-t-il », « été »…, a participle: « déclaré », not « déclare ».
+        ("Qu'a declare Zelensky ?", "Qu'a déclaré Zelensky ?"),
+        ("Le plan a-t-il ete redige a Miami ?", "Le plan a-t-il été rédigé a Miami ?"),
+        ("Que declare Zelensky ?", "Que déclare Zelensky ?"),  # no auxiliary: as it ends
+        # A string of the vocabulary that is no word of the lemmatizer's, with one accented
+        # spelling that is (« ete », « etat », « realiste »); a word it knows stays as typed.
+        ("Dans quel etat d'esprit est-il ?", "Dans quel état d'esprit est-il ?"),
+        ("Faut-il etre realiste ?", "Faut-il être réaliste ?"),
+        ("Qui aidera a retrouver la toile ?", "Qui aidera a retrouver la toile ?"),
+    ],
+)
+def test_a_participle_or_a_word_only_accented_gets_its_accents_back(
+    annotator: Annotator, typed: str, restored: str
+) -> None:
+    assert annotator.reaccent(typed) == restored
+
+
 def test_the_question_phrase_tagged_as_a_name_is_not_one(annotator: Annotator) -> None:
     # The small model tags « Combien de temps » MISC: « temps » then became a name that no
     # article holds, and the question was refused as asking about something absent.

@@ -15,7 +15,7 @@ import re
 import sys
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import lru_cache
@@ -686,22 +686,46 @@ class Annotator:
         if _ACCENTED.search(text) or len(text) > MAX_REACCENT_CHARS:
             return text
         known = self.nlp.vocab.strings
+        lemmatized = self._lemmatizer_words()
 
         def restored(match: re.Match[str]) -> str:
             word = match.group()
             lower = word.lower()
-            if len(lower) < 3 or lower in known:
+            if len(lower) < 3:
                 return word
+            if lower in known:
+                # A string of the vocabulary that the lemmatizer does not know as a word, with
+                # one accented spelling it does know (« ete » → « été », « etat » → « état »).
+                if lemmatized is None or lemmatized(lower):
+                    return word
+                spellings = [s for s in _accented_spellings(lower) if lemmatized(s)]
+                if len(spellings) != 1:
+                    return word
+                return _cased_as(word, spellings[0])
             spellings = [s for s in _accented_spellings(lower) if s in known]
+            if len(spellings) > 1 and _AFTER_AUXILIARY.search(text, 0, match.start()):
+                # « qu'a declare », « a ete redige »: a past participle (« déclaré »)
+                spellings = [s for s in spellings if _PARTICIPLE_END.search(s)] or spellings
             if len(spellings) > 1:
                 spellings = [s for s in spellings if s[-1] == lower[-1]]
             if len(spellings) != 1:
                 return word
-            return (
-                spellings[0][:1].upper() + spellings[0][1:] if word[:1].isupper() else spellings[0]
-            )
+            return _cased_as(word, spellings[0])
 
         return _PLAIN_WORD.sub(restored, text)
+
+    def _lemmatizer_words(self) -> Callable[[str], bool] | None:
+        """Whether the lemmatizer knows a word (its word -> lemma table or its lists of lemmas
+        per part of speech); None when the pipeline has no such tables."""
+        if not self.nlp.has_pipe("lemmatizer"):
+            return None
+        lookups = self.nlp.get_pipe("lemmatizer").lookups
+        if not (lookups.has_table("lemma_lookup") and lookups.has_table("lemma_index")):
+            return None
+        table = lookups.get_table("lemma_lookup")
+        index = lookups.get_table("lemma_index")
+        lists = [index[part] for part in index]
+        return lambda word: word in table or any(word in known for known in lists)
 
     def truecase(self, text: str) -> str:
         """``text`` with the names the tagger finds capitalised, when it was typed in lower
@@ -744,6 +768,22 @@ _ACCENTED = re.compile(r"[àâäçéèêëîïôöûùüÿœæ]", re.I)
 # A longer text is left as typed: each unknown word may try up to 4**6 spellings.
 MAX_REACCENT_CHARS = 500
 _PLAIN_WORD = re.compile(r"(?<![\w-])[a-zA-Z]+(?![\w-])")
+# A form of « avoir » or « être » (typed without accents too) right before a word, inverted
+# (« a-t-il ») or not, maybe with a negation or an adverb between: the word is a participle.
+_AFTER_AUXILIARY = re.compile(
+    r"(?:^|[\s'’])(?:a|ai|as|avons|avez|ont|avait|avaient|aurait|auraient|aura|auront|est|sont"
+    r"|[eé]tait|[eé]taient|[eé]t[eé]|sera|seront|serait|seraient)(?:-t)?"
+    r"(?:-(?:il|elle|ils|elles|on))?\s+(?:(?:pas|jamais|d[eé]j[aà]|bien|encore|aussi)\s+)?$",
+    re.I,
+)
+_PARTICIPLE_END = re.compile(r"é(?:e|s|es)?$")
+
+
+def _cased_as(typed: str, word: str) -> str:
+    """``word`` capitalised when ``typed`` was."""
+    return word[:1].upper() + word[1:] if typed[:1].isupper() else word
+
+
 # The accented letters an unaccented one may stand for, in French.
 _ACCENTS = {"a": "aàâ", "e": "eéèê", "i": "iîï", "o": "oô", "u": "uùû", "c": "cç"}
 # Words with more letters that may be accented than this are left as typed (too many spellings).
