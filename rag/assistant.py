@@ -287,11 +287,15 @@ class Assistant:
         query = clean_question(question, self.settings.max_question_chars)
         language = detect_language(query)
         query = with_question_mark(direct_question(query, language), language)
+        typed_lower = in_lower_case(query)
         query, _ = self._cased_before_search(query, None, language)
         snapshot = self.store.snapshot()
         vector = self.embedder.encode_queries([query])[0]
         passages = self.retriever.retrieve(query, k, query_vector=vector, snapshot=snapshot)
-        return self._searched_cased(query, None, language, k, snapshot, vector, passages)[3]
+        searched = self._searched_cased(
+            query, None, language, k, snapshot, vector, passages, typed_lower=typed_lower
+        )
+        return searched[3]
 
     def ask(self, question: str, history: list[dict[str, Any]] | None = None) -> Answer:
         """Answer ``question`` from the corpus, or refuse.
@@ -425,6 +429,7 @@ class Assistant:
         query, asked, completed = self._standalone(text, turns, snapshot, resolve=resolve)
         yield StreamEvent(kind="status", text=query)
         lexical = self.retriever.lexical(snapshot, wait=False)
+        typed_lower = in_lower_case(query)
         query, asked = self._cased_before_search(query, asked, language)
         # The question is read and translated while it is embedded and searched.
         translation = self._start_terms_query(query, lexical)
@@ -436,7 +441,14 @@ class Assistant:
         )
         translated = query
         query, asked, query_vector, passages = self._searched_cased(
-            query, asked, language, self.settings.k_answer, snapshot, query_vector, passages
+            query,
+            asked,
+            language,
+            self.settings.k_answer,
+            snapshot,
+            query_vector,
+            passages,
+            typed_lower=typed_lower,
         )
         if query != translated:
             # Typed in lower case, an English question was translated word for word ("turkey",
@@ -500,10 +512,13 @@ class Assistant:
         snapshot: Snapshot,
         query_vector: np.ndarray,
         passages: list[Passage],
+        *,
+        typed_lower: bool,
     ) -> tuple[str, str | None, np.ndarray, list[Passage]]:
-        """The search again with the names capitalised, for a question still typed without
-        capitals (an English question, or a French one whose names the tagger missed): the
-        retrieved paragraphs give the names their capitals back (the encoder and the reader
+        """The search again with the names capitalised, for a question typed without
+        capitals (``typed_lower``; an English question, or a French one whose names the tagger
+        missed): the retrieved paragraphs give the names their capitals back, and the words
+        they write only in capitals all of them (« ter » → « TER »; the encoder and the reader
         read names by them); English also capitalises its countries, nationalities, months and
         weekdays. A name typed a letter off that the corpus never uses is written as the
         retrieved paragraphs write it (:func:`rag.text.respelled_names`: "Peskow" → "Peskov"),
@@ -512,14 +527,14 @@ class Assistant:
             return query, asked, query_vector, passages
         spellings = name_spellings([p.text for p in passages])
         cased, cased_asked = query, asked
-        if in_lower_case(query):
+        if typed_lower:
             names = frozenset(spellings)  # the names the paragraphs capitalise
-            acronyms: frozenset[str] = frozenset()
+            acronyms = frozenset(name for name, written in spellings.items() if written.isupper())
             if language == "en":
                 names |= ENGLISH_PROPER_WORDS
-                acronyms = ENGLISH_ACRONYMS
+                acronyms |= ENGLISH_ACRONYMS
             cased, cased_asked = self._rewritten(
-                query, asked, lambda t: truecase_from(t, names, acronyms)
+                query, asked, lambda t: truecase_from(t, names, acronyms, typed_lower=True)
             )
         # A name typed a letter off is the name the retrieved paragraphs write.
         known = self.retriever.lexical(snapshot, wait=False).knows

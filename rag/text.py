@@ -223,11 +223,18 @@ def one_letter_off(a: str, b: str, *, swaps: bool = False) -> bool:
     return swapped or a[i + 1 :] == b[i + 1 :]
 
 
-def truecase_from(text: str, names: frozenset[str], acronyms: frozenset[str] = frozenset()) -> str:
+def truecase_from(
+    text: str,
+    names: frozenset[str],
+    acronyms: frozenset[str] = frozenset(),
+    *,
+    typed_lower: bool = False,
+) -> str:
     """``text`` typed in lower case with the words that are ``names`` capitalised
     (:func:`capitalised_names`) and those that are ``acronyms`` in capitals ("nato" → "NATO");
-    a text holding a capital after its first letter as is."""
-    if not in_lower_case(text):
+    a text holding a capital after its first letter as is, unless it was ``typed_lower`` and
+    only some of its names were capitalised since."""
+    if not (typed_lower or in_lower_case(text)):
         return text
 
     def cased_word(match: re.Match[str]) -> str:

@@ -2762,6 +2762,15 @@ def test_names_get_their_capitals_back_from_the_texts_that_write_them() -> None:
     )
     assert french_name_forms("what does the plan say about nato") == ["otan"]
     assert french_name_forms("tell us what they said") == []  # "us", not the US
+    # Typed in lower case, a question whose names were only partly capitalised since (the
+    # tagger's « Ter ») gets the rest, and the acronyms the texts write in capitals.
+    names = capitalised_names(["La grève des TER du Val-d'Orbe continue."])
+    assert truecase_from("combien de Ter dans le val-d'orbe", names, frozenset({"ter"})) == (
+        "combien de Ter dans le val-d'orbe"
+    )
+    assert truecase_from(
+        "combien de Ter dans le val-d'orbe", names, frozenset({"ter"}), typed_lower=True
+    ) == ("Combien de TER dans le Val-d'Orbe")
 
 
 def test_a_name_typed_a_letter_off_is_written_as_the_texts_write_it() -> None:

@@ -492,3 +492,27 @@ def test_a_question_typed_without_accents_is_read_as_with_them(assistant: Assist
     assert not plain["refused"] and not restored["refused"]
     assert plain["citations"] == restored["citations"]
     assert plain["short_answer"] == restored["short_answer"]
+
+
+def test_a_question_typed_in_lower_case_gets_the_capitals_its_articles_write(
+    make_settings: Any, embedder: Any
+) -> None:
+    # The tagger capitalised « ter » as a name (« Ter ») and left « val-d'orbe »: the question,
+    # typed in lower case, then counted as cased and kept both. The retrieved paragraphs write
+    # « TER » and « Val-d'Orbe »; written as they write them, the question is answered as
+    # when typed so.
+    corpus = BUNDLED_CORPUS.parents[1] / "evals" / "data" / "corpus_t"
+    trains = Assistant(make_settings(corpus_dir=corpus), embedder=embedder)
+    try:
+        typed = "combien de ter sont prévus un jour de semaine ordinaire dans le val-d'orbe"
+        lower = trains.ask(typed)
+        cased = trains.ask(
+            "Combien de TER sont prévus un jour de semaine ordinaire dans le Val-d'Orbe ?"
+        )
+    finally:
+        trains.close()
+    assert (
+        lower.query
+        == "Combien de TER sont prévus un jour de semaine ordinaire dans le Val-d'Orbe ?"
+    )
+    assert lower.to_dict() == cased.to_dict()
