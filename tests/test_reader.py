@@ -84,6 +84,7 @@ from rag.reader.matching import WordSet
 from rag.reader.model import DEFAULT_MODEL
 from rag.reader.questions import (
     ENGLISH_ACRONYMS,
+    ENGLISH_PROPER_WORDS,
     acts,
     analyze_question,
     answer_type,
@@ -2762,6 +2763,12 @@ def test_names_get_their_capitals_back_from_the_texts_that_write_them() -> None:
     )
     assert french_name_forms("what does the plan say about nato") == ["otan"]
     assert french_name_forms("tell us what they said") == []  # "us", not the US
+    # The countries and peoples English capitalises, typed in lower case, get their capitals
+    # before the question is translated ("russia's": a name to keep, not a word).
+    typed = "did russia's envoy say the ukrainians and europeans would agree in turkey"
+    assert truecase_from(typed, ENGLISH_PROPER_WORDS) == (
+        "Did Russia's envoy say the Ukrainians and Europeans would agree in Turkey"
+    )
     # Typed in lower case, a question whose names were only partly capitalised since (the
     # tagger's « Ter ») gets the rest, and the acronyms the texts write in capitals.
     names = capitalised_names(["La grève des TER du Val-d'Orbe continue."])

@@ -1434,12 +1434,32 @@ _EN_OPENERS = frozenset(
 # Nationality adjectives more broadly ("American", "French", "Swiss", "Israeli"), which say
 # where a role holder is from, not whose role it is.
 _EN_NATIONALITY = re.compile(r"(?:ian|ese|ish|ean|can|ch|ss|i)$", re.I)
+# Countries, continents and peoples English writes with a capital whose French name is
+# spelt alike or close (the reader's name table holds those spelt otherwise): a question
+# typed in lower case gets them back ("russia's" → "Russia's") before it is translated.
+_EN_COUNTRIES_AND_PEOPLES = (
+    "russia russian russians ukraine ukrainian ukrainians america american americans europe "
+    "european europeans france french austria austrian belgium belgian canada canadian "
+    "mexico mexican brazil brazilian argentina argentinian chile chilean colombia colombian "
+    "cuba cuban venezuela venezuelan africa african asia asian australia australian austria "
+    "japan japanese korea korean vietnam vietnamese india indian pakistan pakistani "
+    "afghanistan afghan iran iranian iraq iraqi syria syrian israel israeli palestine "
+    "palestinian lebanon lebanese jordan jordanian qatar qatari libya libyan tunisia "
+    "tunisian morocco moroccan algeria algerian nigeria nigerian kenya kenyan ethiopia "
+    "ethiopian portugal portuguese romania romanian bulgaria bulgarian serbia serbian "
+    "croatia croatian slovakia slovak slovenia slovenian czech estonia estonian latvia "
+    "latvian lithuania lithuanian finland finnish sweden swedish norway norwegian denmark "
+    "danish ireland irish scotland scottish england english moldova moldovan georgia "
+    "georgian armenia armenian azerbaijan belarus belarusian kazakhstan crimea donbas "
+    "moscow washington london paris berlin brussels beijing chinese china"
+)
 # English words written with a capital wherever they stand: the countries, capitals and
 # nationalities the reader translates, the months (not "may" and "march": also verbs) and the
 # days of the week.
 ENGLISH_PROPER_WORDS = frozenset(
     [name for name in EN_NAMES if name.isalpha() and len(name) > 3]
     + [name for name in EN_MONTHS if name not in ("may", "march")]
+    + _EN_COUNTRIES_AND_PEOPLES.split()
 )
 # English acronyms written in capitals, four letters or more ("nato": no English word).
 ENGLISH_ACRONYMS = frozenset(word for word in EN_ACRONYMS if len(word) >= 4)
