@@ -2715,6 +2715,18 @@ def test_a_question_typed_without_accents_gets_them_back(annotator: Annotator) -
         ("Dans quel etat d'esprit est-il ?", "Dans quel état d'esprit est-il ?"),
         ("Faut-il etre realiste ?", "Faut-il être réaliste ?"),
         ("Qui aidera a retrouver la toile ?", "Qui aidera a retrouver la toile ?"),
+        # A word it knows after an auxiliary, when the participle is a word too.
+        ("Qui a signe l'accord ?", "Qui a signé l'accord ?"),
+        ("Le vice-president a-t-il parle ?", "Le vice-president a-t-il parlé ?"),
+        # The verb of an inversion, and of several spellings the one the lemmatizer knows.
+        ("Que pensent-ils ?", "Que pensent-ils ?"),
+        ("Qu'esperent-ils reunir ?", "Qu'espèrent-ils réunir ?"),
+        # « ou se » and a conjugated verb is « où »; before an infinitive it may be « or ».
+        (
+            "Le maire de la ville ou se trouve le musee ?",
+            "Le maire de la ville où se trouve le musée ?",
+        ),
+        ("Faut-il partir ou se cacher ?", "Faut-il partir ou se cacher ?"),
     ],
 )
 def test_a_participle_or_a_word_only_accented_gets_its_accents_back(

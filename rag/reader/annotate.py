@@ -693,26 +693,39 @@ class Annotator:
             lower = word.lower()
             if len(lower) < 3:
                 return word
+            participle = bool(_AFTER_AUXILIARY.search(text, 0, match.start()))
             if lower in known:
-                # A string of the vocabulary that the lemmatizer does not know as a word, with
-                # one accented spelling it does know (« ete » → « été », « etat » → « état »).
-                if lemmatized is None or lemmatized(lower):
+                if lemmatized is None:
                     return word
+                # After « a », « est », « a-t-il »…, a participle in « -é » the lemmatizer
+                # knows (« a signe » → « signé »; not « a prises » → « prisés »); else a
+                # string of the vocabulary that the lemmatizer does not know as a word, with
+                # one accented spelling it does know (« ete » → « été »).
                 spellings = [s for s in _accented_spellings(lower) if lemmatized(s)]
+                if (
+                    participle
+                    and lower.endswith("e")
+                    and (found := [s for s in spellings if s.endswith("é")])
+                ):
+                    spellings = found
+                elif lemmatized(lower):
+                    return word
                 if len(spellings) != 1:
                     return word
                 return _cased_as(word, spellings[0])
             spellings = [s for s in _accented_spellings(lower) if s in known]
-            if len(spellings) > 1 and _AFTER_AUXILIARY.search(text, 0, match.start()):
+            if len(spellings) > 1 and participle:
                 # « qu'a declare », « a ete redige »: a past participle (« déclaré »)
                 spellings = [s for s in spellings if _PARTICIPLE_END.search(s)] or spellings
+            if len(spellings) > 1 and lemmatized is not None:
+                spellings = [s for s in spellings if lemmatized(s)] or spellings
             if len(spellings) > 1:
                 spellings = [s for s in spellings if s[-1] == lower[-1]]
             if len(spellings) != 1:
                 return word
             return _cased_as(word, spellings[0])
 
-        return _PLAIN_WORD.sub(restored, text)
+        return _WHERE_BEFORE_SE.sub(r"\1ù", _PLAIN_WORD.sub(restored, text))
 
     def _lemmatizer_words(self) -> Callable[[str], bool] | None:
         """Whether the lemmatizer knows a word (its word -> lemma table or its lists of lemmas
@@ -767,7 +780,13 @@ _ASKING = FR_QUESTION_WORDS | {"lequel", "laquelle", "lesquels", "lesquelles", "
 _ACCENTED = re.compile(r"[àâäçéèêëîïôöûùüÿœæ]", re.I)
 # A longer text is left as typed: each unknown word may try up to 4**6 spellings.
 MAX_REACCENT_CHARS = 500
-_PLAIN_WORD = re.compile(r"(?<![\w-])[a-zA-Z]+(?![\w-])")
+# A word of unaccented letters alone, or the verb of an inversion (« esperent-ils »).
+_PLAIN_WORD = re.compile(
+    r"(?<![\w-])[a-zA-Z]+(?:(?![\w-])|(?=-(?:t-)?(?:il|elle|on|ils|elles|je|tu|nous|vous|ce)\b))"
+)
+# « ou » before « se » and a conjugated verb is « où » (« la ville ou se trouve le musée »);
+# before an infinitive it may be « or » (« partir ou se cacher »).
+_WHERE_BEFORE_SE = re.compile(r"\b([Oo])u(?=\s+(?:se\s+|s['’]\s*)[a-z]+(?<!er|ir|re)\b)")
 # A form of « avoir » or « être » (typed without accents too) right before a word, inverted
 # (« a-t-il ») or not, maybe with a negation or an adverb between: the word is a participle.
 _AFTER_AUXILIARY = re.compile(
