@@ -48,6 +48,12 @@ FOLLOWUP_TURNS = 2
 MAX_CONTENT_DEPTH = 8
 # A sentence that asks ends with a question mark (then maybe closing quotes or brackets).
 _ASKS = re.compile(r"\?[\"'»”)\]\s]*$")
+# A question typed in lower case opens on its interrogative after a full stop, not on a
+# capital (« … est terminée. combien d'autocars … ? »): a sentence boundary all the same.
+_ASKING_OPENS = re.compile(
+    r"(?<=[.!])\s+(?=(?:qui|que|qu['’]|quoi|quel|quelle|quels|quelles|quand|où|comment|pourquoi"
+    r"|combien|est-ce|what|who|whom|whose|when|where|why|how|which)\b)"
+)
 # French inversion after a named subject ("Dmitriev a-t-il") repeats the name: it does not lean
 # on the context the way "Qu'ont-ils décidé ?" does.
 _INVERSION = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
@@ -110,7 +116,9 @@ def question_focus(message: str) -> str:
     >>> question_focus("Witkoff a vu Dmitriev à Miami. Quand était-ce ?")
     'Witkoff a vu Dmitriev à Miami. Quand était-ce ?'
     """
-    sentences = split_sentences(message)
+    sentences = [
+        part for sentence in split_sentences(message) for part in _ASKING_OPENS.split(sentence)
+    ]
     asking = [sentence for sentence in sentences if _ASKS.search(sentence)]
     if not asking or len(asking) == len(sentences):
         return message
