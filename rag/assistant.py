@@ -36,16 +36,19 @@ from rag.history import points_back, previous_turn, standalone_parts, validate_h
 from rag.lexical import LexicalIndex
 from rag.question import clean_question, direct_question, with_question_mark
 from rag.reader import READER_LANGUAGE
-from rag.reader.annotate import preload_pipeline
+from rag.reader.annotate import preload_pipeline, stop_words
 from rag.reader.questions import ENGLISH_ACRONYMS, ENGLISH_PROPER_WORDS
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever
 from rag.text import (
+    WordFrequencies,
     detect_language,
     in_lower_case,
     name_spellings,
     respelled_names,
+    respelled_words,
     truecase_from,
+    word_spellings,
 )
 from rag.translate import ApertiumTranslator, terms_query, translator_for
 from rag.types import (
@@ -522,7 +525,9 @@ class Assistant:
         read names by them); English also capitalises its countries, nationalities, months and
         weekdays. A name typed a letter off that the corpus never uses is written as the
         retrieved paragraphs write it (:func:`rag.text.respelled_names`: "Peskow" → "Peskov"),
-        whatever the question's capitals. Unchanged when no name is found."""
+        whatever the question's capitals, and so is, in a question in the articles' language, a
+        word that neither the corpus nor the lexicon knows (:func:`rag.text.respelled_words`:
+        « la pursuite du mouvement » → « poursuite »). Unchanged when nothing is found."""
         if not passages:
             return query, asked, query_vector, passages
         spellings = name_spellings([p.text for p in passages])
@@ -541,6 +546,20 @@ class Assistant:
         cased, cased_asked = self._rewritten(
             cased, cased_asked, lambda t: respelled_names(t, spellings, known)
         )
+        if language in (READER_LANGUAGE, "en"):
+            # So is a word typed a letter off that neither the corpus nor the language knows.
+            frequencies = WordFrequencies(language)
+            if language == READER_LANGUAGE:
+                annotator = self.reader.reader.annotator
+                words = word_spellings([p.text for p in passages], extra=stop_words())
+                lexicon = lambda w: annotator.knows_word(w) or frequencies.knows(w)  # noqa: E731
+            else:  # an English word is not one of the French paragraphs'
+                words, lexicon = {}, frequencies.knows
+            cased, cased_asked = self._rewritten(
+                cased,
+                cased_asked,
+                lambda t: respelled_words(t, words, known, lexicon, frequencies.frequency),
+            )
         if cased == query:
             return query, asked, query_vector, passages
         vector = self.embedder.encode_queries([cased])[0]

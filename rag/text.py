@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from typing import Any, ClassVar
 
 from index.parse import fold
 
@@ -199,6 +201,116 @@ def respelled_names(text: str, names: dict[str, str], known: Callable[[str], boo
         return close.pop() if len(close) == 1 else word
 
     return _NAME_WORD.sub(respelled, text)
+
+
+# Where a word ends: alone, or as the verb of an inversion (« aurait-il », « pensent-ils »).
+WORD_OR_INVERTED_VERB_END = (
+    r"(?:(?![\w-])|(?=-(?:t-)?(?:il|elle|on|ils|elles|je|tu|nous|vous|ce)\b))"
+)
+_LOWER_WORD = re.compile(r"(?<![\w-])[^\W\d_A-ZÀ-Ý][^\W\d_]*" + WORD_OR_INVERTED_VERB_END)
+
+
+def word_spellings(texts: Sequence[str], extra: Iterable[str] = ()) -> dict[str, str]:
+    """The lower-case words of ``texts`` (and ``extra``) of at least :data:`_RESPELL_MIN`
+    letters, folded, each with how it is written (``{"penalites": "pénalités"}``)."""
+    written: dict[str, str] = {}
+    for text in (*texts, " ".join(extra)):
+        for match in _LOWER_WORD.finditer(text):
+            word = match.group()
+            if len(word) >= _RESPELL_MIN:
+                written.setdefault(fold(word), word)
+    return written
+
+
+# The letters an edit may insert or substitute in a French or English word.
+_EDIT_LETTERS = "abcdefghijklmnopqrstuvwxyzàâäçéèêëîïôöûùüÿœ"
+
+
+def one_edit(word: str) -> set[str]:
+    """Every string one letter substituted, inserted, deleted, or two neighbours swapped, off
+    ``word`` (lower case)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = {a + b[1:] for a, b in splits if b}
+    found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    found |= {a + c + b[1:] for a, b in splits if b for c in _EDIT_LETTERS}
+    found |= {a + c + b for a, b in splits for c in _EDIT_LETTERS}
+    found.discard(word)
+    return found
+
+
+class WordFrequencies:
+    """How often a language uses each word (pyspellchecker's frequency lists, which ship in
+    its wheel: ~160,000 English and ~140,000 French words), loaded at first use.
+
+    >>> WordFrequencies("en").knows("negotiations"), WordFrequencies("en").knows("negotations")
+    (True, False)
+    """
+
+    _loaded: ClassVar[dict[str, Any]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def _table(self) -> Any:
+        with self._lock:
+            table = self._loaded.get(self.language)
+            if table is None:
+                from spellchecker import SpellChecker
+
+                table = SpellChecker(language=self.language, distance=1).word_frequency
+                self._loaded[self.language] = table
+        return table
+
+    def knows(self, word: str) -> bool:
+        """Whether the language has ``word`` (lower case)."""
+        return word in self._table()
+
+    def frequency(self, word: str) -> int:
+        """How often the language uses ``word`` (0: never)."""
+        table = self._table()
+        return int(table[word]) if word in table else 0
+
+
+def respelled_words(
+    text: str,
+    words: dict[str, str],
+    known: Callable[[str], bool],
+    lexicon: Callable[[str], bool],
+    frequency: Callable[[str], int] | None = None,
+) -> str:
+    """``text`` with each lower-case word of at least :data:`_RESPELL_MIN` letters that
+    neither the corpus (``known``) nor the language's ``lexicon`` has, written as the one
+    word a letter off it (substituted, inserted, deleted, or two swapped): one of ``words``
+    (folded → written, :func:`word_spellings`: the retrieved paragraphs'), else one the
+    lexicon has (of several, the one the corpus uses, else the one ``frequency`` says the
+    language uses most). A word typed a letter off (« la pursuite du mouvement », « péanlités ») is
+    then read as the word meant; with several such words, or none, it stays as typed.
+
+    >>> respelled_words("la pursuite", {"poursuite": "poursuite"}, bool, lambda w: False)
+    'la poursuite'
+    """
+
+    def respelled(match: re.Match[str]) -> str:
+        word = match.group()
+        lower = word.lower()
+        if len(word) < _RESPELL_MIN or known(word) or lexicon(lower):
+            return word
+        folded = fold(word)
+        close = {
+            written
+            for other, written in words.items()
+            if abs(len(other) - len(folded)) <= 1 and one_letter_off(folded, other, swaps=True)
+        }
+        if not close:
+            close = {edited for edited in one_edit(lower) if lexicon(edited)}
+            if len(close) > 1:  # of several words, the one the corpus uses
+                close = {edited for edited in close if known(edited)} or close
+            if len(close) > 1 and frequency is not None:  # else the language uses most
+                close = {max(sorted(close), key=frequency)}
+        return close.pop() if len(close) == 1 else word
+
+    return _LOWER_WORD.sub(respelled, text)
 
 
 def one_letter_off(a: str, b: str, *, swaps: bool = False) -> bool:

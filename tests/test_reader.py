@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +110,15 @@ from rag.reader.questions import (
     same_source,
     speaks,
 )
-from rag.text import capitalised_names, name_spellings, respelled_names, truecase_from
+from rag.text import (
+    WordFrequencies,
+    capitalised_names,
+    name_spellings,
+    respelled_names,
+    respelled_words,
+    truecase_from,
+    word_spellings,
+)
 from rag.types import Passage
 
 pytestmark = pytest.mark.unit
@@ -2829,6 +2837,35 @@ def test_a_name_typed_a_letter_off_is_written_as_the_texts_write_it() -> None:
         "what did peskow deny?",
     ):
         assert respelled_names(typed, spellings, lambda w: w == "Peskova" or known(w)) == typed
+
+
+def test_a_word_typed_a_letter_off_is_the_word_meant() -> None:
+    words = word_spellings(["La poursuite de la grève, selon les pénalités prévues."], ["quelle"])
+    assert words["penalites"] == "pénalités" and words["quelle"] == "quelle"
+    french = WordFrequencies("fr")
+    corpus = {"engagement", "pénalités", "poursuite", "quelle"}.__contains__
+
+    def respelled(text: str, lexicon: Callable[[str], bool] = french.knows) -> str:
+        return respelled_words(text, words, corpus, lexicon, french.frequency)
+
+    # A word of the retrieved paragraphs (accents as they write them), else of the language.
+    assert respelled("Des péanlités ? Sur quellle ligne ?") == "Des pénalités ? Sur quelle ligne ?"
+    assert respelled("Le plan aurrait-il été rédigé ?") == "Le plan aurait-il été rédigé ?"
+    # Of several words of the language, the one the corpus uses, else the most used one.
+    assert respelled("Quel enagement ?") == "Quel engagement ?"
+    assert respelled("Une soution ?") == "Une solution ?"
+    # A word the language has, a short word, a name: as typed.
+    for typed in ("Le confit de canard ?", "Le plna ?", "Qui est Peskow ?"):
+        assert respelled(typed) == typed
+    # With no lexicon to tell a typo by, only the paragraphs' words correct one.
+    assert respelled("Une soution ? La pursuite ?", lambda w: False) == (
+        "Une soution ? La poursuite ?"
+    )
+    english = WordFrequencies("en")
+    assert english.knows("negotiations") and not english.knows("negotations")
+    assert respelled_words(
+        "Who leads the negotations?", {}, lambda w: False, english.knows, english.frequency
+    ) == ("Who leads the negotiations?")
 
 
 def test_typed_refuses_a_question_naming_what_no_retrieved_article_holds(reader: Reader) -> None:

@@ -516,3 +516,26 @@ def test_a_question_typed_in_lower_case_gets_the_capitals_its_articles_write(
         == "Combien de TER sont prévus un jour de semaine ordinaire dans le Val-d'Orbe ?"
     )
     assert lower.to_dict() == cased.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("typed", "careful"),
+    [
+        ("Combien de poinst compte le plan ?", "Combien de points compte le plan ?"),
+        ("Qui dirige les négocations ?", "Qui dirige les négociations ?"),
+        (
+            "How many points does the peace plan inclued?",
+            "How many points does the peace plan include?",
+        ),
+    ],
+)
+def test_a_word_typed_a_letter_off_reads_like_the_word(
+    assistant: Assistant, typed: str, careful: str
+) -> None:
+    """A word typed a letter off is neither the corpus's nor the language's: it is read as the
+    one word a letter off it (the retrieved paragraphs', else the language's most used)."""
+    answer = assistant.ask(careful)
+    assert not answer.refused
+    hurried = assistant.ask(typed)
+    assert hurried.query == careful
+    assert hurried.to_dict() == answer.to_dict()

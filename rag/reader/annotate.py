@@ -32,6 +32,7 @@ from rag.text import (
     MONTHS_FR,
     WEEKDAYS_EN,
     WEEKDAYS_FR,
+    WORD_OR_INVERTED_VERB_END,
     in_lower_case,
     stopwords,
 )
@@ -727,6 +728,12 @@ class Annotator:
 
         return _WHERE_BEFORE_SE.sub(r"\1ù", _PLAIN_WORD.sub(restored, text))
 
+    def knows_word(self, word: str) -> bool:
+        """Whether the language's lexicon (the lemmatizer's tables) has ``word``, in lower
+        case; True when the pipeline has no such tables (nothing to tell a typo by)."""
+        lemmatized = self._lemmatizer_words()
+        return lemmatized is None or lemmatized(word.lower())
+
     def _lemmatizer_words(self) -> Callable[[str], bool] | None:
         """Whether the lemmatizer knows a word (its word -> lemma table or its lists of lemmas
         per part of speech); None when the pipeline has no such tables."""
@@ -781,9 +788,7 @@ _ACCENTED = re.compile(r"[àâäçéèêëîïôöûùüÿœæ]", re.I)
 # A longer text is left as typed: each unknown word may try up to 4**6 spellings.
 MAX_REACCENT_CHARS = 500
 # A word of unaccented letters alone, or the verb of an inversion (« esperent-ils »).
-_PLAIN_WORD = re.compile(
-    r"(?<![\w-])[a-zA-Z]+(?:(?![\w-])|(?=-(?:t-)?(?:il|elle|on|ils|elles|je|tu|nous|vous|ce)\b))"
-)
+_PLAIN_WORD = re.compile(r"(?<![\w-])[a-zA-Z]+" + WORD_OR_INVERTED_VERB_END)
 # « ou » before « se » and a conjugated verb is « où » (« la ville ou se trouve le musée »);
 # before an infinitive it may be « or » (« partir ou se cacher »).
 _WHERE_BEFORE_SE = re.compile(r"\b([Oo])u(?=\s+(?:se\s+|s['’]\s*)[a-z]+(?<!er|ir|re)\b)")
