@@ -551,8 +551,11 @@ class Assistant:
             frequencies = WordFrequencies(language)
             if language == READER_LANGUAGE:
                 annotator = self.reader.reader.annotator
+                english = WordFrequencies("en")  # « le deal », or an English question
                 words = word_spellings([p.text for p in passages], extra=stop_words())
-                lexicon = lambda w: annotator.knows_word(w) or frequencies.knows(w)  # noqa: E731
+                lexicon = lambda w: (  # noqa: E731
+                    annotator.knows_word(w) or frequencies.knows(w) or english.knows(w)
+                )
             else:  # an English word is not one of the French paragraphs'
                 words, lexicon = {}, frequencies.knows
             cased, cased_asked = self._rewritten(

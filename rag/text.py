@@ -272,6 +272,25 @@ class WordFrequencies:
         return int(table[word]) if word in table else 0
 
 
+_ELIDED_AFTER = re.compile(r"['’]")
+# British spellings and their American forms (the English word list is American), and the
+# ligatures French also writes as two letters (« œuvre », « oeuvre »).
+_SPELLING_VARIANTS = (
+    ("our", "or"), ("ise", "ize"), ("ised", "ized"), ("ising", "izing"), ("isation", "ization"),
+    ("yse", "yze"), ("lled", "led"), ("lling", "ling"), ("ller", "ler"), ("llery", "lry"),
+    ("llery", "lery"), ("tre", "ter"), ("ogue", "og"), ("ence", "ense"), ("œ", "oe"), ("æ", "ae"),
+)  # fmt: skip
+
+
+def _other_spellings(word: str) -> list[str]:
+    """``word`` and the same word spelt the other way (British or American, ligature or not)."""
+    return [word] + [
+        word.replace(british, american)
+        for british, american in _SPELLING_VARIANTS
+        if british in word
+    ]
+
+
 def respelled_words(
     text: str,
     words: dict[str, str],
@@ -294,7 +313,9 @@ def respelled_words(
     def respelled(match: re.Match[str]) -> str:
         word = match.group()
         lower = word.lower()
-        if len(word) < _RESPELL_MIN or known(word) or lexicon(lower):
+        if len(word) < _RESPELL_MIN or known(word) or _ELIDED_AFTER.match(text, match.end()):
+            return word  # « lorsqu'il »: « lorsqu » is « lorsque » elided
+        if any(lexicon(spelt) for spelt in _other_spellings(lower)):
             return word
         folded = fold(word)
         close = {

@@ -2861,8 +2861,17 @@ def test_a_word_typed_a_letter_off_is_the_word_meant() -> None:
     assert respelled("Une soution ? La pursuite ?", lambda w: False) == (
         "Une soution ? La poursuite ?"
     )
+    # An elided word, a French word written with its ligature: not typos.
+    near = {"lorsque": "lorsque", "ouvre": "ouvre"}
+    typed = "Et lorsqu'il parle de l'œuvre ?"
+    assert respelled_words(typed, near, corpus, french.knows, french.frequency) == typed
     english = WordFrequencies("en")
     assert english.knows("negotiations") and not english.knows("negotations")
+    # A British spelling is no typo (the English list is American).
+    british = "Which jewellery was finalised in his favour?"
+    assert respelled_words(british, {}, lambda w: False, english.knows, english.frequency) == (
+        british
+    )
     assert respelled_words(
         "Who leads the negotations?", {}, lambda w: False, english.knows, english.frequency
     ) == ("Who leads the negotiations?")
