@@ -1441,7 +1441,7 @@ _EN_COUNTRIES_AND_PEOPLES = (
     "russia russian russians ukraine ukrainian ukrainians america american americans europe "
     "european europeans france french austria austrian belgium belgian canada canadian "
     "mexico mexican brazil brazilian argentina argentinian chile chilean colombia colombian "
-    "cuba cuban venezuela venezuelan africa african asia asian australia australian austria "
+    "cuba cuban venezuela venezuelan africa african asia asian australia australian "
     "japan japanese korea korean vietnam vietnamese india indian pakistan pakistani "
     "afghanistan afghan iran iranian iraq iraqi syria syrian israel israeli palestine "
     "palestinian lebanon lebanese jordan jordanian qatar qatari libya libyan tunisia "
