@@ -302,9 +302,10 @@ def respelled_words(
     neither the corpus (``known``) nor the language's ``lexicon`` has, written as the one
     word a letter off it (substituted, inserted, deleted, or two swapped): one of ``words``
     (folded → written, :func:`word_spellings`: the retrieved paragraphs'), else one the
-    lexicon has (of several, the one the corpus uses, else the one ``frequency`` says the
-    language uses most). A word typed a letter off (« la pursuite du mouvement », « péanlités ») is
-    then read as the word meant; with several such words, or none, it stays as typed.
+    lexicon has (of several, the one the corpus uses, or of several it uses the one
+    ``frequency`` says the language uses most; none when the corpus uses none: « tatin » is
+    « latin », « satin », « matin »…). A word typed a letter off (« la pursuite du
+    mouvement », « péanlités ») is then read as the word meant; else it stays as typed.
 
     >>> respelled_words("la pursuite", {"poursuite": "poursuite"}, bool, lambda w: False)
     'la poursuite'
@@ -325,9 +326,9 @@ def respelled_words(
         }
         if not close:
             close = {edited for edited in one_edit(lower) if lexicon(edited)}
-            if len(close) > 1:  # of several words, the one the corpus uses
-                close = {edited for edited in close if known(edited)} or close
-            if len(close) > 1 and frequency is not None:  # else the language uses most
+            if len(close) > 1:  # of several words, those the corpus uses, or none
+                close = {edited for edited in close if known(edited)}
+            if len(close) > 1 and frequency is not None:  # and of those the most used
                 close = {max(sorted(close), key=frequency)}
         return close.pop() if len(close) == 1 else word
 

@@ -524,7 +524,7 @@ def test_a_question_typed_in_lower_case_gets_the_capitals_its_articles_write(
         ("Combien de poinst compte le plan ?", "Combien de points compte le plan ?"),
         ("Qui dirige les négocations ?", "Qui dirige les négociations ?"),
         (
-            "How many points does the peace plan inclued?",
+            "How many pointts does the peace plan include?",
             "How many points does the peace plan include?",
         ),
     ],
