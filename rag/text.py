@@ -273,6 +273,8 @@ class WordFrequencies:
 
 
 _ELIDED_AFTER = re.compile(r"['’]")
+# French endings of inflected forms (« fuitées » of « fuite »).
+_INFLECTIONS = ("ées", "és", "ée", "es", "ent", "s", "e")
 # British spellings and their American forms (the English word list is American), and the
 # ligatures French also writes as two letters (« œuvre », « oeuvre »).
 _SPELLING_VARIANTS = (
@@ -318,6 +320,8 @@ def respelled_words(
             return word  # « lorsqu'il »: « lorsqu » is « lorsque » elided
         if any(lexicon(spelt) for spelt in _other_spellings(lower)):
             return word
+        if any(known(lower[: -len(end)]) for end in _INFLECTIONS if lower.endswith(end)):
+            return word  # « fuitées »: a form of a word the corpus uses (« fuite »)
         folded = fold(word)
         close = {
             written
