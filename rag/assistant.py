@@ -8,6 +8,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -84,6 +85,12 @@ NOTICE = {
 }
 
 _Unit = TypeVar("_Unit")
+
+
+@lru_cache(maxsize=1)
+def _stop_word_spellings() -> dict[str, str]:
+    """The stop words' :func:`rag.text.word_spellings` (« quelle » for « quellle »), once."""
+    return word_spellings(sorted(stop_words()))
 
 
 class Assistant:
@@ -552,12 +559,15 @@ class Assistant:
             if language == READER_LANGUAGE:
                 annotator = self.reader.reader.annotator
                 english = WordFrequencies("en")  # « le deal », or an English question
-                words = word_spellings([p.text for p in passages], extra=stop_words())
+                # The paragraphs' words, read only when a word of the question is unknown.
+                words: Callable[[], Mapping[str, str]] = cache(
+                    lambda: _stop_word_spellings() | word_spellings(p.text for p in passages)
+                )
                 lexicon = lambda w: (  # noqa: E731
                     annotator.knows_word(w) or frequencies.knows(w) or english.knows(w)
                 )
             else:  # an English word is not one of the French paragraphs'
-                words, lexicon = {}, frequencies.knows
+                words, lexicon = dict, frequencies.knows
             cased, cased_asked = self._rewritten(
                 cased,
                 cased_asked,

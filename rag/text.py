@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -210,11 +210,11 @@ WORD_OR_INVERTED_VERB_END = (
 _LOWER_WORD = re.compile(r"(?<![\w-])[^\W\d_A-ZÀ-Ý][^\W\d_]*" + WORD_OR_INVERTED_VERB_END)
 
 
-def word_spellings(texts: Sequence[str], extra: Iterable[str] = ()) -> dict[str, str]:
-    """The lower-case words of ``texts`` (and ``extra``) of at least :data:`_RESPELL_MIN`
-    letters, folded, each with how it is written (``{"penalites": "pénalités"}``)."""
+def word_spellings(texts: Iterable[str]) -> dict[str, str]:
+    """The lower-case words of ``texts`` of at least :data:`_RESPELL_MIN` letters, folded,
+    each with how the first text holding it writes it (``{"penalites": "pénalités"}``)."""
     written: dict[str, str] = {}
-    for text in (*texts, " ".join(extra)):
+    for text in texts:
         for match in _LOWER_WORD.finditer(text):
             word = match.group()
             if len(word) >= _RESPELL_MIN:
@@ -295,21 +295,23 @@ def _other_spellings(word: str) -> list[str]:
 
 def respelled_words(
     text: str,
-    words: dict[str, str],
+    words: Callable[[], Mapping[str, str]],
     known: Callable[[str], bool],
     lexicon: Callable[[str], bool],
     frequency: Callable[[str], int] | None = None,
 ) -> str:
     """``text`` with each lower-case word of at least :data:`_RESPELL_MIN` letters that
     neither the corpus (``known``) nor the language's ``lexicon`` has, written as the one
-    word a letter off it (substituted, inserted, deleted, or two swapped): one of ``words``
-    (folded → written, :func:`word_spellings`: the retrieved paragraphs'), else one the
-    lexicon has (of several, the one the corpus uses, or of several it uses the one
-    ``frequency`` says the language uses most; none when the corpus uses none: « tatin » is
-    « latin », « satin », « matin »…). A word typed a letter off (« la pursuite du
-    mouvement », « péanlités ») is then read as the word meant; else it stays as typed.
+    word a letter off it (substituted, inserted, deleted, or two swapped): one of ``words()``
+    (folded → written, :func:`word_spellings`: the retrieved paragraphs'; asked for only when
+    a word is unknown), else one the lexicon has (of several, the one the corpus uses, or of
+    several it uses the one ``frequency`` says the language uses most; none when the corpus
+    uses none: « tatin » is « latin », « satin », « matin »…). A word typed a letter off
+    (« la pursuite du mouvement », « péanlités ») is then read as the word meant; else it
+    stays as typed.
 
-    >>> respelled_words("la pursuite", {"poursuite": "poursuite"}, bool, lambda w: False)
+    >>> never = lambda word: False
+    >>> respelled_words("la pursuite", lambda: {"poursuite": "poursuite"}, never, never)
     'la poursuite'
     """
 
@@ -325,8 +327,8 @@ def respelled_words(
         folded = fold(word)
         close = {
             written
-            for other, written in words.items()
-            if abs(len(other) - len(folded)) <= 1 and one_letter_off(folded, other, swaps=True)
+            for other, written in words().items()
+            if one_letter_off(folded, other, swaps=True)
         }
         if not close:
             close = {edited for edited in one_edit(lower) if lexicon(edited)}

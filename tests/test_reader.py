@@ -2840,13 +2840,13 @@ def test_a_name_typed_a_letter_off_is_written_as_the_texts_write_it() -> None:
 
 
 def test_a_word_typed_a_letter_off_is_the_word_meant() -> None:
-    words = word_spellings(["La poursuite de la grève, selon les pénalités prévues."], ["quelle"])
+    words = word_spellings(["La poursuite de la grève, selon les pénalités prévues.", "quelle"])
     assert words["penalites"] == "pénalités" and words["quelle"] == "quelle"
     french = WordFrequencies("fr")
     corpus = {"engagement", "pénalités", "poursuite", "quelle"}.__contains__
 
     def respelled(text: str, lexicon: Callable[[str], bool] = french.knows) -> str:
-        return respelled_words(text, words, corpus, lexicon, french.frequency)
+        return respelled_words(text, lambda: words, corpus, lexicon, french.frequency)
 
     # A word of the retrieved paragraphs (accents as they write them), else of the language.
     assert respelled("Des péanlités ? Sur quellle ligne ?") == "Des pénalités ? Sur quelle ligne ?"
@@ -2864,16 +2864,16 @@ def test_a_word_typed_a_letter_off_is_the_word_meant() -> None:
     # An elided word, a French word written with its ligature: not typos.
     near = {"lorsque": "lorsque", "ouvre": "ouvre"}
     typed = "Et lorsqu'il parle de l'œuvre ?"
-    assert respelled_words(typed, near, corpus, french.knows, french.frequency) == typed
+    assert respelled_words(typed, lambda: near, corpus, french.knows, french.frequency) == typed
     english = WordFrequencies("en")
     assert english.knows("negotiations") and not english.knows("negotations")
     # A British spelling is no typo (the English list is American).
     british = "Which jewellery was finalised in his favour?"
-    assert respelled_words(british, {}, lambda w: False, english.knows, english.frequency) == (
+    assert respelled_words(british, dict, lambda w: False, english.knows, english.frequency) == (
         british
     )
     assert respelled_words(
-        "Who leads the negotations?", {}, lambda w: False, english.knows, english.frequency
+        "Who leads the negotations?", dict, lambda w: False, english.knows, english.frequency
     ) == ("Who leads the negotiations?")
 
 

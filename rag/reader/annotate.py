@@ -18,7 +18,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -616,7 +616,6 @@ class Annotator:
         self.model = model
         self.cache_size = cache_size
         self._nlp: Any = None
-        self._lemmatizer_known: Callable[[str], bool] | bool | None = False  # False: not read
         self._cache: OrderedDict[str, Annotation] = OrderedDict()
         self._truecased: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
@@ -688,7 +687,7 @@ class Annotator:
         if _ACCENTED.search(text) or len(text) > MAX_REACCENT_CHARS:
             return text
         known = self.nlp.vocab.strings
-        lemmatized = self._lemmatizer_words()
+        lemmatized = self._lemmatizer_words
 
         def restored(match: re.Match[str]) -> str:
             word = match.group()
@@ -732,28 +731,22 @@ class Annotator:
     def knows_word(self, word: str) -> bool:
         """Whether the language's lexicon (the lemmatizer's tables) has ``word``, in lower
         case; True when the pipeline has no such tables (nothing to tell a typo by)."""
-        lemmatized = self._lemmatizer_words()
+        lemmatized = self._lemmatizer_words
         return lemmatized is None or lemmatized(word.lower())
 
+    @cached_property
     def _lemmatizer_words(self) -> Callable[[str], bool] | None:
         """Whether the lemmatizer knows a word (its word -> lemma table or its lists of lemmas
         per part of speech); None when the pipeline has no such tables. Read once."""
-        if self._lemmatizer_known is not False:
-            return self._lemmatizer_known  # type: ignore[return-value]
-        known: Callable[[str], bool] | None = None
-        lookups = (
-            self.nlp.get_pipe("lemmatizer").lookups if self.nlp.has_pipe("lemmatizer") else None
-        )
-        if lookups and lookups.has_table("lemma_lookup") and lookups.has_table("lemma_index"):
-            table = lookups.get_table("lemma_lookup")
-            index = lookups.get_table("lemma_index")
-            lists = [index[part] for part in index]
-
-            def known(word: str) -> bool:
-                return word in table or any(word in forms for forms in lists)
-
-        self._lemmatizer_known = known
-        return known
+        if not self.nlp.has_pipe("lemmatizer"):
+            return None
+        lookups = self.nlp.get_pipe("lemmatizer").lookups
+        if not (lookups.has_table("lemma_lookup") and lookups.has_table("lemma_index")):
+            return None
+        table = lookups.get_table("lemma_lookup")
+        index = lookups.get_table("lemma_index")
+        lists = [index[part] for part in index]
+        return lambda word: word in table or any(word in forms for forms in lists)
 
     def truecase(self, text: str) -> str:
         """``text`` with the names the tagger finds capitalised, when it was typed in lower
