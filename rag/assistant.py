@@ -49,6 +49,7 @@ from rag.text import (
     respelled_names,
     respelled_words,
     truecase_from,
+    unshouted,
     word_spellings,
 )
 from rag.translate import ApertiumTranslator, terms_query, translator_for
@@ -294,9 +295,7 @@ class Assistant:
 
     def retrieve(self, question: str, k: int = 5) -> list[Passage]:
         """The ``k`` most relevant citable paragraphs for ``question``."""
-        query = clean_question(question, self.settings.max_question_chars)
-        language = detect_language(query)
-        query = with_question_mark(direct_question(query, language), language)
+        query, language = self._asked(question)
         typed_lower = in_lower_case(query)
         query, _ = self._cased_before_search(query, None, language)
         snapshot = self.store.snapshot()
@@ -343,12 +342,13 @@ class Assistant:
     def _asked(self, question: str) -> tuple[str, str]:
         """A question as it is read, and its language: cleaned, a request asked as the question
         it wraps (:func:`rag.question.direct_question`), with its question mark (the same text
-        keys a remembered answer and finds it again, see :meth:`_antecedent`).
+        keys a remembered answer and finds it again, see :meth:`_antecedent`); typed in
+        capitals throughout, it is read in lower case (:func:`rag.text.unshouted`).
 
         Raises:
             InvalidQuestionError: the question is empty or too long.
         """
-        text = clean_question(question, self.settings.max_question_chars)
+        text = unshouted(clean_question(question, self.settings.max_question_chars))
         language = detect_language(text)
         return with_question_mark(direct_question(text, language), language), language
 
@@ -546,7 +546,9 @@ class Assistant:
                 names |= ENGLISH_PROPER_WORDS
                 acronyms |= ENGLISH_ACRONYMS
             cased, cased_asked = self._rewritten(
-                query, asked, lambda t: truecase_from(t, names, acronyms, typed_lower=True)
+                query,
+                asked,
+                lambda t: truecase_from(t, names, acronyms, typed_lower=True, written=spellings),
             )
         # A name typed a letter off is the name the retrieved paragraphs write.
         known = self.retriever.lexical(snapshot, wait=False).knows

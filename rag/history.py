@@ -24,7 +24,7 @@ from typing import Any
 from index.parse import fold
 from index.sentences import split_sentences
 from rag.question import without_request
-from rag.text import CALENDAR_NAME, EN_DEMONYM, WEEKDAYS_EN, WEEKDAYS_FR, Analyzer
+from rag.text import CALENDAR_NAME, EN_DEMONYM, WEEKDAYS_EN, WEEKDAYS_FR, Analyzer, unshouted
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Words that point back at something said before (pronouns, "là", "y").
@@ -136,12 +136,13 @@ def previous_user_question(history: Sequence[Mapping[str, Any]] | None) -> str |
 def previous_turn(
     history: Sequence[Mapping[str, Any]] | None,
 ) -> tuple[str | None, Sequence[Mapping[str, Any]]]:
-    """The last user message of the history and the history before it."""
+    """The last user message of the history (in lower case if typed in capitals:
+    :func:`rag.text.unshouted`) and the history before it."""
     history = history or []
     for index in range(len(history) - 1, -1, -1):
         message = history[index]
         if message.get("role") == "user" and isinstance(message.get("content"), str):
-            content = message["content"].strip()
+            content = unshouted(message["content"].strip())
             if content:
                 return content, history[:index]
     return None, []

@@ -130,6 +130,27 @@ _NAME_WORD = re.compile(r"[^\W\d_][\w-]{2,}")
 _SENTENCE_OPENERS = frozenset('.!?:;«»"“”(•—–')
 
 
+# Words of two letters or more: a question typed in capitals has at least this many of them.
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+SHOUTED_MIN_WORDS = 3
+
+
+def unshouted(text: str) -> str:
+    """``text`` in lower case when typed in capitals throughout (caps lock, or a form that
+    upper-cases), else unchanged. Read in capitals, every word looks like a name or an
+    acronym and its accents are often missing; read in lower case, the question goes the way
+    of one typed without capitals: names, acronyms and accents are restored from the
+    articles and the language (see :func:`truecase_from`). A short run of acronyms (« SNCF,
+    TER ? ») is left as typed.
+
+    >>> unshouted("WHO IS LEADING THE TALKS?"), unshouted("Who leads NATO?")
+    ('who is leading the talks?', 'Who leads NATO?')
+    """
+    if any(char.islower() for char in text) or len(_LETTER_WORD.findall(text)) < SHOUTED_MIN_WORDS:
+        return text
+    return text.lower()
+
+
 def in_lower_case(text: str) -> bool:
     """Whether ``text`` has no capital after its first letter: typed without capitals, its
     names do not stand out."""
@@ -369,19 +390,37 @@ def truecase_from(
     acronyms: frozenset[str] = frozenset(),
     *,
     typed_lower: bool = False,
+    written: Mapping[str, str] | None = None,
 ) -> str:
     """``text`` typed in lower case with the words that are ``names`` capitalised
-    (:func:`capitalised_names`) and those that are ``acronyms`` in capitals ("nato" → "NATO");
-    a text holding a capital after its first letter as is, unless it was ``typed_lower`` and
-    only some of its names were capitalised since."""
+    (:func:`capitalised_names`; a name of several words, "united states", each of them) and
+    those that are ``acronyms`` in capitals ("nato" → "NATO"); a text holding a capital after
+    its first letter as is, unless it was ``typed_lower`` and only some of its names were
+    capitalised since. A name found in ``written`` (folded → as the articles write it,
+    :func:`name_spellings`) is written that way, accents and inner capitals included
+    (« etats-unis » → « États-Unis »).
+
+    >>> truecase_from("who leads the united states?", frozenset({"united states"}))
+    'Who leads the United States?'
+    """
     if not (typed_lower or in_lower_case(text)):
         return text
 
     def cased_word(match: re.Match[str]) -> str:
         word = match.group()
-        if fold(word) in acronyms:
+        folded = fold(word)
+        if folded in acronyms:
             return word.upper()
-        return word[:1].upper() + word[1:] if fold(word) in names else word
+        if written is not None and folded in written:
+            return written[folded]
+        return word[:1].upper() + word[1:] if folded in names else word
 
     cased = _NAME_WORD.sub(cased_word, text)
+    for phrase in (name for name in names if " " in name):
+        cased = re.sub(
+            rf"(?<![\w-]){re.escape(phrase)}(?![\w-])",
+            lambda match: match.group().title(),
+            cased,
+            flags=re.IGNORECASE,
+        )
     return cased[:1].upper() + cased[1:]

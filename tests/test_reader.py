@@ -117,6 +117,7 @@ from rag.text import (
     respelled_names,
     respelled_words,
     truecase_from,
+    unshouted,
     word_spellings,
 )
 from rag.types import Passage
@@ -2735,6 +2736,8 @@ def test_a_question_typed_without_accents_gets_them_back(annotator: Annotator) -
             "Le maire de la ville où se trouve le musée ?",
         ),
         ("Faut-il partir ou se cacher ?", "Faut-il partir ou se cacher ?"),
+        # A long word (seven letters that may take an accent) gets its one accent back.
+        ("Qui dirige les negociations ?", "Qui dirige les négociations ?"),
     ],
 )
 def test_a_participle_or_a_word_only_accented_gets_its_accents_back(
@@ -2798,6 +2801,31 @@ def test_names_get_their_capitals_back_from_the_texts_that_write_them() -> None:
     assert truecase_from(
         "combien de Ter dans le val-d'orbe", names, frozenset({"ter"}), typed_lower=True
     ) == ("Combien de TER dans le Val-d'Orbe")
+    # A name of several words gets a capital on each; one the texts write is written their way,
+    # accents and inner capitals included.
+    assert truecase_from("who leads the united states", ENGLISH_PROPER_WORDS) == (
+        "Who leads the United States"
+    )
+    written = name_spellings(["Les États-Unis et la Russie ont parlé."])
+    assert truecase_from(
+        "Qui parle pour les Etats-unis ?", frozenset(written), typed_lower=True, written=written
+    ) == ("Qui parle pour les États-Unis ?")
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("WHO IS LEADING THE TALKS?", "who is leading the talks?"),
+        ("QUI DIRIGE LES NÉGOCIATIONS ?", "qui dirige les négociations ?"),
+        ("COMBIEN DE TER LE 3 MARS ?", "combien de ter le 3 mars ?"),
+        # A capital-free word, or too few words, and it was not typed in capitals throughout.
+        ("What does the plan say about NATO?", "What does the plan say about NATO?"),
+        ("SNCF, TER ?", "SNCF, TER ?"),
+        ("OTAN ?", "OTAN ?"),
+    ],
+)
+def test_a_question_typed_in_capitals_is_read_in_lower_case(typed: str, read: str) -> None:
+    assert unshouted(typed) == read
 
 
 def test_a_name_typed_a_letter_off_is_written_as_the_texts_write_it() -> None:

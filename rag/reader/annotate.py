@@ -811,23 +811,37 @@ def _cased_as(typed: str, word: str) -> str:
 
 # The accented letters an unaccented one may stand for, in French.
 _ACCENTS = {"a": "aàâ", "e": "eéèê", "i": "iîï", "o": "oô", "u": "uùû", "c": "cç"}
-# Words with more letters that may be accented than this are left as typed (too many spellings).
+# Up to this many letters that may be accented, every spelling is tried; a longer word gets at
+# most ``_MAX_ACCENTED_LETTERS`` of them accented (« negociations »: 7 such letters, one accent;
+# French words seldom carry more than three), up to ``_MAX_ACCENTABLE_LONG`` such letters.
 _MAX_ACCENTABLE = 6
+_MAX_ACCENTED_LETTERS = 3
+_MAX_ACCENTABLE_LONG = 12
 
 
 def _accented_spellings(word: str) -> list[str]:
-    """Every spelling of ``word`` with some of its letters accented (the word itself aside)."""
+    """Every spelling of ``word`` with some of its letters accented (the word itself aside);
+    for a long word, those with at most ``_MAX_ACCENTED_LETTERS`` accented letters."""
     slots = [i for i, letter in enumerate(word) if letter in _ACCENTS]
-    if not slots or len(slots) > _MAX_ACCENTABLE:
+    if not slots or len(slots) > _MAX_ACCENTABLE_LONG:
         return []
+    if len(slots) <= _MAX_ACCENTABLE:
+        choices = [(slots, itertools.product(*(_ACCENTS[word[i]] for i in slots)))]
+    else:
+        choices = [
+            (list(chosen), itertools.product(*(_ACCENTS[word[i]][1:] for i in chosen)))
+            for count in range(1, _MAX_ACCENTED_LETTERS + 1)
+            for chosen in itertools.combinations(slots, count)
+        ]
     found = []
-    for letters in itertools.product(*(_ACCENTS[word[i]] for i in slots)):
-        chars = list(word)
-        for i, letter in zip(slots, letters, strict=True):
-            chars[i] = letter
-        spelling = "".join(chars)
-        if spelling != word:
-            found.append(spelling)
+    for positions, spellings in choices:
+        for letters in spellings:
+            chars = list(word)
+            for i, letter in zip(positions, letters, strict=True):
+                chars[i] = letter
+            spelling = "".join(chars)
+            if spelling != word:
+                found.append(spelling)
     return found
 
 

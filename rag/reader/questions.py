@@ -1454,10 +1454,10 @@ _EN_COUNTRIES_AND_PEOPLES = (
     "moscow washington london paris berlin brussels beijing chinese china"
 )
 # English words written with a capital wherever they stand: the countries, capitals and
-# nationalities the reader translates, the months (not "may" and "march": also verbs) and the
-# days of the week.
+# nationalities the reader translates ("united states" too), the months (not "may" and
+# "march": also verbs) and the days of the week.
 ENGLISH_PROPER_WORDS = frozenset(
-    [name for name in EN_NAMES if name.isalpha() and len(name) > 3]
+    [name for name in EN_NAMES if name.replace(" ", "").isalpha() and len(name) > 3]
     + [name for name in EN_MONTHS if name not in ("may", "march")]
     + _EN_COUNTRIES_AND_PEOPLES.split()
 )
