@@ -48,6 +48,7 @@ from rag.text import (
     name_spellings,
     respelled_names,
     respelled_words,
+    stem_of,
     truecase_from,
     unshouted,
     word_spellings,
@@ -573,7 +574,9 @@ class Assistant:
             cased, cased_asked = self._rewritten(
                 cased,
                 cased_asked,
-                lambda t: respelled_words(t, words, known, lexicon, frequencies.frequency),
+                lambda t: respelled_words(
+                    t, words, known, lexicon, frequencies.frequency, stem_of(language)
+                ),
             )
         if cased == query:
             return query, asked, query_vector, passages

@@ -79,6 +79,12 @@ def _stemmer(language: str) -> object:
     return Stemmer.Stemmer(_STEMMER_NAMES.get(language, "french"))
 
 
+def stem_of(language: str) -> Callable[[str], str]:
+    """The Snowball stem of one word in ``language`` (``"fr"`` or ``"en"``: "included" →
+    "includ")."""
+    return _stemmer(language).stemWord  # type: ignore[attr-defined]
+
+
 class Analyzer:
     """Folds case and accents, drops stop words of both languages and stems.
 
@@ -305,13 +311,21 @@ _SPELLING_VARIANTS = (
 )  # fmt: skip
 
 
+# The British spellings that differ only in a word's ending ("centre(s)", "analysed"), not
+# inside it ("treritory" is no British "territory").
+_ENDING_VARIANTS = tuple(
+    (re.compile(re.escape(british) + r"(?=(?:s|d|r|rs)?$)"), american)
+    for british, american in _SPELLING_VARIANTS
+    if british not in ("our", "œ", "æ")
+)
+_INNER_VARIANTS = tuple(pair for pair in _SPELLING_VARIANTS if pair[0] in ("our", "œ", "æ"))
+
+
 def _other_spellings(word: str) -> list[str]:
     """``word`` and the same word spelt the other way (British or American, ligature or not)."""
-    return [word] + [
-        word.replace(british, american)
-        for british, american in _SPELLING_VARIANTS
-        if british in word
-    ]
+    inner = [word.replace(british, american) for british, american in _INNER_VARIANTS]
+    endings = [pattern.sub(american, word) for pattern, american in _ENDING_VARIANTS]
+    return [word] + [spelt for spelt in inner + endings if spelt != word]
 
 
 def respelled_words(
@@ -320,6 +334,7 @@ def respelled_words(
     known: Callable[[str], bool],
     lexicon: Callable[[str], bool],
     frequency: Callable[[str], int] | None = None,
+    stem: Callable[[str], str] | None = None,
 ) -> str:
     """``text`` with each lower-case word of at least :data:`_RESPELL_MIN` letters that
     neither the corpus (``known``) nor the language's ``lexicon`` has, written as the one
@@ -327,7 +342,8 @@ def respelled_words(
     (folded → written, :func:`word_spellings`: the retrieved paragraphs'; asked for only when
     a word is unknown), else one the lexicon has (of several, the one the corpus uses, or of
     several it uses the one ``frequency`` says the language uses most; none when the corpus
-    uses none: « tatin » is « latin », « satin », « matin »…). A word typed a letter off
+    uses none: « tatin » is « latin », « satin », « matin »…, unless they are forms of one
+    word, one ``stem``: "inclued" is "include" or "included"). A word typed a letter off
     (« la pursuite du mouvement », « péanlités ») is then read as the word meant; else it
     stays as typed.
 
@@ -352,9 +368,12 @@ def respelled_words(
             if one_letter_off(folded, other, swaps=True)
         }
         if not close:
-            close = {edited for edited in one_edit(lower) if lexicon(edited)}
+            candidates = {edited for edited in one_edit(lower) if lexicon(edited)}
+            close = candidates
             if len(close) > 1:  # of several words, those the corpus uses, or none
                 close = {edited for edited in close if known(edited)}
+                if not close and stem is not None and len({stem(c) for c in candidates}) == 1:
+                    close = candidates  # or forms of one word
             if len(close) > 1 and frequency is not None:  # and of those the most used
                 close = {max(sorted(close), key=frequency)}
         return close.pop() if len(close) == 1 else word

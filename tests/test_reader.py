@@ -116,6 +116,7 @@ from rag.text import (
     name_spellings,
     respelled_names,
     respelled_words,
+    stem_of,
     truecase_from,
     unshouted,
     word_spellings,
@@ -2903,6 +2904,22 @@ def test_a_word_typed_a_letter_off_is_the_word_meant() -> None:
     assert respelled_words(
         "Who leads the negotations?", dict, lambda w: False, english.knows, english.frequency
     ) == ("Who leads the negotiations?")
+    # A British ending is one (« analysed », "centres"); the same letters inside a word are a
+    # typo ("treritory" is no British "territory").
+    for typed, meant in [
+        ("Who analysed the centres?", "Who analysed the centres?"),
+        ("Who claims more treritory?", "Who claims more territory?"),
+    ]:
+        assert respelled_words(typed, dict, lambda w: False, english.knows) == meant
+    # Several words a letter off, none the corpus uses: as typed, unless they are forms of one
+    # word; then the most used form.
+    en_stem = stem_of("en")
+    assert respelled_words(
+        "What does it inclued?", dict, lambda w: False, english.knows, english.frequency, en_stem
+    ) == ("What does it include?")
+    assert respelled_words(
+        "What was the stoen item?", dict, lambda w: False, english.knows, english.frequency, en_stem
+    ) == ("What was the stoen item?")  # « stolen » or « stone »
 
 
 def test_typed_refuses_a_question_naming_what_no_retrieved_article_holds(reader: Reader) -> None:
