@@ -23,8 +23,16 @@ from typing import Any
 
 from index.parse import fold
 from index.sentences import split_sentences
-from rag.question import without_request
-from rag.text import CALENDAR_NAME, EN_DEMONYM, WEEKDAYS_EN, WEEKDAYS_FR, Analyzer, unshouted
+from rag.question import with_apostrophes, without_request
+from rag.text import (
+    CALENDAR_NAME,
+    EN_DEMONYM,
+    WEEKDAYS_EN,
+    WEEKDAYS_FR,
+    Analyzer,
+    detect_language,
+    unshouted,
+)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Words that point back at something said before (pronouns, "là", "y").
@@ -137,12 +145,14 @@ def previous_turn(
     history: Sequence[Mapping[str, Any]] | None,
 ) -> tuple[str | None, Sequence[Mapping[str, Any]]]:
     """The last user message of the history (in lower case if typed in capitals:
-    :func:`rag.text.unshouted`) and the history before it."""
+    :func:`rag.text.unshouted`; with the apostrophes it was typed without:
+    :func:`rag.question.with_apostrophes`) and the history before it."""
     history = history or []
     for index in range(len(history) - 1, -1, -1):
         message = history[index]
         if message.get("role") == "user" and isinstance(message.get("content"), str):
             content = unshouted(message["content"].strip())
+            content = with_apostrophes(content, detect_language(content))
             if content:
                 return content, history[:index]
     return None, []

@@ -73,6 +73,38 @@ def clean_question(question: Any, max_chars: int) -> str:
     return text
 
 
+# A French elided word typed without its apostrophe (« qu il », « s appelle », « d Axios »): one
+# of the words French elides, alone, before a word opening with a vowel or an h.
+_FR_ELIDED = re.compile(
+    r"(?<![\w'’-])(c|d|j|l|m|n|s|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|aujourd)\s+"
+    r"(?=[aeiouyhàâäéèêëîïôöùûüœæ])",
+    re.IGNORECASE,
+)
+# An English possessive or negation typed without its apostrophe ("Friday s talks", "didn t").
+_EN_POSSESSIVE = re.compile(r"(?<=[^\W\d_])\s+s(?=\s|[?!.,;:]|$)")
+_EN_NEGATION = re.compile(
+    r"\b(don|doesn|didn|isn|aren|wasn|weren|hasn|haven|hadn|can|couldn|wouldn|shouldn|won)"
+    r"\s+t\b",
+    re.IGNORECASE,
+)
+
+
+def with_apostrophes(text: str, language: str) -> str:
+    """``text`` with the apostrophes of its elisions (French) or of its possessives and
+    negations (English) where it was typed without them, as in a hurry: « Qu a déclaré
+    Zelensky lorsqu il … », "Friday s talks". The question's words and its asking phrase
+    (« Comment s'appelle … ? ») then read as the reader knows them.
+
+    >>> with_apostrophes("Comment s appelle le responsable qu il a vu ?", "fr")
+    "Comment s'appelle le responsable qu'il a vu ?"
+    >>> with_apostrophes("Who joins Friday s talks, and why didn t he?", "en")
+    "Who joins Friday's talks, and why didn't he?"
+    """
+    if language == "fr":
+        return _FR_ELIDED.sub(r"\1'", text)
+    return _EN_NEGATION.sub(r"\1't", _EN_POSSESSIVE.sub("'s", text))
+
+
 # What ends a sentence already: a question mark, an exclamation, a full stop, an ellipsis.
 _ENDS = tuple("?!.…")
 

@@ -14,7 +14,7 @@ from index.config import BUNDLED_CORPUS
 from rag import Assistant, answer_messages
 from rag.generate import ReaderGenerator
 from rag.lexical import LexicalCache
-from rag.question import direct_question, with_question_mark
+from rag.question import direct_question, with_apostrophes, with_question_mark
 from rag.reader.collect import corpus_notes
 
 pytestmark = pytest.mark.integration
@@ -148,6 +148,48 @@ def test_a_question_mark_ends_a_question_typed_without_one(
     text: str, language: str, expected: str
 ) -> None:
     assert with_question_mark(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "written"),
+    [
+        ("Qu a déclaré Zelensky lorsqu il a reçu le plan ?", "fr",
+         "Qu'a déclaré Zelensky lorsqu'il a reçu le plan ?"),
+        ("Comment s appelle la directrice du musée ?", "fr",
+         "Comment s'appelle la directrice du musée ?"),
+        ("Combien d argent ? Et l hôtel d Axios ?", "fr",
+         "Combien d'argent ? Et l'hôtel d'Axios ?"),
+        ("Which politician will join Friday s talks?", "en",
+         "Which politician will join Friday's talks?"),
+        ("Why didn t Witkoff go?", "en", "Why didn't Witkoff go?"),
+        # A lone letter before a consonant, a French « a », « y » or « à »: no elision.
+        ("La vitamine d pour qui ? Il y a à Paris ?", "fr",
+         "La vitamine d pour qui ? Il y a à Paris ?"),
+        ("Qu'a-t-il dit ?", "fr", "Qu'a-t-il dit ?"),
+        ("Who is Dmitriev's boss?", "en", "Who is Dmitriev's boss?"),
+    ],
+)  # fmt: skip
+def test_apostrophes_typed_as_spaces_are_put_back(typed: str, language: str, written: str) -> None:
+    assert with_apostrophes(typed, language) == written
+
+
+@pytest.mark.parametrize(
+    ("typed", "careful", "refused"),
+    [
+        ("Dans quel état d esprit un haut responsable russe a-t-il accueilli le projet ?",
+         "Dans quel état d'esprit un haut responsable russe a-t-il accueilli le projet ?", False),
+        ("Qu a déclaré Zelensky lorsqu il a reçu le texte du plan ?",
+         "Qu'a déclaré Zelensky lorsqu'il a reçu le texte du plan ?", True),
+    ],
+)  # fmt: skip
+def test_a_question_typed_without_apostrophes_reads_like_the_one_with_them(
+    assistant: Assistant, typed: str, careful: str, refused: bool
+) -> None:
+    """Typed without them, « d esprit » lost its answer and « Qu a déclaré Zelensky … »
+    (which no article says) was answered: the reader did not see what was asked."""
+    answer = assistant.ask(careful)
+    assert answer.refused is refused
+    assert assistant.ask(typed).to_dict() == answer.to_dict()
 
 
 @pytest.mark.parametrize(
