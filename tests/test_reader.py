@@ -253,6 +253,11 @@ QUERY = np.array([1.0, 0.0])
         # « qu'est-ce qui » asks what, « qui est-ce qui » who
         ("Qu'est-ce qui a été décidé en Alaska ?", "fr", None),
         ("Qui est-ce qui a dirigé les discussions ?", "fr", PERSON),
+        # « qui » asked in place, as French is spoken; a relative « qui » before its verb
+        ("Witkoff a rencontré qui à Miami ?", "fr", PERSON),
+        ("Et il a appelé qui ?", "fr", PERSON),
+        ("Le plan que Witkoff a rédigé pour qui ?", "fr", PERSON),
+        ("Le responsable qui dirige la délégation a-t-il parlé ?", "fr", None),
     ],
 )
 def test_answer_type_of_questions(question: str, language: str, expected: str | None) -> None:

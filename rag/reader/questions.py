@@ -1178,6 +1178,11 @@ _FR_TYPE_RULES = (
     (re.compile(r"(?<!qu.est-ce )\bqui (?:est|sont|était|étaient) (?:le|la|les|l['’])\b", re.I),
      PERSON),
     (re.compile(r"\bqui est-ce qui\b|(?<!qu.est-ce )\bqui (?:a|ont)\b", re.I), PERSON),
+    # Asked in place, as French is spoken (« Witkoff a rencontré qui à Miami ? »): « qui » at
+    # the end, or before a complement, where a relative « qui » is followed by its verb.
+    (re.compile(r"\bqui\s*(?:\?|$)|\bqui\s+(?:à|au|aux|en|dans|chez|lors|pendant|avant|après"
+                r"|hier)\s", re.I),
+     PERSON),
 )  # fmt: skip
 _EN_TYPE_RULES = (
     (re.compile(r"\bhow (?:many|much|long|old|far)\b", re.I), NUMBER),
