@@ -74,11 +74,13 @@ def clean_question(question: Any, max_chars: int) -> str:
 
 
 # A French elided word typed without its apostrophe (« qu il », « s appelle », « d Axios »): one
-# of the words French elides, alone, before a word opening with a vowel or an h.
+# of the words French elides, alone, before a word opening with a vowel or an h. A single
+# capital letter elides only where a sentence opens (« C est … »): elsewhere it is a label
+# (« les scénarios C et D ou E »).
 _FR_ELIDED = re.compile(
-    r"(?<![\w'’-])(c|d|j|l|m|n|s|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|aujourd)\s+"
-    r"(?=[aeiouyhàâäéèêëîïôöùûüœæ])",
-    re.IGNORECASE,
+    r"(?<![\w'’-])((?:^|(?<=[.!?]\s))[CDJLMNS]|[cdjlmns]"
+    r"|(?i:qu|jusqu|lorsqu|puisqu|quoiqu|presqu|aujourd))\s+"
+    r"(?=[aeiouyhàâäéèêëîïôöùûüœæAEIOUYHÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆ])"
 )
 # An English possessive or negation typed without its apostrophe ("Friday s talks", "didn t").
 _EN_POSSESSIVE = re.compile(r"(?<=[^\W\d_])\s+s(?=\s|[?!.,;:]|$)")

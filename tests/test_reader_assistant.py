@@ -166,6 +166,9 @@ def test_a_question_mark_ends_a_question_typed_without_one(
         ("La vitamine d pour qui ? Il y a à Paris ?", "fr",
          "La vitamine d pour qui ? Il y a à Paris ?"),
         ("Qu'a-t-il dit ?", "fr", "Qu'a-t-il dit ?"),
+        # A capital letter inside a sentence is a label, not an elided word.
+        ("C est quoi ? Les scénarios C et D ou E ?", "fr",
+         "C'est quoi ? Les scénarios C et D ou E ?"),
         ("Who is Dmitriev's boss?", "en", "Who is Dmitriev's boss?"),
     ],
 )  # fmt: skip
