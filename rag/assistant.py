@@ -442,7 +442,8 @@ class Assistant:
         query, asked, completed = self._standalone(text, turns, snapshot, resolve=resolve)
         yield StreamEvent(kind="status", text=query)
         lexical = self.retriever.lexical(snapshot, wait=False)
-        typed_lower = in_lower_case(query)
+        # A follow-up's own words say how it was typed: the name completing it has capitals.
+        typed_lower = in_lower_case(asked or query)
         query, asked = self._cased_before_search(query, asked, language)
         # The question is read and translated while it is embedded and searched.
         translation = self._start_terms_query(query, lexical)

@@ -358,13 +358,23 @@ def test_a_question_typed_in_capitals_reads_like_the_one_typed_with_care(
     assert [p.key for p in hurried] == [p.key for p in found]
 
 
+def test_a_follow_up_typed_in_lower_case_gets_its_names_capitalised(assistant: Assistant) -> None:
+    """The name completing a follow-up (its pronoun's antecedent) has capitals: the query no
+    longer counted as typed in lower case, and the earlier question kept « witkoff »."""
+    said = [{"role": "user", "content": "who did witkoff meet in miami"}]
+    said.append({"role": "assistant", "content": "Roustem Oumierov."})
+    answer = assistant.ask("what is his role", history=said)
+    assert answer.query.startswith("What is his role?")
+    assert "Witkoff" in answer.query and "Miami" in answer.query
+
+
 def test_a_follow_up_after_a_question_typed_in_capitals_reads_it_in_lower_case(
     assistant: Assistant,
 ) -> None:
     said = [{"role": "user", "content": "WHO DID WITKOFF MEET IN MIAMI?"}]
     said.append({"role": "assistant", "content": "Roustem Oumierov."})
     answer = assistant.ask("And when did they meet?", history=said)
-    assert "WHO" not in answer.query and "who did witkoff meet in miami?" in answer.query
+    assert "WHO" not in answer.query and "who did Witkoff meet in Miami?" in answer.query
 
 
 @pytest.mark.parametrize(
