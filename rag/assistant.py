@@ -35,7 +35,7 @@ from rag.generate import (
 from rag.generate.base import classify
 from rag.history import points_back, previous_turn, standalone_parts, validate_history
 from rag.lexical import LexicalIndex
-from rag.question import clean_question, direct_question, with_apostrophes, with_question_mark
+from rag.question import as_meant, clean_question, direct_question, with_question_mark
 from rag.reader import READER_LANGUAGE
 from rag.reader.annotate import preload_pipeline, stop_words
 from rag.reader.questions import ENGLISH_ACRONYMS, ENGLISH_PROPER_WORDS
@@ -50,7 +50,6 @@ from rag.text import (
     respelled_words,
     stem_of,
     truecase_from,
-    unshouted,
     word_spellings,
 )
 from rag.translate import ApertiumTranslator, terms_query, translator_for
@@ -344,15 +343,12 @@ class Assistant:
         """A question as it is read, and its language: cleaned, a request asked as the question
         it wraps (:func:`rag.question.direct_question`), with its question mark (the same text
         keys a remembered answer and finds it again, see :meth:`_antecedent`); typed in
-        capitals throughout, it is read in lower case (:func:`rag.text.unshouted`), and typed
-        without its apostrophes, with them (:func:`rag.question.with_apostrophes`).
+        capitals throughout or without its apostrophes, as meant (:func:`rag.question.as_meant`).
 
         Raises:
             InvalidQuestionError: the question is empty or too long.
         """
-        text = unshouted(clean_question(question, self.settings.max_question_chars))
-        language = detect_language(text)
-        text = with_apostrophes(text, language)
+        text, language = as_meant(clean_question(question, self.settings.max_question_chars))
         return with_question_mark(direct_question(text, language), language), language
 
     @property

@@ -23,16 +23,8 @@ from typing import Any
 
 from index.parse import fold
 from index.sentences import split_sentences
-from rag.question import with_apostrophes, without_request
-from rag.text import (
-    CALENDAR_NAME,
-    EN_DEMONYM,
-    WEEKDAYS_EN,
-    WEEKDAYS_FR,
-    Analyzer,
-    detect_language,
-    unshouted,
-)
+from rag.question import as_meant, without_request
+from rag.text import CALENDAR_NAME, EN_DEMONYM, WEEKDAYS_EN, WEEKDAYS_FR, Analyzer
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Words that point back at something said before (pronouns, "là", "y").
@@ -144,15 +136,13 @@ def previous_user_question(history: Sequence[Mapping[str, Any]] | None) -> str |
 def previous_turn(
     history: Sequence[Mapping[str, Any]] | None,
 ) -> tuple[str | None, Sequence[Mapping[str, Any]]]:
-    """The last user message of the history (in lower case if typed in capitals:
-    :func:`rag.text.unshouted`; with the apostrophes it was typed without:
-    :func:`rag.question.with_apostrophes`) and the history before it."""
+    """The last user message of the history, read as meant (typed in capitals or without
+    apostrophes: :func:`rag.question.as_meant`), and the history before it."""
     history = history or []
     for index in range(len(history) - 1, -1, -1):
         message = history[index]
         if message.get("role") == "user" and isinstance(message.get("content"), str):
-            content = unshouted(message["content"].strip())
-            content = with_apostrophes(content, detect_language(content))
+            content = as_meant(message["content"].strip())[0]
             if content:
                 return content, history[:index]
     return None, []

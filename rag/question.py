@@ -16,6 +16,7 @@ from typing import Any
 
 from index.parse import fold
 from rag.errors import InvalidQuestionError
+from rag.text import detect_language, unshouted
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.IGNORECASE | re.DOTALL)
 # Characters outside category Cf that show nothing (or a blank) yet are not whitespace.
@@ -105,6 +106,19 @@ def with_apostrophes(text: str, language: str) -> str:
     if language == "fr":
         return _FR_ELIDED.sub(r"\1'", text)
     return _EN_NEGATION.sub(r"\1't", _EN_POSSESSIVE.sub("'s", text))
+
+
+def as_meant(text: str) -> tuple[str, str]:
+    """A message read as if typed with care, and its language: in lower case when typed in
+    capitals throughout (:func:`rag.text.unshouted`), then with the apostrophes it was typed
+    without (:func:`with_apostrophes`). For the question and the history's earlier ones alike.
+
+    >>> as_meant("QU A DIT WITKOFF ?")
+    ("qu'a dit witkoff ?", 'fr')
+    """
+    text = unshouted(text)
+    language = detect_language(text)
+    return with_apostrophes(text, language), language
 
 
 # What ends a sentence already: a question mark, an exclamation, a full stop, an ellipsis.

@@ -313,12 +313,13 @@ _SPELLING_VARIANTS = (
 
 # The British spellings that differ only in a word's ending ("centre(s)", "analysed"), not
 # inside it ("treritory" is no British "territory").
+_INNER = ("our", "œ", "æ")  # anywhere in a word ("colourful", « œuvre »)
 _ENDING_VARIANTS = tuple(
     (re.compile(re.escape(british) + r"(?=(?:s|d|r|rs)?$)"), american)
     for british, american in _SPELLING_VARIANTS
-    if british not in ("our", "œ", "æ")
+    if british not in _INNER
 )
-_INNER_VARIANTS = tuple(pair for pair in _SPELLING_VARIANTS if pair[0] in ("our", "œ", "æ"))
+_INNER_VARIANTS = tuple(pair for pair in _SPELLING_VARIANTS if pair[0] in _INNER)
 
 
 def _other_spellings(word: str) -> list[str]:
