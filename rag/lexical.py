@@ -23,6 +23,8 @@ from rag.text import Analyzer
 logger = logging.getLogger(__name__)
 # Bump when the pickled layout of LexicalIndex changes: old files are then ignored.
 CACHE_FORMAT = 5
+# bm25s' default term-frequency saturation (``k1``; score_unindexed uses it too).
+BM25_K1 = 1.5
 # A staging folder older than this is a dead writer's leftover.
 STALE_STAGING_SECONDS = 600
 
@@ -158,7 +160,7 @@ class LexicalIndex:
         df = Counter(t for terms in docs for t in set(terms))
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
-        self._bm25 = bm25s.BM25()
+        self._bm25 = bm25s.BM25(k1=BM25_K1)
         if self.records:
             self._bm25.index([terms or ["∅"] for terms in docs], show_progress=False)
         self.by_key = {r.key: r for r in self.records}
@@ -272,6 +274,27 @@ class LexicalIndex:
     def term_weight(self, term: str) -> float:
         """IDF of a term; terms the corpus never uses get the highest weight."""
         return self.idf.get(term, self.max_idf)
+
+    def score_unindexed(
+        self, query: str, records: Sequence[ParagraphRecord]
+    ) -> list[tuple[ParagraphRecord, float]]:
+        """BM25 scores of paragraphs this index does not hold (stored after it was built, while
+        the next revision's index is being built), on this index's term statistics, so they
+        rank among :meth:`search`'s results: a term it never saw weighs as in no paragraph,
+        and each paragraph counts as of average length. Only those sharing a term with the
+        query."""
+        terms = list(dict.fromkeys(self.analyzer.terms(query)))
+        scored: list[tuple[ParagraphRecord, float]] = []
+        for record in records:
+            counts = Counter(self.analyzer.terms(f"{record.title} {record.text}"))
+            score = sum(
+                self.term_weight(t) * counts[t] / (counts[t] + BM25_K1)  # bm25s' Lucene form
+                for t in terms
+                if counts[t]
+            )
+            if score > 0:
+                scored.append((record, score))
+        return scored
 
     def search(self, query: str, k: int) -> list[tuple[ParagraphRecord, float]]:
         """Top ``k`` paragraphs by BM25 (only those sharing a term with the query)."""

@@ -219,16 +219,21 @@ class HybridRetriever:
             return fused[record.key]
 
         rank = 0
-        for record, similarity in self._dense(vector, snapshot, lexical):
+        dense, unindexed = self._dense(vector, snapshot, lexical)
+        for record, similarity in dense:
             passage = entry(record)
             if passage.dense_score is None:
                 rank += 1
                 passage.dense_score = similarity
                 passage.ranks["dense"] = rank
                 passage.score += 1.0 / (self.settings.rrf_k + rank)
-        for rank, (record, bm25) in enumerate(
-            lexical.search(lexical_query(query, lexical), self.settings.k_lexical), start=1
-        ):
+        searched = lexical_query(query, lexical)
+        found = lexical.search(searched, self.settings.k_lexical)
+        if unindexed:
+            found = sorted(
+                found + lexical.score_unindexed(searched, unindexed), key=lambda hit: -hit[1]
+            )[: self.settings.k_lexical]
+        for rank, (record, bm25) in enumerate(found, start=1):
             passage = entry(record)
             passage.lexical_score = bm25
             passage.ranks["lexical"] = rank
@@ -240,13 +245,15 @@ class HybridRetriever:
 
     def _dense(
         self, vector: list[float], snapshot: Snapshot, lexical: LexicalIndex
-    ) -> list[tuple[ParagraphRecord, float]]:
-        """The ``k_dense`` citable chunks nearest to the query, as their paragraphs' records.
+    ) -> tuple[list[tuple[ParagraphRecord, float]], list[ParagraphRecord]]:
+        """The ``k_dense`` citable chunks nearest to the query, as their paragraphs' records,
+        and those of these paragraphs that ``lexical`` does not hold.
 
         When ``lexical`` was built from the snapshot's revision, its row ids tell the visible
         citable rows: only ids and distances are read from the store. Otherwise (a newer
         revision whose BM25 index is still being built), or when the neighbourhood is mostly
-        hidden rows, the store's filtered :meth:`~index.store.StoreReader.dense_search`.
+        hidden rows, the store's filtered :meth:`~index.store.StoreReader.dense_search`; a
+        paragraph stored since ``lexical`` was built then stands as its chunk.
         """
         k = self.settings.k_dense
         if lexical.rows and lexical.revision is not None and lexical.revision == snapshot.revision:
@@ -256,15 +263,18 @@ class HybridRetriever:
                     (record, similarity)
                     for row, similarity in found
                     if (record := lexical.record_of_row(row)) is not None
-                ]
+                ], []
         by_key = lexical.by_key
-        return [
-            # A chunk newer than the BM25 index being served stands for its paragraph.
-            (by_key.get((chunk.article_id, chunk.paragraph)) or _record_of(chunk), similarity)
-            for chunk, similarity in self.store.dense_search(
-                vector, k, generation=snapshot.generation
-            )
-        ]
+        nearest: list[tuple[ParagraphRecord, float]] = []
+        unindexed: dict[tuple[str, int], ParagraphRecord] = {}
+        for chunk, similarity in self.store.dense_search(vector, k, generation=snapshot.generation):
+            record = by_key.get((chunk.article_id, chunk.paragraph))
+            if record is None:
+                record = unindexed.setdefault(
+                    (chunk.article_id, chunk.paragraph), _record_of(chunk)
+                )
+            nearest.append((record, similarity))
+        return nearest, list(unindexed.values())
 
     def _rerank_by_sentence(self, ranked: list[Passage], vector: np.ndarray) -> list[Passage]:
         """Add a best-sentence similarity ranking to the fused score of the top paragraphs."""

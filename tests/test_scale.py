@@ -445,7 +445,11 @@ def test_bm25_is_loaded_from_disk_and_a_new_revision_is_built_in_the_background(
     second.retriever._cache = None  # nothing on disk for the new revision
     passages = second.retrieve("navire Albatros quarante-deux scientifiques Brest", 3)
     assert second.retriever.served() is old  # still serving the previous revision
-    assert "zz_new" in [p.article_id for p in passages]  # found by the dense side meanwhile
+    new = [p for p in passages if p.article_id == "zz_new"]
+    assert new  # found by the dense side meanwhile
+    # ... and scored by BM25 on the served index's term statistics, ranked first on
+    # « Albatros », a word the served index has never seen.
+    assert new[0].ranks.get("lexical") == 1
     second.retriever.wait_for_background(60)
     assert question_threads == ["bm25-build"]
     second.retrieve("navire Albatros", 3)
@@ -734,3 +738,23 @@ def test_the_reader_pipeline_is_preloaded_with_the_regex_cache(tmp_path: Path) -
     assert fresh.nlp is not nlp  # taken once: the next annotator loads its own
     text = "Witkoff a rencontré Kirill Dmitriev à Miami le 24 octobre."
     assert annotator.annotate(text) == fresh.annotate(text)
+
+
+@pytest.mark.unit
+def test_paragraphs_stored_after_the_bm25_index_are_scored_on_its_statistics() -> None:
+    records = [
+        ParagraphRecord("a", 1, "Witkoff rencontre Dmitriev Miami", "", None, "a"),
+        ParagraphRecord("a", 2, "Turquie accueille pourparlers Istanbul", "", None, "a"),
+        ParagraphRecord("b", 1, "Zelensky consulte Européens Kiev", "", None, "b"),
+    ]  # one length: every paragraph is of average length
+    index = LexicalIndex(records, Analyzer("fr"))
+    copy = ParagraphRecord("c", 1, records[0].text, "", None, "c")
+    (held, score), *_ = index.search("Dmitriev Miami", 3)
+    assert held == records[0]
+    assert index.score_unindexed("Dmitriev Miami", [copy]) == [(copy, pytest.approx(score))]
+    # A word the index never saw weighs as much as a word of one paragraph can at most.
+    newcomer = ParagraphRecord("c", 2, "Albatros accoste Brest mercredi", "", None, "c")
+    unrelated = ParagraphRecord("c", 3, "Un tout autre sujet", "", None, "c")
+    scored = index.score_unindexed("navire Albatros Miami", [newcomer, unrelated])
+    assert [record for record, _ in scored] == [newcomer]
+    assert scored[0][1] > index.search("navire Albatros Miami", 1)[0][1]
