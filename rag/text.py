@@ -60,12 +60,32 @@ def stopwords() -> dict[str, frozenset[str]]:
 
 
 def detect_language(text: str) -> str:
-    """``"fr"`` or ``"en"``, by which language's stop words the text uses more."""
-    words = [fold(w) for w in _TOKEN.findall(text)]
+    """``"fr"`` or ``"en"``, by which language's stop words the text uses more; when they do
+    not tell (a query of keywords: « date rencontre Witkoff Turquie »), by which language
+    alone has more of its words (:class:`WordFrequencies`).
+
+    >>> detect_language("Qui a rédigé le plan ?"), detect_language("nombre points plan")
+    ('fr', 'fr')
+    """
+    tokens = _TOKEN.findall(text)
+    words = [fold(w) for w in tokens]
     lists = stopwords()
     fr = sum(w in lists["fr"] for w in words) + 2 * sum(c in text for c in "éèêàçùâîôû«»")
     en = sum(w in lists["en"] for w in words)
+    if fr == en:
+        fr, en = _own_words(tokens)
     return "fr" if fr > en else "en"
+
+
+def _own_words(tokens: Sequence[str]) -> tuple[int, int]:
+    """How many of ``tokens`` (words of three letters or more) only French has, and only
+    English."""
+    lower = [t.lower() for t in tokens if t.isalpha() and len(t) > 2]
+    if not lower:
+        return 0, 0
+    french, english = WordFrequencies("fr"), WordFrequencies("en")
+    known = [(french.knows(w), english.knows(w)) for w in lower]
+    return sum(f and not e for f, e in known), sum(e and not f for f, e in known)
 
 
 # Texts whose term sets an Analyzer remembers (sentences and paragraphs of answered questions).

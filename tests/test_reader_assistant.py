@@ -16,6 +16,7 @@ from rag.generate import ReaderGenerator
 from rag.lexical import LexicalCache
 from rag.question import direct_question, with_apostrophes, with_question_mark
 from rag.reader.collect import corpus_notes
+from rag.text import detect_language
 
 pytestmark = pytest.mark.integration
 
@@ -174,6 +175,27 @@ def test_a_question_mark_ends_a_question_typed_without_one(
 )  # fmt: skip
 def test_apostrophes_typed_as_spaces_are_put_back(typed: str, language: str, written: str) -> None:
     assert with_apostrophes(typed, language) == written
+
+
+@pytest.mark.parametrize(
+    ("query", "language"),
+    [
+        # No stop word to tell: the words only one language has.
+        ("date rencontre Witkoff Zelensky Turquie", "fr"),
+        ("gare Vernay trains supprimes", "fr"),
+        ("peace plan security guarantees", "en"),
+        # Names alone, or words both languages have: English, as before.
+        ("Witkoff Oumierov Miami", "en"),
+        ("Qui a rédigé le plan ?", "fr"),
+        ("Who drafted the plan?", "en"),
+    ],
+)
+def test_a_query_of_keywords_is_read_in_the_language_of_its_words(
+    query: str, language: str
+) -> None:
+    """A French keyword query had been read as English (no stop word either way): translated
+    from English, and held to the cross-lingual support bar."""
+    assert detect_language(query) == language
 
 
 @pytest.mark.parametrize(
