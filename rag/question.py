@@ -108,15 +108,70 @@ def with_apostrophes(text: str, language: str) -> str:
     return _EN_NEGATION.sub(r"\1't", _EN_POSSESSIVE.sub("'s", text))
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+# Greetings, thanks and lead-ins that open a message before its question, then a comma, a
+# colon or an exclamation (a greeting or "please" may also run straight on).
+_OPENING = re.compile(
+    r"^\s*(?:"
+    r"(?:(?:bonjour|bonsoir|salut|coucou|hello|hi|hey|good\s+(?:morning|afternoon|evening)"
+    r"|please|s['’]il\s+(?:vous|te)\s+pla[iî]t|svp)(?:\s+(?:there|all|everyone|à\s+tous))?"
+    r"(?:\s*[,!.:;]+\s*|\s+))"
+    r"|(?:(?:merci|thanks|thank\s+you|ok|okay|d['’]accord|super|parfait|great|perfect)"
+    r"(?:\s+(?:beaucoup|bien|a\s+lot|very\s+much))?\s*[,!.:;]+\s*)"
+    r"|(?:(?:(?:j['’]ai|i\s+have|i['’]ve\s+got)\s+)?(?:une?|a|one)?\s*"
+    r"(?:petite|quick|short|simple|small|courte|autre|another)?\s*question\s*[:,]\s*)"
+    r")",
+    re.IGNORECASE,
+)
+# Thanks or "please" closing a message, before its last question mark if any.
+_CLOSING = re.compile(
+    r"(?:\s*[,;]\s*|\s+)(?:merci(?:\s+(?:beaucoup|bien|d['’]avance|par\s+avance|à\s+vous))?"
+    r"|svp|stp|s['’]il\s+(?:vous|te)\s+pla[iî]t|please|pls|thanks(?:\s+(?:a\s+lot|in\s+advance))?"
+    r"|thank\s+you(?:\s+(?:very\s+much|in\s+advance))?)[.!]*(?P<end>\s*\?+)?\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+# At most this many openings are dropped from one message (« Bonjour ! Petite question : »).
+_MAX_OPENINGS = 3
+
+
+def without_pleasantries(text: str) -> str:
+    """``text`` without the greetings, thanks and lead-ins around its question (« Bonjour,
+    … », "Quick question: …", « … merci d'avance », "… please?"): they are not what is
+    asked, and they hide the question word from the reader, as a request does
+    (:func:`direct_question`). What follows a dropped opening starts with a capital when the
+    opening did. A message that is only a pleasantry is left as it is.
+
+    >>> without_pleasantries("Bonjour, qui mène les négociations ? Merci d'avance")
+    'Qui mène les négociations ?'
+    >>> without_pleasantries("Hi! Quick question: who did Witkoff meet in Miami, please?")
+    'Who did Witkoff meet in Miami?'
+    >>> without_pleasantries("Merci !")
+    'Merci !'
+    """
+    stripped = text
+    for _ in range(_MAX_OPENINGS):
+        opening = _OPENING.match(stripped)
+        if opening is None or not stripped[opening.end() :].strip():
+            break
+        rest = stripped[opening.end() :]
+        capital = opening.group().lstrip()[:1].isupper()
+        stripped = rest[:1].upper() + rest[1:] if capital else rest
+    closing = _CLOSING.search(stripped)
+    if closing is not None and stripped[: closing.start()].strip():
+        stripped = stripped[: closing.start()] + (closing.group("end") or "")
+    return stripped if _LETTER.search(stripped) else text
+
+
 def as_meant(text: str) -> tuple[str, str]:
-    """A message read as if typed with care, and its language: in lower case when typed in
+    """A message read as if typed with care, and its language: without the greetings and
+    thanks around its question (:func:`without_pleasantries`), in lower case when typed in
     capitals throughout (:func:`rag.text.unshouted`), then with the apostrophes it was typed
     without (:func:`with_apostrophes`). For the question and the history's earlier ones alike.
 
     >>> as_meant("QU A DIT WITKOFF ?")
     ("qu'a dit witkoff ?", 'fr')
     """
-    text = unshouted(text)
+    text = without_pleasantries(unshouted(text))
     language = detect_language(text)
     return with_apostrophes(text, language), language
 

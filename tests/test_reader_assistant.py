@@ -14,7 +14,12 @@ from index.config import BUNDLED_CORPUS
 from rag import Assistant, answer_messages
 from rag.generate import ReaderGenerator
 from rag.lexical import LexicalCache
-from rag.question import direct_question, with_apostrophes, with_question_mark
+from rag.question import (
+    direct_question,
+    with_apostrophes,
+    with_question_mark,
+    without_pleasantries,
+)
 from rag.reader.collect import corpus_notes
 from rag.text import detect_language
 
@@ -175,6 +180,52 @@ def test_a_question_mark_ends_a_question_typed_without_one(
 )  # fmt: skip
 def test_apostrophes_typed_as_spaces_are_put_back(typed: str, language: str, written: str) -> None:
     assert with_apostrophes(typed, language) == written
+
+
+@pytest.mark.parametrize(
+    ("typed", "asked"),
+    [
+        ("Bonjour, pouvez-vous me dire qui mène les négociations ?",
+         "Pouvez-vous me dire qui mène les négociations ?"),
+        ("bonjour qui a vu Dmitriev ?", "qui a vu Dmitriev ?"),
+        ("Salut ! Petite question : combien de points compte le plan svp ?",
+         "Combien de points compte le plan ?"),
+        ("Qui a rencontré Dmitriev à Miami ? Merci d'avance", "Qui a rencontré Dmitriev à Miami ?"),
+        ("Hello, who did Witkoff meet in Miami, please?", "Who did Witkoff meet in Miami?"),
+        ("Quick question: when did the raid happen? Thanks!", "When did the raid happen?"),
+        ("Thanks! And who wrote it?", "And who wrote it?"),
+        # A sentence's own full stop stays: what was asked keeps its shape.
+        ("Then give the names of the thieves. Thanks!", "Then give the names of the thieves."),
+        # Words that only look like pleasantries, and a message that is only one.
+        ("Hiroshima ?", "Hiroshima ?"),
+        ("Super plan ou pas ?", "Super plan ou pas ?"),
+        ("Merci !", "Merci !"),
+    ],
+)  # fmt: skip
+def test_greetings_and_thanks_around_a_question_are_not_what_it_asks(
+    typed: str, asked: str
+) -> None:
+    assert without_pleasantries(typed) == asked
+
+
+@pytest.mark.parametrize(
+    ("typed", "careful"),
+    [
+        ("Hello, who did Witkoff meet in Miami?", "Who did Witkoff meet in Miami?"),
+        ("Bonjour, pouvez-vous me dire qui mène les négociations pour les États-Unis ?",
+         "Qui mène les négociations pour les États-Unis ?"),
+        ("Qui a rencontré Dmitriev à Miami ? Merci d'avance", "Qui a rencontré Dmitriev à Miami ?"),
+    ],
+)  # fmt: skip
+def test_a_question_asked_with_greetings_or_thanks_reads_like_the_bare_question(
+    assistant: Assistant, typed: str, careful: str
+) -> None:
+    """« Bonjour, pouvez-vous me dire qui … » was refused (the request was not seen behind the
+    greeting), "Hello, who …" lost its short answer, and « … ? Merci d'avance » was searched
+    as a second question."""
+    answer = assistant.ask(careful)
+    assert not answer.refused
+    assert assistant.ask(typed).to_dict() == answer.to_dict()
 
 
 @pytest.mark.parametrize(
