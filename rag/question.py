@@ -109,6 +109,14 @@ def with_apostrophes(text: str, language: str) -> str:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+# The articles themselves, as a reader names them (« selon les articles », "in the texts"):
+# where every answer comes from, so not part of what is asked.
+_THE_ARTICLES = (
+    r"(?:the|these|those|your|les|ces|tes|vos|l['’]\s*|le|la|this|cet|cette)\s*"
+    r"(?:articles?|texts?|textes?|press|presse|news|m[ée]dias?|documents?|sources|corpus"
+    r"|journaux|dépêches?)"
+)
+_SOURCE_WORD = r"(?:selon|d['’]apr[eè]s|according\s+to|from)"
 # Greetings, thanks and lead-ins that open a message before its question, then a comma, a
 # colon or an exclamation (a greeting or "please" may also run straight on).
 _OPENING = re.compile(
@@ -120,58 +128,73 @@ _OPENING = re.compile(
     r"(?:\s+(?:beaucoup|bien|a\s+lot|very\s+much))?\s*[,!.:;]+\s*)"
     r"|(?:(?:(?:j['’]ai|i\s+have|i['’]ve\s+got)\s+)?(?:une?|a|one)?\s*"
     r"(?:petite|quick|short|simple|small|courte|autre|another)?\s*question\s*[:,]\s*)"
+    rf"|(?:(?:{_SOURCE_WORD}|in|dans)\s+{_THE_ARTICLES}\s*,\s*)"
     r")",
     re.IGNORECASE,
 )
-# Thanks or "please" closing a message, before its last question mark if any.
+# Thanks, "please" or the articles named as the source, closing a message, before its last
+# question mark if any.
 _CLOSING = re.compile(
     r"(?:\s*[,;]\s*|\s+)(?:merci(?:\s+(?:beaucoup|bien|d['’]avance|par\s+avance|à\s+vous))?"
     r"|svp|stp|s['’]il\s+(?:vous|te)\s+pla[iî]t|please|pls|thanks(?:\s+(?:a\s+lot|in\s+advance))?"
-    r"|thank\s+you(?:\s+(?:very\s+much|in\s+advance))?)[.!]*(?P<end>\s*\?+)?\s*[.!]*\s*$",
+    rf"|thank\s+you(?:\s+(?:very\s+much|in\s+advance))?|{_SOURCE_WORD}\s+{_THE_ARTICLES})"
+    r"[.!]*(?P<end>\s*\?+)?\s*[.!]*\s*$",
     re.IGNORECASE,
 )
-# At most this many openings are dropped from one message (« Bonjour ! Petite question : »).
-_MAX_OPENINGS = 3
+# Emoji (pictographs, dingbats, their joiners and variation selectors) and smileys.
+_EMOJI = re.compile(
+    r"\s*(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+"
+    r"|(?<!\S)[:;=][-']?[()DPpO/|]+(?!\S))"
+)
+# At most this many openings, and closings, are dropped from one message (« Bonjour !
+# Petite question : »).
+_MAX_ASIDES = 3
 
 
-def without_pleasantries(text: str) -> str:
-    """``text`` without the greetings, thanks and lead-ins around its question (« Bonjour,
-    … », "Quick question: …", « … merci d'avance », "… please?"): they are not what is
-    asked, and they hide the question word from the reader, as a request does
-    (:func:`direct_question`). What follows a dropped opening starts with a capital when the
-    opening did. A message that is only a pleasantry is left as it is.
+def without_asides(text: str) -> str:
+    """``text`` without the words around its question that are not what it asks: greetings,
+    thanks and lead-ins (« Bonjour, … », "Quick question: …", « … merci d'avance », "…
+    please?"), the articles named as the source (« D'après les articles, … », "…, according
+    to the articles?") and emoji. They hide the question word from the reader, as a request
+    does (:func:`direct_question`), and pull retrieval away from what is asked. What follows a
+    dropped opening starts with a capital when the opening did. A message with nothing else
+    is left as it is.
 
-    >>> without_pleasantries("Bonjour, qui mène les négociations ? Merci d'avance")
+    >>> without_asides("Bonjour, qui mène les négociations ? Merci d'avance")
     'Qui mène les négociations ?'
-    >>> without_pleasantries("Hi! Quick question: who did Witkoff meet in Miami, please?")
+    >>> without_asides("Hi! Quick question: who did Witkoff meet in Miami, please? 🙂")
     'Who did Witkoff meet in Miami?'
-    >>> without_pleasantries("Merci !")
+    >>> without_asides("Combien de points compte le plan, selon les articles ?")
+    'Combien de points compte le plan ?'
+    >>> without_asides("Merci !")
     'Merci !'
     """
-    stripped = text
-    for _ in range(_MAX_OPENINGS):
+    stripped = _EMOJI.sub("", text)
+    for _ in range(_MAX_ASIDES):
         opening = _OPENING.match(stripped)
         if opening is None or not stripped[opening.end() :].strip():
             break
         rest = stripped[opening.end() :]
         capital = opening.group().lstrip()[:1].isupper()
         stripped = rest[:1].upper() + rest[1:] if capital else rest
-    closing = _CLOSING.search(stripped)
-    if closing is not None and stripped[: closing.start()].strip():
+    for _ in range(_MAX_ASIDES):
+        closing = _CLOSING.search(stripped)
+        if closing is None or not stripped[: closing.start()].strip():
+            break
         stripped = stripped[: closing.start()] + (closing.group("end") or "")
     return stripped if _LETTER.search(stripped) else text
 
 
 def as_meant(text: str) -> tuple[str, str]:
-    """A message read as if typed with care, and its language: without the greetings and
-    thanks around its question (:func:`without_pleasantries`), in lower case when typed in
+    """A message read as if typed with care, and its language: without the greetings, thanks
+    and other asides around its question (:func:`without_asides`), in lower case when typed in
     capitals throughout (:func:`rag.text.unshouted`), then with the apostrophes it was typed
     without (:func:`with_apostrophes`). For the question and the history's earlier ones alike.
 
     >>> as_meant("QU A DIT WITKOFF ?")
     ("qu'a dit witkoff ?", 'fr')
     """
-    text = without_pleasantries(unshouted(text))
+    text = without_asides(unshouted(text))
     language = detect_language(text)
     return with_apostrophes(text, language), language
 
@@ -270,7 +293,7 @@ _EN_LAST_COPULA = re.compile(
 )
 _EN_GIVEN = re.compile(
     r"^(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:give|tell|name|list)\s+(?:me|us)"
-    r"|(?:please\s+)?(?:give|tell)\s+(?:me|us)"
+    r"|(?:please\s+)?(?:give(?:\s+(?:me|us))?|tell\s+(?:me|us))"
     r"|(?:please\s+)?(?:(?P<naming>name|identify)|list|state)"
     r"|i(?:['’]d|\s+would)\s+like\s+to\s+know|i\s+(?:want|wish|need)\s+to\s+know)"
     r"\s+the\s+(?=\w)",

@@ -18,7 +18,7 @@ from rag.question import (
     direct_question,
     with_apostrophes,
     with_question_mark,
-    without_pleasantries,
+    without_asides,
 )
 from rag.reader.collect import corpus_notes
 from rag.text import detect_language
@@ -197,15 +197,23 @@ def test_apostrophes_typed_as_spaces_are_put_back(typed: str, language: str, wri
         # A sentence's own full stop stays: what was asked keeps its shape.
         ("Then give the names of the thieves. Thanks!", "Then give the names of the thieves."),
         # Words that only look like pleasantries, and a message that is only one.
+        # The articles named as the source; a source they name is what is asked.
+        ("D'après les articles, qui a rédigé le plan ?", "Qui a rédigé le plan ?"),
+        ("Who drafted the plan, according to the articles?", "Who drafted the plan?"),
+        ("Selon Axios, qui a rédigé le plan ?", "Selon Axios, qui a rédigé le plan ?"),
+        ("Quels pays ont participé selon la presse italienne ?",
+         "Quels pays ont participé selon la presse italienne ?"),
+        ("What is mentioned in the article?", "What is mentioned in the article?"),
+        # Emoji and smileys.
+        ("Who drafted the plan? 🙂", "Who drafted the plan?"),
+        ("Qui a rédigé le plan ? :)", "Qui a rédigé le plan ?"),
         ("Hiroshima ?", "Hiroshima ?"),
         ("Super plan ou pas ?", "Super plan ou pas ?"),
         ("Merci !", "Merci !"),
     ],
 )  # fmt: skip
-def test_greetings_and_thanks_around_a_question_are_not_what_it_asks(
-    typed: str, asked: str
-) -> None:
-    assert without_pleasantries(typed) == asked
+def test_asides_around_a_question_are_not_what_it_asks(typed: str, asked: str) -> None:
+    assert without_asides(typed) == asked
 
 
 @pytest.mark.parametrize(
@@ -215,14 +223,18 @@ def test_greetings_and_thanks_around_a_question_are_not_what_it_asks(
         ("Bonjour, pouvez-vous me dire qui mène les négociations pour les États-Unis ?",
          "Qui mène les négociations pour les États-Unis ?"),
         ("Qui a rencontré Dmitriev à Miami ? Merci d'avance", "Qui a rencontré Dmitriev à Miami ?"),
+        ("According to the articles, who is leading the negotiations for the United States?",
+         "Who is leading the negotiations for the United States?"),
+        ("Who is leading the negotiations for the United States? 🙂",
+         "Who is leading the negotiations for the United States?"),
     ],
 )  # fmt: skip
-def test_a_question_asked_with_greetings_or_thanks_reads_like_the_bare_question(
+def test_a_question_asked_with_asides_reads_like_the_bare_question(
     assistant: Assistant, typed: str, careful: str
 ) -> None:
     """« Bonjour, pouvez-vous me dire qui … » was refused (the request was not seen behind the
-    greeting), "Hello, who …" lost its short answer, and « … ? Merci d'avance » was searched
-    as a second question."""
+    greeting), "Hello, who …" lost its short answer, « … ? Merci d'avance » was searched as a
+    second question, and "According to the articles, who …" and "… 🙂" were refused."""
     answer = assistant.ask(careful)
     assert not answer.refused
     assert assistant.ask(typed).to_dict() == answer.to_dict()
@@ -287,6 +299,8 @@ def test_a_question_typed_without_apostrophes_reads_like_the_one_with_them(
          "Quelle est la date du prochain round de négociations ?"),
         ("Can you tell me who Kirill Dmitriev is?", "en", "Who is Kirill Dmitriev?"),
         ("Tell me how much the reward is.", "en", "How much is the reward"),
+        ("Give the names of the men who stole the painting?", "en",
+         "What are the names of the men who stole the painting?"),
         ("I'd like to know when the thieves entered the museum", "en",
          "When the thieves entered the museum"),
         ("Give me the name of the museum director", "en",
@@ -684,6 +698,23 @@ def test_a_question_typed_in_lower_case_gets_the_capitals_its_articles_write(
         == "Combien de TER sont prévus un jour de semaine ordinaire dans le Val-d'Orbe ?"
     )
     assert lower.to_dict() == cased.to_dict()
+
+
+def test_a_request_for_names_no_article_gives_is_refused_as_the_question_is(
+    make_settings: Any, embedder: Any
+) -> None:
+    # "Give the names of …" (no « me ») was read as a who-question through its relative
+    # clause (« the men who stole ») and answered with the painter's name. The articles name
+    # no thief: asked as the question it stands for, it is refused like that question.
+    corpus = BUNDLED_CORPUS.parents[1] / "evals" / "data" / "corpus_t"
+    museum = Assistant(make_settings(corpus_dir=corpus), embedder=embedder)
+    try:
+        request = museum.ask("Give the names of the men who stole the painting?")
+        question = museum.ask("What are the names of the men who stole the painting?")
+    finally:
+        museum.close()
+    assert request.refused and question.refused
+    assert request.to_dict() == question.to_dict()
 
 
 @pytest.mark.parametrize(
