@@ -30,6 +30,16 @@ REFUSAL = {
     "fr": "Je ne trouve pas la réponse à cette question dans les articles indexés.",
     "en": "I could not find the answer to this question in the indexed articles.",
 }
+# The reply to a message that is only a greeting or thanks (rag.question.pleasantry): it
+# says what the assistant does instead of refusing a question nobody asked.
+PLEASANTRY_REPLY = {
+    ("greeting", "fr"): "Bonjour ! Posez-moi une question sur les articles indexés : je réponds "
+    "en citant l'article et le paragraphe.",
+    ("greeting", "en"): "Hello! Ask me a question about the indexed articles: I answer by citing "
+    "the article and the paragraph.",
+    ("thanks", "fr"): "Avec plaisir ! Une autre question sur les articles ?",
+    ("thanks", "en"): "You're welcome! Any other question about the articles?",
+}
 
 
 @dataclass

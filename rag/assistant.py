@@ -22,7 +22,7 @@ from index.sources import (
     sync_sources,
 )
 from index.store import ArticleStore, IndexReport, IndexStatus
-from rag.answer import REFUSAL, ExtractiveAnswerer
+from rag.answer import PLEASANTRY_REPLY, REFUSAL, ExtractiveAnswerer
 from rag.config import Settings
 from rag.errors import GeneratorConfigError, LLMError
 from rag.generate import (
@@ -35,7 +35,13 @@ from rag.generate import (
 from rag.generate.base import classify
 from rag.history import points_back, previous_turn, standalone_parts, validate_history
 from rag.lexical import LexicalIndex
-from rag.question import as_meant, clean_question, direct_question, with_question_mark
+from rag.question import (
+    as_meant,
+    clean_question,
+    direct_question,
+    pleasantry,
+    with_question_mark,
+)
 from rag.reader import READER_LANGUAGE
 from rag.reader.annotate import preload_pipeline, stop_words
 from rag.reader.questions import ENGLISH_ACRONYMS, ENGLISH_PROPER_WORDS
@@ -337,6 +343,8 @@ class Assistant:
         started = time.perf_counter()
         text, language = self._asked(question)
         turns = validate_history(history)
+        if (kind := pleasantry(question)) is not None:
+            return _pleasantry_reply(kind, text, language, started)
         return self._stream(text, turns, language, started)
 
     def _asked(self, question: str) -> tuple[str, str]:
@@ -860,6 +868,24 @@ class _Context:
                 short_answer=self.short_answer,
             ),
         )
+
+
+def _pleasantry_reply(kind: str, text: str, language: str, started: float) -> Iterator[StreamEvent]:
+    """The events answering a message that is only a greeting or thanks: what the assistant
+    does, nothing cited, ``refused`` (no answer from the articles)."""
+    reply = PLEASANTRY_REPLY[(kind, language)]
+    yield StreamEvent(kind="status", text=text)
+    yield StreamEvent(kind="delta", text=reply)
+    yield StreamEvent(
+        kind="answer",
+        answer=Answer(
+            answer=reply,
+            refused=True,
+            language=language,
+            query=text,
+            seconds=time.perf_counter() - started,
+        ),
+    )
 
 
 # Answer, StreamEvent and the label helpers moved to rag.types / rag.refs; still importable here.

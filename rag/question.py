@@ -185,6 +185,36 @@ def without_asides(text: str) -> str:
     return stripped if _LETTER.search(stripped) else text
 
 
+# A message that is only a greeting, or only thanks (an emoji or a smiley may close it).
+_ONLY_GREETING = re.compile(
+    r"^\s*(?:bonjour|bonsoir|salut|coucou|hello|hi|hey|good\s+(?:morning|afternoon|evening))"
+    r"(?:\s+(?:there|all|everyone|à\s+tous|à\s+vous))?\s*[!.?]*\s*$",
+    re.IGNORECASE,
+)
+_ONLY_THANKS = re.compile(
+    r"^\s*(?:(?:ok|okay|d['’]accord|super|parfait|great|perfect|top|génial)\s*[,!.]*\s*)?"
+    r"(?:merci(?:\s+(?:beaucoup|bien|à\s+vous|à\s+toi))?|thanks(?:\s+a\s+lot)?"
+    r"|thank\s+you(?:\s+(?:very\s+much|so\s+much))?|thx)\s*[!.]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def pleasantry(text: str) -> str | None:
+    """``"greeting"`` or ``"thanks"`` when a message is only that (« Bonjour ! », "Thanks a
+    lot 🙂"), else None: it asks nothing of the articles, and a refusal ("I could not find
+    the answer …") would answer it badly.
+
+    >>> pleasantry("Bonjour !"), pleasantry("Merci beaucoup 🙂"), pleasantry("Bonjour, qui ?")
+    ('greeting', 'thanks', None)
+    """
+    bare = _EMOJI.sub("", text)
+    if _ONLY_GREETING.match(bare):
+        return "greeting"
+    if _ONLY_THANKS.match(bare):
+        return "thanks"
+    return None
+
+
 def as_meant(text: str) -> tuple[str, str]:
     """A message read as if typed with care, and its language: without the greetings, thanks
     and other asides around its question (:func:`without_asides`), in lower case when typed in
@@ -462,6 +492,7 @@ __all__ = [
     "REQUEST",
     "clean_question",
     "direct_question",
+    "pleasantry",
     "with_question_mark",
     "without_request",
 ]

@@ -16,6 +16,7 @@ from rag.generate import ReaderGenerator
 from rag.lexical import LexicalCache
 from rag.question import (
     direct_question,
+    pleasantry,
     with_apostrophes,
     with_question_mark,
     without_asides,
@@ -214,6 +215,50 @@ def test_apostrophes_typed_as_spaces_are_put_back(typed: str, language: str, wri
 )  # fmt: skip
 def test_asides_around_a_question_are_not_what_it_asks(typed: str, asked: str) -> None:
     assert without_asides(typed) == asked
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("Bonjour !", "greeting"),
+        ("hello there", "greeting"),
+        ("Salut à tous 👋", "greeting"),
+        ("Merci beaucoup !", "thanks"),
+        ("Super, merci 🙂", "thanks"),
+        ("Thanks a lot!", "thanks"),
+        ("Bonjour, qui a rédigé le plan ?", None),
+        ("Merci pour quoi ?", None),
+        ("Hi-tech?", None),
+        ("ok", None),
+    ],
+)
+def test_a_message_that_is_only_a_greeting_or_thanks_is_told_apart(
+    message: str, kind: str | None
+) -> None:
+    assert pleasantry(message) == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "starts"),
+    [("Bonjour !", "fr", "Bonjour !"), ("Thanks!", "en", "You're welcome!")],
+)
+def test_a_greeting_or_thanks_gets_a_reply_not_a_refusal_of_a_question(
+    assistant: Assistant, message: str, language: str, starts: str
+) -> None:
+    """« Bonjour » was answered « Je ne trouve pas la réponse à cette question … »."""
+    events = list(assistant.stream(message))
+    assert [e.kind for e in events] == ["status", "delta", "answer"]
+    answer = events[-1].answer
+    assert answer is not None
+    assert answer.refused and answer.citations == [] and answer.language == language
+    assert answer.answer.startswith(starts) and answer.answer == events[1].text
+    # A question after the greeting is answered as asked alone.
+    history = [
+        {"role": "user", "content": message},
+        {"role": "assistant", "content": answer.answer},
+    ]
+    question = "Qui mène les négociations pour les États-Unis ?"
+    assert assistant.ask(question, history=history).to_dict() == assistant.ask(question).to_dict()
 
 
 @pytest.mark.parametrize(
