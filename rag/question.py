@@ -16,7 +16,7 @@ from typing import Any
 
 from index.parse import fold
 from rag.errors import InvalidQuestionError
-from rag.text import detect_language, unshouted
+from rag.text import detect_language, stopwords, unshouted
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.IGNORECASE | re.DOTALL)
 # Characters outside category Cf that show nothing (or a blank) yet are not whitespace.
@@ -365,6 +365,48 @@ def _english_plural(phrase: str) -> bool:
 _NOUN_PHRASE_WORDS = 6
 
 
+# Nouns that say what a query of keywords asks for when it opens on one (« date rencontre
+# Witkoff Turquie », "city Alaska summit"): those of the noun phrases above, and a few that
+# name a place, a time, a share or an organisation.
+_FR_KEYWORD_NOUNS = _FR_NOUN_GENDER | {
+    "ville": "Quelle est la", "pays": "Quel est le", "année": "Quelle est l'",
+    "jour": "Quel est le", "endroit": "Quel est l'", "pourcentage": "Quel est le",
+    "taux": "Quel est le", "parti": "Quel est le", "entreprise": "Quelle est l'",
+    "société": "Quelle est la", "organisation": "Quelle est l'",
+}  # fmt: skip
+_FR_KEYWORD_NOUNS |= {fold(noun): opening for noun, opening in _FR_KEYWORD_NOUNS.items()}
+_EN_KEYWORD_NOUNS = frozenset({
+    "name", "names", "number", "amount", "date", "time", "place", "age", "duration", "price",
+    "cost", "identity", "job", "role", "title", "address", "city", "country", "year", "day",
+    "percentage", "share", "rate", "company", "party", "organisation", "organization",
+})  # fmt: skip
+_KEYWORD = re.compile(r"[\w'’-]+")
+
+
+def _keyword_question(text: str, language: str) -> str | None:
+    """A query of keywords that opens on a noun saying what it asks for, asked as the question
+    it stands for (« date rencontre Witkoff Turquie » → « Quelle est la date de rencontre
+    Witkoff Turquie », "city Alaska summit" → "What is the city of Alaska summit"), so the
+    reader knows it asks for a date or a place; None for anything else. Keywords only: no
+    stop word or question word of either language, no verb of a clause."""
+    words = _KEYWORD.findall(text)
+    if len(words) < 2:
+        return None
+    lists = stopwords()
+    if any(fold(w) in lists["fr"] or fold(w) in lists["en"] for w in words):
+        return None
+    noun, rest = words[0].lower(), text.lstrip()[len(words[0]) :].strip()
+    if language == "fr" and noun in _FR_KEYWORD_NOUNS:
+        opening = _FR_KEYWORD_NOUNS[noun]
+        separator = "" if opening.endswith("'") else " "
+        of = "d'" if fold(rest[:1]).lower() in "aeiouyh" else "de "
+        return f"{opening}{separator}{words[0].lower()} {of}{rest}"
+    if language == "en" and noun in _EN_KEYWORD_NOUNS:
+        verb = "are" if noun == "names" else "is"
+        return f"What {verb} the {noun} of {rest}"
+    return None
+
+
 def _asks_as_noun_phrase(text: str, clause_word: re.Pattern[str]) -> bool:
     """Whether a text opening on a noun such as « montant » or "number" asks it: no verb or
     question word, and a question mark or at most :data:`_NOUN_PHRASE_WORDS` words."""
@@ -448,7 +490,7 @@ def _direct_french(text: str) -> str:
         opening = _FR_NOUN_GENDER[fold(match.group("noun"))]
         separator = "" if opening.endswith("'") else " "
         return f"{opening}{separator}{_lower_first(text[match.start('noun') :])}"
-    return text
+    return _keyword_question(text, "fr") or text
 
 
 # "What's", "Who're": a question word and its verb, written out as the reader reads them.
@@ -485,7 +527,7 @@ def _direct_english(text: str) -> str:
     if (match := _EN_NOUN_PHRASE.match(text)) and _asks_as_noun_phrase(text, _EN_CLAUSE_WORD):
         verb = "are" if match.group("noun").lower() == "names" else "is"
         return f"What {verb} the {_lower_first(text[match.start('noun') :])}"
-    return text
+    return _keyword_question(text, "en") or text
 
 
 __all__ = [

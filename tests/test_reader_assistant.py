@@ -346,6 +346,12 @@ def test_a_question_typed_without_apostrophes_reads_like_the_one_with_them(
         ("Tell me how much the reward is.", "en", "How much is the reward"),
         ("Give the names of the men who stole the painting?", "en",
          "What are the names of the men who stole the painting?"),
+        # Keywords opening on what they ask for.
+        ("date rencontre Witkoff Turquie", "fr", "Quelle est la date de rencontre Witkoff Turquie"),
+        ("âge Karim Benhaddou", "fr", "Quel est l'âge de Karim Benhaddou"),
+        ("city Alaska summit", "en", "What is the city of Alaska summit"),
+        ("Witkoff Dmitriev Miami", "en", "Witkoff Dmitriev Miami"),
+        ("date du sommet", "fr", "Quelle est la date du sommet"),
         ("I'd like to know when the thieves entered the museum", "en",
          "When the thieves entered the museum"),
         ("Give me the name of the museum director", "en",
@@ -743,6 +749,24 @@ def test_a_question_typed_in_lower_case_gets_the_capitals_its_articles_write(
         == "Combien de TER sont prévus un jour de semaine ordinaire dans le Val-d'Orbe ?"
     )
     assert lower.to_dict() == cased.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("keywords", "refused", "quoted"),
+    [
+        # Read as keywords alone, a sentence naming Witkoff, who leads the talks, answered.
+        ("organisation Kirill Dmitriev run", False, "Fonds russe d’investissement direct"),
+        # No article dates the Budapest summit: a sentence that mentions it answered.
+        ("date Trump Putin summit Budapest take place", True, None),
+    ],
+)
+def test_keywords_opening_on_what_they_ask_for_are_read_as_that_question(
+    assistant: Assistant, keywords: str, refused: bool, quoted: str | None
+) -> None:
+    answer = assistant.ask(keywords)
+    assert answer.refused is refused
+    if quoted is not None:
+        assert quoted in answer.citations[0].quote
 
 
 def test_a_request_for_names_no_article_gives_is_refused_as_the_question_is(
