@@ -388,7 +388,7 @@ def _keyword_question(text: str, language: str) -> str | None:
     it stands for (« date rencontre Witkoff Turquie » → « Quelle est la date de rencontre
     Witkoff Turquie », "city Alaska summit" → "What is the city of Alaska summit"), so the
     reader knows it asks for a date or a place; None for anything else. Keywords only: no
-    stop word or question word of either language, no verb of a clause."""
+    stop word or question word of either language (their lists hold the common verbs)."""
     words = _KEYWORD.findall(text)
     if len(words) < 2:
         return None
