@@ -132,12 +132,13 @@ _OPENING = re.compile(
     r")",
     re.IGNORECASE,
 )
-# Thanks, "please" or the articles named as the source, closing a message, before its last
-# question mark if any.
+# Thanks, "please" or the articles named as the source closing a message, or a tag after a
+# comma (« …, tu sais ? », "…, do you know?"), before its last question mark if any.
 _CLOSING = re.compile(
-    r"(?:\s*[,;]\s*|\s+)(?:merci(?:\s+(?:beaucoup|bien|d['’]avance|par\s+avance|à\s+vous))?"
+    r"(?:(?:\s*[,;]\s*|\s+)(?:merci(?:\s+(?:beaucoup|bien|d['’]avance|par\s+avance|à\s+vous))?"
     r"|svp|stp|s['’]il\s+(?:vous|te)\s+pla[iî]t|please|pls|thanks(?:\s+(?:a\s+lot|in\s+advance))?"
     rf"|thank\s+you(?:\s+(?:very\s+much|in\s+advance))?|{_SOURCE_WORD}\s+{_THE_ARTICLES})"
+    r"|\s*,\s*(?:(?:do\s+)?you\s+know|any\s+idea|tu\s+sais|vous\s+savez|une\s+idée))"
     r"[.!]*(?P<end>\s*\?+)?\s*[.!]*\s*$",
     re.IGNORECASE,
 )
@@ -252,19 +253,25 @@ def with_question_mark(text: str, language: str) -> str:
 
 # « Peux-tu », « tu peux », « pouvez-vous » …, hyphen or not (as typed in a hurry).
 _YOU_CAN = r"tu\s+peux|vous\s+pouvez|peux[-\s]tu|pouvez[-\s]vous|pourrais[-\s]tu|pourriez[-\s]vous"
-_YOU_KNOW = r"sais[-\s]tu|savez[-\s]vous"
+_YOU_KNOW = r"sais[-\s]tu|savez[-\s]vous|tu\s+sais|vous\s+savez"
 # A polite request that wraps the question ("Peux-tu me dire …", "Can you tell me …"): words
 # that are not what is asked, and that hide the question word (qui, combien…) from the reader.
 REQUEST = re.compile(
     r"^\s*(?:(?:and|then|so|now|et|alors|puis|maintenant),?\s+)?(?:"
     rf"(?:est-ce que\s+)?(?:{_YOU_CAN}|{_YOU_KNOW})"
-    r"\s+(?:me\s+|nous\s+)?(?:dire|expliquer|indiquer|pr[ée]ciser|rappeler)"
+    r"\s+(?:me\s+|nous\s+|m['’]\s*)?(?:dire|expliquer|indiquer|pr[ée]ciser|rappeler)"
     r"|(?:dis|dites|explique|expliquez|indique|indiquez|pr[ée]cise|pr[ée]cisez|rappelle|rappelez)"
     r"[-\s](?:moi|nous)"
     r"|(?:je\s+(?:voudrais|veux|souhaiterais|souhaite|aimerais)|j['’]aimerais)\s+(?:bien\s+)?"
     r"(?:savoir|comprendre)"
-    rf"|{_YOU_KNOW}"
-    r"|(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
+    r"|je\s+cherche\s+à\s+(?:savoir|comprendre)|j['’]ai\s+besoin\s+de\s+savoir"
+    r"|je\s+me\s+demand(?:e|ais)|(?:une\s+)?idée\s+de"
+    rf"|(?:est-ce\s+que\s+)?(?:{_YOU_KNOW})"
+    r"|(?:can|could|would)\s+you\s+(?:please\s+)?(?:(?:tell|remind)\s+(?:me|us)"
+    r"|explain(?:\s+to\s+(?:me|us))?)"
+    r"|(?:do|would)\s+you\s+(?:happen\s+to\s+)?know|any\s+idea"
+    r"|i\s+(?:was|am)\s+wondering|i\s+wondered|i\s+need\s+to\s+know"
+    r"|help\s+me\s+understand|what\s+i\s+(?:want|would\s+like)\s+to\s+know\s+is"
     r"|(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
     r"|(?:i['’]d|i\s+would|i)\s+(?:like|want|wish)\s+to\s+know"
     r"|do\s+you\s+know|does\s+anyone\s+know|i\s+wonder|let\s+me\s+know|je\s+me\s+demande"

@@ -208,6 +208,10 @@ def test_apostrophes_typed_as_spaces_are_put_back(typed: str, language: str, wri
         # Emoji and smileys.
         ("Who drafted the plan? 🙂", "Who drafted the plan?"),
         ("Qui a rédigé le plan ? :)", "Qui a rédigé le plan ?"),
+        # A tag after a comma, not the same words inside the question.
+        ("Qui mène les négociations, tu sais ?", "Qui mène les négociations ?"),
+        ("Who leads the talks, do you know?", "Who leads the talks?"),
+        ("What do you know?", "What do you know?"),
         ("Hiroshima ?", "Hiroshima ?"),
         ("Super plan ou pas ?", "Super plan ou pas ?"),
         ("Merci !", "Merci !"),
@@ -272,6 +276,8 @@ def test_a_greeting_or_thanks_gets_a_reply_not_a_refusal_of_a_question(
          "Who is leading the negotiations for the United States?"),
         ("Who is leading the negotiations for the United States? 🙂",
          "Who is leading the negotiations for the United States?"),
+        ("Tu sais en combien de points se décline le plan ?",
+         "En combien de points se décline le plan ?"),
     ],
 )  # fmt: skip
 def test_a_question_asked_with_asides_reads_like_the_bare_question(
@@ -346,6 +352,17 @@ def test_a_question_typed_without_apostrophes_reads_like_the_one_with_them(
         ("Tell me how much the reward is.", "en", "How much is the reward"),
         ("Give the names of the men who stole the painting?", "en",
          "What are the names of the men who stole the painting?"),
+        ("I was wondering who did Witkoff meet in Miami?", "en", "Who did Witkoff meet in Miami?"),
+        ("Any idea who leads the talks?", "en", "Who leads the talks?"),
+        ("Do you happen to know who leads the talks?", "en", "Who leads the talks?"),
+        ("Can you explain why the plan was criticised?", "en", "Why the plan was criticised?"),
+        ("Je me demandais qui mène les négociations", "fr", "Qui mène les négociations"),
+        ("Tu sais qui mène les négociations ?", "fr", "Qui mène les négociations ?"),
+        ("Est-ce que tu sais qui mène les négociations ?", "fr", "Qui mène les négociations ?"),
+        ("Une idée de qui mène les négociations ?", "fr", "Qui mène les négociations ?"),
+        ("Peux-tu m'expliquer pourquoi le plan a été critiqué ?", "fr",
+         "Pourquoi le plan a été critiqué ?"),
+        ("Do you know the plan?", "en", "Do you know the plan?"),
         # Keywords opening on what they ask for.
         ("date rencontre Witkoff Turquie", "fr", "Quelle est la date de rencontre Witkoff Turquie"),
         ("âge Karim Benhaddou", "fr", "Quel est l'âge de Karim Benhaddou"),
