@@ -157,7 +157,7 @@ def test_a_follow_up_s_own_words_are_kept_apart_from_the_earlier_question() -> N
             "combien de points compte le plan ?",
         ),
         ("Dis-moi qui dirige les négociations.", "qui dirige les négociations."),
-        ("Est-ce que vous pouvez m'indiquer où ?", "Est-ce que vous pouvez m'indiquer où ?"),
+        ("Est-ce que vous pouvez m'indiquer où ?", "où ?"),  # « m' » elided, as « me »
         ("J'aimerais savoir quand il a appelé.", "quand il a appelé."),
         ("Can you tell me how many points the plan has?", "how many points the plan has?"),
         ("I'd like to know when Witkoff spoke to Ushakov.", "when Witkoff spoke to Ushakov."),
