@@ -116,12 +116,14 @@ _THE_ARTICLES = (
     r"(?:articles?|texts?|textes?|press|presse|news|m[ée]dias?|documents?|sources|corpus"
     r"|journaux|dépêches?)"
 )
+# Greetings, opening a message or making all of it (:data:`_OPENING`, :func:`pleasantry`).
+_GREETING = r"bonjour|bonsoir|salut|coucou|hello|hi|hey|good\s+(?:morning|afternoon|evening)"
 _SOURCE_WORD = r"(?:selon|d['’]apr[eè]s|according\s+to|from)"
 # Greetings, thanks and lead-ins that open a message before its question, then a comma, a
 # colon or an exclamation (a greeting or "please" may also run straight on).
 _OPENING = re.compile(
     r"^\s*(?:"
-    r"(?:(?:bonjour|bonsoir|salut|coucou|hello|hi|hey|good\s+(?:morning|afternoon|evening)"
+    rf"(?:(?:{_GREETING}"
     r"|please|s['’]il\s+(?:vous|te)\s+pla[iî]t|svp)(?:\s+(?:there|all|everyone|à\s+tous))?"
     r"(?:\s*[,!.:;]+\s*|\s+))"
     r"|(?:(?:merci|thanks|thank\s+you|ok|okay|d['’]accord|super|parfait|great|perfect)"
@@ -188,7 +190,7 @@ def without_asides(text: str) -> str:
 
 # A message that is only a greeting, or only thanks (an emoji or a smiley may close it).
 _ONLY_GREETING = re.compile(
-    r"^\s*(?:bonjour|bonsoir|salut|coucou|hello|hi|hey|good\s+(?:morning|afternoon|evening))"
+    rf"^\s*(?:{_GREETING})"
     r"(?:\s+(?:there|all|everyone|à\s+tous|à\s+vous))?\s*[!.?]*\s*$",
     re.IGNORECASE,
 )
