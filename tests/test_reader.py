@@ -18,6 +18,7 @@ import pytest
 
 from rag.generate.reader import (
     ReaderGenerator,
+    asks_for_several,
     asks_what_articles_say,
     counts_without_naming,
     holds_another_role,
@@ -1106,6 +1107,26 @@ def test_a_question_asking_who_holds_a_role(
         ("Qui est le porte-parole de SUD-Rail ?", SPOKESMAN, "Karim Benhaddou"),
         ("Who is the SUD-Rail spokesman?", SPOKESMAN, "Karim Benhaddou"),
         ("Who is the Kremlin spokesman?", SPOKESMAN, None),
+        # a verb of heading says who leads what the question names: its subject, past an
+        # apposition, or its agent in the passive; not who leads something else
+        ("Who leads the drafting process?",
+         "Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction.", "Steve Witkoff"),
+        ("Who is leading the negotiations for the United States?",
+         "Steve Witkoff, un envoyé de Trump, mène les négociations avec Kirill Dmitriev.",
+         "Steve Witkoff"),
+        ("Qui dirige le musée ?", "Anne Rival dirige le musée depuis 2019.", "Anne Rival"),
+        ("Who heads the Russian side?",
+         "Il est le principal interlocuteur de la partie russe, dirigée par le représentant "
+         "Kirill Dmitriev.", "Kirill Dmitriev"),
+        ("Qui dirige le musée ?", "Anne Rival dirige le chantier depuis 2019.", None),
+        # « Quel dirigeant » asks a kind of person, not who leads what
+        ("Quel dirigeant s'est engagé à figer la ligne de front ?",
+         "Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction.", None),
+        # a vice-president's role is not a president's
+        ("Who is the vice president?", "Ce vétéran est un fidèle allié du vice-président "
+         "J.D. Vance.", "J.D. Vance"),
+        ("Qui est le vice-président ?", "Il a parlé au président américain Donald Trump.", None),
+        ("Who is the vice president?", "Il a parlé au président américain Donald Trump.", None),
     ],
 )  # fmt: skip
 def test_a_sentence_naming_the_holder_of_the_asked_role(
@@ -1575,6 +1596,18 @@ def test_a_role_question_is_not_answered_by_someone_described_as_something_else(
     assert holds_another_role(reading) and not refusal_allows("typed", reading)
     mayor = "Le maire de Vernay, François Kerbrat, a salué les enquêteurs."
     assert refusal_allows("typed", _typed_reading(reader, question, mayor, 0.1))
+
+
+def test_a_role_question_is_not_answered_by_someone_titled_otherwise(reader: Reader) -> None:
+    """A role noun right before a name says what the person is (« du peintre Théodore
+    Gaillac »): not the head of the museum asked about. A question asking for a kind of
+    person (« Quel dirigeant … ») may be answered by any role of that kind."""
+    painter = "Un tableau du peintre Théodore Gaillac a été dérobé au musée Ferrand-Lacoste."
+    reading = _typed_reading(reader, "Qui dirige le musée Ferrand-Lacoste ?", painter, 0.1)
+    assert holds_another_role(reading) and not refusal_allows("typed", reading)
+    vance = "Driscoll est un fidèle allié du vice-président J.D. Vance."
+    question = "De quel dirigeant américain Driscoll est-il un proche ?"
+    assert not holds_another_role(_typed_reading(reader, question, vance, 0.1))
 
 
 def test_a_role_question_is_not_answered_by_a_sentence_that_names_no_one(
@@ -2453,6 +2486,9 @@ def test_corpus_notes_hold_only_the_non_citable_blocks(tmp_path: Path) -> None:
         ("Qu'a déclaré le ministre des Transports ?", None),
         ("Et qu'a-t-il dit ?", None),
         ("Qui a déclaré que le plan était irréaliste ?", None),
+        # What they think of what was just named.
+        ("Et Zelensky, qu'en pense-t-il ?", "zelensky"),
+        ("Qu'en pense Volodymyr Zelensky ?", "zelensky"),
     ],
 )
 def test_a_question_asking_what_a_named_person_said(question: str, speaker: str | None) -> None:
@@ -3119,6 +3155,20 @@ def test_a_why_question_quotes_the_runner_up_that_gives_the_reason(reader: Reade
     # Not a runner-up rated far below the best.
     far = _rated(reading, {"Il suggère": 0.9, "Witkoff": 0.1})
     assert ReaderGenerator._reason_instead(far) is None and not reads_reason(far)
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [("What do the articles say about Budapest?", True),
+     ("Que disent les articles sur Budapest ?", True),
+     ("Who is mentioned in both articles?", True),
+     ("Qui est cité dans les deux articles ?", True),
+     # where to look, not what several articles say
+     ("Who is the vice president mentioned in the articles?", False),
+     ("Qui est cité dans les articles ?", False)],
+)  # fmt: skip
+def test_a_question_asking_what_several_articles_say(question: str, several: bool) -> None:
+    assert asks_for_several(question) is several
 
 
 def test_typed_refuses_a_which_question_read_in_several_unnamed_ones(reader: Reader) -> None:

@@ -581,6 +581,29 @@ def test_a_role_said_right_after_a_name_is_that_person_s(
     assert (answer.short_answer.text if answer.short_answer else None) == short
 
 
+@pytest.mark.parametrize(
+    ("question", "short", "cited"),
+    [("Who leads the drafting process?", "Steve Witkoff", ("002_85cd408fc1a49feb", 10)),
+     ("Who is leading the negotiations for the United States?", "Steve Witkoff",
+      ("002_85cd408fc1a49feb", 3)),
+     ("Qui mène les négociations côté américain ?", "Steve Witkoff", ("002_85cd408fc1a49feb", 3)),
+     ("Who is the vice president mentioned in the articles?", "J.D. Vance",
+      ("001_8070831bbb14d085", 12))],
+)  # fmt: skip
+def test_who_leads_or_holds_a_role_is_answered_by_the_sentence_saying_it(
+    assistant: Assistant, question: str, short: str, cited: tuple[str, int]
+) -> None:
+    """« Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction » says who leads
+    it by a verb, « allié du vice-président J.D. Vance » who the vice-president is. Before,
+    the first English question was refused, the second padded with two sentences naming
+    Witkoff in another part (a phone call, advice), and the last one quoted « le président
+    américain Donald Trump » (and read « mentioned in the articles » as asking several)."""
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert answer.short_answer is not None and answer.short_answer.text == short
+    assert {(c.article_id, c.paragraph) for c in answer.citations} == {cited}
+
+
 def test_what_a_named_person_did_is_quoted_where_they_do_it(assistant: Assistant) -> None:
     """The best-rated sentence named Trump only as a complement (« Steve Witkoff, un envoyé de
     Trump, … a engagé des discussions … »)."""

@@ -161,8 +161,11 @@ def asks_what_articles_say(question: str) -> bool:
 _MULTI_PART = re.compile(
     r"\?.*\?|,\s*(?:et|and)\s+(?:qui|quand|où|combien|pourquoi|comment|quel\w*|que|qu['’]"
     r"|who|when|where|how|why|what|which)\b"
-    r"|\b(?:les|des|deux|différents|plusieurs) (?:articles|sources|médias)\b"
-    r"|\b(?:the|both|several|different|each) (?:articles|sources|outlets|reports)\b"
+    r"|\b(?:des|deux|différents|plusieurs) (?:articles|sources|médias)\b"
+    r"|\b(?:both|several|different|each) (?:articles|sources|outlets|reports)\b"
+    # "mentioned in the articles" only names where to look: « les articles » must be asked about
+    r"|(?<!\bdans )\bles (?:articles|sources|médias)\b"
+    r"|(?<!\bin )\bthe (?:articles|sources|outlets|reports)\b"
     r"|\bselon les (?:articles|sources)\b|\bdo the articles\b|\bdisagree\b|\bdivergent\b",
     re.IGNORECASE,
 )
@@ -415,6 +418,17 @@ def names_no_one(reading: Reading) -> bool:
     )
 
 
+def _names_holder_if_asked(reading: Reading, text: str) -> bool:
+    """Whether a sentence that corroborates an answer names the holder of the role the
+    question asks about, if it asks one (« la première conversation … entre l'envoyé spécial
+    … Steve Witkoff et … » names Witkoff, but not as the one who leads the negotiations)."""
+    question = reading.question
+    if not question.role_of:
+        return True  # « Quels dirigeants … » asks a kind of person, whom any role may name
+    scored = next((s for s in reading.sentences if s.candidate.text == text), None)
+    return scored is not None and role_holder(scored.annotation, question) is not None
+
+
 def names_role_holder(reading: Reading, slack: float) -> bool:
     """Whether a question asking who holds a role (« Qui est le maire de … ? », "Who heads …?",
     ``question.role``) is answered by its best sentence (or the runner-up quoted instead,
@@ -452,8 +466,11 @@ def holds_another_role(reading: Reading) -> bool:
     (« Rustem Umerov, secrétaire du Conseil national de sécurité … ») and to no one of what
     the question asks about (:func:`rag.reader.features.other_role_holder`), or that says a
     person is something else (« Émilie Rossi, infirmière … » for "Who is the mayor of …?":
-    :func:`rag.reader.features.described_otherwise`)."""
-    quoted = _role_sentence(reading)
+    :func:`rag.reader.features.described_otherwise`). The sentence is the one the answer
+    would quote: the holder quoted instead of the best, or another runner-up
+    (:meth:`ReaderGenerator._answers_instead`: « … du peintre Théodore Gaillac … » for "Who
+    heads the museum?")."""
+    quoted = _quoted_sentence(reading)
     if not reading.question.role or quoted is None:
         return False
     return (
@@ -727,7 +744,12 @@ class ReaderGenerator(Generator):
             short_position = 1
         several = asks_for_several(request.question) or asks_for_several(request.query)
         second = None
-        if typed is None and antecedent is None and successor is None:
+        # A best sentence naming the holder of the asked role is sure of its answer however
+        # close the reader rates the runner-up (an English question's probabilities are flat).
+        question = reading.question
+        holder = role_holder(reading.best.annotation, question) if question.role_of else None
+        settled = typed is not None or antecedent is not None or successor is not None
+        if not settled and (several or holder is None):
             share = SECOND_SENTENCE_SHARE if several else UNSURE_SHARE
             second = self._second(reading, by_text, share)
             if second is None:
@@ -757,7 +779,11 @@ class ReaderGenerator(Generator):
             if position == short_position and short is not None:
                 # Another article's same sentence corroborates the answer only if it states
                 # the short answer too (« Les principes … » without « Dmitriev a précisé »).
-                corroborating = [c for c in corroborating if states(short.text, c.text)]
+                corroborating = [
+                    c
+                    for c in corroborating
+                    if states(short.text, c.text) and _names_holder_if_asked(reading, c.text)
+                ]
                 corroborating += self._same_answer(
                     reading, short.text, candidate, corroborating, by_text
                 )
@@ -1318,7 +1344,9 @@ class ReaderGenerator(Generator):
         """Other articles' best sentences stating the same short answer (corroboration).
 
         One per article, among the sentences the reader rates at least ``SAME_ANSWER_SHARE``
-        of the best; the short answer must appear in the sentence.
+        of the best; the short answer must appear in the sentence, and for a question asking
+        who holds a role, as that role's holder (« la première conversation … entre l'envoyé
+        spécial … Steve Witkoff et … » does not say who leads the negotiations).
         """
         best = reading.sentences[0].probability
         seen = {chosen.passage.article_id} | {c.passage.article_id for c in already}
@@ -1331,6 +1359,8 @@ class ReaderGenerator(Generator):
                 break
             article = scored.candidate.passage.article_id
             if article in seen or needle not in fold(scored.candidate.text):
+                continue
+            if not _names_holder_if_asked(reading, scored.candidate.text):
                 continue
             other = by_text.get((scored.candidate.key, scored.candidate.text))
             if other is not None:

@@ -180,7 +180,7 @@ for _type, _nouns in {
     "patron journaliste auteur député sénateur assistant assistante adjoint adjointe préfet "
     "préfète chancelier chancelière official officials president leader minister aide deputy "
     "chancellor prefect membre membres member members politicien politicienne politician élu "
-    "élue "
+    "élue vice-président vice-présidente vice-president "
     "envoy person man woman negotiator adviser advisor spokesman spokeswoman spokesperson "
     "diplomat secretary ambassador general author journalist senator chief head "
     "peintre artiste écrivain écrivaine architecte sculpteur photographe avocat avocate médecin "

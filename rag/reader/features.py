@@ -312,6 +312,12 @@ def described_otherwise(annotation: Annotation, question: QuestionInfo) -> Entit
     tokens = annotation.pos
     described: list[Entity] = []
     for person in new_persons(annotation, question):
+        title = _title_before(tokens, person)
+        # Only for a role of something named (not « Quel dirigeant … », whom a vice-président
+        # may be).
+        if question.role_of and title is not None and not title.startswith(question.role):
+            described.append(person)  # « du peintre Théodore Gaillac » for "Who heads …?"
+            continue
         after = [t for t in tokens if t[2] >= person.end][:2]
         if len(after) < 2 or after[0][0] != "," or after[1][1] != "NOUN":
             return None
@@ -322,16 +328,136 @@ def described_otherwise(annotation: Annotation, question: QuestionInfo) -> Entit
     return described[0] if described else None
 
 
+def _title_before(tokens: Sequence[tuple[str, str, int, int]], person: Entity) -> str | None:
+    """The noun of a role right before a name, past at most two adjectives (« le peintre
+    Théodore Gaillac », « le président américain Donald Trump »), or None."""
+    before = [t for t in tokens if t[3] <= person.start][::-1]
+    adjectives = list(itertools.takewhile(lambda t: t[1] == "ADJ", before[:2]))
+    rest = before[len(adjectives) :]
+    if not rest:
+        return None
+    word = rest[0][0]
+    return word if word in ROLE_NOUNS or word.rstrip("s") in ROLE_NOUNS else None
+
+
 def _role_persons(
     annotation: Annotation, question: QuestionInfo
 ) -> Iterator[tuple[Entity, list[tuple[str, str, int, int]]]]:
     """Each person a sentence names next to the asked role (see :func:`role_holder`), with
-    the tokens that say what the role is of (« de la région », « Sa », none)."""
+    the tokens that say what the role is of (« de la région », « Sa », none), then each one
+    it says holds it by a verb (:func:`_verb_role_persons`)."""
     if not question.role:
         return
     persons = new_persons(annotation, question)
     if not persons:
         return
+    yield from _noun_role_persons(annotation, question, persons)
+    yield from _verb_role_persons(annotation, question, persons)
+
+
+# Verbs that say someone holds a role, folded, by the role stems they stand for: heading
+# (« Steve Witkoff … mène les négociations », « la partie russe, dirigée par … ») and presiding.
+_HEADING_VERB = re.compile(
+    r"^(?:dirig(?:e|es|ent|eait|eaient|era|eront|ea|ee|ees)|men(?:e|es|ent|ait|aient|era|eront"
+    r"|a|ee|ees)|pilot(?:e|es|ent|ait|aient|era|ee|ees))$"
+)
+_PRESIDING_VERB = re.compile(r"^presid(?:e|es|ent|ait|aient|era|eront|a|ee|ees)$")
+_HEADING_STEMS = frozenset({"direc", "dirig", "chef", "patro", "pdg"})
+# A participle of those verbs, as a passive's is (« menée par », « dirigés par »).
+_PARTICIPLE = re.compile(r"(?:e|ee|es|ees)$")
+
+
+def _role_verb(question: QuestionInfo) -> re.Pattern[str] | None:
+    """The verbs that say someone holds the asked role, or None for a role no verb says."""
+    heading = bool(_HEADING_STEMS.intersection(question.role))
+    presiding = "presi" in question.role
+    if heading and presiding:
+        return re.compile(f"{_HEADING_VERB.pattern}|{_PRESIDING_VERB.pattern}")
+    return _HEADING_VERB if heading else _PRESIDING_VERB if presiding else None
+
+
+def _verb_role_persons(
+    annotation: Annotation, question: QuestionInfo, persons: Sequence[Entity]
+) -> Iterator[tuple[Entity, list[tuple[str, str, int, int]]]]:
+    """Each person a sentence says holds the asked role by a verb, with the words of what
+    they hold it of (determiners left out): the verb's subject, next to it or past an
+    apposition (« Steve Witkoff, un envoyé de Trump, mène les négociations avec … »), or its
+    agent in the passive (« la partie russe, dirigée par le représentant Kirill Dmitriev »)."""
+    verb = _role_verb(question)
+    if verb is None or not question.role_of:
+        return  # « Quel dirigeant s'est engagé … » asks a kind of person, not who leads what
+    tokens = annotation.pos
+    for index, (word, pos, start, _) in enumerate(tokens):
+        if pos not in ("VERB", "NOUN", "ADJ") or not verb.match(word):
+            continue  # the small model may tag « dirige » a noun, « menée » an adjective
+        after = list(
+            itertools.takewhile(
+                lambda t: t[0] not in ",;:.()«»",
+                tokens[index + 1 : index + 1 + _ROLE_COMPLEMENT_TOKENS],
+            )
+        )
+        if after and after[0][0] == "par" and _PARTICIPLE.search(word):
+            agent = next((p for p in persons if p.start >= after[0][3]), None)
+            between = [t for t in tokens[index + 2 :] if agent and t[3] <= agent.start]
+            if (
+                agent is None
+                or len(between) > _ROLE_COMPLEMENT_TOKENS
+                or any(t[1] not in _COMPLEMENT_POS and t[0] not in ROLE_NOUNS for t in between)
+            ):
+                continue  # « par l'envoyé américain Steve Witkoff » (« envoyé » tagged a verb)
+            preceding = tokens[:index]
+            if preceding and preceding[-1][0] == ",":  # « la partie russe, dirigée par … »
+                preceding = preceding[:-1]
+            before = itertools.takewhile(lambda t: t[0] not in ",;:.()«»", reversed(preceding))
+            owner = [t for t in before if t[1] not in ("DET", "AUX")][::-1]
+            owner = owner[-_ROLE_COMPLEMENT_TOKENS:]
+            if _shares_owner(question, owner):
+                yield agent, owner
+            continue
+        owner = [t for t in after if t[1] != "DET"]
+        if not _shares_owner(question, owner):
+            continue
+        for person in persons:
+            if person.end > start:
+                break
+            between = [t for t in tokens if t[2] >= person.end and t[3] <= start]
+            if _subject_reaches(between):
+                yield person, owner
+
+
+def _shares_owner(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int]]) -> bool:
+    """Whether the words of what a verb says is led share one with what the question asks
+    the role of (a verb without them says nothing of the asked role: « dirige le processus »
+    for "Who leads the museum?")."""
+    # Every word, whatever its tag: the small model may tag « musée » a verb after « dirige ».
+    words = WordSet([t[0] for t in owner if t[1] not in _FUNCTION_POS])
+    return any(words.has(word) for word in question.role_of)
+
+
+_FUNCTION_POS = frozenset({"DET", "ADP", "PUNCT", "AUX", "CCONJ", "SCONJ", "PRON"})
+
+
+def _subject_reaches(between: Sequence[tuple[str, str, int, int]]) -> bool:
+    """Whether a name is the subject of the verb these tokens separate it from: none or only
+    auxiliaries and adverbs (« a dirigé », « dirige désormais »), maybe after an apposition
+    between commas that holds no verb (« , un envoyé de Trump , »)."""
+    if between and between[0][0] == ",":
+        closing = max((i for i, t in enumerate(between) if t[0] == ","), default=0)
+        inside = between[1:closing]
+        if (
+            not closing
+            or len(inside) > _ROLE_COMPLEMENT_TOKENS
+            or any(t[1] in ("VERB", "AUX") or t[0] in "();:«»" for t in inside)
+        ):
+            return False
+        between = between[closing + 1 :]
+    return all(t[1] in ("AUX", "ADV") for t in between)
+
+
+def _noun_role_persons(
+    annotation: Annotation, question: QuestionInfo, persons: Sequence[Entity]
+) -> Iterator[tuple[Entity, list[tuple[str, str, int, int]]]]:
+    """Each person a sentence names next to a noun of the asked role."""
     tokens = annotation.pos
     for index, (word, _, start, end) in enumerate(tokens):
         if word.rstrip("s") not in ROLE_NOUNS or not word.startswith(question.role):

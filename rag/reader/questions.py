@@ -225,6 +225,10 @@ _ASKS_SPEECH = (
     (re.compile(rf"^qu['’]\s*(?:a|ont|avait|avaient|aurait)(?:-t-(?:il|elle|on))?\s+{_SAY_PAST}"
                 r"\s+(?P<who>.+)", re.I), False),
     (re.compile(rf"^que\s+{_SAY_PRESENT}\s+(?P<who>.+)", re.I), False),
+    # « Qu'en pense Zelensky ? », « Zelensky, qu'en pense-t-il ? »
+    (re.compile(rf"^qu['’]\s*en\s+{_SAY_PRESENT}\s+(?P<who>.+)", re.I), False),
+    (re.compile(rf"^(?P<who>[^,?]+?)\s*,\s*qu['’]\s*en\s+{_SAY_PRESENT}-t-(?:il|elle|ils|elles)\b",
+                re.I), True),
     (re.compile(rf"^qu['’]est-ce qu(?:e\s+|['’]\s*)(?P<who>.+?)\s+(?:a|avait|ont)\s+{_SAY_PAST}\b",
                 re.I), True),
     (re.compile(rf"^que\s+(?P<who>.+?)\s+(?:a|avait|ont)-t-(?:il|elle|ils|elles)\s+{_SAY_PAST}\b",
@@ -1655,9 +1659,11 @@ _AUXILIARY_LEMMAS = frozenset({"etre", "avoir"})
 # A verb or phrase asking who holds a role, and the role's nouns (French stems, 5 letters).
 _HEAD_ROLES = ("direc", "dirig", "chef", "patro", "pdg", "presi")
 _ROLE_VERBS = (
-    (re.compile(r"\bqui\s+(?:la |le |les |l['’])?(?:dirige|dirigeait|dirigera|est à la tête de|"
-                r"était à la tête de)\b|\bwho\s+(?:heads|headed|leads|led|runs|ran|directs|"
-                r"directed|is (?:in charge|at the head) of|was (?:in charge|at the head) of)\b",
+    (re.compile(r"\bqui\s+(?:la |le |les |l['’])?(?:dirige|dirigeait|dirigera|mène|menait|"
+                r"mènera|pilote|pilotait|est à la tête de|était à la tête de)\b"
+                r"|\bwho\s+(?:heads|headed|leads|led|runs|ran|directs|directed|"
+                r"(?:is|was|will be) (?:leading|heading|running|directing)|"
+                r"is (?:in charge|at the head) of|was (?:in charge|at the head) of)\b",
                 re.I), _HEAD_ROLES),
     (re.compile(r"\bqui\s+(?:la |le |les |l['’])?(?:préside|présidait|présidera)\b"
                 r"|\bwho\s+(?:chairs|chaired|presides(?: over)?)\b", re.I), ("presi",)),
@@ -1681,7 +1687,10 @@ _EN_ROLES = {
     "boss": _HEAD_ROLES, "leader": ("dirig", "chef"), "ceo": ("pdg", "direc"),
     "watchman": ("gardi",), "guard": ("gardi",), "judge": ("juge",), "lawyer": ("avoca",),
     "aide": ("assis", "conse", "colla"), "deputy": ("adjoi",), "prefect": ("prefe",),
+    "vice-president": ("vice-",),
 }  # fmt: skip
+# "vice president", « vice président »: one role, not a president's (« vice-président »).
+_VICE = re.compile(r"\bvice\s+(?=pr[ée]sident)", re.I)
 # Person nouns that name no role ("quel homme", "which official").
 _NO_ROLE = frozenset(
     {"homme", "femme", "personne", "personnes", "responsable", "responsables", "fonctionnaire",
@@ -1742,6 +1751,7 @@ def asked_role(
     """
     role: tuple[str, ...] = ()
     rest = ""
+    text = _VICE.sub("vice-", text)
     verb = next(((m, stems) for p, stems in _ROLE_VERBS if (m := p.search(text))), None)
     if verb is not None:
         role, rest = verb[1], text[verb[0].end() :]
