@@ -126,6 +126,12 @@ from rag.types import Passage
 
 pytestmark = pytest.mark.unit
 
+ARREST = (
+    "Deux hommes âgés de 29 et 41 ans ont été interpellés jeudi matin à Nantes dans l’enquête sur "
+    "le vol commis dans la nuit du 3 au 4 octobre au musée Ferrand-Lacoste, a annoncé vendredi "
+    "le parquet de Lorvan."
+)
+DIRECTOR = "« Ils sont passés sans s'arrêter », estime la directrice du musée, Anne-Sophie Rival."
 SPOKESMAN = "Pour Karim Benhaddou, porte-parole de SUD-Rail dans la région, l'offre ne règle rien."
 ENVOYS = (
     "Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction et a engagé des "
@@ -444,6 +450,11 @@ def test_restating_sentence_scores_below_the_answering_one(reader: Reader) -> No
          "La première conversation a eu lieu entre l’envoyé spécial du président américain Steve "
          "Witkoff et l’assistant du président russe pour les affaires internationales Yuri "
          "Ushakov.", "Yuri Ushakov"),
+        # the date or place right after the question's verb: when that was done, not when
+        # another event the sentence tells was (the theft's night has digits, the arrest not)
+        ("Quand les deux hommes ont-ils été interpellés ?", ARREST, "jeudi matin"),
+        ("Où les deux hommes ont-ils été interpellés ?", ARREST, "Nantes"),
+        ("Quand le vol a-t-il été commis ?", ARREST, "du 3 au 4 octobre"),
         # with whom: the name after « avec », not the one completing a noun there
         ("Avec qui Steve Witkoff a-t-il discuté ?", ENVOYS, "Kirill Dmitriev"),
         ("Avec qui Witkoff a-t-il discuté du plan à Miami ?",
@@ -1122,6 +1133,11 @@ def test_a_question_asking_who_holds_a_role(
         # « Quel dirigeant » asks a kind of person, not who leads what
         ("Quel dirigeant s'est engagé à figer la ligne de front ?",
          "Steve Witkoff, un envoyé de Trump, dirige le processus de rédaction.", None),
+        # of several common words of what the role is of, at least half (a name may be left
+        # out): the museum's director does not head the association of its friends
+        ("Who heads the association of friends of the museum?", DIRECTOR, None),
+        ("Qui préside l'association des amis du musée ?", DIRECTOR, None),
+        ("Qui dirige le musée Ferrand-Lacoste ?", DIRECTOR, "Anne-Sophie Rival"),
         # a vice-president's role is not a president's
         ("Who is the vice president?", "Ce vétéran est un fidèle allié du vice-président "
          "J.D. Vance.", "J.D. Vance"),

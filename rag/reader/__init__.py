@@ -851,6 +851,8 @@ def _typed_short_answer(
             and not _completes_noun(annotation, entity)  # not « avec le conseiller de Zelensky »
         ):
             value += 0.5  # « … avec Kirill Dmitriev » for « Avec qui a-t-il discuté ? »
+        if kind in (DATE, PLACE) and _follows_asked_verb(annotation, entity, anchors):
+            value += 1.0  # « interpellés jeudi matin » before « le vol commis … du 3 au 4 octobre »
         if kind == DATE:
             value += 0.1 * len(entity.text.split()) + (0.5 if re.search(r"\d", span) else 0.0)
             if entity.label == EVENT_TIME:
@@ -912,6 +914,26 @@ def _clause_of(sentence: str, offset: int) -> int:
     """Which of a sentence's clauses separated by semicolons holds ``offset`` (0 for the
     first)."""
     return sentence.count(";", 0, offset)
+
+
+# How many words may stand between a verb and the date or place that completes it.
+_VERB_COMPLEMENT_WORDS = 3
+
+
+def _follows_asked_verb(annotation: Annotation, entity: Entity, anchors: Sequence[int]) -> bool:
+    """Whether a date or place completes a verb of the question's, right after it, past at most
+    :data:`_VERB_COMPLEMENT_WORDS` words and no other verb or punctuation (« ont été interpellés
+    jeudi matin à Nantes » for « Quand les deux hommes ont-ils été interpellés ? »): the time
+    or place of what is asked, not of another event the sentence tells (« le vol commis dans la
+    nuit du 3 au 4 octobre »)."""
+    starts = set(anchors)
+    before = annotation.tokens_before(entity.start)
+    for back, (_, pos, start, _) in enumerate(reversed(before)):
+        if back > _VERB_COMPLEMENT_WORDS:
+            return False
+        if pos in ("VERB", "AUX") or (pos == "PUNCT"):
+            return pos == "VERB" and start in starts
+    return False
 
 
 def _dated_as_asked(question: QuestionInfo, sentence: str, entity: Entity, end: int) -> bool:

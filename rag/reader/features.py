@@ -229,7 +229,17 @@ def _same_owner(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int
     if owner and owner[0][0] in POSSESSIVES:
         return False
     words = _owner_words(owner)
-    return not words.words or any(words.has(w) for w in question.role_of)
+    if not words.words:
+        return True
+    # Of several common words, the first (the head noun: « l'opposition au projet d'usine »)
+    # or at least half: « la directrice du musée » does not head "the association of friends
+    # of the museum". A name may be left out (« le musée » for « le musée Ferrand-Lacoste »).
+    names = {fold(word) for word in re.findall(r"\w+", question.text)[1:] if word[0].isupper()}
+    common = [w for w in question.role_of if w not in names]
+    if len(common) >= 2:
+        shared = [words.has(w) for w in common]
+        return shared[0] or 2 * sum(shared) >= len(common)
+    return any(words.has(w) for w in question.role_of)
 
 
 def _owner_words(owner: Sequence[tuple[str, str, int, int]]) -> WordSet:
