@@ -1648,6 +1648,10 @@ def test_a_role_question_is_not_answered_by_a_sentence_that_names_no_one(
         ("What do the articles say about Europe's role?", False),
         ("Que disent les articles de la réaction du Kremlin ?", False),
         ("Qu'a dit Dmitriev ?", False),
+        # which articles name someone: each one's sentence too
+        ("Which articles mention Axios?", True),
+        ("Quels articles parlent de Bloomberg ?", True),
+        ("Which articles mention the Alaska meeting?", False),
     ],
 )
 def test_a_question_asking_what_the_articles_say_about_a_name(question: str, asks: bool) -> None:
@@ -3243,6 +3247,12 @@ def test_a_sentence_leaves_the_focus_vague(sentence: str, focus: str, expected: 
         ("What is NATO?", "nato"),  # a name in capitals is one word, not letters
         ("Qu'est-ce que le plan ?", None),
         ("What is the plan?", None),
+        # the name first, then who that is
+        ("Witkoff - who is he?", "witkoff"),
+        ("Kirill Dmitriev, qui est-il ?", "dmitriev"),
+        ("Dmitriev : c'est qui ?", "dmitriev"),
+        ("Budapest, why is it mentioned?", None),
+        ("Le prochain sommet, c'est où ?", None),
     ],
 )  # fmt: skip
 def test_a_question_asking_who_a_named_person_is(question: str, identity: str | None) -> None:

@@ -97,6 +97,9 @@ def test_what_several_articles_say_about_someone_quotes_each_article(
     assert described.sentences and not any(
         s.text.startswith("Selon Kirill Dmitriev") for s in described.sentences
     )
+    # Which articles name him: a sentence of each too.
+    which = assistant.ask("Quels articles mentionnent Witkoff ?")
+    assert len({c.article_id for c in which.citations}) >= 3
     # A topic, not a name: read as any question (the sentence about the reaction).
     topic = assistant.ask("What do the articles report about the Kremlin's reaction?")
     assert topic.sentences[0].text.startswith("La réaction de Moscou et du Kremlin")
@@ -847,3 +850,14 @@ def test_a_word_typed_a_letter_off_reads_like_the_word(
     hurried = assistant.ask(typed)
     assert hurried.query == careful
     assert hurried.to_dict() == answer.to_dict()
+
+
+def test_a_name_then_who_that_is_is_answered_by_what_the_articles_say_of_them(
+    assistant: Assistant,
+) -> None:
+    """"Witkoff - who is he?" asks who Witkoff is, as "Who is Witkoff?" does: before, it was
+    read as a who-question and got « Trump » (the envoy's principal) as its short answer."""
+    answer = assistant.ask("Witkoff - who is he?")
+    assert not answer.refused
+    assert answer.short_answer is None
+    assert "Witkoff" in answer.sentences[0].text

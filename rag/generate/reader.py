@@ -129,7 +129,11 @@ _ARTICLES_SAY = re.compile(
     r"|\b(?:disent|racontent|écrivent|rapportent)\s+les\s+(?:différents\s+|divers\s+|autres\s+)?"
     r"(?:articles|sources|médias)\b"
     r"|\bles\s+(?:différents\s+|divers\s+|autres\s+)?(?:articles|sources|médias)\s+"
-    r"(?:présentent|décrivent|disent|parlent|qualifient|racontent)",
+    r"(?:présentent|décrivent|disent|parlent|qualifient|racontent)"
+    # "Which articles mention Axios?", « Quels articles parlent de Bloomberg ? »: each one's
+    r"|\b(?:which|what)\s+(?:articles|sources|reports|outlets)\s+(?:mention|talk about|speak "
+    r"of|cite|name|discuss|refer to)\b"
+    r"|\bquels\s+(?:articles|médias|sources)\s+(?:parlent|mentionnent|citent|évoquent|nomment)\b",
     re.IGNORECASE,
 )
 # "How do the articles describe …?": only sentences that say who or what it is answer.

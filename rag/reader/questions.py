@@ -1222,6 +1222,11 @@ _FUNCTION_OF = (
         + _NAME_WORDS
         + r"['’]s\s+(?i:job|position|post|occupation|profession|role)\s*(?:[?,]|$)"
     ),
+    # The name first, then who that is: "Witkoff - who is he?", « Dmitriev : qui est-ce ? »
+    re.compile(
+        _LEAD + _NAME_WORDS + r"\s*[-–—:,]\s*(?i:who(?:\s+is|['’]s|\s+was)\s+(?:he|she|that|this)"
+        r"|qui\s+est-(?:ce|il|elle)|c['’]est\s+qui|qui\s+c['’]est)\s*\??\s*$"
+    ),
 )
 
 
