@@ -855,7 +855,7 @@ def test_a_word_typed_a_letter_off_reads_like_the_word(
 def test_a_name_then_who_that_is_is_answered_by_what_the_articles_say_of_them(
     assistant: Assistant,
 ) -> None:
-    """"Witkoff - who is he?" asks who Witkoff is, as "Who is Witkoff?" does: before, it was
+    """ "Witkoff - who is he?" asks who Witkoff is, as "Who is Witkoff?" does: before, it was
     read as a who-question and got « Trump » (the envoy's principal) as its short answer."""
     answer = assistant.ask("Witkoff - who is he?")
     assert not answer.refused
