@@ -1138,6 +1138,14 @@ def test_a_question_asking_who_holds_a_role(
         ("Who heads the association of friends of the museum?", DIRECTOR, None),
         ("Qui préside l'association des amis du musée ?", DIRECTOR, None),
         ("Qui dirige le musée Ferrand-Lacoste ?", DIRECTOR, "Anne-Sophie Rival"),
+        # a role of another nationality than the question's is not the asked one
+        ("Who is the Russian envoy?", "Cette initiative est menée par l’envoyé américain Steve "
+         "Witkoff, présenté comme l'interlocuteur de la partie russe.", None),
+        ("Who is the American envoy?", "Cette initiative est menée par l’envoyé américain Steve "
+         "Witkoff, présenté comme l'interlocuteur de la partie russe.", "Steve Witkoff"),
+        # a person's name asked by the role's name
+        ("Quel est le nom de l'envoyé spécial russe ?", ENVOYS, "Kirill Dmitriev"),
+        ("Comment s'appelle l'envoyé de Trump ?", ENVOYS, "Steve Witkoff"),
         # a vice-president's role is not a president's
         ("Who is the vice president?", "Ce vétéran est un fidèle allié du vice-président "
          "J.D. Vance.", "J.D. Vance"),

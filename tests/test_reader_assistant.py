@@ -591,7 +591,11 @@ def test_a_role_said_right_after_a_name_is_that_person_s(
       ("002_85cd408fc1a49feb", 3)),
      ("Qui mène les négociations côté américain ?", "Steve Witkoff", ("002_85cd408fc1a49feb", 3)),
      ("Who is the vice president mentioned in the articles?", "J.D. Vance",
-      ("001_8070831bbb14d085", 12))],
+      ("001_8070831bbb14d085", 12)),
+     # the name of a role's holder; not the American envoy for the Russian one
+     ("What is the name of the Russian envoy?", "Kirill Dmitriev", ("002_85cd408fc1a49feb", 10)),
+     ("Quel est le nom de l'envoyé spécial russe ?", "Kirill Dmitriev",
+      ("002_85cd408fc1a49feb", 10))],
 )  # fmt: skip
 def test_who_leads_or_holds_a_role_is_answered_by_the_sentence_saying_it(
     assistant: Assistant, question: str, short: str, cited: tuple[str, int]

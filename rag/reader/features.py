@@ -464,16 +464,58 @@ def _subject_reaches(between: Sequence[tuple[str, str, int, int]]) -> bool:
     return all(t[1] in ("AUX", "ADV") for t in between)
 
 
+# Nationalities by the first letters their English and French adjectives and countries share.
+_NATIONALITY_STEMS = (
+    ("russ", "russ"), ("ameri", "ameri"), ("etats-unis", "ameri"), ("ukrai", "ukrai"),
+    ("brit", "brit"), ("angl", "brit"), ("english", "brit"), ("fran", "fran"), ("french", "fran"),
+    ("europ", "europ"), ("chin", "chin"), ("itali", "itali"), ("turc", "turk"), ("turk", "turk"),
+    ("turq", "turk"), ("qatar", "qatar"), ("allem", "germ"), ("germ", "germ"), ("isra", "isra"),
+    ("iran", "iran"), ("polon", "pol"), ("polish", "pol"), ("belge", "belg"), ("belgi", "belg"),
+    ("suiss", "swiss"), ("swiss", "swiss"), ("espagn", "span"), ("spani", "span"),
+)  # fmt: skip
+_NATIONALITY_WORD = re.compile(
+    r"^(?:russe|russes|russian|russians|russie|russia|americain|americaine|americains|american"
+    r"|americans|ukrainien|ukrainienne|ukrainiens|ukrainian|ukrainians|britannique|british"
+    r"|anglais|english|francais|francaise|french|europeen|europeenne|european|chinois|chinoise"
+    r"|chinese|italien|italienne|italian|turc|turque|turkish|qatari|qatarie|qatarien|allemand"
+    r"|allemande|german|israelien|israelienne|israeli|iranien|iranienne|iranian|polonais"
+    r"|polonaise|polish|belge|belgian|suisse|swiss|espagnol|espagnole|spanish)$"
+)
+
+
+def nationalities(text: str) -> set[str]:
+    """The nationalities a text names by an adjective (« russe », "Russian"), as stems."""
+    return {
+        stem
+        for word in re.findall(r"[\w-]+", fold(text))
+        if _NATIONALITY_WORD.match(word)
+        for prefix, stem in _NATIONALITY_STEMS
+        if word.startswith(prefix)
+    }
+
+
+def _titled_nationality(tokens: Sequence[tuple[str, str, int, int]], index: int) -> set[str]:
+    """The nationalities the adjectives right before or after a role noun give it (« l'envoyé
+    américain », « le président russe »)."""
+    near = [*tokens[max(0, index - 1) : index], *tokens[index + 1 : index + 3]]
+    return nationalities(" ".join(t[0] for t in near if t[1] == "ADJ"))
+
+
 def _noun_role_persons(
     annotation: Annotation, question: QuestionInfo, persons: Sequence[Entity]
 ) -> Iterator[tuple[Entity, list[tuple[str, str, int, int]]]]:
-    """Each person a sentence names next to a noun of the asked role."""
+    """Each person a sentence names next to a noun of the asked role, not one of another
+    nationality than the question's (« l'envoyé américain Steve Witkoff » for "Who is the
+    Russian envoy?")."""
     tokens = annotation.pos
+    asked = nationalities(question.text)
     for index, (word, _, start, end) in enumerate(tokens):
         if word.rstrip("s") not in ROLE_NOUNS or not word.startswith(question.role):
             continue  # not « dirige » (a verb the small model may tag as a noun)
         if _completes_another_noun(tokens, index):
             continue  # « l'assistant du président russe … Yuri Ushakov »: the assistant
+        if asked and _titled_nationality(tokens, index) - asked:
+            continue
         before = tokens[index - 1 : index] if index else ()
         for person in persons:
             if person.start >= end:  # after the role: next to it, or after its complement's comma

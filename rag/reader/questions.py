@@ -158,6 +158,22 @@ WORK_NOUNS = frozenset(fold(noun) for noun in WORK_NOUN_WORDS.split())
 _TITLE_WORDS = re.compile(r"\b(?:titres?|titles?|intitul)", re.I)
 
 
+def _who_holds_named(text: str, language: str) -> str:
+    """A question asking a person's name as the who-question it stands for: « Quel est le nom
+    de l'envoyé spécial russe ? » → « Qui est l'envoyé spécial russe ? », "What is the name of
+    the museum's director?" → "Who is the museum's director?"; '' when it asks no name."""
+    match = _ASKS_NAME.search(text)
+    if match is None:
+        return ""
+    named = next((group for group in match.groups() if group is not None), "").strip()
+    if language == "en":
+        owned = re.match(r"(?:the|his|her|their|its)\s|[\w-]+['’]s\s", named, re.I)
+        article = "" if owned else "the "
+        return f"Who is {article}{named}"
+    article = "" if re.match(r"(?:le|la|les)\s|l['’]", named, re.I) else "le "
+    return f"Qui est {article}{named}"
+
+
 def asked_name(text: str) -> str | None:
     """What a question asking for a name needs in its answer: ``PER`` when it names a person
     (``Comment s'appellent les deux hommes … ?``), ``TITLE`` for a work's title (« Quel est le
@@ -1626,6 +1642,9 @@ def analyze_question(
         lemmas = annotation.lemmas
     keys, named = _name_keys(text, annotation, language)
     role, role_of = asked_role(own, language, focus) if kind == PERSON else ((), ())
+    if not role and kind is None and asked_name(own) == PERSON:
+        # « Quel est le nom de l'envoyé spécial russe ? » asks who holds that role.
+        role, role_of = asked_role(_who_holds_named(own, language), language, None)
     return QuestionInfo(
         text=text,
         language=language,
