@@ -640,12 +640,17 @@ def test_the_part_of_a_partitive_is_what_the_verb_counts(
         # a ratio holds its noun: the verb after it is no unit
         ("Combien de trains circulaient jeudi ?",
          "Jeudi, deux trains sur cinq circulaient en moyenne.", "deux trains sur cinq"),
+        # in English, when the sentence names the counted thing in the question's word
+        ("How many of the 28 points were written by Russia?",
+         "Axios écrit qu'un plan en 28 points a été élaboré par les deux nations.", None),
+        ("How many replacement coaches were laid on?",
+         "L'intersyndicale affirme que 263 trains ont été supprimés mardi.", "263 trains"),
     ],
 )  # fmt: skip
 def test_a_count_of_something_else_is_no_short_answer(
     annotator: Annotator, question: str, sentence: str, expected: str | None
 ) -> None:
-    info = analyze_question(question, "fr", annotator)
+    info = analyze_question(question, "en" if question.startswith("How") else "fr", annotator)
     short = extract_short_answer(info, sentence, annotator.annotate(sentence))
     assert (short.text if short else None) == expected
 
@@ -2411,6 +2416,9 @@ def test_a_lone_name_called_a_person_most_often_is_a_person_everywhere(
         ("Combien de jours la grève a-t-elle duré ?", "fr", ()),  # a duration, not a count
         ("Combien le fonds gère-t-il ?", "fr", ()),
         ("Qui a supprimé les trains ?", "fr", ()),
+        # past a partitive
+        ("How many of the 28 points were written by Russia?", "en", ("points", "written")),
+        ("Combien de ces bijoux ont été retrouvés ?", "fr", ("bijoux",)),
     ],
 )
 def test_what_a_how_many_question_counts(

@@ -987,7 +987,12 @@ YEAR_RE = re.compile(r"\b(?:1[0-9]|20)\d{2}\b")
 
 
 # "Combien de trains", "how many times": a count of things; group 1 is what is counted.
-_COUNT = re.compile(r"\bcombien (?:de |d['’])(.*)|\bhow many (.*)", re.I)
+# Past a partitive: "how many of the 28 points", « combien de ces bijoux ».
+_COUNT = re.compile(
+    r"\bcombien (?:de |d['’]|des )(?:(?:ces|ses|leurs|les) )?(?:\d+ )?(.*)"
+    r"|\bhow many (?:of (?:the|these|those|its|his|her|their) )?(?:\d+ )?(.*)",
+    re.I,
+)
 
 
 def asked_measure(text: str, kind: str | None) -> str | None:
@@ -1162,14 +1167,25 @@ def prices_asked_thing(annotation: Annotation, priced: Sequence[str], entity: En
 _COUNTED_NOUN_WINDOW = 3
 
 
+def names_counted(annotation: Annotation, question: QuestionInfo) -> bool:
+    """Whether a sentence names what a how-many question counts, in one of its words or one
+    sharing its stem (« points » for "How many of the 28 points …?")."""
+    return any(
+        same_noun(word, counted) for word, _, _, _ in annotation.pos for counted in question.counted
+    )
+
+
 def counts_other_thing(annotation: Annotation, question: QuestionInfo, entity: Entity) -> bool:
     """Whether a number of a sentence counts something other than what the question counts:
     the first noun after it (within :data:`_COUNTED_NOUN_WINDOW` words) is none of
     ``question.counted`` and shares no stem with them (« 263 trains » or « 61 % des
     contrôleurs » for "Combien d'autocars … ?"). False when nothing is counted or no noun
-    follows; only for a question in the articles' language, since the words are compared
-    as they are (an English "coaches" against a French « autocars » would always differ)."""
-    if not question.counted or question.language == "en":
+    follows. The words are compared as they are, so an English question's only when the
+    sentence holds one of its counted words (its French cognate: "points", « points »; an
+    English "coaches" against a French « autocars » would always differ)."""
+    if not question.counted:
+        return False
+    if question.language == "en" and not names_counted(annotation, question):
         return False
     seen = 0
     for word, pos, start, _ in annotation.pos:
