@@ -841,6 +841,20 @@ def test_a_question_asking_a_persons_name_gets_that_person_as_its_short_answer(
     assert extract_short_answer(info, sentence, annotator.annotate(sentence)) is None
 
 
+def test_a_place_named_as_the_agent_is_no_short_answer(annotator: Annotator) -> None:
+    """« … demandé par le Kremlin » says who asked, not where: the small model tags the
+    Kremlin a place, and "What territory …?" got it as its short answer."""
+    sentence = (
+        "Les forces russes contrôlent beaucoup moins de territoire que ce qui était "
+        "initialement demandé par le Kremlin, à Moscou."
+    )
+    info = analyze_question("Where was the territory demanded?", "en", annotator)
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == "Moscou"
+    alone = sentence.replace(", à Moscou", "")
+    assert extract_short_answer(info, alone, annotator.annotate(alone)) is None
+
+
 def test_no_short_answer_for_a_why_question(annotator: Annotator) -> None:
     info = analyze_question("Pourquoi le voyage a-t-il été reporté ?", "fr", annotator)
     sentence = "Le voyage a été reporté le 19 novembre à cause des combats."

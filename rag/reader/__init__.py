@@ -788,6 +788,11 @@ def _typed_short_answer(
         return None
     focus = question.focus
     anchors = _question_anchors(question, annotation)
+    if kind == PLACE:
+        # « … demandé par le Kremlin »: who asked, not where (the small model tags it a place)
+        entities = [e for e in entities if not _AGENT_BEFORE.search(sentence, 0, e.start)]
+        if not entities:
+            return None
     if kind == PERSON:  # "Kirill Dmitriev … Dmitriev": one person, named in full
         entities = new_persons(annotation, question)
         last_names = {e.text.split()[-1] for e in entities if " " in e.text}
@@ -916,6 +921,8 @@ def _clause_of(sentence: str, offset: int) -> int:
     return sentence.count(";", 0, offset)
 
 
+# « par le », "by the" right before a name: the agent of a passive, not a place.
+_AGENT_BEFORE = re.compile(r"\b(?:par|by)\s+(?:(?:le|la|les|the)\s+|l['’]\s*)?$", re.IGNORECASE)
 # How many words may stand between a verb and the date or place that completes it.
 _VERB_COMPLEMENT_WORDS = 3
 
