@@ -130,7 +130,7 @@ _ARTICLES_SAY = re.compile(
     r"(?:articles|sources|médias)\b"
     r"|\bles\s+(?:différents\s+|divers\s+|autres\s+)?(?:articles|sources|médias)\s+"
     r"(?:présentent|décrivent|disent|parlent|qualifient|racontent)"
-    # "Which articles mention Axios?", « Quels articles parlent de Bloomberg ? »: each one's
+    # "Which articles mention Axios?", « Quels articles parlent de Bloomberg ? »: each article
     r"|\b(?:which|what)\s+(?:articles|sources|reports|outlets)\s+(?:mention|talk about|speak "
     r"of|cite|name|discuss|refer to)\b"
     r"|\bquels\s+(?:articles|médias|sources)\s+(?:parlent|mentionnent|citent|évoquent|nomment)\b",

@@ -938,7 +938,7 @@ def _follows_asked_verb(annotation: Annotation, entity: Entity, anchors: Sequenc
     for back, (_, pos, start, _) in enumerate(reversed(before)):
         if back > _VERB_COMPLEMENT_WORDS:
             return False
-        if pos in ("VERB", "AUX") or (pos == "PUNCT"):
+        if pos in ("VERB", "AUX", "PUNCT"):
             return pos == "VERB" and start in starts
     return False
 
