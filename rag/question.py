@@ -276,7 +276,7 @@ REQUEST = re.compile(
     r"|help\s+me\s+understand|what\s+i\s+(?:want|would\s+like)\s+to\s+know\s+is"
     r"|(?:please\s+)?(?:tell|remind)\s+(?:me|us)"
     r"|(?:i['’]d|i\s+would|i)\s+(?:like|want|wish)\s+to\s+know"
-    r"|do\s+you\s+know|does\s+anyone\s+know|i\s+wonder|let\s+me\s+know|je\s+me\s+demande"
+    r"|does\s+anyone\s+know|i\s+wonder|let\s+me\s+know"
     r")(?:\s*[:,]\s*|\s+)",
     re.IGNORECASE,
 )

@@ -751,9 +751,12 @@ class ReaderGenerator(Generator):
         # A best sentence naming the holder of the asked role is sure of its answer however
         # close the reader rates the runner-up (an English question's probabilities are flat).
         question = reading.question
-        holder = role_holder(reading.best.annotation, question) if question.role_of else None
         settled = typed is not None or antecedent is not None or successor is not None
-        if not settled and (several or holder is None):
+        if not settled and (
+            several
+            or not question.role_of
+            or role_holder(reading.best.annotation, question) is None
+        ):
             share = SECOND_SENTENCE_SHARE if several else UNSURE_SHARE
             second = self._second(reading, by_text, share)
             if second is None:

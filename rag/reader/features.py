@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -234,12 +235,19 @@ def _same_owner(question: QuestionInfo, owner: Sequence[tuple[str, str, int, int
     # Of several common words, the first (the head noun: « l'opposition au projet d'usine »)
     # or at least half: « la directrice du musée » does not head "the association of friends
     # of the museum". A name may be left out (« le musée » for « le musée Ferrand-Lacoste »).
-    names = {fold(word) for word in re.findall(r"\w+", question.text)[1:] if word[0].isupper()}
+    names = _capitalised_words(question.text)
     common = [w for w in question.role_of if w not in names]
     if len(common) >= 2:
         shared = [words.has(w) for w in common]
         return shared[0] or 2 * sum(shared) >= len(common)
     return any(words.has(w) for w in question.role_of)
+
+
+@lru_cache(maxsize=1024)
+def _capitalised_words(text: str) -> frozenset[str]:
+    """The folded words of a question written with a capital, its first word aside (names):
+    read once per question, not once per role checked in each of its sentences."""
+    return frozenset(fold(word) for word in re.findall(r"\w+", text)[1:] if word[0].isupper())
 
 
 def _owner_words(owner: Sequence[tuple[str, str, int, int]]) -> WordSet:
@@ -372,6 +380,7 @@ _HEADING_VERB = re.compile(
     r"|a|ee|ees)|pilot(?:e|es|ent|ait|aient|era|ee|ees))$"
 )
 _PRESIDING_VERB = re.compile(r"^presid(?:e|es|ent|ait|aient|era|eront|a|ee|ees)$")
+_HEADING_OR_PRESIDING_VERB = re.compile(f"{_HEADING_VERB.pattern}|{_PRESIDING_VERB.pattern}")
 _HEADING_STEMS = frozenset({"direc", "dirig", "chef", "patro", "pdg"})
 # A participle of those verbs, as a passive's is (« menée par », « dirigés par »).
 _PARTICIPLE = re.compile(r"(?:e|ee|es|ees)$")
@@ -382,7 +391,7 @@ def _role_verb(question: QuestionInfo) -> re.Pattern[str] | None:
     heading = bool(_HEADING_STEMS.intersection(question.role))
     presiding = "presi" in question.role
     if heading and presiding:
-        return re.compile(f"{_HEADING_VERB.pattern}|{_PRESIDING_VERB.pattern}")
+        return _HEADING_OR_PRESIDING_VERB
     return _HEADING_VERB if heading else _PRESIDING_VERB if presiding else None
 
 
@@ -483,18 +492,20 @@ _NATIONALITY_WORD = re.compile(
 )
 
 
-def nationalities(text: str) -> set[str]:
-    """The nationalities a text names by an adjective (« russe », "Russian"), as stems."""
-    return {
+@lru_cache(maxsize=1024)
+def nationalities(text: str) -> frozenset[str]:
+    """The nationalities a text names by an adjective (« russe », "Russian"), as stems
+    (cached: a question's are read for each role noun of each of its sentences)."""
+    return frozenset(
         stem
         for word in re.findall(r"[\w-]+", fold(text))
         if _NATIONALITY_WORD.match(word)
         for prefix, stem in _NATIONALITY_STEMS
         if word.startswith(prefix)
-    }
+    )
 
 
-def _titled_nationality(tokens: Sequence[tuple[str, str, int, int]], index: int) -> set[str]:
+def _titled_nationality(tokens: Sequence[tuple[str, str, int, int]], index: int) -> frozenset[str]:
     """The nationalities the adjectives right before or after a role noun give it (« l'envoyé
     américain », « le président russe »)."""
     near = [*tokens[max(0, index - 1) : index], *tokens[index + 1 : index + 3]]

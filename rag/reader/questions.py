@@ -1658,7 +1658,8 @@ def analyze_question(
         lemmas = annotation.lemmas
     keys, named = _name_keys(text, annotation, language)
     role, role_of = asked_role(own, language, focus) if kind == PERSON else ((), ())
-    if not role and kind is None and asked_name(own) == PERSON:
+    asks_name = asked_name(own)
+    if not role and kind is None and asks_name == PERSON:
         # « Quel est le nom de l'envoyé spécial russe ? » asks who holds that role.
         role, role_of = asked_role(_who_holds_named(own, language), language, None)
     return QuestionInfo(
@@ -1671,7 +1672,7 @@ def analyze_question(
         named=named,
         annotation=annotation,
         measure=(measure := asked_measure(own, kind)),
-        asks_name=asked_name(own),
+        asks_name=asks_name,
         counted=counted_words(own, measure),
         speaker=asked_speaker(own) or pronoun_speaker(text, annotation),
         asks_reason=asks_reason(own),
