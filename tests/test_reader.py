@@ -3630,3 +3630,49 @@ def test_whom_a_named_person_met_is_the_one_they_talked_with(annotator: Annotato
     info = analyze_question("Qui Dmitriev a-t-il rencontré à Miami ?", "fr", annotator)
     short = extract_short_answer(info, sentence, annotator.annotate(sentence))
     assert short is not None and short.text == "Witkoff"
+
+
+def test_a_runner_up_saying_what_the_question_s_verb_says_is_quoted(reader: Reader) -> None:
+    text = (
+        "Un tableau du peintre Théodore Gaillac a été dérobé dans la nuit de samedi à dimanche. "
+        "L'œuvre volée, « La Jetée au crépuscule », peinte en 1887, est la pièce maîtresse du "
+        "musée."
+    )
+    question = "Quand le tableau a-t-il été peint ?"
+    reading = _rated(_typed_reading(reader, question, text, 0.1), {"Un tableau": 0.85,
+                                                                    "L'œuvre": 0.12})  # fmt: skip
+    assert reading.question.annotation is not None
+    assert reading.question.annotation.verbs == {"peindre"}
+    instead = ReaderGenerator._answers_instead(reading)
+    assert instead is not None and instead.candidate.text.startswith("L'œuvre")
+    short = extract_short_answer(reading.question, instead.candidate.text, instead.annotation)
+    assert short is not None and "1887" in short.text
+    # Not one rated far below the best, nor one without the asked type.
+    assert ReaderGenerator._verb_instead(_rated(reading, {"Un tableau": 0.88, "L'œuvre": 0.1}))
+    assert (
+        ReaderGenerator._verb_instead(_rated(reading, {"Un tableau": 0.97, "L'œuvre": 0.03}))
+        is None
+    )
+    undated = _rated(
+        _typed_reading(reader, question, text.replace(", peinte en 1887,", " a été peinte"), 0.1),
+        {"Un tableau": 0.85, "L'œuvre": 0.12},
+    )
+    assert ReaderGenerator._verb_instead(undated) is None
+
+
+def test_an_english_question_s_verbs_do_not_pick_the_sentence(reader: Reader) -> None:
+    text = "Le tableau a été dérobé samedi. Il avait été peint en 1887 par Gaillac."
+    reading = _rated(
+        reader.read(
+            "When was the painting painted?",
+            "en",
+            QUERY,
+            [passage(text)],
+            vectors=same_vectors,
+            translation="Quand le tableau a-t-il été peint ?",
+        ),
+        {"Le tableau": 0.85, "Il avait": 0.12},
+    )
+    assert reading.question.translation is not None
+    assert reading.question.translation.verbs == {"peindre"}
+    assert ReaderGenerator._verb_instead(reading) is None

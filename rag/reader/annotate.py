@@ -399,12 +399,15 @@ class Annotation:
         entities: Named entities, dates and numbers.
         nouns: Folded lemmas of nouns, in order (for the question's focus noun).
         pos: ``(folded token, POS)`` pairs in order.
+        verbs: Folded lemmas of the verbs among :attr:`lemmas`, but auxiliaries, modals and
+            other :data:`LIGHT_VERBS` (« peindre » in « Quand le tableau a-t-il été peint ? »).
     """
 
     words: tuple[str, ...]
     lemmas: frozenset[str]
     entities: tuple[Entity, ...]
     pos: tuple[tuple[str, str, int, int], ...] = ()
+    verbs: frozenset[str] = frozenset()
 
     def tokens_before(self, start: int) -> list[tuple[str, str, int, int]]:
         """The tagged tokens (:attr:`pos`) that end at or before offset ``start`` (an entity's
@@ -412,6 +415,11 @@ class Annotation:
         return [token for token in self.pos if token[3] <= start]
 
 
+# Verbs that say little of what a sentence reports (auxiliaries, modals, « il faut »).
+LIGHT_VERBS = frozenset({
+    "etre", "avoir", "faire", "pouvoir", "devoir", "vouloir", "aller", "venir", "falloir",
+    "sembler", "rester",
+})  # fmt: skip
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X"}
 
 
@@ -653,7 +661,16 @@ class Annotator:
             (fold(t.text), t.pos_, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space
         )
         entities = [_titled_person(entity, pos) for entity in entities]
-        return Annotation(words, lemmas, tuple(entities), pos)
+        verbs = frozenset(
+            lemma
+            for token in doc
+            # a participle after an article is a noun the small model tags VERB (« l'envoyé »)
+            if token.pos_ == "VERB" and not (token.i and doc[token.i - 1].pos_ == "DET")
+            for lemma in [fold(token.lemma_ or token.text).strip("'’-")]
+            # and only an infinitive is a verb's lemma (the small model tags « russe » VERB)
+            if lemma in lemmas and lemma not in LIGHT_VERBS and lemma.endswith(("er", "ir", "re"))
+        )
+        return Annotation(words, lemmas, tuple(entities), pos, verbs)
 
     def annotate_many(self, texts: Sequence[str]) -> list[Annotation]:
         """Annotations of ``texts`` (cached ones reused; the others run through spaCy)."""
