@@ -3676,3 +3676,46 @@ def test_an_english_question_s_verbs_do_not_pick_the_sentence(reader: Reader) ->
     assert reading.question.translation is not None
     assert reading.question.translation.verbs == {"peindre"}
     assert ReaderGenerator._verb_instead(reading) is None
+
+
+def test_a_follow_up_s_own_words_tie_goes_to_what_the_earlier_question_was_about(
+    reader: Reader,
+) -> None:
+    text = (
+        "Deux hommes ont été interpellés jeudi dans l'enquête sur le vol commis au musée. "
+        "La plus longue grève du réseau, celle de juin 2018, avait duré cinq jours. "
+        "Selon l'enquête, le vol n'a duré que sept minutes."
+    )
+    asked = "Et combien de temps a-t-il duré ?"
+    reading = reader.read(f"{asked} (Quand le vol a-t-il été commis ?)", "fr", QUERY,
+                          [passage(text)], vectors=same_vectors, asked=asked)  # fmt: skip
+    rated = _rated(reading, {"Deux hommes": 0.41, "La plus": 0.26, "Selon": 0.19})
+    # Both runners-up say « duré »; the one about the theft answers, not the better rated.
+    ordered = own_words_first(rated.question, rated.sentences)
+    assert ordered[0].candidate.text.startswith("Selon")
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "short"),
+    [
+        ("Jusqu'à quand la grève est-elle reconduite ?", "La grève", "lundi"),
+        ("Until when will the strike go on?", "La grève", "lundi"),
+        ("Depuis quand les bijoux étaient-ils exposés ?", "Les bijoux", "juin"),
+    ],
+)
+def test_until_or_since_when_is_the_date_after_jusqu_a_or_depuis(
+    reader: Reader, question: str, first: str, short: str
+) -> None:
+    text = (
+        "Réunis mercredi soir, les grévistes ont voté la reconduction du mouvement. "
+        "La grève se poursuivra au moins jusqu'à lundi. "
+        "Les bijoux, créés vers 1900, étaient présentés depuis juin dans une exposition."
+    )
+    language = "en" if question.startswith("Until") else "fr"
+    reading = reader.read(question, language, QUERY, [passage(text)], vectors=same_vectors)
+    rated = _rated(reading, {"Réunis": 0.4, "La grève": 0.3, "Les bijoux": 0.3})
+    assert reading.question.answer_type == "DATE"
+    instead = ReaderGenerator._answers_instead(rated) or rated.sentences[0]
+    assert instead.candidate.text.startswith(first)
+    found = extract_short_answer(reading.question, instead.candidate.text, instead.annotation)
+    assert found is not None and found.text == short

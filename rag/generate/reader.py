@@ -52,6 +52,7 @@ from rag.reader import (
     says_deed,
 )
 from rag.reader.annotate import (
+    DATE,
     NUMBER,
     ORG,
     PERSON,
@@ -81,7 +82,9 @@ from rag.reader.questions import (
     ROLE_NOUNS,
     QuestionInfo,
     acts,
+    asked_bound,
     asks_who_did,
+    bounds_date,
     cited_sources,
     cites_asked_source,
     counts_asked_thing,
@@ -835,6 +838,7 @@ class ReaderGenerator(Generator):
             or ReaderGenerator._titled_instead(reading)
             or ReaderGenerator._source_instead(reading)
             or ReaderGenerator._holder_instead(reading)
+            or ReaderGenerator._bounded_instead(reading)
             or ReaderGenerator._verb_instead(reading)
             or ReaderGenerator._typed_instead(reading)
             or ReaderGenerator._described_instead(reading)
@@ -855,6 +859,26 @@ class ReaderGenerator(Generator):
         return ReaderGenerator._instead(
             reading, lambda scored: gives_reason(scored.candidate.text, scored.annotation)
         )
+
+    @staticmethod
+    def _bounded_instead(reading: Reading) -> ScoredSentence | None:
+        """For a question asking until or since when (:func:`asked_bound`) whose best sentence
+        has no date after « jusqu'à » or « depuis » (« Réunis mercredi soir … » for « Jusqu'à
+        quand la grève est-elle reconduite ? »), the best runner-up that has one (« … se
+        poursuivra au moins jusqu'à lundi »), rated at least ``TYPED_SHARE`` of the best; else
+        None."""
+        question = reading.question
+        bound = asked_bound(question.text)
+        if bound is None or question.answer_type != DATE:
+            return None
+
+        def bounded(scored: ScoredSentence) -> bool:
+            return any(
+                bounds_date(scored.candidate.text, entity.start, bound)
+                for entity in new_typed_entities(scored.annotation, question, DATE)
+            )
+
+        return ReaderGenerator._instead(reading, bounded)
 
     @staticmethod
     def _verb_instead(reading: Reading) -> ScoredSentence | None:

@@ -67,8 +67,10 @@ from rag.reader.questions import (
     QuestionInfo,
     analyze_question,
     answer_type,
+    asked_bound,
     asked_preposition,
     asks_who_did,
+    bounds_date,
     counts_asked_thing,
     counts_other_thing,
     same_source,
@@ -353,8 +355,11 @@ def own_words_first(
     (``question.own_words``: « Et combien les syndicats en réclament-ils ? » after « Combien de
     contrôleurs la direction propose-t-elle d'embaucher ? ») a best sentence holding none of
     them gives way to the runner-up rated at least ``OWN_WORDS_SHARE`` of it that holds the most
-    of them, at least half (« Les deux syndicats réclament l'embauche de 45 contrôleurs … »; the
-    better rated on a tie); the best one comes second. The earlier question's words, which the
+    of them, at least half (« Les deux syndicats réclament l'embauche de 45 contrôleurs … »; on a
+    tie, the one holding more words of the completed query, what the earlier question was about:
+    « le vol n'a duré que sept minutes », not « la grève … avait duré cinq jours », for « Et
+    combien de temps a-t-il duré ? » after « Quand le vol a-t-il été commis ? »; then the better
+    rated); the best one comes second. The earlier question's words, which the
     completed query repeats, had rated its own answer best (« Vingt recrutements … »)."""
     own = question.own_words
     if not own or not sentences:
@@ -367,12 +372,16 @@ def own_words_first(
 
     if held(best):
         return sentences
+
+    def about(scored: ScoredSentence) -> int:
+        return len(question.lemmas & scored.annotation.lemmas)
+
     rated = [
-        (held(scored), -rank, scored)
+        (held(scored), about(scored), -rank, scored)
         for rank, scored in enumerate(sentences[1:])
         if scored.probability >= OWN_WORDS_SHARE * best.probability
     ]
-    count, _, instead = max(rated, key=lambda item: item[:2], default=(0, 0, best))
+    count, _, _, instead = max(rated, key=lambda item: item[:3], default=(0, 0, 0, best))
     if 2 * count < len(own):
         return sentences
     return [instead, *(other for other in sentences if other is not instead)]
@@ -820,6 +829,7 @@ def _typed_short_answer(
             del wholes[whole]
     parts = {part: whole for whole, part in wholes.items()}
     holder = role_holder(annotation, question) if kind == PERSON else None
+    bound = asked_bound(question.text) if kind == DATE else None
     preposition = asked_preposition(question.text) if kind == PERSON else ()
     asked_source = question.source if kind == NUMBER else ()
     # « Rustem Umerov, secrétaire du Conseil … » is no answer to « Qui est le secrétaire à
@@ -860,6 +870,8 @@ def _typed_short_answer(
             value += 1.0  # « interpellés jeudi matin » before « le vol commis … du 3 au 4 octobre »
         if kind == DATE:
             value += 0.1 * len(entity.text.split()) + (0.5 if re.search(r"\d", span) else 0.0)
+            if bound is not None and bounds_date(sentence, entity.start, bound):
+                value += 1.5  # « jusqu'à lundi » for « Jusqu'à quand … ? »
             if entity.label == EVENT_TIME:
                 value -= 1.0  # « au mois d'août » before « lors de leur rencontre en Alaska »
         elif kind == PLACE:

@@ -886,6 +886,51 @@ _REASON_PAIRS = frozenset(tuple(pair.split("+")) for pair in _REASON_PAIR_LIST.s
 _REASON_TOKEN = re.compile(r"\w+|,", re.UNICODE)
 
 
+# « Jusqu'à quand … ? » / "Until when …?" asks the end of a span of time, « Depuis quand … ? » /
+# "Since when …?" its start.
+_ASKED_BOUND = re.compile(
+    r"\b(?:(?P<until>jusqu['’]\s*(?:à|a|au|en)\s+quand|until\s+when|till\s+when)"
+    r"|(?P<since>depuis\s+quand|since\s+when))\b",
+    re.IGNORECASE,
+)
+# The word that bounds a date in a sentence, right before it (an article in between).
+_BOUND_BEFORE = {
+    "until": re.compile(
+        r"(?:\bjusqu['’]\s*(?:à|a|au|aux|en)|\buntil|\btill)\s+(?:(?:le|la|les|the)\s+|l['’]\s*)?$",
+        re.IGNORECASE,
+    ),
+    "since": re.compile(
+        r"(?:\bdepuis|\bsince)\s+(?:(?:le|la|les|the)\s+|l['’]\s*)?$", re.IGNORECASE
+    ),
+}
+
+
+def asked_bound(text: str) -> str | None:
+    """``"until"`` for a question asking until when, ``"since"`` for one asking since when,
+    else None.
+
+    >>> asked_bound("Jusqu'à quand la grève est-elle reconduite ?"), asked_bound("Since when?")
+    ('until', 'since')
+    >>> asked_bound("Quand la grève a-t-elle commencé ?") is None
+    True
+    """
+    match = _ASKED_BOUND.search(text)
+    if match is None:
+        return None
+    return "until" if match.group("until") else "since"
+
+
+def bounds_date(sentence: str, start: int, bound: str) -> bool:
+    """Whether the date at ``start`` of ``sentence`` follows the word of ``bound``
+    (:func:`asked_bound`): « jusqu'à » or "until", « depuis » or "since".
+
+    >>> text = "La grève se poursuivra au moins jusqu'à lundi, votée mercredi soir."
+    >>> [bounds_date(text, text.index(day), "until") for day in ("lundi", "mercredi")]
+    [True, False]
+    """
+    return _BOUND_BEFORE[bound].search(sentence, max(0, start - 20), start) is not None
+
+
 def asks_reason(text: str) -> bool:
     """Whether a question asks why (``pourquoi``, ``pour quelle raison``, ``why``).
 
