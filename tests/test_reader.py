@@ -3719,3 +3719,26 @@ def test_until_or_since_when_is_the_date_after_jusqu_a_or_depuis(
     assert instead.candidate.text.startswith(first)
     found = extract_short_answer(reading.question, instead.candidate.text, instead.annotation)
     assert found is not None and found.text == short
+
+
+def test_a_day_of_the_month_the_question_names_beats_another_day_of_that_month(
+    reader: Reader,
+) -> None:
+    text = (
+        "La première conversation, datée du 14 octobre, a eu lieu entre Witkoff et Ouchakov. "
+        "La deuxième conversation a eu lieu le 29 octobre entre Ouchakov et Kirill Dmitriev."
+    )
+    for question, language in (
+        ("Avec qui Ouchakov a-t-il parlé le 29 octobre ?", "fr"),
+        ("Who did Ushakov talk to on October 29?", "en"),
+    ):
+        reading = reader.read(question, language, QUERY, [passage(text)], vectors=same_vectors)
+        rated = _rated(reading, {"La première": 0.6, "La deuxième": 0.4})
+        ordered = days_as_asked(rated.question, rated.sentences)
+        assert ordered[0].candidate.text.startswith("La deuxième")
+        assert ordered[-1].candidate.text.startswith("La première")
+    # The same month alone, or no day of it in the question, changes nothing.
+    reading = reader.read("Avec qui Ouchakov a-t-il parlé en octobre ?", "fr", QUERY,
+                          [passage(text)], vectors=same_vectors)  # fmt: skip
+    rated = _rated(reading, {"La première": 0.6, "La deuxième": 0.4})
+    assert days_as_asked(rated.question, rated.sentences)[0].candidate.text.startswith("La premi")

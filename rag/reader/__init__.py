@@ -77,7 +77,7 @@ from rag.reader.questions import (
     source_of,
     speaks,
 )
-from rag.text import CALENDAR_NAME, EN_MONTHS, Analyzer
+from rag.text import CALENDAR_NAME, EN_MONTHS, MONTHS_EN, MONTHS_FR, Analyzer
 from rag.types import Passage
 
 VectorSource = Callable[[Sequence[str]], np.ndarray]
@@ -512,6 +512,28 @@ def calendar_names(text: str) -> frozenset[str]:
     return frozenset(names)
 
 
+_DATED_DAY = re.compile(
+    rf"\b(?:(?P<day>\d{{1,2}}|1er)\s+(?P<month>(?i:{MONTHS_FR})|{MONTHS_EN})"
+    rf"|(?P<month_en>{MONTHS_EN})\s+(?P<day_en>\d{{1,2}})(?:st|nd|rd|th)?)\b"
+)
+
+
+def dated_days(text: str) -> frozenset[str]:
+    """The days of a month a text names, as « 29 octobre » (folded, French month).
+
+    >>> sorted(dated_days("le 29 octobre, puis le 1er novembre"))
+    ['1 novembre', '29 octobre']
+    >>> sorted(dated_days("on October 14"))
+    ['14 octobre']
+    """
+    days = set()
+    for match in _DATED_DAY.finditer(text):
+        day = (match.group("day") or match.group("day_en")).replace("1er", "1")
+        month = fold(match.group("month") or match.group("month_en"))
+        days.add(f"{int(day)} {EN_MONTHS.get(month, month)}")
+    return frozenset(days)
+
+
 def days_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
     """``sentences`` (best first), where a best sentence naming a day or a month, but none the
     question names (« Mercredi, 78 % des contrôleurs … » for « … en grève mardi midi ? »),
@@ -522,6 +544,21 @@ def days_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> li
     if not asked or not sentences:
         return sentences
     best = sentences[0]
+    asked_days = dated_days(question.text)
+    best_days = dated_days(best.candidate.text)
+    if asked_days and best_days and not best_days & asked_days:
+        # « le 14 octobre » is another day of the month than « le 29 octobre »
+        dated = next(
+            (
+                scored
+                for scored in sentences[1:]
+                if scored.probability >= OTHER_DAY_SHARE * best.probability
+                and dated_days(scored.candidate.text) & asked_days
+            ),
+            None,
+        )
+        if dated is not None:
+            return [dated, *(scored for scored in sentences[1:] if scored is not dated), best]
     best_names = calendar_names(best.candidate.text)
     if not best_names or best_names & asked:
         return sentences
