@@ -855,6 +855,30 @@ def test_a_place_named_as_the_agent_is_no_short_answer(annotator: Annotator) -> 
     assert extract_short_answer(info, alone, annotator.annotate(alone)) is None
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Which countries helped mediate in Gaza?", "en"),
+        ("Quels pays ont contribué à la médiation à Gaza ?", "fr"),
+    ],
+)
+def test_a_place_parallel_to_the_question_s_place_is_no_short_answer(
+    annotator: Annotator, question: str, language: str
+) -> None:
+    """« … la guerre à Gaza et … la guerre en Ukraine »: Ukraine completes the same noun as
+    the place the question names; it was the short answer of "Which countries …?"."""
+    sentence = (
+        "La médiation qatarie et turque a contribué à mettre fin à la guerre à Gaza et pourrait "
+        "contribuer à mettre fin à la guerre en Ukraine."
+    )
+    info = analyze_question(question, language, annotator)
+    assert extract_short_answer(info, sentence, annotator.annotate(sentence)) is None
+    # A place completing another noun still answers.
+    hosted = sentence.replace("La médiation", "Réunie à Doha, la médiation")
+    short = extract_short_answer(info, hosted, annotator.annotate(hosted))
+    assert short is not None and short.text == "Doha"
+
+
 def test_no_short_answer_for_a_why_question(annotator: Annotator) -> None:
     info = analyze_question("Pourquoi le voyage a-t-il été reporté ?", "fr", annotator)
     sentence = "Le voyage a été reporté le 19 novembre à cause des combats."

@@ -835,8 +835,18 @@ def _typed_short_answer(
     focus = question.focus
     anchors = _question_anchors(question, annotation)
     if kind == PLACE:
+        fresh = set(entities)
         # « … demandé par le Kremlin »: who asked, not where (the small model tags it a place)
         entities = [e for e in entities if not _AGENT_BEFORE.search(sentence, 0, e.start)]
+        # « … la guerre à Gaza et … la guerre en Ukraine » for "Which countries helped mediate
+        # in Gaza?": a place completing the same noun as a place the question names is a
+        # parallel of it, not what is asked.
+        named_heads = {
+            _noun_before(annotation, e)
+            for e in annotation.entities
+            if e.label == PLACE and e not in fresh
+        } - {None}
+        entities = [e for e in entities if _noun_before(annotation, e) not in named_heads]
         if not entities:
             return None
     if kind == PERSON:  # "Kirill Dmitriev … Dmitriev": one person, named in full
@@ -962,6 +972,16 @@ def _typed_short_answer(
     text = sentence[entity.start : end].strip(" ,;:.")
     start = sentence.index(text, entity.start)
     return ShortAnswer(text=text, kind=kind, start=start, end=start + len(text))
+
+
+def _noun_before(annotation: Annotation, entity: Entity) -> str | None:
+    """The noun an entity completes, right before it past prepositions and articles (« guerre »
+    for « Ukraine » in « la guerre en Ukraine »); None when another word comes first."""
+    for token, pos, _, _ in reversed(annotation.tokens_before(entity.start)):
+        if pos in ("ADP", "DET"):
+            continue
+        return token if pos == "NOUN" else None
+    return None
 
 
 def _clause_of(sentence: str, offset: int) -> int:
