@@ -535,7 +535,13 @@ def test_a_name_typed_a_letter_off_reads_like_the_name(
 
 @pytest.mark.parametrize(
     ("question", "named"),
-    [("Qui est Kirill Dmitriev ?", "Dmitriev"), ("Who is Yuri Ushakov?", "Ushakov")],
+    [
+        ("Qui est Kirill Dmitriev ?", "Dmitriev"),
+        ("Who is Yuri Ushakov?", "Ushakov"),
+        # a second question about the same person (« Trump » was its short answer)
+        ("Qui est Witkoff et que fait-il ?", "Witkoff"),
+        ("Who is Dmitriev and what does he do?", "Dmitriev"),
+    ],
 )
 def test_asking_who_someone_is_gets_no_other_person_as_the_short_answer(
     assistant: Assistant, question: str, named: str

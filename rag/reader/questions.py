@@ -1280,7 +1280,10 @@ _IDENTITY = re.compile(
     r"^\s*(?i:(?:et|and|mais|but|alors|so),?\s+)?"
     r"(?i:(?:qui\s+(?:est|était|sont|étaient)(?:-(?:il|elle|ce))?|who\s+(?:is|was|are|were)"
     r"|qu['’]est-ce\s+que|what\s+(?:is|was))\s+|qu['’]est-ce\s+qu['’]\s*)"
-    r"(?:(?:[A-ZÀ-Ý][\w'’.-]*|de|du|van|von|al|bin|ben)\s+)*(?P<last>[A-ZÀ-Ý][\w'’.-]*)\s*(?:[?,]|$)"
+    r"(?:(?:[A-ZÀ-Ý][\w'’.-]*|de|du|van|von|al|bin|ben)\s+)*(?P<last>[A-ZÀ-Ý][\w'’.-]*)"
+    # the question may go on with a second one about that person (« … et que fait-il ? »)
+    r"(?:\s*(?:[?,]|$)|\s+(?i:et|and)\s+(?i:que|qu['’]|quel|quelle|comment|pourquoi|où|what|how"
+    r"|why|where|which)\b)"
 )
 
 
@@ -1314,6 +1317,10 @@ def asked_identity(text: str) -> str | None:
 
     >>> asked_identity("Qui est Iouri Ouchakov ?"), asked_identity("Qui a signé ?")
     ('ouchakov', None)
+    >>> asked_identity("Qui est Witkoff et que fait-il ?")
+    'witkoff'
+    >>> asked_identity("Qui sont Witkoff et Dmitriev ?") is None
+    True
     """
     match = _IDENTITY.match(text) or next(
         (m for pattern in _FUNCTION_OF if (m := pattern.match(text))), None
