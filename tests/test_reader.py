@@ -3766,3 +3766,31 @@ def test_a_day_of_the_month_the_question_names_beats_another_day_of_that_month(
                           [passage(text)], vectors=same_vectors)  # fmt: skip
     rated = _rated(reading, {"La première": 0.6, "La deuxième": 0.4})
     assert days_as_asked(rated.question, rated.sentences)[0].candidate.text.startswith("La premi")
+
+
+def test_a_person_titled_with_another_nationality_holds_no_role_of_the_asked_side(
+    reader: Reader,
+) -> None:
+    """« Steve Witkoff, un envoyé de Trump, mène les négociations … » made him the short answer
+    of "Who leads the negotiations for Russia?"; another retrieved sentence calls him
+    « l'envoyé américain »."""
+    titled = (
+        "Cette initiative est menée par l'envoyé américain Steve Witkoff, interlocuteur de la "
+        "partie russe, dirigée par le représentant Kirill Dmitriev."
+    )
+    leads = "Steve Witkoff, un envoyé de Trump, mène les négociations avec Kirill Dmitriev."
+    question = "Who leads the negotiations for Russia?"
+    reading = reader.read(question, "en", QUERY, [passage(f"{titled} {leads}")],
+                          vectors=same_vectors)  # fmt: skip
+    assert reading.question.role
+    assert reading.question.foreign_persons == {"witkoff"}
+    assert role_holder(_sentence(reading, "Steve Witkoff, un").annotation, reading.question) is None
+    # Nothing else read says he is American: he leads the negotiations the sentence names.
+    alone = reader.read(question, "en", QUERY, [passage(leads)], vectors=same_vectors)
+    assert alone.question.foreign_persons == frozenset()
+    holder = role_holder(alone.sentences[0].annotation, alone.question)
+    assert holder is not None and holder.text == "Steve Witkoff"
+    # A question asking no side keeps every holder.
+    sideless = reader.read("Who leads the negotiations?", "en", QUERY,
+                           [passage(f"{titled} {leads}")], vectors=same_vectors)  # fmt: skip
+    assert sideless.question.foreign_persons == frozenset()

@@ -601,7 +601,9 @@ def test_a_role_said_right_after_a_name_is_that_person_s(
      # the name of a role's holder; not the American envoy for the Russian one
      ("What is the name of the Russian envoy?", "Kirill Dmitriev", ("002_85cd408fc1a49feb", 10)),
      ("Quel est le nom de l'envoyé spécial russe ?", "Kirill Dmitriev",
-      ("002_85cd408fc1a49feb", 10))],
+      ("002_85cd408fc1a49feb", 10)),
+     # not the one another retrieved sentence calls « l'envoyé américain »
+     ("Who leads the negotiations for Russia?", "Kirill Dmitriev", ("001_8070831bbb14d085", 5))],
 )  # fmt: skip
 def test_who_leads_or_holds_a_role_is_answered_by_the_sentence_saying_it(
     assistant: Assistant, question: str, short: str, cited: tuple[str, int]

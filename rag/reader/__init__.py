@@ -53,6 +53,7 @@ from rag.reader.features import (
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     CandidateSet,
+    foreign_persons,
     new_persons,
     new_titles,
     new_typed_entities,
@@ -244,6 +245,8 @@ class Reader:
         cosines = np.array([similarity[t] for t in texts])
         context_cosines = np.array([similarity[t] for t in contexts])
         annotations = with_known_persons(texts, self.annotator.annotate_many(texts))
+        if foreign := foreign_persons(annotations, info):
+            info = dataclasses.replace(info, foreign_persons=foreign)
         query_terms = set(self.analyzer.terms(question))
         stem_coverage = [
             len(query_terms & self.analyzer.term_set(t)) / len(query_terms) if query_terms else 0

@@ -366,7 +366,11 @@ def _role_persons(
     it says holds it by a verb (:func:`_verb_role_persons`)."""
     if not question.role:
         return
-    persons = new_persons(annotation, question)
+    persons = [
+        person
+        for person in new_persons(annotation, question)
+        if fold(person.text.split()[-1]) not in question.foreign_persons
+    ]
     if not persons:
         return
     yield from _noun_role_persons(annotation, question, persons)
@@ -503,6 +507,31 @@ def nationalities(text: str) -> frozenset[str]:
         for prefix, stem in _NATIONALITY_STEMS
         if word.startswith(prefix)
     )
+
+
+def foreign_persons(annotations: Sequence[Annotation], question: QuestionInfo) -> frozenset[str]:
+    """The last names, folded, of the persons the retrieved sentences title with a nationality
+    the question does not ask (« l'envoyé américain Steve Witkoff » → ``witkoff`` for « Qui
+    dirige les négociations côté russe ? »): another sentence that names them without it
+    (« Steve Witkoff, un envoyé de Trump, mène les négociations … ») does not make them the
+    holder of the asked side's role (:attr:`QuestionInfo.foreign_persons`)."""
+    asked = nationalities(question.text)
+    if not asked or not question.role:
+        return frozenset()
+    found = set()
+    for annotation in annotations:
+        for entity in annotation.entities:
+            if entity.label != PERSON:
+                continue
+            before = annotation.tokens_before(entity.start)[-_TITLE_TOKENS:]
+            titled = nationalities(" ".join(word for word, pos, _, _ in before if pos == "ADJ"))
+            if titled and not titled & asked:
+                found.add(fold(entity.text.split()[-1]))
+    return frozenset(found)
+
+
+# How many tokens before a name may title it (« le président américain Donald Trump »).
+_TITLE_TOKENS = 3
 
 
 def _titled_nationality(tokens: Sequence[tuple[str, str, int, int]], index: int) -> frozenset[str]:

@@ -100,6 +100,10 @@ class QuestionInfo:
             the content lemmas of its own words (« Et combien les syndicats en
             réclament-ils ? » → ``syndicat``, ``reclament``); empty otherwise
             (:func:`rag.reader.own_words_first`).
+        foreign_persons: For a question asking who holds a role of one side (« côté russe »,
+            "for Russia"), the last names, folded, of persons the retrieved sentences title
+            with another nationality (:func:`rag.reader.features.foreign_persons`, set by
+            the reader once it has read them): none of them holds the asked role.
     """
 
     text: str
@@ -125,6 +129,7 @@ class QuestionInfo:
     actor: str | None = None
     translation: Annotation | None = None
     own_words: frozenset[str] = frozenset()
+    foreign_persons: frozenset[str] = frozenset()
 
     @property
     def asked_types(self) -> tuple[str, ...]:
