@@ -3794,3 +3794,23 @@ def test_a_person_titled_with_another_nationality_holds_no_role_of_the_asked_sid
     sideless = reader.read("Who leads the negotiations?", "en", QUERY,
                            [passage(f"{titled} {leads}")], vectors=same_vectors)  # fmt: skip
     assert sideless.question.foreign_persons == frozenset()
+
+
+def test_what_a_question_asks_the_cost_of_is_priced_before_or_after_the_amount(
+    reader: Reader,
+) -> None:
+    text = (
+        "« On a voulu économiser 380 000 euros et on a perdu un chef-d'œuvre », a-t-elle lancé. "
+        "Le conseil municipal votera lundi une enveloppe de 420 000 euros pour ces travaux."
+    )
+    question = "Combien coûteront les travaux de sécurité ?"
+    reading = _rated(_typed_reading(reader, question, text, 0.1), {"« On": 0.6, "Le conseil": 0.3})
+    assert reading.question.measure == "money"
+    instead = ReaderGenerator._answers_instead(reading)
+    assert instead is not None and instead.candidate.text.startswith("Le conseil")
+    short = extract_short_answer(reading.question, instead.candidate.text, instead.annotation)
+    assert short is not None and short.text == "420 000 euros"
+    # An amount of something else after « pour » prices nothing asked.
+    other = text.replace("pour ces travaux", "pour la rentrée")
+    reading = _rated(_typed_reading(reader, question, other, 0.1), {"« On": 0.6, "Le conseil": 0.3})
+    assert ReaderGenerator._priced_instead(reading) is None

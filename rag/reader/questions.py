@@ -1179,15 +1179,29 @@ _PRICED = re.compile(
     r"(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’]|of\s+(?:the\s+)?)([\w-]+)",
     re.IGNORECASE,
 )
+# « Combien coûteront les travaux ? »: what the verb says the cost of.
+_COSTS = re.compile(
+    r"\bco[uû]t(?:e|ent|era|eront|ait|aient|erait|eraient)(?:-(?:il|elle|ils|elles))?\s+"
+    r"(?:le\s+|la\s+|les\s+|l['’]\s*|un\s+|une\s+|des\s+|ce\s+|cet\s+|cette\s+|ces\s+)"
+    r"([\w-]+)",
+    re.IGNORECASE,
+)
 # How many words before an amount the noun it is the price of may come (« une récompense de
-# 150 000 euros »).
+# 150 000 euros »), and after it past « pour » (« 420 000 euros pour ces travaux »).
 _PRICED_WINDOW = 3
 
 
 def priced_words(text: str) -> tuple[str, ...]:
     """What a question asks the amount of, folded: ``("recompense",)`` for « Quel est le
-    montant de la récompense ? »; empty when it names none."""
-    return tuple(fold(match.group(1)) for match in _PRICED.finditer(text))
+    montant de la récompense ? », ``("travaux",)`` for « Combien coûteront les travaux ? »;
+    empty when it names none.
+
+    >>> priced_words("Combien coûteront les travaux de sécurité ?")
+    ('travaux',)
+    """
+    return tuple(
+        fold(match.group(1)) for pattern in (_PRICED, _COSTS) for match in pattern.finditer(text)
+    )
 
 
 # Nouns of a translated money question that say it asks an amount, not of what.
@@ -1208,9 +1222,17 @@ def priced_in_translation(annotation: Annotation) -> tuple[str, ...]:
 
 def prices_asked_thing(annotation: Annotation, priced: Sequence[str], entity: Entity) -> bool:
     """Whether an amount of a sentence is that of the asked thing: the noun comes at most
-    :data:`_PRICED_WINDOW` words before it (« une récompense de 150 000 euros »)."""
+    :data:`_PRICED_WINDOW` words before it (« une récompense de 150 000 euros »), or after it
+    past « pour » / "for" (« 420 000 euros pour ces travaux »)."""
     before = annotation.tokens_before(entity.start)[-_PRICED_WINDOW:]
-    return any(same_noun(word, asked) for word, _, _, _ in before for asked in priced)
+    if any(same_noun(word, asked) for word, _, _, _ in before for asked in priced):
+        return True
+    after = [token for token in annotation.pos if token[2] >= entity.end][: _PRICED_WINDOW + 2]
+    words = [word for word, _, _, _ in after]
+    purpose = next((i for i, word in enumerate(words) if word in ("pour", "for")), None)
+    return purpose is not None and any(
+        same_noun(word, asked) for word in words[purpose + 1 : purpose + 3] for asked in priced
+    )
 
 
 # How many words after a number its counted noun may come (« 61 % des contrôleurs »).
