@@ -3814,3 +3814,34 @@ def test_what_a_question_asks_the_cost_of_is_priced_before_or_after_the_amount(
     other = text.replace("pour ces travaux", "pour la rentrée")
     reading = _rated(_typed_reading(reader, question, other, 0.1), {"« On": 0.6, "Le conseil": 0.3})
     assert ReaderGenerator._priced_instead(reading) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "translation"),
+    [
+        ("Qu'est-ce qui se passe si le mouvement dure plus de trois jours ?", "fr", None),
+        ("What happens if the strike lasts more than three days?", "en",
+         "Ce qui arrive si la grève dure plus que trois jours ?"),
+    ],
+)  # fmt: skip
+def test_a_question_under_a_condition_quotes_the_sentence_stating_it(
+    reader: Reader, question: str, language: str, translation: str | None
+) -> None:
+    text = (
+        "Avec trois jours consécutifs, c'est déjà la plus longue grève depuis celle de 2018. "
+        "La région a promis que les abonnés seraient remboursés de moitié si le mouvement "
+        "dépassait trois jours."
+    )
+    reading = reader.read(question, language, QUERY, [passage(text)], vectors=same_vectors,
+                          translation=translation)  # fmt: skip
+    rated = _rated(reading, {"Avec": 0.89, "La région": 0.06})
+    instead = ReaderGenerator._answers_instead(rated)
+    assert instead is not None and instead.candidate.text.startswith("La région")
+    # Not when the best states the condition, nor for a runner-up rated far below it.
+    assert (
+        ReaderGenerator._condition_instead(_rated(reading, {"La région": 0.6, "Avec": 0.3})) is None
+    )
+    assert (
+        ReaderGenerator._condition_instead(_rated(reading, {"Avec": 0.98, "La région": 0.02}))
+        is None
+    )

@@ -123,6 +123,12 @@ COUNTED_SHARE = 0.1
 # A runner-up saying what the question's verbs say (:meth:`ReaderGenerator._verb_instead`) is
 # quoted down to this share of the best: the question's own verb is as sure a sign as a count.
 VERB_SHARE = 0.1
+# A runner-up stating the question's condition (:meth:`ReaderGenerator._condition_instead`) is
+# quoted down to this share of the best: a sentence without it does not say what follows from it.
+CONDITION_SHARE = 0.05
+# The words that open a condition, folded (« s' » before « il »).
+_CONDITION_WORDS = frozenset({"si", "s'", "s’", "if"})
+_CONDITION_CONTENT = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
     "TITLE": "title",
@@ -839,6 +845,7 @@ class ReaderGenerator(Generator):
             or ReaderGenerator._source_instead(reading)
             or ReaderGenerator._holder_instead(reading)
             or ReaderGenerator._bounded_instead(reading)
+            or ReaderGenerator._condition_instead(reading)
             or ReaderGenerator._verb_instead(reading)
             or ReaderGenerator._typed_instead(reading)
             or ReaderGenerator._described_instead(reading)
@@ -879,6 +886,36 @@ class ReaderGenerator(Generator):
             )
 
         return ReaderGenerator._instead(reading, bounded)
+
+    @staticmethod
+    def _condition_instead(reading: Reading) -> ScoredSentence | None:
+        """For a question asking what happens under a condition (« … si le mouvement dure plus
+        de trois jours ? », "… if the strike lasts …?") whose best sentence states no such
+        condition, the best runner-up that does — « si » or "if" and at least half of the
+        condition's words (« … seraient remboursés … si le mouvement dépassait trois jours »)
+        — rated at least ``CONDITION_SHARE`` of the best; else None."""
+        question = reading.question
+        own = question.annotation if question.language == READER_LANGUAGE else question.translation
+        if own is None:
+            return None
+        opening = next((i for i, t in enumerate(own.pos) if t[0] in _CONDITION_WORDS), None)
+        if opening is None:
+            return None
+        condition = {
+            word for word, pos, _, _ in own.pos[opening + 1 :] if pos in _CONDITION_CONTENT
+        }
+        if len(condition) < 2:
+            return None
+
+        def states_condition(scored: ScoredSentence) -> bool:
+            tokens = scored.annotation.pos
+            opens = [i for i, t in enumerate(tokens) if t[0] in _CONDITION_WORDS]
+            if not opens:
+                return False
+            stated = {word for word, _, _, _ in tokens[opens[0] + 1 :]}
+            return 2 * len(condition & stated) >= len(condition)
+
+        return ReaderGenerator._instead(reading, states_condition, share=CONDITION_SHARE)
 
     @staticmethod
     def _verb_instead(reading: Reading) -> ScoredSentence | None:
