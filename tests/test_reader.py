@@ -3845,3 +3845,22 @@ def test_a_question_under_a_condition_quotes_the_sentence_stating_it(
         ReaderGenerator._condition_instead(_rated(reading, {"Avec": 0.98, "La région": 0.02}))
         is None
     )
+
+
+def test_a_reflexive_s_opens_no_condition(reader: Reader) -> None:
+    """« s'est » is no « s'il »: « Où Witkoff s'est-il rendu … ? » asks no condition, and a
+    sentence saying « s'est rendu » states none."""
+    text = (
+        "Dmitriev a rencontré Witkoff à Miami fin octobre. "
+        "Witkoff s'est rendu en Turquie pour rencontrer Zelensky. "
+        "Witkoff devait voir Zelensky en Turquie s'il obtenait un accord."
+    )
+    reading = reader.read("Où Witkoff s'est-il rendu pour rencontrer Dmitriev ?", "fr", QUERY,
+                          [passage(text)], vectors=same_vectors)  # fmt: skip
+    rated = _rated(reading, {"Dmitriev": 0.8, "Witkoff s'est": 0.2})
+    assert ReaderGenerator._condition_instead(rated) is None
+    asked = reader.read("Où Witkoff devait-il voir Zelensky s'il obtenait un accord ?", "fr",
+                        QUERY, [passage(text)], vectors=same_vectors)  # fmt: skip
+    rated = _rated(asked, {"Dmitriev": 0.8, "Witkoff s'est": 0.15, "Witkoff devait": 0.05})
+    instead = ReaderGenerator._condition_instead(rated)
+    assert instead is not None and instead.candidate.text.startswith("Witkoff devait")

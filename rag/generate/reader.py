@@ -126,8 +126,19 @@ VERB_SHARE = 0.1
 # A runner-up stating the question's condition (:meth:`ReaderGenerator._condition_instead`) is
 # quoted down to this share of the best: a sentence without it does not say what follows from it.
 CONDITION_SHARE = 0.05
-# The words that open a condition, folded (« s' » before « il »).
-_CONDITION_WORDS = frozenset({"si", "s'", "s’", "if"})
+# The words that open a condition, folded; « s' » only before « il » (« s'il », not « s'est »).
+_CONDITION_WORDS = frozenset({"si", "if"})
+_ELIDED_IF = frozenset({"s'", "s’"})
+
+
+def _opens_condition(tokens: Sequence[tuple[str, str, int, int]], index: int) -> bool:
+    """Whether the token at ``index`` opens a condition: « si », "if", or « s' » before « il »."""
+    word = tokens[index][0]
+    if word in _ELIDED_IF:
+        return index + 1 < len(tokens) and tokens[index + 1][0] in ("il", "ils")
+    return word in _CONDITION_WORDS
+
+
 _CONDITION_CONTENT = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
@@ -898,7 +909,7 @@ class ReaderGenerator(Generator):
         own = question.annotation if question.language == READER_LANGUAGE else question.translation
         if own is None:
             return None
-        opening = next((i for i, t in enumerate(own.pos) if t[0] in _CONDITION_WORDS), None)
+        opening = next((i for i in range(len(own.pos)) if _opens_condition(own.pos, i)), None)
         if opening is None:
             return None
         condition = {
@@ -909,7 +920,7 @@ class ReaderGenerator(Generator):
 
         def states_condition(scored: ScoredSentence) -> bool:
             tokens = scored.annotation.pos
-            opens = [i for i, t in enumerate(tokens) if t[0] in _CONDITION_WORDS]
+            opens = [i for i in range(len(tokens)) if _opens_condition(tokens, i)]
             if not opens:
                 return False
             stated = {word for word, _, _, _ in tokens[opens[0] + 1 :]}
