@@ -3864,3 +3864,18 @@ def test_a_reflexive_s_opens_no_condition(reader: Reader) -> None:
     rated = _rated(asked, {"Dmitriev": 0.8, "Witkoff s'est": 0.15, "Witkoff devait": 0.05})
     instead = ReaderGenerator._condition_instead(rated)
     assert instead is not None and instead.candidate.text.startswith("Witkoff devait")
+
+
+def test_a_runner_up_saying_the_verb_must_name_the_question_s_people_too(reader: Reader) -> None:
+    """« Où et quand Witkoff et Dmitriev se sont-ils rencontrés ? » went to Witkoff's planned
+    meeting with Zelensky, the one sentence saying « rencontrer »."""
+    text = (
+        "Dmitriev a tenu trois jours de discussions avec Witkoff lors de sa visite à Miami. "
+        "Witkoff avait prévu de rencontrer le président ukrainien le 19 novembre en Turquie."
+    )
+    question = "Où Witkoff et Dmitriev se sont-ils rencontrés ?"
+    reading = _rated(_typed_reading(reader, question, text, 0.1), {"Dmitriev": 0.7,
+                                                                    "Witkoff": 0.3})  # fmt: skip
+    assert reading.question.annotation is not None
+    assert "rencontrer" in reading.question.annotation.verbs
+    assert ReaderGenerator._verb_instead(reading) is None

@@ -943,8 +943,13 @@ class ReaderGenerator(Generator):
         if not verbs:
             return None
         kind = question.answer_type
+        names_of_best = ReaderGenerator._feature(reading, reading.sentences[0], "key_sent")
 
         def says_verb(scored: ScoredSentence) -> bool:
+            if ReaderGenerator._feature(reading, scored, "key_sent") < names_of_best:
+                # « … prévu de rencontrer le président ukrainien … en Turquie » names fewer
+                # of the question's people than « Dmitriev … discussions avec Witkoff … »
+                return False
             annotation = scored.annotation
             if not all(
                 verb in annotation.lemmas
@@ -999,6 +1004,16 @@ class ReaderGenerator(Generator):
                 and (scored is best or ReaderGenerator._shares_words(reading, scored))
             ),
         )
+
+    @staticmethod
+    def _feature(reading: Reading, scored: ScoredSentence, name: str) -> float:
+        """One feature (:data:`rag.reader.features.SENTENCE_FEATURES`) of a read sentence; 0
+        for a sentence the candidate set does not hold."""
+        candidate_set = reading.candidate_set
+        index = next(
+            (i for i, c in enumerate(candidate_set.candidates) if c is scored.candidate), None
+        )
+        return 0.0 if index is None else float(candidate_set.column(name)[index])
 
     @staticmethod
     def _shares_words(reading: Reading, scored: ScoredSentence) -> bool:
