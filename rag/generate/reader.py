@@ -129,6 +129,8 @@ CONDITION_SHARE = 0.05
 # The words that open a condition, folded; « s' » only before « il » (« s'il », not « s'est »).
 _CONDITION_WORDS = frozenset({"si", "if"})
 _ELIDED_IF = frozenset({"s'", "s’"})
+# The parts of speech of a condition's words that a sentence stating it repeats.
+_CONDITION_CONTENT = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
 
 
 def _opens_condition(tokens: Sequence[tuple[str, str, int, int]], index: int) -> bool:
@@ -139,7 +141,6 @@ def _opens_condition(tokens: Sequence[tuple[str, str, int, int]], index: int) ->
     return word in _CONDITION_WORDS
 
 
-_CONDITION_CONTENT = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
 KIND_NAMES = {
     "PER": "person", "DATE": "date", "NUMBER": "number", "LOC": "place", "ORG": "organisation",
     "TITLE": "title",
@@ -937,9 +938,8 @@ class ReaderGenerator(Generator):
         question = reading.question
         # French questions only: an English one's verbs come from a gist translation, whose
         # verbs are often not the articles' (a held-out item lost its answer to one).
-        verbs = (
-            question.annotation.verbs if question.annotation and question.language == "fr" else ()
-        )
+        french = question.language == READER_LANGUAGE
+        verbs = question.annotation.verbs if question.annotation and french else ()
         if not verbs:
             return None
         kind = question.answer_type
@@ -1006,14 +1006,17 @@ class ReaderGenerator(Generator):
         )
 
     @staticmethod
+    def _candidate_index(reading: Reading, scored: ScoredSentence) -> int | None:
+        """Where a read sentence is in its candidate set (its feature row); None if absent."""
+        candidates = reading.candidate_set.candidates
+        return next((i for i, c in enumerate(candidates) if c is scored.candidate), None)
+
+    @staticmethod
     def _feature(reading: Reading, scored: ScoredSentence, name: str) -> float:
         """One feature (:data:`rag.reader.features.SENTENCE_FEATURES`) of a read sentence; 0
         for a sentence the candidate set does not hold."""
-        candidate_set = reading.candidate_set
-        index = next(
-            (i for i, c in enumerate(candidate_set.candidates) if c is scored.candidate), None
-        )
-        return 0.0 if index is None else float(candidate_set.column(name)[index])
+        index = ReaderGenerator._candidate_index(reading, scored)
+        return 0.0 if index is None else float(reading.candidate_set.column(name)[index])
 
     @staticmethod
     def _shares_words(reading: Reading, scored: ScoredSentence) -> bool:
@@ -1021,14 +1024,10 @@ class ReaderGenerator(Generator):
         cognate): a runner-up that shares none holds the asked type by chance (« … a assuré la
         directrice régionale, Nathalie Perrin » for « Par qui ? » after « Quelle est la
         récompense offerte ? »)."""
-        candidate_set = reading.candidate_set
-        index = next(
-            (i for i, c in enumerate(candidate_set.candidates) if c is scored.candidate), None
-        )
-        if index is None:
+        if ReaderGenerator._candidate_index(reading, scored) is None:
             return True
         return any(
-            candidate_set.column(name)[index] > 0
+            ReaderGenerator._feature(reading, scored, name) > 0
             for name in ("lemma_cov", "stem_cov", "cognate_cov")
         )
 

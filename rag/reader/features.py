@@ -509,6 +509,10 @@ def nationalities(text: str) -> frozenset[str]:
     )
 
 
+# How many tokens before a name may title it (« le président américain Donald Trump »).
+_TITLE_TOKENS = 3
+
+
 def foreign_persons(annotations: Sequence[Annotation], question: QuestionInfo) -> frozenset[str]:
     """The last names, folded, of the persons the retrieved sentences title with a nationality
     the question does not ask (« l'envoyé américain Steve Witkoff » → ``witkoff`` for « Qui
@@ -528,10 +532,6 @@ def foreign_persons(annotations: Sequence[Annotation], question: QuestionInfo) -
             if titled and not titled & asked:
                 found.add(fold(entity.text.split()[-1]))
     return frozenset(found)
-
-
-# How many tokens before a name may title it (« le président américain Donald Trump »).
-_TITLE_TOKENS = 3
 
 
 def _titled_nationality(tokens: Sequence[tuple[str, str, int, int]], index: int) -> frozenset[str]:
