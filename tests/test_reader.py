@@ -879,6 +879,24 @@ def test_a_place_parallel_to_the_question_s_place_is_no_short_answer(
     assert short is not None and short.text == "Doha"
 
 
+@pytest.mark.parametrize(
+    ("question", "language", "expected"),
+    [
+        ("Combien de voix contre la reconduction ?", "fr", "37"),
+        ("How many votes were cast against continuing the strike?", "en", "37"),
+        ("Par combien de voix la reconduction a-t-elle été votée ?", "fr", "118 voix"),
+    ],
+)
+def test_the_noes_of_a_vote_answer_how_many_voted_against(
+    annotator: Annotator, question: str, language: str, expected: str
+) -> None:
+    """« par 118 voix contre 37 »: 118 for, 37 against (« 118 voix » answered both)."""
+    sentence = "Les grévistes ont voté la reconduction du mouvement par 118 voix contre 37."
+    info = analyze_question(question, language, annotator)
+    short = extract_short_answer(info, sentence, annotator.annotate(sentence))
+    assert short is not None and short.text == expected
+
+
 def test_no_short_answer_for_a_why_question(annotator: Annotator) -> None:
     info = analyze_question("Pourquoi le voyage a-t-il été reporté ?", "fr", annotator)
     sentence = "Le voyage a été reporté le 19 novembre à cause des combats."

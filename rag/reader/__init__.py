@@ -952,6 +952,9 @@ def _typed_short_answer(
                 value += 0.3  # « porté à 40 mercredi » for « … depuis mercredi ? »
             if _PART_OF.search(sentence[max(0, entity.start - 20) : entity.start]):
                 value -= 0.2  # « 4,5 millions d'euros, dont 3,2 millions … »: a part of it
+            if _VOTES_AGAINST.search(sentence[max(0, entity.start - 20) : entity.start]):
+                # « par 118 voix contre 37 »: 37 voted against, 118 for
+                value += 2.0 if _ASKS_AGAINST.search(question.text) else -0.5
             if asked_source and (source := source_of(sentence, annotation, entity)) is not None:
                 # « 78 % … selon SUD-Rail, 54 % selon la direction » for "… selon la direction ?"
                 value += 1.0 if same_source(source, asked_source) else -1.0
@@ -1034,6 +1037,10 @@ def _day(word: str) -> str:
 
 # Before a number that is a part of the one said before it.
 _PART_OF = re.compile(r"(?:\bdont|\bincluding|\bof which)\s+(?:\w+\s+)?$", re.I)
+# The count of a vote's noes, after the ayes (« par 118 voix contre 37 », "by 118 votes to 37").
+_VOTES_AGAINST = re.compile(r"\b(?:voix\s+contre|votes?\s+(?:to|against))\s+$", re.I)
+# A question asking how many voted against (« Combien de voix contre … ? », "… against …?").
+_ASKS_AGAINST = re.compile(r"\b(?:contre|against)\b", re.I)
 
 
 def _named_by_focus(sentence: str, entity: Entity, focus: str) -> bool:
