@@ -542,41 +542,36 @@ def days_as_asked(question: QuestionInfo, sentences: list[ScoredSentence]) -> li
     question names (« Mercredi, 78 % des contrôleurs … » for « … en grève mardi midi ? »),
     gives way to the best runner-up rated at least ``OTHER_DAY_SHARE`` of it that names the
     asked day, else to the best one that names no day (« En milieu de journée, 61 % … »), and
-    goes last: it is no second answer either. Else ``sentences`` as they are."""
+    goes last: it is no second answer either. A best sentence naming another day of the month
+    than the question's (« datée du 14 octobre » for « … le 29 octobre ? ») gives way the same
+    way to a runner-up naming that day. Else ``sentences`` as they are."""
     asked = calendar_names(question.text)
     if not asked or not sentences:
         return sentences
     best = sentences[0]
-    asked_days = dated_days(question.text)
-    best_days = dated_days(best.candidate.text)
-    if asked_days and best_days and not best_days & asked_days:
-        # « le 14 octobre » is another day of the month than « le 29 octobre »
-        dated = next(
-            (
-                scored
-                for scored in sentences[1:]
-                if scored.probability >= OTHER_DAY_SHARE * best.probability
-                and dated_days(scored.candidate.text) & asked_days
-            ),
-            None,
-        )
-        if dated is not None:
-            return [dated, *(scored for scored in sentences[1:] if scored is not dated), best]
-    best_names = calendar_names(best.candidate.text)
-    if not best_names or best_names & asked:
-        return sentences
-    rated = [
-        (scored, calendar_names(scored.candidate.text))
+    runners_up = [
+        scored
         for scored in sentences[1:]
         if scored.probability >= OTHER_DAY_SHARE * best.probability
     ]
+
+    def first_and_best_last(instead: ScoredSentence) -> list[ScoredSentence]:
+        return [instead, *(scored for scored in sentences[1:] if scored is not instead), best]
+
+    asked_days = dated_days(question.text)
+    best_days = dated_days(best.candidate.text)
+    if asked_days and best_days and not best_days & asked_days:
+        dated = next((s for s in runners_up if dated_days(s.candidate.text) & asked_days), None)
+        if dated is not None:
+            return first_and_best_last(dated)
+    best_names = calendar_names(best.candidate.text)
+    if not best_names or best_names & asked:
+        return sentences
+    rated = [(scored, calendar_names(scored.candidate.text)) for scored in runners_up]
     named = [scored for scored, names in rated if names & asked]
     unnamed = [scored for scored, names in rated if not names]
     instead = next(iter(named or unnamed), None)
-    if instead is None:
-        return sentences
-    rest = [scored for scored in sentences[1:] if scored is not instead]
-    return [instead, *rest, best]
+    return sentences if instead is None else first_and_best_last(instead)
 
 
 def _has_verb(annotation: Annotation) -> bool:

@@ -527,8 +527,9 @@ def foreign_persons(annotations: Sequence[Annotation], question: QuestionInfo) -
         for entity in annotation.entities:
             if entity.label != PERSON:
                 continue
-            before = annotation.tokens_before(entity.start)[-_TITLE_TOKENS:]
-            titled = nationalities(" ".join(word for word, pos, _, _ in before if pos == "ADJ"))
+            titled = _adjective_nationalities(
+                annotation.tokens_before(entity.start)[-_TITLE_TOKENS:]
+            )
             if titled and not titled & asked:
                 found.add(fold(entity.text.split()[-1]))
     return frozenset(found)
@@ -537,8 +538,14 @@ def foreign_persons(annotations: Sequence[Annotation], question: QuestionInfo) -
 def _titled_nationality(tokens: Sequence[tuple[str, str, int, int]], index: int) -> frozenset[str]:
     """The nationalities the adjectives right before or after a role noun give it (« l'envoyé
     américain », « le président russe »)."""
-    near = [*tokens[max(0, index - 1) : index], *tokens[index + 1 : index + 3]]
-    return nationalities(" ".join(t[0] for t in near if t[1] == "ADJ"))
+    return _adjective_nationalities(
+        [*tokens[max(0, index - 1) : index], *tokens[index + 1 : index + 3]]
+    )
+
+
+def _adjective_nationalities(tokens: Sequence[tuple[str, str, int, int]]) -> frozenset[str]:
+    """The nationalities the adjectives among ``tokens`` give (« américain », « russe »)."""
+    return nationalities(" ".join(word for word, pos, _, _ in tokens if pos == "ADJ"))
 
 
 def _noun_role_persons(
