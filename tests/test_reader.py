@@ -105,6 +105,8 @@ from rag.reader.questions import (
     counted_words,
     counts_asked_thing,
     gives_reason,
+    names_as_possessor,
+    possessed_in_question,
     priced_in_translation,
     role_speaks,
     same_noun,
@@ -3897,3 +3899,53 @@ def test_a_runner_up_saying_the_verb_must_name_the_question_s_people_too(reader:
     assert reading.question.annotation is not None
     assert "rencontrer" in reading.question.annotation.verbs
     assert ReaderGenerator._verb_instead(reading) is None
+
+
+def test_a_runner_up_naming_the_question_s_person_as_more_than_a_complement_is_quoted(
+    reader: Reader,
+) -> None:
+    """ "Where was the meeting with Zelensky planned?" was answered « Miami » from a sentence
+    naming Zelensky only as the one whose adviser Witkoff met."""
+    text = (
+        "Witkoff a discuté du plan avec le conseiller à la sécurité nationale de Volodymyr "
+        "Zelensky lors d'une réunion à Miami. "
+        "Witkoff avait prévu de rencontrer le président ukrainien Volodymyr Zelensky le 19 "
+        "novembre en Turquie."
+    )
+    for question in ("Où devait avoir lieu la rencontre avec Zelensky ?",
+                     "Where was the meeting with Zelensky planned?"):  # fmt: skip
+        language = "fr" if question.startswith("Où") else "en"
+        asked = reader.read(question, language, QUERY, [passage(text)], vectors=same_vectors)
+        rated = _rated(asked, {"Witkoff a discuté": 0.8, "Witkoff avait": 0.18})
+        instead = ReaderGenerator._answers_instead(rated)
+        assert instead is not None and instead.candidate.text.startswith("Witkoff avait")
+        # Not a runner-up rated far below the best.
+        far = _rated(asked, {"Witkoff a discuté": 0.95, "Witkoff avait": 0.05})
+        assert ReaderGenerator._possessor_instead(far) is None
+    # A question about the one whose adviser it is may be answered by that sentence.
+    adviser = reader.read("Qui est le conseiller de Zelensky ?", "fr", QUERY, [passage(text)],
+                          vectors=same_vectors)  # fmt: skip
+    rated = _rated(adviser, {"Witkoff a discuté": 0.8, "Witkoff avait": 0.18})
+    assert ReaderGenerator._possessor_instead(rated) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "possessed"),
+    [
+        ("Qui est le conseiller de Zelensky ?", True),
+        ("Who is Zelensky's adviser?", True),
+        ("Who is the adviser of Volodymyr Zelensky?", True),
+        ("Où devait avoir lieu la rencontre avec Zelensky ?", False),
+        ("When did Zelensky meet Witkoff?", False),
+    ],
+)
+def test_a_question_naming_a_person_as_a_noun_s_complement(question: str, possessed: bool) -> None:
+    assert possessed_in_question(question, "zelensky") is possessed
+
+
+def test_a_sentence_naming_a_person_only_as_a_noun_s_complement(annotator: Annotator) -> None:
+    adviser = "Witkoff a vu le conseiller de Volodymyr Zelensky à Miami."
+    met = "Witkoff a rencontré Volodymyr Zelensky, puis le conseiller de Zelensky."
+    assert names_as_possessor(adviser, annotator.annotate(adviser), "zelensky")
+    assert not names_as_possessor(met, annotator.annotate(met), "zelensky")
+    assert not names_as_possessor(adviser, annotator.annotate(adviser), "poutine")

@@ -90,7 +90,9 @@ from rag.reader.questions import (
     counts_asked_thing,
     gives_reason,
     name_alternatives,
+    names_as_possessor,
     opens_on_person_noun,
+    possessed_in_question,
     priced_in_translation,
     priced_words,
     prices_asked_thing,
@@ -864,8 +866,39 @@ class ReaderGenerator(Generator):
             or ReaderGenerator._speaker_instead(reading)
             or ReaderGenerator._role_speaker_instead(reading)
             or ReaderGenerator._actor_instead(reading)
+            or ReaderGenerator._possessor_instead(reading)
             or ReaderGenerator._reason_instead(reading)
         )
+
+    @staticmethod
+    def _possessor_instead(reading: Reading) -> ScoredSentence | None:
+        """For a question naming a person other than as the complement of a noun ("Where was
+        the meeting with Zelensky planned?") whose best sentence names them only so (« … le
+        conseiller à la sécurité nationale de Zelensky … »: it speaks of someone else), the
+        best runner-up naming them as more than a complement (« … prévu de rencontrer le
+        président ukrainien Volodymyr Zelensky … en Turquie ») and holding the asked type,
+        rated at least ``VERB_SHARE`` of the best; else None."""
+        question = reading.question
+        best = reading.sentences[0]
+        names = [
+            key[0]
+            for key in question.keys
+            if key[0].isalpha() and not possessed_in_question(question.text, key[0])
+        ]
+        possessed = [
+            name for name in names if names_as_possessor(best.candidate.text, best.annotation, name)
+        ]
+        if not possessed:
+            return None
+        kind = question.answer_type
+
+        def names_otherwise(scored: ScoredSentence) -> bool:
+            annotation = scored.annotation
+            return all(
+                acts(scored.candidate.text, annotation, name) is True for name in possessed
+            ) and (kind is None or bool(new_typed_entities(annotation, question, kind)))
+
+        return ReaderGenerator._instead(reading, names_otherwise, share=VERB_SHARE)
 
     @staticmethod
     def _reason_instead(reading: Reading) -> ScoredSentence | None:

@@ -778,6 +778,59 @@ def acts(
     return together and any(folded[j] in _TOGETHER_BEFORE for j in before)
 
 
+def names_as_possessor(sentence: str, annotation: Annotation, name: str) -> bool:
+    """Whether a sentence names ``name`` (a folded last name) as a person only as the
+    complement of a noun (« le conseiller à la sécurité nationale de Zelensky », "an envoy of
+    Trump"): what the sentence says is about someone else.
+
+    >>> from rag.reader.annotate import Annotation, Entity
+    >>> def named(text):
+    ...     start = text.index("Volodymyr")
+    ...     person = Entity("Volodymyr Zelensky", "PER", start, start + 18)
+    ...     return Annotation(words=(), lemmas=frozenset(), entities=(person,))
+    >>> text = "Witkoff a vu le conseiller de Volodymyr Zelensky."
+    >>> names_as_possessor(text, named(text), "zelensky")
+    True
+    >>> text = "Witkoff a vu Volodymyr Zelensky."
+    >>> names_as_possessor(text, named(text), "zelensky")
+    False
+    """
+    persons = [e for e in annotation.entities if satisfies(e, PERSON)]
+    tokens, folded = _speech_tokens(sentence)
+    places = _named_in(tokens, folded, WordSet([name]), persons)
+    return bool(places) and all(
+        (j := _before_name(tokens, folded, i)) >= 0 and folded[j] in _POSSESSIVE_BEFORE
+        for i in places
+    )
+
+
+def possessed_in_question(question: str, name: str) -> bool:
+    """Whether a question names ``name`` (a folded last name) as the complement of a noun
+    (« le conseiller de Zelensky », "Zelensky's adviser"): a sentence naming them so may
+    answer it.
+
+    >>> possessed_in_question("Who is Zelensky's adviser?", "zelensky")
+    True
+    >>> possessed_in_question("Where was the meeting with Zelensky planned?", "zelensky")
+    False
+    """
+    tokens, folded = _speech_tokens(question)
+    name_words = WordSet([name])
+    for i, word in enumerate(folded):
+        if not name_words.has(word):
+            continue
+        j = _before_name(tokens, folded, i)
+        if j >= 0 and folded[j] in _POSSESSIVE_BEFORE:
+            return True
+        if re.match(r"['’]s\b", question[tokens[i][1] + len(tokens[i][0]) :]):
+            return True
+    return False
+
+
+# A word before a name that makes it the complement of a noun (« le conseiller de Zelensky »).
+_POSSESSIVE_BEFORE = frozenset({"de", "d", "du", "des", "of"})
+
+
 # A word before a name that makes them a party to a joint action (« avec », « entre … et »).
 _TOGETHER_BEFORE = frozenset({"avec", "with", "entre", "between", "et", "and"})
 
