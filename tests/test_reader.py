@@ -27,6 +27,7 @@ from rag.generate.reader import (
     holds_new_name,
     names_actor,
     names_another_day,
+    names_asked_role_nowhere,
     names_no_one,
     names_role_holder,
     names_title,
@@ -3949,3 +3950,51 @@ def test_a_sentence_naming_a_person_only_as_a_noun_s_complement(annotator: Annot
     assert names_as_possessor(adviser, annotator.annotate(adviser), "zelensky")
     assert not names_as_possessor(met, annotator.annotate(met), "zelensky")
     assert not names_as_possessor(adviser, annotator.annotate(adviser), "poutine")
+
+
+def test_a_runner_up_sharing_only_the_question_phrase_s_noun_does_not_answer(
+    reader: Reader,
+) -> None:
+    """« À quelle heure les voleurs sont-ils repartis ? » was answered « 6 h 10 » from a
+    traveller's « J'ai pris le car de 6 h 10 »: its one word in common with the question is
+    « heure », which any time says."""
+    question = "À quelle heure les voleurs sont-ils repartis ?"
+    text = (
+        "Les voleurs savaient exactement ce qu'ils cherchaient. "
+        "J'ai pris le car de 6 h 10, il était plein. "
+        "Les voleurs sont repartis vers 4 h 05 par le jardin."
+    )
+    reading = _typed_reading(reader, question, text, 0.1)
+    assert reading.question.focus == "heure"
+    without = _rated(reading, {"Les voleurs savaient": 0.5, "J'ai pris": 0.3})
+    assert ReaderGenerator._typed_instead(without) is None
+    assert not holds_asked_type(without)
+    assert not refusal_allows("typed", without)
+    # The runner-up saying what the question asks about still answers.
+    said = _rated(reading, {"Les voleurs savaient": 0.5, "J'ai pris": 0.3,
+                            "Les voleurs sont": 0.2})  # fmt: skip
+    instead = ReaderGenerator._typed_instead(said)
+    assert instead is not None and instead.candidate.text.startswith("Les voleurs sont")
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Qu'a dit le ministre des Transports ?", "fr"),
+        ("What did the transport minister say?", "en"),
+    ],
+)
+def test_what_a_role_said_is_refused_when_no_sentence_names_that_role(
+    reader: Reader, question: str, language: str
+) -> None:
+    """« Le vice-président … chargé des transports … a dénoncé … » is not the minister's word."""
+    other = "Le vice-président chargé des transports, Bernard Villeneuve, a dénoncé un mouvement."
+    reading = reader.read(question, language, QUERY, [passage(other)], vectors=same_vectors,
+                          extractive_margin=0.1)  # fmt: skip
+    assert reading.question.speaking_role
+    assert names_asked_role_nowhere(reading)
+    assert refusal_allows("support", reading) and not refusal_allows("typed", reading)
+    named = other.replace("Le vice-président chargé des transports", "Le ministre des Transports")
+    reading = reader.read(question, language, QUERY, [passage(named)], vectors=same_vectors,
+                          extractive_margin=0.1)  # fmt: skip
+    assert not names_asked_role_nowhere(reading) and refusal_allows("typed", reading)

@@ -91,6 +91,7 @@ from rag.reader.questions import (
     gives_reason,
     name_alternatives,
     names_as_possessor,
+    names_role,
     opens_on_person_noun,
     possessed_in_question,
     priced_in_translation,
@@ -340,6 +341,17 @@ def names_actor(reading: Reading) -> bool:
     return ReaderGenerator._actor_instead(reading) is not None
 
 
+def names_asked_role_nowhere(reading: Reading) -> bool:
+    """Whether a question asking what the holder of a role said ("What did the transport
+    minister say?", ``question.speaking_role``) reads sentences none of which names that role:
+    « Le vice-président … chargé des transports … a dénoncé … » is someone else's word, and
+    the articles that would quote the minister are not there."""
+    roles = reading.question.speaking_role
+    return bool(roles) and not any(
+        names_role(scored.candidate.text, roles) for scored in reading.sentences
+    )
+
+
 def names_what_is_absent(reading: Reading) -> bool:
     """Whether a question in the articles' language names something (a name or a number) that
     none of the retrieved articles holds, in a paragraph, title or footer
@@ -568,6 +580,8 @@ def refusal_allows(
     if policy == "typed" and (holds_another_role(reading) or names_no_one(reading)):
         return False
     if policy == "typed" and (names_what_is_absent(reading) or names_another_day(reading)):
+        return False
+    if policy == "typed" and names_asked_role_nowhere(reading):
         return False
     if policy == "typed" and counts_without_naming(reading):
         return False
@@ -1034,8 +1048,31 @@ class ReaderGenerator(Generator):
             reading,
             lambda scored: (
                 bool(new_typed_entities(scored.annotation, question, kind))
-                and (scored is best or ReaderGenerator._shares_words(reading, scored))
+                and (
+                    scored is best
+                    or (
+                        ReaderGenerator._shares_words(reading, scored)
+                        and not ReaderGenerator._shares_only_focus(reading, scored)
+                    )
+                )
             ),
+        )
+
+    @staticmethod
+    def _shares_only_focus(reading: Reading, scored: ScoredSentence) -> bool:
+        """Whether a French question's sentence shares none of its words but the noun of its
+        question phrase (« heure » of « À quelle heure … ? », read in « 6 h 10 » or « 14
+        heures »): any answer of the asked type says it, so it ties the sentence to nothing
+        the question asks about. A word counts as shared by its lemma or, from six letters, by
+        its first five (« repartis », « reparti »)."""
+        question = reading.question
+        if question.focus is None or question.language != READER_LANGUAGE:
+            return False
+        annotation = scored.annotation
+        return not any(
+            lemma in annotation.lemmas
+            or (len(lemma) >= 6 and any(w.startswith(lemma[:5]) for w in annotation.words))
+            for lemma in question.lemmas - {question.focus}
         )
 
     @staticmethod

@@ -349,13 +349,21 @@ def role_speaks(sentence: str, annotation: Annotation, stems: tuple[str, ...]) -
     """Whether a sentence reports what the holder of a role says (« … », estime la directrice
     du musée »; « a déclaré la procureure de Lorvan »): it names the role (one of ``stems``)
     and reports speech (quotation marks or a verb of saying)."""
-    if not stems:
+    if not names_role(sentence, stems):
         return False
     tokens = [fold(m.group()) for m in _SPEECH_TOKEN.finditer(sentence)]
-    names_role = any(
-        token.startswith(stems) and token.rstrip("s") in ROLE_NOUNS for token in tokens
+    return any(_reports_speech(token, token) for token in tokens)
+
+
+def names_role(sentence: str, stems: tuple[str, ...]) -> bool:
+    """Whether a sentence names a role noun of ``stems`` (French stems, as
+    :attr:`QuestionInfo.role`): « la directrice du musée » for ``("direc",)``."""
+    if not stems:
+        return False
+    return any(
+        token.startswith(stems) and token.rstrip("s") in ROLE_NOUNS
+        for token in (fold(m.group()) for m in _SPEECH_TOKEN.finditer(sentence))
     )
-    return names_role and any(_reports_speech(token, token) for token in tokens)
 
 
 def _reports_speech(token: str, word: str) -> bool:
