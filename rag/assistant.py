@@ -35,8 +35,10 @@ from rag.generate import (
 from rag.generate.base import classify
 from rag.history import points_back, previous_turn, standalone_parts, validate_history
 from rag.lexical import LexicalIndex
+from rag.overview import article_leads
 from rag.question import (
     as_meant,
+    asks_overview,
     clean_question,
     direct_question,
     pleasantry,
@@ -177,6 +179,8 @@ class Assistant:
         # follow-ups that come next in a chat (see _antecedent).
         self._recent_short: OrderedDict[tuple[str | None, str, str], str | None] = OrderedDict()
         self._recent_lock = threading.Lock()
+        # Each article's lead (an overview request's answer), for one BM25 index.
+        self._leads: tuple[LexicalIndex, list[tuple[Passage, str]]] | None = None
         self._labels: tuple[LexicalIndex, dict[str, str]] | None = None
         if committed == 0 and self.settings.auto_index:
             self.index()
@@ -345,7 +349,37 @@ class Assistant:
         turns = validate_history(history)
         if (kind := pleasantry(question)) is not None:
             return _pleasantry_reply(kind, text, language, started)
+        if asks_overview(question) or asks_overview(text):
+            return self._overview(text, language, started)
         return self._stream(text, turns, language, started)
+
+    def _overview(self, text: str, language: str, started: float) -> Iterator[StreamEvent]:
+        """The answer to a request for what the articles are about (:func:`asks_overview`):
+        the lead sentence of each of the most recent articles, each citing its paragraph and
+        verified like any answer's sentences (:func:`rag.overview.article_leads`)."""
+        snapshot = self.store.snapshot()
+        yield StreamEvent(kind="status", text=text)
+        lexical = self.retriever.lexical(snapshot, wait=False)
+        # The leads are read once per BM25 index (its records are the whole corpus).
+        with self._recent_lock:
+            cached = self._leads
+        if cached is None or cached[0] is not lexical:
+            cached = (lexical, article_leads(lexical.records))
+            with self._recent_lock:
+                self._leads = cached
+        leads = cached[1]
+        passages = [passage for passage, _ in leads]
+        context = _Context(text, text, language, started, passages, VerificationReport())
+        verifier = Verifier(passages, lambda: self.judge, context.report, language=language)
+        for passage, sentence in leads:
+            checked = verifier.check(
+                AnswerSentence(
+                    text=sentence, citations=[Citation.of(passage, sentence)], support=1.0
+                )
+            )
+            if checked.status == "supported" and checked.sentence is not None:
+                yield context.add(checked.sentence, checked.text)
+        yield from context.finish(self.settings.related_min_support)
 
     def _asked(self, question: str) -> tuple[str, str]:
         """A question as it is read, and its language: cleaned, a request asked as the question

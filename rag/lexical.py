@@ -19,6 +19,7 @@ import numpy as np
 
 from index.atomic import atomic_file
 from rag.text import Analyzer
+from rag.types import Passage
 
 logger = logging.getLogger(__name__)
 # Bump when the pickled layout of LexicalIndex changes: old files are then ignored.
@@ -47,6 +48,21 @@ class ParagraphRecord:
     def key(self) -> tuple[str, int]:
         """``(article_id, paragraph)``."""
         return (self.article_id, self.paragraph)
+
+    def passage(self) -> Passage:
+        """This paragraph as a passage (no score yet)."""
+        return Passage(
+            article_id=self.article_id,
+            paragraph=self.paragraph,
+            text=self.text,
+            score=0.0,
+            title=self.title,
+            date=self.date,
+            source=self.source,
+            url=self.url,
+            author=self.author,
+            page=self.page,
+        )
 
 
 class RecordColumns(Sequence[ParagraphRecord]):

@@ -218,6 +218,43 @@ def pleasantry(text: str) -> str | None:
     return None
 
 
+# A request for what the indexed articles are about as a whole, not for one fact: « De quoi
+# parlent les articles ? », « Résume les articles », "What are the articles about?",
+# "Summarize". « Résume le plan » asks about one thing of the articles and is not one.
+_ARTICLES_FR = r"(?:les|ces)\s+(?:articles|textes|documents)"
+_ARTICLES_EN = r"(?:the|these)\s+(?:articles|texts|documents|news)"
+_OVERVIEW = re.compile(
+    r"^\s*(?:"
+    rf"de\s+quoi\s+(?:parlent|traitent)\s+{_ARTICLES_FR}"
+    rf"|(?:quel\s+est\s+le\s+sujet|quels\s+sont\s+les\s+sujets)\s+(?:des|de\s+ces)\s+"
+    r"(?:articles|textes|documents)"
+    rf"|r[ée]sume(?:z|r)?(?:[\s-]+(?:moi|nous))?(?:\s+{_ARTICLES_FR})?"
+    rf"|(?:fais|faites|donne|donnez)[\s-]*(?:moi|nous)?\s+un\s+r[ée]sum[ée](?:\s+des\s+"
+    r"(?:articles|textes|documents))?"
+    r"|r[ée]sum[ée]"
+    rf"|what\s+(?:are|is)\s+{_ARTICLES_EN}\s+about"
+    rf"|summari[sz]e(?:\s+{_ARTICLES_EN}|\s+it|\s+them)?"
+    rf"|(?:give\s+me\s+)?a\s+summary(?:\s+of\s+{_ARTICLES_EN})?"
+    r"|summary"
+    r"|what(?:\s+is|['’]s)\s+(?:this|it)\s+(?:all\s+)?about"
+    r")\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_overview(text: str) -> bool:
+    """Whether a message asks what the indexed articles are about as a whole (« De quoi
+    parlent les articles ? », "Summarize the articles."): no sentence answers it, each
+    article's lead does.
+
+    >>> asks_overview("De quoi parlent les articles ?"), asks_overview("Summarize.")
+    (True, True)
+    >>> asks_overview("Résume le plan."), asks_overview("What is the plan about?")
+    (False, False)
+    """
+    return bool(_OVERVIEW.match(text))
+
+
 def as_meant(text: str) -> tuple[str, str]:
     """A message read as if typed with care, and its language: without the greetings, thanks
     and other asides around its question (:func:`without_asides`), in lower case when typed in

@@ -204,18 +204,7 @@ class HybridRetriever:
 
         def entry(record: ParagraphRecord) -> Passage:
             if record.key not in fused:
-                fused[record.key] = Passage(
-                    article_id=record.article_id,
-                    paragraph=record.paragraph,
-                    text=record.text,
-                    score=0.0,
-                    title=record.title,
-                    date=record.date,
-                    source=record.source,
-                    url=record.url,
-                    author=record.author,
-                    page=record.page,
-                )
+                fused[record.key] = record.passage()
             return fused[record.key]
 
         rank = 0

@@ -14,7 +14,9 @@ from index.config import BUNDLED_CORPUS
 from rag import Assistant, answer_messages
 from rag.generate import ReaderGenerator
 from rag.lexical import LexicalCache
+from rag.overview import article_leads
 from rag.question import (
+    asks_overview,
     direct_question,
     pleasantry,
     with_apostrophes,
@@ -243,6 +245,78 @@ def test_a_message_that_is_only_a_greeting_or_thanks_is_told_apart(
     message: str, kind: str | None
 ) -> None:
     assert pleasantry(message) == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "overview"),
+    [
+        ("De quoi parlent les articles ?", True),
+        ("Quel est le sujet des articles ?", True),
+        ("Résume-moi les articles.", True),
+        ("Fais-moi un résumé", True),
+        ("What are the articles about?", True),
+        ("Summarize the articles.", True),
+        ("Give me a summary", True),
+        ("What's this about?", True),
+        ("Résume le plan en 28 points.", False),
+        ("What is the plan about?", False),
+        ("Qui a résumé la position russe ?", False),
+        ("De quoi parlent Witkoff et Dmitriev ?", False),
+    ],
+)
+def test_a_request_for_what_the_articles_are_about_is_told_apart(
+    message: str, overview: bool
+) -> None:
+    assert asks_overview(message) is overview
+
+
+@pytest.mark.parametrize(
+    ("message", "language"), [("De quoi parlent les articles ?", "fr"), ("Summarize.", "en")]
+)
+def test_what_the_articles_are_about_is_answered_by_each_article_s_lead(
+    assistant: Assistant, message: str, language: str
+) -> None:
+    """« De quoi parlent les articles ? » was refused, "What is this about?" quoted one
+    sentence of one article. Each article's first citable sentence of substance (not the
+    dateline « (Rome, 19 novembre 2025). ») answers, cited."""
+    answer = assistant.ask(message)
+    assert not answer.refused and answer.language == language
+    cited = [(c.article_id, c.paragraph) for c in answer.citations]
+    assert cited == [
+        ("000_91bb73b3830eaf78", 1),
+        ("001_8070831bbb14d085", 3),
+        ("002_85cd408fc1a49feb", 3),
+        ("003_a146349f20264553", 3),
+    ]
+    assert answer.answer.splitlines()[1].startswith("Un plan de paix secret, élaboré en coulisse")
+    for citation in answer.citations:
+        assert citation.quote in answer.answer
+    assert answer.verification.removed == [] and answer.verification.marked == []
+
+
+def test_leads_come_most_recent_first_and_skip_what_says_nothing() -> None:
+    from rag.lexical import ParagraphRecord
+
+    def record(article: str, paragraph: int, text: str, date: str | None) -> ParagraphRecord:
+        return ParagraphRecord(article, paragraph, text, f"Titre {article}", date, "f.txt")
+
+    records = [
+        record("b", 4, "Le conseil municipal votera lundi une enveloppe pour les travaux.", None),
+        record(
+            "a", 3, "Une grève des contrôleurs perturbe le trafic des trains régionaux.", "2026"
+        ),
+        record("a", 2, "Sophie Lambert", "2026"),
+        record(
+            "c", 1, "(Rome, 19 novembre). Un plan de paix secret refait surface à Kiev.", "2027"
+        ),
+        record("b", 2, "Le musée a fermé ses portes après le vol du tableau.", None),
+    ]
+    leads = article_leads(records)
+    assert [(p.article_id, p.paragraph) for p, _ in leads] == [("c", 1), ("a", 3), ("b", 2)]
+    assert leads[0][1] == "Un plan de paix secret refait surface à Kiev."
+    assert [p.article_id for p, _ in article_leads(records, limit=1)] == ["c"]
+    with pytest.raises(ValueError, match="limit"):
+        article_leads(records, limit=0)
 
 
 @pytest.mark.parametrize(
