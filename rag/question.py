@@ -489,6 +489,12 @@ def direct_question(text: str, language: str) -> str:
     'What are the unions behind the strike'
     >>> direct_question("Qui dirige l'enquête ?", "fr")
     "Qui dirige l'enquête ?"
+    >>> direct_question("Parle-moi de Kirill Dmitriev.", "fr")
+    'Qui est Kirill Dmitriev'
+    >>> direct_question("Tell me about Witkoff", "en")
+    'Who is Witkoff'
+    >>> direct_question("Tell me about the plan", "en")
+    'Tell me about the plan'
 
     A request's closing full stop or exclamation mark is dropped (it asks a question):
     :func:`with_question_mark` gives it its question mark.
@@ -519,8 +525,23 @@ def without_request(question: str) -> str:
     return question[match.end() :]
 
 
+# « Parle-moi de Dmitriev », "Tell me about Witkoff": a name (capitalised words) to describe,
+# asked as « Qui est Dmitriev ? », "Who is Witkoff?" (the reader then quotes the sentence that
+# says who they are, not any sentence naming them).
+_NAME_WORDS = r"(?P<name>[A-ZÀ-Ý][\w’'.-]*(?:\s+[A-ZÀ-Ý][\w’'.-]*){0,3})"
+_FR_TELL_ABOUT = re.compile(
+    r"^\s*(?i:parle|parlez|raconte|racontez)[\s-]*(?i:moi|nous)\s+(?i:un\s+peu\s+)?"
+    rf"(?i:de\s+|d['’]\s*){_NAME_WORDS}\s*[.?!]*\s*$"
+)
+_EN_TELL_ABOUT = re.compile(
+    rf"^\s*(?i:tell\s+(?:me|us)\s+(?:a\s+bit\s+|more\s+)?about)\s+{_NAME_WORDS}\s*[.?!]*\s*$"
+)
+
+
 def _direct_french(text: str) -> str:
     wrapped = _wrapped(text)
+    if match := _FR_TELL_ABOUT.match(text):
+        return f"Qui est {match.group('name')}"
     if wrapped and (match := _FR_QUESTION_START.match(wrapped)):
         if match.group("what"):  # « ce que Dmitriev a dit » asks « qu'est-ce que … »
             rest = wrapped[match.end() :]
@@ -558,6 +579,8 @@ def _uncontracted(text: str) -> str:
 
 
 def _direct_english(text: str) -> str:
+    if match := _EN_TELL_ABOUT.match(text):
+        return f"Who is {match.group('name')}"
     wrapped = _wrapped(text)
     if wrapped and _EN_QUESTION_START.match(wrapped):
         rest = wrapped

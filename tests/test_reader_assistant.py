@@ -452,6 +452,12 @@ def test_a_question_typed_without_apostrophes_reads_like_the_one_with_them(
          "What is the name of the museum director"),
         ("Name the museum director.", "en", "What is the name of the museum director"),
         ("List the unions behind the strike", "en", "What are the unions behind the strike"),
+        # a name to tell about is a person (or body) to describe; a thing is left as typed
+        ("Parle-moi de Kirill Dmitriev.", "fr", "Qui est Kirill Dmitriev"),
+        ("Raconte-moi un peu d'Oumierov", "fr", "Qui est Oumierov"),
+        ("Tell me more about Steve Witkoff!", "en", "Who is Steve Witkoff"),
+        ("Tell me about the plan.", "en", "Tell me about the plan."),
+        ("Parle-moi du plan.", "fr", "Parle-moi du plan."),
         ("Number of signatures on the petition?", "en",
          "What is the number of signatures on the petition?"),
         # a question word's contracted verb, written out
@@ -489,6 +495,9 @@ def test_a_request_is_asked_as_the_question_it_wraps(
         ("Can you tell me who published the transcripts?", "Who published the transcripts?"),
         ("Nombre de points du plan ?", "Quel est le nombre de points du plan ?"),
         ("Tell me who Kirill Dmitriev is.", "Who is Kirill Dmitriev?"),
+        # "Tell me about Witkoff" quoted a sentence naming him in passing (a meeting in Miami)
+        ("Tell me about Witkoff.", "Who is Witkoff?"),
+        ("Parle-moi de Dmitriev.", "Qui est Dmitriev ?"),
     ],
 )
 def test_a_request_gets_the_answer_of_its_question(
@@ -496,8 +505,10 @@ def test_a_request_gets_the_answer_of_its_question(
 ) -> None:
     asked, direct = assistant.ask(request_).to_dict(), assistant.ask(question).to_dict()
     assert asked == direct
-    if question.startswith("Who is"):  # asks who he is: his own name is no answer
-        assert direct["short_answer"] is None or "Dmitriev" in direct["short_answer"]["text"]
+    if question.startswith(("Who is", "Qui est")):  # asks who he is: his name is no answer
+        assert not direct["refused"]
+        name = question.split()[-1].rstrip("?")
+        assert direct["short_answer"] is None or name in direct["short_answer"]["text"]
     else:
         assert not direct["refused"] and direct["short_answer"] is not None
 
