@@ -3998,3 +3998,25 @@ def test_what_a_role_said_is_refused_when_no_sentence_names_that_role(
     reading = reader.read(question, language, QUERY, [passage(named)], vectors=same_vectors,
                           extractive_margin=0.1)  # fmt: skip
     assert not names_asked_role_nowhere(reading) and refusal_allows("typed", reading)
+
+
+def test_a_follow_up_s_verbs_are_its_own_not_the_earlier_question_s(reader: Reader) -> None:
+    """« Et mercredi ? » after « Combien d'autocars ont été affrétés ? » quoted the runner-up
+    saying « affrété » (28 coaches on the first day), not the best « … porté à 40 mercredi »."""
+    text = (
+        "Le nombre d'autocars de substitution, qui était de 28, a été porté à 40 mercredi. "
+        "SNCF Voyageurs a affrété 28 autocars de substitution entre Montclar et Vernay."
+    )
+    asked = "Et mercredi ?"
+    reading = reader.read(f"{asked} (Combien d'autocars ont été affrétés ?)", "fr", QUERY,
+                          [passage(text)], vectors=same_vectors, asked=asked)  # fmt: skip
+    assert reading.question.own_words == {"mercredi"}
+    assert reading.question.annotation is not None
+    assert "affreter" in reading.question.annotation.verbs
+    rated = _rated(reading, {"Le nombre": 0.5, "SNCF": 0.15})
+    assert ReaderGenerator._verb_instead(rated) is None
+    # The earlier question asked alone says « affréter » of its own.
+    whole = reader.read("Combien d'autocars ont été affrétés ?", "fr", QUERY,
+                        [passage(text)], vectors=same_vectors)  # fmt: skip
+    instead = ReaderGenerator._verb_instead(_rated(whole, {"Le nombre": 0.5, "SNCF": 0.15}))
+    assert instead is not None and instead.candidate.text.startswith("SNCF")

@@ -986,7 +986,11 @@ class ReaderGenerator(Generator):
         # French questions only: an English one's verbs come from a gist translation, whose
         # verbs are often not the articles' (a held-out item lost its answer to one).
         french = question.language == READER_LANGUAGE
-        verbs = question.annotation.verbs if question.annotation and french else ()
+        verbs = question.annotation.verbs if question.annotation and french else frozenset()
+        if question.own_words:
+            # A follow-up's verbs are its own: « Et mercredi ? » after « Combien d'autocars ont
+            # été affrétés ? » asks about Wednesday, not « affréter » again.
+            verbs = verbs & question.own_words
         if not verbs:
             return None
         kind = question.answer_type
