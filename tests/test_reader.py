@@ -4020,3 +4020,27 @@ def test_a_follow_up_s_verbs_are_its_own_not_the_earlier_question_s(reader: Read
                         [passage(text)], vectors=same_vectors)  # fmt: skip
     instead = ReaderGenerator._verb_instead(_rated(whole, {"Le nombre": 0.5, "SNCF": 0.15}))
     assert instead is not None and instead.candidate.text.startswith("SNCF")
+
+
+def test_the_sentence_going_on_about_the_best_one_answers_before_another_paragraph_s(
+    reader: Reader,
+) -> None:
+    """ "How long did the meeting at the regional council last?" quoted the 2018 strike's
+    « … qui avait duré cinq jours » (another paragraph, rated half the best) instead of the
+    best sentence's next one, « Elle a duré plus de cinq heures … »."""
+    meeting = passage(
+        "Quelques heures plus tôt, une réunion s'était tenue à l'hôtel de région, à Montclar. "
+        "Elle a duré plus de cinq heures sans déboucher sur un accord."
+    )
+    strike = passage(
+        "C'est la plus longue grève depuis celle de juin 2018, qui avait duré cinq jours.",
+        paragraph=2,
+    )
+    question = "Combien de temps a duré la réunion à l'hôtel de région ?"
+    reading = reader.read(question, "fr", QUERY, [meeting, strike], vectors=same_vectors,
+                          extractive_margin=0.1)  # fmt: skip
+    rated = _rated(reading, {"Quelques": 0.5, "C'est": 0.3, "Elle": 0.05})
+    assert ReaderGenerator._answers_instead(rated) is not None  # the strike, on its own
+    successor, instead = ReaderGenerator._successor_or_instead(rated)
+    assert instead is None
+    assert successor is not None and successor.candidate.text.startswith("Elle a duré")

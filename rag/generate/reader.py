@@ -365,8 +365,8 @@ def names_what_is_absent(reading: Reading) -> bool:
 
 def _quoted_sentence(reading: Reading) -> ScoredSentence | None:
     """The sentence the answer would quote first: the one quoted instead of the best
-    (:meth:`ReaderGenerator._answers_instead`), else the best."""
-    return ReaderGenerator._answers_instead(reading) or reading.best
+    (:meth:`ReaderGenerator._successor_or_instead`), else the best."""
+    return ReaderGenerator._successor_or_instead(reading)[1] or reading.best
 
 
 def names_another_day(reading: Reading) -> bool:
@@ -762,7 +762,7 @@ class ReaderGenerator(Generator):
             )
         chosen = [reading.best]
         short_span = reading.short_answer
-        typed = self._answers_instead(reading)
+        successor, typed = self._successor_or_instead(reading)
         if typed is not None:
             chosen = [typed]
             short_span = extract_short_answer(
@@ -770,7 +770,6 @@ class ReaderGenerator(Generator):
             )
         antecedent = self._antecedent(reading, chosen[0])
         referent = None if antecedent is not None else self._referent(reading, chosen[0])
-        successor = None if typed is not None else self._successor(reading)
         short_position = 0
         if successor is not None:
             chosen.append(successor)  # « … Elle a déjà recueilli 23 000 euros … », second
@@ -858,6 +857,21 @@ class ReaderGenerator(Generator):
             paragraph_support=paragraph_support,
             short_answer=short,
         )
+
+    @staticmethod
+    def _successor_or_instead(
+        reading: Reading,
+    ) -> tuple[ScoredSentence | None, ScoredSentence | None]:
+        """What the answer quotes besides or instead of the best sentence: ``(successor,
+        None)`` when the sentence right after the best goes on about its subject and holds the
+        asked type the best lacks (:meth:`_successor`: « Quelques heures plus tôt, une réunion
+        … » then « Elle a duré plus de cinq heures … »), before any runner-up of another
+        paragraph (« … la grève de juin 2018, qui avait duré cinq jours »); else ``(None,
+        instead)`` with :meth:`_answers_instead`'s runner-up or None."""
+        successor = ReaderGenerator._successor(reading)
+        if successor is not None:
+            return successor, None
+        return None, ReaderGenerator._answers_instead(reading)
 
     @staticmethod
     def _answers_instead(reading: Reading) -> ScoredSentence | None:
