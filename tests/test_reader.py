@@ -1394,15 +1394,28 @@ def test_a_number_counts_what_its_sentence_says_it_is_the_number_of(
         ("What did Zelensky say?", "en", ()),
         ("Qui est le maire ?", "fr", ()),
         ("What did the thieves say?", "en", ()),
-        # a vice-president is no president
-        ("How did the regional vice-president describe the strike?", "en", ()),
-        ("Qu'a déclaré le vice-président de la région ?", "fr", ()),
+        # a vice-president is no president: a role of its own
+        ("How did the regional vice-president describe the strike?", "en", ("vice-",)),
+        ("Qu'a déclaré le vice-président de la région ?", "fr", ("vice-",)),
     ],
 )
 def test_the_role_whose_words_a_question_asks_for(
     question: str, language: str, expected: tuple[str, ...]
 ) -> None:
     assert asked_speaking_role(question, language) == expected
+
+
+def test_a_vice_president_s_words_are_not_a_president_s(annotator: Annotator) -> None:
+    """ "How did the vice-president describe the strike?" quoted the chamber of commerce's
+    president (« Son président, Alain Mercier, appelle … »)."""
+    vice = "Le vice-président de la région, Bernard Villeneuve, a dénoncé un mouvement abusif."
+    president = "Son président, Alain Mercier, appelle les deux parties à « sortir de l'impasse »."
+    stems = asked_speaking_role("How did the vice-president describe the strike?", "en")
+    assert role_speaks(vice, annotator.annotate(vice), stems)
+    assert not role_speaks(president, annotator.annotate(president), stems)
+    presi = asked_speaking_role("What did the president say?", "en")
+    assert role_speaks(president, annotator.annotate(president), presi)
+    assert not role_speaks(vice, annotator.annotate(vice), presi)
 
 
 def test_a_role_s_words_are_answered_a_little_under_the_bar(reader: Reader) -> None:

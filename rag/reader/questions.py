@@ -339,8 +339,12 @@ def asked_speaking_role(text: str, language: str) -> tuple[str, ...]:
             if word[:1].isupper() and word.lower() not in ("le", "la", "les", "the"):
                 return ()  # a name
             if stems := _role_stems(ELIDED_HEAD_RE.sub("", word), language):
-                # « le vice-président » is not « le président »: a role of no stems here
-                return () if index and fold(words[index - 1]) == "vice" else stems
+                # « le vice-président » is not « le président »: the role of « vice- »
+                return (
+                    _EN_ROLES["vice-president"]
+                    if index and fold(words[index - 1]) == "vice"
+                    else stems
+                )
         return ()
     return ()
 
