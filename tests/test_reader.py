@@ -4057,3 +4057,21 @@ def test_the_sentence_going_on_about_the_best_one_answers_before_another_paragra
     successor, instead = ReaderGenerator._successor_or_instead(rated)
     assert instead is None
     assert successor is not None and successor.candidate.text.startswith("Elle a duré")
+
+
+def test_a_source_s_figure_counts_what_the_question_counts(reader: Reader) -> None:
+    """« Combien de trains ont été supprimés mardi selon la direction ? » went to « Mercredi,
+    … 54 % selon la direction » (a share of conductors, on another day) and was refused."""
+    text = (
+        "L'intersyndicale affirme que 263 trains ont été supprimés mardi, bien plus que ce "
+        "qu'a annoncé la direction. "
+        "Mercredi, 78 % des contrôleurs étaient en grève selon SUD-Rail, 54 % selon la direction. "
+        "Selon la direction régionale, 212 trains ont été supprimés sur les 540 programmés."
+    )
+    question = "Combien de trains ont été supprimés mardi selon la direction ?"
+    reading = _rated(_typed_reading(reader, question, text, 0.2),
+                     {"L'intersyndicale": 0.98, "Mercredi": 0.01, "Selon": 0.005})  # fmt: skip
+    assert reading.question.source and reading.question.counted
+    instead = ReaderGenerator._source_instead(reading)
+    assert instead is not None and instead.candidate.text.startswith("Selon")
+    assert refusal_allows("typed", reading)

@@ -58,6 +58,7 @@ from rag.reader.annotate import (
     PERSON,
     SUBJECT_PRONOUN,
     TITLE,
+    Annotation,
     pronoun_subject,
     satisfies,
     tagged_as,
@@ -251,6 +252,20 @@ def extractive_margin(
     return (pool[0].support if pool else 0.0) - bar
 
 
+def _counts_thing(annotation: Annotation, question: QuestionInfo) -> bool:
+    """Whether a sentence has a number of what a how-many question counts (« 212 trains », not
+    « 54 % des contrôleurs » for « Combien de trains … ? »)."""
+    numbers = new_typed_entities(annotation, question, NUMBER)
+    return any(counts_asked_thing(annotation, question, n) for n in numbers)
+
+
+def _counts_as_asked(scored: ScoredSentence, question: QuestionInfo) -> bool:
+    """:func:`_counts_thing` for a question counting named things; True for any other."""
+    if question.measure != "count" or not question.counted:
+        return True
+    return _counts_thing(scored.annotation, question)
+
+
 def holds_measured_number(reading: Reading) -> bool:
     """Whether a number question that asks a measure (an amount of money, an age, a duration,
     a count of named things: ``question.measure``) is read in a best sentence holding a
@@ -260,10 +275,9 @@ def holds_measured_number(reading: Reading) -> bool:
     best = reading.best
     if best is None or question.answer_type != NUMBER or question.measure is None:
         return False
-    numbers = new_typed_entities(best.annotation, question, NUMBER)
     if question.measure == "count":
-        return any(counts_asked_thing(best.annotation, question, n) for n in numbers)
-    return bool(numbers)
+        return _counts_thing(best.annotation, question)
+    return bool(new_typed_entities(best.annotation, question, NUMBER))
 
 
 def holds_asked_type(reading: Reading) -> bool:
@@ -1207,11 +1221,9 @@ class ReaderGenerator(Generator):
         if not question.counted:
             return None
 
-        def counts(scored: ScoredSentence) -> bool:
-            numbers = new_typed_entities(scored.annotation, question, NUMBER)
-            return any(counts_asked_thing(scored.annotation, question, n) for n in numbers)
-
-        return ReaderGenerator._instead(reading, counts, share=COUNTED_SHARE)
+        return ReaderGenerator._instead(
+            reading, lambda scored: _counts_thing(scored.annotation, question), share=COUNTED_SHARE
+        )
 
     @staticmethod
     def _priced_instead(reading: Reading) -> ScoredSentence | None:
@@ -1255,8 +1267,10 @@ class ReaderGenerator(Generator):
             return None  # no source found (it may be named in other words), or the asked one
 
         def cites(scored: ScoredSentence) -> bool:
-            return _holds_type(scored, question) and cites_asked_source(
-                scored.candidate.text, question
+            return (
+                _holds_type(scored, question)
+                and _counts_as_asked(scored, question)
+                and cites_asked_source(scored.candidate.text, question)
             )
 
         return ReaderGenerator._instead(reading, cites, share=0.0)
