@@ -4075,3 +4075,28 @@ def test_a_source_s_figure_counts_what_the_question_counts(reader: Reader) -> No
     instead = ReaderGenerator._source_instead(reading)
     assert instead is not None and instead.candidate.text.startswith("Selon")
     assert refusal_allows("typed", reading)
+
+
+def test_a_runner_up_saying_the_verb_must_bound_the_date_an_until_question_asks(
+    reader: Reader,
+) -> None:
+    """« Jusqu'à quand devait durer l'exposition ? » quoted « … depuis celle de juin 2018, qui
+    avait duré cinq jours » (it says « durer ») instead of the best « … une exposition qui
+    devait se terminer le 15 novembre »."""
+    text = (
+        "Les bijoux étaient présentés dans une exposition qui devait se terminer le 15 novembre. "
+        "C'est la plus longue grève depuis celle de juin 2018, qui avait duré cinq jours. "
+        "L'exposition, qui devait durer jusqu'au 15 novembre, est annulée."
+    )
+    question = "Jusqu'à quand devait durer l'exposition ?"
+    reading = _typed_reading(reader, question, text, 0.1)
+    assert reading.question.annotation is not None
+    assert "durer" in reading.question.annotation.verbs
+    assert (
+        ReaderGenerator._verb_instead(_rated(reading, {"Les bijoux": 0.7, "C'est": 0.15})) is None
+    )
+    # A runner-up saying the verb with a date after « jusqu'à » still answers.
+    instead = ReaderGenerator._verb_instead(
+        _rated(reading, {"Les bijoux": 0.7, "C'est": 0.15, "L'exposition": 0.1})
+    )
+    assert instead is not None and instead.candidate.text.startswith("L'exposition")

@@ -1022,6 +1022,7 @@ class ReaderGenerator(Generator):
         if not verbs:
             return None
         kind = question.answer_type
+        bound = asked_bound(question.text)
         names_of_best = ReaderGenerator._feature(reading, reading.sentences[0], "key_sent")
 
         def says_verb(scored: ScoredSentence) -> bool:
@@ -1036,7 +1037,14 @@ class ReaderGenerator(Generator):
                 for verb in verbs
             ):
                 return False
-            return kind is None or bool(new_typed_entities(annotation, question, kind))
+            if kind is None:
+                return True
+            dates = new_typed_entities(annotation, question, kind)
+            if bound is not None and kind == DATE:
+                # « … depuis celle de juin 2018, qui avait duré cinq jours » says « durer » but
+                # bounds nothing until when « Jusqu'à quand devait durer l'exposition ? » asks.
+                return any(bounds_date(scored.candidate.text, d.start, bound) for d in dates)
+            return bool(dates)
 
         return ReaderGenerator._instead(reading, says_verb, share=VERB_SHARE)
 
