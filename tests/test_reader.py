@@ -50,6 +50,7 @@ from rag.reader import (
     extract_short_answer,
     own_words_first,
     own_words_vector,
+    says_deed_by_agent,
     verbs_first,
 )
 from rag.reader.annotate import (
@@ -4100,3 +4101,24 @@ def test_a_runner_up_saying_the_verb_must_bound_the_date_an_until_question_asks(
         _rated(reading, {"Les bijoux": 0.7, "C'est": 0.15, "L'exposition": 0.1})
     )
     assert instead is not None and instead.candidate.text.startswith("L'exposition")
+
+
+def test_a_deed_said_with_its_passive_agent_answers_who_did_it(reader: Reader) -> None:
+    """« Qui a créé les bijoux ? » quoted the theft (« … du peintre Théodore Gaillac … », a
+    person) over the best « … créés vers 1900 par l'atelier nantais Morvan … »."""
+    text = (
+        "Les six bijoux, des broches et un diadème créés vers 1900 par l'atelier nantais Morvan, "
+        "étaient présentés depuis juin. "
+        "Un tableau du peintre Théodore Gaillac et six bijoux ont été dérobés dimanche."
+    )
+    reading = _typed_reading(reader, "Qui a créé les bijoux ?", text, 0.1)
+    rated = _rated(reading, {"Les six": 0.55, "Un tableau": 0.26})
+    assert says_deed_by_agent(rated.question, rated.sentences[0].annotation)
+    assert not says_deed_by_agent(rated.question, rated.sentences[1].annotation)
+    assert ReaderGenerator._typed_instead(rated) is None
+    # Without its agent the deed says nobody: the runner-up naming a person answers.
+    agentless = text.replace(" par l'atelier nantais Morvan", "")
+    bare = _rated(_typed_reading(reader, "Qui a créé les bijoux ?", agentless, 0.1),
+                  {"Les six": 0.55, "Un tableau": 0.26})  # fmt: skip
+    instead = ReaderGenerator._typed_instead(bare)
+    assert instead is not None and instead.candidate.text.startswith("Un tableau")

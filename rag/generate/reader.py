@@ -50,6 +50,7 @@ from rag.reader import (
     calendar_names,
     extract_short_answer,
     says_deed,
+    says_deed_by_agent,
 )
 from rag.reader.annotate import (
     DATE,
@@ -1073,10 +1074,12 @@ class ReaderGenerator(Generator):
             and (
                 new_typed_entities(best.annotation, question, ORG)
                 or opens_on_person_noun(best.annotation, roleless=True)
+                or says_deed_by_agent(question, best.annotation)
             )
         ):
             # « lancée à l'appel de SUD-Rail » for « Qui a appelé … ? »: a body did it; « Un
-            # fonctionnaire américain a confirmé qu'il allait informer … »: someone by a role.
+            # fonctionnaire américain a confirmé qu'il allait informer … »: someone by a role;
+            # « … créés vers 1900 par l'atelier nantais Morvan »: the passive's agent.
             return None
         if new_typed_entities(best.annotation, question, kind) and not tagged(best):
             # « Trump » (a lone name the model tagged PER) for "Which organisation …?": a

@@ -427,6 +427,26 @@ def says_deed(question: QuestionInfo, annotation: Annotation) -> bool:
     return _shares_verb(_question_verbs(question), annotation)
 
 
+def says_deed_by_agent(question: QuestionInfo, annotation: Annotation) -> bool:
+    """Whether a sentence says the question's deed in the passive with its agent: a word of the
+    question's verb followed, within a few words, by « par » and a noun phrase (« … créés vers
+    1900 par l'atelier nantais Morvan » for « Qui a créé les bijoux ? »). The agent did it,
+    whether or not the tagger calls it a person or a body."""
+    verbs = _question_verbs(question)
+    words = annotation.words
+    for index, word in enumerate(words):
+        if word[:4] not in verbs:
+            continue
+        window = words[index + 1 : index + 1 + AGENT_WINDOW]
+        if any(w == "par" and i + 1 < len(window) for i, w in enumerate(window)):
+            return True
+    return False
+
+
+# How many words after the deed's verb « par » may come (« créés vers 1900 par … »).
+AGENT_WINDOW = 4
+
+
 def _shares_verb(verbs: frozenset[str], annotation: Annotation) -> bool:
     """:func:`says_deed` for the question's verbs read once (:func:`_question_verbs`)."""
     return any(word[:4] in verbs for word in annotation.words)
