@@ -4122,3 +4122,24 @@ def test_a_deed_said_with_its_passive_agent_answers_who_did_it(reader: Reader) -
                   {"Les six": 0.55, "Un tableau": 0.26})  # fmt: skip
     instead = ReaderGenerator._typed_instead(bare)
     assert instead is not None and instead.candidate.text.startswith("Un tableau")
+
+
+def test_an_english_question_naming_a_number_no_article_holds_is_refused(reader: Reader) -> None:
+    """ "Which museum in Port-Ilien was robbed in 2010?" was answered with « … le vol de pièces
+    de monnaie anciennes au musée maritime de Port-Ilien » (no year); its names may be
+    translated, its numbers are written alike."""
+    text = (
+        "Il s'agit du deuxième cambriolage dans un musée de la région en dix-huit mois, après "
+        "le vol de pièces de monnaie anciennes au musée maritime de Port-Ilien en 2024."
+    )
+    for year, absent in (("2010", True), ("2024", False)):
+        question = f"Which museum in Port-Ilien was robbed in {year}?"
+        reading = reader.read(question, "en", QUERY, [passage(text)], vectors=same_vectors,
+                              extractive_margin=0.1)  # fmt: skip
+        assert names_what_is_absent(reading) is absent
+        assert refusal_allows("typed", reading) is not absent
+    # An English name the articles translate is not counted missing.
+    fund = reader.read("What is the Russian Direct Investment Fund?", "en", QUERY,
+                       [passage("Dmitriev dirige le Fonds russe d'investissement direct.")],
+                       vectors=same_vectors, extractive_margin=0.1)  # fmt: skip
+    assert not names_what_is_absent(fund)

@@ -373,9 +373,12 @@ def names_what_is_absent(reading: Reading) -> bool:
     (``missing_keys``): « Quel est le rôle de la Chine dans le plan ? » over articles that
     never name China asks about what they do not cover. Names are written alike in one
     language; an English question's names may be translated ("Russian Direct Investment Fund"
-    for « Fonds russe d'investissement direct »), so it is left to the other checks."""
+    for « Fonds russe d'investissement direct »), so only its numbers, written alike in any
+    language, count ("Which museum … was robbed in 2010?" over articles that never say 2010)."""
     question = reading.question
-    return question.language == READER_LANGUAGE and reading.candidate_set.missing_keys > 0
+    if question.language == READER_LANGUAGE:
+        return reading.candidate_set.missing_keys > 0
+    return reading.candidate_set.missing_numbers > 0
 
 
 def _quoted_sentence(reading: Reading) -> ScoredSentence | None:

@@ -77,6 +77,8 @@ class CandidateSet:
     cosines: np.ndarray
     key_pool: float = 1.0
     missing_keys: int = 0
+    # Of those, the numbers (« 2010 »): written alike in any language.
+    missing_numbers: int = 0
     type_pool: float = 0.0
     lemma_pool: float = 0.0
     cognate_par: float = 0.0
@@ -858,6 +860,10 @@ def sentence_features(
         in_pool = [key_found(k, pool_words, pool_text) for k in keys]
         result.key_pool = sum(in_pool) / len(keys)
         result.missing_keys = len(keys) - sum(in_pool)
+        result.missing_numbers = sum(
+            not found and all(a.isdigit() for a in key)
+            for key, found in zip(keys, in_pool, strict=True)
+        )
     top_score = max((c.passage.score for c in candidates), default=0.0) or 1.0
     q_lemmas = question.lemmas
     # The person whose words are asked, spelt otherwise by the articles (an English
