@@ -253,6 +253,14 @@ def extractive_margin(
     return (pool[0].support if pool else 0.0) - bar
 
 
+def _says_word(annotation: Annotation, lemma: str) -> bool:
+    """Whether a sentence says a question's word: its lemma, or from six letters a word sharing
+    its first five (« peinte » for « peindre », « efforts » for « s'efforcer »)."""
+    return lemma in annotation.lemmas or (
+        len(lemma) >= 6 and any(word.startswith(lemma[:5]) for word in annotation.words)
+    )
+
+
 def _counts_thing(annotation: Annotation, question: QuestionInfo) -> bool:
     """Whether a sentence has a number of what a how-many question counts (« 212 trains », not
     « 54 % des contrôleurs » for « Combien de trains … ? »)."""
@@ -1035,11 +1043,7 @@ class ReaderGenerator(Generator):
                 # of the question's people than « Dmitriev … discussions avec Witkoff … »
                 return False
             annotation = scored.annotation
-            if not all(
-                verb in annotation.lemmas
-                or (len(verb) >= 6 and any(w.startswith(verb[:5]) for w in annotation.words))
-                for verb in verbs
-            ):
+            if not all(_says_word(annotation, verb) for verb in verbs):
                 return False
             if kind is None:
                 return True
@@ -1114,11 +1118,8 @@ class ReaderGenerator(Generator):
         question = reading.question
         if question.focus is None or question.language != READER_LANGUAGE:
             return False
-        annotation = scored.annotation
         return not any(
-            lemma in annotation.lemmas
-            or (len(lemma) >= 6 and any(w.startswith(lemma[:5]) for w in annotation.words))
-            for lemma in question.lemmas - {question.focus}
+            _says_word(scored.annotation, lemma) for lemma in question.lemmas - {question.focus}
         )
 
     @staticmethod

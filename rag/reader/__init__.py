@@ -434,13 +434,12 @@ def says_deed_by_agent(question: QuestionInfo, annotation: Annotation) -> bool:
     whether or not the tagger calls it a person or a body."""
     verbs = _question_verbs(question)
     words = annotation.words
-    for index, word in enumerate(words):
-        if word[:4] not in verbs:
-            continue
-        window = words[index + 1 : index + 1 + AGENT_WINDOW]
-        if any(w == "par" and i + 1 < len(window) for i, w in enumerate(window)):
-            return True
-    return False
+    return any(
+        words[at] == "par" and at + 1 < len(words)  # « par » and what follows it
+        for index, word in enumerate(words)
+        if word[:4] in verbs
+        for at in range(index + 1, min(index + 1 + AGENT_WINDOW, len(words)))
+    )
 
 
 # How many words after the deed's verb « par » may come (« créés vers 1900 par … »).
