@@ -4143,3 +4143,23 @@ def test_an_english_question_naming_a_number_no_article_holds_is_refused(reader:
                        [passage("Dmitriev dirige le Fonds russe d'investissement direct.")],
                        vectors=same_vectors, extractive_margin=0.1)  # fmt: skip
     assert not names_what_is_absent(fund)
+
+
+def test_who_said_it_is_the_next_sentence_s_speaker_not_a_person_the_best_names(
+    reader: Reader,
+) -> None:
+    """« Qui a affirmé qu'aucune rencontre n'était prévue ? » quoted « … aucune rencontre entre
+    … Daniel Driscoll … » alone, no short answer: a person named in a sentence that reports no
+    one's words is not who said it; « Dmitri Peskov l'a affirmé » right after it is."""
+    text = (
+        "Aucune rencontre entre Daniel Driscoll et des représentants russes n'est prévue. "
+        "Dmitri Peskov l'a affirmé, démentant les rumeurs."
+    )
+    question = "Qui a affirmé qu'aucune rencontre n'était prévue ?"
+    reading = _best_first(_typed_reading(reader, question, text, 0.1), "Aucune")
+    assert reading.question.asks_source
+    successor = ReaderGenerator._successor(reading)
+    assert successor is not None and successor.candidate.text.startswith("Dmitri Peskov")
+    short = extract_short_answer(reading.question, successor.candidate.text,
+                                 successor.annotation)  # fmt: skip
+    assert short is not None and short.text == "Dmitri Peskov"
