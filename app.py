@@ -126,6 +126,7 @@ FEEDBACK_PER_MINUTE = 20
 ASSISTANT_ID = "assistant"
 INDEX_ID = "index"
 EXAMPLES = [
+    "De quoi parlent les articles ?",  # any corpus: each article's lead
     "Qui a rencontré Dmitriev à Miami ?",
     "Quand a eu lieu la deuxième conversation entre Ouchakov et Dmitriev ?",
     "Que prévoit le plan en 28 points ?",

@@ -110,6 +110,7 @@ def test_page_loads(server: str) -> None:
     [
         "Qui a rencontré Dmitriev à Miami ?",
         "Quand a eu lieu la deuxième conversation entre Ouchakov et Dmitriev ?",
+        "De quoi parlent les articles ?",  # each article's lead, one citation each
     ],
 )
 def test_question_is_answered_with_real_citations(
