@@ -45,21 +45,26 @@ def article_leads(
 ) -> list[tuple[Passage, str]]:
     """Each article's lead: its first citable paragraph holding a lead sentence, as a passage,
     with that sentence. At most ``limit`` articles, the most recent first (undated ones last,
-    then by article id).
+    then by article id). Sentences are split only for the articles shown, from their first
+    paragraph on, so a large corpus costs one pass over its records.
 
     Raises:
         ValueError: ``limit`` is below 1.
     """
     if limit < 1:
         raise ValueError("limit must be >= 1")
-    first: dict[str, tuple[ParagraphRecord, str]] = {}
+    by_article: dict[str, list[ParagraphRecord]] = {}
     for record in records:
-        held = first.get(record.article_id)
-        if held is not None and held[0].paragraph < record.paragraph:
-            continue
-        sentence = lead_sentence(record.text)
-        if sentence is not None:
-            first[record.article_id] = (record, sentence)
-    ordered = sorted(first.values(), key=lambda item: item[0].article_id)
-    ordered.sort(key=lambda item: item[0].date or "", reverse=True)
-    return [(record.passage(), sentence) for record, sentence in ordered[:limit]]
+        by_article.setdefault(record.article_id, []).append(record)
+    ordered = sorted(by_article)
+    ordered.sort(key=lambda article: by_article[article][0].date or "", reverse=True)
+    leads: list[tuple[Passage, str]] = []
+    for article in ordered:
+        for record in sorted(by_article[article], key=lambda r: r.paragraph):
+            sentence = lead_sentence(record.text)
+            if sentence is not None:
+                leads.append((record.passage(), sentence))
+                break
+        if len(leads) == limit:
+            break
+    return leads

@@ -1543,9 +1543,7 @@ class ReaderGenerator(Generator):
                 named = bool(new_persons(scored.annotation, question))
                 # Who said it (« Qui a affirmé que … ? »): a person in a sentence reporting
                 # no one's words (« … aucune rencontre entre … Daniel Driscoll … ») did not.
-                return named and (
-                    not question.asks_source or reports_speech(scored.candidate.text)
-                )
+                return named and (not question.asks_source or reports_speech(scored.candidate.text))
             return _holds_type(scored, question)
 
         if best is None or question.answer_type is None or holds(best):
