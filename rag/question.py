@@ -237,6 +237,8 @@ _OVERVIEW = re.compile(
     rf"|(?:give\s+me\s+)?a\s+summary(?:\s+of\s+{_ARTICLES_EN})?"
     r"|summary"
     r"|what(?:\s+is|['’]s)\s+(?:this|it)\s+(?:all\s+)?about"
+    r"|what(?:\s+is|['’]s)\s+(?:new|the\s+news)|quoi\s+de\s+neuf"
+    r"|quelles\s+sont\s+les\s+(?:nouvelles|actualit[ée]s)"
     r")\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
