@@ -340,11 +340,7 @@ def asked_speaking_role(text: str, language: str) -> tuple[str, ...]:
                 return ()  # a name
             if stems := _role_stems(ELIDED_HEAD_RE.sub("", word), language):
                 # « le vice-président » is not « le président »: the role of « vice- »
-                return (
-                    _EN_ROLES["vice-president"]
-                    if index and fold(words[index - 1]) == "vice"
-                    else stems
-                )
+                return VICE_ROLE if index and fold(words[index - 1]) == "vice" else stems
         return ()
     return ()
 
@@ -353,20 +349,20 @@ def role_speaks(sentence: str, annotation: Annotation, stems: tuple[str, ...]) -
     """Whether a sentence reports what the holder of a role says (« … », estime la directrice
     du musée »; « a déclaré la procureure de Lorvan »): it names the role (one of ``stems``)
     and reports speech (quotation marks or a verb of saying)."""
-    if not names_role(sentence, stems):
-        return False
     tokens = [fold(m.group()) for m in _SPEECH_TOKEN.finditer(sentence)]
-    return any(_reports_speech(token, token) for token in tokens)
+    return _names_role(tokens, stems) and any(_reports_speech(token, token) for token in tokens)
 
 
 def names_role(sentence: str, stems: tuple[str, ...]) -> bool:
     """Whether a sentence names a role noun of ``stems`` (French stems, as
     :attr:`QuestionInfo.role`): « la directrice du musée » for ``("direc",)``."""
-    if not stems:
-        return False
-    return any(
-        token.startswith(stems) and token.rstrip("s") in ROLE_NOUNS
-        for token in (fold(m.group()) for m in _SPEECH_TOKEN.finditer(sentence))
+    return _names_role([fold(m.group()) for m in _SPEECH_TOKEN.finditer(sentence)], stems)
+
+
+def _names_role(tokens: Sequence[str], stems: tuple[str, ...]) -> bool:
+    """:func:`names_role` over a sentence's folded tokens."""
+    return bool(stems) and any(
+        token.startswith(stems) and token.rstrip("s") in ROLE_NOUNS for token in tokens
     )
 
 
@@ -581,6 +577,18 @@ _COLLECTIVE_LABELS = frozenset({"LOC", "ORG"})
 _STANCE_STEMS = ("reaction", "position", "response", "stance", "avis", "opinion", "decri")
 
 
+def _person_places(
+    sentence: str, annotation: Annotation, name: str
+) -> tuple[list[tuple[str, int]], list[str], list[int]]:
+    """A sentence's tokens, the same folded, and the indices of those that spell ``name`` (a
+    folded last name) inside a person the sentence names ("Ushakov" may be tagged MISC; an
+    English question's "Ushakov" matches the article's « Ouchakov », as the question's other
+    names do)."""
+    persons = [e for e in annotation.entities if satisfies(e, PERSON)]
+    tokens, folded = _speech_tokens(sentence)
+    return tokens, folded, _named_in(tokens, folded, WordSet([name]), persons)
+
+
 def _named_in(
     tokens: list[tuple[str, int]], folded: list[str], name: WordSet, entities: list[Entity]
 ) -> list[int]:
@@ -599,15 +607,10 @@ def speaks(sentence: str, annotation: Annotation, speaker: str) -> bool | None:
     Dmitriev") nor as the object of another verb ("il a rencontré Rustem Umerov").
     None when the sentence does not name them as a person (a pronoun or a role may).
     """
-    persons = [e for e in annotation.entities if satisfies(e, PERSON)]  # "Ushakov" may be MISC
-    tokens, folded = _speech_tokens(sentence)
-    # Matched as the question's other names are: an English question's "Ushakov" is the
-    # article's « Ouchakov ».
-    name = WordSet([speaker])
-    places = _named_in(tokens, folded, name, persons)
+    tokens, folded, places = _person_places(sentence, annotation, speaker)
     if not places:
         collectives = [e for e in annotation.entities if e.label in _COLLECTIVE_LABELS]
-        if not _named_in(tokens, folded, name, collectives):
+        if not _named_in(tokens, folded, WordSet([speaker]), collectives):
             return None
         # A country or an institution speaks through others (« le porte-parole du Kremlin »,
         # « les réactions de l'Ukraine »): a sentence naming it holds its words or its stance
@@ -777,9 +780,7 @@ def acts(
     them in the sentence, « avec Witkoff » or « entre Witkoff et … » names a party to what
     they did together: « Dmitriev a tenu des discussions avec Witkoff » says that Witkoff met
     Dmitriev."""
-    persons = [e for e in annotation.entities if satisfies(e, PERSON)]
-    tokens, folded = _speech_tokens(sentence)
-    places = _named_in(tokens, folded, WordSet([actor]), persons)
+    tokens, folded, places = _person_places(sentence, annotation, actor)
     if not places:
         return None
     before = [_before_name(tokens, folded, i) for i in places]
@@ -807,9 +808,7 @@ def names_as_possessor(sentence: str, annotation: Annotation, name: str) -> bool
     >>> names_as_possessor(text, named(text), "zelensky")
     False
     """
-    persons = [e for e in annotation.entities if satisfies(e, PERSON)]
-    tokens, folded = _speech_tokens(sentence)
-    places = _named_in(tokens, folded, WordSet([name]), persons)
+    tokens, folded, places = _person_places(sentence, annotation, name)
     return bool(places) and all(
         (j := _before_name(tokens, folded, i)) >= 0 and folded[j] in _POSSESSIVE_BEFORE
         for i in places
@@ -1864,6 +1863,8 @@ _ROLE_NOUN = re.compile(
     r"|\bwho\s+(?:is|was|will be)\s+(?:the\s+(?:[\w-]+['’]s\s+)?|[\w-]+['’]s\s+)(?P<en>[\w-]+)",
     re.I,
 )
+# A vice-president's role: « vice- », not a president's (« presi »).
+VICE_ROLE = ("vice-",)
 # English role nouns whose French noun starts otherwise.
 _EN_ROLES = {
     "mayor": ("maire",), "prosecutor": ("procu",), "spokesman": ("porte",),
@@ -1872,7 +1873,7 @@ _EN_ROLES = {
     "boss": _HEAD_ROLES, "leader": ("dirig", "chef"), "ceo": ("pdg", "direc"),
     "watchman": ("gardi",), "guard": ("gardi",), "judge": ("juge",), "lawyer": ("avoca",),
     "aide": ("assis", "conse", "colla"), "deputy": ("adjoi",), "prefect": ("prefe",),
-    "vice-president": ("vice-",),
+    "vice-president": VICE_ROLE,
 }  # fmt: skip
 # "vice president", « vice président »: one role, not a president's (« vice-président »).
 _VICE = re.compile(r"\bvice\s+(?=pr[ée]sident)", re.I)
