@@ -136,6 +136,11 @@ def markdown(report: dict[str, Any]) -> str:
         ("ingest wall time (s)", ("ingest_s",), "{:.1f}"),
         ("ingest CPU time (s)", ("ingest_cpu_s",), "{:.1f}"),
         ("peak memory during ingest (MB RSS)", ("peak_rss_ingest_mb",), "{:.0f}"),
+        (
+            "peak memory of the bf16 embedding child (MB RSS)",
+            ("peak_rss_embed_child_mb",),
+            "{:.0f}",
+        ),
         ("peak memory after queries (MB RSS)", ("peak_rss_mb",), "{:.0f}"),
         ("re-index unchanged corpus (s)", ("reindex_s",), "{:.2f}"),
         ("warm retrieval p50 (ms)", ("retrieval", "p50_ms"), "{:.0f}"),

