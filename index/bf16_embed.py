@@ -154,6 +154,7 @@ class Bf16Encoder(FastEncoder):
         # The child's stderr, read back when it fails; open as long as the child runs.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         self._lock = threading.Lock()
+        self._closed = False
         self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env
         )
@@ -236,9 +237,15 @@ class Bf16Encoder(FastEncoder):
         vectors = np.frombuffer(payload, dtype="<f4").reshape(len(texts), self.dimension)
         return vectors.astype(np.float32, copy=True)
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` ended the child (a child that died is not closed yet)."""
+        return self._closed
+
     def close(self) -> None:
         """End the child (it exits when its input closes; killed after 10 s)."""
         with self._lock:
+            self._closed = True
             process, self._process = self._process, None
         if process is None:
             return

