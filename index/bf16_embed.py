@@ -46,7 +46,7 @@ import numpy as np
 
 from index import offline  # noqa: F401  (offline environment before torch in the child)
 from index.e5_convert import PASSAGE_PROMPT, QUERY_PROMPT
-from index.fast_embed import MAX_TOKENS, FastEncoder
+from index.fast_embed import MAX_TOKENS, FastEncoder, child_env
 
 logger = logging.getLogger(__name__)
 
@@ -148,15 +148,16 @@ class Bf16Encoder(FastEncoder):
         ]
         if allow_emulated:
             command.append("--allow-emulated")
-        package_root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         # The child's stderr, read back when it fails; open as long as the child runs.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         self._lock = threading.Lock()
         self._closed = False
         self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=child_env(),
         )
         hello = self._hello(start_timeout)
         if not hello.get("ok"):

