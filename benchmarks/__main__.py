@@ -152,6 +152,8 @@ def markdown(report: dict[str, Any]) -> str:
         ("cold start to first answer (s)", ("cold_start_s",), "{:.1f}"),
         ("BM25 build, once per revision (s)", ("bm25_build_s",), "{:.1f}"),
         ("BM25 load from disk, memory-mapped (s)", ("bm25_load_s",), "{:.2f}"),
+        ("reader annotations, once per revision (s)", ("annotate_s",), "{:.1f}"),
+        ("sentences annotated for the reader", ("annotated_sentences",), "{:,.0f}"),
         ("sentence vectors at ingest (s, inside ingest)", ("sentence_vectors_s",), "{:.1f}"),
         ("embedding model load (s)", ("model_load_s",), "{:.1f}"),
     ]

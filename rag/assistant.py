@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.embed import Embedder
 from index.errors import IndexNotFoundError
+from index.sentences import citable_sentences
 from index.sources import (
     ArticleInfo,
     list_articles,
@@ -44,8 +46,9 @@ from rag.question import (
     pleasantry,
     with_question_mark,
 )
-from rag.reader import READER_LANGUAGE
-from rag.reader.annotate import preload_pipeline, stop_words
+from rag.reader import READER_LANGUAGE, Reader
+from rag.reader.annotate import Annotator, preload_pipeline, stop_words
+from rag.reader.annotation_store import AnnotationStore
 from rag.reader.questions import ENGLISH_ACRONYMS, ENGLISH_PROPER_WORDS
 from rag.refs import relabel_refs, short_label, unique_labels
 from rag.retrieve import HybridRetriever
@@ -80,6 +83,8 @@ if TYPE_CHECKING:
 
     from index.store.generations import Snapshot
     from rag.paragraph_retriever import ParagraphRetriever
+
+logger = logging.getLogger(__name__)
 
 NOTICE = {
     "fallback": {
@@ -160,7 +165,16 @@ class Assistant:
         )
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings, vectors=self.vectors)
         self.extractive = ExtractiveGenerator(self.answerer)
-        self.reader = ReaderGenerator(self.answerer)
+        # The reader's index-time spaCy annotations of the corpus's sentences (see _after_sync).
+        self.annotations = (
+            AnnotationStore.for_data_dir(self.settings.data_dir)
+            if self.settings.reader_annotations
+            else None
+        )
+        self.reader = ReaderGenerator(
+            self.answerer,
+            Reader(embedder=self.embedder, annotator=Annotator(stored=self.annotations)),
+        )
         # The LLM-free strategy: answers when nothing is retrieved and when an LLM fails.
         self.offline: Generator = (
             self.extractive if self.settings.generator == "extractive" else self.reader
@@ -217,8 +231,37 @@ class Assistant:
             progress=progress,
             on_progress=on_progress,
         )
-        self.retriever.lexical()  # warm the BM25 side for the next question
+        self._after_sync()
         return report
+
+    def _after_sync(self) -> None:
+        """Bring what questions read besides the store up to its new revision: the BM25 side,
+        then the reader's annotations of every citable sentence (:meth:`annotate_corpus`)."""
+        self.retriever.lexical()
+        self.annotate_corpus()
+
+    def annotate_corpus(self) -> int:
+        """Annotate for the reader every citable sentence of the index that
+        ``data_dir/annotations`` lacks (spaCy, ~2.5 ms a sentence), so that questions run spaCy
+        on themselves only; returns how many were annotated. Runs after every index run; costs
+        one metadata read when the store's revision is already done. A failure is logged, not
+        raised: questions then annotate what they read, as without the store.
+        """
+        store = self.annotations
+        if store is None or self.settings.generator == "extractive":
+            return 0
+        try:
+            revision = self.store.revision()
+            if revision is not None and store.revision() == revision:
+                return 0
+            lexical = self.retriever.lexical()
+            texts = (t for record in lexical.records for _, t in citable_sentences(record.text))
+            return store.fill(texts, self.reader.reader.annotator, revision=revision)
+        except IndexNotFoundError:
+            return 0
+        except Exception:  # an optimisation: never fail an index run that succeeded
+            logger.exception("annotating the corpus's sentences for the reader failed")
+            return 0
 
     def add_articles(
         self,
@@ -255,7 +298,7 @@ class Assistant:
                 for path in result.saved:
                     path.unlink(missing_ok=True)
                 raise
-            self.retriever.lexical()  # warm the BM25 side for the next question
+            self._after_sync()
             taken = set(report.indexed)
             for path in list(result.saved):
                 if path.stem not in taken:
@@ -278,7 +321,7 @@ class Assistant:
         """
         with self._index_lock:
             report = remove_uploaded(self.store, self.settings, article_id, on_progress=on_progress)
-            self.retriever.lexical()
+            self._after_sync()
             return report
 
     def articles(self) -> list[ArticleInfo]:

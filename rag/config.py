@@ -110,6 +110,12 @@ class Settings(IndexSettings):
     )
     max_question_chars: int = Field(4000, ge=10)
     auto_index: bool = Field(True, description="Index corpus_dir when the store is empty.")
+    reader_annotations: bool = Field(
+        True,
+        description="After each index run, annotate every citable sentence for the reader "
+        "(spaCy: lemmas, entities; kept in data_dir/annotations), so a question runs spaCy on "
+        "itself only. Off: each sentence is annotated the first time a question reads it.",
+    )
 
     generator: Literal["reader", "extractive", "openai", "llamacpp"] = Field(
         "reader",

@@ -20,22 +20,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 import re
-import sqlite3
-import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from index.sentences import citable_sentences, in_context, split_sentences
-
-logger = logging.getLogger(__name__)
-
-# Most texts per SELECT ... IN (...) (SQLite's variable limit is 32766 on current builds).
-LOOKUP_BATCH = 900
-
+from index.store.keyed import TextKeyedStore, text_key
 
 # A paragraph that exercises the sentence rules (markers, quotes, short fragments, numbers):
 # what texts_of gives for it fingerprints the rule a store's vectors were computed under.
@@ -54,11 +46,6 @@ def texts_rule() -> str:
     return _RULE_VERSION + ":" + hashlib.sha256(probe.encode("utf-8")).hexdigest()[:16]
 
 
-def text_key(text: str) -> bytes:
-    """The store key of a text: the first 16 bytes of its SHA-256."""
-    return hashlib.sha256(text.encode("utf-8")).digest()[:16]
-
-
 def texts_of(paragraph: str) -> list[str]:
     """What question time embeds for one citable paragraph: its sentences (the paragraph
     itself when it has none), its citable sentences as quoted (cleaned of leading markers,
@@ -74,7 +61,7 @@ def texts_of(paragraph: str) -> list[str]:
     return list(dict.fromkeys(texts)) or [paragraph]
 
 
-class SentenceVectorStore:
+class SentenceVectorStore(TextKeyedStore):
     """Unit passage vectors of texts, by text hash, in one SQLite file (thread-safe).
 
     ::
@@ -88,12 +75,15 @@ class SentenceVectorStore:
         dimension: Length of the vectors.
     """
 
+    TABLE = "vectors"
+    COLUMN = "vector"
+    WHAT = "sentence vectors"
+
     def __init__(self, path: Path, dimension: int) -> None:
         if dimension < 1:
             raise ValueError("dimension must be >= 1")
-        self.path = Path(path)
+        super().__init__(path)
         self.dimension = int(dimension)
-        self._local = threading.local()
 
     @classmethod
     def for_embedder(cls, data_dir: Path, name: str, dimension: int) -> SentenceVectorStore:
@@ -101,85 +91,23 @@ class SentenceVectorStore:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:120]
         return cls(Path(data_dir) / "sentence-vectors" / f"{safe}-{dimension}.sqlite", dimension)
 
-    def _connection(self, *, create: bool) -> sqlite3.Connection | None:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is not None:
-            return connection
-        if not create and not self.path.exists():
-            return None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30.0)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        # A rowid table: ~2.1 kB a 384-d row on disk; WITHOUT ROWID puts these large rows
-        # on overflow pages (~4.7 kB a row).
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
-        )
-        connection.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-        self._local.connection = connection
-        return connection
-
-    def __len__(self) -> int:
-        connection = self._connection(create=False)
-        if connection is None:
-            return 0
-        return int(connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
-
     def get(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """The stored vectors of those texts that have one."""
-        wanted = {text_key(t): t for t in dict.fromkeys(texts)}
-        if not wanted:
-            return {}
-        try:
-            connection = self._connection(create=False)
-            if connection is None:
-                return {}
-            found: dict[str, np.ndarray] = {}
-            keys = list(wanted)
-            for start in range(0, len(keys), LOOKUP_BATCH):
-                batch = keys[start : start + LOOKUP_BATCH]
-                marks = ",".join("?" * len(batch))
-                for key, blob in connection.execute(
-                    f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch
-                ):
-                    vector = np.frombuffer(blob, dtype=np.float32)
-                    if vector.shape[0] == self.dimension:
-                        found[wanted[bytes(key)]] = vector
-            return found
-        except sqlite3.Error as exc:  # unreadable side store: embed at question time instead
-            logger.warning("cannot read sentence vectors from %s: %s", self.path, exc)
-            return {}
-
-    def missing(self, texts: Iterable[str]) -> list[str]:
-        """The texts (deduplicated, in order) that have no stored vector."""
-        unique = list(dict.fromkeys(texts))
-        found = self.get(unique)
-        return [t for t in unique if t not in found]
+        found: dict[str, np.ndarray] = {}
+        for text, blob in self.get_blobs(texts).items():
+            vector = np.frombuffer(blob, dtype=np.float32)
+            if vector.shape[0] == self.dimension:
+                found[text] = vector
+        return found
 
     def rule(self) -> str | None:
         """The :func:`texts_rule` under which every citable paragraph's texts were stored,
         or None (never recorded: a store older than the record, or a sync not finished)."""
-        try:
-            connection = self._connection(create=False)
-            if connection is None:
-                return None
-            row = connection.execute("SELECT value FROM meta WHERE name = 'rule'").fetchone()
-        except sqlite3.Error:
-            return None
-        return None if row is None else str(row[0])
+        return self.meta("rule")
 
     def set_rule(self, rule: str | None) -> None:
         """Record (or, with None, forget) the rule every citable paragraph is stored under."""
-        connection = self._connection(create=True)
-        assert connection is not None
-        with connection:
-            if rule is None:
-                connection.execute("DELETE FROM meta WHERE name = 'rule'")
-            else:
-                connection.execute(
-                    "INSERT OR REPLACE INTO meta (name, value) VALUES ('rule', ?)", (rule,)
-                )
+        self.set_meta("rule", rule)
 
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Store one vector per text (rows of ``vectors``)."""
@@ -190,13 +118,7 @@ class SentenceVectorStore:
         matrix = np.asarray(vectors, dtype=np.float32)
         if matrix.ndim != 2 or matrix.shape[1] != self.dimension:
             raise ValueError(f"vectors must have {self.dimension} columns, not {matrix.shape}")
-        connection = self._connection(create=True)
-        assert connection is not None
-        with connection:
-            connection.executemany(
-                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
-                [(text_key(t), row.tobytes()) for t, row in zip(texts, matrix, strict=True)],
-            )
+        self.put_blobs([(t, row.tobytes()) for t, row in zip(texts, matrix, strict=True)])
 
 
 __all__ = ["SentenceVectorStore", "text_key", "texts_of", "texts_rule"]

@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.parse import fold
 from index.sentences import citable_sentences, in_context
@@ -37,6 +37,9 @@ from rag.text import (
     stopwords,
 )
 from rag.types import Passage
+
+if TYPE_CHECKING:
+    from rag.reader.annotation_store import AnnotationStore
 
 SPACY_MODEL = "fr_core_news_sm"
 # Components the reader needs: lemmas (morphologizer + lemmatizer) and entities (ner).
@@ -300,6 +303,11 @@ _EN_QUESTION = {
 @lru_cache(maxsize=100_000)
 def fold_word(word: str) -> str:
     return fold(word)
+
+
+def text_words(text: str) -> tuple[str, ...]:
+    """The folded word tokens of ``text``, in order (:attr:`Annotation.words`)."""
+    return tuple(fold_word(w) for w in TOKEN_RE.findall(text))
 
 
 @lru_cache(maxsize=1)
@@ -615,14 +623,26 @@ TRUECASE_CACHE = 2048
 class Annotator:
     """spaCy's French pipeline (lemmas and entities only), with a bounded LRU cache by text.
 
+    Texts not in the cache are looked up in ``stored`` (the annotations computed at index time,
+    :mod:`rag.reader.annotation_store`) before spaCy runs, so a question over an indexed corpus
+    runs spaCy on itself only.
+
     Args:
         model: The spaCy package name (its weights ship inside the wheel: loads offline).
         cache_size: How many texts' annotations to keep.
+        stored: Index-time annotations of the same pipeline, read first.
     """
 
-    def __init__(self, model: str = SPACY_MODEL, *, cache_size: int = 20000) -> None:
+    def __init__(
+        self,
+        model: str = SPACY_MODEL,
+        *,
+        cache_size: int = 20000,
+        stored: AnnotationStore | None = None,
+    ) -> None:
         self.model = model
         self.cache_size = cache_size
+        self.stored = stored
         self._nlp: Any = None
         self._cache: OrderedDict[str, Annotation] = OrderedDict()
         self._truecased: OrderedDict[str, str] = OrderedDict()
@@ -641,7 +661,7 @@ class Annotator:
 
     def _build(self, text: str, doc: Any) -> Annotation:
         stop = stop_words()
-        words = tuple(fold_word(w) for w in TOKEN_RE.findall(text))
+        words = text_words(text)
         lemmas = frozenset(
             lemma
             for token in doc
@@ -673,22 +693,31 @@ class Annotator:
         return Annotation(words, lemmas, tuple(entities), pos, verbs)
 
     def annotate_many(self, texts: Sequence[str]) -> list[Annotation]:
-        """Annotations of ``texts`` (cached ones reused; the others run through spaCy)."""
+        """Annotations of ``texts`` (cached or stored ones reused; the others run through
+        spaCy)."""
         with self._lock:
             found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
             for text in found:
                 self._cache.move_to_end(text)
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            docs = [self.nlp(missing[0])] if len(missing) == 1 else self.nlp.pipe(missing)
-            for text, doc in zip(missing, docs, strict=True):
-                found[text] = self._build(text, doc)
+        fresh = [t for t in dict.fromkeys(texts) if t not in found]
+        if fresh and self.stored is not None:
+            found.update(self.stored.get(fresh))
+        if unknown := [t for t in fresh if t not in found]:
+            found.update(zip(unknown, self.annotate_uncached(unknown), strict=True))
+        if fresh:
             with self._lock:
-                for text in missing:
+                for text in fresh:
                     self._cache[text] = found[text]
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
         return [found[t] for t in texts]
+
+    def annotate_uncached(self, texts: Sequence[str]) -> list[Annotation]:
+        """Annotations of ``texts`` from spaCy, neither read from nor kept in the cache."""
+        if not texts:
+            return []
+        docs = [self.nlp(texts[0])] if len(texts) == 1 else self.nlp.pipe(texts)
+        return [self._build(text, doc) for text, doc in zip(texts, docs, strict=True)]
 
     def annotate(self, text: str) -> Annotation:
         """The annotation of one text."""
