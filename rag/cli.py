@@ -46,6 +46,22 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_ERROR)
 
 
+def _annotate_for_questions(settings: Any, store: Any, embedder: Any) -> int:
+    """What :meth:`rag.Assistant.index` does after a sync, when the index changed since the
+    reader's annotations were made: the BM25 side for the new revision (saved for the app) and
+    the annotation of every citable sentence. Returns how many sentences were annotated."""
+    from rag.assistant import Assistant
+    from rag.reader.annotation_store import AnnotationStore
+
+    if not settings.reader_annotations or settings.generator == "extractive":
+        return 0
+    revision = store.revision()
+    if revision is None or AnnotationStore.for_data_dir(settings.data_dir).revision() == revision:
+        return 0  # an unchanged index: nothing to load
+    quiet = settings.model_copy(update={"auto_index": False})
+    return Assistant(quiet, embedder=embedder).annotate_corpus()
+
+
 @app.command()
 def index(
     path: Annotated[
@@ -78,6 +94,7 @@ def index(
             typer.echo(f"warning: moved the unreadable store to {moved}", err=True)
             store = ArticleStore(settings, embedder)
         report = sync_sources(store, settings, rebuild=rebuild, progress=sys.stderr.isatty())
+        annotated = _annotate_for_questions(settings, store, embedder)
     except RagError as exc:
         raise _fail(str(exc)) from exc
     for issue in report.issues:
@@ -96,6 +113,8 @@ def index(
             f"note: completed the interrupted removal of {', '.join(report.completed_removals)}",
             err=True,
         )
+    if annotated:
+        typer.echo(f"annotated {annotated} sentences for the reader", err=True)
     if report.lock_wait_seconds >= 1:
         typer.echo(
             f"note: waited {report.lock_wait_seconds:.1f}s for another indexer to finish", err=True

@@ -39,9 +39,13 @@ def test_index_then_reindex_reembeds_nothing(data_dir: Path, corpus: Path) -> No
     assert first.returncode == 0, first.stderr
     assert "4 articles, 66 paragraphs" in first.stdout
     assert "re-embedded 66 paragraphs" in first.stdout
+    # The reader's annotations (and the BM25 side) are ready for the first question.
+    assert "annotated 96 sentences for the reader" in first.stderr
+    assert list((data_dir / "lexical").iterdir())
     second = run(data_dir, "index", str(corpus))
     assert second.returncode == 0, second.stderr
     assert "re-embedded 0 paragraphs" in second.stdout
+    assert "annotated" not in second.stderr
 
 
 def test_ask_json_prints_the_answer_dict(data_dir: Path, corpus: Path) -> None:
