@@ -524,10 +524,9 @@ class Assistant:
         # A follow-up's own words say how it was typed: the name completing it has capitals.
         typed_lower = in_lower_case(asked or query)
         query, asked = self._cased_before_search(query, asked, language)
-        # The question is read and translated while it is embedded and searched.
+        # The question is translated while it is embedded and searched. (Its spaCy analysis
+        # runs after: in a worker thread it slowed the query embedding, which uses both cores.)
         translation = self._start_terms_query(query, lexical)
-        if self.generator is self.reader:
-            self.reader.prepare(query)
         query_vector = self.embedder.encode_queries([query])[0]
         passages = self.retriever.retrieve(
             query, self.settings.k_answer, query_vector=query_vector, snapshot=snapshot

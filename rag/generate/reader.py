@@ -33,10 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from index.parse import fold
 from rag.answer import MAX_CORROBORATING, Candidate, ExtractiveAnswerer
@@ -229,10 +226,6 @@ _CONTRAST = re.compile(
     r"however|instead|nevertheless|though)\b",
     re.IGNORECASE,
 )
-
-# Questions started by ReaderGenerator.prepare and not read yet, at most.
-MAX_PREPARED = 64
-
 
 def asks_for_several(question: str) -> bool:
     """Whether a question asks two things or what several articles say."""
@@ -681,30 +674,6 @@ class ReaderGenerator(Generator):
             raise ValueError("answerer must be an ExtractiveAnswerer")
         self.answerer = answerer
         self.reader = reader or Reader(embedder=answerer.embedder)
-        self._prepared: OrderedDict[str, Future[object]] = OrderedDict()
-        self._prepare_lock = threading.Lock()
-        self._prepare_pool: ThreadPoolExecutor | None = None
-
-    def prepare(self, query: str) -> None:
-        """Start reading the question (spaCy: lemmas, entities) in a worker thread.
-
-        The caller embeds the question and retrieves meanwhile; the embedder's engine and
-        Chroma's search run without Python's lock, so on a second core the question's analysis
-        costs no wall time. :meth:`read` waits for it (its result is the annotator's cached
-        annotation of ``query``). Safe to skip: read() annotates by itself.
-        """
-        with self._prepare_lock:
-            if self._prepare_pool is None:
-                self._prepare_pool = ThreadPoolExecutor(1, thread_name_prefix="reader-prepare")
-            self._prepared[query] = self._prepare_pool.submit(self.reader.annotator.annotate, query)
-            while len(self._prepared) > MAX_PREPARED:  # questions never read (e.g. no passage)
-                self._prepared.popitem(last=False)
-
-    def _wait_prepared(self, query: str) -> None:
-        with self._prepare_lock:
-            future = self._prepared.pop(query, None)
-        if future is not None:
-            future.exception()  # waits; a failure is raised again by read()'s own annotation
 
     def describe(self) -> str:
         """``reader`` and what its model was trained on."""
@@ -713,7 +682,6 @@ class ReaderGenerator(Generator):
 
     def read(self, request: GenerationRequest, pool: Sequence[Candidate]) -> Reading:
         """The reader's scores for the request's passages (``pool``: the answerer's scores)."""
-        self._wait_prepared(request.query)
         margin = extractive_margin(
             self.answerer,
             request.query,
