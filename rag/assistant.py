@@ -166,11 +166,7 @@ class Assistant:
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings, vectors=self.vectors)
         self.extractive = ExtractiveGenerator(self.answerer)
         # The reader's index-time spaCy annotations of the corpus's sentences (see _after_sync).
-        self.annotations = (
-            AnnotationStore.for_data_dir(self.settings.data_dir)
-            if self.settings.reader_annotations
-            else None
-        )
+        self.annotations = AnnotationStore.for_settings(self.settings)
         self.reader = ReaderGenerator(
             self.answerer,
             Reader(embedder=self.embedder, annotator=Annotator(stored=self.annotations)),
@@ -248,11 +244,11 @@ class Assistant:
         raised: questions then annotate what they read, as without the store.
         """
         store = self.annotations
-        if store is None or self.settings.generator == "extractive":
+        if store is None:
             return 0
         try:
             revision = self.store.revision()
-            if revision is not None and store.revision() == revision:
+            if store.holds(revision):
                 return 0
             lexical = self.retriever.lexical()
             texts = (t for record in lexical.records for _, t in citable_sentences(record.text))

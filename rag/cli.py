@@ -53,11 +53,10 @@ def _annotate_for_questions(settings: Any, store: Any, embedder: Any) -> int:
     from rag.assistant import Assistant
     from rag.reader.annotation_store import AnnotationStore
 
-    if not settings.reader_annotations or settings.generator == "extractive":
-        return 0
+    annotations = AnnotationStore.for_settings(settings)
     revision = store.revision()
-    if revision is None or AnnotationStore.for_data_dir(settings.data_dir).revision() == revision:
-        return 0  # an unchanged index: nothing to load
+    if annotations is None or revision is None or annotations.holds(revision):
+        return 0  # off, nothing indexed, or an unchanged index: nothing to load
     quiet = settings.model_copy(update={"auto_index": False})
     return Assistant(quiet, embedder=embedder).annotate_corpus()
 

@@ -227,6 +227,7 @@ _CONTRAST = re.compile(
     re.IGNORECASE,
 )
 
+
 def asks_for_several(question: str) -> bool:
     """Whether a question asks two things or what several articles say."""
     return bool(_MULTI_PART.search(question))

@@ -35,11 +35,12 @@ from index.store.keyed import TextKeyedStore
 from rag.reader.annotate import SPACY_MODEL, Annotation, Entity, fold_word, text_words
 
 if TYPE_CHECKING:
+    from rag.config import Settings
     from rag.reader.annotate import Annotator
 
 logger = logging.getLogger(__name__)
 
-# The layout of a stored annotation (see AnnotationStore.encode); part of the fingerprint.
+# The layout of a stored annotation (see encode_annotation); part of the fingerprint.
 ANNOTATION_FORMAT = "1"
 # The modules whose code turns spaCy's output into an Annotation (folding, stop words, entity
 # cleaning, regex dates and numbers, the lemma tables' lookup).
@@ -112,6 +113,14 @@ class AnnotationStore(TextKeyedStore):
         folder = Path(data_dir) / "annotations"
         return cls(folder / f"{model}-{annotation_fingerprint(model)}.sqlite")
 
+    @classmethod
+    def for_settings(cls, settings: Settings) -> AnnotationStore | None:
+        """The store ``settings`` fill and read: None when ``reader_annotations`` is off or
+        no answer is ever read by the reader (``generator="extractive"``)."""
+        if not settings.reader_annotations or settings.generator == "extractive":
+            return None
+        return cls.for_data_dir(settings.data_dir)
+
     def get(self, texts: Iterable[str]) -> dict[str, Annotation]:
         """The stored annotations of those texts that have one."""
         found: dict[str, Annotation] = {}
@@ -131,6 +140,10 @@ class AnnotationStore(TextKeyedStore):
     def revision(self) -> str | None:
         """The index revision whose every citable sentence this store holds, or None."""
         return self.meta("revision")
+
+    def holds(self, revision: str | None) -> bool:
+        """Whether this store holds every citable sentence of the index at ``revision``."""
+        return revision is not None and self.revision() == revision
 
     def fill(self, texts: Iterable[str], annotator: Annotator, *, revision: str | None) -> int:
         """Annotate and store the texts the store lacks, then record ``revision`` as complete
