@@ -7,7 +7,8 @@ run in bfloat16, pooling and normalisation in float32. Every worker checks this 
 serves: it embeds a fixed probe set both ways and refuses to start when one vector's cosine
 to its float32 twin falls under ``min_cosine`` (0.9999 by default, the bar every fp32
 backend meets). Without native bfloat16 the products are emulated, slower than ONNX Runtime,
-so the worker refuses to start too.
+so the worker refuses to start too. The forward pass is :class:`index.torch_bert.BertEncoder`
+(plain torch: the worker never imports transformers, which took ~2 s of its start).
 
 The model runs in a child process (``python -m index.bf16_embed MODEL_DIR``): torch and its
 ~1.2 GB never enter the caller, a long-running app, and :meth:`Bf16Encoder.close` hands all of
@@ -289,15 +290,17 @@ class _Model:
         import torch
         from tokenizers import Tokenizer
 
+        from index.torch_bert import BertEncoder
+
         self.torch = torch
-        self.model = _load_model(model_dir)
+        self.model = BertEncoder.from_folder(model_dir)
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
         pad = self.tokenizer.token_to_id("<pad>")
         self.pad = 1 if pad is None else int(pad)
         self.batch_size = batch_size
-        self.dimension = int(self.model.config.hidden_size)
+        self.dimension = self.model.hidden_size
 
     def encode(self, texts: Sequence[str], *, bf16: bool) -> np.ndarray:
         torch = self.torch
@@ -316,48 +319,12 @@ class _Model:
                     tokens = encodings[i].ids
                     ids[row, : len(tokens)] = torch.tensor(tokens, dtype=torch.long)
                     mask[row, : len(tokens)] = 1
-                hidden = self.model(input_ids=ids, attention_mask=mask)[0].float()
+                hidden = self.model(ids, mask).float()
                 weights = mask.unsqueeze(-1).float()
                 pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(pooled, dim=-1)
                 out[batch] = pooled.numpy()
         return out
-
-
-def _load_model(model_dir: Path) -> Any:
-    """The BERT encoder of the converted folder, its float16 weights (exact values: the folder
-    stores them so) made float32, except the word-embedding table, which stays float16 and is
-    looked up exactly (a float16 row plus the float32 position embeddings is float32): 0.5 GB
-    resident instead of the 1.2 GB of ``from_pretrained``, in a tenth of the time.
-
-    Raises:
-        RuntimeError: a weight or buffer of the model is not in the folder.
-    """
-    import torch
-    from safetensors.torch import load_file
-    from transformers import AutoConfig, BertModel
-
-    config = AutoConfig.from_pretrained(str(model_dir))
-    with torch.device("meta"):
-        model = BertModel(config, add_pooling_layer=False)
-    table = "embeddings.word_embeddings.weight"
-    state = {
-        name: tensor if name == table else tensor.float()
-        for name, tensor in load_file(str(model_dir / "model.safetensors")).items()
-    }
-    missing, unexpected = model.load_state_dict(state, assign=True, strict=False)
-    if missing or unexpected:
-        raise RuntimeError(f"unexpected model weights: missing {missing}, unexpected {unexpected}")
-    # Buffers are not saved: set them as BertEmbeddings does.
-    positions = torch.arange(config.max_position_embeddings).expand((1, -1))
-    model.embeddings.register_buffer("position_ids", positions, persistent=False)
-    model.embeddings.register_buffer(
-        "token_type_ids", torch.zeros(positions.size(), dtype=torch.long), persistent=False
-    )
-    left = [name for name, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]
-    if left:
-        raise RuntimeError(f"model tensors left unloaded: {left}")
-    return model.eval()
 
 
 def _check(model: _Model, min_cosine: float, allow_emulated: bool) -> dict[str, Any]:
