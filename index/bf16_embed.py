@@ -6,7 +6,8 @@ vectors that stay the reference's: the float32 weights are kept and only the mat
 run in bfloat16, pooling and normalisation in float32. Every worker checks this before it
 serves: it embeds a fixed probe set both ways and refuses to start when one vector's cosine
 to its float32 twin falls under ``min_cosine`` (0.9999 by default, the bar every fp32
-backend meets). Without native bfloat16 the products are emulated, slower than ONNX Runtime,
+backend meets); the measurement is kept in the model folder's ``bf16-check.json`` for the
+next worker of the same torch, CPU, model files and code. Without native bfloat16 the products are emulated, slower than ONNX Runtime,
 so the worker refuses to start too. The forward pass is :class:`index.torch_bert.BertEncoder`
 (plain torch: the worker never imports transformers, which took ~2 s of its start).
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -46,6 +48,7 @@ from typing import IO, Any
 import numpy as np
 
 from index import offline  # noqa: F401  (offline environment before torch in the child)
+from index.atomic import write_atomic
 from index.e5_convert import PASSAGE_PROMPT, QUERY_PROMPT
 from index.fast_embed import MAX_TOKENS, FastEncoder, child_env
 
@@ -166,6 +169,7 @@ class Bf16Encoder(FastEncoder):
             raise Bf16Unavailable(str(hello.get("reason") or "the bf16 worker refused to start"))
         self.dimension = int(hello.get("dimension") or 384)
         self.checked_cosine = float(hello["min_cosine"])
+        self.check_cached = bool(hello.get("cached"))
 
     @property
     def pid(self) -> int | None:
@@ -327,7 +331,56 @@ class _Model:
         return out
 
 
-def _check(model: _Model, min_cosine: float, allow_emulated: bool) -> dict[str, Any]:
+CHECK_FILE = "bf16-check.json"
+
+
+def _check_key(model_dir: Path, torch_version: str) -> str:
+    """What the check's result depends on: torch, the CPU, the model's files (by size and
+    modification time), the code of the forward pass and the probe."""
+    cpu = ""
+    with contextlib.suppress(OSError):
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
+        model = next((line for line in lines if line.startswith("model name")), "")
+        flags = next((line for line in lines if line.startswith("flags")), "")
+        cpu = model + "|" + " ".join(sorted(_BF16_FLAGS & set(flags.partition(":")[2].split())))
+    files = []
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        with contextlib.suppress(OSError):
+            stat = (model_dir / name).stat()
+            files.append([name, stat.st_size, stat.st_mtime_ns])
+    code = hashlib.sha256()
+    for module in (__file__, str(Path(__file__).with_name("torch_bert.py"))):
+        code.update(Path(module).read_bytes())
+    parts = [torch_version, cpu, files, code.hexdigest(), list(_PROBE), _WIDTH_STEP]
+    return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()
+
+
+def _measured_cosine(model: _Model, cache: Path | None) -> tuple[float, bool]:
+    """The probe's worst bf16-to-float32 cosine, and whether it was read from ``cache``.
+
+    The measurement (~0.6 s) is deterministic for one torch, CPU, model and code: it is kept in
+    ``cache`` (the model folder's :data:`CHECK_FILE`) under :func:`_check_key` and read back by
+    the next worker; anything else in the file (another key, damage) means measuring again.
+    """
+    key = _check_key(cache.parent, str(model.torch.__version__)) if cache else ""
+    if cache is not None:
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            stored = json.loads(cache.read_text(encoding="utf-8"))
+            if stored["key"] == key:
+                return float(stored["min_cosine"]), True
+    texts = [PASSAGE_PROMPT + t for t in _PROBE] + [QUERY_PROMPT + t for t in _PROBE]
+    reference = model.encode(texts, bf16=False)
+    bf16 = model.encode(texts, bf16=True)
+    worst = float((reference * bf16).sum(axis=1).min())
+    if cache is not None:
+        with contextlib.suppress(OSError):  # a read-only folder measures every time
+            write_atomic(cache, json.dumps({"key": key, "min_cosine": worst}))
+    return worst, False
+
+
+def _check(
+    model: _Model, min_cosine: float, allow_emulated: bool, cache: Path | None = None
+) -> dict[str, Any]:
     torch = model.torch
     cpu = getattr(torch, "cpu", None)
     native = any(
@@ -336,17 +389,20 @@ def _check(model: _Model, min_cosine: float, allow_emulated: bool) -> dict[str, 
     )
     if not native and not allow_emulated:
         return {"ok": False, "reason": "this CPU has no native bfloat16 (AMX or AVX512-BF16)"}
-    texts = [PASSAGE_PROMPT + t for t in _PROBE] + [QUERY_PROMPT + t for t in _PROBE]
-    reference = model.encode(texts, bf16=False)
-    bf16 = model.encode(texts, bf16=True)
-    worst = float((reference * bf16).sum(axis=1).min())
+    worst, cached = _measured_cosine(model, cache)
     if worst < min_cosine:
         return {
             "ok": False,
             "reason": f"bf16 vectors differ from float32 ones (cosine {worst:.6f} < {min_cosine})",
             "min_cosine": worst,
         }
-    return {"ok": True, "min_cosine": worst, "dimension": model.dimension, "native": native}
+    return {
+        "ok": True,
+        "min_cosine": worst,
+        "dimension": model.dimension,
+        "native": native,
+        "cached": cached,
+    }
 
 
 def _send(out: IO[bytes], kind: bytes, payload: bytes) -> None:
@@ -373,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_threads(args.threads or os.cpu_count() or 1)
         started = time.perf_counter()
         model = _Model(args.model_dir, args.batch_size)
-        hello = _check(model, args.min_cosine, args.allow_emulated)
+        hello = _check(model, args.min_cosine, args.allow_emulated, args.model_dir / CHECK_FILE)
         hello["load_s"] = round(time.perf_counter() - started, 3)
     except Exception as exc:  # the parent reads the reason and falls back
         hello = {"ok": False, "reason": f"{type(exc).__name__}: {exc}"}

