@@ -7,9 +7,10 @@ run in bfloat16, pooling and normalisation in float32. Every worker checks this 
 serves: it embeds a fixed probe set both ways and refuses to start when one vector's cosine
 to its float32 twin falls under ``min_cosine`` (0.9999 by default, the bar every fp32
 backend meets); the measurement is kept in the model folder's ``bf16-check.json`` for the
-next worker of the same torch, CPU, model files and code. Without native bfloat16 the products are emulated, slower than ONNX Runtime,
-so the worker refuses to start too. The forward pass is :class:`index.torch_bert.BertEncoder`
-(plain torch: the worker never imports transformers, which took ~2 s of its start).
+next worker of the same torch, CPU, model files and code. Without native bfloat16 the products
+are emulated, slower than ONNX Runtime, so the worker refuses to start too. The forward pass is
+:class:`index.torch_bert.BertEncoder` (plain torch: the worker never imports transformers,
+which took ~2 s of its start).
 
 The model runs in a child process (``python -m index.bf16_embed MODEL_DIR``): torch and its
 ~1.2 GB never enter the caller, a long-running app, and :meth:`Bf16Encoder.close` hands all of
