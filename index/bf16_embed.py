@@ -92,17 +92,23 @@ class Bf16WorkerError(RuntimeError):
     """The bfloat16 worker failed or exited while embedding."""
 
 
-def native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
-    """Whether the CPU computes bfloat16 matrix products natively (AMX or AVX512-BF16), read
-    from ``/proc/cpuinfo`` without importing torch; False where that file does not exist."""
+def _cpu_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> tuple[str, frozenset[str]]:
+    """The CPU's model name and its native bfloat16 flags, read from ``cpuinfo``; empty where
+    that file cannot be read."""
     try:
         text = cpuinfo.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return False
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return bool(_BF16_FLAGS & set(line.partition(":")[2].split()))
-    return False
+        return "", frozenset()
+    lines = text.splitlines()
+    model = next((line for line in lines if line.startswith("model name")), "")
+    flags = next((line for line in lines if line.startswith("flags")), "")
+    return model, _BF16_FLAGS & frozenset(flags.partition(":")[2].split())
+
+
+def native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether the CPU computes bfloat16 matrix products natively (AMX or AVX512-BF16), read
+    from ``/proc/cpuinfo`` without importing torch; False where that file does not exist."""
+    return bool(_cpu_bf16(cpuinfo)[1])
 
 
 class Bf16Encoder(FastEncoder):
@@ -338,12 +344,8 @@ CHECK_FILE = "bf16-check.json"
 def _check_key(model_dir: Path, torch_version: str) -> str:
     """What the check's result depends on: torch, the CPU, the model's files (by size and
     modification time), the code of the forward pass and the probe."""
-    cpu = ""
-    with contextlib.suppress(OSError):
-        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
-        model = next((line for line in lines if line.startswith("model name")), "")
-        flags = next((line for line in lines if line.startswith("flags")), "")
-        cpu = model + "|" + " ".join(sorted(_BF16_FLAGS & set(flags.partition(":")[2].split())))
+    model, flags = _cpu_bf16()
+    cpu = model + "|" + " ".join(sorted(flags))
     files = []
     for name in ("config.json", "model.safetensors", "tokenizer.json"):
         with contextlib.suppress(OSError):
@@ -363,20 +365,24 @@ def _measured_cosine(model: _Model, cache: Path | None) -> tuple[float, bool]:
     ``cache`` (the model folder's :data:`CHECK_FILE`) under :func:`_check_key` and read back by
     the next worker; anything else in the file (another key, damage) means measuring again.
     """
-    key = _check_key(cache.parent, str(model.torch.__version__)) if cache else ""
-    if cache is not None:
-        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-            stored = json.loads(cache.read_text(encoding="utf-8"))
-            if stored["key"] == key:
-                return float(stored["min_cosine"]), True
+    if cache is None:
+        return _probe_cosine(model), False
+    key = _check_key(cache.parent, str(model.torch.__version__))
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        if stored["key"] == key:
+            return float(stored["min_cosine"]), True
+    worst = _probe_cosine(model)
+    with contextlib.suppress(OSError):  # a read-only folder measures every time
+        write_atomic(cache, json.dumps({"key": key, "min_cosine": worst}))
+    return worst, False
+
+
+def _probe_cosine(model: _Model) -> float:
+    """The worst cosine of the probe's bf16 vectors to their float32 twins (~0.6 s)."""
     texts = [PASSAGE_PROMPT + t for t in _PROBE] + [QUERY_PROMPT + t for t in _PROBE]
     reference = model.encode(texts, bf16=False)
-    bf16 = model.encode(texts, bf16=True)
-    worst = float((reference * bf16).sum(axis=1).min())
-    if cache is not None:
-        with contextlib.suppress(OSError):  # a read-only folder measures every time
-            write_atomic(cache, json.dumps({"key": key, "min_cosine": worst}))
-    return worst, False
+    return float((reference * model.encode(texts, bf16=True)).sum(axis=1).min())
 
 
 def _check(
