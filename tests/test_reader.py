@@ -1679,6 +1679,9 @@ def test_typed_leaves_who_and_untyped_questions_to_the_support_bar(reader: Reade
         ("Comment s'intitule le rapport d'inspection ?", TITLE),
         ("What was the night watchman's name?", PERSON),
         ("What's the museum's name?", ANY_NAME),
+        # a possessive inside what is named
+        ("What is the Kremlin's spokesman's name?", PERSON),
+        ("What is the stolen painting's title?", TITLE),
         ("Qui a appelé Witkoff ?", None),
         ("Comment le Kremlin a-t-il réagi ?", None),
         ("What did Dmitriev call the plan?", None),

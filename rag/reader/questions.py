@@ -147,8 +147,8 @@ _ASKS_NAME = re.compile(
     r"|\bcomment s['’]intitul(?:e|ent|ait|aient)\s+(.*)|\bsous quel titre\b(.*)"
     r"|\bwhat (?:is|was|are|were) (?:the |his |her |their |its )?(?:names?|titles?) (?:of )?(.*)"
     r"|\bwhat (?:is|was|are|were) ((?:he|she|it|they|the \w+(?: \w+)?)) called\b"
-    r"|\bwhat(?:['’]s| is| was| are| were) (?:the |his |her |their |its )?((?:[\w-]+ ){0,2}[\w-]+)"
-    r"['’]s? (?:names?|titles?)\b",
+    r"|\bwhat(?:['’]s| is| was| are| were) (?:the |his |her |their |its )?"
+    r"((?:[\w'’-]+ ){0,2}[\w'’-]+)['’]s? (?:names?|titles?)\b",
     re.I,
 )
 _ELISION = re.compile(r"^[a-z]{1,2}['’]")
