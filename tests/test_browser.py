@@ -112,14 +112,13 @@ def test_reader_asks_and_opens_the_sources(page: Any, app_server: Any) -> None:
     assert words in " ".join(chat.inner_text().split())
     assert f"{first_source['article_id']} ¶{first_source['paragraph']}" in chat.inner_text()
 
+    # The conversation from its top: the question, then its answer and the opened sources.
     page.evaluate(
         """(title) => {
             const toggle = [...document.querySelectorAll('#chat *')].find(
                 (e) => e.children.length === 0 && e.textContent.trim() === title);
             const bubbles = [...document.querySelectorAll('#chat .message-row, #chat .message')];
-            const answer = bubbles.filter((b) => toggle && b.compareDocumentPosition(toggle)
-                & Node.DOCUMENT_POSITION_FOLLOWING).pop();
-            (answer || toggle).scrollIntoView({block: 'start'});
+            (bubbles[0] || toggle).scrollIntoView({block: 'start'});
         }""",
         render.SOURCES_TITLE,
     )
